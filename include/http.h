@@ -1,0 +1,102 @@
+/* The HTTP layer's view of a request, and the replies handlers queue. Handlers get a struct request whose
+ * body is complete, whose route matched, and (for authenticated routes) whose principal is set. */
+#ifndef COMMISSIOND_HTTP_H
+#define COMMISSIOND_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "errors.h"
+#include "principal.h"
+
+#define ROUTE_MAX_ARGS 4
+#define REQUEST_ID_MAX 64
+
+struct route;
+struct db;
+
+struct request {
+  struct MHD_Connection *connection;
+  const char *method;
+  const char *url;
+  const struct route *route;
+  const char *args[ROUTE_MAX_ARGS]; /* path parameters, in pattern order */
+  char *url_copy;                   /* storage for args */
+  char request_id[REQUEST_ID_MAX + 1];
+  char allow[96]; /* methods the path serves, for a 405 */
+  char *body;
+  size_t body_len, body_cap;
+  bool body_too_large;
+  json_t *json; /* the parsed body (an object), for routes that take one */
+  struct principal principal;
+  struct db *db;
+  uint64_t start_ns;
+  unsigned int status; /* of the queued reply, for the log and metrics */
+};
+
+typedef enum MHD_Result (*route_handler)(struct request *rq);
+
+enum route_flags {
+  ROUTE_PUBLIC = 1,    /* no token needed */
+  ROUTE_JSON_BODY = 2, /* takes a JSON object body */
+  ROUTE_NO_DB = 4,     /* never touches the database */
+};
+
+struct route {
+  const char *method;
+  const char *pattern; /* "/v1/organisations/{id}" */
+  route_handler handler;
+  unsigned int flags;
+};
+
+/* The route table (src/http/routes.c), terminated by a NULL method. */
+extern const struct route http_routes[];
+size_t http_route_count(void);
+size_t http_route_index(const struct route *route);
+
+/* Replies. Each queues a response on RQ's connection and returns what the MHD access handler must return.
+ * BODY is stolen (decref'd) in every case. HEADERS is NULL or a NULL-terminated list of name, value pairs. */
+enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers);
+enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *content_type, char *text,
+                           size_t len);
+/* A problem+json reply for CODE with DETAIL (may be NULL: the registry's title is used). */
+enum MHD_Result reply_problem(struct request *rq, enum error_code code, const char *detail);
+/* A validation problem naming FIELD and REASON (422 validation-failed unless CODE says otherwise). */
+enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, const char *field, const char *reason);
+/* A validation problem with ERRORS, an array of {field, reason} (stolen). */
+enum MHD_Result reply_validation(struct request *rq, json_t *errors);
+/* The reply for a failed database status: 503 when the connection is gone, 409 for a concurrent change
+ * that outlived its retries, 500 otherwise. */
+enum MHD_Result reply_db_error(struct request *rq);
+
+/* A request header, or NULL. */
+const char *request_header(struct request *rq, const char *name);
+/* A query parameter, or NULL. */
+const char *request_query(struct request *rq, const char *name);
+/* Refuses (400 invalid-query, already queued: returns false) a query parameter not in ALLOWED (NULL-terminated). */
+bool request_query_only(struct request *rq, const char *const *allowed, enum MHD_Result *ret);
+
+/* The daemon's configuration as the HTTP layer needs it. */
+struct http_config {
+  size_t max_body;
+  unsigned int threads;
+  unsigned int connection_timeout;
+  unsigned int max_connections;
+  unsigned int per_ip_connections;
+};
+extern struct http_config http_config;
+
+/* The MHD callbacks (src/http/context.c). */
+enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection, const char *url,
+                                    const char *method, const char *version, const char *upload_data,
+                                    size_t *upload_data_size, void **req_cls);
+void http_request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+                            enum MHD_RequestTerminationCode toe);
+/* Number of requests between their first byte and their completion (for graceful shutdown). */
+long http_in_flight(void);
+
+#endif

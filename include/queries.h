@@ -1,0 +1,37 @@
+/* The queries each resource runs, one function per statement (src/db/<resource>.c). Every query that touches
+ * a commission's data takes the commission id; results are returned as PGresult (caller PQclear()s). */
+#ifndef COMMISSIOND_QUERIES_H
+#define COMMISSIOND_QUERIES_H
+
+#include "db.h"
+
+/* RFC 3339 UTC text of a timestamptz column, as every query returns timestamps. */
+#define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* schema.c: highest applied migration; 0 when none (or no versions table). */
+enum db_status db_schema_version(struct db *db, int *version);
+
+/* me.c: id, label, role, created_at, expires_at, commission id, commission name, scope id, kind, name. */
+enum db_status db_token_describe(struct db *db, const char *token_id, PGresult **res);
+
+/* idempotency.c: claims KEY for TOKEN in the open transaction (DB_ROW: new). DB_NO_ROW: it existed; *PREV
+ * then has request hash (hex), status, location, body. */
+enum db_status db_idempotency_claim(struct db *db, const char *token_id, const char *key, const char *commission_id,
+                                    const char *hash_hex, PGresult **prev);
+enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *status,
+                                     const char *location, const char *body);
+
+/* organisations.c. Rows: id, kind, name, town, address, email, phone, archived, version, created_at,
+ * updated_at. */
+enum db_status db_organisation_insert(struct db *db, const char *commission_id, const char *const fields[6],
+                                      PGresult **res);
+enum db_status db_organisation_get(struct db *db, const char *commission_id, const char *id, bool for_update,
+                                   PGresult **res);
+/* FIELDS: name, town, address, email, phone, archived ("t"/"f"). */
+enum db_status db_organisation_update(struct db *db, const char *commission_id, const char *id,
+                                      const char *const fields[6], PGresult **res);
+/* KIND and the AFTER_* keyset position may be NULL. */
+enum db_status db_organisation_list(struct db *db, const char *commission_id, const char *kind,
+                                    const char *after_name, const char *after_id, const char *limit, PGresult **res);
+
+#endif

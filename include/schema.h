@@ -1,0 +1,7 @@
+/* The schema version this build expects: the number of the last file in migrations/. */
+#ifndef COMMISSIOND_SCHEMA_H
+#define COMMISSIOND_SCHEMA_H
+
+#define SCHEMA_VERSION 1
+
+#endif

@@ -1,0 +1,27 @@
+/* GET /v1/me: who the caller's token is. */
+#include "api.h"
+#include "params.h"
+#include "queries.h"
+
+enum MHD_Result api_me_get(struct request *rq) {
+  PGresult *res;
+  enum db_status s = db_token_describe(rq->db, rq->principal.token_id, &res);
+  if (s < 0)
+    return reply_db_error(rq);
+  if (s == DB_NO_ROW) {
+    PQclear(res);
+    return reply_problem(rq, ERR_UNAUTHORIZED, "The token is unknown, expired or revoked.");
+  }
+  json_t *scope = PQgetisnull(res, 0, 7)
+                      ? json_null()
+                      : json_pack("{s:o, s:o, s:o}", "id", row_string(res, 0, 7), "kind", row_string(res, 0, 8),
+                                  "name", row_string(res, 0, 9));
+  json_t *body = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "token_id", row_string(res, 0, 0),
+                           "label", row_string(res, 0, 1), "role", row_string(res, 0, 2), "created_at",
+                           row_string(res, 0, 3), "expires_at", row_string(res, 0, 4), "commission", "id",
+                           row_string(res, 0, 5), "name", row_string(res, 0, 6), "scope", scope);
+  PQclear(res);
+  if (body == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
+  return reply_json(rq, MHD_HTTP_OK, body, NULL);
+}

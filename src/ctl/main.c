@@ -1,0 +1,277 @@
+/* commissionctl: administration of a commissiond database — migrations, commissions, organisations, tokens.
+ * Commands that create something print its id (or the token) alone on their last line of output. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "build_config.h"
+#include "ctl.h"
+#include "principal.h"
+#include "token.h"
+#include "validate.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: commissionctl [--db CONNINFO] COMMAND ...\n"
+          "Administration of a commissiond database. --db defaults to $COMMISSIOND_DB, then libpq's PG* variables.\n\n"
+          "Commands:\n"
+          "  migrate [--dir DIR]            apply pending migrations (DIR default: $COMMISSIOND_MIGRATIONS or the\n"
+          "                                 source tree's migrations/)\n"
+          "  commission create NAME         create a commission; prints its id last\n"
+          "  commission list                list commissions\n"
+          "  organisation create --commission ID --kind KIND --name NAME\n"
+          "                                 create an organisation (landlord, residence, curator_service,\n"
+          "                                 care_team, partner); prints its id last\n"
+          "  token create --commission ID --role ROLE [--scope ORG_ID] [--expires YYYY-MM-DD] --label TEXT\n"
+          "                                 issue a token (default expiry: one year); prints it once, last.\n"
+          "                                 Roles: coordinator, observer (no scope); caregiver (care_team),\n"
+          "                                 curator (curator_service), landlord (landlord) need --scope\n"
+          "  token list [--commission ID]   list tokens (never their secrets)\n"
+          "  token revoke ID                revoke a token; running daemons drop it within a second\n");
+}
+
+static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *params) {
+  PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+  ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+    const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    fprintf(stderr, "commissionctl: %s\n", msg ? msg : PQerrorMessage(conn));
+    PQclear(r);
+    return NULL;
+  }
+  return r;
+}
+
+/* Parses "--name value" pairs of a subcommand into VALUES (by position in NAMES); exits 2 on anything else. */
+static void named_args(int argc, char **argv, const char *const *names, const char **values) {
+  for (int i = 0; i < argc; i++) {
+    size_t k = 0;
+    while (names[k] != NULL && strcmp(argv[i], names[k]) != 0)
+      k++;
+    if (names[k] == NULL || i + 1 >= argc) {
+      fprintf(stderr, "commissionctl: unexpected argument \"%s\"\n", argv[i]);
+      usage(stderr);
+      exit(2);
+    }
+    values[k] = argv[++i];
+  }
+}
+
+static int print_rows(PGresult *r) {
+  int cols = PQnfields(r);
+  for (int c = 0; c < cols; c++)
+    printf("%s%s", c ? "\t" : "", PQfname(r, c));
+  printf("\n");
+  for (int i = 0; i < PQntuples(r); i++)
+    for (int c = 0; c < cols; c++)
+      printf("%s%s", PQgetisnull(r, i, c) ? "-" : PQgetvalue(r, i, c), c + 1 == cols ? "\n" : "\t");
+  PQclear(r);
+  return 0;
+}
+
+static int commission_cmd(PGconn *conn, int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[0], "create") == 0) {
+    const char *params[] = {argv[1]};
+    PGresult *r = run(conn, "INSERT INTO commissions (name) VALUES ($1) RETURNING id", 1, params);
+    if (r == NULL)
+      return 1;
+    printf("created commission \"%s\"\n%s\n", argv[1], PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+  }
+  if (argc == 1 && strcmp(argv[0], "list") == 0) {
+    PGresult *r = run(conn, "SELECT id, name, created_at FROM commissions ORDER BY created_at, id", 0, NULL);
+    return r ? print_rows(r) : 1;
+  }
+  usage(stderr);
+  return 2;
+}
+
+static int organisation_cmd(PGconn *conn, int argc, char **argv) {
+  if (argc < 1 || strcmp(argv[0], "create") != 0) {
+    usage(stderr);
+    return 2;
+  }
+  static const char *const names[] = {"--commission", "--kind", "--name", NULL};
+  const char *v[3] = {NULL};
+  named_args(argc - 1, argv + 1, names, v);
+  if (v[0] == NULL || v[1] == NULL || v[2] == NULL || !valid_uuid(v[0])) {
+    fprintf(stderr, "commissionctl: organisation create needs --commission ID --kind KIND --name NAME\n");
+    return 2;
+  }
+  PGresult *r = run(conn, "INSERT INTO organisations (commission_id, kind, name) VALUES ($1, $2, $3) RETURNING id",
+                    3, v);
+  if (r == NULL)
+    return 1;
+  printf("created %s \"%s\"\n%s\n", v[1], v[2], PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return 0;
+}
+
+static int token_create(PGconn *conn, int argc, char **argv) {
+  static const char *const names[] = {"--commission", "--role", "--scope", "--expires", "--label", NULL};
+  const char *v[5] = {NULL};
+  named_args(argc, argv, names, v);
+  enum role role = role_parse(v[1]);
+  if (v[0] == NULL || !valid_uuid(v[0]) || role == ROLE_NONE || v[4] == NULL || *v[4] == '\0') {
+    fprintf(stderr, "commissionctl: token create needs --commission ID, --role (coordinator, caregiver, curator, "
+                    "landlord, observer) and --label TEXT\n");
+    return 2;
+  }
+  if (role_needs_scope(role) != (v[2] != NULL)) {
+    fprintf(stderr, role_needs_scope(role) ? "commissionctl: a %s token needs --scope ORG_ID (a %s)\n"
+                                           : "commissionctl: a %s token takes no --scope%s\n",
+            role_name(role), role_needs_scope(role) ? role_scope_kind(role) : "");
+    return 2;
+  }
+  if (v[2] != NULL) {
+    if (!valid_uuid(v[2])) {
+      fprintf(stderr, "commissionctl: --scope must be an organisation id\n");
+      return 2;
+    }
+    const char *params[] = {v[0], v[2]};
+    PGresult *r = run(conn, "SELECT kind FROM organisations WHERE commission_id = $1 AND id = $2", 2, params);
+    if (r == NULL)
+      return 1;
+    bool ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), role_scope_kind(role)) == 0;
+    PQclear(r);
+    if (!ok) {
+      fprintf(stderr, "commissionctl: --scope must be a %s of that commission\n", role_scope_kind(role));
+      return 2;
+    }
+  }
+  if (v[3] != NULL && !valid_date(v[3])) {
+    fprintf(stderr, "commissionctl: --expires must be a date YYYY-MM-DD\n");
+    return 2;
+  }
+  char token[TOKEN_LEN + 1], selector[TOKEN_SELECTOR_LEN + 1];
+  unsigned char hash[TOKEN_HASH_BYTES];
+  char hash_hex[2 * TOKEN_HASH_BYTES + 1];
+  token_generate(token, selector);
+  token_hash(token, TOKEN_LEN, hash);
+  sodium_bin2hex(hash_hex, sizeof hash_hex, hash, sizeof hash);
+  const char *params[] = {v[0], role_name(role), v[2], v[4], selector, hash_hex, v[3]};
+  PGresult *r = run(conn,
+                    "INSERT INTO tokens (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
+                    "SELECT $1, $2, $3, $4, $5, decode($6, 'hex'), "
+                    "coalesce(($7::date + 1)::timestamptz, now() + interval '1 year') "
+                    "WHERE coalesce(($7::date + 1)::timestamptz, now() + interval '1 year') > now() "
+                    "RETURNING id, expires_at",
+                    7, params);
+  if (r == NULL) {
+    sodium_memzero(token, sizeof token);
+    return 1;
+  }
+  if (PQntuples(r) == 0) {
+    fprintf(stderr, "commissionctl: --expires must be in the future\n");
+    PQclear(r);
+    return 2;
+  }
+  printf("token %s (%s, expires %s); shown once, keep it secret:\n%s\n", PQgetvalue(r, 0, 0), role_name(role),
+         PQgetvalue(r, 0, 1), token);
+  PQclear(r);
+  sodium_memzero(token, sizeof token);
+  return 0;
+}
+
+static int token_cmd(PGconn *conn, int argc, char **argv) {
+  if (argc >= 1 && strcmp(argv[0], "create") == 0)
+    return token_create(conn, argc - 1, argv + 1);
+  if (argc >= 1 && strcmp(argv[0], "list") == 0) {
+    static const char *const names[] = {"--commission", NULL};
+    const char *v[1] = {NULL};
+    named_args(argc - 1, argv + 1, names, v);
+    PGresult *r = run(conn,
+                      "SELECT id, commission_id AS commission, role, scope_org_id AS scope, label, created_at, "
+                      "expires_at, last_used_at, CASE WHEN revoked_at IS NOT NULL THEN 'revoked' "
+                      "WHEN expires_at <= now() THEN 'expired' ELSE 'active' END AS status FROM tokens "
+                      "WHERE $1::uuid IS NULL OR commission_id = $1::uuid ORDER BY created_at, id",
+                      1, v);
+    return r ? print_rows(r) : 1;
+  }
+  if (argc == 2 && strcmp(argv[0], "revoke") == 0) {
+    if (!valid_uuid(argv[1])) {
+      fprintf(stderr, "commissionctl: token revoke needs a token id\n");
+      return 2;
+    }
+    const char *params[] = {argv[1]};
+    PGresult *r = run(conn,
+                      "UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 "
+                      "RETURNING revoked_at",
+                      1, params);
+    if (r == NULL)
+      return 1;
+    int n = PQntuples(r);
+    if (n == 1)
+      printf("revoked %s at %s\n", argv[1], PQgetvalue(r, 0, 0));
+    else
+      fprintf(stderr, "commissionctl: no token %s\n", argv[1]);
+    PQclear(r);
+    return n == 1 ? 0 : 1;
+  }
+  usage(stderr);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  const char *db = getenv("COMMISSIOND_DB");
+  const char *dir = getenv("COMMISSIOND_MIGRATIONS");
+  static const struct option opts[] = {
+    {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+  int c;
+  /* Options stop at the command: its own arguments are parsed by the command. */
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'd': db = optarg; break;
+    case 'h': usage(stdout); return 0;
+    case 'V': printf("commissionctl %s\n", COMMISSIOND_VERSION); return 0;
+    default: usage(stderr); return 2;
+    }
+  }
+  if (optind >= argc) {
+    usage(stderr);
+    return 2;
+  }
+  if (sodium_init() < 0) {
+    fprintf(stderr, "commissionctl: libsodium failed to initialise\n");
+    return 1;
+  }
+  const char *cmd = argv[optind];
+  int sub_argc = argc - optind - 1;
+  char **sub_argv = argv + optind + 1;
+  if (strcmp(cmd, "migrate") == 0 && sub_argc == 2 && strcmp(sub_argv[0], "--dir") == 0) {
+    dir = sub_argv[1];
+    sub_argc = 0;
+  }
+  if (strcmp(cmd, "migrate") == 0 && sub_argc != 0) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "commission") != 0 && strcmp(cmd, "organisation") != 0 &&
+      strcmp(cmd, "token") != 0) {
+    fprintf(stderr, "commissionctl: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return 2;
+  }
+  PGconn *conn = PQconnectdb(db ? db : "");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    fprintf(stderr, "commissionctl: cannot connect to the database: %s", PQerrorMessage(conn));
+    PQfinish(conn);
+    return 1;
+  }
+  int rc;
+  if (strcmp(cmd, "migrate") == 0)
+    rc = ctl_migrate(conn, dir ? dir : COMMISSIOND_MIGRATIONS_DIR);
+  else if (strcmp(cmd, "commission") == 0)
+    rc = commission_cmd(conn, sub_argc, sub_argv);
+  else if (strcmp(cmd, "organisation") == 0)
+    rc = organisation_cmd(conn, sub_argc, sub_argv);
+  else
+    rc = token_cmd(conn, sub_argc, sub_argv);
+  PQfinish(conn);
+  return rc;
+}

@@ -1,0 +1,262 @@
+/* commissiond: the daemon. Reads its options (flags or COMMISSIOND_* variables), refuses a database whose
+ * schema is not the one it was built for, serves HTTP from an MHD thread pool, and on SIGTERM/SIGINT stops
+ * accepting, lets requests in flight finish (bounded wait), and exits 0. It keeps no state of its own. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "build_config.h"
+#include "db.h"
+#include "http_internal.h"
+#include "log.h"
+#include "queries.h"
+#include "schema.h"
+
+struct options {
+  const char *db;
+  const char *listen;
+  unsigned int shutdown_timeout;
+};
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: commissiond [OPTIONS]\n"
+          "The case-tracking server of a housing commission (commission appartement).\n\n"
+          "Each option can also be set by the environment variable in brackets.\n"
+          "  --db CONNINFO            PostgreSQL conninfo or URI [COMMISSIOND_DB]; empty: libpq's PG* defaults\n"
+          "  --listen HOST:PORT       address to serve [COMMISSIOND_LISTEN], default 127.0.0.1:8080;\n"
+          "                           port 0 picks a free port (logged)\n"
+          "  --threads N              worker threads, one database connection each [COMMISSIOND_THREADS],\n"
+          "                           default: number of cores\n"
+          "  --max-body BYTES         largest request body [COMMISSIOND_MAX_BODY], default 1048576\n"
+          "  --timeout SECONDS        idle connection timeout [COMMISSIOND_TIMEOUT], default 30\n"
+          "  --shutdown-timeout SECONDS  wait for requests in flight on SIGTERM [COMMISSIOND_SHUTDOWN_TIMEOUT],\n"
+          "                           default 10\n"
+          "  --max-connections N      concurrent connections [COMMISSIOND_MAX_CONNECTIONS], default 1024\n"
+          "  --per-ip-connections N   concurrent connections per client address, 0 = unlimited\n"
+          "                           [COMMISSIOND_PER_IP_CONNECTIONS], default 0\n"
+          "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
+          "  --routes                 print the routes served (METHOD PATH) and exit\n"
+          "  --version                print the version and exit\n"
+          "  --help                   print this help and exit\n");
+}
+
+/* Parses a positive integer option; exits with a message when it is not one. */
+static unsigned long parse_count(const char *name, const char *value, unsigned long min, unsigned long max) {
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(value, &end, 10);
+  if (errno != 0 || *value == '\0' || *end != '\0' || v < min || v > max) {
+    fprintf(stderr, "commissiond: %s must be an integer from %lu to %lu, not \"%s\"\n", name, min, max, value);
+    exit(2);
+  }
+  return v;
+}
+
+static void set_option(struct options *o, int key, const char *value) {
+  switch (key) {
+  case 'd': o->db = value; break;
+  case 'l': o->listen = value; break;
+  case 't': http_config.threads = (unsigned)parse_count("--threads", value, 1, 256); break;
+  case 'b': http_config.max_body = parse_count("--max-body", value, 1024, 64ul * 1024 * 1024); break;
+  case 'T': http_config.connection_timeout = (unsigned)parse_count("--timeout", value, 1, 3600); break;
+  case 'S': o->shutdown_timeout = (unsigned)parse_count("--shutdown-timeout", value, 0, 3600); break;
+  case 'c': http_config.max_connections = (unsigned)parse_count("--max-connections", value, 1, 100000); break;
+  case 'p': http_config.per_ip_connections = (unsigned)parse_count("--per-ip-connections", value, 0, 100000); break;
+  case 'L': {
+    int level = log_level_parse(value);
+    if (level < 0) {
+      fprintf(stderr, "commissiond: --log-level must be error, warn, info or debug\n");
+      exit(2);
+    }
+    log_threshold = (enum log_level)level;
+    break;
+  }
+  default: break;
+  }
+}
+
+static const struct option long_options[] = {
+  {"db", required_argument, NULL, 'd'},
+  {"listen", required_argument, NULL, 'l'},
+  {"threads", required_argument, NULL, 't'},
+  {"max-body", required_argument, NULL, 'b'},
+  {"timeout", required_argument, NULL, 'T'},
+  {"shutdown-timeout", required_argument, NULL, 'S'},
+  {"max-connections", required_argument, NULL, 'c'},
+  {"per-ip-connections", required_argument, NULL, 'p'},
+  {"log-level", required_argument, NULL, 'L'},
+  {"routes", no_argument, NULL, 'r'},
+  {"version", no_argument, NULL, 'V'},
+  {"help", no_argument, NULL, 'h'},
+  {NULL, 0, NULL, 0},
+};
+
+/* Environment first, flags override. */
+static void read_options(int argc, char **argv, struct options *o) {
+  static const struct { const char *env; int key; } envs[] = {
+    {"COMMISSIOND_DB", 'd'}, {"COMMISSIOND_LISTEN", 'l'}, {"COMMISSIOND_THREADS", 't'},
+    {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
+    {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
+  };
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  http_config.threads = cores > 0 ? (unsigned)cores : 2;
+  o->db = "";
+  o->listen = "127.0.0.1:8080";
+  o->shutdown_timeout = 10;
+  for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
+    const char *v = getenv(envs[i].env);
+    if (v != NULL && *v != '\0')
+      set_option(o, envs[i].key, v);
+  }
+  int c;
+  while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    switch (c) {
+    case 'h': usage(stdout); exit(0);
+    case 'V': printf("commissiond %s (schema %d)\n", COMMISSIOND_VERSION, SCHEMA_VERSION); exit(0);
+    case 'r':
+      for (const struct route *r = http_routes; r->method != NULL; r++)
+        printf("%s %s\n", r->method, r->pattern);
+      exit(0);
+    case '?': usage(stderr); exit(2);
+    default: set_option(o, c, optarg); break;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "commissiond: unexpected argument \"%s\"\n", argv[optind]);
+    exit(2);
+  }
+}
+
+/* Resolves HOST:PORT (or [V6]:PORT) into ADDR. */
+static int resolve_listen(const char *listen, struct sockaddr_storage *addr) {
+  char host[256];
+  const char *colon = strrchr(listen, ':');
+  if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof host)
+    return -1;
+  memcpy(host, listen, (size_t)(colon - listen));
+  host[colon - listen] = '\0';
+  char *h = host;
+  if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+    h[strlen(h) - 1] = '\0';
+    h++;
+  }
+  struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai;
+  if (getaddrinfo(h, colon + 1, &hints, &ai) != 0)
+    return -1;
+  memcpy(addr, ai->ai_addr, ai->ai_addrlen);
+  freeaddrinfo(ai);
+  return 0;
+}
+
+/* Refuses to serve a database whose schema this build does not know. */
+static int check_schema(const char *conninfo) {
+  struct db *db = db_open(conninfo);
+  if (db == NULL) {
+    fprintf(stderr, "commissiond: cannot connect to the database (see the log line above)\n");
+    return -1;
+  }
+  int version = -1;
+  enum db_status s = db_schema_version(db, &version);
+  db_close(db);
+  if (s < 0) {
+    fprintf(stderr, "commissiond: cannot read the schema version\n");
+    return -1;
+  }
+  if (version < SCHEMA_VERSION) {
+    fprintf(stderr,
+            "commissiond: the database schema is version %d, older than this build's %d: "
+            "run `commissionctl migrate` first\n", version, SCHEMA_VERSION);
+    return -1;
+  }
+  if (version > SCHEMA_VERSION) {
+    fprintf(stderr,
+            "commissiond: the database schema is version %d, newer than this build's %d: "
+            "run a newer commissiond\n", version, SCHEMA_VERSION);
+    return -1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  struct options o;
+  read_options(argc, argv, &o);
+  if (sodium_init() < 0) {
+    fprintf(stderr, "commissiond: libsodium failed to initialise\n");
+    return 1;
+  }
+  struct sockaddr_storage addr;
+  if (resolve_listen(o.listen, &addr) != 0) {
+    fprintf(stderr, "commissiond: --listen must be HOST:PORT, not \"%s\"\n", o.listen);
+    return 2;
+  }
+  if (check_schema(o.db) != 0)
+    return 1;
+
+  /* Workers inherit this mask; only the main thread takes the signals, in sigwait(). */
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (db_global_init(o.db) != 0 || auth_listener_start(o.db) != 0) {
+    fprintf(stderr, "commissiond: out of memory\n");
+    return 1;
+  }
+  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+  if (addr.ss_family == AF_INET6)
+    flags |= MHD_USE_IPv6;
+  struct MHD_Daemon *d = MHD_start_daemon(
+      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+      MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, http_config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+      http_config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, http_config.per_ip_connections,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+  if (d == NULL) {
+    fprintf(stderr, "commissiond: cannot listen on %s\n", o.listen);
+    auth_listener_stop();
+    db_global_shutdown();
+    return 1;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  unsigned int port = info ? info->port : 0;
+  char host[256];
+  snprintf(host, sizeof host, "%.*s", (int)(strrchr(o.listen, ':') - o.listen), o.listen);
+  log_event(LOG_INFO, "listening", ",\"address\":\"%s:%u\",\"threads\":%u,\"schema_version\":%d", host, port,
+            http_config.threads, SCHEMA_VERSION);
+
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0)
+    ;
+  log_event(LOG_INFO, "stopping", ",\"signal\":%d,\"in_flight\":%ld", sig, http_in_flight());
+  MHD_socket listen_fd = MHD_quiesce_daemon(d);
+  if (listen_fd != MHD_INVALID_SOCKET)
+    close(listen_fd);
+  struct timespec deadline, now, pause = {0, 20 * 1000 * 1000};
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += o.shutdown_timeout;
+  while (http_in_flight() > 0) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+      log_event(LOG_WARN, "shutdown timeout: abandoning requests in flight", ",\"in_flight\":%ld", http_in_flight());
+      break;
+    }
+    nanosleep(&pause, NULL);
+  }
+  MHD_stop_daemon(d);
+  auth_listener_stop();
+  db_global_shutdown();
+  log_event(LOG_INFO, "stopped", NULL);
+  return 0;
+}

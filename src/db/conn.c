@@ -1,0 +1,232 @@
+/* Connections, the statement registry and transactions (see include/db.h). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+#define PREPARED_SLOTS 512 /* power of two, well above the number of statements */
+
+struct db {
+  PGconn *conn;
+  const struct db_statement *prepared[PREPARED_SLOTS]; /* open-addressing set of statements prepared here */
+  char sqlstate[6];
+  char constraint[64];
+  bool lost;
+  struct timespec last_attempt;
+  struct db *next_thread_db; /* list of per-thread connections, for shutdown */
+};
+
+static char *global_conninfo;
+static pthread_mutex_t thread_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db *thread_dbs;
+static _Thread_local struct db *this_thread_db;
+static atomic_long metric_errors;
+static atomic_long metric_connections;
+
+long db_metric_errors(void) { return atomic_load_explicit(&metric_errors, memory_order_relaxed); }
+long db_metric_connections(void) { return atomic_load_explicit(&metric_connections, memory_order_relaxed); }
+
+static void notice_ignore(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
+/* Connects DB->conn; false on failure (the connection is closed again). */
+static bool db_connect(struct db *db, const char *conninfo) {
+  clock_gettime(CLOCK_MONOTONIC, &db->last_attempt);
+  db->conn = PQconnectdb(conninfo);
+  if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+    char msg[256];
+    log_event(LOG_WARN, "database connection failed", ",\"error\":\"%s\"",
+              log_json_escape(db->conn ? PQerrorMessage(db->conn) : "out of memory", msg, sizeof msg));
+    PQfinish(db->conn);
+    db->conn = NULL;
+    return false;
+  }
+  PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
+  memset(db->prepared, 0, sizeof db->prepared);
+  db->lost = false;
+  atomic_fetch_add_explicit(&metric_connections, 1, memory_order_relaxed);
+  return true;
+}
+
+static void db_disconnect(struct db *db) {
+  if (db->conn == NULL)
+    return;
+  PQfinish(db->conn);
+  db->conn = NULL;
+  atomic_fetch_sub_explicit(&metric_connections, 1, memory_order_relaxed);
+}
+
+int db_global_init(const char *conninfo) {
+  global_conninfo = strdup(conninfo);
+  return global_conninfo == NULL ? -1 : 0;
+}
+
+void db_global_shutdown(void) {
+  pthread_mutex_lock(&thread_dbs_lock);
+  struct db *db = thread_dbs;
+  thread_dbs = NULL;
+  pthread_mutex_unlock(&thread_dbs_lock);
+  while (db != NULL) {
+    struct db *next = db->next_thread_db;
+    db_close(db);
+    db = next;
+  }
+  free(global_conninfo);
+  global_conninfo = NULL;
+}
+
+struct db *db_thread(void) {
+  struct db *db = this_thread_db;
+  if (db == NULL) {
+    db = calloc(1, sizeof *db);
+    if (db == NULL)
+      return NULL;
+    pthread_mutex_lock(&thread_dbs_lock); /* once per thread, never per request */
+    db->next_thread_db = thread_dbs;
+    thread_dbs = db;
+    pthread_mutex_unlock(&thread_dbs_lock);
+    this_thread_db = db;
+  }
+  if (db->conn != NULL && (db->lost || PQstatus(db->conn) != CONNECTION_OK))
+    db_disconnect(db);
+  if (db->conn == NULL) {
+    /* While the server is down, try at most every 100 ms per thread instead of on every request. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long since_ms = (now.tv_sec - db->last_attempt.tv_sec) * 1000 + (now.tv_nsec - db->last_attempt.tv_nsec) / 1000000;
+    if (db->last_attempt.tv_sec != 0 && since_ms < 100)
+      return NULL;
+    if (!db_connect(db, global_conninfo))
+      return NULL;
+  }
+  return db;
+}
+
+struct db *db_open(const char *conninfo) {
+  struct db *db = calloc(1, sizeof *db);
+  if (db == NULL)
+    return NULL;
+  if (!db_connect(db, conninfo)) {
+    free(db);
+    return NULL;
+  }
+  return db;
+}
+
+void db_close(struct db *db) {
+  if (db == NULL)
+    return;
+  db_disconnect(db);
+  free(db);
+}
+
+PGconn *db_pgconn(struct db *db) { return db->conn; }
+const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
+const char *db_constraint(const struct db *db) { return db->constraint; }
+bool db_lost(const struct db *db) { return db->lost; }
+
+/* Classifies a failed result, remembering its SQLSTATE and constraint; takes ownership of RES. */
+static enum db_status db_fail(struct db *db, PGresult *res, const char *what) {
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+  snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+  snprintf(db->constraint, sizeof db->constraint, "%s", constraint ? constraint : "");
+  if (PQstatus(db->conn) != CONNECTION_OK)
+    db->lost = true;
+  PQclear(res);
+  if (strcmp(db->sqlstate, "40001") == 0 || strcmp(db->sqlstate, "40P01") == 0)
+    return DB_SOFT_ERROR;
+  /* Constraint violations are the client's mistake, answered as such: not counted as database errors. */
+  if (strncmp(db->sqlstate, "23", 2) != 0) {
+    char msg[256];
+    atomic_fetch_add_explicit(&metric_errors, 1, memory_order_relaxed);
+    log_event(LOG_ERROR, "database error", ",\"statement\":\"%s\",\"sqlstate\":\"%s\",\"error\":\"%s\"", what,
+              db->sqlstate, log_json_escape(PQerrorMessage(db->conn), msg, sizeof msg));
+  }
+  return DB_HARD_ERROR;
+}
+
+/* Ensures ST is prepared on this connection. */
+static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
+  size_t slot = ((uintptr_t)st >> 4) & (PREPARED_SLOTS - 1);
+  while (db->prepared[slot] != NULL) {
+    if (db->prepared[slot] == st)
+      return DB_ROW;
+    slot = (slot + 1) & (PREPARED_SLOTS - 1);
+  }
+  PGresult *res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+  if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+    return db_fail(db, res, st->name);
+  PQclear(res);
+  db->prepared[slot] = st;
+  return DB_ROW;
+}
+
+enum db_status db_exec(struct db *db, const struct db_statement *st, const char *const *params, PGresult **res) {
+  *res = NULL;
+  db->sqlstate[0] = db->constraint[0] = '\0';
+  enum db_status s = db_prepare(db, st);
+  if (s != DB_ROW)
+    return s;
+  PGresult *r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+  ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (rs == PGRES_TUPLES_OK) {
+    *res = r;
+    return PQntuples(r) > 0 ? DB_ROW : DB_NO_ROW;
+  }
+  if (rs == PGRES_COMMAND_OK) {
+    const char *affected = PQcmdTuples(r);
+    *res = r;
+    return (affected[0] != '\0' && strcmp(affected, "0") != 0) ? DB_ROW : DB_NO_ROW;
+  }
+  return db_fail(db, r, st->name);
+}
+
+enum db_status db_simple(struct db *db, const char *sql) {
+  db->sqlstate[0] = db->constraint[0] = '\0';
+  PGresult *r = PQexec(db->conn, sql);
+  if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK) {
+    PQclear(r);
+    return DB_ROW;
+  }
+  return db_fail(db, r, sql);
+}
+
+enum db_status db_begin(struct db *db) { return db_simple(db, "BEGIN"); }
+enum db_status db_commit(struct db *db) { return db_simple(db, "COMMIT"); }
+
+void db_rollback(struct db *db) {
+  if (db->conn == NULL || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+    return;
+  PGresult *r = PQexec(db->conn, "ROLLBACK");
+  if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+    db->lost = true; /* cannot trust this session any more: reconnect on next use */
+  PQclear(r);
+}
+
+enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *, void *), void *cls) {
+  enum db_status s = DB_SOFT_ERROR;
+  for (int attempt = 0; attempt < DB_TX_RETRIES && s == DB_SOFT_ERROR; attempt++) {
+    s = db_begin(db);
+    if (s < 0)
+      break;
+    s = body(db, cls);
+    if (s < 0) {
+      db_rollback(db);
+      continue;
+    }
+    enum db_status c = db_commit(db);
+    if (c < 0) {
+      db_rollback(db);
+      s = c;
+    }
+  }
+  return s;
+}

@@ -1,0 +1,200 @@
+/* Bearer authentication. Each worker thread caches principals by token hash; a listener thread follows
+ * revocations (LISTEN commissiond_tokens) and moves a global epoch, which empties every thread's cache. While
+ * the listener is not connected, the cache is not trusted and every request asks the database. */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "http_internal.h"
+#include "log.h"
+#include "token.h"
+
+#define CACHE_SLOTS 256        /* per thread, power of two */
+#define CACHE_TTL_SECONDS 60   /* bound on staleness even if a notification were lost */
+
+struct cache_entry {
+  unsigned char hash[TOKEN_HASH_BYTES];
+  struct principal principal;
+  time_t cached_at;
+  long epoch;
+  bool used;
+};
+
+static _Thread_local struct cache_entry cache[CACHE_SLOTS];
+static atomic_long revocation_epoch;
+static atomic_bool listener_connected;
+static atomic_bool listener_stop;
+static pthread_t listener_thread;
+static bool listener_running;
+static char *listener_conninfo;
+
+/* Marks the token as used and returns what the principal needs, only while it is neither revoked nor expired. */
+static const struct db_statement token_lookup = {
+  "token_lookup",
+  "UPDATE tokens SET last_used_at = now() WHERE selector = $1 AND revoked_at IS NULL AND expires_at > now() "
+  "RETURNING id, commission_id, role, coalesce(scope_org_id::text, ''), "
+  "extract(epoch FROM expires_at)::bigint, encode(hash, 'hex')",
+  1,
+};
+
+static struct cache_entry *cache_slot(const unsigned char *hash) {
+  return &cache[(hash[0] | (hash[1] << 8)) & (CACHE_SLOTS - 1)];
+}
+
+static bool cache_get(const unsigned char *hash, struct principal *out, time_t now) {
+  if (!atomic_load_explicit(&listener_connected, memory_order_acquire))
+    return false;
+  struct cache_entry *e = cache_slot(hash);
+  if (!e->used || e->epoch != atomic_load_explicit(&revocation_epoch, memory_order_acquire) ||
+      e->cached_at + CACHE_TTL_SECONDS < now || e->principal.expires_at <= now ||
+      sodium_memcmp(e->hash, hash, TOKEN_HASH_BYTES) != 0)
+    return false;
+  *out = e->principal;
+  return true;
+}
+
+static void cache_put(const unsigned char *hash, const struct principal *p, long epoch, time_t now) {
+  struct cache_entry *e = cache_slot(hash);
+  memcpy(e->hash, hash, TOKEN_HASH_BYTES);
+  e->principal = *p;
+  e->cached_at = now;
+  e->epoch = epoch;
+  e->used = true;
+}
+
+static enum MHD_Result unauthorized(struct request *rq, const char *detail) {
+  return reply_problem(rq, ERR_UNAUTHORIZED, detail);
+}
+
+bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
+  const char *h = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (h == NULL) {
+    *ret = unauthorized(rq, "An Authorization: Bearer token is required.");
+    return false;
+  }
+  if (strncasecmp(h, "Bearer ", 7) != 0) {
+    *ret = unauthorized(rq, "Only Bearer tokens are accepted.");
+    return false;
+  }
+  const char *token = h + 7;
+  while (*token == ' ')
+    token++;
+  size_t len = strlen(token);
+  char selector[TOKEN_SELECTOR_LEN + 1];
+  if (!token_parse(token, len, selector)) {
+    *ret = unauthorized(rq, "The token is not valid.");
+    return false;
+  }
+  unsigned char hash[TOKEN_HASH_BYTES];
+  token_hash(token, len, hash);
+  time_t now = time(NULL);
+  if (cache_get(hash, &rq->principal, now))
+    return true;
+
+  /* Read the epoch before the database: a revocation committed after this point empties the entry again. */
+  long epoch = atomic_load_explicit(&revocation_epoch, memory_order_acquire);
+  if (rq->db == NULL)
+    rq->db = db_thread();
+  if (rq->db == NULL) {
+    *ret = reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+    return false;
+  }
+  PGresult *res;
+  const char *params[1] = {selector};
+  enum db_status s = db_exec(rq->db, &token_lookup, params, &res);
+  if (s < 0) {
+    *ret = reply_db_error(rq);
+    return false;
+  }
+  char expected[2 * TOKEN_HASH_BYTES + 1];
+  sodium_bin2hex(expected, sizeof expected, hash, sizeof hash);
+  if (s == DB_NO_ROW || strlen(PQgetvalue(res, 0, 5)) != 2 * TOKEN_HASH_BYTES ||
+      sodium_memcmp(PQgetvalue(res, 0, 5), expected, 2 * TOKEN_HASH_BYTES) != 0) {
+    PQclear(res);
+    *ret = unauthorized(rq, "The token is unknown, expired or revoked.");
+    return false;
+  }
+  struct principal *p = &rq->principal;
+  snprintf(p->token_id, sizeof p->token_id, "%s", PQgetvalue(res, 0, 0));
+  snprintf(p->commission_id, sizeof p->commission_id, "%s", PQgetvalue(res, 0, 1));
+  p->role = role_parse(PQgetvalue(res, 0, 2));
+  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", PQgetvalue(res, 0, 3));
+  p->expires_at = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+  PQclear(res);
+  cache_put(hash, p, epoch, now);
+  return true;
+}
+
+static void *listener_main(void *arg) {
+  (void)arg;
+  struct db *db = NULL;
+  while (!atomic_load(&listener_stop)) {
+    if (db == NULL) {
+      db = db_open(listener_conninfo);
+      if (db == NULL || db_simple(db, "LISTEN commissiond_tokens") < 0) {
+        db_close(db);
+        db = NULL;
+        struct timespec pause = {0, 500 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        continue;
+      }
+      /* Anything revoked while we were away is unknown: start from an empty cache. */
+      atomic_fetch_add(&revocation_epoch, 1);
+      atomic_store(&listener_connected, true);
+      log_event(LOG_INFO, "revocation listener connected", NULL);
+    }
+    PGconn *conn = db_pgconn(db);
+    struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+    int r = poll(&pfd, 1, 250);
+    bool broken = r < 0 || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK;
+    PGnotify *n;
+    bool revoked = false;
+    while ((n = PQnotifies(conn)) != NULL) {
+      revoked = true;
+      PQfreemem(n);
+    }
+    if (revoked)
+      atomic_fetch_add(&revocation_epoch, 1);
+    if (broken) {
+      atomic_store(&listener_connected, false);
+      atomic_fetch_add(&revocation_epoch, 1);
+      log_event(LOG_WARN, "revocation listener lost its connection; token cache disabled", NULL);
+      db_close(db);
+      db = NULL;
+    }
+  }
+  atomic_store(&listener_connected, false);
+  db_close(db);
+  return NULL;
+}
+
+int auth_listener_start(const char *conninfo) {
+  listener_conninfo = strdup(conninfo);
+  if (listener_conninfo == NULL)
+    return -1;
+  atomic_store(&listener_stop, false);
+  if (pthread_create(&listener_thread, NULL, listener_main, NULL) != 0) {
+    free(listener_conninfo);
+    listener_conninfo = NULL;
+    return -1;
+  }
+  listener_running = true;
+  return 0;
+}
+
+void auth_listener_stop(void) {
+  if (!listener_running)
+    return;
+  atomic_store(&listener_stop, true);
+  pthread_join(listener_thread, NULL);
+  listener_running = false;
+  free(listener_conninfo);
+  listener_conninfo = NULL;
+}

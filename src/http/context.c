@@ -1,0 +1,196 @@
+/* The MHD access handler: request context, central body buffering (413 before the body arrives), route
+ * dispatch, authentication, JSON parsing; and the completion callback that logs, counts and frees. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "http_internal.h"
+#include "log.h"
+
+struct http_config http_config = {
+  .max_body = 1024 * 1024,
+  .threads = 2,
+  .connection_timeout = 30,
+  .max_connections = 1024,
+  .per_ip_connections = 0,
+};
+
+static atomic_long in_flight;
+
+long http_in_flight(void) { return atomic_load(&in_flight); }
+
+uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Keeps a client's X-Request-Id when it is short and plain, else makes one. */
+static void request_id_init(struct request *rq) {
+  const char *given = MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND, "X-Request-Id");
+  if (given != NULL) {
+    size_t n = strlen(given);
+    bool ok = n > 0 && n <= REQUEST_ID_MAX;
+    for (size_t i = 0; ok && i < n; i++) {
+      char c = given[i];
+      ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == ':';
+    }
+    if (ok) {
+      memcpy(rq->request_id, given, n + 1);
+      return;
+    }
+  }
+  unsigned char raw[12];
+  randombytes_buf(raw, sizeof raw);
+  sodium_bin2hex(rq->request_id, sizeof rq->request_id, raw, sizeof raw);
+}
+
+static bool method_has_body(const char *method) {
+  return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+}
+
+/* application/json, optionally with a charset parameter that must be utf-8. */
+static bool content_type_is_json(const char *ct) {
+  if (ct == NULL)
+    return false;
+  size_t n = strlen("application/json");
+  if (strncasecmp(ct, "application/json", n) != 0)
+    return false;
+  const char *rest = ct + n;
+  while (*rest == ' ')
+    rest++;
+  if (*rest == '\0')
+    return true;
+  if (*rest != ';')
+    return false;
+  rest++;
+  while (*rest == ' ')
+    rest++;
+  return strncasecmp(rest, "charset=utf-8", 13) == 0 && (rest[13] == '\0' || rest[13] == ' ' || rest[13] == ';');
+}
+
+static enum MHD_Result dispatch(struct request *rq) {
+  if (strlen(rq->url) > URL_MAX)
+    return reply_problem(rq, ERR_URI_TOO_LONG, NULL);
+  bool path_known = false;
+  rq->route = router_match(rq, &path_known);
+  if (rq->route == NULL)
+    return path_known ? reply_problem(rq, ERR_METHOD_NOT_ALLOWED, "This path does not serve this method.")
+                      : reply_problem(rq, ERR_ROUTE_NOT_FOUND, "No route serves this path.");
+  if (rq->body_too_large)
+    return reply_problem(rq, ERR_BODY_TOO_LARGE, "The request body exceeds the configured limit.");
+  enum MHD_Result ret;
+  if (!(rq->route->flags & ROUTE_PUBLIC) && !auth_authenticate(rq, &ret))
+    return ret;
+  if (rq->route->flags & ROUTE_JSON_BODY) {
+    if (!content_type_is_json(request_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE)))
+      return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "The body must be application/json (UTF-8).");
+    json_error_t jerr;
+    rq->json = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (rq->json == NULL) {
+      char detail[256];
+      snprintf(detail, sizeof detail, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
+               jerr.text);
+      return reply_problem(rq, ERR_INVALID_JSON, detail);
+    }
+    if (!json_is_object(rq->json))
+      return reply_problem(rq, ERR_INVALID_JSON, "The body must be a JSON object.");
+  } else if (rq->body_len > 0) {
+    return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "This route takes no request body.");
+  }
+  if (!(rq->route->flags & ROUTE_NO_DB) && rq->db == NULL) {
+    rq->db = db_thread();
+    if (rq->db == NULL)
+      return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+  }
+  return rq->route->handler(rq);
+}
+
+enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection, const char *url,
+                                    const char *method, const char *version, const char *upload_data,
+                                    size_t *upload_data_size, void **req_cls) {
+  (void)cls;
+  (void)version;
+  struct request *rq = *req_cls;
+  if (rq == NULL) {
+    rq = calloc(1, sizeof *rq);
+    if (rq == NULL)
+      return MHD_NO;
+    atomic_fetch_add(&in_flight, 1);
+    rq->connection = connection;
+    rq->method = method;
+    rq->url = url;
+    rq->start_ns = now_ns();
+    *req_cls = rq;
+    request_id_init(rq);
+    /* Refuse an announced oversized body now, before any of it is read. */
+    const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+      char *end;
+      unsigned long long n = strtoull(cl, &end, 10);
+      if (*end != '\0' || n > http_config.max_body)
+        return reply_problem(rq, ERR_BODY_TOO_LARGE, "The request body exceeds the configured limit.");
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    size_t n = *upload_data_size;
+    *upload_data_size = 0;
+    if (rq->body_too_large || !method_has_body(method))
+      return MHD_YES; /* discard; answered once the upload is complete */
+    if (rq->body_len + n > http_config.max_body) {
+      rq->body_too_large = true;
+      return MHD_YES;
+    }
+    if (rq->body_len + n > rq->body_cap) {
+      size_t cap = rq->body_cap ? rq->body_cap : 1024;
+      while (cap < rq->body_len + n)
+        cap *= 2;
+      if (cap > http_config.max_body)
+        cap = http_config.max_body;
+      char *grown = realloc(rq->body, cap);
+      if (grown == NULL)
+        return MHD_NO;
+      rq->body = grown;
+      rq->body_cap = cap;
+    }
+    memcpy(rq->body + rq->body_len, upload_data, n);
+    rq->body_len += n;
+    return MHD_YES;
+  }
+  if (rq->status != 0)
+    return MHD_YES; /* a reply was queued on the first call (413) */
+  return dispatch(rq);
+}
+
+void http_request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+                            enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)connection;
+  struct request *rq = *req_cls;
+  if (rq == NULL)
+    return;
+  *req_cls = NULL;
+  if (rq->db != NULL)
+    db_rollback(rq->db); /* a handler that left a transaction open loses it here */
+  uint64_t duration = now_ns() - rq->start_ns;
+  size_t route_index = rq->route ? http_route_index(rq->route) : http_route_count();
+  metrics_record(route_index, rq->status, duration);
+  char method[16];
+  log_event(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_INFO : LOG_WARN, "request",
+            ",\"request_id\":\"%s\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"duration_ms\":%.3f%s",
+            rq->request_id, log_json_escape(rq->method, method, sizeof method),
+            rq->route ? rq->route->pattern : "unmatched", rq->status, (double)duration / 1e6,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+  json_decref(rq->json);
+  free(rq->body);
+  free(rq->url_copy);
+  free(rq);
+  atomic_fetch_sub(&in_flight, 1);
+}

@@ -1,0 +1,159 @@
+/* Prometheus metrics: requests by route and status, a latency histogram per route, database errors and
+ * connections, requests in flight. Relaxed atomic counters: no lock on the request path. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http_internal.h"
+
+#define MAX_ROUTES 128
+static const unsigned int tracked_status[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 409,
+                                              412, 413, 414, 415, 422, 428, 429, 500, 503, 0 /* other */};
+#define N_STATUS (sizeof tracked_status / sizeof *tracked_status)
+static const double bucket_seconds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+#define N_BUCKETS (sizeof bucket_seconds / sizeof *bucket_seconds)
+
+struct route_metrics {
+  atomic_ulong by_status[N_STATUS];
+  atomic_ulong buckets[N_BUCKETS]; /* non-cumulative; summed when rendered */
+  atomic_ulong count;
+  atomic_ulong sum_ns;
+};
+
+static struct route_metrics metrics[MAX_ROUTES + 1]; /* last slot: unmatched */
+
+static size_t status_slot(unsigned int status) {
+  for (size_t i = 0; i + 1 < N_STATUS; i++)
+    if (tracked_status[i] == status)
+      return i;
+  return N_STATUS - 1;
+}
+
+void metrics_record(size_t route_index, unsigned int status, uint64_t duration_ns) {
+  if (route_index > MAX_ROUTES)
+    route_index = MAX_ROUTES;
+  struct route_metrics *m = &metrics[route_index];
+  atomic_fetch_add_explicit(&m->by_status[status_slot(status)], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&m->sum_ns, duration_ns, memory_order_relaxed);
+  double seconds = (double)duration_ns / 1e9;
+  for (size_t b = 0; b < N_BUCKETS; b++)
+    if (seconds <= bucket_seconds[b]) {
+      atomic_fetch_add_explicit(&m->buckets[b], 1, memory_order_relaxed);
+      break;
+    }
+}
+
+struct text {
+  char *buf;
+  size_t len, cap;
+  bool failed;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...) {
+  if (t->failed)
+    return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      t->failed = true;
+      return;
+    }
+    if ((size_t)n < t->cap - t->len) {
+      t->len += (size_t)n;
+      return;
+    }
+    size_t cap = t->cap * 2 + (size_t)n;
+    char *grown = realloc(t->buf, cap);
+    if (grown == NULL) {
+      t->failed = true;
+      return;
+    }
+    t->buf = grown;
+    t->cap = cap;
+  }
+}
+
+static void route_label(size_t i, size_t n_routes, const char **method, const char **route) {
+  if (i < n_routes) {
+    *method = http_routes[i].method;
+    *route = http_routes[i].pattern;
+  } else {
+    *method = "";
+    *route = "unmatched";
+  }
+}
+
+int metrics_render(char **out, size_t *len) {
+  struct text t = {malloc(16384), 0, 16384, false};
+  if (t.buf == NULL)
+    return -1;
+  size_t n_routes = http_route_count();
+  if (n_routes > MAX_ROUTES)
+    n_routes = MAX_ROUTES;
+  put(&t, "# HELP commissiond_http_requests_total HTTP requests by route and status.\n"
+          "# TYPE commissiond_http_requests_total counter\n");
+  for (size_t i = 0; i <= n_routes; i++) {
+    size_t slot = i < n_routes ? i : MAX_ROUTES;
+    const char *method, *route;
+    route_label(i, n_routes, &method, &route);
+    for (size_t s = 0; s < N_STATUS; s++) {
+      unsigned long v = atomic_load_explicit(&metrics[slot].by_status[s], memory_order_relaxed);
+      if (v == 0)
+        continue;
+      char status[16];
+      if (tracked_status[s] == 0)
+        snprintf(status, sizeof status, "other");
+      else
+        snprintf(status, sizeof status, "%u", tracked_status[s]);
+      put(&t, "commissiond_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %lu\n", method, route,
+          status, v);
+    }
+  }
+  put(&t, "# HELP commissiond_http_request_duration_seconds Request latency by route.\n"
+          "# TYPE commissiond_http_request_duration_seconds histogram\n");
+  for (size_t i = 0; i <= n_routes; i++) {
+    size_t slot = i < n_routes ? i : MAX_ROUTES;
+    unsigned long count = atomic_load_explicit(&metrics[slot].count, memory_order_relaxed);
+    if (count == 0)
+      continue;
+    const char *method, *route;
+    route_label(i, n_routes, &method, &route);
+    unsigned long cumulative = 0;
+    for (size_t b = 0; b < N_BUCKETS; b++) {
+      cumulative += atomic_load_explicit(&metrics[slot].buckets[b], memory_order_relaxed);
+      put(&t, "commissiond_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %lu\n",
+          method, route, bucket_seconds[b], cumulative);
+    }
+    put(&t, "commissiond_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %lu\n",
+        method, route, count);
+    put(&t, "commissiond_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", method, route,
+        (double)atomic_load_explicit(&metrics[slot].sum_ns, memory_order_relaxed) / 1e9);
+    put(&t, "commissiond_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %lu\n", method, route,
+        count);
+  }
+  put(&t,
+      "# HELP commissiond_db_errors_total Database errors (connection losses, failed statements).\n"
+      "# TYPE commissiond_db_errors_total counter\ncommissiond_db_errors_total %ld\n"
+      "# HELP commissiond_db_connections Open database connections (one per worker thread, plus the listener).\n"
+      "# TYPE commissiond_db_connections gauge\ncommissiond_db_connections %ld\n"
+      "# HELP commissiond_db_pool_size Worker threads, each with at most one database connection.\n"
+      "# TYPE commissiond_db_pool_size gauge\ncommissiond_db_pool_size %u\n"
+      "# HELP commissiond_http_requests_in_flight Requests being served.\n"
+      "# TYPE commissiond_http_requests_in_flight gauge\ncommissiond_http_requests_in_flight %ld\n",
+      db_metric_errors(), db_metric_connections(), http_config.threads, http_in_flight());
+  if (t.failed) {
+    free(t.buf);
+    return -1;
+  }
+  *out = t.buf;
+  *len = t.len;
+  return 0;
+}

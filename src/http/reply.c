@@ -1,0 +1,137 @@
+/* Replies: JSON, text and problem+json (RFC 9457), each carrying X-Request-Id. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http_internal.h"
+#include "log.h"
+
+static enum MHD_Result queue(struct request *rq, unsigned int status, const char *content_type, char *data,
+                             size_t len, const char *const *headers) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+  if (resp == NULL) {
+    free(data);
+    return MHD_NO;
+  }
+  bool ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
+            MHD_add_response_header(resp, "X-Request-Id", rq->request_id) == MHD_YES &&
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+  for (size_t i = 0; ok && headers != NULL && headers[i] != NULL; i += 2)
+    ok = MHD_add_response_header(resp, headers[i], headers[i + 1]) == MHD_YES;
+  enum MHD_Result ret = ok ? MHD_queue_response(rq->connection, status, resp) : MHD_NO;
+  MHD_destroy_response(resp);
+  rq->status = status;
+  return ret;
+}
+
+enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers) {
+  char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if (text == NULL)
+    return MHD_NO;
+  return queue(rq, status, "application/json", text, strlen(text), headers);
+}
+
+enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *content_type, char *text,
+                           size_t len) {
+  return queue(rq, status, content_type, text, len, NULL);
+}
+
+/* The problem+json document for CODE; ERRORS (stolen) may be NULL. */
+static enum MHD_Result problem(struct request *rq, enum error_code code, const char *detail, json_t *errors) {
+  const struct error_info *e = error_info(code);
+  char type[96];
+  snprintf(type, sizeof type, "urn:commissiond:problem:%s", e->name);
+  json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", e->title, "status",
+                          (int)e->http_status, "detail", detail ? detail : e->title, "code", e->name,
+                          "request_id", rq->request_id);
+  if (doc == NULL) {
+    json_decref(errors);
+    return MHD_NO;
+  }
+  if (errors != NULL && json_object_set_new(doc, "errors", errors) != 0) {
+    json_decref(doc);
+    return MHD_NO;
+  }
+  char *text = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  if (text == NULL)
+    return MHD_NO;
+  const char *headers[5] = {NULL};
+  if (code == ERR_METHOD_NOT_ALLOWED) {
+    headers[0] = MHD_HTTP_HEADER_ALLOW;
+    headers[1] = rq->allow;
+  } else if (code == ERR_UNAUTHORIZED) {
+    headers[0] = MHD_HTTP_HEADER_WWW_AUTHENTICATE;
+    headers[1] = "Bearer realm=\"commissiond\"";
+  } else if (code == ERR_SERVICE_UNAVAILABLE) {
+    headers[0] = MHD_HTTP_HEADER_RETRY_AFTER;
+    headers[1] = "1";
+  }
+  return queue(rq, e->http_status, "application/problem+json", text, strlen(text), headers);
+}
+
+enum MHD_Result reply_problem(struct request *rq, enum error_code code, const char *detail) {
+  return problem(rq, code, detail, NULL);
+}
+
+enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, const char *field, const char *reason) {
+  json_t *errors = json_pack("[{s:s, s:s}]", "field", field, "reason", reason);
+  char detail[256];
+  snprintf(detail, sizeof detail, "%s: %s", field, reason);
+  return problem(rq, code, detail, errors);
+}
+
+enum MHD_Result reply_validation(struct request *rq, json_t *errors) {
+  char detail[256];
+  json_t *first = json_array_get(errors, 0);
+  snprintf(detail, sizeof detail, "%s: %s%s", json_string_value(json_object_get(first, "field")),
+           json_string_value(json_object_get(first, "reason")),
+           json_array_size(errors) > 1 ? " (and more, see errors)" : "");
+  return problem(rq, ERR_VALIDATION_FAILED, detail, errors);
+}
+
+enum MHD_Result reply_db_error(struct request *rq) {
+  if (rq->db == NULL || db_lost(rq->db))
+    return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+  const char *state = db_sqlstate(rq->db);
+  if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+    return reply_problem(rq, ERR_CONFLICT, "A concurrent change kept this request from completing; retry.");
+  return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+}
+
+const char *request_header(struct request *rq, const char *name) {
+  return MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND, name);
+}
+
+const char *request_query(struct request *rq, const char *name) {
+  return MHD_lookup_connection_value(rq->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_check {
+  const char *const *allowed;
+  const char *unknown;
+};
+
+static enum MHD_Result query_check_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  (void)value;
+  struct query_check *qc = cls;
+  for (size_t i = 0; qc->allowed[i] != NULL; i++)
+    if (strcmp(key, qc->allowed[i]) == 0)
+      return MHD_YES;
+  qc->unknown = key;
+  return MHD_NO;
+}
+
+bool request_query_only(struct request *rq, const char *const *allowed, enum MHD_Result *ret) {
+  struct query_check qc = {allowed, NULL};
+  MHD_get_connection_values(rq->connection, MHD_GET_ARGUMENT_KIND, query_check_one, &qc);
+  if (qc.unknown == NULL)
+    return true;
+  char field[80], clean[64];
+  snprintf(field, sizeof field, "query:%s", log_json_escape(qc.unknown, clean, sizeof clean));
+  *ret = reply_field_problem(rq, ERR_INVALID_QUERY, field, "unknown query parameter");
+  return false;
+}

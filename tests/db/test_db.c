@@ -1,0 +1,220 @@
+/* Database-layer tests against the real PostgreSQL the harness started (PGHOST/PGPORT/PGUSER): connections,
+ * re-preparing after a lost connection, bounded transaction retries, idempotency records, concurrent
+ * migrations, and the constraints that keep commissions apart. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "queries.h"
+#include "schema.h"
+#include "check.h"
+
+static char dbname[64];
+static char conninfo[128];
+
+static PGconn *admin(void) {
+  PGconn *c = PQconnectdb("dbname=postgres");
+  if (PQstatus(c) != CONNECTION_OK) {
+    fprintf(stderr, "cannot reach PostgreSQL: %s", PQerrorMessage(c));
+    exit(77);
+  }
+  return c;
+}
+
+static void admin_exec(const char *sql) {
+  PGconn *c = admin();
+  PGresult *r = PQexec(c, sql);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+    fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+  PQclear(r);
+  PQfinish(c);
+}
+
+/* Runs SQL on DB and returns the first value of the first row, malloc'ed ("" when none). */
+static char *value(struct db *db, const char *sql) {
+  PGresult *r = PQexec(db_pgconn(db), sql);
+  char *v = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  return v;
+}
+
+static int run_migrate(const char *name) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "\"%s\" --db \"dbname=%s\" migrate >/dev/null", getenv("COMMISSIONCTL_BIN"), name);
+  return system(cmd);
+}
+
+static const struct db_statement select_one = {"test_select_one", "SELECT $1::integer + 1", 1};
+
+static void test_reprepare_after_lost_connection(void) {
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return;
+  PGresult *res;
+  const char *params[] = {"41"};
+  CHECK(db_exec(db, &select_one, params, &res) == DB_ROW);
+  CHECK(res != NULL && strcmp(PQgetvalue(res, 0, 0), "42") == 0);
+  PQclear(res);
+  /* Kill our backend from outside, as a PostgreSQL restart would. */
+  char *pid = value(db, "SELECT pg_backend_pid()");
+  char sql[128];
+  snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid);
+  free(pid);
+  admin_exec(sql);
+  usleep(100 * 1000);
+  CHECK(db_exec(db, &select_one, params, &res) == DB_HARD_ERROR);
+  CHECK(res == NULL);
+  CHECK(db_lost(db));
+  usleep(150 * 1000); /* past the reconnect back-off */
+  db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return;
+  /* The statement is prepared again on the new session. */
+  CHECK(db_exec(db, &select_one, params, &res) == DB_ROW);
+  CHECK(res != NULL && strcmp(PQgetvalue(res, 0, 0), "42") == 0);
+  PQclear(res);
+}
+
+struct retry_ctx {
+  int attempts;
+  int fail_times;
+};
+
+static enum db_status flaky_body(struct db *db, void *cls) {
+  struct retry_ctx *c = cls;
+  c->attempts++;
+  if (c->attempts <= c->fail_times)
+    return db_simple(db, "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$");
+  return db_simple(db, "INSERT INTO commissions (name) VALUES ('retried')");
+}
+
+static void test_transaction_retries(void) {
+  struct db *db = db_thread();
+  struct retry_ctx once = {0, 1};
+  CHECK(db_transaction(db, flaky_body, &once) == DB_ROW);
+  CHECK(once.attempts == 2);
+  char *n = value(db, "SELECT count(*) FROM commissions WHERE name = 'retried'");
+  CHECK(strcmp(n, "1") == 0);
+  free(n);
+  struct retry_ctx always = {0, 100};
+  CHECK(db_transaction(db, flaky_body, &always) == DB_SOFT_ERROR);
+  CHECK(always.attempts == DB_TX_RETRIES);
+  CHECK(strcmp(db_sqlstate(db), "40001") == 0);
+  n = value(db, "SELECT count(*) FROM commissions WHERE name = 'retried'");
+  CHECK(strcmp(n, "1") == 0); /* the failed attempts left nothing behind */
+  free(n);
+  CHECK(PQtransactionStatus(db_pgconn(db)) == PQTRANS_IDLE);
+}
+
+static void test_idempotency_records(void) {
+  struct db *db = db_thread();
+  char *commission = value(db, "INSERT INTO commissions (name) VALUES ('idem') RETURNING id");
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO tokens (commission_id, role, label, selector, hash, expires_at) VALUES ('%s', "
+           "'coordinator', 't', 'AAAAAAAAAAAAAAAA', decode(repeat('00', 32), 'hex'), now() + interval '1 day') "
+           "RETURNING id", commission);
+  char *token = value(db, sql);
+  const char *hash = "aa00000000000000000000000000000000000000000000000000000000000000";
+  PGresult *prev;
+  CHECK(db_begin(db) == DB_ROW);
+  CHECK(db_idempotency_claim(db, token, "k1", commission, hash, &prev) == DB_ROW);
+  CHECK(prev == NULL);
+  CHECK(db_idempotency_record(db, token, "k1", "201", "/v1/x", "{\"id\":1}") == DB_ROW);
+  CHECK(db_commit(db) == DB_ROW);
+  CHECK(db_begin(db) == DB_ROW);
+  CHECK(db_idempotency_claim(db, token, "k1", commission, hash, &prev) == DB_NO_ROW);
+  CHECK(prev != NULL && strcmp(PQgetvalue(prev, 0, 0), hash) == 0);
+  CHECK(prev != NULL && strcmp(PQgetvalue(prev, 0, 1), "201") == 0);
+  CHECK(prev != NULL && strcmp(PQgetvalue(prev, 0, 3), "{\"id\":1}") == 0);
+  PQclear(prev);
+  db_rollback(db);
+  free(commission);
+  free(token);
+}
+
+/* The schema keeps commissions apart even if C forgot: a token cannot be scoped to another commission's
+ * organisation, and a scoped role cannot exist without its organisation. */
+static void test_constraints(void) {
+  struct db *db = db_thread();
+  char *c1 = value(db, "INSERT INTO commissions (name) VALUES ('one') RETURNING id");
+  char *c2 = value(db, "INSERT INTO commissions (name) VALUES ('two') RETURNING id");
+  char sql[512];
+  snprintf(sql, sizeof sql, "INSERT INTO organisations (commission_id, kind, name) VALUES ('%s', 'landlord', 'L') "
+           "RETURNING id", c2);
+  char *org2 = value(db, sql);
+  snprintf(sql, sizeof sql,
+           "INSERT INTO tokens (commission_id, role, scope_org_id, label, selector, hash, expires_at) VALUES "
+           "('%s', 'landlord', '%s', 't', 'BBBBBBBBBBBBBBBB', decode(repeat('00', 32), 'hex'), now())", c1, org2);
+  CHECK(db_simple(db, sql) == DB_HARD_ERROR);
+  CHECK(strcmp(db_sqlstate(db), "23503") == 0);
+  snprintf(sql, sizeof sql,
+           "INSERT INTO tokens (commission_id, role, label, selector, hash, expires_at) VALUES "
+           "('%s', 'landlord', 't', 'CCCCCCCCCCCCCCCC', decode(repeat('00', 32), 'hex'), now())", c1);
+  CHECK(db_simple(db, sql) == DB_HARD_ERROR);
+  CHECK(strcmp(db_sqlstate(db), "23514") == 0);
+  CHECK(!db_lost(db));
+  free(c1);
+  free(c2);
+  free(org2);
+}
+
+/* Two migrate runs at once: both succeed, each migration applied exactly once. */
+static void test_concurrent_migrations(void) {
+  char other[80], sql[160];
+  snprintf(other, sizeof other, "%s_m", dbname);
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s", other);
+  admin_exec(sql);
+  pid_t a = fork();
+  if (a == 0)
+    _exit(run_migrate(other) == 0 ? 0 : 1);
+  int rc_b = run_migrate(other);
+  int status = 0;
+  waitpid(a, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK(rc_b == 0);
+  char ci[160];
+  snprintf(ci, sizeof ci, "dbname=%s", other);
+  struct db *db = db_open(ci);
+  CHECK(db != NULL);
+  if (db != NULL) {
+    char *n = value(db, "SELECT count(*) = count(DISTINCT version) FROM schema_migrations");
+    CHECK(strcmp(n, "t") == 0);
+    free(n);
+    int version = -1;
+    CHECK(db_schema_version(db, &version) == DB_ROW && version == SCHEMA_VERSION);
+    db_close(db);
+  }
+  CHECK(run_migrate(other) == 0); /* and once more: nothing to do */
+  snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", other);
+  admin_exec(sql);
+}
+
+int main(void) {
+  if (getenv("PGHOST") == NULL || getenv("COMMISSIONCTL_BIN") == NULL)
+    return 77;
+  if (sodium_init() < 0)
+    return 1;
+  snprintf(dbname, sizeof dbname, "test_db_%d_%u", (int)getpid(), randombytes_uniform(1000000));
+  char sql[128];
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+  admin_exec(sql);
+  CHECK(run_migrate(dbname) == 0);
+  snprintf(conninfo, sizeof conninfo, "dbname=%s", dbname);
+  CHECK(db_global_init(conninfo) == 0);
+  test_reprepare_after_lost_connection();
+  test_transaction_retries();
+  test_idempotency_records();
+  test_constraints();
+  test_concurrent_migrations();
+  db_global_shutdown();
+  snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);
+  admin_exec(sql);
+  return check_exit();
+}

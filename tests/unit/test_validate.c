@@ -1,0 +1,188 @@
+/* Unit tests of the pure input checks and domain rules: no database, no network. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "access.h"
+#include "errors.h"
+#include "fields.h"
+#include "schema.h"
+#include "token.h"
+#include "validate.h"
+#include "check.h"
+
+static void test_uuid_and_dates(void) {
+  CHECK(valid_uuid("2d5f5229-4b86-43bd-b1c2-ef356140183c"));
+  CHECK(valid_uuid("2D5F5229-4B86-43BD-B1C2-EF356140183C"));
+  CHECK(!valid_uuid("2d5f5229-4b86-43bd-b1c2-ef356140183"));
+  CHECK(!valid_uuid("2d5f5229x4b86-43bd-b1c2-ef356140183c"));
+  CHECK(!valid_uuid("2d5f5229-4b86-43bd-b1c2-ef356140183g"));
+  CHECK(!valid_uuid("' OR 1=1 --"));
+  CHECK(!valid_uuid(""));
+  CHECK(valid_date("2024-02-29"));
+  CHECK(!valid_date("2023-02-29"));
+  CHECK(valid_date("2000-02-29"));
+  CHECK(!valid_date("1900-02-29"));
+  CHECK(!valid_date("2024-13-01"));
+  CHECK(!valid_date("2024-04-31"));
+  CHECK(!valid_date("2024-4-30"));
+  CHECK(!valid_date("1899-12-31"));
+  CHECK(!valid_date("2024-01-01T00:00:00Z"));
+}
+
+static void test_text(void) {
+  CHECK(utf8_length("Hélène") == 6);
+  CHECK(utf8_length("") == 0);
+  CHECK(valid_text("Résidence André Breton", false));
+  CHECK(!valid_text("a\nb", false));
+  CHECK(valid_text("a\nb\tc", true));
+  CHECK(!valid_text("a\x01", true));
+  CHECK(valid_email("coordination@clsm.fr"));
+  CHECK(!valid_email("coordination"));
+  CHECK(!valid_email("@clsm.fr"));
+  CHECK(!valid_email("a b@clsm.fr"));
+  CHECK(!valid_email("a@b@c"));
+  CHECK(valid_idempotency_key("retry-1"));
+  CHECK(!valid_idempotency_key(""));
+  CHECK(!valid_idempotency_key("has space"));
+  char long_key[202];
+  memset(long_key, 'k', 201);
+  long_key[201] = '\0';
+  CHECK(!valid_idempotency_key(long_key));
+  long_key[200] = '\0';
+  CHECK(valid_idempotency_key(long_key));
+}
+
+static void test_tokens(void) {
+  char token[TOKEN_LEN + 1], selector[TOKEN_SELECTOR_LEN + 1], parsed[TOKEN_SELECTOR_LEN + 1];
+  token_generate(token, selector);
+  CHECK(strlen(token) == TOKEN_LEN);
+  CHECK(strncmp(token, "cd_", 3) == 0);
+  CHECK(token_parse(token, strlen(token), parsed));
+  CHECK(strcmp(parsed, selector) == 0);
+  char other[TOKEN_LEN + 1], other_sel[TOKEN_SELECTOR_LEN + 1];
+  token_generate(other, other_sel);
+  CHECK(strcmp(token, other) != 0); /* 352 random bits: never equal */
+  unsigned char h1[TOKEN_HASH_BYTES], h2[TOKEN_HASH_BYTES];
+  token_hash(token, TOKEN_LEN, h1);
+  token_hash(token, TOKEN_LEN, h2);
+  CHECK(memcmp(h1, h2, sizeof h1) == 0);
+  token[TOKEN_LEN - 1] = token[TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
+  token_hash(token, TOKEN_LEN, h2);
+  CHECK(memcmp(h1, h2, sizeof h1) != 0);
+  CHECK(!token_parse(token, TOKEN_LEN - 1, parsed));
+  CHECK(!token_parse("xx_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", TOKEN_LEN, parsed));
+  token[10] = '+';
+  CHECK(!token_parse(token, TOKEN_LEN, parsed));
+}
+
+static void test_roles_and_access(void) {
+  CHECK(role_parse("coordinator") == ROLE_COORDINATOR);
+  CHECK(role_parse("landlord") == ROLE_LANDLORD);
+  CHECK(role_parse("admin") == ROLE_NONE);
+  CHECK(role_parse(NULL) == ROLE_NONE);
+  CHECK(strcmp(role_name(ROLE_CURATOR), "curator") == 0);
+  CHECK(role_needs_scope(ROLE_CAREGIVER) && role_needs_scope(ROLE_CURATOR) && role_needs_scope(ROLE_LANDLORD));
+  CHECK(!role_needs_scope(ROLE_COORDINATOR) && !role_needs_scope(ROLE_OBSERVER));
+  CHECK(strcmp(role_scope_kind(ROLE_CAREGIVER), "care_team") == 0);
+  struct principal p = {.commission_id = "c", .role = ROLE_LANDLORD, .scope_org_id = "o"};
+  CHECK(access_decide(&p, RES_ORGANISATION, ACT_READ).kind == ACCESS_COMMISSION);
+  CHECK(access_decide(&p, RES_ORGANISATION, ACT_CREATE).kind == ACCESS_DENY);
+  CHECK(access_decide(&p, RES_TOKEN, ACT_READ).kind == ACCESS_DENY);
+  p.role = ROLE_COORDINATOR;
+  CHECK(access_decide(&p, RES_ORGANISATION, ACT_UPDATE).kind == ACCESS_COMMISSION);
+  CHECK(access_decide(&p, RES_TOKEN, ACT_CREATE).kind == ACCESS_COMMISSION);
+  p.role = ROLE_NONE;
+  CHECK(access_decide(&p, RES_ORGANISATION, ACT_READ).kind == ACCESS_DENY);
+}
+
+static void test_error_registry(void) {
+  for (int c = 0; c < ERR__COUNT; c++) {
+    const struct error_info *e = error_info((enum error_code)c);
+    CHECK(e->name != NULL && e->title != NULL);
+    CHECK(e->http_status >= 400 && e->http_status < 600);
+    for (int d = 0; d < c; d++)
+      CHECK(strcmp(e->name, error_info((enum error_code)d)->name) != 0);
+  }
+  CHECK(error_info(ERR_NOT_FOUND)->http_status == 404);
+  CHECK(error_info(ERR_PRECONDITION_FAILED)->http_status == 412);
+  CHECK(error_info((enum error_code)999)->http_status == 500);
+}
+
+static void test_fields(void) {
+  static const char *const kinds[] = {"a", "b", NULL};
+  static const struct field_spec spec[] = {
+    {"name", FIELD_STRING, FIELD_REQUIRED, 1, 5, NULL},
+    {"kind", FIELD_ENUM, FIELD_REQUIRED, 0, 0, kinds},
+    {"n", FIELD_INT, 0, 0, 10, NULL},
+    {"note", FIELD_TEXT, FIELD_NULLABLE, 0, 20, NULL},
+    {"when", FIELD_DATE, 0, 0, 0, NULL},
+    {"fixed", FIELD_STRING, FIELD_FIXED, 0, 10, NULL},
+  };
+  struct field_value v[6];
+  json_t *errors = json_array();
+  json_t *ok = json_loads("{\"name\":\"Zoé\",\"kind\":\"b\",\"n\":3,\"note\":null,\"when\":\"2026-01-31\"}", 0, NULL);
+  CHECK(fields_check(ok, spec, 6, v, errors));
+  CHECK(json_array_size(errors) == 0);
+  CHECK(v[0].present && strcmp(v[0].s, "Zoé") == 0);
+  CHECK(v[2].i == 3);
+  CHECK(v[3].present && v[3].null);
+  CHECK(!v[5].present);
+  json_t *bad = json_loads("{\"name\":\"toolong\",\"kind\":\"c\",\"n\":11,\"when\":\"2026-02-30\",\"x\":1,"
+                           "\"fixed\":\"f\"}", 0, NULL);
+  CHECK(!fields_check(bad, spec, 6, v, errors));
+  CHECK(json_array_size(errors) == 6);
+  const char *expected[] = {"/name", "/kind", "/n", "/when", "/x", "/fixed"};
+  for (size_t i = 0; i < 6; i++) {
+    bool found = false;
+    for (size_t j = 0; j < json_array_size(errors); j++)
+      found |= strcmp(json_string_value(json_object_get(json_array_get(errors, j), "field")), expected[i]) == 0;
+    CHECK(found);
+  }
+  json_array_clear(errors);
+  json_t *missing = json_loads("{\"n\":\"3\"}", 0, NULL);
+  CHECK(!fields_check(missing, spec, 6, v, errors));
+  CHECK(json_array_size(errors) == 3); /* n has the wrong type, name and kind are missing */
+  json_decref(ok);
+  json_decref(bad);
+  json_decref(missing);
+  json_decref(errors);
+}
+
+/* The build's SCHEMA_VERSION is the number of the last migration file. */
+static void test_schema_version_matches_migrations(void) {
+  const char *dir = getenv("COMMISSIOND_MIGRATIONS");
+  CHECK(dir != NULL);
+  if (dir == NULL)
+    return;
+  DIR *d = opendir(dir);
+  CHECK(d != NULL);
+  if (d == NULL)
+    return;
+  int highest = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (strlen(e->d_name) > 9 && e->d_name[4] == '-' && strstr(e->d_name, ".sql") != NULL) {
+      int v = atoi(e->d_name);
+      if (v > highest)
+        highest = v;
+    }
+  closedir(d);
+  CHECK(highest == SCHEMA_VERSION);
+}
+
+int main(void) {
+  if (sodium_init() < 0)
+    return 1;
+  test_uuid_and_dates();
+  test_text();
+  test_tokens();
+  test_roles_and_access();
+  test_error_registry();
+  test_fields();
+  test_schema_version_matches_migrations();
+  return check_exit();
+}
