@@ -15,5 +15,9 @@ enum MHD_Result api_organisations_list(struct request *rq);
 enum MHD_Result api_organisations_create(struct request *rq);
 enum MHD_Result api_organisations_get(struct request *rq);
 enum MHD_Result api_organisations_update(struct request *rq);
+/* tokens.c */
+enum MHD_Result api_tokens_list(struct request *rq);
+enum MHD_Result api_tokens_create(struct request *rq);
+enum MHD_Result api_tokens_revoke(struct request *rq);
 
 #endif

@@ -14,6 +14,17 @@ enum db_status db_schema_version(struct db *db, int *version);
 /* me.c: id, label, role, created_at, expires_at, commission id, commission name, scope id, kind, name. */
 enum db_status db_token_describe(struct db *db, const char *token_id, PGresult **res);
 
+/* tokens.c. Rows: id, label, role, scope_org_id, created_at, expires_at, last_used_at, revoked_at, status,
+ * created_at with microseconds (for cursors). */
+/* Issues a token; no row when the scope is not a SCOPE_KIND organisation of the commission or EXPIRES_ON
+ * (YYYY-MM-DD, NULL: one year) is past. */
+enum db_status db_token_insert(struct db *db, const char *commission_id, const char *role, const char *scope_org_id,
+                               const char *scope_kind, const char *label, const char *selector, const char *hash_hex,
+                               const char *expires_on, PGresult **res);
+enum db_status db_token_list(struct db *db, const char *commission_id, const char *after_created,
+                             const char *after_id, const char *limit, PGresult **res);
+enum db_status db_token_revoke(struct db *db, const char *commission_id, const char *id, PGresult **res);
+
 /* idempotency.c: claims KEY for TOKEN in the open transaction (DB_ROW: new). DB_NO_ROW: it existed; *PREV
  * then has request hash (hex), status, location, body. */
 enum db_status db_idempotency_claim(struct db *db, const char *token_id, const char *key, const char *commission_id,

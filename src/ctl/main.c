@@ -9,6 +9,7 @@
 
 #include "build_config.h"
 #include "ctl.h"
+#include "queries.h"
 #include "principal.h"
 #include "token.h"
 #include "validate.h"
@@ -111,7 +112,7 @@ static int organisation_cmd(PGconn *conn, int argc, char **argv) {
   return 0;
 }
 
-static int token_create(PGconn *conn, int argc, char **argv) {
+static int token_create(struct db *db, int argc, char **argv) {
   static const char *const names[] = {"--commission", "--role", "--scope", "--expires", "--label", NULL};
   const char *v[5] = {NULL};
   named_args(argc, argv, names, v);
@@ -127,21 +128,9 @@ static int token_create(PGconn *conn, int argc, char **argv) {
             role_name(role), role_needs_scope(role) ? role_scope_kind(role) : "");
     return 2;
   }
-  if (v[2] != NULL) {
-    if (!valid_uuid(v[2])) {
-      fprintf(stderr, "commissionctl: --scope must be an organisation id\n");
-      return 2;
-    }
-    const char *params[] = {v[0], v[2]};
-    PGresult *r = run(conn, "SELECT kind FROM organisations WHERE commission_id = $1 AND id = $2", 2, params);
-    if (r == NULL)
-      return 1;
-    bool ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), role_scope_kind(role)) == 0;
-    PQclear(r);
-    if (!ok) {
-      fprintf(stderr, "commissionctl: --scope must be a %s of that commission\n", role_scope_kind(role));
-      return 2;
-    }
+  if (v[2] != NULL && !valid_uuid(v[2])) {
+    fprintf(stderr, "commissionctl: --scope must be an organisation id\n");
+    return 2;
   }
   if (v[3] != NULL && !valid_date(v[3])) {
     fprintf(stderr, "commissionctl: --expires must be a date YYYY-MM-DD\n");
@@ -153,33 +142,33 @@ static int token_create(PGconn *conn, int argc, char **argv) {
   token_generate(token, selector);
   token_hash(token, TOKEN_LEN, hash);
   sodium_bin2hex(hash_hex, sizeof hash_hex, hash, sizeof hash);
-  const char *params[] = {v[0], role_name(role), v[2], v[4], selector, hash_hex, v[3]};
-  PGresult *r = run(conn,
-                    "INSERT INTO tokens (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
-                    "SELECT $1, $2, $3, $4, $5, decode($6, 'hex'), "
-                    "coalesce(($7::date + 1)::timestamptz, now() + interval '1 year') "
-                    "WHERE coalesce(($7::date + 1)::timestamptz, now() + interval '1 year') > now() "
-                    "RETURNING id, expires_at",
-                    7, params);
-  if (r == NULL) {
+  PGresult *r;
+  enum db_status s = db_token_insert(db, v[0], role_name(role), v[2], role_scope_kind(role), v[4], selector, hash_hex,
+                                     v[3], &r);
+  if (s < 0) {
+    fprintf(stderr, "commissionctl: cannot create the token: %s", PQerrorMessage(db_pgconn(db)));
     sodium_memzero(token, sizeof token);
     return 1;
   }
-  if (PQntuples(r) == 0) {
-    fprintf(stderr, "commissionctl: --expires must be in the future\n");
+  if (s == DB_NO_ROW) {
+    fprintf(stderr, v[2] ? "commissionctl: --scope must be a %s of that commission, and --expires in the future\n"
+                         : "commissionctl: --expires must be in the future%s\n",
+            v[2] ? role_scope_kind(role) : "");
     PQclear(r);
+    sodium_memzero(token, sizeof token);
     return 2;
   }
   printf("token %s (%s, expires %s); shown once, keep it secret:\n%s\n", PQgetvalue(r, 0, 0), role_name(role),
-         PQgetvalue(r, 0, 1), token);
+         PQgetvalue(r, 0, 5), token);
   PQclear(r);
   sodium_memzero(token, sizeof token);
   return 0;
 }
 
-static int token_cmd(PGconn *conn, int argc, char **argv) {
+static int token_cmd(struct db *db, int argc, char **argv) {
+  PGconn *conn = db_pgconn(db);
   if (argc >= 1 && strcmp(argv[0], "create") == 0)
-    return token_create(conn, argc - 1, argv + 1);
+    return token_create(db, argc - 1, argv + 1);
   if (argc >= 1 && strcmp(argv[0], "list") == 0) {
     static const char *const names[] = {"--commission", NULL};
     const char *v[1] = {NULL};
@@ -257,12 +246,12 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  PGconn *conn = PQconnectdb(db ? db : "");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    fprintf(stderr, "commissionctl: cannot connect to the database: %s", PQerrorMessage(conn));
-    PQfinish(conn);
+  struct db *handle = db_open(db ? db : "");
+  if (handle == NULL) {
+    fprintf(stderr, "commissionctl: cannot connect to the database (see the message above)\n");
     return 1;
   }
+  PGconn *conn = db_pgconn(handle);
   int rc;
   if (strcmp(cmd, "migrate") == 0)
     rc = ctl_migrate(conn, dir ? dir : COMMISSIOND_MIGRATIONS_DIR);
@@ -271,7 +260,7 @@ int main(int argc, char **argv) {
   else if (strcmp(cmd, "organisation") == 0)
     rc = organisation_cmd(conn, sub_argc, sub_argv);
   else
-    rc = token_cmd(conn, sub_argc, sub_argv);
-  PQfinish(conn);
+    rc = token_cmd(handle, sub_argc, sub_argv);
+  db_close(handle);
   return rc;
 }

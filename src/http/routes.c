@@ -12,5 +12,8 @@ const struct route http_routes[] = {
   {"POST", "/v1/organisations", api_organisations_create, ROUTE_JSON_BODY},
   {"GET", "/v1/organisations/{id}", api_organisations_get, 0},
   {"PATCH", "/v1/organisations/{id}", api_organisations_update, ROUTE_JSON_BODY},
+  {"GET", "/v1/tokens", api_tokens_list, 0},
+  {"POST", "/v1/tokens", api_tokens_create, ROUTE_JSON_BODY},
+  {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0},
   {NULL, NULL, NULL, 0},
 };
