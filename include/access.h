@@ -6,14 +6,23 @@
 #include "principal.h"
 
 enum resource {
-  RES_ORGANISATION,
+  RES_ORGANISATION, /* partners: not personal data */
   RES_TOKEN,
+  RES_PERSON,       /* identity, care team, protection measure */
+  RES_CARE_NOTE,    /* care-confidential */
+  RES_UNIT,         /* not personal data; landlords see their own */
+  RES_AGREEMENT,
+  RES_APPLICATION,
+  RES_SITUATION,    /* an application's situation text: care-confidential */
+  RES_SESSION,      /* date, place, chair: not personal data */
+  RES_SESSION_WORK, /* agenda, attendance, decisions: changes are the coordinator's */
 };
 
 enum action {
   ACT_READ,
   ACT_CREATE,
   ACT_UPDATE,
+  ACT_FORCE, /* override a rule, with a reason (coordinator only) */
 };
 
 enum access_kind {
@@ -22,15 +31,27 @@ enum access_kind {
   ACCESS_ORG,        /* only what relates to the principal's organisation */
 };
 
+/* For ACCESS_ORG: which relation of the object to the organisation grants access. */
+enum access_relation {
+  REL_NONE,
+  REL_CARE_TEAM, /* the person is followed by the organisation's care team */
+  REL_CURATOR,   /* the person is protected by the organisation's curator service */
+  REL_LANDLORD,  /* the unit (or agreement) belongs to the organisation */
+};
+
 struct access {
   enum access_kind kind;
+  enum access_relation relation;
   const char *commission_id;
   const char *org_id; /* NULL unless ACCESS_ORG */
 };
 
 /* Decides what PRINCIPAL may do on RESOURCE with ACTION. Never fails. */
 struct access access_decide(const struct principal *principal, enum resource resource, enum action action);
-/* The scope parameter queries take: "commission" or "org". */
+/* The scope parameter queries take: "all" for the whole commission, else the relation ("care_team",
+ * "curator", "landlord"); queries compare it with their own columns. */
 const char *access_scope_param(const struct access *access);
+/* The organisation parameter queries take (NULL unless ACCESS_ORG). */
+const char *access_org_param(const struct access *access);
 
 #endif

@@ -20,6 +20,9 @@
   X(ERR_PRECONDITION_FAILED, "precondition-failed", 412, "The record has changed") \
   X(ERR_IDEMPOTENCY_KEY_REUSED, "idempotency-key-reused", 409, "Idempotency key already used") \
   X(ERR_CONFLICT, "conflict", 409, "Conflict") \
+  X(ERR_INVALID_STATE, "invalid-state", 409, "Not allowed in the current state") \
+  X(ERR_POSSIBLE_DUPLICATE, "possible-duplicate", 409, "A matching record already exists") \
+  X(ERR_NOT_ACCEPTABLE, "not-acceptable", 406, "No acceptable representation") \
   X(ERR_SERVICE_UNAVAILABLE, "service-unavailable", 503, "Service unavailable") \
   X(ERR_INTERNAL, "internal-error", 500, "Internal error")
 

@@ -65,6 +65,9 @@ enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *
                            size_t len);
 /* A problem+json reply for CODE with DETAIL (may be NULL: the registry's title is used). */
 enum MHD_Result reply_problem(struct request *rq, enum error_code code, const char *detail);
+/* A problem with extra members MEMBERS (an object, stolen, may be NULL), e.g. the current state of a record
+ * or duplicate candidates. */
+enum MHD_Result reply_problem_with(struct request *rq, enum error_code code, const char *detail, json_t *members);
 /* A validation problem naming FIELD and REASON (422 validation-failed unless CODE says otherwise). */
 enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, const char *field, const char *reason);
 /* A validation problem with ERRORS, an array of {field, reason} (stolen). */

@@ -8,6 +8,14 @@
 /* RFC 3339 UTC text of a timestamptz column, as every query returns timestamps. */
 #define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/* The scope predicate on a person row ALIAS, given the $-parameters SCOPE (access_scope_param()) and ORG
+ * (access_org_param()): the one place that says which people a scoped token sees. */
+#define SQL_PERSON_SCOPE(alias, scope, org)                                                                    \
+  "(" scope " = 'all' OR (" scope " = 'care_team' AND " alias ".care_team_id = " org "::uuid) OR (" scope  \
+  " = 'curator' AND " alias ".curator_org_id = " org "::uuid))"
+/* The same for a unit (or an agreement: its org_id column) and a landlord's token. */
+#define SQL_LANDLORD_SCOPE(column, scope, org) "(" scope " = 'all' OR (" scope " = 'landlord' AND " column " = " org "::uuid))"
+
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);
 

@@ -1,28 +1,71 @@
-/* The one place that turns a role and scope into what a query may return (see include/access.h). */
+/* The one place that turns a role and scope into what a query may return (see include/access.h).
+ *
+ *   resource        coordinator  caregiver      curator        landlord       observer
+ *   organisation    all (write)  read           read           read           read
+ *   token           all          -              -              -              -
+ *   person          all          own team       own protected  -              -
+ *   care note       all          own team       -              -              -
+ *   unit            all (write)  read           read           own units      -
+ *   agreement       all (write)  -              -              own            -
+ *   application     all          own team       own protected  -              -
+ *   situation text  all          own team       -              -              -
+ *   session         all (write)  read           read           read           read
+ *   session work    all          -              -              -              -
+ *
+ * "own team" / "own protected" / "own units" read and write within that relation; other cells read only. */
 #include <stddef.h>
 
 #include "access.h"
 
-struct access access_decide(const struct principal *p, enum resource resource, enum action action) {
-  struct access a = {ACCESS_DENY, p->commission_id, NULL};
-  switch (resource) {
-  case RES_ORGANISATION:
-    /* The commission's partners are not personal data: every role of the commission may read them. */
-    if (action == ACT_READ && p->role != ROLE_NONE)
-      a.kind = ACCESS_COMMISSION;
-    else if (p->role == ROLE_COORDINATOR)
-      a.kind = ACCESS_COMMISSION;
-    break;
-  case RES_TOKEN:
-    if (p->role == ROLE_COORDINATOR)
-      a.kind = ACCESS_COMMISSION;
-    break;
-  }
-  if (a.kind == ACCESS_ORG)
-    a.org_id = p->scope_org_id;
+static struct access scoped(const struct principal *p, enum access_relation relation) {
+  struct access a = {ACCESS_ORG, relation, p->commission_id, p->scope_org_id};
   return a;
 }
 
-const char *access_scope_param(const struct access *a) {
-  return a->kind == ACCESS_ORG ? "org" : "commission";
+struct access access_decide(const struct principal *p, enum resource resource, enum action action) {
+  struct access all = {ACCESS_COMMISSION, REL_NONE, p->commission_id, NULL};
+  struct access deny = {ACCESS_DENY, REL_NONE, p->commission_id, NULL};
+  if (p->role == ROLE_COORDINATOR)
+    return all;
+  if (p->role == ROLE_NONE || action == ACT_FORCE)
+    return deny;
+  bool read = action == ACT_READ;
+  switch (resource) {
+  case RES_ORGANISATION:
+  case RES_SESSION:
+    return read ? all : deny;
+  case RES_UNIT:
+    if (p->role == ROLE_LANDLORD)
+      return read ? scoped(p, REL_LANDLORD) : deny;
+    return read && (p->role == ROLE_CAREGIVER || p->role == ROLE_CURATOR) ? all : deny;
+  case RES_AGREEMENT:
+    return read && p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
+  case RES_PERSON:
+  case RES_APPLICATION:
+    if (p->role == ROLE_CAREGIVER)
+      return scoped(p, REL_CARE_TEAM);
+    if (p->role == ROLE_CURATOR)
+      return scoped(p, REL_CURATOR);
+    return deny;
+  case RES_CARE_NOTE:
+  case RES_SITUATION:
+    return p->role == ROLE_CAREGIVER ? scoped(p, REL_CARE_TEAM) : deny;
+  case RES_TOKEN:
+  case RES_SESSION_WORK:
+    return deny;
+  }
+  return deny;
 }
+
+const char *access_scope_param(const struct access *a) {
+  if (a->kind != ACCESS_ORG)
+    return "all";
+  switch (a->relation) {
+  case REL_CARE_TEAM: return "care_team";
+  case REL_CURATOR: return "curator";
+  case REL_LANDLORD: return "landlord";
+  default: return "none";
+  }
+}
+
+const char *access_org_param(const struct access *a) { return a->kind == ACCESS_ORG ? a->org_id : NULL; }

@@ -38,8 +38,9 @@ enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *
   return queue(rq, status, content_type, text, len, NULL);
 }
 
-/* The problem+json document for CODE; ERRORS (stolen) may be NULL. */
-static enum MHD_Result problem(struct request *rq, enum error_code code, const char *detail, json_t *errors) {
+/* The problem+json document for CODE; ERRORS (stolen) may be NULL; so may MEMBERS (stolen), merged in. */
+static enum MHD_Result problem_doc(struct request *rq, enum error_code code, const char *detail, json_t *errors,
+                                   json_t *members) {
   const struct error_info *e = error_info(code);
   char type[96];
   snprintf(type, sizeof type, "urn:commissiond:problem:%s", e->name);
@@ -48,11 +49,17 @@ static enum MHD_Result problem(struct request *rq, enum error_code code, const c
                           "request_id", rq->request_id);
   if (doc == NULL) {
     json_decref(errors);
+    json_decref(members);
     return MHD_NO;
   }
   if (errors != NULL && json_object_set_new(doc, "errors", errors) != 0) {
     json_decref(doc);
+    json_decref(members);
     return MHD_NO;
+  }
+  if (members != NULL) {
+    json_object_update_missing(doc, members); /* never overrides the standard members */
+    json_decref(members);
   }
   char *text = json_dumps(doc, JSON_COMPACT);
   json_decref(doc);
@@ -72,8 +79,16 @@ static enum MHD_Result problem(struct request *rq, enum error_code code, const c
   return queue(rq, e->http_status, "application/problem+json", text, strlen(text), headers);
 }
 
+static enum MHD_Result problem(struct request *rq, enum error_code code, const char *detail, json_t *errors) {
+  return problem_doc(rq, code, detail, errors, NULL);
+}
+
 enum MHD_Result reply_problem(struct request *rq, enum error_code code, const char *detail) {
   return problem(rq, code, detail, NULL);
+}
+
+enum MHD_Result reply_problem_with(struct request *rq, enum error_code code, const char *detail, json_t *members) {
+  return problem_doc(rq, code, detail, NULL, members);
 }
 
 enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, const char *field, const char *reason) {

@@ -95,6 +95,31 @@ static void test_roles_and_access(void) {
   p.role = ROLE_COORDINATOR;
   CHECK(access_decide(&p, RES_ORGANISATION, ACT_UPDATE).kind == ACCESS_COMMISSION);
   CHECK(access_decide(&p, RES_TOKEN, ACT_CREATE).kind == ACCESS_COMMISSION);
+  CHECK(access_decide(&p, RES_PERSON, ACT_FORCE).kind == ACCESS_COMMISSION);
+  CHECK(strcmp(access_scope_param(&(struct access){ACCESS_COMMISSION, REL_NONE, "c", NULL}), "all") == 0);
+  p.role = ROLE_CAREGIVER;
+  struct access a = access_decide(&p, RES_PERSON, ACT_READ);
+  CHECK(a.kind == ACCESS_ORG && a.relation == REL_CARE_TEAM && strcmp(access_scope_param(&a), "care_team") == 0);
+  CHECK(strcmp(access_org_param(&a), "o") == 0);
+  CHECK(access_decide(&p, RES_SITUATION, ACT_READ).kind == ACCESS_ORG);
+  CHECK(access_decide(&p, RES_APPLICATION, ACT_FORCE).kind == ACCESS_DENY);
+  CHECK(access_decide(&p, RES_SESSION_WORK, ACT_UPDATE).kind == ACCESS_DENY);
+  CHECK(access_decide(&p, RES_AGREEMENT, ACT_READ).kind == ACCESS_DENY);
+  p.role = ROLE_CURATOR;
+  a = access_decide(&p, RES_APPLICATION, ACT_CREATE);
+  CHECK(a.kind == ACCESS_ORG && strcmp(access_scope_param(&a), "curator") == 0);
+  CHECK(access_decide(&p, RES_CARE_NOTE, ACT_READ).kind == ACCESS_DENY); /* no care notes for curators */
+  CHECK(access_decide(&p, RES_SITUATION, ACT_READ).kind == ACCESS_DENY);
+  p.role = ROLE_LANDLORD;
+  CHECK(access_decide(&p, RES_PERSON, ACT_READ).kind == ACCESS_DENY); /* no health information for landlords */
+  CHECK(access_decide(&p, RES_APPLICATION, ACT_READ).kind == ACCESS_DENY);
+  a = access_decide(&p, RES_UNIT, ACT_READ);
+  CHECK(a.kind == ACCESS_ORG && strcmp(access_scope_param(&a), "landlord") == 0);
+  CHECK(access_decide(&p, RES_UNIT, ACT_UPDATE).kind == ACCESS_DENY);
+  p.role = ROLE_OBSERVER;
+  CHECK(access_decide(&p, RES_PERSON, ACT_READ).kind == ACCESS_DENY);
+  CHECK(access_decide(&p, RES_UNIT, ACT_READ).kind == ACCESS_DENY);
+  CHECK(access_decide(&p, RES_SESSION, ACT_READ).kind == ACCESS_COMMISSION);
   p.role = ROLE_NONE;
   CHECK(access_decide(&p, RES_ORGANISATION, ACT_READ).kind == ACCESS_DENY);
 }
