@@ -16,6 +16,9 @@ enum resource {
   RES_SITUATION,    /* an application's situation text: care-confidential */
   RES_SESSION,      /* date, place, chair: not personal data */
   RES_SESSION_WORK, /* agenda, attendance, decisions: changes are the coordinator's */
+  RES_PLACEMENT,    /* who lives where since when; landlords see those in their units, without health data */
+  RES_DEPOSIT,      /* the deposit ledger of a placement */
+  RES_REPORT,       /* aggregate figures, no personal data */
 };
 
 enum action {
@@ -49,7 +52,7 @@ struct access {
 /* Decides what PRINCIPAL may do on RESOURCE with ACTION. Never fails. */
 struct access access_decide(const struct principal *principal, enum resource resource, enum action action);
 /* The scope parameter queries take: "all" for the whole commission, else the relation ("care_team",
- * "curator", "landlord"); queries compare it with their own columns. */
+ * "curator", "landlord"), or "none" when denied; queries compare it with their own columns. */
 const char *access_scope_param(const struct access *access);
 /* The organisation parameter queries take (NULL unless ACCESS_ORG). */
 const char *access_org_param(const struct access *access);

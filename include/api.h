@@ -18,6 +18,61 @@ enum MHD_Result api_organisations_update(struct request *rq);
 /* tokens.c */
 enum MHD_Result api_tokens_list(struct request *rq);
 enum MHD_Result api_tokens_create(struct request *rq);
+enum MHD_Result api_tokens_get(struct request *rq);
 enum MHD_Result api_tokens_revoke(struct request *rq);
+/* applications.c */
+enum MHD_Result api_applications_list(struct request *rq);
+enum MHD_Result api_applications_create(struct request *rq);
+enum MHD_Result api_applications_get(struct request *rq);
+enum MHD_Result api_applications_update(struct request *rq);
+enum MHD_Result api_applications_history(struct request *rq);
+enum MHD_Result api_applications_transition(struct request *rq);
+/* people.c */
+enum MHD_Result api_people_list(struct request *rq);
+enum MHD_Result api_people_create(struct request *rq);
+enum MHD_Result api_people_get(struct request *rq);
+enum MHD_Result api_people_update(struct request *rq);
+enum MHD_Result api_care_notes_list(struct request *rq);
+enum MHD_Result api_care_notes_create(struct request *rq);
+/* units.c */
+enum MHD_Result api_units_list(struct request *rq);
+enum MHD_Result api_units_create(struct request *rq);
+enum MHD_Result api_units_get(struct request *rq);
+enum MHD_Result api_units_update(struct request *rq);
+enum MHD_Result api_units_history(struct request *rq);
+/* agreements.c */
+enum MHD_Result api_agreements_list(struct request *rq);
+enum MHD_Result api_agreements_create(struct request *rq);
+enum MHD_Result api_agreements_get(struct request *rq);
+enum MHD_Result api_agreements_update(struct request *rq);
+enum MHD_Result api_agreements_renew(struct request *rq);
+/* sessions.c */
+enum MHD_Result api_sessions_list(struct request *rq);
+enum MHD_Result api_sessions_create(struct request *rq);
+enum MHD_Result api_sessions_get(struct request *rq);
+enum MHD_Result api_sessions_update(struct request *rq);
+enum MHD_Result api_sessions_open(struct request *rq);
+enum MHD_Result api_sessions_close(struct request *rq);
+enum MHD_Result api_sessions_attendance(struct request *rq);
+/* agenda.c */
+enum MHD_Result api_agenda_get(struct request *rq);
+enum MHD_Result api_agenda_build(struct request *rq);
+enum MHD_Result api_agenda_add(struct request *rq);
+enum MHD_Result api_agenda_adjust(struct request *rq);
+enum MHD_Result api_agenda_remove(struct request *rq);
+enum MHD_Result api_decisions_create(struct request *rq);
+enum MHD_Result api_decisions_correct(struct request *rq);
+/* minutes.c */
+enum MHD_Result api_minutes_get(struct request *rq);
+/* placements.c */
+enum MHD_Result api_placements_list(struct request *rq);
+enum MHD_Result api_placements_create(struct request *rq);
+enum MHD_Result api_placements_get(struct request *rq);
+enum MHD_Result api_placements_exit(struct request *rq);
+/* deposits.c */
+enum MHD_Result api_deposit_get(struct request *rq);
+enum MHD_Result api_deposit_entry_create(struct request *rq);
+enum MHD_Result api_deposits_list(struct request *rq);
+enum MHD_Result api_report_deposits(struct request *rq);
 
 #endif

@@ -16,7 +16,7 @@
   X(ERR_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", 415, "Unsupported media type") \
   X(ERR_BODY_TOO_LARGE, "body-too-large", 413, "Request body too large") \
   X(ERR_URI_TOO_LONG, "uri-too-long", 414, "URI too long") \
-  X(ERR_PRECONDITION_REQUIRED, "precondition-required", 428, "If-Match required") \
+  X(ERR_PRECONDITION_REQUIRED, "precondition-required", 428, "Precondition required") \
   X(ERR_PRECONDITION_FAILED, "precondition-failed", 412, "The record has changed") \
   X(ERR_IDEMPOTENCY_KEY_REUSED, "idempotency-key-reused", 409, "Idempotency key already used") \
   X(ERR_CONFLICT, "conflict", 409, "Conflict") \

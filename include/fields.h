@@ -16,6 +16,7 @@ enum field_type {
   FIELD_UUID,
   FIELD_DATE,   /* YYYY-MM-DD */
   FIELD_ENUM,   /* one of values */
+  FIELD_ANY,    /* any JSON value: the handler checks it (arrays, nested objects) */
 };
 
 enum field_flags {

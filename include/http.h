@@ -44,6 +44,7 @@ enum route_flags {
   ROUTE_PUBLIC = 1,    /* no token needed */
   ROUTE_JSON_BODY = 2, /* takes a JSON object body */
   ROUTE_NO_DB = 4,     /* never touches the database */
+  ROUTE_JSON_OPTIONAL = 8, /* takes a JSON object body, or none (rq->json stays NULL) */
 };
 
 struct route {

@@ -245,3 +245,20 @@ CREATE TABLE decisions (
 CREATE UNIQUE INDEX decisions_one_per_item ON decisions (agenda_item_id) WHERE corrects_decision_id IS NULL;
 CREATE INDEX decisions_session_idx ON decisions (commission_id, session_id, decided_at);
 CREATE INDEX decisions_application_idx ON decisions (commission_id, application_id, decided_at);
+
+-- Approved applications not placed within the commission's lapse_days lapse; each move is recorded.
+-- Run by `commissionctl maintenance` (daily) and whenever a session's agenda is built. Returns how many lapsed.
+CREATE FUNCTION applications_lapse(p_commission uuid) RETURNS integer LANGUAGE sql AS $$
+  WITH due AS (
+    UPDATE applications a SET status = 'lapsed', version = a.version + 1, updated_at = now()
+    FROM commissions c
+    WHERE c.id = a.commission_id AND a.commission_id = p_commission AND a.status = 'approved'
+      AND a.decided_at < now() - make_interval(days => c.lapse_days)
+    RETURNING a.commission_id, a.id, c.lapse_days
+  ), recorded AS (
+    INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, role)
+    SELECT commission_id, id, 'approved', 'lapsed', 'not placed within ' || lapse_days || ' days of approval', 'system'
+    FROM due RETURNING 1
+  )
+  SELECT count(*)::integer FROM recorded
+$$;

@@ -243,18 +243,14 @@ enum MHD_Result api_organisations_update(struct request *rq) {
       !request_fields(rq, update_spec, FIELDS_COUNT(update_spec), v, &ret))
     return ret;
   struct update_tx u = {.rq = rq, .id = id, .v = v, .if_match = param_if_match(rq)};
-  if (u.if_match == -1)
-    return reply_field_problem(rq, ERR_PRECONDITION_REQUIRED, "header:If-Match",
-                               "is required: send the ETag of the version you edited");
-  if (u.if_match == -2)
-    return reply_field_problem(rq, ERR_PRECONDITION_FAILED, "header:If-Match", "is not an ETag of this record");
+  if (u.if_match < 0)
+    return reply_if_match_problem(rq, u.if_match);
   enum db_status s = db_transaction(rq->db, update_body, &u);
   if (s < 0)
     return reply_db_error(rq);
   if (u.refusal == ERR_NOT_FOUND)
     return reply_problem(rq, ERR_NOT_FOUND, "No such organisation.");
   if (u.refusal == ERR_PRECONDITION_FAILED)
-    return reply_problem(rq, ERR_PRECONDITION_FAILED,
-                         "The organisation changed since you read it: fetch it again and reapply your change.");
+    return reply_stale(rq, "organisation");
   return reply_organisation(rq, MHD_HTTP_OK, u.org, u.version, NULL);
 }

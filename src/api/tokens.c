@@ -157,13 +157,15 @@ enum MHD_Result api_tokens_create(struct request *rq) {
   return ret;
 }
 
-enum MHD_Result api_tokens_revoke(struct request *rq) {
+/* GET /v1/tokens/{id} and POST /v1/tokens/{id}/revoke: one token of the commission. */
+static enum MHD_Result one_token(struct request *rq, bool revoke) {
   enum MHD_Result ret;
   const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_UPDATE, &ret))
+  if (id == NULL || !allowed(rq, revoke ? ACT_UPDATE : ACT_READ, &ret))
     return ret;
   PGresult *res;
-  enum db_status s = db_token_revoke(rq->db, rq->principal.commission_id, id, &res);
+  enum db_status s = revoke ? db_token_revoke(rq->db, rq->principal.commission_id, id, &res)
+                            : db_token_get(rq->db, rq->principal.commission_id, id, &res);
   if (s < 0)
     return reply_db_error(rq);
   if (s == DB_NO_ROW) {
@@ -174,3 +176,6 @@ enum MHD_Result api_tokens_revoke(struct request *rq) {
   PQclear(res);
   return reply_json(rq, MHD_HTTP_OK, record, NULL);
 }
+
+enum MHD_Result api_tokens_get(struct request *rq) { return one_token(rq, false); }
+enum MHD_Result api_tokens_revoke(struct request *rq) { return one_token(rq, true); }

@@ -23,6 +23,9 @@ static void usage(FILE *out) {
           "                                 source tree's migrations/)\n"
           "  commission create NAME         create a commission; prints its id last\n"
           "  commission list                list commissions\n"
+          "  commission configure ID --lapse-days N\n"
+          "                                 approved applications lapse after N days without a placement\n"
+          "  maintenance                    daily upkeep: lapse overdue approvals, forget old idempotency keys\n"
           "  organisation create --commission ID --kind KIND --name NAME\n"
           "                                 create an organisation (landlord, residence, curator_service,\n"
           "                                 care_team, partner); prints its id last\n"
@@ -84,11 +87,48 @@ static int commission_cmd(PGconn *conn, int argc, char **argv) {
     return 0;
   }
   if (argc == 1 && strcmp(argv[0], "list") == 0) {
-    PGresult *r = run(conn, "SELECT id, name, created_at FROM commissions ORDER BY created_at, id", 0, NULL);
+    PGresult *r = run(conn, "SELECT id, name, lapse_days, created_at FROM commissions ORDER BY created_at, id", 0,
+                      NULL);
     return r ? print_rows(r) : 1;
+  }
+  if (argc == 4 && strcmp(argv[0], "configure") == 0 && strcmp(argv[2], "--lapse-days") == 0) {
+    char *end;
+    long days = strtol(argv[3], &end, 10);
+    if (!valid_uuid(argv[1]) || *end != '\0' || days < 1 || days > 3650) {
+      fprintf(stderr, "commissionctl: commission configure ID --lapse-days N (1..3650)\n");
+      return 2;
+    }
+    const char *params[] = {argv[1], argv[3]};
+    PGresult *r = run(conn, "UPDATE commissions SET lapse_days = $2::integer WHERE id = $1 RETURNING id", 2, params);
+    if (r == NULL)
+      return 1;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n == 0) {
+      fprintf(stderr, "commissionctl: no commission %s\n", argv[1]);
+      return 1;
+    }
+    printf("approved applications of %s now lapse after %ld days without a placement\n", argv[1], days);
+    return 0;
   }
   usage(stderr);
   return 2;
+}
+
+/* Daily upkeep: lapses overdue approvals of every commission (recorded in their history) and forgets
+ * idempotency records older than a week. */
+static int maintenance_cmd(PGconn *conn) {
+  PGresult *r = run(conn, "SELECT coalesce(sum(applications_lapse(id)), 0) FROM commissions", 0, NULL);
+  if (r == NULL)
+    return 1;
+  printf("applications lapsed: %s\n", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  r = run(conn, "DELETE FROM idempotency_keys WHERE created_at < now() - interval '7 days'", 0, NULL);
+  if (r == NULL)
+    return 1;
+  printf("idempotency records forgotten: %s\n", PQcmdTuples(r));
+  PQclear(r);
+  return 0;
 }
 
 static int organisation_cmd(PGconn *conn, int argc, char **argv) {
@@ -241,7 +281,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "commission") != 0 && strcmp(cmd, "organisation") != 0 &&
-      strcmp(cmd, "token") != 0) {
+      strcmp(cmd, "token") != 0 && strcmp(cmd, "maintenance") != 0) {
     fprintf(stderr, "commissionctl: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return 2;
@@ -257,6 +297,8 @@ int main(int argc, char **argv) {
     rc = ctl_migrate(conn, dir ? dir : COMMISSIOND_MIGRATIONS_DIR);
   else if (strcmp(cmd, "commission") == 0)
     rc = commission_cmd(conn, sub_argc, sub_argv);
+  else if (strcmp(cmd, "maintenance") == 0)
+    rc = sub_argc == 0 ? maintenance_cmd(conn) : 2;
   else if (strcmp(cmd, "organisation") == 0)
     rc = organisation_cmd(conn, sub_argc, sub_argv);
   else

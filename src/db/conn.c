@@ -169,7 +169,33 @@ static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
   return DB_ROW;
 }
 
+/* After a failure that lost a connection which was idle (no transaction to lose), connects again at once: a
+ * PostgreSQL restart while the daemon was idle then costs no request an error. True when reconnected. */
+static bool db_recover(struct db *db, bool was_idle) {
+  if (!was_idle || !db->lost)
+    return false;
+  PQreset(db->conn);
+  if (PQstatus(db->conn) != CONNECTION_OK)
+    return false;
+  memset(db->prepared, 0, sizeof db->prepared);
+  db->lost = false;
+  log_event(LOG_INFO, "database connection re-established", NULL);
+  return true;
+}
+
+static enum db_status db_exec_once(struct db *db, const struct db_statement *st, const char *const *params,
+                                   PGresult **res);
+
 enum db_status db_exec(struct db *db, const struct db_statement *st, const char *const *params, PGresult **res) {
+  bool was_idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+  enum db_status s = db_exec_once(db, st, params, res);
+  if (s == DB_HARD_ERROR && db_recover(db, was_idle))
+    s = db_exec_once(db, st, params, res);
+  return s;
+}
+
+static enum db_status db_exec_once(struct db *db, const struct db_statement *st, const char *const *params,
+                                   PGresult **res) {
   *res = NULL;
   db->sqlstate[0] = db->constraint[0] = '\0';
   enum db_status s = db_prepare(db, st);
@@ -189,7 +215,7 @@ enum db_status db_exec(struct db *db, const struct db_statement *st, const char 
   return db_fail(db, r, st->name);
 }
 
-enum db_status db_simple(struct db *db, const char *sql) {
+static enum db_status db_simple_once(struct db *db, const char *sql) {
   db->sqlstate[0] = db->constraint[0] = '\0';
   PGresult *r = PQexec(db->conn, sql);
   if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK) {
@@ -197,6 +223,14 @@ enum db_status db_simple(struct db *db, const char *sql) {
     return DB_ROW;
   }
   return db_fail(db, r, sql);
+}
+
+enum db_status db_simple(struct db *db, const char *sql) {
+  bool was_idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+  enum db_status s = db_simple_once(db, sql);
+  if (s == DB_HARD_ERROR && db_recover(db, was_idle))
+    s = db_simple_once(db, sql);
+  return s;
 }
 
 enum db_status db_begin(struct db *db) { return db_simple(db, "BEGIN"); }

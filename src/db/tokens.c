@@ -13,8 +13,8 @@ static const struct db_statement insert = {
   "token_insert",
   "INSERT INTO tokens AS t (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
   "SELECT $1, $2, $3::uuid, $4, $5, decode($6, 'hex'), "
-  "coalesce(($7::date + 1)::timestamptz, now() + interval '1 year') "
-  "WHERE coalesce(($7::date + 1)::timestamptz, now() + interval '1 year') > now() "
+  "coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + interval '1 year') "
+  "WHERE coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + interval '1 year') > now() "
   "AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.commission_id = $1 AND o.id = $3::uuid "
   "AND o.kind = $8)) RETURNING " TOKEN_COLS,
   8,
@@ -27,6 +27,9 @@ static const struct db_statement list = {
   "ORDER BY t.created_at, t.id LIMIT $4::integer",
   4,
 };
+
+static const struct db_statement get = {
+  "token_get", "SELECT " TOKEN_COLS " FROM tokens t WHERE t.commission_id = $1 AND t.id = $2", 2};
 
 static const struct db_statement revoke = {
   "token_revoke",
@@ -51,4 +54,9 @@ enum db_status db_token_list(struct db *db, const char *commission_id, const cha
 enum db_status db_token_revoke(struct db *db, const char *commission_id, const char *id, PGresult **res) {
   const char *params[] = {commission_id, id};
   return db_exec(db, &revoke, params, res);
+}
+
+enum db_status db_token_get(struct db *db, const char *commission_id, const char *id, PGresult **res) {
+  const char *params[] = {commission_id, id};
+  return db_exec(db, &get, params, res);
 }

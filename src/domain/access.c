@@ -11,8 +11,12 @@
  *   situation text  all          own team       -              -              -
  *   session         all (write)  read           read           read           read
  *   session work    all          -              -              -              -
+ *   placement       all (write)  own team       own protected  own units      -
+ *   deposit         all          -              own protected  own units (*)  -
+ *   report          all          -              -              -              read
  *
- * "own team" / "own protected" / "own units" read and write within that relation; other cells read only. */
+ * "own team" / "own protected" / "own units" read and write within that relation; other cells read only.
+ * (*) a landlord records refunds and deductions on the deposits of its units' placements. */
 #include <stddef.h>
 
 #include "access.h"
@@ -50,6 +54,20 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_CARE_NOTE:
   case RES_SITUATION:
     return p->role == ROLE_CAREGIVER ? scoped(p, REL_CARE_TEAM) : deny;
+  case RES_PLACEMENT:
+    if (!read)
+      return deny;
+    if (p->role == ROLE_CAREGIVER)
+      return scoped(p, REL_CARE_TEAM);
+    if (p->role == ROLE_CURATOR)
+      return scoped(p, REL_CURATOR);
+    return p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
+  case RES_DEPOSIT:
+    if (p->role == ROLE_CURATOR)
+      return read ? scoped(p, REL_CURATOR) : deny;
+    return p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
+  case RES_REPORT:
+    return read && p->role == ROLE_OBSERVER ? all : deny;
   case RES_TOKEN:
   case RES_SESSION_WORK:
     return deny;
@@ -58,6 +76,8 @@ struct access access_decide(const struct principal *p, enum resource resource, e
 }
 
 const char *access_scope_param(const struct access *a) {
+  if (a->kind == ACCESS_DENY)
+    return "none"; /* matches no row: a denied scope never widens into "all" */
   if (a->kind != ACCESS_ORG)
     return "all";
   switch (a->relation) {

@@ -88,15 +88,18 @@ static enum MHD_Result dispatch(struct request *rq) {
   enum MHD_Result ret;
   if (!(rq->route->flags & ROUTE_PUBLIC) && !auth_authenticate(rq, &ret))
     return ret;
-  if (rq->route->flags & ROUTE_JSON_BODY) {
+  bool wants_json = (rq->route->flags & ROUTE_JSON_BODY) ||
+                    ((rq->route->flags & ROUTE_JSON_OPTIONAL) && rq->body_len > 0);
+  if (wants_json) {
     if (!content_type_is_json(request_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE)))
       return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "The body must be application/json (UTF-8).");
     json_error_t jerr;
     rq->json = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (rq->json == NULL) {
       char detail[256];
+      /* jansson's own words, except where they name its options rather than the client's mistake. */
       snprintf(detail, sizeof detail, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
-               jerr.text);
+               strstr(jerr.text, "JSON_") != NULL ? "\\u0000 is not allowed in strings" : jerr.text);
       return reply_problem(rq, ERR_INVALID_JSON, detail);
     }
     if (!json_is_object(rq->json))

@@ -22,6 +22,8 @@ static bool check_one(const struct field_spec *f, json_t *v, struct field_value 
     return true;
   }
   switch (f->type) {
+  case FIELD_ANY:
+    return true;
   case FIELD_BOOL:
     if (!json_is_boolean(v)) {
       add_error(errors, f->name, "must be a boolean");

@@ -33,8 +33,8 @@ static size_t status_slot(unsigned int status) {
 }
 
 void metrics_record(size_t route_index, unsigned int status, uint64_t duration_ns) {
-  if (route_index > MAX_ROUTES)
-    route_index = MAX_ROUTES;
+  if (route_index >= http_route_count() || route_index > MAX_ROUTES)
+    route_index = MAX_ROUTES; /* unmatched requests have their own row */
   struct route_metrics *m = &metrics[route_index];
   atomic_fetch_add_explicit(&m->by_status[status_slot(status)], 1, memory_order_relaxed);
   atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);

@@ -55,10 +55,12 @@ bool param_page(struct request *rq, char limit[8], json_t **cursor, enum MHD_Res
   if (l != NULL) {
     char *end;
     value = strtol(l, &end, 10);
-    if (*l == '\0' || *end != '\0' || value < 1 || value > PAGE_MAX) {
-      *ret = reply_field_problem(rq, ERR_INVALID_QUERY, "query:limit", "must be an integer from 1 to 200");
+    if (*l == '\0' || *end != '\0' || value < 1) {
+      *ret = reply_field_problem(rq, ERR_INVALID_QUERY, "query:limit", "must be a positive integer");
       return false;
     }
+    if (value > PAGE_MAX)
+      value = PAGE_MAX; /* clamped: a client asking for more gets the largest page */
   }
   snprintf(limit, 8, "%ld", value);
   const char *c = request_query(rq, "cursor");
@@ -86,6 +88,20 @@ long param_if_match(struct request *rq) {
     v = v * 10 + (h[i] - '0');
   }
   return v;
+}
+
+enum MHD_Result reply_if_match_problem(struct request *rq, long if_match) {
+  if (if_match == -1)
+    return reply_field_problem(rq, ERR_PRECONDITION_REQUIRED, "header:If-Match",
+                               "is required: send the ETag of the version you edited");
+  return reply_field_problem(rq, ERR_PRECONDITION_FAILED, "header:If-Match", "is not an ETag of this record");
+}
+
+enum MHD_Result reply_stale(struct request *rq, const char *what) {
+  char reason[160];
+  snprintf(reason, sizeof reason,
+           "is not the current ETag: the %s changed since you read it; fetch it again and reapply your change", what);
+  return reply_field_problem(rq, ERR_PRECONDITION_FAILED, "header:If-Match", reason);
 }
 
 void etag_format(long version, char *out, size_t n) { snprintf(out, n, "\"v%ld\"", version); }

@@ -60,9 +60,21 @@ static void test_reprepare_after_lost_connection(void) {
   CHECK(db_exec(db, &select_one, params, &res) == DB_ROW);
   CHECK(res != NULL && strcmp(PQgetvalue(res, 0, 0), "42") == 0);
   PQclear(res);
-  /* Kill our backend from outside, as a PostgreSQL restart would. */
+  /* Kill our backend from outside, as a PostgreSQL restart would: an idle connection is re-established and the
+   * statement prepared again, without the caller seeing an error. */
   char *pid = value(db, "SELECT pg_backend_pid()");
   char sql[128];
+  snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid);
+  free(pid);
+  admin_exec(sql);
+  usleep(100 * 1000);
+  CHECK(db_exec(db, &select_one, params, &res) == DB_ROW);
+  CHECK(res != NULL && strcmp(PQgetvalue(res, 0, 0), "42") == 0);
+  PQclear(res);
+  CHECK(!db_lost(db));
+  /* Inside a transaction, a lost connection is an error: the transaction's work cannot be replayed silently. */
+  CHECK(db_begin(db) == DB_ROW);
+  pid = value(db, "SELECT pg_backend_pid()");
   snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid);
   free(pid);
   admin_exec(sql);
@@ -75,7 +87,6 @@ static void test_reprepare_after_lost_connection(void) {
   CHECK(db != NULL);
   if (db == NULL)
     return;
-  /* The statement is prepared again on the new session. */
   CHECK(db_exec(db, &select_one, params, &res) == DB_ROW);
   CHECK(res != NULL && strcmp(PQgetvalue(res, 0, 0), "42") == 0);
   PQclear(res);
@@ -165,6 +176,42 @@ static void test_constraints(void) {
   free(org2);
 }
 
+/* Approvals not placed within the commission's delay lapse, with the move recorded; younger ones stay. */
+static void test_lapse(void) {
+  struct db *db = db_thread();
+  char *c = value(db, "INSERT INTO commissions (name, lapse_days) VALUES ('lapse', 90) RETURNING id");
+  char sql[1024];
+  snprintf(sql, sizeof sql, "INSERT INTO organisations (commission_id, kind, name) VALUES ('%s', 'care_team', 'T') "
+           "RETURNING id", c);
+  char *team = value(db, sql);
+  snprintf(sql, sizeof sql, "INSERT INTO people (commission_id, family_name, given_names, birth_date, care_team_id) "
+           "VALUES ('%s', 'A', 'B', '1980-01-01', '%s') RETURNING id", c, team);
+  char *person = value(db, sql);
+  snprintf(sql, sizeof sql, "INSERT INTO applications (commission_id, person_id, situation, status, decided_at, "
+           "created_by_role) VALUES ('%s', '%s', 's', 'approved', now() - interval '91 days', 'coordinator'), "
+           "('%s', '%s', 's', 'approved', now() - interval '89 days', 'coordinator')", c, person, c, person);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  CHECK(db_applications_lapse(db, c) == DB_ROW);
+  snprintf(sql, sizeof sql, "SELECT string_agg(status, ',' ORDER BY decided_at) FROM applications "
+           "WHERE commission_id = '%s'", c);
+  char *statuses = value(db, sql);
+  CHECK(strcmp(statuses, "lapsed,approved") == 0);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM application_events WHERE commission_id = '%s' AND "
+           "from_status = 'approved' AND to_status = 'lapsed' AND role = 'system'", c);
+  char *events = value(db, sql);
+  CHECK(strcmp(events, "1") == 0);
+  /* Running it again changes nothing. */
+  CHECK(db_applications_lapse(db, c) == DB_ROW);
+  free(events);
+  events = value(db, sql);
+  CHECK(strcmp(events, "1") == 0);
+  free(c);
+  free(team);
+  free(person);
+  free(statuses);
+  free(events);
+}
+
 /* Two migrate runs at once: both succeed, each migration applied exactly once. */
 static void test_concurrent_migrations(void) {
   char other[80], sql[160];
@@ -212,6 +259,7 @@ int main(void) {
   test_transaction_retries();
   test_idempotency_records();
   test_constraints();
+  test_lapse();
   test_concurrent_migrations();
   db_global_shutdown();
   snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);

@@ -112,6 +112,9 @@ static void test_roles_and_access(void) {
   CHECK(access_decide(&p, RES_SITUATION, ACT_READ).kind == ACCESS_DENY);
   p.role = ROLE_LANDLORD;
   CHECK(access_decide(&p, RES_PERSON, ACT_READ).kind == ACCESS_DENY); /* no health information for landlords */
+  a = access_decide(&p, RES_PERSON, ACT_READ);
+  CHECK(strcmp(access_scope_param(&a), "none") == 0); /* a denied scope never reads as "all" */
+  CHECK(access_org_param(&a) == NULL);
   CHECK(access_decide(&p, RES_APPLICATION, ACT_READ).kind == ACCESS_DENY);
   a = access_decide(&p, RES_UNIT, ACT_READ);
   CHECK(a.kind == ACCESS_ORG && strcmp(access_scope_param(&a), "landlord") == 0);
