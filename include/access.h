@@ -18,6 +18,8 @@ enum resource {
   RES_SESSION_WORK, /* agenda, attendance, decisions: changes are the coordinator's */
   RES_PLACEMENT,    /* who lives where since when; landlords see those in their units, without health data */
   RES_DEPOSIT,      /* the deposit ledger of a placement */
+  RES_REVIEW,       /* quarterly reviews; each part readable and writable by the roles it concerns */
+  RES_INCIDENT,     /* incidents on a placement; reported by those who see it, handled by the coordinator */
   RES_REPORT,       /* aggregate figures, no personal data */
 };
 

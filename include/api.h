@@ -74,5 +74,25 @@ enum MHD_Result api_deposit_get(struct request *rq);
 enum MHD_Result api_deposit_entry_create(struct request *rq);
 enum MHD_Result api_deposits_list(struct request *rq);
 enum MHD_Result api_report_deposits(struct request *rq);
+/* reviews.c */
+enum MHD_Result api_reviews_list(struct request *rq);
+enum MHD_Result api_reviews_create(struct request *rq);
+enum MHD_Result api_reviews_get(struct request *rq);
+enum MHD_Result api_reviews_update(struct request *rq);
+enum MHD_Result api_reviews_schedule(struct request *rq);
+/* incidents.c */
+enum MHD_Result api_incidents_create(struct request *rq);
+enum MHD_Result api_incidents_list(struct request *rq);
+enum MHD_Result api_incidents_get(struct request *rq);
+enum MHD_Result api_incidents_acknowledge(struct request *rq);
+enum MHD_Result api_incidents_close(struct request *rq);
+/* status.c */
+enum MHD_Result api_people_status(struct request *rq);
+/* reports.c */
+enum MHD_Result api_report_activity(struct request *rq);
+enum MHD_Result api_report_occupancy(struct request *rq);
+/* audit.c */
+enum MHD_Result api_audit_list(struct request *rq);
+enum MHD_Result api_people_export(struct request *rq);
 
 #endif

@@ -16,6 +16,7 @@ struct db_statement {
 
 /* Results as a small enum: the caller decides what each means for its client. */
 enum db_status {
+  DB_REFUSED = -3,    /* a transaction body refused the request (the caller knows why): roll back, no retry */
   DB_HARD_ERROR = -2, /* connection lost, constraint violated, bug: see db_sqlstate() */
   DB_SOFT_ERROR = -1, /* serialization failure or deadlock: retry the transaction */
   DB_NO_ROW = 0,
@@ -54,9 +55,17 @@ enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
 
 /* Runs BODY(db, cls) inside BEGIN ... COMMIT, rolling back and retrying (at most DB_TX_RETRIES times) when it or
- * the commit reports DB_SOFT_ERROR. BODY returns a db_status; DB_HARD_ERROR rolls back and is returned. */
+ * the commit reports DB_SOFT_ERROR. BODY returns a db_status; DB_HARD_ERROR and DB_REFUSED roll back (nothing of
+ * the request stays, an Idempotency-Key claim included) and are returned. */
 #define DB_TX_RETRIES 3
 enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *db, void *cls), void *cls);
+
+/* Sets the commission this session serves (the row-level security guard), unless it already does: one round
+ * trip only when the commission changes. */
+enum db_status db_use_commission(struct db *db, const char *commission_id);
+/* Runs HOOK(db, cls) in every db_transaction() just before its COMMIT (NULL: none); a failing hook rolls the
+ * transaction back. The audit trail records writes this way, in the write's own transaction. */
+void db_before_commit(struct db *db, enum db_status (*hook)(struct db *db, void *cls), void *cls);
 
 /* Counters for /metrics. */
 long db_metric_errors(void);

@@ -28,11 +28,14 @@ struct request {
   char *url_copy;                   /* storage for args */
   char request_id[REQUEST_ID_MAX + 1];
   char allow[96]; /* methods the path serves, for a 405 */
+  unsigned int retry_after; /* seconds, for a 429 */
   char *body;
   size_t body_len, body_cap;
   bool body_too_large;
   json_t *json; /* the parsed body (an object), for routes that take one */
   struct principal principal;
+  char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
+  bool audited;                    /* recorded inside the write's transaction */
   struct db *db;
   uint64_t start_ns;
   unsigned int status; /* of the queued reply, for the log and metrics */
@@ -45,6 +48,8 @@ enum route_flags {
   ROUTE_JSON_BODY = 2, /* takes a JSON object body */
   ROUTE_NO_DB = 4,     /* never touches the database */
   ROUTE_JSON_OPTIONAL = 8, /* takes a JSON object body, or none (rq->json stays NULL) */
+  ROUTE_NO_AUDIT = 16,     /* a read of no personal data: not in the audit trail (writes always are) */
+  ROUTE_EXPORT = 32,       /* a read recorded as an export */
 };
 
 struct route {
@@ -91,6 +96,7 @@ struct http_config {
   unsigned int connection_timeout;
   unsigned int max_connections;
   unsigned int per_ip_connections;
+  unsigned int auth_failure_limit; /* failed authentications per client address and minute before 429 */
 };
 extern struct http_config http_config;
 

@@ -5,8 +5,10 @@
 #include <libpq-fe.h>
 
 #include "http.h"
+#include "principal.h"
 
-/* Row ROW of a db_placement_*() result as the API's Placement; LANDLORD_VIEW keeps names, unit and dates only. */
-json_t *placement_json(const PGresult *res, int row, bool landlord_view);
+/* Row ROW of a db_placement_*() result as the API's Placement as READER's role may see it: a landlord gets
+ * names, unit and dates only; a curator no exit comment and no health-related exit reason. */
+json_t *placement_json(const PGresult *res, int row, enum role reader);
 
 #endif

@@ -18,6 +18,11 @@
 #define SQL_PLACEMENT_SCOPE(person, unit, scope, org)                                                          \
   "(" SQL_PERSON_SCOPE(person, scope, org) " OR (" scope " = 'landlord' AND " unit ".landlord_org_id = " org  \
   "::uuid))"
+/* Incidents as a scoped token sees them: a curator not the hospitalisations, a landlord those landlords
+ * reported. */
+#define SQL_INCIDENT_SCOPE(incident, person, unit, scope, org)                                                 \
+  "(" SQL_PLACEMENT_SCOPE(person, unit, scope, org) " AND (" scope " <> 'curator' OR " incident ".kind <> "    \
+  "'hospitalisation') AND (" scope " <> 'landlord' OR " incident ".reported_by_role = 'landlord'))"
 /* The same for a unit (or an agreement: its org_id column) and a landlord's token. */
 #define SQL_LANDLORD_SCOPE(column, scope, org) "(" scope " = 'all' OR (" scope " = 'landlord' AND " column " = " org "::uuid))"
 
@@ -142,8 +147,9 @@ enum db_status db_agenda_update(struct db *db, const char *commission_id, const 
                                 const char *position, bool set_note, const char *note);
 /* Rows: item id, position, kind, note, application id, status, urgency, wished kinds (JSON), wished towns (JSON),
  * submitted_at, waiting_days, person id, family_name, given_names, birth_date, person visible (t/f), situation,
- * decision id, outcome, unit_id, refusal_reason, comment, decided_at, corrects_decision_id, unit label, unit
- * town. PERSON_SCOPE (access to RES_PERSON) decides the visible column. */
+ * decision id, outcome, unit_id, refusal_reason, comment, decided_at, corrects_decision_id, decided unit label,
+ * decided unit town, placement id, placement's unit label, town, move_in_date, next review date (review items),
+ * incident id, kind, status, occurred_on. PERSON_SCOPE (access to RES_PERSON) decides the visible column. */
 enum db_status db_agenda(struct db *db, const char *commission_id, const char *session_id,
                          const struct access *person_scope, PGresult **res);
 /* F: commission, session, agenda item, application, outcome, unit, refusal_reason, comment, corrects, token. */
@@ -241,5 +247,68 @@ enum db_status db_deposit_account_list(struct db *db, const char *commission_id,
 /* Rows: landlord_org_id (NULL: all), name, accounts, paid, held, refunded, deducted, written_off, overdue
  * accounts, overdue held, outstanding accounts. */
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res);
+
+/* reviews.c. Review rows: id, placement_id, review_date, care_followup, care_by_role, care_at, rent_status,
+ * arrears_cents, rent_by_role, rent_at, housing, housing_by_role, housing_at, autonomy, autonomy_by_role,
+ * autonomy_at, outcome, outcome_by_role, outcome_at, version, created_at, updated_at. SCOPE as for placements. */
+enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                const char *review_date, PGresult **res);
+enum db_status db_review_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
+                             bool for_update, PGresult **res);
+enum db_status db_review_list(struct db *db, const char *commission_id, const char *placement_id,
+                              const struct access *scope, PGresult **res);
+/* PARTS: for care, rent, housing, autonomy, outcome in turn a "t"/"f" flag (write it?) and its value(s):
+ * care_set, care, rent_set, rent_status, arrears_cents, housing_set, housing, autonomy_set, autonomy,
+ * outcome_set, outcome. */
+enum db_status db_review_update(struct db *db, const char *commission_id, const char *id,
+                                const char *const parts[11], const char *token_id, const char *role);
+/* Rows: placement_id, family_name, given_names, unit_id, unit label, town, move_in_date, last_review_date,
+ * next_review_on, status (overdue, due, scheduled). STATUS filters (NULL: all active placements). */
+enum db_status db_review_schedule(struct db *db, const char *commission_id, const struct access *scope,
+                                  const char *status, const char *after_date, const char *after_id,
+                                  const char *limit, PGresult **res);
+
+/* incidents.c. Rows: id, placement_id, kind, description, arrears_cents, occurred_on, status, reported_by_role,
+ * acknowledged_at, closed_at, closing_note, version, created_at, updated_at, family_name, given_names, unit label,
+ * unit town, pagination key. SCOPE as for placements, narrowed by SQL_INCIDENT_SCOPE. */
+/* F: commission, placement, kind, description, arrears_cents, occurred_on, role, token. */
+enum db_status db_incident_insert(struct db *db, const char *const f[8], PGresult **res);
+enum db_status db_incident_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
+                               bool for_update, PGresult **res);
+enum db_status db_incident_list(struct db *db, const char *commission_id, const struct access *scope,
+                                const char *status, const char *placement_id, const char *after_key,
+                                const char *after_id, const char *limit, PGresult **res);
+enum db_status db_incident_set_status(struct db *db, const char *commission_id, const char *id, const char *status,
+                                      const char *note);
+
+/* status.c. One row: person id, family_name, given_names, protection, application id, status, submitted_at,
+ * decision outcome, refusal_reason, decided_at, session_date, placement id, move_in_date, lease, exit_date,
+ * unit label, unit town, deposit balance, deposit status, rent_status, arrears_cents, rent as of, next review
+ * date, open incidents (JSON array). SCOPE: access to RES_PERSON. */
+enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
+                                const struct access *scope, PGresult **res);
+
+/* reports.c: aggregate figures, never a person. FROM, TO, TODAY and DATE are YYYY-MM-DD (UTC days). */
+/* One row: received, approve, refuse, defer, average waiting days (NULL when none), refusal reasons (JSON
+ * object), admissions, exits by reason (JSON object), lease transfers, deposits paid, held, refunded, deducted,
+ * written off, overdue accounts, reviews done, reviews overdue (as of TODAY), agreements to renew, sessions. */
+enum db_status db_report_activity(struct db *db, const char *commission_id, const char *from, const char *to,
+                                  const char *today, PGresult **res);
+/* Rows per unit kind, then one with kind NULL for all: kind, units, places, occupied, vacant, out of service,
+ * as of DATE. */
+enum db_status db_report_occupancy(struct db *db, const char *commission_id, const char *date, PGresult **res);
+
+/* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status. ASYNC:
+ * a read's (or a refusal's) entry, committed without waiting for the disk; otherwise a write's entry inside its
+ * transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW: nothing recorded). */
+enum db_status db_audit_insert(struct db *db, const char *const f[10], bool async);
+/* Rows: id, at, token_id, role, action, method, route, object_type, object_id, person_id, request_id, status,
+ * chained (t/f); newest first. OBJECT matches the object or the person concerned. */
+enum db_status db_audit_list(struct db *db, const char *commission_id, const char *object_id, const char *token_id,
+                             const char *from, const char *to, const char *before_id, const char *limit,
+                             PGresult **res);
+
+/* export.c. One row, one column: the person's whole file as a JSON document. */
+enum db_status db_person_export(struct db *db, const char *commission_id, const char *person_id, PGresult **res);
 
 #endif

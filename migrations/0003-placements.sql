@@ -39,14 +39,17 @@ CREATE INDEX placements_unit_idx ON placements (commission_id, unit_id, move_in_
 CREATE INDEX placements_person_idx ON placements (commission_id, person_id, move_in_date);
 CREATE INDEX placements_active_idx ON placements (commission_id, move_in_date, id) WHERE exit_date IS NULL;
 
--- A unit never holds more people than its places on any day. The unit row is locked first, so two concurrent
--- placements into the last place are serialized and the second one sees the first.
+-- A unit never holds more people than its places on any day. The unit row is locked (FOR NO KEY UPDATE: it does
+-- not conflict with the key-share lock the insert's foreign key check already holds, so two writers queue instead
+-- of deadlocking), so two concurrent placements into the last place are serialized and the second one sees the
+-- first.
 CREATE FUNCTION placements_check_capacity() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   capacity integer;
   peak integer;
 BEGIN
-  SELECT places INTO capacity FROM units WHERE commission_id = NEW.commission_id AND id = NEW.unit_id FOR UPDATE;
+  SELECT places INTO capacity FROM units WHERE commission_id = NEW.commission_id AND id = NEW.unit_id
+    FOR NO KEY UPDATE;
   -- Occupancy only rises on move-in days: the peak over the new stay is reached on its first day or on the
   -- move-in day of another stay that begins during it.
   SELECT coalesce(max(n), 0) INTO peak FROM (
@@ -103,7 +106,7 @@ CREATE FUNCTION deposit_entries_check_balance() RETURNS trigger LANGUAGE plpgsql
 DECLARE
   balance bigint;
 BEGIN
-  PERFORM 1 FROM placements WHERE commission_id = NEW.commission_id AND id = NEW.placement_id FOR UPDATE;
+  PERFORM 1 FROM placements WHERE commission_id = NEW.commission_id AND id = NEW.placement_id FOR NO KEY UPDATE;
   SELECT coalesce(sum(effect_cents), 0) INTO balance FROM deposit_entries
     WHERE commission_id = NEW.commission_id AND placement_id = NEW.placement_id;
   IF balance < 0 THEN
@@ -167,10 +170,14 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_placement_idx ON incidents (commission_id, placement_id, created_at);
 CREATE INDEX incidents_open_idx ON incidents (commission_id, created_at, id) WHERE status <> 'closed';
 
--- Agenda items may now point at a placement (review due) or an incident.
+-- Agenda items may now point at a placement (review due) or an incident, once per session each.
 ALTER TABLE agenda_items ADD COLUMN placement_id uuid, ADD COLUMN incident_id uuid,
   ADD FOREIGN KEY (commission_id, placement_id) REFERENCES placements (commission_id, id),
-  ADD FOREIGN KEY (commission_id, incident_id) REFERENCES incidents (commission_id, id);
+  ADD FOREIGN KEY (commission_id, incident_id) REFERENCES incidents (commission_id, id),
+  ADD CHECK ((kind = 'review') = (placement_id IS NOT NULL)),
+  ADD CHECK ((kind = 'incident') = (incident_id IS NOT NULL));
+CREATE UNIQUE INDEX agenda_items_review_once ON agenda_items (session_id, placement_id) WHERE placement_id IS NOT NULL;
+CREATE UNIQUE INDEX agenda_items_incident_once ON agenda_items (session_id, incident_id) WHERE incident_id IS NOT NULL;
 
 -- Each placement's deposit account, derived from the ledger: totals per kind net of reversals, the balance the
 -- landlord holds, when the refund is due after an exit, and where the account stands.
@@ -185,7 +192,8 @@ SELECT p.commission_id, p.id AS placement_id, p.unit_id, u.landlord_org_id, p.pe
   CASE WHEN p.exit_date IS NULL THEN NULL
        ELSE (p.exit_date + CASE WHEN p.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' END)::date
   END AS refund_due_on,
-  CASE WHEN p.exit_date IS NULL THEN CASE WHEN coalesce(t.balance_cents, 0) > 0 THEN 'held' ELSE 'not_paid' END
+  CASE WHEN p.exit_date IS NULL THEN CASE WHEN coalesce(t.balance_cents, 0) > 0 THEN 'held'
+                                        WHEN coalesce(t.paid_cents, 0) > 0 THEN 'settled' ELSE 'not_paid' END
        WHEN coalesce(t.balance_cents, 0) = 0 THEN 'settled'
        WHEN current_date > (p.exit_date + CASE WHEN p.exit_inspection_matches THEN interval '1 month'
                                                ELSE interval '2 months' END)::date THEN 'overdue'
@@ -204,3 +212,14 @@ LEFT JOIN (
   FROM deposit_entries e LEFT JOIN deposit_entries r ON r.id = e.reverses_entry_id
   GROUP BY e.commission_id, e.placement_id
 ) t ON t.commission_id = p.commission_id AND t.placement_id = p.id;
+
+-- When each active placement's next quarterly review is due: three months after the last review, or after the
+-- move-in when there has been none.
+CREATE VIEW review_schedule AS
+SELECT pl.commission_id, pl.id AS placement_id, pl.person_id, pl.unit_id, pl.move_in_date,
+  max(r.review_date) AS last_review_date,
+  (coalesce(max(r.review_date), pl.move_in_date) + interval '3 months')::date AS next_review_on
+FROM placements pl
+LEFT JOIN reviews r ON r.commission_id = pl.commission_id AND r.placement_id = pl.id
+WHERE pl.exit_date IS NULL OR pl.exit_date > current_date
+GROUP BY pl.commission_id, pl.id;

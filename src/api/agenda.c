@@ -18,10 +18,6 @@ json_t *agenda_json(const PGresult *res, bool show_situation) {
   json_t *items = json_array();
   for (int i = 0; i < PQntuples(res); i++) {
     bool visible = PQgetvalue(res, i, 15)[0] == 't';
-    json_t *person = visible ? json_pack("{s:o, s:o, s:o, s:o}", "id", row_string(res, i, 11), "family_name",
-                                         row_string(res, i, 12), "given_names", row_string(res, i, 13),
-                                         "birth_date", row_string(res, i, 14))
-                             : json_null();
     json_t *decision = PQgetisnull(res, i, 17)
                            ? json_null()
                            : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 17),
@@ -30,16 +26,43 @@ json_t *agenda_json(const PGresult *res, bool show_situation) {
                                        "refusal_reason", row_string(res, i, 20), "comment", row_string(res, i, 21),
                                        "decided_at", row_string(res, i, 22), "corrects_decision_id",
                                        row_string(res, i, 23));
-    json_t *app = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 4), "status",
-                            row_string(res, i, 5), "urgency", row_string(res, i, 6), "wished_unit_kinds",
-                            json_loads(PQgetvalue(res, i, 7), 0, NULL), "wished_towns",
-                            json_loads(PQgetvalue(res, i, 8), 0, NULL), "submitted_at", row_string(res, i, 9),
-                            "waiting_days", row_int(res, i, 10), "person", person);
-    if (app != NULL && visible && show_situation)
+    json_t *app = json_null();
+    if (!PQgetisnull(res, i, 4)) {
+      json_t *person = visible ? json_pack("{s:o, s:o, s:o, s:o}", "id", row_string(res, i, 11), "family_name",
+                                           row_string(res, i, 12), "given_names", row_string(res, i, 13),
+                                           "birth_date", row_string(res, i, 14))
+                               : json_null();
+      json_decref(app);
+      app = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 4), "status",
+                      row_string(res, i, 5), "urgency", row_string(res, i, 6), "wished_unit_kinds",
+                      json_loads(PQgetvalue(res, i, 7), 0, NULL), "wished_towns",
+                      json_loads(PQgetvalue(res, i, 8), 0, NULL), "submitted_at", row_string(res, i, 9),
+                      "waiting_days", row_int(res, i, 10), "person", person);
+    }
+    if (json_is_object(app) && visible && show_situation)
       json_object_set_new(app, "situation", row_string(res, i, 16));
-    json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 0), "position",
-                                           row_int(res, i, 1), "kind", row_string(res, i, 2), "note",
-                                           row_string(res, i, 3), "application", app, "decision", decision));
+    json_t *item = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 0), "position",
+                             row_int(res, i, 1), "kind", row_string(res, i, 2), "note", row_string(res, i, 3),
+                             "application", app, "decision", decision);
+    if (item != NULL && !PQgetisnull(res, i, 26))
+      json_object_set_new(item, "placement",
+                          json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 26), "unit_label",
+                                    row_string(res, i, 27), "unit_town", row_string(res, i, 28), "move_in_date",
+                                    row_string(res, i, 29), "next_review_on", row_string(res, i, 30), "person",
+                                    visible ? json_pack("{s:o, s:o, s:o}", "id", row_string(res, i, 11),
+                                                        "family_name", row_string(res, i, 12), "given_names",
+                                                        row_string(res, i, 13))
+                                            : json_null()));
+    if (item != NULL && !PQgetisnull(res, i, 31)) {
+      /* A hospitalisation is health information: named only to those who may read this person's situation. */
+      bool health = strcmp(PQgetvalue(res, i, 32), "hospitalisation") == 0;
+      json_object_set_new(item, "incident",
+                          json_pack("{s:o, s:s, s:o, s:o}", "id", row_string(res, i, 31), "kind",
+                                    health && !(show_situation && visible) ? "confidential" : PQgetvalue(res, i, 32),
+                                    "status",
+                                    row_string(res, i, 33), "occurred_on", row_string(res, i, 34)));
+    }
+    json_array_append_new(items, item);
   }
   return items;
 }
@@ -78,7 +101,7 @@ enum MHD_Result api_agenda_get(struct request *rq) {
 }
 
 enum refusal { REFUSE_NONE, REFUSE_SESSION, REFUSE_SESSION_STATE, REFUSE_ITEM, REFUSE_APPLICATION,
-               REFUSE_APP_STATE, REFUSE_DECIDED, REFUSE_UNIT, REFUSE_CORRECTED };
+               REFUSE_APP_STATE, REFUSE_DECIDED, REFUSE_UNIT, REFUSE_CORRECTED, REFUSE_NOT_SCHEDULED };
 
 /* Locks the session (LOCK) and checks it is in one of the states in ALLOWED ("planned open"). */
 static enum db_status lock_session(struct db *db, struct request *rq, const char *id, enum db_lock lock,
@@ -130,6 +153,11 @@ static enum MHD_Result reply_refusal(struct request *rq, const struct agenda_tx 
   case REFUSE_DECIDED:
     return reply_problem_with(rq, ERR_CONFLICT, "This agenda item is already decided.",
                               json_pack("{s:s}", "application_status", t->current));
+  case REFUSE_NOT_SCHEDULED:
+    return reply_problem_with(rq, ERR_INVALID_STATE,
+                              "This item has no scheduled application to decide (withdrawn, moved on, or a review "
+                              "or incident item).",
+                              json_pack("{s:s}", "current_status", t->current));
   default:
     return reply_problem(rq, ERR_INTERNAL, NULL);
   }
@@ -345,7 +373,8 @@ static enum db_status check_unit(struct db *db, struct decision_tx *t) {
     return DB_ROW;
   PGresult *unit;
   enum db_status s = db_unit_status(db, t->rq->principal.commission_id, t->v[D_UNIT].s, &unit);
-  bool ok = s == DB_ROW && strcmp(PQgetvalue(unit, 0, 0), "withdrawn") != 0;
+  bool ok = s == DB_ROW && (strcmp(PQgetvalue(unit, 0, 0), "available") == 0 ||
+                            strcmp(PQgetvalue(unit, 0, 0), "occupied") == 0);
   PQclear(unit);
   if (s < 0)
     return s;
@@ -400,7 +429,7 @@ static enum db_status decide_body(struct db *db, void *cls) {
     s = lock_undecided_item(db, &a, app_id, app_status);
   if (s > 0 && strcmp(app_status, "scheduled") != 0) {
     snprintf(a.current, sizeof a.current, "%s", app_status);
-    a.refusal = REFUSE_DECIDED;
+    a.refusal = REFUSE_NOT_SCHEDULED;
     s = DB_NO_ROW;
   }
   t->refusal = a.refusal;
@@ -446,7 +475,8 @@ static bool decision_fields(struct request *rq, struct field_value *v, bool corr
 
 static enum MHD_Result reply_decision_refusal(struct request *rq, const struct decision_tx *t) {
   if (t->refusal == REFUSE_UNIT)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/unit_id", "is not an available unit of this commission");
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/unit_id",
+                               "is not a unit of this commission in service (available or occupied)");
   if (t->refusal == REFUSE_CORRECTED)
     return reply_problem_with(rq, ERR_CONFLICT,
                               "This decision was already corrected, or its application has moved on since: correct "

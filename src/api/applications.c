@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "application_state.h"
 #include "fields.h"
 #include "idempotency.h"
@@ -213,7 +214,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s <= 0) {
     PQclear(res);
     c->person_unknown = s == DB_NO_ROW;
-    return s;
+    return s == DB_NO_ROW ? DB_REFUSED : s;
   }
   char id[UUID_STR_LEN];
   snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
@@ -225,6 +226,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;
   snprintf(c->location, sizeof c->location, "/v1/applications/%s", id);
+  audit_created(c->rq, id);
   json_t *body = application_json(c->row, 0, may_see_situation(c->rq));
   s = idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, body);
   json_decref(body);
@@ -254,7 +256,7 @@ enum MHD_Result api_applications_create(struct request *rq) {
     return ret;
   }
   enum db_status s = db_transaction(rq->db, create_body, &c);
-  if (s < 0)
+  if (s < 0 && s != DB_REFUSED)
     ret = reply_db_error(rq);
   else if (c.idem.replay || c.idem.mismatch)
     ret = idempotency_reply(rq, &c.idem);
@@ -391,12 +393,15 @@ enum MHD_Result api_applications_update(struct request *rq) {
   if (rq->principal.role == ROLE_CURATOR && v[F_SITUATION].present)
     return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/situation",
                                "is care-confidential: only the care team and the coordinator change it");
-  u.if_match = param_if_match(rq);
-  if (u.if_match < 0)
-    return reply_if_match_problem(rq, u.if_match);
   char *kinds = NULL, *towns = NULL;
   if (!check_wishes(rq, &kinds, &towns, &ret))
     return ret;
+  u.if_match = param_if_match(rq);
+  if (u.if_match < 0) {
+    free(kinds);
+    free(towns);
+    return reply_if_match_problem(rq, u.if_match);
+  }
   u.v = v;
   u.kinds = json_object_get(rq->json, "wished_unit_kinds") ? kinds : NULL;
   u.towns = json_object_get(rq->json, "wished_towns") ? towns : NULL;

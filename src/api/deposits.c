@@ -133,7 +133,7 @@ static enum db_status entry_body(struct db *db, void *cls) {
   PQclear(acc);
   if (s <= 0) {
     t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
-    return s;
+    return s < 0 ? s : DB_REFUSED;
   }
   enum deposit_entry_kind kind = (enum deposit_entry_kind)deposit_entry_kind_parse(t->v[F_KIND].s);
   enum deposit_entry_kind reversed_kind = DEPOSIT_PAID;
@@ -145,18 +145,18 @@ static enum db_status entry_body(struct db *db, void *cls) {
     if (s <= 0) {
       PQclear(e);
       t->refusal = s == DB_NO_ROW ? REFUSE_REVERSED_UNKNOWN : REFUSE_NONE;
-      return s;
+      return s < 0 ? s : DB_REFUSED;
     }
     reversed_kind = (enum deposit_entry_kind)deposit_entry_kind_parse(PQgetvalue(e, 0, 0));
     long long reversed_amount = strtoll(PQgetvalue(e, 0, 1), NULL, 10);
     PQclear(e);
     if (reversed_kind == DEPOSIT_REVERSAL) {
       t->refusal = REFUSE_REVERSAL_OF_REVERSAL;
-      return DB_NO_ROW;
+      return DB_REFUSED;
     }
     if (t->v[F_AMOUNT].present && amount != reversed_amount) {
       t->refusal = REFUSE_AMOUNT;
-      return DB_NO_ROW;
+      return DB_REFUSED;
     }
     amount = reversed_amount;
   }
@@ -172,11 +172,11 @@ static enum db_status entry_body(struct db *db, void *cls) {
   if (s < 0) {
     if (strcmp(db_sqlstate(db), "23514") == 0 && strcmp(db_constraint(db), "deposit_balance_not_negative") == 0) {
       t->refusal = REFUSE_NEGATIVE;
-      return DB_NO_ROW;
+      return DB_REFUSED;
     }
     if (strcmp(db_sqlstate(db), "23505") == 0) {
       t->refusal = REFUSE_REVERSED_TWICE;
-      return DB_NO_ROW;
+      return DB_REFUSED;
     }
     return s;
   }
@@ -226,7 +226,7 @@ enum MHD_Result api_deposit_entry_create(struct request *rq) {
   if (!idempotency_init(rq, &t.idem, &ret))
     return ret;
   enum db_status s = db_transaction(rq->db, entry_body, &t);
-  if (s < 0) {
+  if (s < 0 && s != DB_REFUSED) {
     ret = reply_db_error(rq);
   } else if (t.idem.replay || t.idem.mismatch) {
     ret = idempotency_reply(rq, &t.idem);

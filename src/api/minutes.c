@@ -218,18 +218,15 @@ enum MHD_Result api_minutes_get(struct request *rq) {
     if (PQgetisnull(items, i, 17))
       continue; /* not decided: not in the minutes */
     bool visible = PQgetvalue(items, i, 15)[0] == 't';
-    char label[160];
-    if (visible)
-      snprintf(label, sizeof label, "%s %s", PQgetvalue(items, i, 12), PQgetvalue(items, i, 13));
-    else
-      snprintf(label, sizeof label, "Dossier n° %s", PQgetvalue(items, i, 1));
+    json_t *label = visible ? json_sprintf("%s %s", PQgetvalue(items, i, 12), PQgetvalue(items, i, 13))
+                            : json_sprintf("Dossier n° %s", PQgetvalue(items, i, 1));
     const char *outcome = PQgetvalue(items, i, 18);
     counts[strcmp(outcome, "approve") == 0 ? 0 : strcmp(outcome, "refuse") == 0 ? 1 : 2]++;
     json_t *person = visible ? json_pack("{s:o, s:o, s:o}", "id", row_string(items, i, 11), "family_name",
                                          row_string(items, i, 12), "given_names", row_string(items, i, 13))
                              : json_null();
     json_array_append_new(
-        decisions, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
+        decisions, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
                              row_int(items, i, 1), "label", label, "person", person, "application_id",
                              visible ? row_string(items, i, 4) : json_null(), "decision_id", row_string(items, i, 17),
                              "outcome", row_string(items, i, 18), "unit_label", row_string(items, i, 24), "unit_town",

@@ -9,6 +9,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "fields.h"
 #include "idempotency.h"
 #include "params.h"
@@ -407,6 +408,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   }
   c->person = person_json(res, 0, &c->version);
   snprintf(c->location, sizeof c->location, "/v1/people/%s", PQgetvalue(res, 0, C_ID));
+  audit_created(c->rq, PQgetvalue(res, 0, C_ID));
   PQclear(res);
   if (c->person == NULL)
     return DB_HARD_ERROR;

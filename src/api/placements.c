@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "application_state.h"
 #include "dates.h"
 #include "fields.h"
@@ -22,7 +23,9 @@ enum {
   C_CREATED, C_UPDATED,
 };
 
-json_t *placement_json(const PGresult *res, int row, bool landlord_view) {
+json_t *placement_json(const PGresult *res, int row, enum role reader) {
+  bool landlord_view = reader == ROLE_LANDLORD;
+  bool care_view = reader == ROLE_COORDINATOR || reader == ROLE_CAREGIVER;
   char today[16];
   date_format(date_today(), today, sizeof today);
   bool active = PQgetisnull(res, row, C_EXIT) || strcmp(PQgetvalue(res, row, C_EXIT), today) > 0;
@@ -43,16 +46,19 @@ json_t *placement_json(const PGresult *res, int row, bool landlord_view) {
   if (p != NULL && !landlord_view) {
     json_object_set_new(p, "application_id", row_string(res, row, C_APPLICATION));
     json_object_set_new(p, "session_id", row_string(res, row, C_SESSION));
-    json_object_set_new(p, "exit_reason", row_string(res, row, C_EXIT_REASON));
-    json_object_set_new(p, "exit_comment", row_string(res, row, C_EXIT_COMMENT));
+    /* An exit to hospital or to a care facility is health information: a curator reads "confidential", and no
+     * exit comment (free text written by the care side). */
+    const char *reason = PQgetisnull(res, row, C_EXIT_REASON) ? NULL : PQgetvalue(res, row, C_EXIT_REASON);
+    bool health = reason != NULL && (strcmp(reason, "hospitalisation") == 0 || strcmp(reason, "care_facility") == 0);
+    json_object_set_new(p, "exit_reason",
+                        reason == NULL ? json_null() : json_string(health && !care_view ? "confidential" : reason));
+    json_object_set_new(p, "exit_comment", care_view ? row_string(res, row, C_EXIT_COMMENT) : json_null());
     json_object_set_new(p, "exit_inspection_matches", row_bool(res, row, C_INSPECTION));
     json_object_set_new(p, "created_at", row_string(res, row, C_CREATED));
     json_object_set_new(p, "updated_at", row_string(res, row, C_UPDATED));
   }
   return p;
 }
-
-static bool landlord_view(const struct request *rq) { return rq->principal.role == ROLE_LANDLORD; }
 
 static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
   *a = access_decide(&rq->principal, RES_PLACEMENT, action);
@@ -68,7 +74,7 @@ static enum MHD_Result reply_placement(struct request *rq, unsigned int status, 
   char etag[24];
   etag_format(strtol(PQgetvalue(res, 0, C_VERSION), NULL, 10), etag, sizeof etag);
   const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, placement_json(res, 0, landlord_view(rq)), headers);
+  return reply_json(rq, status, placement_json(res, 0, rq->principal.role), headers);
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {
@@ -108,7 +114,7 @@ enum MHD_Result api_placements_list(struct request *rq) {
   int n = PQntuples(res);
   json_t *items = json_array();
   for (int i = 0; i < n; i++)
-    json_array_append_new(items, placement_json(res, i, landlord_view(rq)));
+    json_array_append_new(items, placement_json(res, i, rq->principal.role));
   json_t *next = json_null();
   if (n == atoi(limit)) {
     char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, C_MOVE_IN), PQgetvalue(res, n - 1, C_ID)));
@@ -172,7 +178,7 @@ static enum db_status start_body(struct db *db, void *cls) {
   if (s <= 0) {
     PQclear(app);
     t->refusal = s == DB_NO_ROW ? REFUSE_APPLICATION : REFUSE_NONE;
-    return s < 0 ? s : DB_NO_ROW;
+    return s < 0 ? s : DB_REFUSED;
   }
   snprintf(t->current, sizeof t->current, "%s", PQgetvalue(app, 0, 7));
   char decided[11] = "";
@@ -181,11 +187,11 @@ static enum db_status start_body(struct db *db, void *cls) {
   PQclear(app);
   if (!app_transition_legal(app_status_parse(t->current), APP_PLACED, PATH_PLACEMENT)) {
     t->refusal = REFUSE_APP_STATE;
-    return DB_NO_ROW;
+    return DB_REFUSED;
   }
   if (strcmp(t->v[F_MOVE_IN].s, decided) < 0) {
     t->refusal = REFUSE_MOVE_IN;
-    return DB_NO_ROW;
+    return DB_REFUSED;
   }
   s = db_unit_status(db, p->commission_id, t->v[F_UNIT].s, &unit);
   bool usable = s == DB_ROW && (strcmp(PQgetvalue(unit, 0, 0), "available") == 0 ||
@@ -195,7 +201,7 @@ static enum db_status start_body(struct db *db, void *cls) {
     return s;
   if (!usable) {
     t->refusal = REFUSE_UNIT;
-    return DB_NO_ROW;
+    return DB_REFUSED;
   }
   PGresult *res;
   s = db_placement_insert(db, p->commission_id, t->v[F_APPLICATION].s, t->v[F_UNIT].s, t->v[F_MOVE_IN].s,
@@ -203,7 +209,7 @@ static enum db_status start_body(struct db *db, void *cls) {
   if (s < 0) {
     if (strcmp(db_sqlstate(db), "23P01") == 0) {
       t->refusal = strcmp(db_constraint(db), "placements_unit_capacity") == 0 ? REFUSE_FULL : REFUSE_ELSEWHERE;
-      return DB_NO_ROW;
+      return DB_REFUSED;
     }
     return s;
   }
@@ -219,7 +225,8 @@ static enum db_status start_body(struct db *db, void *cls) {
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;
   snprintf(t->location, sizeof t->location, "/v1/placements/%s", id);
-  json_t *body = placement_json(t->row, 0, false);
+  audit_created(t->rq, id);
+  json_t *body = placement_json(t->row, 0, ROLE_COORDINATOR);
   s = idempotency_record(t->rq, &t->idem, MHD_HTTP_CREATED, t->location, body);
   json_decref(body);
   return s;
@@ -270,7 +277,7 @@ enum MHD_Result api_placements_create(struct request *rq) {
   if (!idempotency_init(rq, &t.idem, &ret))
     return ret;
   enum db_status s = db_transaction(rq->db, start_body, &t);
-  if (s < 0)
+  if (s < 0 && s != DB_REFUSED)
     ret = reply_db_error(rq);
   else if (t.idem.replay || t.idem.mismatch)
     ret = idempotency_reply(rq, &t.idem);

@@ -8,6 +8,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "fields.h"
 #include "idempotency.h"
 #include "params.h"
@@ -110,10 +111,11 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s <= 0) {
     PQclear(res);
     c->refused = s == DB_NO_ROW;
-    return s;
+    return s == DB_NO_ROW ? DB_REFUSED : s;
   }
   c->record = token_json(res, 0);
   snprintf(c->location, sizeof c->location, "/v1/tokens/%s", PQgetvalue(res, 0, 0));
+  audit_created(c->rq, PQgetvalue(res, 0, 0));
   PQclear(res);
   if (c->record == NULL)
     return DB_HARD_ERROR;
@@ -136,7 +138,7 @@ enum MHD_Result api_tokens_create(struct request *rq) {
   if (!idempotency_init(rq, &c.idem, &ret))
     return ret;
   enum db_status s = db_transaction(rq->db, create_body, &c);
-  if (s < 0) {
+  if (s < 0 && s != DB_REFUSED) {
     ret = reply_db_error(rq);
   } else if (c.idem.replay || c.idem.mismatch) {
     ret = idempotency_reply(rq, &c.idem);

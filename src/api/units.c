@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "fields.h"
 #include "idempotency.h"
 #include "params.h"
@@ -64,13 +65,13 @@ static const struct field_spec update_spec[] = {
 
 /* Columns of a unit row (src/db/units.c). */
 enum { C_ID, C_KIND, C_LABEL, C_ADDRESS, C_TOWN, C_LANDLORD, C_PLACES, C_RENT, C_CHARGES, C_DEPOSIT, C_CURRENCY,
-       C_STATUS, C_VERSION, C_CREATED, C_UPDATED };
+       C_STATUS, C_VERSION, C_CREATED, C_UPDATED, C_OCCUPIED };
 
 /* Row ROW of RES as the API's Unit; *VERSION gets its version. */
 static json_t *unit_json(const PGresult *res, int row, long *version) {
   if (version != NULL)
     *version = strtol(PQgetvalue(res, row, C_VERSION), NULL, 10);
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+  json_t *unit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
                    row_string(res, row, C_ID), "kind", row_string(res, row, C_KIND), "label",
                    row_string(res, row, C_LABEL), "address", row_string(res, row, C_ADDRESS), "town",
                    row_string(res, row, C_TOWN), "landlord_org_id", row_string(res, row, C_LANDLORD), "places",
@@ -79,6 +80,14 @@ static json_t *unit_json(const PGresult *res, int row, long *version) {
                    row_string(res, row, C_CURRENCY), "status", row_string(res, row, C_STATUS), "version",
                    row_int(res, row, C_VERSION), "created_at", row_string(res, row, C_CREATED), "updated_at",
                    row_string(res, row, C_UPDATED));
+  /* Reads also say how many places are taken today (placements moved in and not yet left). */
+  if (unit != NULL && PQnfields(res) > C_OCCUPIED) {
+    long places = strtol(PQgetvalue(res, row, C_PLACES), NULL, 10);
+    long occupied = strtol(PQgetvalue(res, row, C_OCCUPIED), NULL, 10);
+    json_object_set_new(unit, "occupied_places", json_integer(occupied));
+    json_object_set_new(unit, "vacant_places", json_integer(places > occupied ? places - occupied : 0));
+  }
+  return unit;
 }
 
 static enum MHD_Result reply_unit(struct request *rq, unsigned int status, json_t *unit, long version,
@@ -114,9 +123,10 @@ enum MHD_Result api_units_list(struct request *rq) {
     return ret;
   const char *filters[4] = {request_query(rq, "status"), request_query(rq, "kind"), request_query(rq, "town"),
                             request_query(rq, "landlord_org_id")};
-  if (filters[0] != NULL && !in_list(statuses, filters[0]))
+  if (filters[0] != NULL && !in_list(statuses, filters[0]) && strcmp(filters[0], "vacant") != 0)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status",
-                               "must be one of available, occupied, out_of_service, withdrawn");
+                               "must be one of available, occupied, out_of_service, withdrawn, or vacant (in "
+                               "service with a free place today)");
   if (filters[1] != NULL && !in_list(kinds, filters[1]))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:kind",
                                "must be one of hlm_apartment, foyer_place, transitional_place, residence_place");
@@ -221,6 +231,7 @@ static enum db_status create_body(struct db *db, void *cls) {
     return s;
   c->unit = unit_json(res, 0, &c->version);
   snprintf(c->location, sizeof c->location, "/v1/units/%s", PQgetvalue(res, 0, C_ID));
+  audit_created(c->rq, PQgetvalue(res, 0, C_ID));
   PQclear(res);
   if (c->unit == NULL)
     return DB_HARD_ERROR;

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "build_config.h"
+#include "audit.h"
 #include "ctl.h"
 #include "queries.h"
 #include "principal.h"
@@ -25,7 +26,15 @@ static void usage(FILE *out) {
           "  commission list                list commissions\n"
           "  commission configure ID --lapse-days N\n"
           "                                 approved applications lapse after N days without a placement\n"
+          "  commission configure ID --token-days N\n"
+          "                                 tokens issued without an expiry live N days (default 365)\n"
+          "  commission configure ID --retention-years N\n"
+          "                                 closed files are pseudonymised N years after their last exit or refusal\n"
           "  maintenance                    daily upkeep: lapse overdue approvals, forget old idempotency keys\n"
+          "  retention run [--dry-run] [--commission ID]\n"
+          "                                 pseudonymise the people past their commission's retention (audited)\n"
+          "  audit verify                   walk the audit chain; exit 1 and name the first broken link if any\n"
+          "  audit chain                    chain the entries not chained yet (commissiond does it every second)\n"
           "  organisation create --commission ID --kind KIND --name NAME\n"
           "                                 create an organisation (landlord, residence, curator_service,\n"
           "                                 care_team, partner); prints its id last\n"
@@ -76,6 +85,46 @@ static int print_rows(PGresult *r) {
   return 0;
 }
 
+/* commission configure ID --SETTING N: one of the commission's settings. */
+static int commission_configure(PGconn *conn, const char *id, const char *option, const char *value) {
+  static const struct {
+    const char *option, *sql, *done;
+    long min, max;
+  } settings[] = {
+    {"--lapse-days", "UPDATE commissions SET lapse_days = $2::integer WHERE id = $1 RETURNING id",
+     "days an approved application waits for a placement before it lapses", 1, 3650},
+    {"--retention-years", "UPDATE commissions SET retention_years = $2::integer WHERE id = $1 RETURNING id",
+     "years a closed file is kept before it is pseudonymised", 1, 100},
+    {"--token-days", "UPDATE commissions SET token_lifetime_days = $2::integer WHERE id = $1 RETURNING id",
+     "days a token lives when its issuer names no expiry", 1, 3650},
+  };
+  for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
+    if (strcmp(option, settings[i].option) != 0)
+      continue;
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (!valid_uuid(id) || *end != '\0' || n < settings[i].min || n > settings[i].max) {
+      fprintf(stderr, "commissionctl: commission configure ID %s N (%ld..%ld)\n", option, settings[i].min,
+              settings[i].max);
+      return 2;
+    }
+    const char *params[] = {id, value};
+    PGresult *r = run(conn, settings[i].sql, 2, params);
+    if (r == NULL)
+      return 1;
+    int rows = PQntuples(r);
+    PQclear(r);
+    if (rows == 0) {
+      fprintf(stderr, "commissionctl: no commission %s\n", id);
+      return 1;
+    }
+    printf("%s: %ld\n", settings[i].done, n);
+    return 0;
+  }
+  fprintf(stderr, "commissionctl: unknown setting %s (--lapse-days, --retention-years, --token-days)\n", option);
+  return 2;
+}
+
 static int commission_cmd(PGconn *conn, int argc, char **argv) {
   if (argc == 2 && strcmp(argv[0], "create") == 0) {
     const char *params[] = {argv[1]};
@@ -87,32 +136,82 @@ static int commission_cmd(PGconn *conn, int argc, char **argv) {
     return 0;
   }
   if (argc == 1 && strcmp(argv[0], "list") == 0) {
-    PGresult *r = run(conn, "SELECT id, name, lapse_days, created_at FROM commissions ORDER BY created_at, id", 0,
+    PGresult *r = run(conn, "SELECT id, name, lapse_days, retention_years, token_lifetime_days, created_at FROM commissions "
+                    "ORDER BY created_at, id", 0,
                       NULL);
     return r ? print_rows(r) : 1;
   }
-  if (argc == 4 && strcmp(argv[0], "configure") == 0 && strcmp(argv[2], "--lapse-days") == 0) {
-    char *end;
-    long days = strtol(argv[3], &end, 10);
-    if (!valid_uuid(argv[1]) || *end != '\0' || days < 1 || days > 3650) {
-      fprintf(stderr, "commissionctl: commission configure ID --lapse-days N (1..3650)\n");
-      return 2;
-    }
-    const char *params[] = {argv[1], argv[3]};
-    PGresult *r = run(conn, "UPDATE commissions SET lapse_days = $2::integer WHERE id = $1 RETURNING id", 2, params);
-    if (r == NULL)
-      return 1;
-    int n = PQntuples(r);
-    PQclear(r);
-    if (n == 0) {
-      fprintf(stderr, "commissionctl: no commission %s\n", argv[1]);
+  if (argc == 4 && strcmp(argv[0], "configure") == 0)
+    return commission_configure(conn, argv[1], argv[2], argv[3]);
+  usage(stderr);
+  return 2;
+}
+
+/* commissionctl audit verify | chain: walks the audit chain and reports its first broken link; chain hashes the
+ * entries not chained yet (commissiond does it every second). */
+static int audit_cmd(struct db *db, int argc, char **argv) {
+  if (argc == 1 && strcmp(argv[0], "chain") == 0) {
+    long n = audit_chain_pending(db);
+    if (n < 0) {
+      fprintf(stderr, "commissionctl: chaining failed: %s", PQerrorMessage(db_pgconn(db)));
       return 1;
     }
-    printf("approved applications of %s now lapse after %ld days without a placement\n", argv[1], days);
+    printf("chained %ld entries\n", n);
+    return 0;
+  }
+  if (argc == 1 && strcmp(argv[0], "verify") == 0) {
+    long chained, pending;
+    char why[256];
+    int64_t broken = audit_verify(db, &chained, &pending, why, sizeof why);
+    if (broken < 0) {
+      fprintf(stderr, "commissionctl: cannot read the audit trail: %s", PQerrorMessage(db_pgconn(db)));
+      return 1;
+    }
+    if (broken > 0) {
+      printf("audit trail BROKEN at entry %lld: %s\n", (long long)broken, why);
+      return 1;
+    }
+    printf("audit trail intact: %ld entries chained, %ld waiting to be chained\n", chained, pending);
     return 0;
   }
   usage(stderr);
   return 2;
+}
+
+/* commissionctl retention run [--dry-run] [--commission ID]: pseudonymises the people past their commission's
+ * retention (README: Data protection). */
+static int retention_cmd(PGconn *conn, int argc, char **argv) {
+  if (argc < 1 || strcmp(argv[0], "run") != 0) {
+    usage(stderr);
+    return 2;
+  }
+  bool dry_run = false;
+  const char *commission = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--dry-run") == 0)
+      dry_run = true;
+    else if (strcmp(argv[i], "--commission") == 0 && i + 1 < argc && valid_uuid(argv[i + 1]))
+      commission = argv[++i];
+    else {
+      usage(stderr);
+      return 2;
+    }
+  }
+  const char *params[] = {commission, dry_run ? "t" : "f"};
+  PGresult *r = run(conn,
+                    "SELECT c.id, c.retention_years, x.person_id, x.last_event FROM commissions c, "
+                    "LATERAL retention_pseudonymise(c.id, $2::boolean) x WHERE $1::uuid IS NULL OR c.id = $1::uuid "
+                    "ORDER BY c.id, x.last_event",
+                    2, params);
+  if (r == NULL)
+    return 1;
+  for (int i = 0; i < PQntuples(r); i++)
+    printf("%s person %s (commission %s, retention %s years, last event %s)\n",
+           dry_run ? "would pseudonymise" : "pseudonymised", PQgetvalue(r, i, 2), PQgetvalue(r, i, 0),
+           PQgetvalue(r, i, 1), PQgetvalue(r, i, 3));
+  printf("%d %s\n", PQntuples(r), dry_run ? "people due (dry run: nothing changed)" : "people pseudonymised");
+  PQclear(r);
+  return 0;
 }
 
 /* Daily upkeep: lapses overdue approvals of every commission (recorded in their history) and forgets
@@ -281,7 +380,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "commission") != 0 && strcmp(cmd, "organisation") != 0 &&
-      strcmp(cmd, "token") != 0 && strcmp(cmd, "maintenance") != 0) {
+      strcmp(cmd, "token") != 0 && strcmp(cmd, "maintenance") != 0 && strcmp(cmd, "audit") != 0 &&
+      strcmp(cmd, "retention") != 0) {
     fprintf(stderr, "commissionctl: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return 2;
@@ -292,11 +392,21 @@ int main(int argc, char **argv) {
     return 1;
   }
   PGconn *conn = db_pgconn(handle);
+  /* Administration works across commissions: past the row-level security guard (README: Data protection). */
+  if (db_simple(handle, "SET commissiond.scope = 'all'") < 0) {
+    fprintf(stderr, "commissionctl: cannot prepare the session: %s", PQerrorMessage(conn));
+    db_close(handle);
+    return 1;
+  }
   int rc;
   if (strcmp(cmd, "migrate") == 0)
     rc = ctl_migrate(conn, dir ? dir : COMMISSIOND_MIGRATIONS_DIR);
   else if (strcmp(cmd, "commission") == 0)
     rc = commission_cmd(conn, sub_argc, sub_argv);
+  else if (strcmp(cmd, "audit") == 0)
+    rc = audit_cmd(handle, sub_argc, sub_argv);
+  else if (strcmp(cmd, "retention") == 0)
+    rc = retention_cmd(conn, sub_argc, sub_argv);
   else if (strcmp(cmd, "maintenance") == 0)
     rc = sub_argc == 0 ? maintenance_cmd(conn) : 2;
   else if (strcmp(cmd, "organisation") == 0)

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "build_config.h"
+#include "audit.h"
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
@@ -44,6 +45,9 @@ static void usage(FILE *out) {
           "  --max-connections N      concurrent connections [COMMISSIOND_MAX_CONNECTIONS], default 1024\n"
           "  --per-ip-connections N   concurrent connections per client address, 0 = unlimited\n"
           "                           [COMMISSIOND_PER_IP_CONNECTIONS], default 0\n"
+          "  --auth-failure-limit N   failed authentications per client address and minute before it is\n"
+          "                           answered 429 until the minute is over; 0 = no limit\n"
+          "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --version                print the version and exit\n"
@@ -72,6 +76,7 @@ static void set_option(struct options *o, int key, const char *value) {
   case 'S': o->shutdown_timeout = (unsigned)parse_count("--shutdown-timeout", value, 0, 3600); break;
   case 'c': http_config.max_connections = (unsigned)parse_count("--max-connections", value, 1, 100000); break;
   case 'p': http_config.per_ip_connections = (unsigned)parse_count("--per-ip-connections", value, 0, 100000); break;
+  case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
   case 'L': {
     int level = log_level_parse(value);
     if (level < 0) {
@@ -94,6 +99,7 @@ static const struct option long_options[] = {
   {"shutdown-timeout", required_argument, NULL, 'S'},
   {"max-connections", required_argument, NULL, 'c'},
   {"per-ip-connections", required_argument, NULL, 'p'},
+  {"auth-failure-limit", required_argument, NULL, 'A'},
   {"log-level", required_argument, NULL, 'L'},
   {"routes", no_argument, NULL, 'r'},
   {"version", no_argument, NULL, 'V'},
@@ -107,6 +113,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_DB", 'd'}, {"COMMISSIOND_LISTEN", 'l'}, {"COMMISSIOND_THREADS", 't'},
     {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
+    {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;
@@ -167,6 +174,10 @@ static int check_schema(const char *conninfo) {
   }
   int version = -1;
   enum db_status s = db_schema_version(db, &version);
+  const char *superuser = PQparameterStatus(db_pgconn(db), "is_superuser");
+  if (superuser != NULL && strcmp(superuser, "on") == 0)
+    log_event(LOG_WARN, "connected as a PostgreSQL superuser: row-level security between commissions is bypassed; "
+                        "run commissiond as an ordinary role", NULL);
   db_close(db);
   if (s < 0) {
     fprintf(stderr, "commissiond: cannot read the schema version\n");
@@ -210,7 +221,7 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  if (db_global_init(o.db) != 0 || auth_listener_start(o.db) != 0) {
+  if (db_global_init(o.db) != 0 || auth_listener_start(o.db) != 0 || audit_chainer_start(o.db) != 0) {
     fprintf(stderr, "commissiond: out of memory\n");
     return 1;
   }
@@ -225,6 +236,7 @@ int main(int argc, char **argv) {
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
   if (d == NULL) {
     fprintf(stderr, "commissiond: cannot listen on %s\n", o.listen);
+    audit_chainer_stop();
     auth_listener_stop();
     db_global_shutdown();
     return 1;
@@ -255,6 +267,7 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
+  audit_chainer_stop();
   auth_listener_stop();
   db_global_shutdown();
   log_event(LOG_INFO, "stopped", NULL);

@@ -7,7 +7,7 @@
   "a.referent_name, a.status, " SQL_TS("a.submitted_at") ", " SQL_TS("a.decided_at") ", "                        \
   "CASE WHEN a.submitted_at IS NULL THEN NULL ELSE current_date - (a.submitted_at AT TIME ZONE 'UTC')::date END, " \
   "a.created_by_role, a.version, " SQL_TS("a.created_at") ", " SQL_TS("a.updated_at") ", p.family_name, "         \
-  "p.given_names, p.birth_date, to_char(coalesce(a.submitted_at, a.created_at), 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+  "p.given_names, p.birth_date, to_char(coalesce(a.submitted_at, a.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
 
 #define APP_FROM                                                                                                 \
   " FROM applications a JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "

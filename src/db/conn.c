@@ -13,6 +13,9 @@
 
 struct db {
   PGconn *conn;
+  char commission[40]; /* what commissiond.commission is set to on this session ("" when unset) */
+  enum db_status (*before_commit)(struct db *db, void *cls);
+  void *before_commit_cls;
   const struct db_statement *prepared[PREPARED_SLOTS]; /* open-addressing set of statements prepared here */
   char sqlstate[6];
   char constraint[64];
@@ -49,7 +52,18 @@ static bool db_connect(struct db *db, const char *conninfo) {
     return false;
   }
   PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
+  /* Dates and "today" are UTC everywhere, whatever the server's or the role's default time zone. */
+  PGresult *tz = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+  bool tz_ok = tz != NULL && PQresultStatus(tz) == PGRES_COMMAND_OK;
+  PQclear(tz);
+  if (!tz_ok) {
+    log_event(LOG_WARN, "database connection failed", ",\"error\":\"cannot set the time zone\"");
+    PQfinish(db->conn);
+    db->conn = NULL;
+    return false;
+  }
   memset(db->prepared, 0, sizeof db->prepared);
+  db->commission[0] = '\0';
   db->lost = false;
   atomic_fetch_add_explicit(&metric_connections, 1, memory_order_relaxed);
   return true;
@@ -179,6 +193,19 @@ static bool db_recover(struct db *db, bool was_idle) {
     return false;
   memset(db->prepared, 0, sizeof db->prepared);
   db->lost = false;
+  /* The new session starts with no setting: serve the same commission as before. */
+  char commission[sizeof db->commission];
+  snprintf(commission, sizeof commission, "%s", db->commission);
+  db->commission[0] = '\0';
+  PGresult *tz = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+  bool ok = tz != NULL && PQresultStatus(tz) == PGRES_COMMAND_OK;
+  PQclear(tz);
+  if (ok && commission[0] != '\0')
+    ok = db_use_commission(db, commission) == DB_ROW;
+  if (!ok) {
+    db->lost = true;
+    return false;
+  }
   log_event(LOG_INFO, "database connection re-established", NULL);
   return true;
 }
@@ -252,6 +279,11 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
     if (s < 0)
       break;
     s = body(db, cls);
+    if (s >= 0 && db->before_commit != NULL && PQtransactionStatus(db->conn) == PQTRANS_INTRANS) {
+      enum db_status h = db->before_commit(db, db->before_commit_cls);
+      if (h < 0)
+        s = h;
+    }
     if (s < 0) {
       db_rollback(db);
       continue;
@@ -263,4 +295,25 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
     }
   }
   return s;
+}
+
+static const struct db_statement use_commission = {
+  "use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1};
+
+enum db_status db_use_commission(struct db *db, const char *commission_id) {
+  if (strcmp(db->commission, commission_id) == 0)
+    return DB_ROW;
+  const char *params[] = {commission_id};
+  PGresult *res;
+  enum db_status s = db_exec(db, &use_commission, params, &res);
+  PQclear(res);
+  /* db_exec may have reconnected (which clears the setting): record it only once it holds on this session. */
+  if (s == DB_ROW)
+    snprintf(db->commission, sizeof db->commission, "%s", commission_id);
+  return s;
+}
+
+void db_before_commit(struct db *db, enum db_status (*hook)(struct db *db, void *cls), void *cls) {
+  db->before_commit = hook;
+  db->before_commit_cls = cls;
 }

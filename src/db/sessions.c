@@ -66,8 +66,9 @@ static const struct db_statement attendees = {
   2,
 };
 
-/* Schedules every submitted or deferred application not yet on this agenda: urgent first, then by waiting time.
- * Moves each to 'scheduled' with its event, in one statement. */
+/* Schedules every submitted or deferred application not yet on this agenda (urgent first, then by waiting time),
+ * moving each to 'scheduled' with its event; then adds the placements whose review falls due by the session's
+ * date and the incidents still open — all in one statement. */
 static const struct db_statement agenda_build = {
   "agenda_build",
   "WITH moved AS (UPDATE applications a SET status = 'scheduled', version = a.version + 1, updated_at = now() "
@@ -81,7 +82,20 @@ static const struct db_statement agenda_build = {
   "WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, m.since, m.id) FROM moved m, base RETURNING 1), "
   "events AS (INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, "
   "session_id, token_id, role) SELECT commission_id, id, from_status, 'scheduled', 'put on the agenda', $2, $3, $4 "
-  "FROM moved RETURNING 1) SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM events)",
+  "FROM moved RETURNING 1), "
+  "due AS (SELECT rs.placement_id, rs.next_review_on FROM review_schedule rs JOIN sessions s ON s.id = $2 "
+  "WHERE rs.commission_id = $1 AND rs.next_review_on <= s.session_date AND NOT EXISTS (SELECT 1 FROM agenda_items i "
+  "WHERE i.session_id = $2 AND i.placement_id = rs.placement_id)), "
+  "reviews AS (INSERT INTO agenda_items (commission_id, session_id, kind, placement_id, position) "
+  "SELECT $1, $2, 'review', due.placement_id, base.p + (SELECT count(*) FROM moved) + row_number() OVER (ORDER BY "
+  "due.next_review_on, due.placement_id) FROM due, base RETURNING 1), "
+  "open_incidents AS (SELECT x.id, x.created_at FROM incidents x WHERE x.commission_id = $1 AND x.status <> 'closed' "
+  "AND NOT EXISTS (SELECT 1 FROM agenda_items i WHERE i.session_id = $2 AND i.incident_id = x.id)), "
+  "incident_items AS (INSERT INTO agenda_items (commission_id, session_id, kind, incident_id, position) "
+  "SELECT $1, $2, 'incident', o.id, base.p + (SELECT count(*) FROM moved) + (SELECT count(*) FROM due) + "
+  "row_number() OVER (ORDER BY o.created_at, o.id) FROM open_incidents o, base RETURNING 1) "
+  "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM events), (SELECT count(*) FROM reviews), "
+  "(SELECT count(*) FROM incident_items)",
   4,
 };
 
@@ -111,8 +125,9 @@ static const struct db_statement agenda_update = {
   6,
 };
 
-/* The agenda, each item with its application, its person (and whether the reader may see them, from the scope
- * parameters), and its standing decision (the latest correction, if any). */
+/* The agenda, each item with its application (or the placement to review, or the incident), its person (and
+ * whether the reader may see them, from the scope parameters), and its standing decision (the latest
+ * correction, if any). */
 static const struct db_statement agenda = {
   "agenda",
   "SELECT i.id, i.position, i.kind, i.note, a.id, a.status, a.urgency, to_json(a.wished_unit_kinds), "
@@ -120,12 +135,19 @@ static const struct db_statement agenda = {
   "CASE WHEN a.submitted_at IS NULL THEN NULL ELSE current_date - (a.submitted_at AT TIME ZONE 'UTC')::date END, "
   "p.id, p.family_name, p.given_names, p.birth_date, " SQL_PERSON_SCOPE("p", "$3", "$4") ", a.situation, "
   "d.id, d.outcome, d.unit_id, d.refusal_reason, d.comment, " SQL_TS("d.decided_at") ", d.corrects_decision_id, "
-  "u.label, u.town "
+  "du.label, du.town, pl.id, pu.label, pu.town, pl.move_in_date, "
+  "CASE WHEN i.kind = 'review' THEN (coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "
+  "pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) + interval '3 months')::date END, "
+  "inc.id, inc.kind, inc.status, inc.occurred_on "
   "FROM agenda_items i LEFT JOIN applications a ON a.commission_id = i.commission_id AND a.id = i.application_id "
-  "LEFT JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "
+  "LEFT JOIN incidents inc ON inc.commission_id = i.commission_id AND inc.id = i.incident_id "
+  "LEFT JOIN placements pl ON pl.commission_id = i.commission_id AND pl.id = coalesce(i.placement_id, "
+  "inc.placement_id) "
+  "LEFT JOIN units pu ON pu.commission_id = pl.commission_id AND pu.id = pl.unit_id "
+  "LEFT JOIN people p ON p.commission_id = i.commission_id AND p.id = coalesce(a.person_id, pl.person_id) "
   "LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE x.agenda_item_id = i.id ORDER BY x.decided_at DESC, "
   "x.corrects_decision_id IS NULL LIMIT 1) d ON true "
-  "LEFT JOIN units u ON u.commission_id = d.commission_id AND u.id = d.unit_id "
+  "LEFT JOIN units du ON du.commission_id = d.commission_id AND du.id = d.unit_id "
   "WHERE i.commission_id = $1 AND i.session_id = $2 ORDER BY i.position, i.created_at, i.id",
   4,
 };

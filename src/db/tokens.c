@@ -8,13 +8,16 @@
   "to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* The scope must be an organisation of the same commission and of the kind the role is bound to; the
- * expiry defaults to one year and must lie in the future. No row when either rule fails. */
+ * expiry defaults to the commission's token lifetime (one year unless configured) and must lie in the future.
+ * No row when either rule fails. */
 static const struct db_statement insert = {
   "token_insert",
   "INSERT INTO tokens AS t (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
   "SELECT $1, $2, $3::uuid, $4, $5, decode($6, 'hex'), "
-  "coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + interval '1 year') "
-  "WHERE coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + interval '1 year') > now() "
+  "coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + make_interval(days => c.token_lifetime_days)) "
+  "FROM commissions c WHERE c.id = $1 "
+  "AND coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + make_interval(days => c.token_lifetime_days)) "
+  "> now() "
   "AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.commission_id = $1 AND o.id = $3::uuid "
   "AND o.kind = $8)) RETURNING " TOKEN_COLS,
   8,

@@ -6,6 +6,11 @@
   "u.id, u.kind, u.label, u.address, u.town, u.landlord_org_id, u.places, u.rent_cents, u.charges_cents, "   \
   "u.deposit_cents, u.currency, u.status, u.version, " SQL_TS("u.created_at") ", " SQL_TS("u.updated_at")
 
+/* Places taken on the current day (UTC): placements that have moved in and not yet left. */
+#define UNIT_OCCUPIED                                                                                          \
+  "(SELECT count(*) FROM placements pl WHERE pl.commission_id = u.commission_id AND pl.unit_id = u.id "       \
+  "AND pl.move_in_date <= current_date AND (pl.exit_date IS NULL OR pl.exit_date > current_date))"
+
 /* The unit and its first status, recorded in the same statement. */
 static const struct db_statement insert = {
   "unit_insert",
@@ -14,20 +19,20 @@ static const struct db_statement insert = {
   "$9::bigint, $10::bigint, coalesce($11, 'EUR'), coalesce($12, 'available')) RETURNING *), "
   "h AS (INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, token_id) "
   "SELECT commission_id, id, NULL, status, $13::uuid FROM u) "
-  "SELECT " UNIT_COLS " FROM u",
+  "SELECT " UNIT_COLS ", 0 FROM u",
   13,
 };
 
 static const struct db_statement get = {
   "unit_get",
-  "SELECT " UNIT_COLS " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
+  "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
   SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4"),
   4,
 };
 
 static const struct db_statement get_for_update = {
   "unit_get_for_update",
-  "SELECT " UNIT_COLS " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
+  "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
   SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4") " FOR UPDATE",
   4,
 };
@@ -36,7 +41,7 @@ static const struct db_statement update = {
   "unit_update",
   "UPDATE units u SET label = $3, address = $4, town = $5, places = $6::integer, rent_cents = $7::bigint, "
   "charges_cents = $8::bigint, deposit_cents = $9::bigint, status = $10, version = version + 1, "
-  "updated_at = now() WHERE u.commission_id = $1 AND u.id = $2 RETURNING " UNIT_COLS,
+  "updated_at = now() WHERE u.commission_id = $1 AND u.id = $2 RETURNING " UNIT_COLS ", " UNIT_OCCUPIED,
   10,
 };
 
@@ -49,8 +54,9 @@ static const struct db_statement status_change = {
 
 static const struct db_statement list = {
   "unit_list",
-  "SELECT " UNIT_COLS " FROM units u WHERE u.commission_id = $1 AND "
-  SQL_LANDLORD_SCOPE("u.landlord_org_id", "$2", "$3") " AND ($4::text IS NULL OR u.status = $4) "
+  "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND "
+  SQL_LANDLORD_SCOPE("u.landlord_org_id", "$2", "$3") " AND ($4::text IS NULL OR u.status = $4 OR ($4 = 'vacant' "
+  "AND u.status IN ('available', 'occupied') AND " UNIT_OCCUPIED " < u.places)) "
   "AND ($5::text IS NULL OR u.kind = $5) AND ($6::text IS NULL OR u.town = $6) "
   "AND ($7::uuid IS NULL OR u.landlord_org_id = $7::uuid) "
   "AND ($8::text IS NULL OR (u.town, u.label, u.id) > ($8, $9, $10::uuid)) "

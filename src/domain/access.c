@@ -13,10 +13,15 @@
  *   session work    all          -              -              -              -
  *   placement       all (write)  own team       own protected  own units      -
  *   deposit         all          -              own protected  own units (*)  -
+ *   review          all          own team       own protected  own units      -
+ *   incident        all          own team       own protected  own units (**) -
  *   report          all          -              -              -              read
  *
  * "own team" / "own protected" / "own units" read and write within that relation; other cells read only.
- * (*) a landlord records refunds and deductions on the deposits of its units' placements. */
+ * (*) a landlord records refunds and deductions on the deposits of its units' placements.
+ * (**) incidents: scoped roles report and read, only the coordinator acknowledges and closes; a curator does not
+ * see hospitalisations, a landlord sees the incidents landlords reported (see SQL_INCIDENT_SCOPE). Review parts:
+ * see src/api/reviews.c. */
 #include <stddef.h>
 
 #include "access.h"
@@ -65,6 +70,15 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_DEPOSIT:
     if (p->role == ROLE_CURATOR)
       return read ? scoped(p, REL_CURATOR) : deny;
+    return p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
+  case RES_REVIEW:
+  case RES_INCIDENT:
+    if (resource == RES_INCIDENT && action == ACT_UPDATE)
+      return deny;
+    if (p->role == ROLE_CAREGIVER)
+      return scoped(p, REL_CARE_TEAM);
+    if (p->role == ROLE_CURATOR)
+      return scoped(p, REL_CURATOR);
     return p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
   case RES_REPORT:
     return read && p->role == ROLE_OBSERVER ? all : deny;

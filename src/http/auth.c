@@ -1,6 +1,7 @@
 /* Bearer authentication. Each worker thread caches principals by token hash; a listener thread follows
  * revocations (LISTEN commissiond_tokens) and moves a global epoch, which empties every thread's cache. While
  * the listener is not connected, the cache is not trusted and every request asks the database. */
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -69,11 +70,81 @@ static void cache_put(const unsigned char *hash, const struct principal *p, long
   e->used = true;
 }
 
+/* Failed authentications per client address: after http_config.auth_failure_limit in a minute, the address gets
+ * 429 until the minute is over, before any token work; other addresses are not affected. A fixed table of
+ * relaxed atomics: a collision or a race may miscount a little, never block a thread. */
+#define THROTTLE_SLOTS 4096
+#define THROTTLE_WINDOW 60
+
+struct throttle_slot {
+  atomic_uint_fast64_t key;
+  atomic_long window_start;
+  atomic_uint failures;
+};
+
+static struct throttle_slot throttle[THROTTLE_SLOTS];
+
+/* A 64-bit FNV-1a of the client's address (not its port); 0 when unknown. */
+static uint64_t client_key(struct request *rq) {
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(rq->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == NULL || info->client_addr == NULL)
+    return 0;
+  const struct sockaddr *sa = info->client_addr;
+  const unsigned char *bytes;
+  size_t n;
+  if (sa->sa_family == AF_INET) {
+    bytes = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+    n = 4;
+  } else if (sa->sa_family == AF_INET6) {
+    bytes = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+    n = 16;
+  } else {
+    return 0;
+  }
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ bytes[i]) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+static bool throttled(struct request *rq, uint64_t key, time_t now) {
+  if (key == 0 || http_config.auth_failure_limit == 0)
+    return false;
+  struct throttle_slot *t = &throttle[key % THROTTLE_SLOTS];
+  long start = atomic_load_explicit(&t->window_start, memory_order_relaxed);
+  if (atomic_load_explicit(&t->key, memory_order_relaxed) != key || now - start >= THROTTLE_WINDOW ||
+      atomic_load_explicit(&t->failures, memory_order_relaxed) < http_config.auth_failure_limit)
+    return false;
+  rq->retry_after = (unsigned int)(THROTTLE_WINDOW - (now - start));
+  return true;
+}
+
+static void note_failure(uint64_t key, time_t now) {
+  if (key == 0)
+    return;
+  struct throttle_slot *t = &throttle[key % THROTTLE_SLOTS];
+  if (atomic_load_explicit(&t->key, memory_order_relaxed) != key ||
+      now - atomic_load_explicit(&t->window_start, memory_order_relaxed) >= THROTTLE_WINDOW) {
+    atomic_store_explicit(&t->key, key, memory_order_relaxed);
+    atomic_store_explicit(&t->window_start, now, memory_order_relaxed);
+    atomic_store_explicit(&t->failures, 1, memory_order_relaxed);
+    return;
+  }
+  atomic_fetch_add_explicit(&t->failures, 1, memory_order_relaxed);
+}
+
 static enum MHD_Result unauthorized(struct request *rq, const char *detail) {
+  note_failure(client_key(rq), time(NULL));
   return reply_problem(rq, ERR_UNAUTHORIZED, detail);
 }
 
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
+  if (throttled(rq, client_key(rq), time(NULL))) {
+    *ret = reply_problem(rq, ERR_TOO_MANY_REQUESTS,
+                         "Too many failed authentications from this address: retry after the delay given.");
+    return false;
+  }
   const char *h = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
   if (h == NULL) {
     *ret = unauthorized(rq, "An Authorization: Bearer token is required.");

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
@@ -18,6 +19,7 @@ struct http_config http_config = {
   .connection_timeout = 30,
   .max_connections = 1024,
   .per_ip_connections = 0,
+  .auth_failure_limit = 30,
 };
 
 static atomic_long in_flight;
@@ -112,6 +114,12 @@ static enum MHD_Result dispatch(struct request *rq) {
     if (rq->db == NULL)
       return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
   }
+  if (!(rq->route->flags & ROUTE_PUBLIC)) {
+    /* The row-level security guard, under every query's own predicate; then the audit of writes. */
+    if (db_use_commission(rq->db, rq->principal.commission_id) < 0)
+      return reply_db_error(rq);
+    audit_request_start(rq);
+  }
   return rq->route->handler(rq);
 }
 
@@ -182,6 +190,7 @@ void http_request_completed(void *cls, struct MHD_Connection *connection, void *
   *req_cls = NULL;
   if (rq->db != NULL)
     db_rollback(rq->db); /* a handler that left a transaction open loses it here */
+  audit_request_end(rq);
   uint64_t duration = now_ns() - rq->start_ns;
   size_t route_index = rq->route ? http_route_index(rq->route) : http_route_count();
   metrics_record(route_index, rq->status, duration);

@@ -105,8 +105,16 @@ bool fields_check(json_t *obj, const struct field_spec *spec, size_t n, struct f
     while (i < n && strcmp(spec[i].name, key) != 0)
       i++;
     if (i == n) {
+      /* Named in the error, cut to 70 bytes at a character boundary (the key is valid UTF-8). */
       char name[80];
-      snprintf(name, sizeof name, "%.70s", key);
+      size_t len = strlen(key);
+      if (len > 70) {
+        len = 70;
+        while (len > 0 && ((unsigned char)key[len] & 0xC0) == 0x80)
+          len--;
+      }
+      memcpy(name, key, len);
+      name[len] = '\0';
       add_error(errors, name, "unknown field");
       continue;
     }

@@ -66,6 +66,7 @@ static enum MHD_Result problem_doc(struct request *rq, enum error_code code, con
   if (text == NULL)
     return MHD_NO;
   const char *headers[5] = {NULL};
+  char retry[16];
   if (code == ERR_METHOD_NOT_ALLOWED) {
     headers[0] = MHD_HTTP_HEADER_ALLOW;
     headers[1] = rq->allow;
@@ -75,6 +76,10 @@ static enum MHD_Result problem_doc(struct request *rq, enum error_code code, con
   } else if (code == ERR_SERVICE_UNAVAILABLE) {
     headers[0] = MHD_HTTP_HEADER_RETRY_AFTER;
     headers[1] = "1";
+  } else if (code == ERR_TOO_MANY_REQUESTS) {
+    snprintf(retry, sizeof retry, "%u", rq->retry_after ? rq->retry_after : 1);
+    headers[0] = MHD_HTTP_HEADER_RETRY_AFTER;
+    headers[1] = retry;
   }
   return queue(rq, e->http_status, "application/problem+json", text, strlen(text), headers);
 }

@@ -212,6 +212,61 @@ static void test_lapse(void) {
   free(events);
 }
 
+/* Row-level security: through the daemon's own connection setup (an ordinary role, db_use_commission), a query
+ * that forgets its commission predicate still sees only the commission the connection serves. */
+static void test_row_level_security(void) {
+  struct db *db = db_thread();
+  char *c1 = value(db, "INSERT INTO commissions (name) VALUES ('rls one') RETURNING id");
+  char *c2 = value(db, "INSERT INTO commissions (name) VALUES ('rls two') RETURNING id");
+  char sql[1024];
+  for (int i = 0; i < 2; i++) {
+    const char *c = i ? c2 : c1;
+    snprintf(sql, sizeof sql,
+             "WITH t AS (INSERT INTO organisations (commission_id, kind, name) VALUES ('%s', 'care_team', 'T') "
+             "RETURNING id) INSERT INTO people (commission_id, family_name, given_names, birth_date, care_team_id) "
+             "SELECT '%s', 'Rls', 'P', '1970-01-01', id FROM t", c, c);
+    CHECK(db_simple(db, sql) == DB_ROW);
+  }
+  char role[80];
+  snprintf(role, sizeof role, "%s_app", dbname);
+  snprintf(sql, sizeof sql,
+           "CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s; "
+           "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; "
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role, role);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  char ci[160];
+  snprintf(ci, sizeof ci, "dbname=%s user=%s", dbname, role);
+  struct db *app = db_open(ci);
+  CHECK(app != NULL);
+  if (app != NULL) {
+    static const struct db_statement unscoped = {"test_unscoped_people", "SELECT count(*) FROM people", 0};
+    PGresult *res;
+    /* No commission set: nothing. */
+    CHECK(db_exec(app, &unscoped, NULL, &res) == DB_ROW && strcmp(PQgetvalue(res, 0, 0), "0") == 0);
+    PQclear(res);
+    CHECK(db_use_commission(app, c1) == DB_ROW);
+    CHECK(db_exec(app, &unscoped, NULL, &res) == DB_ROW && strcmp(PQgetvalue(res, 0, 0), "1") == 0);
+    PQclear(res);
+    char *seen = value(app, "SELECT string_agg(DISTINCT commission_id::text, ',') FROM people");
+    CHECK(strcmp(seen, c1) == 0);
+    free(seen);
+    /* Writing into another commission is refused too. */
+    snprintf(sql, sizeof sql, "INSERT INTO organisations (commission_id, kind, name) VALUES ('%s', 'partner', 'x')",
+             c2);
+    CHECK(db_simple(app, sql) == DB_HARD_ERROR);
+    CHECK(strcmp(db_sqlstate(app), "42501") == 0);
+    CHECK(db_use_commission(app, c2) == DB_ROW);
+    seen = value(app, "SELECT string_agg(DISTINCT commission_id::text, ',') FROM people");
+    CHECK(strcmp(seen, c2) == 0);
+    free(seen);
+    db_close(app);
+  }
+  snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  free(c1);
+  free(c2);
+}
+
 /* Two migrate runs at once: both succeed, each migration applied exactly once. */
 static void test_concurrent_migrations(void) {
   char other[80], sql[160];
@@ -260,6 +315,7 @@ int main(void) {
   test_idempotency_records();
   test_constraints();
   test_lapse();
+  test_row_level_security();
   test_concurrent_migrations();
   db_global_shutdown();
   snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);

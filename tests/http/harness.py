@@ -435,6 +435,8 @@ class Daemon:
         self.conninfo = db.conninfo if isinstance(db, Database) else db
         self.args = [env("COMMISSIOND_BIN"), "--db", self.conninfo, "--listen", "127.0.0.1:0",
                      "--threads", str(threads)]
+        # Tests fail authentications on purpose, many per minute: no throttling unless a test asks for it.
+        opts.setdefault("auth_failure_limit", 0)
         for k, v in opts.items():
             flag = "--" + k.replace("_", "-")
             self.args += [flag] if v is True else [flag, str(v)]

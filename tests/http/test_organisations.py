@@ -380,6 +380,21 @@ def body(suite):
                 b_ids = {o["id"] for o in list_all(d, tok["coordB"])[0]}
                 check(not any(o["id"] in b_ids for o in r.body["items"]), "A's page shows B's organisations", r)
 
+            with suite.case("limit over 200 is clamped: the page holds at most 200 items"):
+                # 205 organisations in a database of their own (the other cases compare this one's contents), then ask
+                # for more than the largest page.
+                with Database() as other_db:
+                    other = other_db.token_create(other_db.commission_create("Pagination"), "coordinator").token
+                    with Daemon(other_db) as other_d:
+                        for i in range(205):
+                            expect_status(other_d.call("POST", ORGS, token=other,
+                                                       body={"kind": "partner", "name": "Clamp %03d" % i}), 201)
+                        for limit in ("201", "1000", "99999999999999999999"):
+                            r = other_d.call("GET", ORGS + "?kind=partner&limit=" + limit, token=other)
+                            expect_status(r, 200)
+                            check(len(r.body["items"]) == 200 and r.body["next_cursor"] is not None,
+                                  "?limit=%s -> %d items" % (limit, len(r.body["items"])), r)
+
             d.stop()
 
 

@@ -21,7 +21,8 @@ from harness import (TIMESTAMP_RE, UUID_RE, Daemon, Database, Step, Suite, check
 UNITS = "/v1/units"
 AGREEMENTS = "/v1/agreements"
 UNIT_MEMBERS = {"id", "kind", "label", "address", "town", "landlord_org_id", "places", "rent_cents", "charges_cents",
-                "deposit_cents", "currency", "status", "version", "created_at", "updated_at"}
+                "deposit_cents", "currency", "status", "version", "created_at", "updated_at", "occupied_places",
+                "vacant_places"}
 AGREEMENT_MEMBERS = {"id", "org_id", "reference", "signatory", "start_date", "end_date", "status", "days_to_end",
                      "notes", "unit_ids", "renewals", "version", "created_at", "updated_at"}
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()

@@ -1,0 +1,77 @@
+/* Recording requests in the audit trail. A write is recorded inside its own transaction, just before COMMIT
+ * (db_before_commit), so a committed write always has its entry. A read of a person's data, or a refused write, is
+ * recorded when the request completes, committed asynchronously: the read path never waits for the disk, and a
+ * crash can lose the last fraction of a second of such entries (README: Data protection). */
+#include <string.h>
+
+#include "audit.h"
+#include "log.h"
+#include "queries.h"
+#include "validate.h"
+
+/* "people" for "/v1/people/{id}/status": the resource the route is about. */
+static void object_type(const struct route *route, char *out, size_t n) {
+  const char *p = route->pattern;
+  if (strncmp(p, "/v1/", 4) == 0)
+    p += 4;
+  size_t len = strcspn(p, "/");
+  snprintf(out, n, "%.*s", (int)len, p);
+}
+
+static const char *action_of(const struct request *rq, bool committed_write) {
+  if (strcmp(rq->method, "GET") == 0)
+    return (rq->route->flags & ROUTE_EXPORT) ? "export" : "read";
+  if (strcmp(rq->method, "POST") != 0)
+    return "update";
+  if (rq->audit_object[0] != '\0' || (!committed_write && rq->status == MHD_HTTP_CREATED))
+    return "create";
+  return "action";
+}
+
+static enum db_status record(struct request *rq, struct db *db, bool in_transaction) {
+  char type[32], status[8];
+  object_type(rq->route, type, sizeof type);
+  const char *object = rq->audit_object[0] != '\0' ? rq->audit_object
+                       : (rq->args[0] != NULL && valid_uuid(rq->args[0])) ? rq->args[0]
+                                                                           : NULL;
+  /* Inside the transaction the reply is not made yet: a committed creation answers 201, other writes 200. */
+  unsigned int code = in_transaction ? (rq->audit_object[0] != '\0' ? MHD_HTTP_CREATED : MHD_HTTP_OK) : rq->status;
+  snprintf(status, sizeof status, "%u", code);
+  const struct principal *p = &rq->principal;
+  const char *f[10] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
+                       rq->method, rq->route->pattern, type, object, rq->request_id, status};
+  return db_audit_insert(db, f, !in_transaction);
+}
+
+static enum db_status record_in_transaction(struct db *db, void *cls) {
+  struct request *rq = cls;
+  enum db_status s = record(rq, db, true);
+  if (s == DB_ROW)
+    rq->audited = true;
+  return s;
+}
+
+static bool audited_route(const struct request *rq) {
+  return rq->route != NULL && !(rq->route->flags & ROUTE_PUBLIC) && rq->principal.token_id[0] != '\0' &&
+         (strcmp(rq->method, "GET") != 0 || !(rq->route->flags & ROUTE_NO_AUDIT));
+}
+
+void audit_request_start(struct request *rq) {
+  if (rq->db != NULL && audited_route(rq) && strcmp(rq->method, "GET") != 0)
+    db_before_commit(rq->db, record_in_transaction, rq);
+}
+
+void audit_created(struct request *rq, const char *object_id) {
+  snprintf(rq->audit_object, sizeof rq->audit_object, "%s", object_id);
+}
+
+void audit_request_end(struct request *rq) {
+  if (rq->db != NULL)
+    db_before_commit(rq->db, NULL, NULL);
+  if (!audited_route(rq) || rq->audited || rq->status == 0)
+    return;
+  struct db *db = rq->db != NULL ? rq->db : db_thread();
+  if (db == NULL || db_use_commission(db, rq->principal.commission_id) < 0 || record(rq, db, false) < 0)
+    log_event(LOG_ERROR, "audit entry not recorded", ",\"request_id\":\"%s\",\"route\":\"%s\",\"status\":%u",
+              rq->request_id, rq->route->pattern, rq->status);
+}
