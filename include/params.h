@@ -13,12 +13,27 @@
 /* The path argument INDEX must be a UUID; else queues 400 invalid-id naming path:NAME and returns NULL. */
 const char *param_path_uuid(struct request *rq, size_t index, const char *name, enum MHD_Result *ret);
 
-/* Reads `limit` (a positive integer clamped to PAGE_MAX, default PAGE_DEFAULT) into *LIMIT (as text, for a query parameter) and decodes
- * `cursor` into *CURSOR (a JSON array produced by cursor_encode, caller decrefs; NULL when absent). On a bad
- * value queues 400 invalid-query and returns false. */
-bool param_page(struct request *rq, char limit[8], json_t **cursor, enum MHD_Result *ret);
-/* An opaque cursor for KEY (a JSON array, stolen); malloc'ed, NULL on failure. */
-char *cursor_encode(json_t *key);
+/* What a cursor key must be: checked before it reaches a query. */
+enum cursor_key { KEY_TEXT, KEY_UUID, KEY_DATE, KEY_TIMESTAMP, KEY_INT };
+
+#define PAGE_MAX_KEYS 4
+
+/* A list request's page: its size and, past the first page, the keyset position the cursor holds. */
+struct page {
+  char limit[8];                      /* text, for a query parameter */
+  json_t *cursor;                     /* the decoded cursor (owned), NULL on the first page */
+  const char *after[PAGE_MAX_KEYS];   /* its keys, pointing into cursor; NULL on the first page */
+};
+
+/* Reads `limit` (a positive integer clamped to PAGE_MAX, default PAGE_DEFAULT) and decodes `cursor`, which must
+ * hold N keys of KINDS (a cursor this server issued for this list). On a bad value queues 400 invalid-query and
+ * returns false (nothing to free); otherwise free PAGE with page_free(). */
+bool param_page(struct request *rq, struct page *page, size_t n, const enum cursor_key *kinds, enum MHD_Result *ret);
+void page_free(struct page *page);
+/* Replies {"items": ITEMS, "next_cursor": ...}: when the page is full, the cursor is made of columns KEY_COLS (N)
+ * of RES's last row. Takes ITEMS, clears RES and frees PAGE. */
+enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
+                           size_t n);
 
 /* The version an If-Match header names ("v<n>", quoted); -1 when absent, -2 when malformed. */
 long param_if_match(struct request *rq);

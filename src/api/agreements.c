@@ -227,47 +227,29 @@ enum MHD_Result api_agreements_list(struct request *rq) {
                                  "must be a number of days from 1 to 3650 followed by d, such as 90d");
     snprintf(days, sizeof days, "%ld", d);
   }
-  char limit[8];
-  json_t *cursor;
-  if (!param_page(rq, limit, &cursor, &ret))
+  static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
+  struct page page;
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *after_end = NULL, *after_id = NULL;
-  if (cursor != NULL) {
-    after_end = json_string_value(json_array_get(cursor, 0));
-    after_id = json_string_value(json_array_get(cursor, 1));
-    if (json_array_size(cursor) != 2 || !valid_date(after_end) || !valid_uuid(after_id)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
   enum db_status s = db_agreement_list(rq->db, rq->principal.commission_id, access_scope_param(&a),
-                                       access_org_param(&a), org_id, within != NULL ? days : NULL, after_end,
-                                       after_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+                                       access_org_param(&a), org_id, within != NULL ? days : NULL, page.after[0],
+                                       page.after[1], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
+  }
   json_t *items = json_array();
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < PQntuples(res); i++) {
     json_t *item = agreement_json(res, i, NULL);
     if (item == NULL || json_array_append_new(items, item) != 0) {
       PQclear(res);
+      page_free(&page);
       json_decref(items);
       return reply_problem(rq, ERR_INTERNAL, NULL);
     }
   }
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, C_END), PQgetvalue(res, n - 1, C_ID)));
-    if (c != NULL) {
-      json_decref(next);
-      next = json_string(c);
-      free(c);
-    }
-  }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  return reply_page(rq, &page, res, items, (const int[]){C_END, C_ID}, 2);
 }
 
 /* Why a write was refused after reading the data (ERR__COUNT: it was not). */

@@ -140,10 +140,10 @@ static enum MHD_Result reply_application(struct request *rq, unsigned int status
 
 enum MHD_Result api_applications_list(struct request *rq) {
   static const char *const query[] = {"status", "person_id", "limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_UUID};
   enum MHD_Result ret;
   struct access a;
-  char limit[8];
-  json_t *cursor;
+  struct page page;
   if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
@@ -154,38 +154,20 @@ enum MHD_Result api_applications_list(struct request *rq) {
   const char *person = request_query(rq, "person_id");
   if (person != NULL && !valid_uuid(person))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:person_id", "must be a UUID");
-  if (!param_page(rq, limit, &cursor, &ret))
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *after_key = NULL, *after_id = NULL;
-  if (cursor != NULL) {
-    after_key = json_string_value(json_array_get(cursor, 0));
-    after_id = json_string_value(json_array_get(cursor, 1));
-    if (after_key == NULL || after_id == NULL || !valid_uuid(after_id) || strlen(after_key) != 26) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
-  enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &a, status, person, after_key,
-                                         after_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+  enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &a, status, person, page.after[0],
+                                         page.after[1], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  bool situation = may_see_situation(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, application_json(res, i, situation));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, 18), PQgetvalue(res, n - 1, 0)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  bool situation = may_see_situation(rq);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, application_json(res, i, situation));
+  return reply_page(rq, &page, res, items, (const int[]){18, 0}, 2);
 }
 
 struct create_tx {

@@ -18,9 +18,9 @@ static bool coordinator(struct request *rq, enum MHD_Result *ret) {
 
 enum MHD_Result api_audit_list(struct request *rq) {
   static const char *const query[] = {"object", "token", "from", "to", "limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_INT};
   enum MHD_Result ret;
-  char limit[8];
-  json_t *cursor;
+  struct page page;
   if (!coordinator(rq, &ret) || !request_query_only(rq, query, &ret))
     return ret;
   const char *object = request_query(rq, "object"), *token = request_query(rq, "token");
@@ -35,26 +35,17 @@ enum MHD_Result api_audit_list(struct request *rq) {
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:to", "must be a date YYYY-MM-DD");
   if (from != NULL && to != NULL && strcmp(from, to) > 0)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:to", "must not be before from");
-  if (!param_page(rq, limit, &cursor, &ret))
+  if (!param_page(rq, &page, 1, keys, &ret))
     return ret;
-  char before[24] = "";
-  if (cursor != NULL) {
-    json_t *id = json_array_get(cursor, 0);
-    if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-    snprintf(before, sizeof before, "%lld", (long long)json_integer_value(id));
-    json_decref(cursor);
-  }
   PGresult *res;
-  enum db_status s = db_audit_list(rq->db, rq->principal.commission_id, object, token, from, to,
-                                   before[0] ? before : NULL, limit, &res);
-  if (s < 0)
+  enum db_status s = db_audit_list(rq->db, rq->principal.commission_id, object, token, from, to, page.after[0],
+                                   page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
+  }
   json_t *items = json_array();
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < PQntuples(res); i++)
     json_array_append_new(
         items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_int(res, i, 0),
                          "at", row_string(res, i, 1), "token_id", row_string(res, i, 2), "role", row_string(res, i, 3),
@@ -62,16 +53,7 @@ enum MHD_Result api_audit_list(struct request *rq) {
                          row_string(res, i, 6), "object_type", row_string(res, i, 7), "object_id",
                          row_string(res, i, 8), "person_id", row_string(res, i, 9), "request_id",
                          row_string(res, i, 10), "status", row_int(res, i, 11), "chained", row_bool(res, i, 12)));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[I]", (json_int_t)strtoll(PQgetvalue(res, n - 1, 0), NULL, 10)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
-  }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  return reply_page(rq, &page, res, items, (const int[]){0}, 1);
 }
 
 enum MHD_Result api_people_export(struct request *rq) {

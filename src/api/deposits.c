@@ -269,10 +269,10 @@ enum MHD_Result api_deposit_entry_create(struct request *rq) {
 enum MHD_Result api_deposits_list(struct request *rq) {
   static const char *const query[] = {"status", "landlord_org_id", "limit", "cursor", NULL};
   static const char *const statuses[] = {"not_paid", "held", "outstanding", "overdue", "settled", NULL};
+  static const enum cursor_key keys[] = {KEY_UUID};
   enum MHD_Result ret;
   struct access a;
-  char limit[8];
-  json_t *cursor;
+  struct page page;
   if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
@@ -287,36 +287,19 @@ enum MHD_Result api_deposits_list(struct request *rq) {
   const char *landlord = request_query(rq, "landlord_org_id");
   if (landlord != NULL && !valid_uuid(landlord))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:landlord_org_id", "must be a UUID");
-  if (!param_page(rq, limit, &cursor, &ret))
+  if (!param_page(rq, &page, 1, keys, &ret))
     return ret;
-  const char *after = NULL;
-  if (cursor != NULL) {
-    after = json_string_value(json_array_get(cursor, 0));
-    if (!valid_uuid(after)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
-  enum db_status s = db_deposit_account_list(rq->db, rq->principal.commission_id, &a, status, landlord, after, limit,
-                                             &res);
-  json_decref(cursor);
-  if (s < 0)
+  enum db_status s = db_deposit_account_list(rq->db, rq->principal.commission_id, &a, status, landlord,
+                                             page.after[0], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, account_json(res, i, NULL));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s]", PQgetvalue(res, n - 1, A_PLACEMENT)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, account_json(res, i, NULL));
+  return reply_page(rq, &page, res, items, (const int[]){A_PLACEMENT}, 1);
 }
 
 /* GET /v1/reports/deposits: totals per landlord and in all, for the coordinator and observers. */

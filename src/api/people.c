@@ -149,22 +149,6 @@ static bool valid_utf8(const char *s) {
   return true;
 }
 
-/* A care-note cursor's timestamp, as the list query writes it: YYYY-MM-DDTHH:MM:SS.uuuuuuZ. */
-static bool valid_cursor_time(const char *s) {
-  static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-  if (s == NULL || strlen(s) != sizeof shape - 1)
-    return false;
-  for (size_t i = 0; i < sizeof shape - 1; i++)
-    if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
-      return false;
-  char day[11];
-  memcpy(day, s, 10);
-  day[10] = '\0';
-  int hour = (s[11] - '0') * 10 + (s[12] - '0'), minute = (s[14] - '0') * 10 + (s[15] - '0');
-  int second = (s[17] - '0') * 10 + (s[18] - '0');
-  return valid_date(day) && hour < 24 && minute < 60 && second < 60;
-}
-
 static bool same_id(const char *a, const char *b) { return a != NULL && b != NULL && strcasecmp(a, b) == 0; }
 
 /* A person's values as stored or about to be: NULL for SQL NULL. */
@@ -305,41 +289,21 @@ enum MHD_Result api_people_list(struct request *rq) {
   const char *team = request_query(rq, "care_team_id");
   if (team != NULL && !valid_uuid(team))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:care_team_id", "must be a UUID");
-  char limit[8];
-  json_t *cursor;
-  if (!param_page(rq, limit, &cursor, &ret))
+  static const enum cursor_key keys[] = {KEY_TEXT, KEY_TEXT, KEY_UUID};
+  struct page page;
+  if (!param_page(rq, &page, 3, keys, &ret))
     return ret;
-  const char *after[3] = {NULL, NULL, NULL};
-  if (cursor != NULL) {
-    for (size_t i = 0; i < 3; i++)
-      after[i] = json_string_value(json_array_get(cursor, i));
-    if (json_array_size(cursor) != 3 || after[0] == NULL || after[1] == NULL || !valid_uuid(after[2])) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
   enum db_status s = db_person_list(rq->db, rq->principal.commission_id, access_scope_param(&a), access_org_param(&a),
-                                    q, team, after, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+                                    q, team, page.after, page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, person_json(res, i, NULL));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s, s]", PQgetvalue(res, n - 1, 1 + F_FAMILY),
-                                      PQgetvalue(res, n - 1, 1 + F_GIVEN), PQgetvalue(res, n - 1, C_ID)));
-    if (c != NULL) {
-      json_decref(next);
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, person_json(res, i, NULL));
+  return reply_page(rq, &page, res, items, (const int[]){1 + F_FAMILY, 1 + F_GIVEN, C_ID}, 3);
 }
 
 /* ---- POST /v1/people */
@@ -609,47 +573,28 @@ enum MHD_Result api_care_notes_list(struct request *rq) {
   const char *id = param_path_uuid(rq, 0, "id", &ret);
   if (id == NULL || !allowed(rq, RES_CARE_NOTE, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
     return ret;
-  char limit[8];
-  json_t *cursor;
-  if (!param_page(rq, limit, &cursor, &ret))
+  static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_UUID};
+  struct page page;
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *before_created = NULL, *before_id = NULL;
-  if (cursor != NULL) {
-    before_created = json_string_value(json_array_get(cursor, 0));
-    before_id = json_string_value(json_array_get(cursor, 1));
-    if (json_array_size(cursor) != 2 || !valid_cursor_time(before_created) || !valid_uuid(before_id)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
   enum db_status s = db_person_get(rq->db, rq->principal.commission_id, id, access_scope_param(&a),
                                    access_org_param(&a), false, &res);
   PQclear(res);
   if (s == DB_NO_ROW) {
-    json_decref(cursor);
+    page_free(&page);
     return reply_problem(rq, ERR_NOT_FOUND, "No such person.");
   }
   if (s >= 0)
-    s = db_care_note_list(rq->db, rq->principal.commission_id, id, before_created, before_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+    s = db_care_note_list(rq->db, rq->principal.commission_id, id, page.after[0], page.after[1], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, note_json(res, i));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, 5), PQgetvalue(res, n - 1, 0)));
-    if (c != NULL) {
-      json_decref(next);
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, note_json(res, i));
+  return reply_page(rq, &page, res, items, (const int[]){5, 0}, 2);
 }
 
 /* ---- POST /v1/people/{id}/care-notes */

@@ -79,10 +79,10 @@ static enum MHD_Result reply_placement(struct request *rq, unsigned int status, 
 
 enum MHD_Result api_placements_list(struct request *rq) {
   static const char *const query[] = {"active", "unit_id", "person_id", "limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
   enum MHD_Result ret;
   struct access a;
-  char limit[8];
-  json_t *cursor;
+  struct page page;
   if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
     return ret;
   const char *active = request_query(rq, "active");
@@ -93,38 +93,20 @@ enum MHD_Result api_placements_list(struct request *rq) {
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:unit_id", "must be a UUID");
   if (person != NULL && !valid_uuid(person))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:person_id", "must be a UUID");
-  if (!param_page(rq, limit, &cursor, &ret))
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *after_date = NULL, *after_id = NULL;
-  if (cursor != NULL) {
-    after_date = json_string_value(json_array_get(cursor, 0));
-    after_id = json_string_value(json_array_get(cursor, 1));
-    if (!valid_date(after_date) || !valid_uuid(after_id)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
   enum db_status s = db_placement_list(rq->db, rq->principal.commission_id, &a,
-                                       active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, after_date,
-                                       after_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+                                       active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, page.after[0],
+                                       page.after[1], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, placement_json(res, i, rq->principal.role));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, C_MOVE_IN), PQgetvalue(res, n - 1, C_ID)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, placement_json(res, i, rq->principal.role));
+  return reply_page(rq, &page, res, items, (const int[]){C_MOVE_IN, C_ID}, 2);
 }
 
 enum MHD_Result api_placements_get(struct request *rq) {

@@ -367,35 +367,26 @@ enum MHD_Result api_reviews_update(struct request *rq) {
 /* GET /v1/reviews?status=due|overdue: the active placements whose review is coming (within 30 days) or late. */
 enum MHD_Result api_reviews_schedule(struct request *rq) {
   static const char *const query[] = {"status", "limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
   enum MHD_Result ret;
   struct access a;
-  char limit[8];
-  json_t *cursor;
+  struct page page;
   if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
   if (status != NULL && strcmp(status, "due") != 0 && strcmp(status, "overdue") != 0)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status", "must be due or overdue");
-  if (!param_page(rq, limit, &cursor, &ret))
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *after_date = NULL, *after_id = NULL;
-  if (cursor != NULL) {
-    after_date = json_string_value(json_array_get(cursor, 0));
-    after_id = json_string_value(json_array_get(cursor, 1));
-    if (!valid_date(after_date) || !valid_uuid(after_id)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
-  enum db_status s =
-      db_review_schedule(rq->db, rq->principal.commission_id, &a, status, after_date, after_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+  enum db_status s = db_review_schedule(rq->db, rq->principal.commission_id, &a, status, page.after[0],
+                                        page.after[1], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
+  }
   json_t *items = json_array();
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < PQntuples(res); i++)
     json_array_append_new(
         items, json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o}", "placement_id",
                          row_string(res, i, 0), "person", "family_name", row_string(res, i, 1), "given_names",
@@ -403,14 +394,5 @@ enum MHD_Result api_reviews_schedule(struct request *rq) {
                          "town", row_string(res, i, 5), "move_in_date", row_string(res, i, 6), "last_review_date",
                          row_string(res, i, 7), "next_review_on", row_string(res, i, 8), "status",
                          row_string(res, i, 9)));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, 8), PQgetvalue(res, n - 1, 0)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
-  }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  return reply_page(rq, &page, res, items, (const int[]){8, 0}, 2);
 }

@@ -65,44 +65,27 @@ static enum MHD_Result reply_session(struct request *rq, unsigned int status, co
 
 enum MHD_Result api_sessions_list(struct request *rq) {
   static const char *const query[] = {"status", "limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
   enum MHD_Result ret;
-  char limit[8];
-  json_t *cursor;
+  struct page page;
   if (!read_allowed(rq, &ret) || !request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
   if (status != NULL && strcmp(status, "planned") != 0 && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status", "must be planned, open or closed");
-  if (!param_page(rq, limit, &cursor, &ret))
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *after_date = NULL, *after_id = NULL;
-  if (cursor != NULL) {
-    after_date = json_string_value(json_array_get(cursor, 0));
-    after_id = json_string_value(json_array_get(cursor, 1));
-    if (!valid_date(after_date) || !valid_uuid(after_id)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
-  enum db_status s = db_session_list(rq->db, rq->principal.commission_id, status, after_date, after_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+  enum db_status s = db_session_list(rq->db, rq->principal.commission_id, status, page.after[0], page.after[1],
+                                     page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, session_json(res, i));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, 1), PQgetvalue(res, n - 1, 0)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, session_json(res, i));
+  return reply_page(rq, &page, res, items, (const int[]){1, 0}, 2);
 }
 
 static const char *value_or_null(const struct field_value *v) { return v->present && !v->null ? v->s : NULL; }

@@ -44,39 +44,22 @@ static bool allowed(struct request *rq, enum action action, enum MHD_Result *ret
 
 enum MHD_Result api_tokens_list(struct request *rq) {
   static const char *const query[] = {"limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_UUID};
   enum MHD_Result ret;
-  char limit[8];
-  json_t *cursor;
-  if (!allowed(rq, ACT_READ, &ret) || !request_query_only(rq, query, &ret) || !param_page(rq, limit, &cursor, &ret))
+  struct page page;
+  if (!allowed(rq, ACT_READ, &ret) || !request_query_only(rq, query, &ret) || !param_page(rq, &page, 2, keys, &ret))
     return ret;
-  const char *after_created = NULL, *after_id = NULL;
-  if (cursor != NULL) {
-    after_created = json_string_value(json_array_get(cursor, 0));
-    after_id = json_string_value(json_array_get(cursor, 1));
-    if (after_created == NULL || after_id == NULL || !valid_uuid(after_id)) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
-  enum db_status s = db_token_list(rq->db, rq->principal.commission_id, after_created, after_id, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+  enum db_status s =
+      db_token_list(rq->db, rq->principal.commission_id, page.after[0], page.after[1], page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, token_json(res, i));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s]", PQgetvalue(res, n - 1, 9), PQgetvalue(res, n - 1, 0)));
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, token_json(res, i));
+  return reply_page(rq, &page, res, items, (const int[]){9, 0}, 2);
 }
 
 struct create_tx {

@@ -135,41 +135,21 @@ enum MHD_Result api_units_list(struct request *rq) {
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:town", "must be 1 to 100 characters long");
   if (filters[3] != NULL && !valid_uuid(filters[3]))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:landlord_org_id", "must be a UUID");
-  char limit[8];
-  json_t *cursor;
-  if (!param_page(rq, limit, &cursor, &ret))
+  static const enum cursor_key keys[] = {KEY_TEXT, KEY_TEXT, KEY_UUID};
+  struct page page;
+  if (!param_page(rq, &page, 3, keys, &ret))
     return ret;
-  const char *after[3] = {NULL, NULL, NULL};
-  if (cursor != NULL) {
-    for (size_t i = 0; i < 3; i++)
-      after[i] = json_string_value(json_array_get(cursor, i));
-    if (json_array_size(cursor) != 3 || after[0] == NULL || after[1] == NULL || !valid_uuid(after[2])) {
-      json_decref(cursor);
-      return reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-    }
-  }
   PGresult *res;
   enum db_status s = db_unit_list(rq->db, rq->principal.commission_id, access_scope_param(&a), access_org_param(&a),
-                                  filters, after, limit, &res);
-  json_decref(cursor);
-  if (s < 0)
+                                  filters, page.after, page.limit, &res);
+  if (s < 0) {
+    page_free(&page);
     return reply_db_error(rq);
-  int n = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++)
-    json_array_append_new(items, unit_json(res, i, NULL));
-  json_t *next = json_null();
-  if (n == atoi(limit)) {
-    char *c = cursor_encode(json_pack("[s, s, s]", PQgetvalue(res, n - 1, C_TOWN), PQgetvalue(res, n - 1, C_LABEL),
-                                      PQgetvalue(res, n - 1, C_ID)));
-    if (c != NULL) {
-      json_decref(next);
-      next = json_string(c);
-      free(c);
-    }
   }
-  PQclear(res);
-  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(res); i++)
+    json_array_append_new(items, unit_json(res, i, NULL));
+  return reply_page(rq, &page, res, items, (const int[]){C_TOWN, C_LABEL, C_ID}, 3);
 }
 
 /* Is ORG_ID an organisation of the commission that can own units (a landlord or a residence)? */

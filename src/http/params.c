@@ -17,7 +17,8 @@ const char *param_path_uuid(struct request *rq, size_t index, const char *name, 
   return NULL;
 }
 
-char *cursor_encode(json_t *key) {
+/* An opaque cursor for KEY (a JSON array, stolen); malloc'ed, NULL on failure. */
+static char *cursor_encode(json_t *key) {
   char *text = json_dumps(key, JSON_COMPACT);
   json_decref(key);
   if (text == NULL)
@@ -48,8 +49,45 @@ static json_t *cursor_decode(const char *cursor) {
   return key;
 }
 
-bool param_page(struct request *rq, char limit[8], json_t **cursor, enum MHD_Result *ret) {
-  *cursor = NULL;
+/* "2026-11-23T17:01:01.277123", with or without a final Z: the microsecond UTC timestamps lists page by. */
+static bool valid_cursor_timestamp(const char *s) {
+  static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddd";
+  size_t n = strlen(s);
+  if (n != sizeof shape - 1 && !(n == sizeof shape && s[n - 1] == 'Z'))
+    return false;
+  for (size_t i = 0; i < sizeof shape - 1; i++)
+    if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+      return false;
+  char day[11];
+  memcpy(day, s, 10);
+  day[10] = '\0';
+  int hour = (s[11] - '0') * 10 + (s[12] - '0'), minute = (s[14] - '0') * 10 + (s[15] - '0');
+  int second = (s[17] - '0') * 10 + (s[18] - '0');
+  return valid_date(day) && hour < 24 && minute < 60 && second < 60;
+}
+
+static bool cursor_key_valid(const char *key, enum cursor_key kind) {
+  if (key == NULL)
+    return false;
+  switch (kind) {
+  case KEY_UUID: return valid_uuid(key);
+  case KEY_DATE: return valid_date(key);
+  case KEY_TIMESTAMP: return valid_cursor_timestamp(key);
+  case KEY_INT: {
+    size_t n = strlen(key);
+    if (n == 0 || n > 18)
+      return false;
+    for (size_t i = 0; i < n; i++)
+      if (key[i] < '0' || key[i] > '9')
+        return false;
+    return true;
+  }
+  default: return utf8_length(key) <= 500;
+  }
+}
+
+bool param_page(struct request *rq, struct page *page, size_t n, const enum cursor_key *kinds, enum MHD_Result *ret) {
+  memset(page, 0, sizeof *page);
   const char *l = request_query(rq, "limit");
   long value = PAGE_DEFAULT;
   if (l != NULL) {
@@ -62,16 +100,46 @@ bool param_page(struct request *rq, char limit[8], json_t **cursor, enum MHD_Res
     if (value > PAGE_MAX)
       value = PAGE_MAX; /* clamped: a client asking for more gets the largest page */
   }
-  snprintf(limit, 8, "%ld", value);
+  snprintf(page->limit, sizeof page->limit, "%ld", value);
   const char *c = request_query(rq, "cursor");
-  if (c != NULL) {
-    *cursor = cursor_decode(c);
-    if (*cursor == NULL) {
-      *ret = reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
-      return false;
-    }
+  if (c == NULL)
+    return true;
+  page->cursor = cursor_decode(c);
+  bool ok = page->cursor != NULL && json_array_size(page->cursor) == n && n <= PAGE_MAX_KEYS;
+  for (size_t i = 0; ok && i < n; i++) {
+    page->after[i] = json_string_value(json_array_get(page->cursor, i));
+    ok = cursor_key_valid(page->after[i], kinds[i]);
+  }
+  if (!ok) {
+    page_free(page);
+    *ret = reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
+    return false;
   }
   return true;
+}
+
+void page_free(struct page *page) {
+  json_decref(page->cursor);
+  memset(page, 0, sizeof *page);
+}
+
+enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
+                           size_t n) {
+  int rows = PQntuples(res);
+  json_t *next = json_null();
+  if (rows > 0 && rows == atoi(page->limit)) {
+    json_t *key = json_array();
+    for (size_t i = 0; i < n; i++)
+      json_array_append_new(key, json_string(PQgetvalue(res, rows - 1, key_cols[i])));
+    char *c = cursor_encode(key);
+    if (c != NULL) {
+      next = json_string(c);
+      free(c);
+    }
+  }
+  PQclear(res);
+  page_free(page);
+  return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
 }
 
 long param_if_match(struct request *rq) {
