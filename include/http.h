@@ -34,6 +34,7 @@ struct request {
   bool body_too_large;
   json_t *json; /* the parsed body (an object), for routes that take one */
   struct principal principal;
+  unsigned char token_hash[32];    /* of the bearer token, the cache's key */
   char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
   bool audited;                    /* recorded inside the write's transaction */
   struct db *db;
@@ -88,6 +89,11 @@ const char *request_header(struct request *rq, const char *name);
 const char *request_query(struct request *rq, const char *name);
 /* Refuses (400 invalid-query, already queued: returns false) a query parameter not in ALLOWED (NULL-terminated). */
 bool request_query_only(struct request *rq, const char *const *allowed, enum MHD_Result *ret);
+
+/* GET /v1/me's document for RQ's token, kept in this thread's token cache (emptied with it on any revocation,
+ * expiry change, or renaming of a commission or organisation); NULL when not cached. */
+const char *auth_cached_me(const struct request *rq);
+void auth_cache_me(const struct request *rq, const char *document);
 
 /* The daemon's configuration as the HTTP layer needs it. */
 struct http_config {

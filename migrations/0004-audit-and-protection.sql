@@ -148,3 +148,17 @@ $$;
 -- Views read with the caller's rights, so that row-level security applies through them too.
 ALTER VIEW deposit_accounts SET (security_invoker = true);
 ALTER VIEW review_schedule SET (security_invoker = true);
+
+-- What a daemon caches with a token (GET /v1/me names its commission and organisation) is dropped on every
+-- instance when those names change, as on a revocation.
+CREATE FUNCTION principal_names_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('commissiond_tokens', NEW.id::text);
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER organisations_renamed AFTER UPDATE OF name, kind ON organisations
+  FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.kind IS DISTINCT FROM NEW.kind)
+  EXECUTE FUNCTION principal_names_changed();
+CREATE TRIGGER commissions_renamed AFTER UPDATE OF name ON commissions
+  FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION principal_names_changed();

@@ -20,9 +20,12 @@
 #define CACHE_SLOTS 256        /* per thread, power of two */
 #define CACHE_TTL_SECONDS 60   /* bound on staleness even if a notification were lost */
 
+#define ME_MAX 1024 /* the cached GET /v1/me document */
+
 struct cache_entry {
   unsigned char hash[TOKEN_HASH_BYTES];
   struct principal principal;
+  char me[ME_MAX]; /* "" until GET /v1/me described the token */
   time_t cached_at;
   long epoch;
   bool used;
@@ -63,6 +66,7 @@ static bool cache_get(const unsigned char *hash, struct principal *out, time_t n
 
 static void cache_put(const unsigned char *hash, const struct principal *p, long epoch, time_t now) {
   struct cache_entry *e = cache_slot(hash);
+  e->me[0] = '\0';
   memcpy(e->hash, hash, TOKEN_HASH_BYTES);
   e->principal = *p;
   e->cached_at = now;
@@ -163,7 +167,7 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
     *ret = unauthorized(rq, "The token is not valid.");
     return false;
   }
-  unsigned char hash[TOKEN_HASH_BYTES];
+  unsigned char *hash = rq->token_hash;
   token_hash(token, len, hash);
   time_t now = time(NULL);
   if (cache_get(hash, &rq->principal, now))
@@ -185,7 +189,7 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
     return false;
   }
   char expected[2 * TOKEN_HASH_BYTES + 1];
-  sodium_bin2hex(expected, sizeof expected, hash, sizeof hash);
+  sodium_bin2hex(expected, sizeof expected, hash, TOKEN_HASH_BYTES);
   if (s == DB_NO_ROW || strlen(PQgetvalue(res, 0, 5)) != 2 * TOKEN_HASH_BYTES ||
       sodium_memcmp(PQgetvalue(res, 0, 5), expected, 2 * TOKEN_HASH_BYTES) != 0) {
     PQclear(res);
@@ -201,6 +205,25 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   PQclear(res);
   cache_put(hash, p, epoch, now);
   return true;
+}
+
+/* The cache entry of RQ's token while it is still valid, else NULL. */
+static struct cache_entry *current_entry(const struct request *rq) {
+  struct principal p;
+  if (!cache_get(rq->token_hash, &p, time(NULL)))
+    return NULL;
+  return cache_slot(rq->token_hash);
+}
+
+const char *auth_cached_me(const struct request *rq) {
+  struct cache_entry *e = current_entry(rq);
+  return e != NULL && e->me[0] != '\0' ? e->me : NULL;
+}
+
+void auth_cache_me(const struct request *rq, const char *document) {
+  struct cache_entry *e = current_entry(rq);
+  if (e != NULL && strlen(document) < sizeof e->me)
+    memcpy(e->me, document, strlen(document) + 1);
 }
 
 static void *listener_main(void *arg) {

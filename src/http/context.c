@@ -114,7 +114,7 @@ static enum MHD_Result dispatch(struct request *rq) {
     if (rq->db == NULL)
       return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
   }
-  if (!(rq->route->flags & ROUTE_PUBLIC)) {
+  if (!(rq->route->flags & (ROUTE_PUBLIC | ROUTE_NO_DB))) {
     /* The row-level security guard, under every query's own predicate; then the audit of writes. */
     if (db_use_commission(rq->db, rq->principal.commission_id) < 0)
       return reply_db_error(rq);

@@ -7,7 +7,7 @@ const struct route http_routes[] = {
   {"GET", "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_NO_DB},
   {"GET", "/readyz", api_readyz, ROUTE_PUBLIC},
   {"GET", "/metrics", api_metrics, ROUTE_PUBLIC | ROUTE_NO_DB},
-  {"GET", "/v1/me", api_me_get, ROUTE_NO_AUDIT},
+  {"GET", "/v1/me", api_me_get, ROUTE_NO_AUDIT | ROUTE_NO_DB},
   {"GET", "/v1/organisations", api_organisations_list, ROUTE_NO_AUDIT},
   {"POST", "/v1/organisations", api_organisations_create, ROUTE_JSON_BODY},
   {"GET", "/v1/organisations/{id}", api_organisations_get, ROUTE_NO_AUDIT},

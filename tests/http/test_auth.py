@@ -115,6 +115,26 @@ def body(suite):
                 check(r.status == 200 and r.body.get("role") == "observer" and r.body.get("scope") is None,
                       "observer", r)
 
+            with suite.case("GET /v1/me is cached with the token, and follows a renamed organisation within 1 s"):
+                tok = tokens["landlord"].token
+                r = d2.call("GET", "/v1/me", token=tok)  # described, and cached with the token
+                check(r.status == 200 and r.body["scope"]["name"] == "Bailleur social", "before", r)
+                coord = tokens["coordinator"].token
+                org = d2.call("GET", "/v1/organisations/" + orgs["landlord"], token=coord)
+                r = d2.call("PATCH", "/v1/organisations/" + orgs["landlord"], token=coord,
+                            body={"name": "Bailleur renommé"}, headers={"If-Match": org.headers["etag"]})
+                expect_status(r, 200)
+                deadline, name = time.monotonic() + 1.0, None
+                while time.monotonic() < deadline:
+                    name = d2.call("GET", "/v1/me", token=tok).body["scope"]["name"]
+                    if name == "Bailleur renommé":
+                        break
+                    time.sleep(0.05)
+                check(name == "Bailleur renommé", "GET /v1/me still names %r after 1 s" % name)
+                r = d2.call("PATCH", "/v1/organisations/" + orgs["landlord"], token=coord,
+                            body={"name": "Bailleur social"}, headers={"If-Match": r.headers["etag"]})
+                expect_status(r, 200)
+
             with suite.case("token create --expires DATE: the token lives until the end of that day"):
                 day = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
                 t = db.token_create(c, "observer", expires=day, label="trente jours")
