@@ -16,6 +16,7 @@ enum resource {
   RES_SITUATION,    /* an application's situation text: care-confidential */
   RES_SESSION,      /* date, place, chair: not personal data */
   RES_SESSION_WORK, /* agenda, attendance, decisions: changes are the coordinator's */
+  RES_AGENDA,       /* a session's agenda and minutes: each line shown as far as the reader may see it */
   RES_PLACEMENT,    /* who lives where since when; landlords see those in their units, without health data */
   RES_DEPOSIT,      /* the deposit ledger of a placement */
   RES_REVIEW,       /* quarterly reviews; each part readable and writable by the roles it concerns */

@@ -11,10 +11,12 @@
 
 /* HTTP side (src/http/audit.c). At dispatch: arranges for a write to be recorded inside its own transaction. */
 void audit_request_start(struct request *rq);
-/* At completion: records what was not recorded in a transaction (reads, refused writes). */
+/* Once the handler queued its reply (and again at completion, for requests that ended earlier): records what was
+ * not recorded in a transaction (reads, refused writes), once. */
 void audit_request_end(struct request *rq);
-/* Names the object a creation made, for its audit entry; call inside the creating transaction. */
-void audit_created(struct request *rq, const char *object_id);
+/* Names the object a creation made, for its audit entry, with its TYPE (the table: "people", "reviews", ...; the
+ * audit resolves the person concerned from it); call inside the creating transaction. */
+void audit_created(struct request *rq, const char *type, const char *object_id);
 
 /* The chainer (src/db/audit_chain.c): a thread hashing new entries about once a second. One instance at a time
  * chains (an advisory lock); the others wait. */

@@ -63,8 +63,9 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *d
 /* Sets the commission this session serves (the row-level security guard), unless it already does: one round
  * trip only when the commission changes. */
 enum db_status db_use_commission(struct db *db, const char *commission_id);
-/* Runs HOOK(db, cls) in every db_transaction() just before its COMMIT (NULL: none); a failing hook rolls the
- * transaction back. The audit trail records writes this way, in the write's own transaction. */
+/* Runs HOOK(db, cls) in every db_transaction() whose body reported DB_ROW, just before its COMMIT (NULL: none); a
+ * failing hook rolls the transaction back. The audit trail records writes this way, in the write's own
+ * transaction; a body reporting DB_NO_ROW (a refusal) commits without the hook. */
 void db_before_commit(struct db *db, enum db_status (*hook)(struct db *db, void *cls), void *cls);
 
 /* Counters for /metrics. */

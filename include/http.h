@@ -36,6 +36,7 @@ struct request {
   struct principal principal;
   unsigned char token_hash[32];    /* of the bearer token, the cache's key */
   char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
+  const char *audit_type;           /* its type, when audit_object is set */
   bool audited;                    /* recorded inside the write's transaction */
   struct db *db;
   uint64_t start_ns;

@@ -149,9 +149,11 @@ enum db_status db_agenda_update(struct db *db, const char *commission_id, const 
  * submitted_at, waiting_days, person id, family_name, given_names, birth_date, person visible (t/f), situation,
  * decision id, outcome, unit_id, refusal_reason, comment, decided_at, corrects_decision_id, decided unit label,
  * decided unit town, placement id, placement's unit label, town, move_in_date, next review date (review items),
- * incident id, kind, status, occurred_on. PERSON_SCOPE (access to RES_PERSON) decides the visible column. */
+ * incident id, kind, status, occurred_on, placement visible (t/f), incident visible (t/f). The scopes (the
+ * reader's access to RES_PERSON, RES_PLACEMENT, RES_INCIDENT) decide the visible columns. */
 enum db_status db_agenda(struct db *db, const char *commission_id, const char *session_id,
-                         const struct access *person_scope, PGresult **res);
+                         const struct access *person_scope, const struct access *placement_scope,
+                         const struct access *incident_scope, PGresult **res);
 /* F: commission, session, agenda item, application, outcome, unit, refusal_reason, comment, corrects, token. */
 enum db_status db_decision_insert(struct db *db, const char *const f[10], PGresult **res);
 /* Locks the application. Row: id, agenda_item_id, application_id, outcome, application status, standing (t/f:

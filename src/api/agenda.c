@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "application_state.h"
 #include "fields.h"
 #include "params.h"
@@ -14,54 +15,62 @@
 #include "sessions.h"
 #include "validate.h"
 
+/* A person's summary, or null when the reader may not see them. */
+static json_t *person_or_null(const PGresult *res, int i, bool visible, bool birth_date) {
+  if (!visible)
+    return json_null();
+  json_t *person = json_pack("{s:o, s:o, s:o}", "id", row_string(res, i, 11), "family_name", row_string(res, i, 12),
+                             "given_names", row_string(res, i, 13));
+  if (person != NULL && birth_date)
+    json_object_set_new(person, "birth_date", row_string(res, i, 14));
+  return person;
+}
+
 json_t *agenda_json(const PGresult *res, bool show_situation) {
   json_t *items = json_array();
   for (int i = 0; i < PQntuples(res); i++) {
+    /* What the reader may see of this line, each through the rule of its own route (db_agenda's columns). */
     bool visible = PQgetvalue(res, i, 15)[0] == 't';
+    bool placement_visible = PQgetvalue(res, i, 35)[0] == 't';
+    bool incident_visible = PQgetvalue(res, i, 36)[0] == 't';
     json_t *decision = PQgetisnull(res, i, 17)
                            ? json_null()
-                           : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 17),
-                                       "outcome", row_string(res, i, 18), "unit_id", row_string(res, i, 19),
-                                       "unit_label", row_string(res, i, 24), "unit_town", row_string(res, i, 25),
-                                       "refusal_reason", row_string(res, i, 20), "comment", row_string(res, i, 21),
-                                       "decided_at", row_string(res, i, 22), "corrects_decision_id",
-                                       row_string(res, i, 23));
+                           : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                                       visible ? row_string(res, i, 17) : json_null(), "outcome",
+                                       row_string(res, i, 18), "unit_id", row_string(res, i, 19), "unit_label",
+                                       row_string(res, i, 24), "unit_town", row_string(res, i, 25),
+                                       "refusal_reason", row_string(res, i, 20), "comment",
+                                       visible ? row_string(res, i, 21) : json_null(), "decided_at",
+                                       row_string(res, i, 22), "corrects_decision_id",
+                                       visible ? row_string(res, i, 23) : json_null());
     json_t *app = json_null();
     if (!PQgetisnull(res, i, 4)) {
-      json_t *person = visible ? json_pack("{s:o, s:o, s:o, s:o}", "id", row_string(res, i, 11), "family_name",
-                                           row_string(res, i, 12), "given_names", row_string(res, i, 13),
-                                           "birth_date", row_string(res, i, 14))
-                               : json_null();
-      json_decref(app);
-      app = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 4), "status",
-                      row_string(res, i, 5), "urgency", row_string(res, i, 6), "wished_unit_kinds",
+      app = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", visible ? row_string(res, i, 4) : json_null(),
+                      "status", row_string(res, i, 5), "urgency", row_string(res, i, 6), "wished_unit_kinds",
                       json_loads(PQgetvalue(res, i, 7), 0, NULL), "wished_towns",
                       json_loads(PQgetvalue(res, i, 8), 0, NULL), "submitted_at", row_string(res, i, 9),
-                      "waiting_days", row_int(res, i, 10), "person", person);
+                      "waiting_days", row_int(res, i, 10), "person", person_or_null(res, i, visible, true));
+      if (app != NULL && visible && show_situation)
+        json_object_set_new(app, "situation", row_string(res, i, 16));
     }
-    if (json_is_object(app) && visible && show_situation)
-      json_object_set_new(app, "situation", row_string(res, i, 16));
     json_t *item = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 0), "position",
                              row_int(res, i, 1), "kind", row_string(res, i, 2), "note", row_string(res, i, 3),
-                             "application", app, "decision", decision);
+                             "application", app ? app : json_null(), "decision", decision ? decision : json_null());
     if (item != NULL && !PQgetisnull(res, i, 26))
       json_object_set_new(item, "placement",
-                          json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 26), "unit_label",
-                                    row_string(res, i, 27), "unit_town", row_string(res, i, 28), "move_in_date",
-                                    row_string(res, i, 29), "next_review_on", row_string(res, i, 30), "person",
-                                    visible ? json_pack("{s:o, s:o, s:o}", "id", row_string(res, i, 11),
-                                                        "family_name", row_string(res, i, 12), "given_names",
-                                                        row_string(res, i, 13))
-                                            : json_null()));
-    if (item != NULL && !PQgetisnull(res, i, 31)) {
-      /* A hospitalisation is health information: named only to those who may read this person's situation. */
-      bool health = strcmp(PQgetvalue(res, i, 32), "hospitalisation") == 0;
+                          !placement_visible
+                              ? json_null()
+                              : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, i, 26),
+                                          "unit_label", row_string(res, i, 27), "unit_town", row_string(res, i, 28),
+                                          "move_in_date", row_string(res, i, 29), "next_review_on",
+                                          row_string(res, i, 30), "person", person_or_null(res, i, visible, false)));
+    if (item != NULL && !PQgetisnull(res, i, 31))
       json_object_set_new(item, "incident",
-                          json_pack("{s:o, s:s, s:o, s:o}", "id", row_string(res, i, 31), "kind",
-                                    health && !(show_situation && visible) ? "confidential" : PQgetvalue(res, i, 32),
-                                    "status",
-                                    row_string(res, i, 33), "occurred_on", row_string(res, i, 34)));
-    }
+                          !incident_visible
+                              ? json_null()
+                              : json_pack("{s:o, s:o, s:o, s:o}", "id", row_string(res, i, 31), "kind",
+                                          row_string(res, i, 32), "status", row_string(res, i, 33), "occurred_on",
+                                          row_string(res, i, 34)));
     json_array_append_new(items, item);
   }
   return items;
@@ -78,7 +87,10 @@ static enum MHD_Result reply_agenda(struct request *rq, const char *session_id, 
     return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
   }
   struct access person_scope = access_decide(&rq->principal, RES_PERSON, ACT_READ);
-  s = db_agenda(rq->db, rq->principal.commission_id, session_id, &person_scope, &items);
+  struct access placement_scope = access_decide(&rq->principal, RES_PLACEMENT, ACT_READ);
+  struct access incident_scope = access_decide(&rq->principal, RES_INCIDENT, ACT_READ);
+  s = db_agenda(rq->db, rq->principal.commission_id, session_id, &person_scope, &placement_scope, &incident_scope,
+                &items);
   if (s < 0) {
     PQclear(session);
     return reply_db_error(rq);
@@ -95,8 +107,8 @@ enum MHD_Result api_agenda_get(struct request *rq) {
   const char *id = param_path_uuid(rq, 0, "id", &ret);
   if (id == NULL)
     return ret;
-  if (access_decide(&rq->principal, RES_SESSION, ACT_READ).kind == ACCESS_DENY)
-    return reply_problem(rq, ERR_FORBIDDEN, "This role has no access to sessions.");
+  if (access_decide(&rq->principal, RES_AGENDA, ACT_READ).kind == ACCESS_DENY)
+    return reply_problem(rq, ERR_FORBIDDEN, "This role has no access to agendas and minutes.");
   return reply_agenda(rq, id, MHD_HTTP_OK);
 }
 
@@ -214,6 +226,8 @@ static enum db_status add_body(struct db *db, void *cls) {
   }
   PGresult *item;
   s = db_agenda_add(db, p->commission_id, t->session_id, t->application_id, t->note, &item);
+  if (s == DB_ROW)
+    audit_created(t->rq, "applications", t->application_id);
   PQclear(item);
   if (s < 0) {
     if (strcmp(db_sqlstate(db), "23505") == 0) { /* already on this agenda (deferred here earlier) */
@@ -407,6 +421,7 @@ static enum db_status record_decision(struct db *db, struct decision_tx *t, cons
   }
   snprintf(t->decision, sizeof t->decision, "%s", PQgetvalue(res, 0, 0));
   PQclear(res);
+  audit_created(t->rq, "decisions", t->decision);
   enum app_status to = app_status_after_decision(v[D_OUTCOME].s);
   char reason[160];
   if (corrects != NULL)

@@ -350,7 +350,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s < 0)
     return s;
   snprintf(c->location, sizeof c->location, "/v1/agreements/%s", id);
-  audit_created(c->rq, id);
+  audit_created(c->rq, "agreements", id);
   return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, c->agreement);
 }
 

@@ -208,7 +208,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;
   snprintf(c->location, sizeof c->location, "/v1/applications/%s", id);
-  audit_created(c->rq, id);
+  audit_created(c->rq, "applications", id);
   json_t *body = application_json(c->row, 0, may_see_situation(c->rq));
   s = idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, body);
   json_decref(body);

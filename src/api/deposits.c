@@ -8,6 +8,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "audit.h"
 #include "dates.h"
 #include "deposit.h"
 #include "fields.h"
@@ -168,6 +169,8 @@ static enum db_status entry_body(struct db *db, void *cls) {
                        reverses, p->token_id, role_name(p->role)};
   PGresult *res;
   s = db_deposit_entry_insert(db, f, &res);
+  if (s == DB_ROW)
+    audit_created(t->rq, "deposit_entries", PQgetvalue(res, 0, 0));
   PQclear(res);
   if (s < 0) {
     if (strcmp(db_sqlstate(db), "23514") == 0 && strcmp(db_constraint(db), "deposit_balance_not_negative") == 0) {

@@ -91,7 +91,7 @@ static enum db_status report_body(struct db *db, void *cls) {
   snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
   PQclear(res);
   snprintf(t->location, sizeof t->location, "/v1/incidents/%s", id);
-  audit_created(t->rq, id);
+  audit_created(t->rq, "incidents", id);
   s = db_incident_get(db, p->commission_id, id, &t->scope, false, &t->row);
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;

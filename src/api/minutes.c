@@ -185,8 +185,8 @@ enum MHD_Result api_minutes_get(struct request *rq) {
   const char *id = param_path_uuid(rq, 0, "id", &ret);
   if (id == NULL)
     return ret;
-  if (access_decide(&rq->principal, RES_SESSION, ACT_READ).kind == ACCESS_DENY)
-    return reply_problem(rq, ERR_FORBIDDEN, "This role has no access to sessions.");
+  if (access_decide(&rq->principal, RES_AGENDA, ACT_READ).kind == ACCESS_DENY)
+    return reply_problem(rq, ERR_FORBIDDEN, "This role has no access to agendas and minutes.");
   int html = wants_html(rq);
   if (html < 0)
     return reply_problem(rq, ERR_NOT_ACCEPTABLE, "The minutes are available as application/json or text/html.");
@@ -199,11 +199,14 @@ enum MHD_Result api_minutes_get(struct request *rq) {
     return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
   }
   struct access person_scope = access_decide(&rq->principal, RES_PERSON, ACT_READ);
+  struct access placement_scope = access_decide(&rq->principal, RES_PLACEMENT, ACT_READ);
+  struct access incident_scope = access_decide(&rq->principal, RES_INCIDENT, ACT_READ);
   if (db_session_attendees(rq->db, rq->principal.commission_id, id, &attendees) < 0) {
     PQclear(session);
     return reply_db_error(rq);
   }
-  if (db_agenda(rq->db, rq->principal.commission_id, id, &person_scope, &items) < 0) {
+  if (db_agenda(rq->db, rq->principal.commission_id, id, &person_scope, &placement_scope, &incident_scope, &items) <
+      0) {
     PQclear(session);
     PQclear(attendees);
     return reply_db_error(rq);
@@ -228,11 +231,13 @@ enum MHD_Result api_minutes_get(struct request *rq) {
     json_array_append_new(
         decisions, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
                              row_int(items, i, 1), "label", label, "person", person, "application_id",
-                             visible ? row_string(items, i, 4) : json_null(), "decision_id", row_string(items, i, 17),
+                             visible ? row_string(items, i, 4) : json_null(), "decision_id",
+                             visible ? row_string(items, i, 17) : json_null(),
                              "outcome", row_string(items, i, 18), "unit_label", row_string(items, i, 24), "unit_town",
                              row_string(items, i, 25), "refusal_reason", row_string(items, i, 20), "comment",
-                             row_string(items, i, 21), "decided_at", row_string(items, i, 22),
-                             "corrects_decision_id", row_string(items, i, 23)));
+                             visible ? row_string(items, i, 21) : json_null(), "decided_at",
+                             row_string(items, i, 22), "corrects_decision_id",
+                             visible ? row_string(items, i, 23) : json_null()));
   }
   json_t *minutes = json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "session", session_json(session, 0),
                               "attendees", att, "decisions", decisions, "counts", "approved", (json_int_t)counts[0],

@@ -119,7 +119,7 @@ static enum db_status create_body(struct db *db, void *cls) {
     return s;
   c->org = organisation_json(res, 0, &c->version);
   snprintf(c->location, sizeof c->location, "/v1/organisations/%s", PQgetvalue(res, 0, 0));
-  audit_created(c->rq, PQgetvalue(res, 0, 0));
+  audit_created(c->rq, "organisations", PQgetvalue(res, 0, 0));
   PQclear(res);
   if (c->org == NULL)
     return DB_HARD_ERROR;

@@ -317,7 +317,6 @@ struct create_tx {
   struct idempotency idem;
   json_t *errors;     /* a refusal for validation (the transaction is rolled back) */
   json_t *candidates; /* a refusal as a possible duplicate: the matches the caller may see */
-  int hidden;         /* matches the caller may not see */
   json_t *person;
   long version;
   char location[80];
@@ -329,7 +328,6 @@ static enum db_status create_body(struct db *db, void *cls) {
   json_decref(c->candidates);
   json_array_clear(c->errors);
   c->person = c->candidates = NULL;
-  c->hidden = 0;
   /* validation-failed comes before idempotency-key-reused: the references first (a replay passes them too). */
   const char *commission = c->rq->principal.commission_id;
   enum db_status s = check_orgs(db, commission, &c->values, c->v, true, c->errors);
@@ -349,19 +347,23 @@ static enum db_status create_body(struct db *db, void *cls) {
     if (s == DB_ROW) {
       c->candidates = json_array();
       for (int i = 0; i < PQntuples(res); i++) {
-        if (PQgetvalue(res, i, 4)[0] != 't') {
-          c->hidden++;
-          continue;
-        }
+        if (PQgetvalue(res, i, 4)[0] != 't')
+          continue; /* out of the caller's scope */
         json_array_append_new(c->candidates,
                               json_pack("{s:o, s:o, s:o, s:o}", "id", row_string(res, i, 0), "family_name",
                                         row_string(res, i, 1), "given_names", row_string(res, i, 2), "birth_date",
                                         row_string(res, i, 3)));
       }
       PQclear(res);
-      return DB_HARD_ERROR; /* refused */
+      /* Matches the caller may not see are not mentioned at all: that someone is followed by the sector must
+       * not leak to another team. The coordinator, who sees every file, finds such duplicates. */
+      if (json_array_size(c->candidates) > 0)
+        return DB_HARD_ERROR; /* refused */
+      json_decref(c->candidates);
+      c->candidates = NULL;
+    } else {
+      PQclear(res);
     }
-    PQclear(res);
   }
   PGresult *res;
   s = db_person_insert(db, commission, c->values.f, &res);
@@ -372,26 +374,18 @@ static enum db_status create_body(struct db *db, void *cls) {
   }
   c->person = person_json(res, 0, &c->version);
   snprintf(c->location, sizeof c->location, "/v1/people/%s", PQgetvalue(res, 0, C_ID));
-  audit_created(c->rq, PQgetvalue(res, 0, C_ID));
+  audit_created(c->rq, "people", PQgetvalue(res, 0, C_ID));
   PQclear(res);
   if (c->person == NULL)
     return DB_HARD_ERROR;
   return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, c->person);
 }
 
-static enum MHD_Result reply_duplicate(struct request *rq, json_t *candidates, int hidden) {
-  const char *detail;
-  if (json_array_size(candidates) == 0)
-    detail = "A person with the same names and birth date is already recorded, outside what you can see: the "
-             "coordinator can help. Send \"confirm_duplicate\": true to create a new record anyway.";
-  else if (hidden > 0)
-    detail = "People with the same names and birth date are already recorded (candidates lists those you can see; "
-             "others are outside what you can see: the coordinator can help). Send \"confirm_duplicate\": true to "
-             "create a new record anyway.";
-  else
-    detail = "A person with the same names and birth date is already recorded (see candidates). Send "
-             "\"confirm_duplicate\": true to create a new record anyway.";
-  return reply_problem_with(rq, ERR_POSSIBLE_DUPLICATE, detail, json_pack("{s:O}", "candidates", candidates));
+static enum MHD_Result reply_duplicate(struct request *rq, json_t *candidates) {
+  return reply_problem_with(rq, ERR_POSSIBLE_DUPLICATE,
+                            "A person with the same names and birth date is already recorded (see candidates). Send "
+                            "\"confirm_duplicate\": true to create a new record anyway.",
+                            json_pack("{s:O}", "candidates", candidates));
 }
 
 enum MHD_Result api_people_create(struct request *rq) {
@@ -426,7 +420,7 @@ enum MHD_Result api_people_create(struct request *rq) {
     ret = reply_validation(rq, c.errors);
     c.errors = NULL;
   } else if (c.candidates != NULL) {
-    ret = reply_duplicate(rq, c.candidates, c.hidden);
+    ret = reply_duplicate(rq, c.candidates);
   } else if (s < 0) {
     ret = reply_db_error(rq);
   } else if (c.idem.replay || c.idem.mismatch) {
@@ -638,6 +632,7 @@ static enum db_status note_body(struct db *db, void *cls) {
   }
   if (s < 0)
     return s;
+  audit_created(t->rq, "care_notes", PQgetvalue(res, 0, 0));
   t->note = note_json(res, 0);
   PQclear(res);
   if (t->note == NULL)

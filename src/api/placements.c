@@ -207,7 +207,7 @@ static enum db_status start_body(struct db *db, void *cls) {
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;
   snprintf(t->location, sizeof t->location, "/v1/placements/%s", id);
-  audit_created(t->rq, id);
+  audit_created(t->rq, "placements", id);
   json_t *body = placement_json(t->row, 0, ROLE_COORDINATOR);
   s = idempotency_record(t->rq, &t->idem, MHD_HTTP_CREATED, t->location, body);
   json_decref(body);

@@ -245,7 +245,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s < 0)
     return s;
   snprintf(t->location, sizeof t->location, "/v1/reviews/%s", id);
-  audit_created(t->rq, id);
+  audit_created(t->rq, "reviews", id);
   s = db_review_get(db, p->commission_id, id, &t->scope, false, &t->row);
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;

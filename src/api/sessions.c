@@ -109,7 +109,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   if (s < 0)
     return s;
   snprintf(c->location, sizeof c->location, "/v1/sessions/%s", PQgetvalue(c->row, 0, 0));
-  audit_created(c->rq, PQgetvalue(c->row, 0, 0));
+  audit_created(c->rq, "sessions", PQgetvalue(c->row, 0, 0));
   json_t *body = session_json(c->row, 0);
   s = idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, body);
   json_decref(body);

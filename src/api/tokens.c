@@ -98,7 +98,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   }
   c->record = token_json(res, 0);
   snprintf(c->location, sizeof c->location, "/v1/tokens/%s", PQgetvalue(res, 0, 0));
-  audit_created(c->rq, PQgetvalue(res, 0, 0));
+  audit_created(c->rq, "tokens", PQgetvalue(res, 0, 0));
   PQclear(res);
   if (c->record == NULL)
     return DB_HARD_ERROR;

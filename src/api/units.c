@@ -211,7 +211,7 @@ static enum db_status create_body(struct db *db, void *cls) {
     return s;
   c->unit = unit_json(res, 0, &c->version);
   snprintf(c->location, sizeof c->location, "/v1/units/%s", PQgetvalue(res, 0, C_ID));
-  audit_created(c->rq, PQgetvalue(res, 0, C_ID));
+  audit_created(c->rq, "units", PQgetvalue(res, 0, C_ID));
   PQclear(res);
   if (c->unit == NULL)
     return DB_HARD_ERROR;

@@ -10,12 +10,18 @@
   "WHEN 'reviews' THEN (SELECT pl.person_id FROM reviews r JOIN placements pl ON pl.id = r.placement_id "       \
   "WHERE r.id = " id "::uuid) "                                                                                 \
   "WHEN 'incidents' THEN (SELECT pl.person_id FROM incidents i JOIN placements pl ON pl.id = i.placement_id "   \
-  "WHERE i.id = " id "::uuid) END"
+  "WHERE i.id = " id "::uuid) "                                                                                 \
+  "WHEN 'care_notes' THEN (SELECT c.person_id FROM care_notes c WHERE c.id = " id "::uuid) "                    \
+  "WHEN 'decisions' THEN (SELECT a.person_id FROM decisions d JOIN applications a ON a.id = d.application_id "  \
+  "WHERE d.id = " id "::uuid) "                                                                                 \
+  "WHEN 'deposit_entries' THEN (SELECT pl.person_id FROM deposit_entries e JOIN placements pl "                  \
+  "ON pl.id = e.placement_id WHERE e.id = " id "::uuid) END"
 
+/* at: the moment of the insert (not of the transaction's start), so that entries' times follow their order. */
 #define AUDIT_INSERT                                                                                             \
-  "INSERT INTO audit_log (commission_id, token_id, role, action, method, route, object_type, object_id, "       \
-  "person_id, request_id, status) SELECT $1, $2, $3, $4, $5, $6, $7, $8::uuid, " AUDIT_PERSON("$7", "$8")       \
-  ", $9, $10::integer"
+  "INSERT INTO audit_log (at, commission_id, token_id, role, action, method, route, object_type, object_id, "   \
+  "person_id, request_id, status) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8::uuid, "             \
+  AUDIT_PERSON("$7", "$8") ", $9, $10::integer"
 
 /* A write's entry, in the write's transaction: only when the transaction did write (has a transaction id), so
  * that a refusal which changed nothing is recorded by the completed request instead, with its real status. */

@@ -279,7 +279,8 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
     if (s < 0)
       break;
     s = body(db, cls);
-    if (s >= 0 && db->before_commit != NULL && PQtransactionStatus(db->conn) == PQTRANS_INTRANS) {
+    /* A body that refused (DB_NO_ROW after reading, locking) is not a write to record in the transaction. */
+    if (s == DB_ROW && db->before_commit != NULL && PQtransactionStatus(db->conn) == PQTRANS_INTRANS) {
       enum db_status h = db->before_commit(db, db->before_commit_cls);
       if (h < 0)
         s = h;

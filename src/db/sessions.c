@@ -138,7 +138,9 @@ static const struct db_statement agenda = {
   "du.label, du.town, pl.id, pu.label, pu.town, pl.move_in_date, "
   "CASE WHEN i.kind = 'review' THEN (coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "
   "pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) + interval '3 months')::date END, "
-  "inc.id, inc.kind, inc.status, inc.occurred_on "
+  "inc.id, inc.kind, inc.status, inc.occurred_on, "
+  "pl.id IS NOT NULL AND " SQL_PLACEMENT_SCOPE("p", "pu", "$5", "$6") ", "
+  "inc.id IS NOT NULL AND " SQL_INCIDENT_SCOPE("inc", "p", "pu", "$7", "$8") " "
   "FROM agenda_items i LEFT JOIN applications a ON a.commission_id = i.commission_id AND a.id = i.application_id "
   "LEFT JOIN incidents inc ON inc.commission_id = i.commission_id AND inc.id = i.incident_id "
   "LEFT JOIN placements pl ON pl.commission_id = i.commission_id AND pl.id = coalesce(i.placement_id, "
@@ -149,7 +151,7 @@ static const struct db_statement agenda = {
   "x.corrects_decision_id IS NULL LIMIT 1) d ON true "
   "LEFT JOIN units du ON du.commission_id = d.commission_id AND du.id = d.unit_id "
   "WHERE i.commission_id = $1 AND i.session_id = $2 ORDER BY i.position, i.created_at, i.id",
-  4,
+  8,
 };
 
 static const struct db_statement decision_insert = {
@@ -285,9 +287,16 @@ enum db_status db_agenda_update(struct db *db, const char *commission_id, const 
 }
 
 enum db_status db_agenda(struct db *db, const char *commission_id, const char *session_id,
-                         const struct access *person_scope, PGresult **res) {
-  const char *params[] = {commission_id, session_id, access_scope_param(person_scope),
-                          access_org_param(person_scope)};
+                         const struct access *person_scope, const struct access *placement_scope,
+                         const struct access *incident_scope, PGresult **res) {
+  const char *params[] = {commission_id,
+                          session_id,
+                          access_scope_param(person_scope),
+                          access_org_param(person_scope),
+                          access_scope_param(placement_scope),
+                          access_org_param(placement_scope),
+                          access_scope_param(incident_scope),
+                          access_org_param(incident_scope)};
   return db_exec(db, &agenda, params, res);
 }
 

@@ -11,6 +11,7 @@
  *   situation text  all          own team       -              -              -
  *   session         all (write)  read           read           read           read
  *   session work    all          -              -              -              -
+ *   agenda, minutes all          read (***)     read (***)     read (***)     -
  *   placement       all (write)  own team       own protected  own units      -
  *   deposit         all          -              own protected  own units (*)  -
  *   review          all          own team       own protected  own units      -
@@ -21,7 +22,9 @@
  * (*) a landlord records refunds and deductions on the deposits of its units' placements.
  * (**) incidents: scoped roles report and read, only the coordinator acknowledges and closes; a curator does not
  * see hospitalisations, a landlord sees the incidents landlords reported (see SQL_INCIDENT_SCOPE). Review parts:
- * see src/api/reviews.c. */
+ * see src/api/reviews.c.
+ * (***) each line of an agenda or minutes shows its person, application, placement or incident only to a reader
+ * who may see that object through its own route; otherwise the line stays, anonymous. */
 #include <stddef.h>
 
 #include "access.h"
@@ -43,6 +46,8 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_ORGANISATION:
   case RES_SESSION:
     return read ? all : deny;
+  case RES_AGENDA:
+    return read && p->role != ROLE_OBSERVER ? all : deny;
   case RES_UNIT:
     if (p->role == ROLE_LANDLORD)
       return read ? scoped(p, REL_LANDLORD) : deny;

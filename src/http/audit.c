@@ -1,7 +1,8 @@
 /* Recording requests in the audit trail. A write is recorded inside its own transaction, just before COMMIT
  * (db_before_commit), so a committed write always has its entry. A read of a person's data, or a refused write, is
- * recorded when the request completes, committed asynchronously: the read path never waits for the disk, and a
- * crash can lose the last fraction of a second of such entries (README: Data protection). */
+ * recorded once its reply is queued and before it is sent — so entries follow the order in which a client saw
+ * its answers — committed asynchronously: the read path never waits for the disk, and a crash can lose the last
+ * fraction of a second of such entries (README: Data protection). */
 #include <string.h>
 
 #include "audit.h"
@@ -30,7 +31,10 @@ static const char *action_of(const struct request *rq, bool committed_write) {
 
 static enum db_status record(struct request *rq, struct db *db, bool in_transaction) {
   char type[32], status[8];
-  object_type(rq->route, type, sizeof type);
+  if (rq->audit_type != NULL && rq->audit_object[0] != '\0')
+    snprintf(type, sizeof type, "%s", rq->audit_type);
+  else
+    object_type(rq->route, type, sizeof type);
   const char *object = rq->audit_object[0] != '\0' ? rq->audit_object
                        : (rq->args[0] != NULL && valid_uuid(rq->args[0])) ? rq->args[0]
                                                                            : NULL;
@@ -61,15 +65,19 @@ void audit_request_start(struct request *rq) {
     db_before_commit(rq->db, record_in_transaction, rq);
 }
 
-void audit_created(struct request *rq, const char *object_id) {
+void audit_created(struct request *rq, const char *type, const char *object_id) {
+  rq->audit_type = type;
   snprintf(rq->audit_object, sizeof rq->audit_object, "%s", object_id);
 }
 
 void audit_request_end(struct request *rq) {
-  if (rq->db != NULL)
+  if (rq->db != NULL) {
     db_before_commit(rq->db, NULL, NULL);
+    db_rollback(rq->db); /* never record inside a transaction a handler left open */
+  }
   if (!audited_route(rq) || rq->audited || rq->status == 0)
     return;
+  rq->audited = true;
   struct db *db = rq->db != NULL ? rq->db : db_thread();
   if (db == NULL || db_use_commission(db, rq->principal.commission_id) < 0 || record(rq, db, false) < 0)
     log_event(LOG_ERROR, "audit entry not recorded", ",\"request_id\":\"%s\",\"route\":\"%s\",\"status\":%u",

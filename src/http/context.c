@@ -120,7 +120,9 @@ static enum MHD_Result dispatch(struct request *rq) {
       return reply_db_error(rq);
     audit_request_start(rq);
   }
-  return rq->route->handler(rq);
+  enum MHD_Result handled = rq->route->handler(rq);
+  audit_request_end(rq); /* before the reply leaves: a client's next request is recorded after this one */
+  return handled;
 }
 
 enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection, const char *url,

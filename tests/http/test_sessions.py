@@ -849,7 +849,9 @@ def run_cases(suite, d, db, w):
         for it in full:
             check(it["application"]["person"] is not None and "situation" in it["application"],
                   "the coordinator sees every person and situation: %s" % it)
-        for who in ("care1", "care2", "cur1", "landlord", "observer"):
+        # observers read aggregates only: no agenda, even anonymous
+        expect_problem(d.call("GET", spath(sid, "/agenda"), token=tok["observer"]), 403, "forbidden")
+        for who in ("care1", "care2", "cur1", "landlord"):
             r = d.call("GET", spath(sid, "/agenda"), token=tok[who])
             items = check_agenda(expect_status(r, 200), sid)
             check([i["id"] for i in items] == [i["id"] for i in full], "%s sees every item" % who, r)
@@ -869,23 +871,32 @@ def run_cases(suite, d, db, w):
                 check(("situation" in got) == (visible and situation),
                       "%s: situation %s for %s" % (who, "expected" if visible and situation else "absent", person),
                       r)
-                check(it["decision"] == ref["decision"], "the decisions are the same for everyone", r)
-            if who in ("landlord", "observer"):
+                if visible:
+                    check(it["decision"] == ref["decision"], "%s reads its person's decision whole" % who, r)
+                else:
+                    check(got["id"] is None, "%s must not get the application id of %s" % (who, person), r)
+                    anonymous = None if ref["decision"] is None else dict(ref["decision"], id=None, comment=None,
+                                                                          corrects_decision_id=None)
+                    check(it["decision"] == anonymous, "%s reads the decision without id or comment" % who, r)
+            if who == "landlord":
                 for name in ("Martin", "Bernard", "Petit", "Durand", "Alice attend", "expulsion"):
                     check(name not in r.text, "%s's agenda holds %r" % (who, name), r)
 
     with suite.case("what each reader sees in the minutes: its own people by name, others \"Dossier n° N\""):
         sid = s["main"]["id"]
         ref = d.call("GET", spath(sid, "/minutes"), token=coord).body
-        full = {x["decision_id"]: x for x in ref["decisions"]}
-        person_of = {it["decision"]["id"]: it["application"]["person"]["id"] for it in agenda(d, coord, sid)}
-        for who in ("care1", "care2", "cur1", "landlord", "observer"):
+        full = {x["position"]: x for x in ref["decisions"]}
+        person_of = {it["position"]: it["application"]["person"]["id"] for it in agenda(d, coord, sid)}
+        for accept in ("application/json", "text/html"):
+            expect_problem(d.call("GET", spath(sid, "/minutes"), token=tok["observer"], headers={"Accept": accept}),
+                           403, "forbidden")
+        for who in ("care1", "care2", "cur1", "landlord"):
             r = d.call("GET", spath(sid, "/minutes"), token=tok[who])
             m = expect_status(r, 200).body
             check(m["counts"] == ref["counts"] and m["attendees"] == ref["attendees"], "same counts, attendees", r)
             for line in m["decisions"]:
-                mine = full[line["decision_id"]]
-                person = person_of[line["decision_id"]]
+                mine = full[line["position"]]
+                person = person_of[line["position"]]
                 if who in ("care1", "care2"):
                     visible = w["team_of"][person] == who.replace("care", "team")
                 elif who == "cur1":
@@ -898,16 +909,18 @@ def run_cases(suite, d, db, w):
                     check(line["person"] is None and line["application_id"] is None and
                           line["label"] == "Dossier n° %d" % line["position"],
                           "%s reads \"Dossier n° %d\" for %s: %s" % (who, line["position"], person, line), r)
-                    check(dict(line, label=None, person=None, application_id=None) ==
-                          dict(mine, label=None, person=None, application_id=None),
+                    check(line["decision_id"] is None and line["comment"] is None, "%s: no decision id or "
+                          "comment on a line it may not see" % who, r)
+                    hidden_members = dict(label=None, person=None, application_id=None, decision_id=None,
+                                          comment=None, corrects_decision_id=None)
+                    check(dict(line, **hidden_members) == dict(mine, **hidden_members),
                           "the decision itself is the same", r)
             html = d.call("GET", spath(sid, "/minutes"), token=tok[who], headers={"Accept": "text/html"})
             expect_status(html, 200)
             check("Dossier n°" in html.text, "%s's page uses \"Dossier n° N\"" % who, html)
             hidden = {"care1": ["Durand", "Petit"], "care2": ["Martin", "Bernard", "alert("],
                       "cur1": ["Martin", "Durand", "alert("],
-                      "landlord": ["Martin", "Bernard", "Petit", "Durand", "alert("],
-                      "observer": ["Martin", "Bernard", "Petit", "Durand", "alert("]}[who]
+                      "landlord": ["Martin", "Bernard", "Petit", "Durand", "alert("]}[who]
             for name in hidden:
                 check(name not in html.text and name not in r.text, "%s's minutes name %r" % (who, name), html)
 
