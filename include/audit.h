@@ -18,8 +18,17 @@ void audit_request_end(struct request *rq);
  * audit resolves the person concerned from it); call inside the creating transaction. */
 void audit_created(struct request *rq, const char *type, const char *object_id);
 
-/* The chainer (src/db/audit_chain.c): a thread hashing new entries about once a second. One instance at a time
- * chains (an advisory lock); the others wait. */
+/* The queue of asynchronous entries (src/db/audit_queue.c). F as for db_audit_insert(); false when the entry
+ * could not be queued. */
+bool audit_queue_push(const char *const f[10]);
+/* Inserts every queued entry on DB (a session past row-level security); the number inserted, or -1. */
+long audit_queue_flush(struct db *db);
+/* Frees the queues, once no worker thread runs and the last flush is done. */
+void audit_queue_shutdown(void);
+
+/* The audit thread (src/db/audit_chain.c): writes the queued entries every 100 ms and hashes new entries into the
+ * chain about once a second. One instance at a time chains (an advisory lock); each writes its own queue. Stopping
+ * it writes what is still queued. */
 int audit_chainer_start(const char *conninfo);
 void audit_chainer_stop(void);
 /* Chains every pending entry now on DB (used by the chainer and commissionctl). Returns how many were chained, or

@@ -26,6 +26,21 @@
 /* The same for a unit (or an agreement: its org_id column) and a landlord's token. */
 #define SQL_LANDLORD_SCOPE(column, scope, org) "(" scope " = 'all' OR (" scope " = 'landlord' AND " column " = " org "::uuid))"
 
+/* The person an object belongs to, so that "who saw or changed this person's file" finds every entry. */
+#define AUDIT_PERSON(type, id)                                                                                  \
+  "CASE " type " WHEN 'people' THEN " id "::uuid "                                                              \
+  "WHEN 'applications' THEN (SELECT a.person_id FROM applications a WHERE a.id = " id "::uuid) "                \
+  "WHEN 'placements' THEN (SELECT pl.person_id FROM placements pl WHERE pl.id = " id "::uuid) "                 \
+  "WHEN 'reviews' THEN (SELECT pl.person_id FROM reviews r JOIN placements pl ON pl.id = r.placement_id "       \
+  "WHERE r.id = " id "::uuid) "                                                                                 \
+  "WHEN 'incidents' THEN (SELECT pl.person_id FROM incidents i JOIN placements pl ON pl.id = i.placement_id "   \
+  "WHERE i.id = " id "::uuid) "                                                                                 \
+  "WHEN 'care_notes' THEN (SELECT c.person_id FROM care_notes c WHERE c.id = " id "::uuid) "                    \
+  "WHEN 'decisions' THEN (SELECT a.person_id FROM decisions d JOIN applications a ON a.id = d.application_id "  \
+  "WHERE d.id = " id "::uuid) "                                                                                 \
+  "WHEN 'deposit_entries' THEN (SELECT pl.person_id FROM deposit_entries e JOIN placements pl "                  \
+  "ON pl.id = e.placement_id WHERE e.id = " id "::uuid) END"
+
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);
 
@@ -300,15 +315,16 @@ enum db_status db_report_activity(struct db *db, const char *commission_id, cons
  * as of DATE. */
 enum db_status db_report_occupancy(struct db *db, const char *commission_id, const char *date, PGresult **res);
 
-/* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status. ASYNC:
- * a read's (or a refusal's) entry, committed without waiting for the disk; otherwise a write's entry inside its
- * transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW: nothing recorded). */
-enum db_status db_audit_insert(struct db *db, const char *const f[10], bool async);
+/* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status: a
+ * write's entry inside its transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW:
+ * nothing recorded). */
+enum db_status db_audit_insert(struct db *db, const char *const f[10]);
 /* Rows: id, at, token_id, role, action, method, route, object_type, object_id, person_id, request_id, status,
- * chained (t/f); newest first. OBJECT matches the object or the person concerned. */
+ * chained (t/f), at with microseconds (the cursor); newest first. OBJECT matches the object or the person
+ * concerned. */
 enum db_status db_audit_list(struct db *db, const char *commission_id, const char *object_id, const char *token_id,
-                             const char *from, const char *to, const char *before_id, const char *limit,
-                             PGresult **res);
+                             const char *from, const char *to, const char *before_at, const char *before_id,
+                             const char *limit, PGresult **res);
 
 /* export.c. One row, one column: the person's whole file as a JSON document. */
 enum db_status db_person_export(struct db *db, const char *commission_id, const char *person_id, PGresult **res);

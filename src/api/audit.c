@@ -18,7 +18,7 @@ static bool coordinator(struct request *rq, enum MHD_Result *ret) {
 
 enum MHD_Result api_audit_list(struct request *rq) {
   static const char *const query[] = {"object", "token", "from", "to", "limit", "cursor", NULL};
-  static const enum cursor_key keys[] = {KEY_INT};
+  static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_INT};
   enum MHD_Result ret;
   struct page page;
   if (!coordinator(rq, &ret) || !request_query_only(rq, query, &ret))
@@ -35,11 +35,11 @@ enum MHD_Result api_audit_list(struct request *rq) {
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:to", "must be a date YYYY-MM-DD");
   if (from != NULL && to != NULL && strcmp(from, to) > 0)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:to", "must not be before from");
-  if (!param_page(rq, &page, 1, keys, &ret))
+  if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
   PGresult *res;
   enum db_status s = db_audit_list(rq->db, rq->principal.commission_id, object, token, from, to, page.after[0],
-                                   page.limit, &res);
+                                   page.after[1], page.limit, &res);
   if (s < 0) {
     page_free(&page);
     return reply_db_error(rq);
@@ -53,7 +53,7 @@ enum MHD_Result api_audit_list(struct request *rq) {
                          row_string(res, i, 6), "object_type", row_string(res, i, 7), "object_id",
                          row_string(res, i, 8), "person_id", row_string(res, i, 9), "request_id",
                          row_string(res, i, 10), "status", row_int(res, i, 11), "chained", row_bool(res, i, 12)));
-  return reply_page(rq, &page, res, items, (const int[]){0}, 1);
+  return reply_page(rq, &page, res, items, (const int[]){13, 0}, 2);
 }
 
 enum MHD_Result api_people_export(struct request *rq) {

@@ -1,21 +1,6 @@
-/* Queries on the audit trail: recording an entry (in a write's own transaction, or alone with an asynchronous
- * commit for reads), and reading the trail for the coordinator. */
+/* Queries on the audit trail: recording a write's entry in its own transaction, and reading the trail for the
+ * coordinator. Other entries go through the queue (audit_queue.c). */
 #include "queries.h"
-
-/* The person an object belongs to, so that "who saw or changed this person's file" finds every entry. */
-#define AUDIT_PERSON(type, id)                                                                                  \
-  "CASE " type " WHEN 'people' THEN " id "::uuid "                                                              \
-  "WHEN 'applications' THEN (SELECT a.person_id FROM applications a WHERE a.id = " id "::uuid) "                \
-  "WHEN 'placements' THEN (SELECT pl.person_id FROM placements pl WHERE pl.id = " id "::uuid) "                 \
-  "WHEN 'reviews' THEN (SELECT pl.person_id FROM reviews r JOIN placements pl ON pl.id = r.placement_id "       \
-  "WHERE r.id = " id "::uuid) "                                                                                 \
-  "WHEN 'incidents' THEN (SELECT pl.person_id FROM incidents i JOIN placements pl ON pl.id = i.placement_id "   \
-  "WHERE i.id = " id "::uuid) "                                                                                 \
-  "WHEN 'care_notes' THEN (SELECT c.person_id FROM care_notes c WHERE c.id = " id "::uuid) "                    \
-  "WHEN 'decisions' THEN (SELECT a.person_id FROM decisions d JOIN applications a ON a.id = d.application_id "  \
-  "WHERE d.id = " id "::uuid) "                                                                                 \
-  "WHEN 'deposit_entries' THEN (SELECT pl.person_id FROM deposit_entries e JOIN placements pl "                  \
-  "ON pl.id = e.placement_id WHERE e.id = " id "::uuid) END"
 
 /* at: the moment of the insert (not of the transaction's start), so that entries' times follow their order. */
 #define AUDIT_INSERT                                                                                             \
@@ -28,34 +13,29 @@
 static const struct db_statement insert_if_written = {
   "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 10};
 
-/* A read's entry: committed without waiting for the disk (see README: what a crash can lose). */
-static const struct db_statement insert_async = {
-  "audit_insert_async",
-  "WITH async AS (SELECT set_config('synchronous_commit', 'off', true)) " AUDIT_INSERT " FROM async",
-  10,
-};
-
 static const struct db_statement list = {
   "audit_list",
   "SELECT e.id, " SQL_TS("e.at") ", e.token_id, e.role, e.action, e.method, e.route, e.object_type, e.object_id, "
-  "e.person_id, e.request_id, e.status, e.chain_pos IS NOT NULL FROM audit_log e WHERE e.commission_id = $1 "
+  "e.person_id, e.request_id, e.status, e.chain_pos IS NOT NULL, "
+  "to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') FROM audit_log e WHERE e.commission_id = $1 "
   "AND ($2::uuid IS NULL OR e.object_id = $2::uuid OR e.person_id = $2::uuid) "
   "AND ($3::uuid IS NULL OR e.token_id = $3::uuid) AND ($4::date IS NULL OR e.at >= $4::date) "
-  "AND ($5::date IS NULL OR e.at < $5::date + 1) AND ($6::bigint IS NULL OR e.id < $6::bigint) "
-  "ORDER BY e.id DESC LIMIT $7::integer",
-  7,
+  "AND ($5::date IS NULL OR e.at < $5::date + 1) "
+  "AND ($6::text IS NULL OR (e.at, e.id) < ($6::timestamp AT TIME ZONE 'UTC', $7::bigint)) "
+  "ORDER BY e.at DESC, e.id DESC LIMIT $8::integer",
+  8,
 };
 
-enum db_status db_audit_insert(struct db *db, const char *const f[10], bool async) {
+enum db_status db_audit_insert(struct db *db, const char *const f[10]) {
   PGresult *res;
-  enum db_status s = db_exec(db, async ? &insert_async : &insert_if_written, f, &res);
+  enum db_status s = db_exec(db, &insert_if_written, f, &res);
   PQclear(res);
   return s;
 }
 
 enum db_status db_audit_list(struct db *db, const char *commission_id, const char *object_id, const char *token_id,
-                             const char *from, const char *to, const char *before_id, const char *limit,
-                             PGresult **res) {
-  const char *params[] = {commission_id, object_id, token_id, from, to, before_id, limit};
+                             const char *from, const char *to, const char *before_at, const char *before_id,
+                             const char *limit, PGresult **res) {
+  const char *params[] = {commission_id, object_id, token_id, from, to, before_at, before_id, limit};
   return db_exec(db, &list, params, res);
 }

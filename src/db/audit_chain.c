@@ -216,8 +216,9 @@ static char *chainer_conninfo;
 static void *chainer_main(void *arg) {
   (void)arg;
   struct db *db = NULL;
-  struct timespec pause = {1, 0};
-  while (!atomic_load(&chainer_stop)) {
+  struct timespec pause = {0, 100 * 1000 * 1000};
+  for (unsigned int tick = 0;; tick++) {
+    bool stopping = atomic_load(&chainer_stop);
     if (db == NULL) {
       db = db_open(chainer_conninfo);
       if (db != NULL && db_simple(db, "SET commissiond.scope = 'all'") < 0) {
@@ -225,16 +226,18 @@ static void *chainer_main(void *arg) {
         db = NULL;
       }
     }
-    if (db != NULL && audit_chain_pending(db) < 0 && db_lost(db)) {
+    /* The queued entries every 100 ms (and a last time when stopping); the chain every second. */
+    if (db != NULL && audit_queue_flush(db) < 0 && db_lost(db)) {
       db_close(db);
       db = NULL;
     }
-    /* Sleep a second, in short steps so that a stop is quick. */
-    for (int i = 0; i < 10 && !atomic_load(&chainer_stop); i++) {
-      pause.tv_sec = 0;
-      pause.tv_nsec = 100 * 1000 * 1000;
-      nanosleep(&pause, NULL);
+    if (stopping)
+      break;
+    if (db != NULL && tick % 10 == 0 && audit_chain_pending(db) < 0 && db_lost(db)) {
+      db_close(db);
+      db = NULL;
     }
+    nanosleep(&pause, NULL);
   }
   db_close(db);
   return NULL;

@@ -28,7 +28,7 @@ static const struct db_statement export_person = {
   "FROM placements pl WHERE pl.commission_id = $1 AND pl.person_id = $2::uuid), '[]'), "
   "'audit', coalesce((SELECT json_agg(json_build_object('at', " J_TS("l.at") ", 'token_id', l.token_id, 'role', "
   "l.role, 'action', l.action, 'method', l.method, 'route', l.route, 'object_type', l.object_type, 'object_id', "
-  "l.object_id, 'request_id', l.request_id, 'status', l.status) ORDER BY l.id) FROM audit_log l "
+  "l.object_id, 'request_id', l.request_id, 'status', l.status) ORDER BY l.at, l.id) FROM audit_log l "
   "WHERE l.commission_id = $1 AND (l.person_id = $2::uuid OR l.object_id = $2::uuid)), '[]'), "
   "'exported_at', " J_TS("now()") ") "
   "FROM people p WHERE p.commission_id = $1 AND p.id = $2::uuid",

@@ -1,8 +1,8 @@
 /* Recording requests in the audit trail. A write is recorded inside its own transaction, just before COMMIT
  * (db_before_commit), so a committed write always has its entry. A read of a person's data, or a refused write, is
- * recorded once its reply is queued and before it is sent — so entries follow the order in which a client saw
- * its answers — committed asynchronously: the read path never waits for the disk, and a crash can lose the last
- * fraction of a second of such entries (README: Data protection). */
+ * queued (stamped with the moment its reply was queued) and written by the audit thread within 100 ms: the read
+ * path costs no database round trip, and a crash of the daemon can lose the last 100 ms of such entries
+ * (README: Data protection). */
 #include <string.h>
 
 #include "audit.h"
@@ -44,7 +44,9 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
   const struct principal *p = &rq->principal;
   const char *f[10] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
                        rq->method, rq->route->pattern, type, object, rq->request_id, status};
-  return db_audit_insert(db, f, !in_transaction);
+  if (in_transaction)
+    return db_audit_insert(db, f);
+  return audit_queue_push(f) ? DB_ROW : DB_HARD_ERROR;
 }
 
 static enum db_status record_in_transaction(struct db *db, void *cls) {
@@ -78,8 +80,7 @@ void audit_request_end(struct request *rq) {
   if (!audited_route(rq) || rq->audited || rq->status == 0)
     return;
   rq->audited = true;
-  struct db *db = rq->db != NULL ? rq->db : db_thread();
-  if (db == NULL || db_use_commission(db, rq->principal.commission_id) < 0 || record(rq, db, false) < 0)
+  if (record(rq, NULL, false) < 0)
     log_event(LOG_ERROR, "audit entry not recorded", ",\"request_id\":\"%s\",\"route\":\"%s\",\"status\":%u",
               rq->request_id, rq->route->pattern, rq->status);
 }
