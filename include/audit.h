@@ -34,6 +34,9 @@ void audit_chainer_stop(void);
 /* Chains every pending entry now on DB (used by the chainer and commissionctl). Returns how many were chained, or
  * -1 on error. */
 long audit_chain_pending(struct db *db);
+/* Inserts BATCH (a JSON array of queued entries, AUDIT_QUEUED_COLUMNS) on DB already chained, after chaining what
+ * writes recorded unchained; one transaction. Returns how many were inserted, or -1 on error. */
+long audit_chain_write(struct db *db, const char *batch);
 /* Walks the chain on DB: 0 when intact (*CHAINED, *PENDING counted), else the chain position of the first broken
  * link (> 0) or -1 on error; *WHY says what is wrong. */
 int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len);

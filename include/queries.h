@@ -41,6 +41,14 @@
   "WHEN 'deposit_entries' THEN (SELECT pl.person_id FROM deposit_entries e JOIN placements pl "                  \
   "ON pl.id = e.placement_id WHERE e.id = " id "::uuid) END"
 
+/* The columns of a queued audit entry (audit_queue.c writes them as JSON objects, audit_chain.c inserts them). */
+#define AUDIT_QUEUED_COLUMNS                                                                                    \
+  "at timestamptz, commission_id uuid, token_id uuid, role text, action text, method text, route text, "        \
+  "object_type text, object_id uuid, request_id text, status integer"
+/* The rows of such a JSON array PARAM, as x, numbered (x.ordinality) in the array's order. */
+#define AUDIT_QUEUED_ROWS(param)                                                                                \
+  "ROWS FROM (jsonb_to_recordset(" param "::jsonb) AS (" AUDIT_QUEUED_COLUMNS ")) WITH ORDINALITY AS x"
+
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);
 

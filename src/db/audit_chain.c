@@ -1,6 +1,8 @@
-/* The audit chain: new entries are hashed in order of chaining (chain_pos), each hash covering the previous one,
- * by a background thread about once a second — the request path never waits for it. One chainer at a time
- * across all instances (a transaction-level advisory lock). `commissionctl audit verify` walks the chain. */
+/* The audit chain: entries are hashed in order of chaining (chain_pos), each hash covering the previous one, by
+ * the audit thread — the request path never waits for it. Queued entries (reads, refusals) are written already
+ * chained every 100 ms; a write's entry, written unchained in the write's own transaction, is chained at the next
+ * of those writes or within about a second. One chainer at a time across all instances (a transaction-level
+ * advisory lock). `commissionctl audit verify` walks the chain. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,12 +14,16 @@
 
 #include "audit.h"
 #include "log.h"
+#include "queries.h"
 
 #define CHAIN_BATCH 1000 /* entries per transaction: keep the LIMIT of audit_chain_pending equal */
 #define CHAIN_LOCK_KEY "727327" /* pg_advisory_xact_lock key of the chainer */
 
-static const struct db_statement chain_lock = {
-  "audit_chain_lock", "SELECT pg_try_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0};
+static const struct db_statement chain_try_lock = {
+  "audit_chain_try_lock", "SELECT pg_try_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0};
+
+static const struct db_statement chain_wait_lock = {
+  "audit_chain_wait_lock", "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0};
 
 static const struct db_statement chain_tail = {
   "audit_chain_tail",
@@ -62,83 +68,124 @@ static bool append(char **buf, size_t *len, size_t *cap, const char *text) {
   return true;
 }
 
-/* One batch in one transaction: DB_ROW with *N chained, DB_NO_ROW when another chainer holds the lock. */
-static enum db_status chain_batch(struct db *db, long *n) {
-  *n = 0;
-  PGresult *res;
-  enum db_status s = db_exec(db, &chain_lock, NULL, &res);
-  bool locked = s == DB_ROW && PQgetvalue(res, 0, 0)[0] == 't';
-  PQclear(res);
-  if (s < 0)
-    return s;
-  if (!locked)
-    return DB_NO_ROW;
+/* A growing PostgreSQL array literal: "{a,b,...}" once closed. */
+struct pg_array {
+  char *text;
+  size_t len, cap;
+  int n;
+};
+
+static bool array_add(struct pg_array *a, const char *value, bool quoted) {
+  return append(&a->text, &a->len, &a->cap, a->n++ ? "," : "{") &&
+         (!quoted || append(&a->text, &a->len, &a->cap, "\"")) && append(&a->text, &a->len, &a->cap, value) &&
+         (!quoted || append(&a->text, &a->len, &a->cap, "\""));
+}
+
+static bool array_close(struct pg_array *a) {
+  return append(&a->text, &a->len, &a->cap, a->n ? "}" : "{}");
+}
+
+/* The end of the chain, and the links computed after it in this transaction. */
+struct chain {
+  int64_t pos;
+  bool has_prev;
   unsigned char prev[AUDIT_HASH_BYTES];
-  bool has_prev = false;
-  int64_t pos = 0;
-  s = db_exec(db, &chain_tail, NULL, &res);
-  if (s < 0)
-    return s;
+  struct pg_array positions, prevs, hashes;
+};
+
+static void chain_reset_links(struct chain *c) {
+  free(c->positions.text);
+  free(c->prevs.text);
+  free(c->hashes.text);
+  memset(&c->positions, 0, sizeof c->positions);
+  memset(&c->prevs, 0, sizeof c->prevs);
+  memset(&c->hashes, 0, sizeof c->hashes);
+}
+
+/* Reads the chain's last link (under the chainer's lock). */
+static enum db_status chain_read_tail(struct db *db, struct chain *c) {
+  memset(c, 0, sizeof *c);
+  PGresult *res;
+  enum db_status s = db_exec(db, &chain_tail, NULL, &res);
   if (s == DB_ROW) {
-    pos = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    has_prev = sodium_hex2bin(prev, sizeof prev, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)), NULL, NULL,
-                              NULL) == 0;
+    c->pos = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    c->has_prev = sodium_hex2bin(c->prev, sizeof c->prev, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)),
+                                 NULL, NULL, NULL) == 0;
   }
   PQclear(res);
+  return s;
+}
+
+/* Links the entry whose canonical text (audit_entry_text) is TEXT after the chain's end. */
+static bool chain_link(struct chain *c, const char *text) {
+  unsigned char hash[AUDIT_HASH_BYTES];
+  char hex[2 * AUDIT_HASH_BYTES + 1], prev_hex[2 * AUDIT_HASH_BYTES + 1] = "", number[24];
+  c->pos++;
+  audit_hash(c->has_prev ? c->prev : NULL, c->pos, text, hash);
+  if (c->has_prev)
+    sodium_bin2hex(prev_hex, sizeof prev_hex, c->prev, sizeof c->prev);
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  snprintf(number, sizeof number, "%lld", (long long)c->pos);
+  memcpy(c->prev, hash, sizeof c->prev);
+  c->has_prev = true;
+  return array_add(&c->positions, number, false) && array_add(&c->prevs, prev_hex, true) &&
+         array_add(&c->hashes, hex, false);
+}
+
+static bool chain_close_links(struct chain *c) {
+  return array_close(&c->positions) && array_close(&c->prevs) && array_close(&c->hashes);
+}
+
+/* Chains up to CHAIN_BATCH entries written unchained (a write's entry, in the write's transaction) after C's end;
+ * *N says how many. The caller holds the chainer's lock. */
+static enum db_status chain_written(struct db *db, struct chain *c, long *n) {
+  *n = 0;
   PGresult *pending;
-  s = db_exec(db, &chain_pending, NULL, &pending);
+  enum db_status s = db_exec(db, &chain_pending, NULL, &pending);
   if (s <= 0) {
     PQclear(pending);
-    return s < 0 ? s : DB_ROW;
+    return s;
   }
-  char *ids = NULL, *positions = NULL, *prevs = NULL, *hashes = NULL;
-  size_t li = 0, ci = 0, lp = 0, cp = 0, lv = 0, cv = 0, lh = 0, ch = 0;
-  bool ok = append(&ids, &li, &ci, "{") && append(&positions, &lp, &cp, "{") && append(&prevs, &lv, &cv, "{") &&
-            append(&hashes, &lh, &ch, "{");
+  struct pg_array ids = {0};
   int rows = PQntuples(pending);
-  for (int i = 0; ok && i < rows; i++) {
-    unsigned char hash[AUDIT_HASH_BYTES];
-    char hex[2 * AUDIT_HASH_BYTES + 1], prev_hex[2 * AUDIT_HASH_BYTES + 1] = "", number[24];
-    pos++;
-    audit_hash(has_prev ? prev : NULL, pos, PQgetvalue(pending, i, 1), hash);
-    if (has_prev)
-      sodium_bin2hex(prev_hex, sizeof prev_hex, prev, sizeof prev);
-    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-    const char *sep = i ? "," : "";
-    snprintf(number, sizeof number, "%s%lld", sep, (long long)pos);
-    ok = append(&ids, &li, &ci, sep) && append(&ids, &li, &ci, PQgetvalue(pending, i, 0)) &&
-         append(&positions, &lp, &cp, number) && append(&prevs, &lv, &cv, sep) && append(&prevs, &lv, &cv, "\"") &&
-         append(&prevs, &lv, &cv, prev_hex) && append(&prevs, &lv, &cv, "\"") && append(&hashes, &lh, &ch, sep) &&
-         append(&hashes, &lh, &ch, hex);
-    memcpy(prev, hash, sizeof prev);
-    has_prev = true;
-  }
+  bool ok = true;
+  for (int i = 0; ok && i < rows; i++)
+    ok = array_add(&ids, PQgetvalue(pending, i, 0), false) && chain_link(c, PQgetvalue(pending, i, 1));
   PQclear(pending);
-  ok = ok && append(&ids, &li, &ci, "}") && append(&positions, &lp, &cp, "}") && append(&prevs, &lv, &cv, "}") &&
-       append(&hashes, &lh, &ch, "}");
+  ok = ok && array_close(&ids) && chain_close_links(c);
+  s = DB_HARD_ERROR;
   if (ok) {
-    const char *params[] = {ids, positions, prevs, hashes};
+    const char *params[] = {ids.text, c->positions.text, c->prevs.text, c->hashes.text};
+    PGresult *res;
     s = db_exec(db, &chain_store, params, &res);
     PQclear(res);
     if (s >= 0)
       *n = rows;
-  } else {
-    s = DB_HARD_ERROR;
   }
-  free(ids);
-  free(positions);
-  free(prevs);
-  free(hashes);
+  free(ids.text);
+  chain_reset_links(c);
   return s < 0 ? s : DB_ROW;
+}
+
+/* Takes the chainer's lock for this transaction: waiting for it, or (TRY) not. DB_NO_ROW when TRY and taken. */
+static enum db_status chain_lock_take(struct db *db, bool try) {
+  PGresult *res;
+  enum db_status s = db_exec(db, try ? &chain_try_lock : &chain_wait_lock, NULL, &res);
+  bool locked = s == DB_ROW && (!try || PQgetvalue(res, 0, 0)[0] == 't');
+  PQclear(res);
+  return s < 0 ? s : locked ? DB_ROW : DB_NO_ROW;
 }
 
 long audit_chain_pending(struct db *db) {
   long total = 0;
   for (;;) {
     long n = 0;
+    struct chain c;
     if (db_begin(db) < 0)
       return -1;
-    enum db_status s = chain_batch(db, &n);
+    enum db_status s = chain_lock_take(db, true);
+    if (s == DB_ROW && (s = chain_read_tail(db, &c)) >= 0)
+      s = chain_written(db, &c, &n);
     if (s < 0) {
       db_rollback(db);
       return -1;
@@ -146,9 +193,80 @@ long audit_chain_pending(struct db *db) {
     if (db_commit(db) < 0)
       return -1;
     total += n;
-    if (s == DB_NO_ROW || n < CHAIN_BATCH)
+    if (n < CHAIN_BATCH)
       return total;
   }
+}
+
+/* Resolves each queued entry (id, person, canonical text) in order of time; then the entries are inserted with
+ * their links: one insert, no later update. */
+static const struct db_statement queued_resolve = {
+  "audit_queued_resolve",
+  "SELECT y.ord, y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
+  "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status) FROM (SELECT "
+  "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.object_type", "x.object_id") " AS person_id, x.* "
+  "FROM (SELECT *, x.ordinality AS ord FROM " AUDIT_QUEUED_ROWS("$1") " ORDER BY x.at, x.ordinality OFFSET 0) x) y "
+  "ORDER BY y.at, y.ord",
+  1,
+};
+
+static const struct db_statement queued_insert = {
+  "audit_queued_insert",
+  "INSERT INTO audit_log (id, at, commission_id, token_id, role, action, method, route, object_type, object_id, "
+  "person_id, request_id, status, chain_pos, prev_hash, hash) SELECT c.id, x.at, x.commission_id, x.token_id, "
+  "x.role, x.action, x.method, x.route, x.object_type, x.object_id, c.person_id, x.request_id, x.status, c.pos, "
+  "decode(nullif(c.prev, ''), 'hex'), decode(c.hash, 'hex') "
+  "FROM " AUDIT_QUEUED_ROWS("$1") " JOIN unnest($2::bigint[], $3::bigint[], $4::uuid[], $5::bigint[], $6::text[], $7::text[]) "
+  "AS c(ord, id, person_id, pos, prev, hash) ON c.ord = x.ordinality",
+  7,
+};
+
+long audit_chain_write(struct db *db, const char *batch) {
+  struct chain c = {0};
+  struct pg_array ords = {0}, ids = {0}, people = {0};
+  long n = -1, written;
+  PGresult *res = NULL;
+  if (db_begin(db) < 0)
+    return -1;
+  enum db_status s = chain_lock_take(db, false);
+  if (s >= 0)
+    s = chain_read_tail(db, &c);
+  if (s >= 0)
+    s = chain_written(db, &c, &written); /* the writes' entries first, in the order they were written */
+  if (s >= 0) {
+    const char *params[] = {batch};
+    s = db_exec(db, &queued_resolve, params, &res);
+  }
+  if (s >= 0) {
+    int rows = PQntuples(res);
+    bool ok = true;
+    for (int i = 0; ok && i < rows; i++)
+      ok = array_add(&ords, PQgetvalue(res, i, 0), false) && array_add(&ids, PQgetvalue(res, i, 1), false) &&
+           array_add(&people, PQgetisnull(res, i, 2) ? "NULL" : PQgetvalue(res, i, 2), false) &&
+           chain_link(&c, PQgetvalue(res, i, 3));
+    ok = ok && array_close(&ords) && array_close(&ids) && array_close(&people) && chain_close_links(&c);
+    PQclear(res);
+    res = NULL;
+    s = DB_HARD_ERROR;
+    if (ok) {
+      const char *params[] = {batch, ords.text, ids.text, people.text, c.positions.text, c.prevs.text, c.hashes.text};
+      s = db_exec(db, &queued_insert, params, &res);
+      if (s >= 0)
+        n = strtol(PQcmdTuples(res), NULL, 10);
+    }
+  }
+  PQclear(res);
+  free(ords.text);
+  free(ids.text);
+  free(people.text);
+  chain_reset_links(&c);
+  if (s < 0 || n < 0) {
+    db_rollback(db);
+    return -1;
+  }
+  if (db_commit(db) < 0)
+    return -1;
+  return n;
 }
 
 int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len) {

@@ -1,7 +1,7 @@
 /* The queue of asynchronous audit entries (reads, refused writes). A worker thread appends its entry to a buffer
  * of its own — guarded by a mutex only the background writer ever contends for, never another worker — and the
- * audit thread (audit_chain.c) inserts every buffer's entries in one statement every 100 ms, and when the daemon
- * stops. A crash of the daemon can lose the entries of its last 100 ms; README: Data protection. */
+ * audit thread (audit_chain.c) inserts every buffer's entries, already chained, in one transaction every 100 ms,
+ * and when the daemon stops. A crash of the daemon can lose the entries of its last 100 ms; README: Data protection. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "queries.h"
 
 #define QUEUE_LIMIT (16u * 1024 * 1024) /* bytes a buffer may hold while the database is away */
+#define QUEUE_KEEP (64u * 1024)         /* bytes a buffer keeps between flushes */
 
 struct audit_queue {
   pthread_mutex_t lock;
@@ -24,18 +25,6 @@ struct audit_queue {
 static pthread_mutex_t queues_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct audit_queue *queues;
 static _Thread_local struct audit_queue *my_queue;
-
-/* The entries, inserted with their person resolved as for the synchronous entries (AUDIT_PERSON). */
-static const struct db_statement insert_batch = {
-  "audit_insert_batch",
-  "INSERT INTO audit_log (at, commission_id, token_id, role, action, method, route, object_type, object_id, "
-  "person_id, request_id, status) SELECT x.at, x.commission_id, x.token_id, x.role, x.action, x.method, x.route, "
-  "x.object_type, x.object_id, " AUDIT_PERSON("x.object_type", "x.object_id") ", x.request_id, x.status "
-  "FROM jsonb_to_recordset($1::jsonb) AS x(at timestamptz, commission_id uuid, token_id uuid, role text, "
-  "action text, method text, route text, object_type text, object_id uuid, request_id text, status integer) "
-  "ORDER BY x.at",
-  1,
-};
 
 static struct audit_queue *queue_of_this_thread(void) {
   if (my_queue != NULL)
@@ -149,6 +138,11 @@ static bool take_all(char **batch) {
         len += q->len;
         q->len = 0;
         q->buf[0] = '\0';
+        if (q->cap > QUEUE_KEEP) { /* a burst's buffer is given back */
+          free(q->buf);
+          q->buf = NULL;
+          q->cap = 0;
+        }
       }
     }
     pthread_mutex_unlock(&q->lock);
@@ -166,11 +160,7 @@ long audit_queue_flush(struct db *db) {
   bool ok = take_all(&batch);
   if (batch == NULL)
     return ok ? 0 : -1;
-  const char *params[] = {batch};
-  PGresult *res;
-  enum db_status s = db_exec(db, &insert_batch, params, &res);
-  long n = s >= 0 ? strtol(PQcmdTuples(res), NULL, 10) : -1;
-  PQclear(res);
+  long n = audit_chain_write(db, batch);
   if (n < 0)
     log_event(LOG_ERROR, "audit entries not recorded", ",\"bytes\":%zu", strlen(batch));
   free(batch);

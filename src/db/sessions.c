@@ -128,6 +128,11 @@ static const struct db_statement agenda_update = {
 /* The agenda, each item with its application (or the placement to review, or the incident), its person (and
  * whether the reader may see them, from the scope parameters), and its standing decision (the latest
  * correction, if any). */
+/* One row of TABLE by its id, looked up for each agenda line: a join the planner cannot turn into a scan of the
+ * commission's whole table (each line costs index look-ups, whatever the size of the commission). Row-level
+ * security lets only leakproof expressions into an index condition: CASE is, coalesce() is not. */
+#define BY_ID(table, id) "SELECT * FROM " table " WHERE commission_id = i.commission_id AND id = " id " OFFSET 0"
+
 static const struct db_statement agenda = {
   "agenda",
   "SELECT i.id, i.position, i.kind, i.note, a.id, a.status, a.urgency, to_json(a.wished_unit_kinds), "
@@ -141,15 +146,15 @@ static const struct db_statement agenda = {
   "inc.id, inc.kind, inc.status, inc.occurred_on, "
   "pl.id IS NOT NULL AND " SQL_PLACEMENT_SCOPE("p", "pu", "$5", "$6") ", "
   "inc.id IS NOT NULL AND " SQL_INCIDENT_SCOPE("inc", "p", "pu", "$7", "$8") " "
-  "FROM agenda_items i LEFT JOIN applications a ON a.commission_id = i.commission_id AND a.id = i.application_id "
-  "LEFT JOIN incidents inc ON inc.commission_id = i.commission_id AND inc.id = i.incident_id "
-  "LEFT JOIN placements pl ON pl.commission_id = i.commission_id AND pl.id = coalesce(i.placement_id, "
-  "inc.placement_id) "
-  "LEFT JOIN units pu ON pu.commission_id = pl.commission_id AND pu.id = pl.unit_id "
-  "LEFT JOIN people p ON p.commission_id = i.commission_id AND p.id = coalesce(a.person_id, pl.person_id) "
+  "FROM agenda_items i "
+  "LEFT JOIN LATERAL (" BY_ID("applications", "i.application_id") ") a ON true "
+  "LEFT JOIN LATERAL (" BY_ID("incidents", "i.incident_id") ") inc ON true "
+  "LEFT JOIN LATERAL (" BY_ID("placements", "CASE WHEN i.placement_id IS NULL THEN inc.placement_id ELSE i.placement_id END") ") pl ON true "
+  "LEFT JOIN LATERAL (" BY_ID("units", "pl.unit_id") ") pu ON true "
+  "LEFT JOIN LATERAL (" BY_ID("people", "CASE WHEN a.person_id IS NULL THEN pl.person_id ELSE a.person_id END") ") p ON true "
   "LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE x.agenda_item_id = i.id ORDER BY x.decided_at DESC, "
   "x.corrects_decision_id IS NULL LIMIT 1) d ON true "
-  "LEFT JOIN units du ON du.commission_id = d.commission_id AND du.id = d.unit_id "
+  "LEFT JOIN LATERAL (" BY_ID("units", "d.unit_id") ") du ON true "
   "WHERE i.commission_id = $1 AND i.session_id = $2 ORDER BY i.position, i.created_at, i.id",
   8,
 };
