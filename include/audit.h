@@ -18,6 +18,14 @@ void audit_request_end(struct request *rq);
  * audit resolves the person concerned from it); call inside the creating transaction. */
 void audit_created(struct request *rq, const char *type, const char *object_id);
 
+/* One queued entry: the columns of audit_log a request knows ("" for NULL). */
+struct audit_queued {
+  int64_t at_us; /* microseconds since the epoch */
+  int status;    /* 0: none */
+  char commission_id[37], token_id[37], role[16], action[12], method[12], route[96], object_type[32],
+      object_id[37], request_id[REQUEST_ID_MAX + 1];
+};
+
 /* The queue of asynchronous entries (src/db/audit_queue.c). F as for db_audit_insert(); false when the entry
  * could not be queued. */
 bool audit_queue_push(const char *const f[10]);
@@ -34,9 +42,9 @@ void audit_chainer_stop(void);
 /* Chains every pending entry now on DB (used by the chainer and commissionctl). Returns how many were chained, or
  * -1 on error. */
 long audit_chain_pending(struct db *db);
-/* Inserts BATCH (a JSON array of queued entries, AUDIT_QUEUED_COLUMNS) on DB already chained, after chaining what
- * writes recorded unchained; one transaction. Returns how many were inserted, or -1 on error. */
-long audit_chain_write(struct db *db, const char *batch);
+/* Inserts the N queued entries of BATCH (in order of time) on DB already chained, after chaining what writes
+ * recorded unchained; one transaction. Returns how many were inserted, or -1 on error. */
+long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n);
 /* Walks the chain on DB: 0 when intact (*CHAINED, *PENDING counted), else the chain position of the first broken
  * link (> 0) or -1 on error; *WHY says what is wrong. */
 int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len);

@@ -26,28 +26,9 @@
 /* The same for a unit (or an agreement: its org_id column) and a landlord's token. */
 #define SQL_LANDLORD_SCOPE(column, scope, org) "(" scope " = 'all' OR (" scope " = 'landlord' AND " column " = " org "::uuid))"
 
-/* The person an object belongs to, so that "who saw or changed this person's file" finds every entry. */
-#define AUDIT_PERSON(type, id)                                                                                  \
-  "CASE " type " WHEN 'people' THEN " id "::uuid "                                                              \
-  "WHEN 'applications' THEN (SELECT a.person_id FROM applications a WHERE a.id = " id "::uuid) "                \
-  "WHEN 'placements' THEN (SELECT pl.person_id FROM placements pl WHERE pl.id = " id "::uuid) "                 \
-  "WHEN 'reviews' THEN (SELECT pl.person_id FROM reviews r JOIN placements pl ON pl.id = r.placement_id "       \
-  "WHERE r.id = " id "::uuid) "                                                                                 \
-  "WHEN 'incidents' THEN (SELECT pl.person_id FROM incidents i JOIN placements pl ON pl.id = i.placement_id "   \
-  "WHERE i.id = " id "::uuid) "                                                                                 \
-  "WHEN 'care_notes' THEN (SELECT c.person_id FROM care_notes c WHERE c.id = " id "::uuid) "                    \
-  "WHEN 'decisions' THEN (SELECT a.person_id FROM decisions d JOIN applications a ON a.id = d.application_id "  \
-  "WHERE d.id = " id "::uuid) "                                                                                 \
-  "WHEN 'deposit_entries' THEN (SELECT pl.person_id FROM deposit_entries e JOIN placements pl "                  \
-  "ON pl.id = e.placement_id WHERE e.id = " id "::uuid) END"
-
-/* The columns of a queued audit entry (audit_queue.c writes them as JSON objects, audit_chain.c inserts them). */
-#define AUDIT_QUEUED_COLUMNS                                                                                    \
-  "at timestamptz, commission_id uuid, token_id uuid, role text, action text, method text, route text, "        \
-  "object_type text, object_id uuid, request_id text, status integer"
-/* The rows of such a JSON array PARAM, as x, numbered (x.ordinality) in the array's order. */
-#define AUDIT_QUEUED_ROWS(param)                                                                                \
-  "ROWS FROM (jsonb_to_recordset(" param "::jsonb) AS (" AUDIT_QUEUED_COLUMNS ")) WITH ORDINALITY AS x"
+/* The person an object belongs to (migrations/0005: audit_person), so that "who saw or changed this person's file"
+ * finds every entry. */
+#define AUDIT_PERSON(type, id) "audit_person(" type ", " id "::uuid)"
 
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);

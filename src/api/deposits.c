@@ -129,8 +129,8 @@ static enum db_status entry_body(struct db *db, void *cls) {
   enum db_status s = idempotency_claim(t->rq, &t->idem);
   if (s < 0 || t->idem.replay || t->idem.mismatch)
     return s;
-  PGresult *acc;
-  s = db_deposit_account(db, p->commission_id, t->placement, &t->scope, &acc);
+  PGresult *acc; /* the placement, in the caller's scope (the same as its deposit's) */
+  s = db_placement_get(db, p->commission_id, t->placement, &t->scope, false, &acc);
   PQclear(acc);
   if (s <= 0) {
     t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;

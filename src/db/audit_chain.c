@@ -198,75 +198,130 @@ long audit_chain_pending(struct db *db) {
   }
 }
 
-/* Resolves each queued entry (id, person, canonical text) in order of time; then the entries are inserted with
+/* Adds VALUE ("" for NULL) to A as a quoted array element, quotes and backslashes escaped. */
+static bool array_add_text(struct pg_array *a, const char *value) {
+  if (value[0] == '\0')
+    return array_add(a, "NULL", false);
+  char quoted[2 * 128 + 3];
+  size_t o = 0;
+  quoted[o++] = '"';
+  for (; *value != '\0' && o + 3 < sizeof quoted; value++) {
+    if (*value == '"' || *value == '\\')
+      quoted[o++] = '\\';
+    quoted[o++] = *value;
+  }
+  quoted[o++] = '"';
+  quoted[o] = '\0';
+  return array_add(a, quoted, false);
+}
+
+enum { Q_AT, Q_COMMISSION, Q_TOKEN, Q_ROLE, Q_ACTION, Q_METHOD, Q_ROUTE, Q_TYPE, Q_OBJECT, Q_REQUEST, Q_STATUS,
+       Q_COLUMNS };
+
+/* The queued entries' columns as arrays, unnested in this order by both statements below. */
+#define QUEUED_UNNEST                                                                                            \
+  "unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], " \
+  "$9::uuid[], $10::text[], $11::integer[]"
+#define QUEUED_NAMES "at, commission_id, token_id, role, action, method, route, object_type, object_id, request_id, status"
+
+/* Each queued entry's id, person and canonical text, in the entries' order; then the entries are inserted with
  * their links: one insert, no later update. */
 static const struct db_statement queued_resolve = {
   "audit_queued_resolve",
-  "SELECT y.ord, y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
+  "SELECT y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
   "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status) FROM (SELECT "
   "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.object_type", "x.object_id") " AS person_id, x.* "
-  "FROM (SELECT *, x.ordinality AS ord FROM " AUDIT_QUEUED_ROWS("$1") " ORDER BY x.at, x.ordinality OFFSET 0) x) y "
-  "ORDER BY y.at, y.ord",
-  1,
+  "FROM " QUEUED_UNNEST ") WITH ORDINALITY AS x(" QUEUED_NAMES ", ord) OFFSET 0) y ORDER BY y.ord",
+  Q_COLUMNS,
 };
 
 static const struct db_statement queued_insert = {
   "audit_queued_insert",
-  "INSERT INTO audit_log (id, at, commission_id, token_id, role, action, method, route, object_type, object_id, "
-  "person_id, request_id, status, chain_pos, prev_hash, hash) SELECT c.id, x.at, x.commission_id, x.token_id, "
-  "x.role, x.action, x.method, x.route, x.object_type, x.object_id, c.person_id, x.request_id, x.status, c.pos, "
-  "decode(nullif(c.prev, ''), 'hex'), decode(c.hash, 'hex') "
-  "FROM " AUDIT_QUEUED_ROWS("$1") " JOIN unnest($2::bigint[], $3::bigint[], $4::uuid[], $5::bigint[], $6::text[], $7::text[]) "
-  "AS c(ord, id, person_id, pos, prev, hash) ON c.ord = x.ordinality",
-  7,
+  "INSERT INTO audit_log (" QUEUED_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " QUEUED_NAMES ", "
+  "id, person_id, pos, decode(nullif(prev, ''), 'hex'), decode(hash, 'hex') FROM " QUEUED_UNNEST
+  ", $12::bigint[], $13::uuid[], $14::bigint[], $15::text[], $16::text[]) AS x(" QUEUED_NAMES ", id, person_id, "
+  "pos, prev, hash)",
+  Q_COLUMNS + 5,
 };
 
-long audit_chain_write(struct db *db, const char *batch) {
+/* The N entries of BATCH as the arrays of QUEUED_UNNEST. */
+static bool queued_arrays(const struct audit_queued *batch, size_t n, struct pg_array col[Q_COLUMNS]) {
+  bool ok = true;
+  for (size_t i = 0; ok && i < n; i++) {
+    const struct audit_queued *e = &batch[i];
+    time_t seconds = (time_t)(e->at_us / 1000000);
+    struct tm tm;
+    char at[48], status[16] = "NULL";
+    gmtime_r(&seconds, &tm);
+    snprintf(at, sizeof at, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(e->at_us % 1000000));
+    if (e->status != 0)
+      snprintf(status, sizeof status, "%d", e->status);
+    ok = array_add_text(&col[Q_AT], at) && array_add(&col[Q_COMMISSION], e->commission_id, false) &&
+         array_add_text(&col[Q_TOKEN], e->token_id) && array_add_text(&col[Q_ROLE], e->role) &&
+         array_add_text(&col[Q_ACTION], e->action) && array_add_text(&col[Q_METHOD], e->method) &&
+         array_add_text(&col[Q_ROUTE], e->route) && array_add_text(&col[Q_TYPE], e->object_type) &&
+         array_add_text(&col[Q_OBJECT], e->object_id) && array_add_text(&col[Q_REQUEST], e->request_id) &&
+         array_add(&col[Q_STATUS], status, false);
+  }
+  for (int c = 0; ok && c < Q_COLUMNS; c++)
+    ok = array_close(&col[c]);
+  return ok;
+}
+
+long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n) {
   struct chain c = {0};
-  struct pg_array ords = {0}, ids = {0}, people = {0};
-  long n = -1, written;
+  struct pg_array col[Q_COLUMNS] = {0}, ids = {0}, people = {0};
+  long inserted = -1, written;
   PGresult *res = NULL;
+  const char *params[Q_COLUMNS + 5];
+  if (!queued_arrays(batch, n, col))
+    goto out;
+  for (int i = 0; i < Q_COLUMNS; i++)
+    params[i] = col[i].text;
   if (db_begin(db) < 0)
-    return -1;
+    goto out;
   enum db_status s = chain_lock_take(db, false);
   if (s >= 0)
     s = chain_read_tail(db, &c);
   if (s >= 0)
     s = chain_written(db, &c, &written); /* the writes' entries first, in the order they were written */
-  if (s >= 0) {
-    const char *params[] = {batch};
+  if (s >= 0)
     s = db_exec(db, &queued_resolve, params, &res);
-  }
   if (s >= 0) {
     int rows = PQntuples(res);
-    bool ok = true;
+    bool ok = (size_t)rows == n;
     for (int i = 0; ok && i < rows; i++)
-      ok = array_add(&ords, PQgetvalue(res, i, 0), false) && array_add(&ids, PQgetvalue(res, i, 1), false) &&
-           array_add(&people, PQgetisnull(res, i, 2) ? "NULL" : PQgetvalue(res, i, 2), false) &&
-           chain_link(&c, PQgetvalue(res, i, 3));
-    ok = ok && array_close(&ords) && array_close(&ids) && array_close(&people) && chain_close_links(&c);
+      ok = array_add(&ids, PQgetvalue(res, i, 0), false) &&
+           array_add(&people, PQgetisnull(res, i, 1) ? "NULL" : PQgetvalue(res, i, 1), false) &&
+           chain_link(&c, PQgetvalue(res, i, 2));
+    ok = ok && array_close(&ids) && array_close(&people) && chain_close_links(&c);
     PQclear(res);
     res = NULL;
     s = DB_HARD_ERROR;
     if (ok) {
-      const char *params[] = {batch, ords.text, ids.text, people.text, c.positions.text, c.prevs.text, c.hashes.text};
+      params[Q_COLUMNS] = ids.text;
+      params[Q_COLUMNS + 1] = people.text;
+      params[Q_COLUMNS + 2] = c.positions.text;
+      params[Q_COLUMNS + 3] = c.prevs.text;
+      params[Q_COLUMNS + 4] = c.hashes.text;
       s = db_exec(db, &queued_insert, params, &res);
       if (s >= 0)
-        n = strtol(PQcmdTuples(res), NULL, 10);
+        inserted = strtol(PQcmdTuples(res), NULL, 10);
     }
   }
   PQclear(res);
-  free(ords.text);
+  if (s < 0 || inserted < 0)
+    db_rollback(db);
+  else if (db_commit(db) < 0)
+    inserted = -1;
+out:
+  for (int i = 0; i < Q_COLUMNS; i++)
+    free(col[i].text);
   free(ids.text);
   free(people.text);
   chain_reset_links(&c);
-  if (s < 0 || n < 0) {
-    db_rollback(db);
-    return -1;
-  }
-  if (db_commit(db) < 0)
-    return -1;
-  return n;
+  return inserted;
 }
 
 int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len) {

@@ -1,7 +1,7 @@
 /* The queue of asynchronous audit entries (reads, refused writes). A worker thread appends its entry to a buffer
- * of its own — guarded by a mutex only the background writer ever contends for, never another worker — and the
- * audit thread (audit_chain.c) inserts every buffer's entries, already chained, in one transaction every 100 ms,
- * and when the daemon stops. A crash of the daemon can lose the entries of its last 100 ms; README: Data protection. */
+ * of its own — guarded by a mutex only the audit thread ever contends for, never another worker — and the audit
+ * thread (audit_chain.c) inserts every buffer's entries, already chained, in one transaction every 100 ms, and
+ * when the daemon stops. A crash of the daemon can lose the entries of its last 100 ms; README: Data protection. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +10,14 @@
 
 #include "audit.h"
 #include "log.h"
-#include "queries.h"
 
-#define QUEUE_LIMIT (16u * 1024 * 1024) /* bytes a buffer may hold while the database is away */
-#define QUEUE_KEEP (64u * 1024)         /* bytes a buffer keeps between flushes */
+#define QUEUE_LIMIT 65536 /* entries a buffer may hold while the database is away (about 25 MB) */
+#define QUEUE_KEEP 1024   /* entries a buffer keeps room for between flushes */
 
 struct audit_queue {
   pthread_mutex_t lock;
-  char *buf; /* JSON objects, comma-separated */
-  size_t len, cap;
+  struct audit_queued *entries;
+  size_t n, cap;
   struct audit_queue *next;
 };
 
@@ -42,129 +41,110 @@ static struct audit_queue *queue_of_this_thread(void) {
   return q;
 }
 
-/* Appends N bytes of TEXT to Q's buffer; false when it would pass QUEUE_LIMIT or memory runs out. */
-static bool append(struct audit_queue *q, const char *text, size_t n) {
-  if (q->len + n + 1 > q->cap) {
-    size_t cap = q->cap ? q->cap : 16384;
-    while (cap < q->len + n + 1)
-      cap *= 2;
-    if (cap > QUEUE_LIMIT)
-      return false;
-    char *grown = realloc(q->buf, cap);
-    if (grown == NULL)
-      return false;
-    q->buf = grown;
-    q->cap = cap;
+/* Copies VALUE into the field DST of SIZE bytes; false when it does not fit (the entry is then not queued: a
+ * truncated value would record something else than what happened). */
+static bool field(char *dst, size_t size, const char *value) {
+  if (value == NULL) {
+    dst[0] = '\0';
+    return true;
   }
-  memcpy(q->buf + q->len, text, n);
-  q->len += n;
-  q->buf[q->len] = '\0';
+  size_t n = strlen(value);
+  if (n >= size)
+    return false;
+  memcpy(dst, value, n + 1);
   return true;
 }
 
-/* Appends ,"KEY":VALUE with VALUE a JSON string (or null). The values are ids, names of roles and routes,
- * request ids: quotes and backslashes are escaped all the same, control characters dropped. */
-static bool append_member(struct audit_queue *q, const char *key, const char *value) {
-  char text[600];
-  size_t o = (size_t)snprintf(text, sizeof text, "\"%s\":", key);
-  if (value == NULL) {
-    o += (size_t)snprintf(text + o, sizeof text - o, "null");
-  } else {
-    text[o++] = '"';
-    for (; *value != '\0' && o + 4 < sizeof text; value++) {
-      if (*value == '"' || *value == '\\')
-        text[o++] = '\\';
-      if ((unsigned char)*value >= 0x20)
-        text[o++] = *value;
-    }
-    text[o++] = '"';
-  }
-  return append(q, text, o);
-}
-
 bool audit_queue_push(const char *const f[10]) {
-  static const char *const names[10] = {"commission_id", "token_id", "role", "action", "method",
-                                        "route", "object_type", "object_id", "request_id", "status"};
+  struct audit_queued e;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  e.at_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+  e.status = f[9] != NULL ? atoi(f[9]) : 0;
+  if (!field(e.commission_id, sizeof e.commission_id, f[0]) || !field(e.token_id, sizeof e.token_id, f[1]) ||
+      !field(e.role, sizeof e.role, f[2]) || !field(e.action, sizeof e.action, f[3]) ||
+      !field(e.method, sizeof e.method, f[4]) || !field(e.route, sizeof e.route, f[5]) ||
+      !field(e.object_type, sizeof e.object_type, f[6]) || !field(e.object_id, sizeof e.object_id, f[7]) ||
+      !field(e.request_id, sizeof e.request_id, f[8]))
+    return false;
   struct audit_queue *q = queue_of_this_thread();
   if (q == NULL)
     return false;
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  char at[96];
-  snprintf(at, sizeof at, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-           tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+  bool ok = true;
   pthread_mutex_lock(&q->lock);
-  size_t before = q->len;
-  bool ok = append(q, before ? ",{" : "{", before ? 2 : 1) && append_member(q, "at", at);
-  for (int i = 0; ok && i < 10; i++)
-    ok = append(q, ",", 1) && append_member(q, names[i], f[i]);
-  ok = ok && append(q, "}", 1);
-  if (!ok && q->buf != NULL) {
-    q->len = before; /* the whole entry, or nothing */
-    q->buf[before] = '\0';
+  if (q->n == q->cap) {
+    size_t cap = q->cap ? q->cap * 2 : 64;
+    struct audit_queued *grown = cap <= QUEUE_LIMIT ? realloc(q->entries, cap * sizeof *grown) : NULL;
+    if (grown == NULL) {
+      ok = false;
+    } else {
+      q->entries = grown;
+      q->cap = cap;
+    }
   }
+  if (ok)
+    q->entries[q->n++] = e;
   pthread_mutex_unlock(&q->lock);
   return ok;
 }
 
-/* Takes every buffer's entries into *BATCH ("[...]", malloc'ed; NULL when there is none). */
-static bool take_all(char **batch) {
+static int by_time(const void *a, const void *b) {
+  const struct audit_queued *x = a, *y = b;
+  return (x->at_us > y->at_us) - (x->at_us < y->at_us);
+}
+
+/* Takes every buffer's entries into *BATCH (malloc'ed, in order of time; NULL when there is none), *N of them. */
+static bool take_all(struct audit_queued **batch, size_t *n) {
   *batch = NULL;
-  size_t len = 0, cap = 0;
+  *n = 0;
+  size_t cap = 0;
   bool ok = true;
   pthread_mutex_lock(&queues_lock);
   for (struct audit_queue *q = queues; q != NULL; q = q->next) {
     pthread_mutex_lock(&q->lock);
-    if (q->len > 0) {
-      size_t need = len + q->len + 3;
-      if (need > cap) {
-        size_t c = cap ? cap * 2 : 65536;
-        while (c < need)
-          c *= 2;
-        char *grown = realloc(*batch, c);
-        if (grown == NULL) {
-          ok = false;
-        } else {
-          *batch = grown;
-          cap = c;
-        }
+    if (q->n > 0 && *n + q->n > cap) {
+      size_t c = cap ? cap * 2 : 1024;
+      while (c < *n + q->n)
+        c *= 2;
+      struct audit_queued *grown = realloc(*batch, c * sizeof *grown);
+      if (grown == NULL) {
+        ok = false;
+      } else {
+        *batch = grown;
+        cap = c;
       }
-      if (ok) {
-        char separator = len == 0 ? '[' : ',';
-        (*batch)[len++] = separator;
-        memcpy(*batch + len, q->buf, q->len);
-        len += q->len;
-        q->len = 0;
-        q->buf[0] = '\0';
-        if (q->cap > QUEUE_KEEP) { /* a burst's buffer is given back */
-          free(q->buf);
-          q->buf = NULL;
-          q->cap = 0;
-        }
+    }
+    if (ok && q->n > 0) {
+      memcpy(*batch + *n, q->entries, q->n * sizeof *q->entries);
+      *n += q->n;
+      q->n = 0;
+      if (q->cap > QUEUE_KEEP) { /* a burst's buffer is given back */
+        free(q->entries);
+        q->entries = NULL;
+        q->cap = 0;
       }
     }
     pthread_mutex_unlock(&q->lock);
   }
   pthread_mutex_unlock(&queues_lock);
-  if (*batch != NULL) {
-    (*batch)[len++] = ']';
-    (*batch)[len] = '\0';
-  }
+  if (*n > 1)
+    qsort(*batch, *n, sizeof **batch, by_time);
   return ok;
 }
 
 long audit_queue_flush(struct db *db) {
-  char *batch;
-  bool ok = take_all(&batch);
-  if (batch == NULL)
+  struct audit_queued *batch;
+  size_t n;
+  bool ok = take_all(&batch, &n);
+  if (n == 0) {
+    free(batch);
     return ok ? 0 : -1;
-  long n = audit_chain_write(db, batch);
-  if (n < 0)
-    log_event(LOG_ERROR, "audit entries not recorded", ",\"bytes\":%zu", strlen(batch));
+  }
+  long written = audit_chain_write(db, batch, n);
+  if (written < 0)
+    log_event(LOG_ERROR, "audit entries not recorded", ",\"entries\":%zu", n);
   free(batch);
-  return ok ? n : -1;
+  return ok ? written : -1;
 }
 
 void audit_queue_shutdown(void) {
@@ -175,7 +155,7 @@ void audit_queue_shutdown(void) {
   while (q != NULL) {
     struct audit_queue *next = q->next;
     pthread_mutex_destroy(&q->lock);
-    free(q->buf);
+    free(q->entries);
     free(q);
     q = next;
   }
