@@ -29,8 +29,13 @@ struct audit_queued {
 /* The queue of asynchronous entries (src/db/audit_queue.c). F as for db_audit_insert(); false when the entry
  * could not be queued. */
 bool audit_queue_push(const char *const f[10]);
-/* Inserts every queued entry on DB (a session past row-level security); the number inserted, or -1. */
+/* Inserts every queued entry on DB (a session past row-level security); the number inserted, or -1. DB NULL says
+ * the audit thread has no connection: nothing is taken, and workers no longer wait for a flush. */
 long audit_queue_flush(struct db *db);
+/* Entries a worker's buffer may hold before the worker waits for the audit thread (--audit-backlog). */
+extern unsigned int audit_queue_backlog;
+/* The audit thread's pause between flushes: MS milliseconds, or less when a worker's queue is full. */
+void audit_queue_wait(long ms);
 /* Frees the queues, once no worker thread runs and the last flush is done. */
 void audit_queue_shutdown(void);
 

@@ -48,6 +48,9 @@ static void usage(FILE *out) {
           "  --auth-failure-limit N   failed authentications per client address and minute before it is\n"
           "                           answered 429 until the minute is over; 0 = no limit\n"
           "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
+          "  --audit-backlog N        read audit entries a worker thread may hold unwritten before its\n"
+          "                           requests wait for the audit thread [COMMISSIOND_AUDIT_BACKLOG],\n"
+          "                           default 2048\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --version                print the version and exit\n"
@@ -77,6 +80,7 @@ static void set_option(struct options *o, int key, const char *value) {
   case 'c': http_config.max_connections = (unsigned)parse_count("--max-connections", value, 1, 100000); break;
   case 'p': http_config.per_ip_connections = (unsigned)parse_count("--per-ip-connections", value, 0, 100000); break;
   case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
+  case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
   case 'L': {
     int level = log_level_parse(value);
     if (level < 0) {
@@ -100,6 +104,7 @@ static const struct option long_options[] = {
   {"max-connections", required_argument, NULL, 'c'},
   {"per-ip-connections", required_argument, NULL, 'p'},
   {"auth-failure-limit", required_argument, NULL, 'A'},
+  {"audit-backlog", required_argument, NULL, 'B'},
   {"log-level", required_argument, NULL, 'L'},
   {"routes", no_argument, NULL, 'r'},
   {"version", no_argument, NULL, 'V'},
@@ -113,7 +118,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_DB", 'd'}, {"COMMISSIOND_LISTEN", 'l'}, {"COMMISSIOND_THREADS", 't'},
     {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
-    {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'},
+    {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;

@@ -389,7 +389,6 @@ static char *chainer_conninfo;
 static void *chainer_main(void *arg) {
   (void)arg;
   struct db *db = NULL;
-  struct timespec pause = {0, 100 * 1000 * 1000};
   for (unsigned int tick = 0;; tick++) {
     bool stopping = atomic_load(&chainer_stop);
     if (db == NULL) {
@@ -400,7 +399,7 @@ static void *chainer_main(void *arg) {
       }
     }
     /* The queued entries every 100 ms (and a last time when stopping); the chain every second. */
-    if (db != NULL && audit_queue_flush(db) < 0 && db_lost(db)) {
+    if (audit_queue_flush(db) < 0 && db != NULL && db_lost(db)) {
       db_close(db);
       db = NULL;
     }
@@ -410,7 +409,7 @@ static void *chainer_main(void *arg) {
       db_close(db);
       db = NULL;
     }
-    nanosleep(&pause, NULL);
+    audit_queue_wait(100);
   }
   db_close(db);
   return NULL;

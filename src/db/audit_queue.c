@@ -3,6 +3,7 @@
  * thread (audit_chain.c) inserts every buffer's entries, already chained, in one transaction every 100 ms, and
  * when the daemon stops. A crash of the daemon can lose the entries of its last 100 ms; README: Data protection. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,13 @@
 
 #define QUEUE_LIMIT 65536 /* entries a buffer may hold while the database is away (about 25 MB) */
 #define QUEUE_KEEP 1024   /* entries a buffer keeps room for between flushes */
+#define QUEUE_WAIT_MS 2000 /* the longest a worker waits for the audit thread */
+
+unsigned int audit_queue_backlog = 2048;
 
 struct audit_queue {
   pthread_mutex_t lock;
+  pthread_cond_t taken; /* signalled when the audit thread took the entries */
   struct audit_queued *entries;
   size_t n, cap;
   struct audit_queue *next;
@@ -25,11 +30,42 @@ static pthread_mutex_t queues_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct audit_queue *queues;
 static _Thread_local struct audit_queue *my_queue;
 
+/* The audit thread's wake-up: every 100 ms, or at once when a buffer reaches audit_queue_backlog. */
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static bool wake_now;
+static atomic_bool writing = true; /* the last flush succeeded: waiting for the next one is worth it */
+
+void audit_queue_wait(long ms) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_nsec += ms * 1000000;
+  until.tv_sec += until.tv_nsec / 1000000000;
+  until.tv_nsec %= 1000000000;
+  pthread_mutex_lock(&wake_lock);
+  while (!wake_now && pthread_cond_timedwait(&wake, &wake_lock, &until) == 0)
+    ;
+  wake_now = false;
+  pthread_mutex_unlock(&wake_lock);
+}
+
+static void wake_audit_thread(void) {
+  pthread_mutex_lock(&wake_lock);
+  wake_now = true;
+  pthread_cond_signal(&wake);
+  pthread_mutex_unlock(&wake_lock);
+}
+
 static struct audit_queue *queue_of_this_thread(void) {
   if (my_queue != NULL)
     return my_queue;
   struct audit_queue *q = calloc(1, sizeof *q);
   if (q == NULL || pthread_mutex_init(&q->lock, NULL) != 0) {
+    free(q);
+    return NULL;
+  }
+  if (pthread_cond_init(&q->taken, NULL) != 0) {
+    pthread_mutex_destroy(&q->lock);
     free(q);
     return NULL;
   }
@@ -72,6 +108,17 @@ bool audit_queue_push(const char *const f[10]) {
     return false;
   bool ok = true;
   pthread_mutex_lock(&q->lock);
+  if (q->n >= audit_queue_backlog && atomic_load(&writing)) {
+    /* Backpressure: the audit thread is behind. Waiting here slows this worker's requests to the pace at which
+     * the trail is written, instead of letting the queue (memory, and what a crash would lose) grow. When the
+     * database is away the wait ends and the buffer grows up to QUEUE_LIMIT. */
+    wake_audit_thread();
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += QUEUE_WAIT_MS / 1000;
+    while (q->n >= audit_queue_backlog && pthread_cond_timedwait(&q->taken, &q->lock, &until) == 0)
+      ;
+  }
   if (q->n == q->cap) {
     size_t cap = q->cap ? q->cap * 2 : 64;
     struct audit_queued *grown = cap <= QUEUE_LIMIT ? realloc(q->entries, cap * sizeof *grown) : NULL;
@@ -123,6 +170,7 @@ static bool take_all(struct audit_queued **batch, size_t *n) {
         q->entries = NULL;
         q->cap = 0;
       }
+      pthread_cond_broadcast(&q->taken);
     }
     pthread_mutex_unlock(&q->lock);
   }
@@ -133,6 +181,10 @@ static bool take_all(struct audit_queued **batch, size_t *n) {
 }
 
 long audit_queue_flush(struct db *db) {
+  if (db == NULL) { /* no connection: the entries stay queued, and workers stop waiting for a flush */
+    atomic_store(&writing, false);
+    return -1;
+  }
   struct audit_queued *batch;
   size_t n;
   bool ok = take_all(&batch, &n);
@@ -141,6 +193,7 @@ long audit_queue_flush(struct db *db) {
     return ok ? 0 : -1;
   }
   long written = audit_chain_write(db, batch, n);
+  atomic_store(&writing, written >= 0);
   if (written < 0)
     log_event(LOG_ERROR, "audit entries not recorded", ",\"entries\":%zu", n);
   free(batch);
@@ -155,6 +208,7 @@ void audit_queue_shutdown(void) {
   while (q != NULL) {
     struct audit_queue *next = q->next;
     pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->taken);
     free(q->entries);
     free(q);
     q = next;

@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
@@ -267,6 +268,34 @@ def case_chain(suite, w, db):
         expect_problem(w.call("DELETE", "/v1/audit/1"), 404, "route-not-found")
 
 
+def case_backlog(suite, w, db):
+    """Backpressure: a worker whose read entries are not yet written waits for the audit thread, and no entry is
+    lost (--audit-backlog 1: every read after the first waits)."""
+    with suite.case("with --audit-backlog 1, 400 concurrent reads are all recorded, chained, and nothing is lost"):
+        person = w.person()
+        rids = [rid("burst") for _ in range(400)]
+        failures = []
+        with Daemon(db, audit_backlog=1) as d2:
+            def reader(chunk):
+                for x in chunk:
+                    r = d2.call("GET", "/v1/people/" + person, token=str(w.coord), headers={"X-Request-Id": x})
+                    if r.status != 200:
+                        failures.append((x, r.status))
+            threads = [threading.Thread(target=reader, args=(rids[i::8],)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            check(not failures, "every read answered 200: %s" % failures[:3])
+            found = w.wait_for("?object=" + person, rids, timeout=10.0)
+            check(all(found[x]["action"] == "read" and found[x]["status"] == 200 for x in rids),
+                  "each entry is the read, with its status")
+            lost = [e for e in d2.logs if e.get("level") == "error"]
+            check(not lost, "no error logged (an entry not recorded would be): %s" % lost[:3])
+        p = db.ctl("audit", "verify", check=False)
+        check(p.returncode == 0, "audit verify exit %d: %s %s" % (p.returncode, p.stdout, p.stderr))
+
+
 def case_export(suite, w, other):
     """(f) the right of access."""
     with suite.case("export: the coordinator gets the care note, the application, the placement, the audit"):
@@ -459,6 +488,7 @@ def main(suite):
             case_trail(suite, w, s)
             case_not_recorded(suite, w, s)
             case_chain(suite, w, db)
+            case_backlog(suite, w, db)
             case_export(suite, w, other)
             case_retention(suite, w, db)
             case_throttle(suite, db, w)
