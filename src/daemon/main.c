@@ -50,7 +50,7 @@ static void usage(FILE *out) {
           "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
           "  --audit-backlog N        read audit entries a worker thread may hold unwritten before its\n"
           "                           requests wait for the audit thread [COMMISSIOND_AUDIT_BACKLOG],\n"
-          "                           default 2048\n"
+          "                           default 1024\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --version                print the version and exit\n"

@@ -16,7 +16,7 @@
 #define QUEUE_KEEP 1024   /* entries a buffer keeps room for between flushes */
 #define QUEUE_WAIT_MS 2000 /* the longest a worker waits for the audit thread */
 
-unsigned int audit_queue_backlog = 2048;
+unsigned int audit_queue_backlog = 1024;
 
 struct audit_queue {
   pthread_mutex_t lock;
@@ -131,7 +131,10 @@ bool audit_queue_push(const char *const f[10]) {
   }
   if (ok)
     q->entries[q->n++] = e;
+  bool half = q->n == audit_queue_backlog / 2 + 1; /* half full: the audit thread starts early, to spare a wait */
   pthread_mutex_unlock(&q->lock);
+  if (half)
+    wake_audit_thread();
   return ok;
 }
 
