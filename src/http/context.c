@@ -147,8 +147,11 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
     if (cl != NULL) {
       char *end;
       unsigned long long n = strtoull(cl, &end, 10);
-      if (*end != '\0' || n > http_config.max_body)
+      if (*end != '\0' || n > http_config.max_body) {
+        bool path_known;
+        rq->route = router_match(rq, &path_known); /* for the request's log line and metrics only */
         return reply_problem(rq, ERR_BODY_TOO_LARGE, "The request body exceeds the configured limit.");
+      }
     }
     return MHD_YES;
   }

@@ -198,6 +198,10 @@ def run_cases(suite, d, db, tok, obs, org, state):
             r = c.read_response(timeout=5, method="POST", path=ORGS + " (headers only)")
             expect_problem(r, 413, "body-too-large")
             check(time.monotonic() - t0 < 2, "the 413 took %.2f s" % (time.monotonic() - t0), r)
+            rid = r.headers.get("x-request-id")
+            line = d.wait_log(lambda e: e.get("msg") == "request" and e.get("request_id") == rid, 2)
+            check(line is not None and line.get("route") == ORGS and line.get("status") == 413,
+                  "the request's log line names its route and status: %s" % line)
         for n in (MAX_BODY + 1, 10 * MAX_BODY):
             with d.raw() as c:
                 c.send(request_head("POST", ORGS, {"Authorization": "Bearer " + tok,
