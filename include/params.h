@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "http.h"
 
 #define PAGE_DEFAULT 50
@@ -48,5 +49,11 @@ void etag_format(long version, char *out, size_t n);
 json_t *row_string(const PGresult *res, int row, int col);
 json_t *row_int(const PGresult *res, int row, int col);
 json_t *row_bool(const PGresult *res, int row, int col);
+
+/* The answer to a read of one row by id, given the read's status S and result RES (freed here): REPLY's 200 with
+ * the row, a 404 saying MISSING when there was none, or reply_db_error() when the read failed. */
+enum MHD_Result reply_row(struct request *rq, enum db_status s, PGresult *res, const char *missing,
+                          enum MHD_Result (*reply)(struct request *rq, unsigned int status, const PGresult *res,
+                                                   const char *location));
 
 #endif

@@ -261,15 +261,7 @@ enum MHD_Result api_applications_get(struct request *rq) {
     return ret;
   PGresult *res;
   enum db_status s = db_application_get(rq->db, rq->principal.commission_id, id, &a, false, &res);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
-    return reply_problem(rq, ERR_NOT_FOUND, "No such application.");
-  }
-  ret = reply_application(rq, MHD_HTTP_OK, res, NULL);
-  PQclear(res);
-  return ret;
+  return reply_row(rq, s, res, "No such application.", reply_application);
 }
 
 enum MHD_Result api_applications_history(struct request *rq) {

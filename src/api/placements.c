@@ -117,15 +117,7 @@ enum MHD_Result api_placements_get(struct request *rq) {
     return ret;
   PGresult *res;
   enum db_status s = db_placement_get(rq->db, rq->principal.commission_id, id, &a, false, &res);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
-    return reply_problem(rq, ERR_NOT_FOUND, "No such placement.");
-  }
-  ret = reply_placement(rq, MHD_HTTP_OK, res, NULL);
-  PQclear(res);
-  return ret;
+  return reply_row(rq, s, res, "No such placement.", reply_placement);
 }
 
 static const char *const leases[] = {"association_main_tenant", "sliding_lease", "direct_lease", NULL};

@@ -191,3 +191,13 @@ json_t *row_bool(const PGresult *res, int row, int col) {
     return json_null();
   return json_boolean(PQgetvalue(res, row, col)[0] == 't');
 }
+
+enum MHD_Result reply_row(struct request *rq, enum db_status s, PGresult *res, const char *missing,
+                          enum MHD_Result (*reply)(struct request *rq, unsigned int status, const PGresult *res,
+                                                   const char *location)) {
+  enum MHD_Result ret = s < 0             ? reply_db_error(rq)
+                        : s == DB_NO_ROW ? reply_problem(rq, ERR_NOT_FOUND, missing)
+                                         : reply(rq, MHD_HTTP_OK, res, NULL);
+  PQclear(res);
+  return ret;
+}
