@@ -36,7 +36,7 @@ static const struct db_statement chain_pending = {
 
 static const struct db_statement chain_store = {
   "audit_chain_store",
-  "UPDATE audit_log a SET chain_pos = c.pos, prev_hash = decode(nullif(c.prev, ''), 'hex'), "
+  "UPDATE audit_log a SET chain_pos = c.pos, prev_hash = decode(c.prev, 'hex'), "
   "hash = decode(c.hash, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS c(id, pos, prev, hash) "
   "WHERE a.id = c.id",
   4,
@@ -52,22 +52,6 @@ static const struct db_statement chain_walk = {
 static const struct db_statement chain_count_pending = {
   "audit_chain_count_pending", "SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", 0};
 
-/* Appends TEXT to *BUF (a growing string); false when out of memory. */
-static bool append(char **buf, size_t *len, size_t *cap, const char *text) {
-  size_t n = strlen(text);
-  if (*len + n + 1 > *cap) {
-    size_t c = (*cap ? *cap * 2 : 4096) + n;
-    char *grown = realloc(*buf, c);
-    if (grown == NULL)
-      return false;
-    *buf = grown;
-    *cap = c;
-  }
-  memcpy(*buf + *len, text, n + 1);
-  *len += n;
-  return true;
-}
-
 /* A growing PostgreSQL array literal: "{a,b,...}" once closed. */
 struct pg_array {
   char *text;
@@ -75,14 +59,46 @@ struct pg_array {
   int n;
 };
 
-static bool array_add(struct pg_array *a, const char *value, bool quoted) {
-  return append(&a->text, &a->len, &a->cap, a->n++ ? "," : "{") &&
-         (!quoted || append(&a->text, &a->len, &a->cap, "\"")) && append(&a->text, &a->len, &a->cap, value) &&
-         (!quoted || append(&a->text, &a->len, &a->cap, "\""));
+/* Appends N bytes of TEXT to A; false when out of memory. */
+static bool append(struct pg_array *a, const char *text, size_t n) {
+  if (a->len + n + 1 > a->cap) {
+    size_t c = (a->cap ? a->cap * 2 : 4096) + n;
+    char *grown = realloc(a->text, c);
+    if (grown == NULL)
+      return false;
+    a->text = grown;
+    a->cap = c;
+  }
+  memcpy(a->text + a->len, text, n);
+  a->len += n;
+  a->text[a->len] = '\0';
+  return true;
+}
+
+/* Adds VALUE to A as a quoted element (quotes and backslashes escaped), or as NULL when VALUE is "". */
+static bool array_add(struct pg_array *a, const char *value) {
+  if (!append(a, a->n++ ? "," : "{", 1))
+    return false;
+  if (value[0] == '\0')
+    return append(a, "NULL", 4);
+  if (!append(a, "\"", 1))
+    return false;
+  while (*value != '\0') {
+    size_t plain = strcspn(value, "\"\\");
+    if (!append(a, value, plain))
+      return false;
+    value += plain;
+    if (*value != '\0') {
+      const char escaped[2] = {'\\', *value++};
+      if (!append(a, escaped, 2))
+        return false;
+    }
+  }
+  return append(a, "\"", 1);
 }
 
 static bool array_close(struct pg_array *a) {
-  return append(&a->text, &a->len, &a->cap, a->n ? "}" : "{}");
+  return a->n ? append(a, "}", 1) : append(a, "{}", 2);
 }
 
 /* The end of the chain, and the links computed after it in this transaction. */
@@ -128,8 +144,7 @@ static bool chain_link(struct chain *c, const char *text) {
   snprintf(number, sizeof number, "%lld", (long long)c->pos);
   memcpy(c->prev, hash, sizeof c->prev);
   c->has_prev = true;
-  return array_add(&c->positions, number, false) && array_add(&c->prevs, prev_hex, true) &&
-         array_add(&c->hashes, hex, false);
+  return array_add(&c->positions, number) && array_add(&c->prevs, prev_hex) && array_add(&c->hashes, hex);
 }
 
 static bool chain_close_links(struct chain *c) {
@@ -150,7 +165,7 @@ static enum db_status chain_written(struct db *db, struct chain *c, long *n) {
   int rows = PQntuples(pending);
   bool ok = true;
   for (int i = 0; ok && i < rows; i++)
-    ok = array_add(&ids, PQgetvalue(pending, i, 0), false) && chain_link(c, PQgetvalue(pending, i, 1));
+    ok = array_add(&ids, PQgetvalue(pending, i, 0)) && chain_link(c, PQgetvalue(pending, i, 1));
   PQclear(pending);
   ok = ok && array_close(&ids) && chain_close_links(c);
   s = DB_HARD_ERROR;
@@ -198,23 +213,6 @@ long audit_chain_pending(struct db *db) {
   }
 }
 
-/* Adds VALUE ("" for NULL) to A as a quoted array element, quotes and backslashes escaped. */
-static bool array_add_text(struct pg_array *a, const char *value) {
-  if (value[0] == '\0')
-    return array_add(a, "NULL", false);
-  char quoted[2 * 128 + 3];
-  size_t o = 0;
-  quoted[o++] = '"';
-  for (; *value != '\0' && o + 3 < sizeof quoted; value++) {
-    if (*value == '"' || *value == '\\')
-      quoted[o++] = '\\';
-    quoted[o++] = *value;
-  }
-  quoted[o++] = '"';
-  quoted[o] = '\0';
-  return array_add(a, quoted, false);
-}
-
 enum { Q_AT, Q_COMMISSION, Q_TOKEN, Q_ROLE, Q_ACTION, Q_METHOD, Q_ROUTE, Q_TYPE, Q_OBJECT, Q_REQUEST, Q_STATUS,
        Q_COLUMNS };
 
@@ -238,7 +236,7 @@ static const struct db_statement queued_resolve = {
 static const struct db_statement queued_insert = {
   "audit_queued_insert",
   "INSERT INTO audit_log (" QUEUED_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " QUEUED_NAMES ", "
-  "id, person_id, pos, decode(nullif(prev, ''), 'hex'), decode(hash, 'hex') FROM " QUEUED_UNNEST
+  "id, person_id, pos, decode(prev, 'hex'), decode(hash, 'hex') FROM " QUEUED_UNNEST
   ", $12::bigint[], $13::uuid[], $14::bigint[], $15::text[], $16::text[]) AS x(" QUEUED_NAMES ", id, person_id, "
   "pos, prev, hash)",
   Q_COLUMNS + 5,
@@ -251,18 +249,18 @@ static bool queued_arrays(const struct audit_queued *batch, size_t n, struct pg_
     const struct audit_queued *e = &batch[i];
     time_t seconds = (time_t)(e->at_us / 1000000);
     struct tm tm;
-    char at[48], status[16] = "NULL";
+    char at[48], status[16] = "";
     gmtime_r(&seconds, &tm);
     snprintf(at, sizeof at, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(e->at_us % 1000000));
     if (e->status != 0)
       snprintf(status, sizeof status, "%d", e->status);
-    ok = array_add_text(&col[Q_AT], at) && array_add(&col[Q_COMMISSION], e->commission_id, false) &&
-         array_add_text(&col[Q_TOKEN], e->token_id) && array_add_text(&col[Q_ROLE], e->role) &&
-         array_add_text(&col[Q_ACTION], e->action) && array_add_text(&col[Q_METHOD], e->method) &&
-         array_add_text(&col[Q_ROUTE], e->route) && array_add_text(&col[Q_TYPE], e->object_type) &&
-         array_add_text(&col[Q_OBJECT], e->object_id) && array_add_text(&col[Q_REQUEST], e->request_id) &&
-         array_add(&col[Q_STATUS], status, false);
+    ok = array_add(&col[Q_AT], at) && array_add(&col[Q_COMMISSION], e->commission_id) &&
+         array_add(&col[Q_TOKEN], e->token_id) && array_add(&col[Q_ROLE], e->role) &&
+         array_add(&col[Q_ACTION], e->action) && array_add(&col[Q_METHOD], e->method) &&
+         array_add(&col[Q_ROUTE], e->route) && array_add(&col[Q_TYPE], e->object_type) &&
+         array_add(&col[Q_OBJECT], e->object_id) && array_add(&col[Q_REQUEST], e->request_id) &&
+         array_add(&col[Q_STATUS], status);
   }
   for (int c = 0; ok && c < Q_COLUMNS; c++)
     ok = array_close(&col[c]);
@@ -292,9 +290,8 @@ long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n
     int rows = PQntuples(res);
     bool ok = (size_t)rows == n;
     for (int i = 0; ok && i < rows; i++)
-      ok = array_add(&ids, PQgetvalue(res, i, 0), false) &&
-           array_add(&people, PQgetisnull(res, i, 1) ? "NULL" : PQgetvalue(res, i, 1), false) &&
-           chain_link(&c, PQgetvalue(res, i, 2));
+      ok = array_add(&ids, PQgetvalue(res, i, 0)) && array_add(&people, PQgetvalue(res, i, 1)) &&
+           chain_link(&c, PQgetvalue(res, i, 2)); /* a NULL person reads "": NULL again */
     ok = ok && array_close(&ids) && array_close(&people) && chain_close_links(&c);
     PQclear(res);
     res = NULL;
