@@ -386,7 +386,8 @@ static char *chainer_conninfo;
 static void *chainer_main(void *arg) {
   (void)arg;
   struct db *db = NULL;
-  for (unsigned int tick = 0;; tick++) {
+  struct timespec now, chained = {0, 0};
+  for (;;) {
     bool stopping = atomic_load(&chainer_stop);
     if (db == NULL) {
       db = db_open(chainer_conninfo);
@@ -395,16 +396,21 @@ static void *chainer_main(void *arg) {
         db = NULL;
       }
     }
-    /* The queued entries every 100 ms (and a last time when stopping); the chain every second. */
+    /* The queued entries every 100 ms or sooner when a queue fills (and a last time when stopping); the writes'
+     * entries left unchained, once a second. */
     if (audit_queue_flush(db) < 0 && db != NULL && db_lost(db)) {
       db_close(db);
       db = NULL;
     }
     if (stopping)
       break;
-    if (db != NULL && tick % 10 == 0 && audit_chain_pending(db) < 0 && db_lost(db)) {
-      db_close(db);
-      db = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (db != NULL && now.tv_sec != chained.tv_sec) { /* about once a second */
+      chained = now;
+      if (audit_chain_pending(db) < 0 && db_lost(db)) {
+        db_close(db);
+        db = NULL;
+      }
     }
     audit_queue_wait(100);
   }
