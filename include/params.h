@@ -44,6 +44,9 @@ enum MHD_Result reply_if_match_problem(struct request *rq, long if_match);
 enum MHD_Result reply_stale(struct request *rq, const char *what);
 /* Writes the ETag of VERSION into OUT (size >= 24). */
 void etag_format(long version, char *out, size_t n);
+/* BODY (stolen) with STATUS, the ETag of VERSION, and a Location header when LOCATION is not NULL. */
+enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t *body, long version,
+                                const char *location);
 
 /* JSON of column COL of RES's row ROW: string, or null for SQL NULL. */
 json_t *row_string(const PGresult *res, int row, int col);

@@ -70,14 +70,6 @@ static json_t *agreement_json(const PGresult *res, int row, long *version) {
                    row_string(res, row, C_UPDATED));
 }
 
-static enum MHD_Result reply_agreement(struct request *rq, unsigned int status, json_t *agreement, long version,
-                                       const char *location) {
-  char etag[24];
-  etag_format(version, etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, agreement, headers);
-}
-
 /* Decides RQ's access for ACTION; refuses (403, queued) a role that may never do it. */
 static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
   *a = access_decide(&rq->principal, RES_AGREEMENT, action);
@@ -375,7 +367,7 @@ enum MHD_Result api_agreements_create(struct request *rq) {
   else if (c.idem.replay || c.idem.mismatch)
     ret = idempotency_reply(rq, &c.idem);
   else {
-    ret = reply_agreement(rq, MHD_HTTP_CREATED, c.agreement, c.version, c.location);
+    ret = reply_versioned(rq, MHD_HTTP_CREATED, c.agreement, c.version, c.location);
     c.agreement = NULL;
   }
   refusal_reset(&c.refusal);
@@ -405,7 +397,7 @@ enum MHD_Result api_agreements_get(struct request *rq) {
   PQclear(res);
   if (agreement == NULL)
     return reply_problem(rq, ERR_INTERNAL, NULL);
-  return reply_agreement(rq, MHD_HTTP_OK, agreement, version, NULL);
+  return reply_versioned(rq, MHD_HTTP_OK, agreement, version, NULL);
 }
 
 struct update_tx {
@@ -486,7 +478,7 @@ enum MHD_Result api_agreements_update(struct request *rq) {
     else if (u.refusal.code != ERR__COUNT)
       ret = refusal_reply(rq, &u.refusal, NULL);
     else {
-      ret = reply_agreement(rq, MHD_HTTP_OK, u.agreement, u.version, NULL);
+      ret = reply_versioned(rq, MHD_HTTP_OK, u.agreement, u.version, NULL);
       u.agreement = NULL;
     }
   }
@@ -564,7 +556,7 @@ enum MHD_Result api_agreements_renew(struct request *rq) {
   else if (r.idem.replay || r.idem.mismatch)
     ret = idempotency_reply(rq, &r.idem);
   else {
-    ret = reply_agreement(rq, MHD_HTTP_CREATED, r.agreement, r.version, r.location);
+    ret = reply_versioned(rq, MHD_HTTP_CREATED, r.agreement, r.version, r.location);
     r.agreement = NULL;
   }
   refusal_reset(&r.refusal);

@@ -132,10 +132,8 @@ static bool allowed(struct request *rq, enum action action, struct access *a, en
 
 static enum MHD_Result reply_application(struct request *rq, unsigned int status, const PGresult *res,
                                          const char *location) {
-  char etag[24];
-  etag_format(strtol(PQgetvalue(res, 0, 12), NULL, 10), etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, application_json(res, 0, may_see_situation(rq)), headers);
+  return reply_versioned(rq, status, application_json(res, 0, may_see_situation(rq)),
+                         strtol(PQgetvalue(res, 0, 12), NULL, 10), location);
 }
 
 enum MHD_Result api_applications_list(struct request *rq) {

@@ -43,10 +43,7 @@ static bool allowed(struct request *rq, enum action action, struct access *a, en
 
 static enum MHD_Result reply_incident(struct request *rq, unsigned int status, const PGresult *res,
                                       const char *location) {
-  char etag[24];
-  etag_format(strtol(PQgetvalue(res, 0, 11), NULL, 10), etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, incident_json(res, 0), headers);
+  return reply_versioned(rq, status, incident_json(res, 0), strtol(PQgetvalue(res, 0, 11), NULL, 10), location);
 }
 
 enum { F_KIND, F_DESCRIPTION, F_ARREARS, F_OCCURRED };

@@ -46,14 +46,6 @@ static json_t *organisation_json(const PGresult *res, int row, long *version) {
                    "created_at", row_string(res, row, 9), "updated_at", row_string(res, row, 10));
 }
 
-static enum MHD_Result reply_organisation(struct request *rq, unsigned int status, json_t *org, long version,
-                                          const char *location) {
-  char etag[24];
-  etag_format(version, etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, org, headers);
-}
-
 /* Refuses (403, queued) a role that may not do ACTION; true when it may. */
 static bool allowed(struct request *rq, enum action action, enum MHD_Result *ret) {
   struct access a = access_decide(&rq->principal, RES_ORGANISATION, action);
@@ -140,7 +132,7 @@ enum MHD_Result api_organisations_create(struct request *rq) {
   else if (c.idem.replay || c.idem.mismatch)
     ret = idempotency_reply(rq, &c.idem);
   else {
-    ret = reply_organisation(rq, MHD_HTTP_CREATED, c.org, c.version, c.location);
+    ret = reply_versioned(rq, MHD_HTTP_CREATED, c.org, c.version, c.location);
     c.org = NULL;
   }
   json_decref(c.org);
@@ -164,7 +156,7 @@ enum MHD_Result api_organisations_get(struct request *rq) {
   long version;
   json_t *org = organisation_json(res, 0, &version);
   PQclear(res);
-  return reply_organisation(rq, MHD_HTTP_OK, org, version, NULL);
+  return reply_versioned(rq, MHD_HTTP_OK, org, version, NULL);
 }
 
 struct update_tx {
@@ -236,5 +228,5 @@ enum MHD_Result api_organisations_update(struct request *rq) {
     return reply_problem(rq, ERR_NOT_FOUND, "No such organisation.");
   if (u.refusal == ERR_PRECONDITION_FAILED)
     return reply_stale(rq, "organisation");
-  return reply_organisation(rq, MHD_HTTP_OK, u.org, u.version, NULL);
+  return reply_versioned(rq, MHD_HTTP_OK, u.org, u.version, NULL);
 }

@@ -96,14 +96,6 @@ static json_t *note_json(const PGresult *res, int row) {
                    row_string(res, row, 4));
 }
 
-static enum MHD_Result reply_person(struct request *rq, unsigned int status, json_t *person, long version,
-                                    const char *location) {
-  char etag[24];
-  etag_format(version, etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, person, headers);
-}
-
 /* What the caller may do with RESOURCE; refuses (403, queued) a role that may never do ACTION. */
 static bool allowed(struct request *rq, enum resource resource, enum action action, struct access *a,
                     enum MHD_Result *ret) {
@@ -426,7 +418,7 @@ enum MHD_Result api_people_create(struct request *rq) {
   } else if (c.idem.replay || c.idem.mismatch) {
     ret = idempotency_reply(rq, &c.idem);
   } else {
-    ret = reply_person(rq, MHD_HTTP_CREATED, c.person, c.version, c.location);
+    ret = reply_versioned(rq, MHD_HTTP_CREATED, c.person, c.version, c.location);
     c.person = NULL;
   }
   json_decref(c.errors);
@@ -456,7 +448,7 @@ enum MHD_Result api_people_get(struct request *rq) {
   long version;
   json_t *person = person_json(res, 0, &version);
   PQclear(res);
-  return reply_person(rq, MHD_HTTP_OK, person, version, NULL);
+  return reply_versioned(rq, MHD_HTTP_OK, person, version, NULL);
 }
 
 /* ---- PATCH /v1/people/{id} */
@@ -550,7 +542,7 @@ enum MHD_Result api_people_update(struct request *rq) {
   } else if (u.refusal == ERR_PRECONDITION_FAILED) {
     ret = reply_stale(rq, "person's record");
   } else {
-    ret = reply_person(rq, MHD_HTTP_OK, u.person, u.version, NULL);
+    ret = reply_versioned(rq, MHD_HTTP_OK, u.person, u.version, NULL);
     u.person = NULL;
   }
   json_decref(u.errors);

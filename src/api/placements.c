@@ -71,10 +71,8 @@ static bool allowed(struct request *rq, enum action action, struct access *a, en
 
 static enum MHD_Result reply_placement(struct request *rq, unsigned int status, const PGresult *res,
                                        const char *location) {
-  char etag[24];
-  etag_format(strtol(PQgetvalue(res, 0, C_VERSION), NULL, 10), etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, placement_json(res, 0, rq->principal.role), headers);
+  return reply_versioned(rq, status, placement_json(res, 0, rq->principal.role),
+                         strtol(PQgetvalue(res, 0, C_VERSION), NULL, 10), location);
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {

@@ -191,10 +191,8 @@ enum MHD_Result api_reviews_list(struct request *rq) {
 
 static enum MHD_Result reply_review(struct request *rq, unsigned int status, const PGresult *res,
                                     const char *location) {
-  char etag[24];
-  etag_format(strtol(PQgetvalue(res, 0, R_VERSION), NULL, 10), etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, review_json(res, 0, rq->principal.role), headers);
+  return reply_versioned(rq, status, review_json(res, 0, rq->principal.role),
+                         strtol(PQgetvalue(res, 0, R_VERSION), NULL, 10), location);
 }
 
 enum refusal { REFUSE_NONE, REFUSE_NOT_FOUND, REFUSE_STALE, REFUSE_DATE };

@@ -57,10 +57,7 @@ static bool read_allowed(struct request *rq, enum MHD_Result *ret) {
 
 static enum MHD_Result reply_session(struct request *rq, unsigned int status, const PGresult *res,
                                      const char *location) {
-  char etag[24];
-  etag_format(strtol(PQgetvalue(res, 0, 9), NULL, 10), etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, session_json(res, 0), headers);
+  return reply_versioned(rq, status, session_json(res, 0), strtol(PQgetvalue(res, 0, 9), NULL, 10), location);
 }
 
 enum MHD_Result api_sessions_list(struct request *rq) {
@@ -163,12 +160,10 @@ enum MHD_Result api_sessions_get(struct request *rq) {
     json_array_append_new(attendees, json_pack("{s:o, s:o, s:o}", "group", row_string(att, i, 0), "name",
                                                row_string(att, i, 1), "organisation", row_string(att, i, 2)));
   json_object_set_new(body, "attendees", attendees);
-  char etag[24];
-  etag_format(strtol(PQgetvalue(res, 0, 9), NULL, 10), etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, NULL};
+  long version = strtol(PQgetvalue(res, 0, 9), NULL, 10);
   PQclear(res);
   PQclear(att);
-  return reply_json(rq, MHD_HTTP_OK, body, headers);
+  return reply_versioned(rq, MHD_HTTP_OK, body, version, NULL);
 }
 
 enum refusal { REFUSE_NONE, REFUSE_NOT_FOUND, REFUSE_STALE, REFUSE_STATE };

@@ -90,14 +90,6 @@ static json_t *unit_json(const PGresult *res, int row, long *version) {
   return unit;
 }
 
-static enum MHD_Result reply_unit(struct request *rq, unsigned int status, json_t *unit, long version,
-                                  const char *location) {
-  char etag[24];
-  etag_format(version, etag, sizeof etag);
-  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, unit, headers);
-}
-
 /* Decides RQ's access for ACTION; refuses (403, queued) a role that may never do it. */
 static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
   *a = access_decide(&rq->principal, RES_UNIT, action);
@@ -236,7 +228,7 @@ enum MHD_Result api_units_create(struct request *rq) {
   else if (c.idem.replay || c.idem.mismatch)
     ret = idempotency_reply(rq, &c.idem);
   else {
-    ret = reply_unit(rq, MHD_HTTP_CREATED, c.unit, c.version, c.location);
+    ret = reply_versioned(rq, MHD_HTTP_CREATED, c.unit, c.version, c.location);
     c.unit = NULL;
   }
   json_decref(c.unit);
@@ -262,7 +254,7 @@ enum MHD_Result api_units_get(struct request *rq) {
   long version;
   json_t *unit = unit_json(res, 0, &version);
   PQclear(res);
-  return reply_unit(rq, MHD_HTTP_OK, unit, version, NULL);
+  return reply_versioned(rq, MHD_HTTP_OK, unit, version, NULL);
 }
 
 enum MHD_Result api_units_history(struct request *rq) {
@@ -394,7 +386,7 @@ enum MHD_Result api_units_update(struct request *rq) {
                              json_pack("{s:O, s:[{s:s, s:s}]}", "current_status", u.current_status, "errors",
                                        "field", "/status", "reason", "cannot change: the unit is withdrawn"));
   } else {
-    ret = reply_unit(rq, MHD_HTTP_OK, u.unit, u.version, NULL);
+    ret = reply_versioned(rq, MHD_HTTP_OK, u.unit, u.version, NULL);
     u.unit = NULL;
   }
   json_decref(u.unit);

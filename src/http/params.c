@@ -174,6 +174,14 @@ enum MHD_Result reply_stale(struct request *rq, const char *what) {
 
 void etag_format(long version, char *out, size_t n) { snprintf(out, n, "\"v%ld\"", version); }
 
+enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t *body, long version,
+                                const char *location) {
+  char etag[24];
+  etag_format(version, etag, sizeof etag);
+  const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
+  return reply_json(rq, status, body, headers);
+}
+
 json_t *row_string(const PGresult *res, int row, int col) {
   if (PQgetisnull(res, row, col))
     return json_null();
