@@ -26,9 +26,10 @@
 /* The same for a unit (or an agreement: its org_id column) and a landlord's token. */
 #define SQL_LANDLORD_SCOPE(column, scope, org) "(" scope " = 'all' OR (" scope " = 'landlord' AND " column " = " org "::uuid))"
 
-/* The person an object belongs to (migrations/0005: audit_person), so that "who saw or changed this person's file"
- * finds every entry. */
-#define AUDIT_PERSON(type, id) "audit_person(" type ", " id "::uuid)"
+/* The person an object belongs to (migrations/0006: audit_person), so that "who saw or changed this person's file"
+ * finds every entry; looked up only within the entry's commission, so another commission's object never names its
+ * person in this commission's trail. */
+#define AUDIT_PERSON(commission, type, id) "audit_person(" commission "::uuid, " type ", " id "::uuid)"
 
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);

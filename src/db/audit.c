@@ -6,7 +6,7 @@
 #define AUDIT_INSERT                                                                                             \
   "INSERT INTO audit_log (at, commission_id, token_id, role, action, method, route, object_type, object_id, "   \
   "person_id, request_id, status) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8::uuid, "             \
-  AUDIT_PERSON("$7", "$8") ", $9, $10::integer"
+  AUDIT_PERSON("$1", "$7", "$8") ", $9, $10::integer"
 
 /* A write's entry, in the write's transaction: only when the transaction did write (has a transaction id), so
  * that a refusal which changed nothing is recorded by the completed request instead, with its real status. */

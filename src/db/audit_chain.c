@@ -228,7 +228,7 @@ static const struct db_statement queued_resolve = {
   "audit_queued_resolve",
   "SELECT y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
   "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status) FROM (SELECT "
-  "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.object_type", "x.object_id") " AS person_id, x.* "
+  "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.commission_id", "x.object_type", "x.object_id") " AS person_id, x.* "
   "FROM " QUEUED_UNNEST ") WITH ORDINALITY AS x(" QUEUED_NAMES ", ord) OFFSET 0) y ORDER BY y.ord",
   Q_COLUMNS,
 };

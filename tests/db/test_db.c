@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "db.h"
 #include "queries.h"
 #include "schema.h"
@@ -267,6 +268,92 @@ static void test_row_level_security(void) {
   free(c2);
 }
 
+/* The audit thread's statements, through an ordinary role past row-level security (commissiond.scope = 'all', as
+ * the audit thread runs): an entry of commission one about an object of commission two carries no person, while
+ * the same object in its own commission's entry names its person. Both paths: the queued reads and the write's
+ * insert in its own transaction. */
+static void test_audit_person_scoped(void) {
+  struct db *db = db_thread();
+  char *c[2], *person[2], *app[2], *note[2];
+  char sql[1024];
+  for (int i = 0; i < 2; i++) {
+    c[i] = value(db, i ? "INSERT INTO commissions (name) VALUES ('audit two') RETURNING id"
+                       : "INSERT INTO commissions (name) VALUES ('audit one') RETURNING id");
+    snprintf(sql, sizeof sql,
+             "WITH t AS (INSERT INTO organisations (commission_id, kind, name) VALUES ('%s', 'care_team', 'T') "
+             "RETURNING id) INSERT INTO people (commission_id, family_name, given_names, birth_date, care_team_id) "
+             "SELECT '%s', 'Audit', 'P', '1970-01-01', id FROM t RETURNING id", c[i], c[i]);
+    person[i] = value(db, sql);
+    snprintf(sql, sizeof sql, "INSERT INTO applications (commission_id, person_id, situation, created_by_role) "
+             "VALUES ('%s', '%s', 's', 'coordinator') RETURNING id", c[i], person[i]);
+    app[i] = value(db, sql);
+    snprintf(sql, sizeof sql, "INSERT INTO care_notes (commission_id, person_id, body, author_role) "
+             "VALUES ('%s', '%s', 'n', 'coordinator') RETURNING id", c[i], person[i]);
+    note[i] = value(db, sql);
+    CHECK(strlen(person[i]) == 36 && strlen(app[i]) == 36);
+  }
+  char role[80];
+  snprintf(role, sizeof role, "%s_audit", dbname);
+  snprintf(sql, sizeof sql,
+           "CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s; "
+           "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; "
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role, role);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  char ci[160];
+  snprintf(ci, sizeof ci, "dbname=%s user=%s", dbname, role);
+  struct db *app_db = db_open(ci);
+  CHECK(app_db != NULL);
+  if (app_db != NULL) {
+    CHECK(db_simple(app_db, "SET commissiond.scope = 'all'") == DB_ROW);
+    /* Queued reads: commission one reads its own application, two's application, two's care note and two's person. */
+    struct audit_queued batch[4];
+    const char *types[4] = {"applications", "applications", "care_notes", "people"};
+    const char *objects[4] = {app[0], app[1], note[1], person[1]};
+    memset(batch, 0, sizeof batch);
+    for (int i = 0; i < 4; i++) {
+      batch[i].at_us = 1700000000000000LL + i;
+      batch[i].status = i == 0 ? 200 : 404;
+      snprintf(batch[i].commission_id, sizeof batch[i].commission_id, "%s", c[0]);
+      snprintf(batch[i].role, sizeof batch[i].role, "coordinator");
+      snprintf(batch[i].action, sizeof batch[i].action, "read");
+      snprintf(batch[i].method, sizeof batch[i].method, "GET");
+      snprintf(batch[i].route, sizeof batch[i].route, "/v1/test/{id}");
+      snprintf(batch[i].object_type, sizeof batch[i].object_type, "%s", types[i]);
+      snprintf(batch[i].object_id, sizeof batch[i].object_id, "%s", objects[i]);
+      snprintf(batch[i].request_id, sizeof batch[i].request_id, "audit-scope-%d", i);
+    }
+    CHECK(audit_chain_write(app_db, batch, 4) == 4);
+    /* A write's entry in its own transaction: commission one's request about two's application. */
+    CHECK(db_begin(app_db) >= 0);
+    char *xid = value(app_db, "SELECT pg_current_xact_id()"); /* the transaction has written */
+    CHECK(xid[0] != '\0');
+    free(xid);
+    const char *f[10] = {c[0], NULL, "coordinator", "update", "PATCH", "/v1/test/{id}", "applications", app[1],
+                         "audit-scope-write", "404"};
+    CHECK(db_audit_insert(app_db, f) >= 0);
+    CHECK(db_commit(app_db) >= 0);
+    db_close(app_db);
+  }
+  snprintf(sql, sizeof sql, "SELECT string_agg(request_id || '=' || coalesce(person_id::text, '-'), ',' "
+           "ORDER BY request_id) FROM audit_log WHERE request_id LIKE 'audit-scope-%%'");
+  char *got = value(db, sql);
+  char want[512];
+  snprintf(want, sizeof want, "audit-scope-0=%s,audit-scope-1=-,audit-scope-2=-,audit-scope-3=-,audit-scope-write=-",
+           person[0]);
+  CHECK(strcmp(got, want) == 0);
+  if (strcmp(got, want) != 0)
+    fprintf(stderr, "audit persons: %s\n           want: %s\n", got, want);
+  free(got);
+  snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  for (int i = 0; i < 2; i++) {
+    free(c[i]);
+    free(person[i]);
+    free(app[i]);
+    free(note[i]);
+  }
+}
+
 /* Two migrate runs at once: both succeed, each migration applied exactly once. */
 static void test_concurrent_migrations(void) {
   char other[80], sql[160];
@@ -316,6 +403,7 @@ int main(void) {
   test_constraints();
   test_lapse();
   test_row_level_security();
+  test_audit_person_scoped();
   test_concurrent_migrations();
   db_global_shutdown();
   snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);

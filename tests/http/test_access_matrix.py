@@ -49,7 +49,7 @@ except ImportError:
     sys.exit(1)
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import Daemon, Database, Mismatch, Suite, describe  # noqa: E402
+from harness import Daemon, Database, Mismatch, Suite, describe, poll  # noqa: E402
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -1063,6 +1063,35 @@ def main(suite):
                 leaks = check_ids(run)
                 if leaks:
                     raise Mismatch("\n".join(dedup(leaks)))
+            with suite.case("no audit entry of one commission names another commission's person"):
+                # Every request above has been answered; one more marked read, and once its entry is written every
+                # earlier read's entry is too (the audit thread empties every worker's queue on each pass).
+                marker = rnd("audit-marker")
+                expect = d.call("GET", "/v1/people/%s" % A.P[1], token=A.coord, headers={"X-Request-Id": marker})
+                if expect.status != 200:
+                    raise Mismatch("marker read answered %d" % expect.status)
+                written, _ = poll(lambda: db.sql("SELECT count(*) FROM audit_log WHERE request_id = '%s'"
+                                                 % marker).strip() == "1", 30.0, 0.1)
+                if not written:
+                    raise Mismatch("the marker read's audit entry was not written within 30 s")
+                # The matrix sent commission B's objects to commission A's tokens (situation c, answered 404):
+                # those entries exist, and none may carry a person of B.
+                foreign = db.sql(
+                    "SELECT count(*) FROM audit_log e WHERE e.commission_id = '%s' AND e.status = 404 AND "
+                    "e.object_type IN ('placements', 'applications', 'reviews', 'incidents', 'deposit_entries') "
+                    "AND e.object_id IN (SELECT id FROM placements WHERE commission_id = '%s' UNION ALL "
+                    "SELECT id FROM applications WHERE commission_id = '%s' UNION ALL "
+                    "SELECT id FROM reviews WHERE commission_id = '%s' UNION ALL "
+                    "SELECT id FROM incidents WHERE commission_id = '%s')"
+                    % (A.cid, B.cid, B.cid, B.cid, B.cid)).strip()
+                if int(foreign or 0) < 10:
+                    raise Mismatch("expected the 404s on commission B's cases in A's trail, found %s" % foreign)
+                crossed = db.sql(
+                    "SELECT e.method || ' ' || e.route || ' ' || e.status FROM audit_log e "
+                    "JOIN people p ON p.id = e.person_id WHERE p.commission_id <> e.commission_id "
+                    "ORDER BY e.id LIMIT 20").strip()
+                if crossed:
+                    raise Mismatch("audit entries naming another commission's person:\n" + crossed)
             print("     (%d requests in the matrix run)" % len(run.answers))
 
 
