@@ -4,15 +4,87 @@
 #define COMMISSIOND_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <libpq-fe.h>
 
-/* A prepared statement, defined once (static) next to the code that uses it. */
+/* A prepared statement, defined once (static, with DB_STATEMENT) next to the code that uses it.
+ *
+ * Its parameters are named: PARAMS lists the names, in the order of the values the caller passes, and SQL refers to
+ * them as :name (the registry turns each into its $N when it prepares the statement; "::" casts and quoted text are
+ * left alone). NPARAMS is derived from the list, never counted by hand. A statement without PARAMS (NULL) uses $N
+ * itself. */
 struct db_statement {
   const char *name; /* unique across the program */
   const char *sql;
   int nparams;
+  const char *const *params; /* NULL, or NPARAMS names */
 };
+
+/* Every statement of the program, for tools and tests (tests/db prepares each on a migrated schema): DB_STATEMENT
+ * defines one and registers its address in the linker section "commissiond_statements". */
+#define DB_STATEMENT(var, ...)                                                                                   \
+  static const struct db_statement var = __VA_ARGS__;                                                           \
+  static const struct db_statement *const var##_registered_                                                    \
+      __attribute__((used, section("commissiond_statements"), aligned(sizeof(void *)))) = &var
+
+/* The statements linked into this program: *COUNT of them. */
+const struct db_statement *const *db_statements(size_t *count);
+
+/* Named parameters. A parameter list is a macro LIST(P) calling P(name) for each parameter, in order; from it:
+ *   DB_PARAMS(LIST)             the .nparams and .params members of a struct db_statement;
+ *   DB_PARAMS_STRUCT(tag, LIST) struct tag, one `const char *name` member per parameter (NULL: SQL NULL), whose
+ *                               values db_run() passes as the statement's parameters.
+ * Example:
+ *   #define ORG_GET(P) P(commission_id) P(id)
+ *   DB_PARAMS_STRUCT(org_get_params, ORG_GET);
+ *   DB_STATEMENT(get, {"organisation_get", "SELECT ... WHERE commission_id = :commission_id AND id = :id",
+ *                      DB_PARAMS(ORG_GET)});
+ *   struct org_get_params p = {.commission_id = c, .id = id};
+ *   db_run(db, &get, &p, &res);
+ */
+#define DB_PARAM_NAME_(name) #name,
+#define DB_PARAM_FIELD_(name) const char *name;
+#define DB_PARAM_ONE_(name) +1
+#define DB_PARAMS(LIST) .nparams = 0 LIST(DB_PARAM_ONE_), .params = (const char *const[]){LIST(DB_PARAM_NAME_) NULL}
+#define DB_PARAMS_STRUCT(tag, LIST)                                                                              \
+  struct tag {                                                                                                   \
+    union {                                                                                                      \
+      struct {                                                                                                   \
+        LIST(DB_PARAM_FIELD_)                                                                                    \
+      };                                                                                                         \
+      const char *values_[0 LIST(DB_PARAM_ONE_)];                                                                \
+    };                                                                                                           \
+  }
+/* Runs ST with the values of the parameter struct *P (of ST's own list: the sizes are checked). */
+#define db_run(db, st, p, res)                                                                                   \
+  db_exec_checked((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])), (res))
+
+/* Result rows by name. A row shape is a macro LIST(FIRST, NEXT) calling FIRST(name, sql) for its first column and
+ * NEXT(name, sql) for each following one (SQL: the expression; the column is labelled NAME); from it:
+ *   DB_COLUMNS(LIST)          the select (or RETURNING) list: "sql AS name, ...";
+ *   DB_ROW_STRUCT(tag, LIST)  struct tag, one `const char *name` member per column (NULL: SQL NULL; the text
+ *                             points into the PGresult, valid until it is cleared);
+ *   db_row(res, i, &row)      fills the struct from row I of RES; false (logged) when RES has another number of
+ *                             columns, which can only be a bug.
+ * Adding a column is one NEXT line; every reader names it. */
+#define DB_COLUMN_FIRST_(name, sql) sql " AS " #name
+#define DB_COLUMN_NEXT_(name, sql) ", " sql " AS " #name
+#define DB_ROW_FIELD_(name, sql) const char *name;
+#define DB_ROW_ONE_(name, sql) +1
+#define DB_COLUMNS(LIST) LIST(DB_COLUMN_FIRST_, DB_COLUMN_NEXT_)
+#define DB_ROW_STRUCT(tag, LIST)                                                                                 \
+  struct tag {                                                                                                   \
+    union {                                                                                                      \
+      struct {                                                                                                   \
+        LIST(DB_ROW_FIELD_, DB_ROW_FIELD_)                                                                       \
+      };                                                                                                         \
+      const char *columns_[0 LIST(DB_ROW_ONE_, DB_ROW_ONE_)];                                                    \
+    };                                                                                                           \
+  }
+#define db_row(res, i, row)                                                                                      \
+  db_row_read((res), (i), (row)->columns_, (int)(sizeof((row)->columns_) / sizeof((row)->columns_[0])))
+bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns);
 
 /* Results as a small enum: the caller decides what each means for its client. */
 enum db_status {
@@ -40,6 +112,13 @@ PGconn *db_pgconn(struct db *db);
  * it); on errors *RES is NULL. A command without rows (UPDATE without RETURNING) reports DB_ROW when it
  * affected rows, DB_NO_ROW otherwise. */
 enum db_status db_exec(struct db *db, const struct db_statement *st, const char *const *params, PGresult **res);
+/* db_exec() after checking that NPARAMS values are what ST takes (db_run() passes the size of its struct):
+ * DB_HARD_ERROR, logged, when not. */
+enum db_status db_exec_checked(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
+                               PGresult **res);
+/* The text PostgreSQL prepares for ST: its SQL with each :name turned into $N. Malloc'ed (caller frees); NULL
+ * when out of memory or when the SQL names a parameter ST does not declare (*BAD then points at it). */
+char *db_statement_sql(const struct db_statement *st, const char **bad);
 /* Runs a fixed SQL text without parameters (BEGIN, COMMIT, ...). */
 enum db_status db_simple(struct db *db, const char *sql);
 

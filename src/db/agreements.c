@@ -19,74 +19,74 @@
   "r.signatory, 'renewed_at', " SQL_TS("r.renewed_at") ") ORDER BY r.renewed_at, r.new_end_date), '[]'::json) " \
   "FROM agreement_renewals r WHERE r.commission_id = a.commission_id AND r.agreement_id = a.id)::text"
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "agreement_insert",
   "INSERT INTO agreements (commission_id, org_id, reference, signatory, start_date, end_date, notes) "
   "VALUES ($1, $2::uuid, $3, $4, $5::date, $6::date, $7) RETURNING id",
-  7,
-};
+  7, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "agreement_get",
   "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.commission_id = $1 AND a.id = $2 AND "
   SQL_LANDLORD_SCOPE("a.org_id", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "agreement_get_for_update",
   "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.commission_id = $1 AND a.id = $2 AND "
   SQL_LANDLORD_SCOPE("a.org_id", "$3", "$4") " FOR UPDATE OF a",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "agreement_update",
   "UPDATE agreements SET signatory = $3, notes = $4, version = version + 1, updated_at = now() "
   "WHERE commission_id = $1 AND id = $2",
-  4,
-};
+  4, NULL
+});
 
 /* The positions (1-based) in $2 of the ids that are not units of the commission owned by $3. */
-static const struct db_statement units_check = {
+DB_STATEMENT(units_check, {
   "agreement_units_check",
   "SELECT x.ord FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, ord) WHERE NOT EXISTS (SELECT 1 FROM units u "
   "WHERE u.commission_id = $1 AND u.id = x.id AND u.landlord_org_id = $3::uuid) ORDER BY x.ord",
-  3,
-};
+  3, NULL
+});
 
-static const struct db_statement units_clear = {
+DB_STATEMENT(units_clear, {
   "agreement_units_clear",
   "DELETE FROM agreement_units WHERE commission_id = $1 AND agreement_id = $2",
-  2,
-};
+  2, NULL
+});
 
-static const struct db_statement units_add = {
+DB_STATEMENT(units_add, {
   "agreement_units_add",
   "INSERT INTO agreement_units (commission_id, agreement_id, unit_id) SELECT $1, $2, x FROM unnest($3::uuid[]) x",
-  3,
-};
+  3, NULL
+});
 
 /* Records the renewal (from the end date before this statement) and moves the end date. */
-static const struct db_statement renew = {
+DB_STATEMENT(renew, {
   "agreement_renew",
   "WITH r AS (INSERT INTO agreement_renewals (commission_id, agreement_id, previous_end_date, new_end_date, "
   "signatory, token_id) SELECT commission_id, id, end_date, $3::date, $4, $5::uuid FROM agreements "
   "WHERE commission_id = $1 AND id = $2) "
   "UPDATE agreements SET end_date = $3::date, version = version + 1, updated_at = now() "
   "WHERE commission_id = $1 AND id = $2",
-  5,
-};
+  5, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "agreement_list",
   "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.commission_id = $1 AND "
   SQL_LANDLORD_SCOPE("a.org_id", "$2", "$3") " AND ($4::uuid IS NULL OR a.org_id = $4::uuid) "
   "AND ($5::integer IS NULL OR a.end_date <= " SQL_TODAY " + $5::integer) "
   "AND ($6::date IS NULL OR (a.end_date, a.id) > ($6::date, $7::uuid)) "
   "ORDER BY a.end_date, a.id LIMIT $8::integer",
-  8,
-};
+  8, NULL
+});
 
 static enum db_status exec_no_result(struct db *db, const struct db_statement *st, const char *const *params) {
   PGresult *res;

@@ -12,7 +12,7 @@
 #define APP_FROM                                                                                                 \
   " FROM applications a JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "application_insert",
   "INSERT INTO applications (commission_id, person_id, situation, wished_unit_kinds, wished_towns, urgency, "
   "referent_name, status, submitted_at, created_by_token_id, created_by_role) "
@@ -20,43 +20,43 @@ static const struct db_statement insert = {
   "ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8, $9, $10, "
   "CASE WHEN $10 = 'submitted' THEN now() END, $11, $12 FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
   SQL_PERSON_SCOPE("p", "$3", "$4") " RETURNING id",
-  12,
-};
+  12, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "application_get",
   "SELECT " APP_COLS APP_FROM "WHERE a.commission_id = $1 AND a.id = $2 AND " SQL_PERSON_SCOPE("p", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "application_get_for_update",
   "SELECT " APP_COLS APP_FROM "WHERE a.commission_id = $1 AND a.id = $2 AND " SQL_PERSON_SCOPE("p", "$3", "$4")
   " FOR UPDATE OF a",
-  4,
-};
+  4, NULL
+});
 
 /* The waiting list: oldest submission first. */
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "application_list",
   "SELECT " APP_COLS APP_FROM "WHERE a.commission_id = $1 AND " SQL_PERSON_SCOPE("p", "$2", "$3")
   " AND ($4::text IS NULL OR a.status = $4) AND ($5::uuid IS NULL OR a.person_id = $5::uuid) "
   "AND ($6::text IS NULL OR (coalesce(a.submitted_at, a.created_at), a.id) > ($6::timestamp AT TIME ZONE 'UTC', "
   "$7::uuid)) ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT $8::integer",
-  8,
-};
+  8, NULL
+});
 
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "application_update",
   "UPDATE applications SET situation = $3, wished_unit_kinds = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
   "wished_towns = ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), urgency = $6, referent_name = $7, "
   "version = version + 1, updated_at = now() WHERE commission_id = $1 AND id = $2",
-  7,
-};
+  7, NULL
+});
 
 /* Moves an application from FROM to TO and records the event, in one statement; no row when it was not in
  * FROM any more (a concurrent change). */
-static const struct db_statement move = {
+DB_STATEMENT(move, {
   "application_move",
   "WITH moved AS (UPDATE applications SET status = $3, version = version + 1, updated_at = now(), "
   "submitted_at = CASE WHEN $3 = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END, "
@@ -65,24 +65,24 @@ static const struct db_statement move = {
   "INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, forced, "
   "session_id, token_id, role) SELECT commission_id, id, $4, $3, $5, $6::boolean, $7::uuid, $8::uuid, $9 FROM moved "
   "RETURNING application_id",
-  9,
-};
+  9, NULL
+});
 
-static const struct db_statement created_event = {
+DB_STATEMENT(created_event, {
   "application_created_event",
   "INSERT INTO application_events (commission_id, application_id, from_status, to_status, token_id, role) "
   "VALUES ($1, $2, NULL, $3, $4, $5)",
-  5,
-};
+  5, NULL
+});
 
-static const struct db_statement events = {
+DB_STATEMENT(events, {
   "application_events",
   "SELECT e.id, e.from_status, e.to_status, e.reason, e.forced, e.session_id, e.role, " SQL_TS("e.at")
   " FROM application_events e WHERE e.commission_id = $1 AND e.application_id = $2 ORDER BY e.id",
-  2,
-};
+  2, NULL
+});
 
-static const struct db_statement lapse = {"applications_lapse", "SELECT applications_lapse($1::uuid)", 1};
+DB_STATEMENT(lapse, {"applications_lapse", "SELECT applications_lapse($1::uuid)", 1, NULL});
 
 enum db_status db_application_insert(struct db *db, const char *commission_id, const char *person_id,
                                      const struct access *scope, const char *const fields[6], const char *token_id,

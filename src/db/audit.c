@@ -10,10 +10,10 @@
 
 /* A write's entry, in the write's transaction: only when the transaction did write (has a transaction id), so
  * that a refusal which changed nothing is recorded by the completed request instead, with its real status. */
-static const struct db_statement insert_if_written = {
-  "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 10};
+DB_STATEMENT(insert_if_written, {
+  "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 10, NULL});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "audit_list",
   "SELECT e.id, " SQL_TS("e.at") ", e.token_id, e.role, e.action, e.method, e.route, e.object_type, e.object_id, "
   "e.person_id, e.request_id, e.status, e.chain_pos IS NOT NULL, "
@@ -23,8 +23,8 @@ static const struct db_statement list = {
   "AND ($5::date IS NULL OR e.at < $5::date + 1) "
   "AND ($6::text IS NULL OR (e.at, e.id) < ($6::timestamp AT TIME ZONE 'UTC', $7::bigint)) "
   "ORDER BY e.at DESC, e.id DESC LIMIT $8::integer",
-  8,
-};
+  8, NULL
+});
 
 enum db_status db_audit_insert(struct db *db, const char *const f[10]) {
   PGresult *res;

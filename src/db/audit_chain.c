@@ -19,38 +19,38 @@
 #define CHAIN_BATCH 1000 /* entries per transaction: keep the LIMIT of audit_chain_pending equal */
 #define CHAIN_LOCK_KEY "727327" /* pg_advisory_xact_lock key of the chainer */
 
-static const struct db_statement chain_try_lock = {
-  "audit_chain_try_lock", "SELECT pg_try_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0};
+DB_STATEMENT(chain_try_lock, {
+  "audit_chain_try_lock", "SELECT pg_try_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0, NULL});
 
-static const struct db_statement chain_wait_lock = {
-  "audit_chain_wait_lock", "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0};
+DB_STATEMENT(chain_wait_lock, {
+  "audit_chain_wait_lock", "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0, NULL});
 
-static const struct db_statement chain_tail = {
+DB_STATEMENT(chain_tail, {
   "audit_chain_tail",
   "SELECT chain_pos, encode(hash, 'hex') FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1",
-  0};
+  0, NULL});
 
-static const struct db_statement chain_pending = {
+DB_STATEMENT(chain_pending, {
   "audit_chain_pending",
-  "SELECT e.id, audit_entry_text(e) FROM audit_log e WHERE e.chain_pos IS NULL ORDER BY e.id LIMIT 1000", 0};
+  "SELECT e.id, audit_entry_text(e) FROM audit_log e WHERE e.chain_pos IS NULL ORDER BY e.id LIMIT 1000", 0, NULL});
 
-static const struct db_statement chain_store = {
+DB_STATEMENT(chain_store, {
   "audit_chain_store",
   "UPDATE audit_log a SET chain_pos = c.pos, prev_hash = decode(c.prev, 'hex'), "
   "hash = decode(c.hash, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS c(id, pos, prev, hash) "
   "WHERE a.id = c.id",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement chain_walk = {
+DB_STATEMENT(chain_walk, {
   "audit_chain_walk",
   "SELECT e.chain_pos, encode(e.prev_hash, 'hex'), encode(e.hash, 'hex'), audit_entry_text(e) FROM audit_log e "
   "WHERE e.chain_pos > $1::bigint ORDER BY e.chain_pos LIMIT 5000",
-  1,
-};
+  1, NULL
+});
 
-static const struct db_statement chain_count_pending = {
-  "audit_chain_count_pending", "SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", 0};
+DB_STATEMENT(chain_count_pending, {
+  "audit_chain_count_pending", "SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", 0, NULL});
 
 /* A growing PostgreSQL array literal: "{a,b,...}" once closed. */
 struct pg_array {
@@ -224,23 +224,23 @@ enum { Q_AT, Q_COMMISSION, Q_TOKEN, Q_ROLE, Q_ACTION, Q_METHOD, Q_ROUTE, Q_TYPE,
 
 /* Each queued entry's id, person and canonical text, in the entries' order; then the entries are inserted with
  * their links: one insert, no later update. */
-static const struct db_statement queued_resolve = {
+DB_STATEMENT(queued_resolve, {
   "audit_queued_resolve",
   "SELECT y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
   "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status) FROM (SELECT "
   "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.commission_id", "x.object_type", "x.object_id") " AS person_id, x.* "
   "FROM " QUEUED_UNNEST ") WITH ORDINALITY AS x(" QUEUED_NAMES ", ord) OFFSET 0) y ORDER BY y.ord",
-  Q_COLUMNS,
-};
+  Q_COLUMNS, NULL
+});
 
-static const struct db_statement queued_insert = {
+DB_STATEMENT(queued_insert, {
   "audit_queued_insert",
   "INSERT INTO audit_log (" QUEUED_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " QUEUED_NAMES ", "
   "id, person_id, pos, decode(prev, 'hex'), decode(hash, 'hex') FROM " QUEUED_UNNEST
   ", $12::bigint[], $13::uuid[], $14::bigint[], $15::text[], $16::text[]) AS x(" QUEUED_NAMES ", id, person_id, "
   "pos, prev, hash)",
-  Q_COLUMNS + 5,
-};
+  Q_COLUMNS + 5, NULL
+});
 
 /* The N entries of BATCH as the arrays of QUEUED_UNNEST. */
 static bool queued_arrays(const struct audit_queued *batch, size_t n, struct pg_array col[Q_COLUMNS]) {

@@ -1,6 +1,7 @@
 /* Connections, the statement registry and transactions (see include/db.h). */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,62 @@ static enum db_status db_fail(struct db *db, PGresult *res, const char *what) {
   return DB_HARD_ERROR;
 }
 
+/* The linker gathers every DB_STATEMENT's address between these two symbols. */
+extern const struct db_statement *const __start_commissiond_statements[];
+extern const struct db_statement *const __stop_commissiond_statements[];
+
+const struct db_statement *const *db_statements(size_t *count) {
+  *count = (size_t)(__stop_commissiond_statements - __start_commissiond_statements);
+  return __start_commissiond_statements;
+}
+
+static bool sql_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+char *db_statement_sql(const struct db_statement *st, const char **bad) {
+  *bad = NULL;
+  size_t len = strlen(st->sql);
+  if (st->params == NULL)
+    return strdup(st->sql);
+  /* "$N" is at most 4 characters for 999 parameters, ":x" at least 2: twice the length always suffices. */
+  char *out = malloc(2 * len + 1), *o = out;
+  if (out == NULL)
+    return NULL;
+  for (const char *p = st->sql; *p != '\0';) {
+    if (*p == '\'' || *p == '"') { /* a quoted literal or identifier, copied whole ('' and "" included) */
+      char quote = *p;
+      *o++ = *p++;
+      while (*p != '\0' && *p != quote)
+        *o++ = *p++;
+      if (*p != '\0')
+        *o++ = *p++;
+    } else if (p[0] == ':' && p[1] == ':') { /* a cast */
+      *o++ = *p++;
+      *o++ = *p++;
+    } else if (p[0] == ':' && sql_ident_char(p[1])) {
+      const char *name = p + 1;
+      size_t n = 0;
+      while (sql_ident_char(name[n]))
+        n++;
+      int index = 0;
+      while (st->params[index] != NULL && (strlen(st->params[index]) != n || memcmp(st->params[index], name, n) != 0))
+        index++;
+      if (st->params[index] == NULL) {
+        *bad = p;
+        free(out);
+        return NULL;
+      }
+      o += sprintf(o, "$%d", index + 1);
+      p = name + n;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
 /* Ensures ST is prepared on this connection. */
 static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
   size_t slot = ((uintptr_t)st >> 4) & (PREPARED_SLOTS - 1);
@@ -175,12 +232,44 @@ static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
       return DB_ROW;
     slot = (slot + 1) & (PREPARED_SLOTS - 1);
   }
-  PGresult *res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+  const char *bad;
+  char *sql = db_statement_sql(st, &bad);
+  if (sql == NULL) {
+    log_event(LOG_ERROR, "statement not prepared", ",\"statement\":\"%s\",\"error\":\"%s\"", st->name,
+              bad != NULL ? "names an undeclared parameter" : "out of memory");
+    return DB_HARD_ERROR;
+  }
+  PGresult *res = PQprepare(db->conn, st->name, sql, st->nparams, NULL);
+  free(sql);
   if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
     return db_fail(db, res, st->name);
   PQclear(res);
   db->prepared[slot] = st;
   return DB_ROW;
+}
+
+enum db_status db_exec_checked(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
+                               PGresult **res) {
+  if (nparams != st->nparams) {
+    *res = NULL;
+    log_event(LOG_ERROR, "statement called with the wrong parameters",
+              ",\"statement\":\"%s\",\"expected\":%d,\"given\":%d", st->name, st->nparams, nparams);
+    return DB_HARD_ERROR;
+  }
+  return db_exec(db, st, params, res);
+}
+
+bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns) {
+  if (PQnfields(res) != ncolumns || i < 0 || i >= PQntuples(res)) {
+    log_event(LOG_ERROR, "result does not have the row shape read", ",\"columns\":%d,\"expected\":%d,\"row\":%d",
+              PQnfields(res), ncolumns, i);
+    for (int c = 0; c < ncolumns; c++)
+      columns[c] = NULL;
+    return false;
+  }
+  for (int c = 0; c < ncolumns; c++)
+    columns[c] = PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c);
+  return true;
 }
 
 /* After a failure that lost a connection which was idle (no transaction to lose), connects again at once: a
@@ -298,8 +387,7 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
   return s;
 }
 
-static const struct db_statement use_commission = {
-  "use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1};
+DB_STATEMENT(use_commission, {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL});
 
 enum db_status db_use_commission(struct db *db, const char *commission_id) {
   if (strcmp(db->commission, commission_id) == 0)

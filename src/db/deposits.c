@@ -11,43 +11,43 @@
   " FROM deposit_accounts da JOIN people p ON p.commission_id = da.commission_id AND p.id = da.person_id "      \
   "JOIN units u ON u.commission_id = da.commission_id AND u.id = da.unit_id "
 
-static const struct db_statement account = {
+DB_STATEMENT(account, {
   "deposit_account",
   "SELECT " ACCOUNT_COLS ACCOUNT_FROM "WHERE da.commission_id = $1 AND da.placement_id = $2 AND "
   SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement entries = {
+DB_STATEMENT(entries, {
   "deposit_entries",
   "SELECT id, kind, amount_cents, effect_cents, entry_date, justification, reverses_entry_id, role, "
   SQL_TS("created_at") " FROM deposit_entries WHERE commission_id = $1 AND placement_id = $2 "
   "ORDER BY created_at, id",
-  2,
-};
+  2, NULL
+});
 
-static const struct db_statement entry = {
+DB_STATEMENT(entry, {
   "deposit_entry",
-  "SELECT kind, amount_cents FROM deposit_entries WHERE commission_id = $1 AND placement_id = $2 AND id = $3", 3};
+  "SELECT kind, amount_cents FROM deposit_entries WHERE commission_id = $1 AND placement_id = $2 AND id = $3", 3, NULL});
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "deposit_entry_insert",
   "INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, effect_cents, entry_date, "
   "justification, reverses_entry_id, token_id, role) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6, $7, $8, $9, "
   "$10) RETURNING id",
-  10,
-};
+  10, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "deposit_account_list",
   "SELECT " ACCOUNT_COLS ACCOUNT_FROM "WHERE da.commission_id = $1 AND " SQL_PLACEMENT_SCOPE("p", "u", "$2", "$3")
   " AND ($4::text IS NULL OR da.status = $4) AND ($5::uuid IS NULL OR da.landlord_org_id = $5::uuid) "
   "AND ($6::uuid IS NULL OR da.placement_id > $6::uuid) ORDER BY da.placement_id LIMIT $7::integer",
-  7,
-};
+  7, NULL
+});
 
 /* Totals per landlord (and, with landlord NULL, in all): aggregate figures, no person. */
-static const struct db_statement report = {
+DB_STATEMENT(report, {
   "deposit_report",
   "SELECT da.landlord_org_id, o.name, count(*), coalesce(sum(da.paid_cents), 0), coalesce(sum(da.balance_cents), 0), "
   "coalesce(sum(da.refunded_cents), 0), coalesce(sum(da.deducted_cents), 0), "
@@ -57,8 +57,8 @@ static const struct db_statement report = {
   "FROM deposit_accounts da LEFT JOIN organisations o ON o.commission_id = da.commission_id "
   "AND o.id = da.landlord_org_id WHERE da.commission_id = $1 "
   "GROUP BY GROUPING SETS ((da.landlord_org_id, o.name), ()) ORDER BY o.name NULLS LAST, da.landlord_org_id",
-  1,
-};
+  1, NULL
+});
 
 enum db_status db_deposit_account(struct db *db, const char *commission_id, const char *placement_id,
                                   const struct access *scope, PGresult **res) {

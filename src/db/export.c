@@ -5,7 +5,7 @@
 
 #define J_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-static const struct db_statement export_person = {
+DB_STATEMENT(export_person, {
   "person_export",
   "SELECT json_build_object("
   "'person', (SELECT to_jsonb(p) - 'commission_id' FROM people p WHERE p.id = $2::uuid), "
@@ -32,8 +32,8 @@ static const struct db_statement export_person = {
   "WHERE l.commission_id = $1 AND (l.person_id = $2::uuid OR l.object_id = $2::uuid)), '[]'), "
   "'exported_at', " J_TS("now()") ") "
   "FROM people p WHERE p.commission_id = $1 AND p.id = $2::uuid",
-  2,
-};
+  2, NULL
+});
 
 enum db_status db_person_export(struct db *db, const char *commission_id, const char *person_id, PGresult **res) {
   const char *params[] = {commission_id, person_id};

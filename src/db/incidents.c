@@ -12,44 +12,44 @@
   "JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "                               \
   "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "incident_insert",
   "INSERT INTO incidents (commission_id, placement_id, kind, description, arrears_cents, occurred_on, "
   "reported_by_role, reported_by_token) VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8) RETURNING id",
-  8,
-};
+  8, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "incident_get",
   "SELECT " INCIDENT_COLS INCIDENT_FROM "WHERE i.commission_id = $1 AND i.id = $2 AND "
   SQL_INCIDENT_SCOPE("i", "p", "u", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "incident_get_for_update",
   "SELECT " INCIDENT_COLS INCIDENT_FROM "WHERE i.commission_id = $1 AND i.id = $2 AND "
   SQL_INCIDENT_SCOPE("i", "p", "u", "$3", "$4") " FOR UPDATE OF i",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "incident_list",
   "SELECT " INCIDENT_COLS INCIDENT_FROM "WHERE i.commission_id = $1 AND " SQL_INCIDENT_SCOPE("i", "p", "u", "$2", "$3")
   " AND ($4::text IS NULL OR i.status = $4) AND ($5::uuid IS NULL OR i.placement_id = $5::uuid) "
   "AND ($6::text IS NULL OR (i.created_at, i.id) > ($6::timestamp AT TIME ZONE 'UTC', $7::uuid)) "
   "ORDER BY i.created_at, i.id LIMIT $8::integer",
-  8,
-};
+  8, NULL
+});
 
-static const struct db_statement set_status = {
+DB_STATEMENT(set_status, {
   "incident_set_status",
   "UPDATE incidents SET status = $3, acknowledged_at = coalesce(acknowledged_at, now()), "
   "closed_at = CASE WHEN $3 = 'closed' THEN now() ELSE closed_at END, "
   "closing_note = CASE WHEN $3 = 'closed' THEN $4 ELSE closing_note END, version = version + 1, updated_at = now() "
   "WHERE commission_id = $1 AND id = $2",
-  4,
-};
+  4, NULL
+});
 
 enum db_status db_incident_insert(struct db *db, const char *const f[8], PGresult **res) {
   return db_exec(db, &insert, f, res);

@@ -4,38 +4,38 @@
 #define ORG_COLS \
   "id, kind, name, town, address, email, phone, archived, version, " SQL_TS("created_at") ", " SQL_TS("updated_at")
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "organisation_insert",
   "INSERT INTO organisations (commission_id, kind, name, town, address, email, phone) "
   "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " ORG_COLS,
-  7,
-};
+  7, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "organisation_get",
   "SELECT " ORG_COLS " FROM organisations WHERE commission_id = $1 AND id = $2",
-  2,
-};
+  2, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "organisation_get_for_update",
   "SELECT " ORG_COLS " FROM organisations WHERE commission_id = $1 AND id = $2 FOR UPDATE",
-  2,
-};
+  2, NULL
+});
 
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "organisation_update",
   "UPDATE organisations SET name = $3, town = $4, address = $5, email = $6, phone = $7, archived = $8, "
   "version = version + 1, updated_at = now() WHERE commission_id = $1 AND id = $2 RETURNING " ORG_COLS,
-  8,
-};
+  8, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "organisation_list",
   "SELECT " ORG_COLS " FROM organisations WHERE commission_id = $1 AND ($2::text IS NULL OR kind = $2) "
   "AND ($3::text IS NULL OR (name, id) > ($3, $4::uuid)) ORDER BY name, id LIMIT $5::integer",
-  5,
-};
+  5, NULL
+});
 
 enum db_status db_organisation_insert(struct db *db, const char *commission_id, const char *const f[6],
                                       PGresult **res) {

@@ -13,79 +13,79 @@
   "n.id, n.person_id, n.body, n.author_role, " SQL_TS("n.created_at") ", "                                       \
   "to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "person_insert",
   "INSERT INTO people AS p (commission_id, family_name, given_names, birth_date, phone, email, address, "
   "care_team_id, protection, curator_org_id, protection_start, protection_end) "
   "VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::uuid, $9, $10::uuid, $11::date, $12::date) RETURNING " PERSON_COLS,
-  12,
-};
+  12, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "person_get",
   "SELECT " PERSON_COLS " FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
   SQL_PERSON_SCOPE("p", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "person_get_for_update",
   "SELECT " PERSON_COLS " FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
   SQL_PERSON_SCOPE("p", "$3", "$4") " FOR UPDATE",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "person_update",
   "UPDATE people AS p SET family_name = $3, given_names = $4, birth_date = $5::date, phone = $6, email = $7, "
   "address = $8, care_team_id = $9::uuid, protection = $10, curator_org_id = $11::uuid, "
   "protection_start = $12::date, protection_end = $13::date, version = p.version + 1, updated_at = now() "
   "WHERE p.commission_id = $1 AND p.id = $2 RETURNING " PERSON_COLS,
-  13,
-};
+  13, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "person_list",
   "SELECT " PERSON_COLS " FROM people p WHERE p.commission_id = $1 AND " SQL_PERSON_SCOPE("p", "$2", "$3")
   " AND ($4::text IS NULL OR starts_with(lower(p.family_name), lower($4))) "
   "AND ($5::uuid IS NULL OR p.care_team_id = $5::uuid) "
   "AND ($6::text IS NULL OR (p.family_name, p.given_names, p.id) > ($6, $7, $8::uuid)) "
   "ORDER BY p.family_name, p.given_names, p.id LIMIT $9::integer",
-  9,
-};
+  9, NULL
+});
 
 /* Two creations of the same person at once: the second waits for the first, then sees it as a duplicate. */
-static const struct db_statement duplicate_lock = {
+DB_STATEMENT(duplicate_lock, {
   "person_duplicate_lock",
   "SELECT pg_advisory_xact_lock(hashtext('commissiond.people'), "
   "hashtext($1 || '/' || lower($2) || '/' || $3::date::text))",
-  3,
-};
+  3, NULL
+});
 
-static const struct db_statement duplicates = {
+DB_STATEMENT(duplicates, {
   "person_duplicates",
   "SELECT p.id, p.family_name, p.given_names, " DATE_TEXT("p.birth_date") ", " SQL_PERSON_SCOPE("p", "$5", "$6")
   " FROM people p WHERE p.commission_id = $1 AND p.birth_date = $2::date AND lower(p.family_name) = lower($3) "
   "AND lower(p.given_names) = lower($4) ORDER BY p.family_name, p.given_names, p.id LIMIT 50",
-  6,
-};
+  6, NULL
+});
 
 /* The person must exist and be in scope: no row otherwise. */
-static const struct db_statement note_insert = {
+DB_STATEMENT(note_insert, {
   "care_note_insert",
   "INSERT INTO care_notes AS n (commission_id, person_id, body, author_token_id, author_role) "
   "SELECT p.commission_id, p.id, $5, $6::uuid, $7 FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
   SQL_PERSON_SCOPE("p", "$3", "$4") " RETURNING " NOTE_COLS,
-  7,
-};
+  7, NULL
+});
 
-static const struct db_statement note_list = {
+DB_STATEMENT(note_list, {
   "care_note_list",
   "SELECT " NOTE_COLS " FROM care_notes n WHERE n.commission_id = $1 AND n.person_id = $2 "
   "AND ($3::text IS NULL OR (n.created_at, n.id) < ($3::timestamptz, $4::uuid)) "
   "ORDER BY n.created_at DESC, n.id DESC LIMIT $5::integer",
-  5,
-};
+  5, NULL
+});
 
 enum db_status db_person_insert(struct db *db, const char *commission_id, const char *const f[11], PGresult **res) {
   const char *params[] = {commission_id, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]};

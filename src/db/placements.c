@@ -13,45 +13,45 @@
   "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
 
 /* The person comes from the application; the deciding session from its latest approval. */
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "placement_insert",
   "INSERT INTO placements (commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease) "
   "SELECT $1, a.id, a.person_id, $3, (SELECT d.session_id FROM decisions d WHERE d.commission_id = a.commission_id "
   "AND d.application_id = a.id AND d.outcome = 'approve' ORDER BY d.decided_at DESC LIMIT 1), $4, $5 "
   "FROM applications a WHERE a.commission_id = $1 AND a.id = $2 RETURNING id",
-  5,
-};
+  5, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "placement_get",
   "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND pl.id = $2 AND "
   SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "placement_get_for_update",
   "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND pl.id = $2 AND "
   SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4") " FOR UPDATE OF pl",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "placement_list",
   "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND " SQL_PLACEMENT_SCOPE("p", "u", "$2", "$3")
   " AND ($4::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = $4::boolean) "
   "AND ($5::uuid IS NULL OR pl.unit_id = $5::uuid) AND ($6::uuid IS NULL OR pl.person_id = $6::uuid) "
   "AND ($7::date IS NULL OR (pl.move_in_date, pl.id) > ($7::date, $8::uuid)) ORDER BY pl.move_in_date, pl.id "
   "LIMIT $9::integer",
-  9,
-};
+  9, NULL
+});
 
-static const struct db_statement exit_placement = {
+DB_STATEMENT(exit_placement, {
   "placement_exit",
   "UPDATE placements SET exit_date = $3, exit_reason = $4, exit_comment = $5, exit_inspection_matches = $6, "
   "version = version + 1, updated_at = now() WHERE commission_id = $1 AND id = $2 AND exit_date IS NULL",
-  6,
-};
+  6, NULL
+});
 
 enum db_status db_placement_insert(struct db *db, const char *commission_id, const char *application_id,
                                    const char *unit_id, const char *move_in, const char *lease, PGresult **res) {

@@ -29,7 +29,7 @@
  * deducted, written off, overdue accounts, reviews done, reviews overdue (the active placements whose next
  * review, by the review_schedule view, is before today), agreements to renew, sessions.
  * $1 commission, $2 from, $3 to, $4 today. */
-static const struct db_statement activity = {
+DB_STATEMENT(activity, {
   "report_activity",
   "WITH " STANDING_DECISIONS ", "
   "exits AS (SELECT pl.exit_reason, count(*) AS n FROM placements pl WHERE pl.commission_id = $1 "
@@ -58,15 +58,15 @@ static const struct db_statement activity = {
   "coalesce(sum(refunded_cents), 0) AS refunded, coalesce(sum(deducted_cents), 0) AS deducted, "
   "coalesce(sum(written_off_cents), 0) AS written_off, count(*) FILTER (WHERE status = 'overdue') AS overdue "
   "FROM deposit_accounts WHERE commission_id = $1) da",
-  4,
-};
+  4, NULL
+});
 
 /* Rows per unit kind (in the schema's order), then one with kind NULL for all: kind, units, places, occupied,
  * vacant, out of service. As of the end of day $2: a unit's status is the last one its history recorded by
  * then (for a unit recorded later, the status it was created with); withdrawn units are left out; occupied
  * counts the placements whose stay covers $2 (the exit day frees the place); vacant the free places of the
  * units in service; out of service the places of units out of service. */
-static const struct db_statement occupancy = {
+DB_STATEMENT(occupancy, {
   "report_occupancy",
   "WITH u AS (SELECT u.kind, u.places, coalesce("
   "(SELECT c.to_status FROM unit_status_changes c WHERE c.commission_id = u.commission_id AND c.unit_id = u.id "
@@ -82,8 +82,8 @@ static const struct db_statement occupancy = {
   "FROM (VALUES (1, 'hlm_apartment'), (2, 'foyer_place'), (3, 'transitional_place'), (4, 'residence_place')) "
   "k(ord, key) LEFT JOIN u ON u.kind = k.key AND u.status <> 'withdrawn' "
   "GROUP BY GROUPING SETS ((k.ord, k.key), ()) ORDER BY k.ord NULLS LAST",
-  2,
-};
+  2, NULL
+});
 
 enum db_status db_report_activity(struct db *db, const char *commission_id, const char *from, const char *to,
                                   const char *today, PGresult **res) {

@@ -13,33 +13,33 @@
   "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
 
 /* Version 0: writing the creation's parts right after brings it to 1, as every new record. */
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "review_insert",
-  "INSERT INTO reviews (commission_id, placement_id, review_date, version) VALUES ($1, $2, $3, 0) RETURNING id", 3};
+  "INSERT INTO reviews (commission_id, placement_id, review_date, version) VALUES ($1, $2, $3, 0) RETURNING id", 3, NULL});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "review_get",
   "SELECT " REVIEW_COLS REVIEW_FROM "WHERE r.commission_id = $1 AND r.id = $2 AND "
   SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "review_get_for_update",
   "SELECT " REVIEW_COLS REVIEW_FROM "WHERE r.commission_id = $1 AND r.id = $2 AND "
   SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4") " FOR UPDATE OF r",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "review_list",
   "SELECT " REVIEW_COLS REVIEW_FROM "WHERE r.commission_id = $1 AND r.placement_id = $2 AND "
   SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4") " ORDER BY r.review_date DESC, r.id",
-  4,
-};
+  4, NULL
+});
 
 /* Writes one part (care, rent, housing, autonomy, outcome) when $3 says so, recording who and when. */
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "review_update",
   "UPDATE reviews SET "
   "care_followup = CASE WHEN $3 THEN $4 ELSE care_followup END, "
@@ -64,10 +64,10 @@ static const struct db_statement update = {
   "outcome_by_token = CASE WHEN $12 THEN $15::uuid ELSE outcome_by_token END, "
   "outcome_at = CASE WHEN $12 THEN now() ELSE outcome_at END, "
   "version = version + 1, updated_at = now() WHERE commission_id = $1 AND id = $2",
-  15,
-};
+  15, NULL
+});
 
-static const struct db_statement schedule = {
+DB_STATEMENT(schedule, {
   "review_schedule",
   "SELECT rs.placement_id, p.family_name, p.given_names, u.id, u.label, u.town, rs.move_in_date, "
   "rs.last_review_date, rs.next_review_on, CASE WHEN rs.next_review_on < current_date THEN 'overdue' "
@@ -79,8 +79,8 @@ static const struct db_statement schedule = {
   "rs.next_review_on >= current_date AND rs.next_review_on <= current_date + 30)) "
   "AND ($5::date IS NULL OR (rs.next_review_on, rs.placement_id) > ($5::date, $6::uuid)) "
   "ORDER BY rs.next_review_on, rs.placement_id LIMIT $7::integer",
-  7,
-};
+  7, NULL
+});
 
 enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
                                 const char *review_date, PGresult **res) {

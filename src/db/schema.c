@@ -3,12 +3,12 @@
 
 #include "queries.h"
 
-static const struct db_statement versions_table = {
-  "schema_versions_table", "SELECT to_regclass('schema_migrations') IS NOT NULL", 0};
+DB_STATEMENT(versions_table, {
+  "schema_versions_table", "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL});
 
 /* Prepared only once the table is known to exist: PostgreSQL resolves table names when it parses. */
-static const struct db_statement schema_version = {
-  "schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
+DB_STATEMENT(schema_version, {
+  "schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL});
 
 enum db_status db_schema_version(struct db *db, int *version) {
   PGresult *res;

@@ -7,69 +7,69 @@
   "s.id, s.session_date, s.town, s.place, s.chair_name, s.chair_title, s.status, " SQL_TS("s.opened_at") ", "    \
   SQL_TS("s.closed_at") ", s.version, " SQL_TS("s.created_at") ", " SQL_TS("s.updated_at")
 
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "session_insert",
   "INSERT INTO sessions AS s (commission_id, session_date, town, place, chair_name, chair_title) "
   "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " SESSION_COLS,
-  6,
-};
+  6, NULL
+});
 
-static const struct db_statement get = {
-  "session_get", "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND s.id = $2", 2};
+DB_STATEMENT(get, {
+  "session_get", "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND s.id = $2", 2, NULL});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "session_get_for_update",
-  "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND s.id = $2 FOR UPDATE", 2};
+  "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND s.id = $2 FOR UPDATE", 2, NULL});
 
 /* Decisions take a shared lock: several at once, but never while the session closes. */
-static const struct db_statement get_for_share = {
+DB_STATEMENT(get_for_share, {
   "session_get_for_share",
-  "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND s.id = $2 FOR SHARE", 2};
+  "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND s.id = $2 FOR SHARE", 2, NULL});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "session_list",
   "SELECT " SESSION_COLS " FROM sessions s WHERE s.commission_id = $1 AND ($2::text IS NULL OR s.status = $2) "
   "AND ($3::date IS NULL OR (s.session_date, s.id) > ($3::date, $4::uuid)) ORDER BY s.session_date, s.id "
   "LIMIT $5::integer",
-  5,
-};
+  5, NULL
+});
 
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "session_update",
   "UPDATE sessions s SET session_date = $3, town = $4, place = $5, chair_name = $6, chair_title = $7, "
   "version = s.version + 1, updated_at = now() WHERE s.commission_id = $1 AND s.id = $2 RETURNING " SESSION_COLS,
-  7,
-};
+  7, NULL
+});
 
-static const struct db_statement set_status = {
+DB_STATEMENT(set_status, {
   "session_set_status",
   "UPDATE sessions s SET status = $3, opened_at = CASE WHEN $3 = 'open' THEN now() ELSE s.opened_at END, "
   "closed_at = CASE WHEN $3 = 'closed' THEN now() ELSE s.closed_at END, version = s.version + 1, "
   "updated_at = now() WHERE s.commission_id = $1 AND s.id = $2 RETURNING " SESSION_COLS,
-  3,
-};
+  3, NULL
+});
 
-static const struct db_statement attendees_replace = {
+DB_STATEMENT(attendees_replace, {
   "session_attendees_replace",
   "WITH gone AS (DELETE FROM session_attendees WHERE commission_id = $1 AND session_id = $2) "
   "INSERT INTO session_attendees (commission_id, session_id, attendee_group, name, organisation, position) "
   "SELECT $1, $2, x.attendee_group, x.name, x.organisation, x.n FROM ROWS FROM (jsonb_to_recordset($3::jsonb) "
   "AS (attendee_group text, name text, organisation text)) WITH ORDINALITY AS x(attendee_group, name, "
   "organisation, n)",
-  3,
-};
+  3, NULL
+});
 
-static const struct db_statement attendees = {
+DB_STATEMENT(attendees, {
   "session_attendees",
   "SELECT attendee_group, name, organisation FROM session_attendees WHERE commission_id = $1 AND session_id = $2 "
   "ORDER BY position",
-  2,
-};
+  2, NULL
+});
 
 /* Schedules every submitted or deferred application not yet on this agenda (urgent first, then by waiting time),
  * moving each to 'scheduled' with its event; then adds the placements whose review falls due by the session's
  * date and the incidents still open — all in one statement. */
-static const struct db_statement agenda_build = {
+DB_STATEMENT(agenda_build, {
   "agenda_build",
   "WITH moved AS (UPDATE applications a SET status = 'scheduled', version = a.version + 1, updated_at = now() "
   "FROM (SELECT id, status FROM applications c WHERE c.commission_id = $1 AND c.status IN ('submitted', 'deferred') "
@@ -96,34 +96,34 @@ static const struct db_statement agenda_build = {
   "row_number() OVER (ORDER BY o.created_at, o.id) FROM open_incidents o, base RETURNING 1) "
   "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM events), (SELECT count(*) FROM reviews), "
   "(SELECT count(*) FROM incident_items)",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement agenda_add = {
+DB_STATEMENT(agenda_add, {
   "agenda_add",
   "INSERT INTO agenda_items (commission_id, session_id, kind, application_id, position, note) "
   "SELECT $1, $2, 'application', $3, coalesce(max(position), 0) + 1, $4 FROM agenda_items "
   "WHERE commission_id = $1 AND session_id = $2 RETURNING id",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement agenda_item = {
+DB_STATEMENT(agenda_item, {
   "agenda_item",
   "SELECT i.id, i.application_id, a.status, (SELECT count(*) FROM decisions d WHERE d.agenda_item_id = i.id) "
   "FROM agenda_items i LEFT JOIN applications a ON a.commission_id = i.commission_id AND a.id = i.application_id "
   "WHERE i.commission_id = $1 AND i.session_id = $2 AND i.id = $3 FOR UPDATE OF i",
-  3,
-};
+  3, NULL
+});
 
-static const struct db_statement agenda_delete = {
-  "agenda_delete", "DELETE FROM agenda_items WHERE commission_id = $1 AND session_id = $2 AND id = $3", 3};
+DB_STATEMENT(agenda_delete, {
+  "agenda_delete", "DELETE FROM agenda_items WHERE commission_id = $1 AND session_id = $2 AND id = $3", 3, NULL});
 
-static const struct db_statement agenda_update = {
+DB_STATEMENT(agenda_update, {
   "agenda_update",
   "UPDATE agenda_items SET position = coalesce($4::integer, position), note = CASE WHEN $5::boolean THEN $6 "
   "ELSE note END WHERE commission_id = $1 AND session_id = $2 AND id = $3",
-  6,
-};
+  6, NULL
+});
 
 /* The agenda, each item with its application (or the placement to review, or the incident), its person (and
  * whether the reader may see them, from the scope parameters), and its standing decision (the latest
@@ -133,7 +133,7 @@ static const struct db_statement agenda_update = {
  * security lets only leakproof expressions into an index condition: CASE is, coalesce() is not. */
 #define BY_ID(table, id) "SELECT * FROM " table " WHERE commission_id = i.commission_id AND id = " id " OFFSET 0"
 
-static const struct db_statement agenda = {
+DB_STATEMENT(agenda, {
   "agenda",
   "SELECT i.id, i.position, i.kind, i.note, a.id, a.status, a.urgency, to_json(a.wished_unit_kinds), "
   "to_json(a.wished_towns), " SQL_TS("a.submitted_at") ", "
@@ -156,28 +156,28 @@ static const struct db_statement agenda = {
   "x.corrects_decision_id IS NULL LIMIT 1) d ON true "
   "LEFT JOIN LATERAL (" BY_ID("units", "d.unit_id") ") du ON true "
   "WHERE i.commission_id = $1 AND i.session_id = $2 ORDER BY i.position, i.created_at, i.id",
-  8,
-};
+  8, NULL
+});
 
-static const struct db_statement decision_insert = {
+DB_STATEMENT(decision_insert, {
   "decision_insert",
   "INSERT INTO decisions (commission_id, session_id, agenda_item_id, application_id, outcome, unit_id, "
   "refusal_reason, comment, corrects_decision_id, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
   "RETURNING id",
-  10,
-};
+  10, NULL
+});
 
-static const struct db_statement decision_get = {
+DB_STATEMENT(decision_get, {
   "decision_get",
   "SELECT d.id, d.agenda_item_id, d.application_id, d.outcome, a.status, "
   "NOT EXISTS (SELECT 1 FROM decisions c WHERE c.corrects_decision_id = d.id) "
   "FROM decisions d JOIN applications a ON a.commission_id = d.commission_id AND a.id = d.application_id "
   "WHERE d.commission_id = $1 AND d.session_id = $2 AND d.id = $3 FOR UPDATE OF a",
-  3,
-};
+  3, NULL
+});
 
 /* Defers every undecided item of a closing session, recording the decisions and the moves. */
-static const struct db_statement defer_undecided = {
+DB_STATEMENT(defer_undecided, {
   "decisions_defer_undecided",
   "WITH open_items AS (SELECT i.id, i.application_id FROM agenda_items i JOIN applications a "
   "ON a.commission_id = i.commission_id AND a.id = i.application_id WHERE i.commission_id = $1 AND i.session_id = $2 "
@@ -191,19 +191,19 @@ static const struct db_statement defer_undecided = {
   "events AS (INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, "
   "session_id, token_id, role) SELECT $1, id, 'scheduled', 'deferred', 'not examined at this session', $2, $3, $4 "
   "FROM moved RETURNING 1) SELECT count(*) FROM events",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement undecided = {
+DB_STATEMENT(undecided, {
   "session_undecided",
   "SELECT count(*) FROM agenda_items i JOIN applications a ON a.commission_id = i.commission_id "
   "AND a.id = i.application_id WHERE i.commission_id = $1 AND i.session_id = $2 AND a.status = 'scheduled' "
   "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.agenda_item_id = i.id)",
-  2,
-};
+  2, NULL
+});
 
-static const struct db_statement unit_status = {
-  "decision_unit_status", "SELECT status FROM units WHERE commission_id = $1 AND id = $2", 2};
+DB_STATEMENT(unit_status, {
+  "decision_unit_status", "SELECT status FROM units WHERE commission_id = $1 AND id = $2", 2, NULL});
 
 enum db_status db_session_insert(struct db *db, const char *commission_id, const char *const f[5], PGresult **res) {
   const char *params[] = {commission_id, f[0], f[1], f[2], f[3], f[4]};

@@ -2,7 +2,7 @@
  * the current placement, its deposit balance, the last rent report, open incidents and the next review date. */
 #include "queries.h"
 
-static const struct db_statement status = {
+DB_STATEMENT(status, {
   "person_status",
   "SELECT p.id, p.family_name, p.given_names, p.protection, "
   "app.id, app.status, " SQL_TS("app.submitted_at") ", "
@@ -37,8 +37,8 @@ static const struct db_statement status = {
   "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id AND r.rent_status IS NOT NULL "
   "ORDER BY r.review_date DESC, r.rent_at DESC LIMIT 1) rv ON true "
   "WHERE p.commission_id = $1 AND p.id = $2 AND " SQL_PERSON_SCOPE("p", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
                                 const struct access *scope, PGresult **res) {

@@ -10,7 +10,7 @@
 /* The scope must be an organisation of the same commission and of the kind the role is bound to; the
  * expiry defaults to the commission's token lifetime (one year unless configured) and must lie in the future.
  * No row when either rule fails. */
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "token_insert",
   "INSERT INTO tokens AS t (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
   "SELECT $1, $2, $3::uuid, $4, $5, decode($6, 'hex'), "
@@ -20,26 +20,26 @@ static const struct db_statement insert = {
   "> now() "
   "AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.commission_id = $1 AND o.id = $3::uuid "
   "AND o.kind = $8)) RETURNING " TOKEN_COLS,
-  8,
-};
+  8, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "token_list",
   "SELECT " TOKEN_COLS " FROM tokens t WHERE t.commission_id = $1 "
   "AND ($2::text IS NULL OR (t.created_at, t.id) > ($2::timestamptz, $3::uuid)) "
   "ORDER BY t.created_at, t.id LIMIT $4::integer",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get = {
-  "token_get", "SELECT " TOKEN_COLS " FROM tokens t WHERE t.commission_id = $1 AND t.id = $2", 2};
+DB_STATEMENT(get, {
+  "token_get", "SELECT " TOKEN_COLS " FROM tokens t WHERE t.commission_id = $1 AND t.id = $2", 2, NULL});
 
-static const struct db_statement revoke = {
+DB_STATEMENT(revoke, {
   "token_revoke",
   "UPDATE tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.commission_id = $1 AND t.id = $2 "
   "RETURNING " TOKEN_COLS,
-  2,
-};
+  2, NULL
+});
 
 enum db_status db_token_insert(struct db *db, const char *commission_id, const char *role, const char *scope_org_id,
                                const char *scope_kind, const char *label, const char *selector, const char *hash_hex,

@@ -12,7 +12,7 @@
   "AND pl.move_in_date <= current_date AND (pl.exit_date IS NULL OR pl.exit_date > current_date))"
 
 /* The unit and its first status, recorded in the same statement. */
-static const struct db_statement insert = {
+DB_STATEMENT(insert, {
   "unit_insert",
   "WITH u AS (INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, places, rent_cents, "
   "charges_cents, deposit_cents, currency, status) VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::integer, $8::bigint, "
@@ -20,39 +20,39 @@ static const struct db_statement insert = {
   "h AS (INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, token_id) "
   "SELECT commission_id, id, NULL, status, $13::uuid FROM u) "
   "SELECT " UNIT_COLS ", 0 FROM u",
-  13,
-};
+  13, NULL
+});
 
-static const struct db_statement get = {
+DB_STATEMENT(get, {
   "unit_get",
   "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
   SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4"),
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement get_for_update = {
+DB_STATEMENT(get_for_update, {
   "unit_get_for_update",
   "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
   SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4") " FOR UPDATE",
-  4,
-};
+  4, NULL
+});
 
-static const struct db_statement update = {
+DB_STATEMENT(update, {
   "unit_update",
   "UPDATE units u SET label = $3, address = $4, town = $5, places = $6::integer, rent_cents = $7::bigint, "
   "charges_cents = $8::bigint, deposit_cents = $9::bigint, status = $10, version = version + 1, "
   "updated_at = now() WHERE u.commission_id = $1 AND u.id = $2 RETURNING " UNIT_COLS ", " UNIT_OCCUPIED,
-  10,
-};
+  10, NULL
+});
 
-static const struct db_statement status_change = {
+DB_STATEMENT(status_change, {
   "unit_status_change_insert",
   "INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, reason, token_id) "
   "VALUES ($1, $2, $3, $4, $5, $6::uuid)",
-  6,
-};
+  6, NULL
+});
 
-static const struct db_statement list = {
+DB_STATEMENT(list, {
   "unit_list",
   "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND "
   SQL_LANDLORD_SCOPE("u.landlord_org_id", "$2", "$3") " AND ($4::text IS NULL OR u.status = $4 OR ($4 = 'vacant' "
@@ -61,18 +61,18 @@ static const struct db_statement list = {
   "AND ($7::uuid IS NULL OR u.landlord_org_id = $7::uuid) "
   "AND ($8::text IS NULL OR (u.town, u.label, u.id) > ($8, $9, $10::uuid)) "
   "ORDER BY u.town, u.label, u.id LIMIT $11::integer",
-  11,
-};
+  11, NULL
+});
 
 /* The unit (in scope) joined with its changes, oldest first; no row when the unit is not visible. */
-static const struct db_statement history = {
+DB_STATEMENT(history, {
   "unit_history",
   "SELECT c.from_status, c.to_status, c.reason, " SQL_TS("c.at") " FROM units u "
   "LEFT JOIN unit_status_changes c ON c.commission_id = u.commission_id AND c.unit_id = u.id "
   "WHERE u.commission_id = $1 AND u.id = $2 AND " SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4")
   " ORDER BY c.at, c.id",
-  4,
-};
+  4, NULL
+});
 
 enum db_status db_unit_insert(struct db *db, const char *commission_id, const char *const f[11],
                               const char *token_id, PGresult **res) {

@@ -40,13 +40,13 @@ static bool listener_running;
 static char *listener_conninfo;
 
 /* Marks the token as used and returns what the principal needs, only while it is neither revoked nor expired. */
-static const struct db_statement token_lookup = {
+DB_STATEMENT(token_lookup, {
   "token_lookup",
   "UPDATE tokens SET last_used_at = now() WHERE selector = $1 AND revoked_at IS NULL AND expires_at > now() "
   "RETURNING id, commission_id, role, coalesce(scope_org_id::text, ''), "
   "extract(epoch FROM expires_at)::bigint, encode(hash, 'hex')",
-  1,
-};
+  1, NULL
+});
 
 static struct cache_entry *cache_slot(const unsigned char *hash) {
   return &cache[(hash[0] | (hash[1] << 8)) & (CACHE_SLOTS - 1)];

@@ -49,7 +49,7 @@ static int run_migrate(const char *name) {
   return system(cmd);
 }
 
-static const struct db_statement select_one = {"test_select_one", "SELECT $1::integer + 1", 1};
+static const struct db_statement select_one = {"test_select_one", "SELECT $1::integer + 1", 1, NULL};
 
 static void test_reprepare_after_lost_connection(void) {
   struct db *db = db_thread();
@@ -240,7 +240,7 @@ static void test_row_level_security(void) {
   struct db *app = db_open(ci);
   CHECK(app != NULL);
   if (app != NULL) {
-    static const struct db_statement unscoped = {"test_unscoped_people", "SELECT count(*) FROM people", 0};
+    static const struct db_statement unscoped = {"test_unscoped_people", "SELECT count(*) FROM people", 0, NULL};
     PGresult *res;
     /* No commission set: nothing. */
     CHECK(db_exec(app, &unscoped, NULL, &res) == DB_ROW && strcmp(PQgetvalue(res, 0, 0), "0") == 0);
@@ -354,6 +354,71 @@ static void test_audit_person_scoped(void) {
   }
 }
 
+/* Every statement the daemon and commissionctl can run (the registry of DB_STATEMENT), prepared on the migrated
+ * schema: names unique, each prepares, and takes exactly the parameters it declares (PostgreSQL's own count of the
+ * prepared statement's parameters, and the highest $N of the text it was given). A statement broken in a route
+ * that rarely runs fails here, not in front of a user. */
+static void test_every_statement_prepares(void) {
+  struct db *db = db_thread();
+  size_t count;
+  const struct db_statement *const *all = db_statements(&count);
+  CHECK(count >= 100);
+  for (size_t i = 0; i < count; i++) {
+    const struct db_statement *st = all[i];
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(all[j]->name, st->name) == 0) {
+        fprintf(stderr, "statement name used twice: %s\n", st->name);
+        CHECK(false);
+      }
+    const char *bad;
+    char *sql = db_statement_sql(st, &bad);
+    if (sql == NULL) {
+      fprintf(stderr, "statement %s names an undeclared parameter: %.40s\n", st->name, bad ? bad : "(none)");
+      CHECK(false);
+      continue;
+    }
+    int highest = 0;
+    for (const char *p = strchr(sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
+      int n = atoi(p + 1);
+      if (n > highest)
+        highest = n;
+    }
+    char pname[80];
+    snprintf(pname, sizeof pname, "check_%zu", i);
+    PGresult *r = PQprepare(db_pgconn(db), pname, sql, st->nparams, NULL);
+    bool prepared = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!prepared)
+      fprintf(stderr, "statement %s does not prepare: %s", st->name, PQerrorMessage(db_pgconn(db)));
+    CHECK(prepared);
+    PQclear(r);
+    if (prepared) {
+      r = PQdescribePrepared(db_pgconn(db), pname);
+      int described = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK ? PQnparams(r) : -1;
+      if (described != st->nparams || highest != st->nparams)
+        fprintf(stderr, "statement %s declares %d parameters, uses $%d, PostgreSQL counts %d\n", st->name,
+                st->nparams, highest, described);
+      CHECK(described == st->nparams && highest == st->nparams);
+      PQclear(r);
+    }
+    free(sql);
+  }
+  /* The checker itself: an undeclared :name, and SQL that does not prepare, are caught. */
+  static const char *const one[] = {"id", NULL};
+  static const struct db_statement undeclared = {"test_undeclared", "SELECT :id::uuid, :other::uuid", 1, one};
+  const char *bad;
+  char *sql = db_statement_sql(&undeclared, &bad);
+  CHECK(sql == NULL && bad != NULL && strncmp(bad, ":other", 6) == 0);
+  free(sql);
+  static const struct db_statement named = {"test_named",
+                                            "SELECT to_char(now(), 'HH24:MI:SS'), :id::uuid, \":id\" FROM (SELECT 1 "
+                                            "AS \":id\") x WHERE :id::uuid IS NOT NULL",
+                                            1, one};
+  sql = db_statement_sql(&named, &bad);
+  CHECK(sql != NULL && strcmp(sql, "SELECT to_char(now(), 'HH24:MI:SS'), $1::uuid, \":id\" FROM (SELECT 1 AS "
+                                   "\":id\") x WHERE $1::uuid IS NOT NULL") == 0);
+  free(sql);
+}
+
 /* Two migrate runs at once: both succeed, each migration applied exactly once. */
 static void test_concurrent_migrations(void) {
   char other[80], sql[160];
@@ -404,6 +469,7 @@ int main(void) {
   test_lapse();
   test_row_level_security();
   test_audit_person_scoped();
+  test_every_statement_prepares();
   test_concurrent_migrations();
   db_global_shutdown();
   snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);
