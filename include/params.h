@@ -35,6 +35,13 @@ void page_free(struct page *page);
  * of RES's last row. Takes ITEMS, clears RES and frees PAGE. */
 enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
                            size_t n);
+/* Replies {"items": ITEMS, "next_cursor": ...}: when ROWS filled the page, the cursor holds KEYS (N texts: the
+ * last row's keyset position, by name). Takes ITEMS (NULL: an item could not be built, 500) and frees PAGE. */
+enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows, json_t *items,
+                                 const char *const *keys, size_t n);
+/* Appends ITEM (stolen) to the list ITEMS; when ITEM is NULL (it could not be built) frees ITEMS and returns NULL,
+ * so that the list fails as a whole instead of silently missing an item. */
+json_t *items_append(json_t *items, json_t *item);
 
 /* The version an If-Match header names ("v<n>", quoted); -1 when absent, -2 when malformed. */
 long param_if_match(struct request *rq);

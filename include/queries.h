@@ -56,15 +56,24 @@ enum db_status db_idempotency_claim(struct db *db, const char *token_id, const c
 enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *status,
                                      const char *location, const char *body);
 
-/* organisations.c. Rows: id, kind, name, town, address, email, phone, archived, version, created_at,
- * updated_at. */
-enum db_status db_organisation_insert(struct db *db, const char *commission_id, const char *const fields[6],
+/* organisations.c. A row of the API's Organisation. */
+#define ORGANISATION_ROW(FIRST, NEXT)                                                                         \
+  FIRST(id, "id") NEXT(kind, "kind") NEXT(name, "name") NEXT(town, "town") NEXT(address, "address")           \
+  NEXT(email, "email") NEXT(phone, "phone") NEXT(archived, "archived") NEXT(version, "version")                \
+  NEXT(created_at, SQL_TS("created_at")) NEXT(updated_at, SQL_TS("updated_at"))
+DB_ROW_STRUCT(organisation_row, ORGANISATION_ROW);
+/* What a client writes (NULL: SQL NULL; KIND is fixed once created, ARCHIVED "t"/"f" is for updates). */
+struct organisation_fields {
+  const char *kind, *name, *town, *address, *email, *phone, *archived;
+};
+enum db_status db_organisation_insert(struct db *db, const char *commission_id, const struct organisation_fields *f,
                                       PGresult **res);
 enum db_status db_organisation_get(struct db *db, const char *commission_id, const char *id, bool for_update,
                                    PGresult **res);
-/* FIELDS: name, town, address, email, phone, archived ("t"/"f"). */
 enum db_status db_organisation_update(struct db *db, const char *commission_id, const char *id,
-                                      const char *const fields[6], PGresult **res);
+                                      const struct organisation_fields *f, PGresult **res);
+/* The kind of organisation ID of the commission into KIND (DB_NO_ROW: none such). */
+enum db_status db_organisation_kind(struct db *db, const char *commission_id, const char *id, char kind[32]);
 /* KIND and the AFTER_* keyset position may be NULL. */
 enum db_status db_organisation_list(struct db *db, const char *commission_id, const char *kind,
                                     const char *after_name, const char *after_id, const char *limit, PGresult **res);

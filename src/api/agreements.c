@@ -302,13 +302,11 @@ static enum db_status create_body(struct db *db, void *cls) {
     return s;
   const char *commission = c->rq->principal.commission_id;
   const char *org_id = c->v[F_ORG].s;
-  PGresult *res;
-  s = db_organisation_get(db, commission, org_id, false, &res);
+  char kind[32];
+  s = db_organisation_kind(db, commission, org_id, kind);
   if (s < 0)
     return s;
-  bool org_ok = s == DB_ROW && (strcmp(PQgetvalue(res, 0, 1), "landlord") == 0 ||
-                                strcmp(PQgetvalue(res, 0, 1), "residence") == 0);
-  PQclear(res);
+  bool org_ok = s == DB_ROW && (strcmp(kind, "landlord") == 0 || strcmp(kind, "residence") == 0);
   /* Refusals return DB_HARD_ERROR so that the transaction, and the idempotency claim, roll back. */
   if (!org_ok) {
     c->refusal = (struct refusal){ERR_VALIDATION_FAILED, "/org_id",
@@ -326,6 +324,7 @@ static enum db_status create_body(struct db *db, void *cls) {
   }
   const char *fields[6] = {org_id, c->v[F_REFERENCE].s, c->v[F_SIGNATORY].s, c->v[F_START].s, c->v[F_END].s,
                            c->v[F_NOTES].present && !c->v[F_NOTES].null ? c->v[F_NOTES].s : NULL};
+  PGresult *res;
   s = db_agreement_insert(db, commission, fields, &res);
   if (s < 0) {
     if (strcmp(db_sqlstate(db), "23505") == 0 && strcmp(db_constraint(db), REFERENCE_CONSTRAINT) == 0)

@@ -1,16 +1,17 @@
 /* /v1/organisations: the commission's partners (landlords, residences, curator services, care teams, others).
  * Every role of the commission reads them; only the coordinator creates and changes them. */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "access.h"
 #include "api.h"
 #include "audit.h"
 #include "fields.h"
-#include "idempotency.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 #include "validate.h"
+#include "write.h"
 
 static const char *const kinds[] = {"landlord", "residence", "curator_service", "care_team", "partner", NULL};
 
@@ -35,15 +36,23 @@ static const struct field_spec update_spec[] = {
   [F_ARCHIVED] = {"archived", FIELD_BOOL, 0, 0, 0, NULL},
 };
 
-/* Row ROW of RES as the API's Organisation; *VERSION gets its version. */
-static json_t *organisation_json(const PGresult *res, int row, long *version) {
-  if (version != NULL)
-    *version = strtol(PQgetvalue(res, row, 8), NULL, 10);
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, row, 0), "kind",
-                   row_string(res, row, 1), "name", row_string(res, row, 2), "town", row_string(res, row, 3),
-                   "address", row_string(res, row, 4), "email", row_string(res, row, 5), "phone",
-                   row_string(res, row, 6), "archived", row_bool(res, row, 7), "version", row_int(res, row, 8),
-                   "created_at", row_string(res, row, 9), "updated_at", row_string(res, row, 10));
+/* An organisation row as the API's Organisation; NULL when it cannot be built. */
+static json_t *organisation_json(const struct organisation_row *r) {
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->id), "kind",
+                   json_of_text(r->kind), "name", json_of_text(r->name), "town", json_of_text(r->town), "address",
+                   json_of_text(r->address), "email", json_of_text(r->email), "phone", json_of_text(r->phone),
+                   "archived", json_of_bool(r->archived), "version", json_of_int(r->version), "created_at",
+                   json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
+}
+
+/* Row I of RES into OUT: the JSON of the organisation and its version. */
+static bool organisation_out(const PGresult *res, int i, struct write_out *out) {
+  struct organisation_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  out->body = organisation_json(&r);
+  out->version = long_of_text(r.version);
+  return out->body != NULL;
 }
 
 /* Refuses (403, queued) a role that may not do ACTION; true when it may. */
@@ -81,41 +90,31 @@ enum MHD_Result api_organisations_list(struct request *rq) {
     return reply_db_error(rq);
   }
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, organisation_json(res, i, NULL));
-  return reply_page(rq, &page, res, items, (const int[]){2, 0}, 2);
+  struct organisation_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? organisation_json(&r) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.name, r.id}, 2);
+  PQclear(res);
+  return ret;
 }
 
-struct create_tx {
-  struct request *rq;
-  struct field_value *v;
-  struct idempotency idem;
-  json_t *org;
-  long version;
-  char location[80];
-};
-
-static enum db_status create_body(struct db *db, void *cls) {
-  struct create_tx *c = cls;
-  json_decref(c->org);
-  c->org = NULL;
-  enum db_status s = idempotency_claim(c->rq, &c->idem);
-  if (s < 0 || c->idem.replay || c->idem.mismatch)
-    return s;
-  const char *fields[6];
-  for (int i = F_KIND; i <= F_PHONE; i++)
-    fields[i] = c->v[i].present && !c->v[i].null ? c->v[i].s : NULL;
+static enum db_status create_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  const struct field_value *v = cls;
+  struct organisation_fields f = {.kind = v[F_KIND].s, .name = v[F_NAME].s, .town = patch_pick(&v[F_TOWN], NULL),
+                                  .address = patch_pick(&v[F_ADDRESS], NULL), .email = patch_pick(&v[F_EMAIL], NULL),
+                                  .phone = patch_pick(&v[F_PHONE], NULL)};
   PGresult *res;
-  s = db_organisation_insert(db, c->rq->principal.commission_id, fields, &res);
+  enum db_status s = db_organisation_insert(db, rq->principal.commission_id, &f, &res);
   if (s < 0)
     return s;
-  c->org = organisation_json(res, 0, &c->version);
-  snprintf(c->location, sizeof c->location, "/v1/organisations/%s", PQgetvalue(res, 0, 0));
-  audit_created(c->rq, "organisations", PQgetvalue(res, 0, 0));
+  struct organisation_row r;
+  bool ok = db_row(res, 0, &r) && organisation_out(res, 0, out);
+  if (ok) {
+    snprintf(out->location, sizeof out->location, "/v1/organisations/%s", r.id);
+    audit_created(rq, "organisations", r.id);
+  }
   PQclear(res);
-  if (c->org == NULL)
-    return DB_HARD_ERROR;
-  return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, c->org);
+  return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_organisations_create(struct request *rq) {
@@ -123,21 +122,17 @@ enum MHD_Result api_organisations_create(struct request *rq) {
   struct field_value v[FIELDS_COUNT(create_spec)];
   if (!allowed(rq, ACT_CREATE, &ret) || !request_fields(rq, create_spec, FIELDS_COUNT(create_spec), v, &ret))
     return ret;
-  struct create_tx c = {.rq = rq, .v = v};
-  if (!idempotency_init(rq, &c.idem, &ret))
-    return ret;
-  enum db_status s = db_transaction(rq->db, create_body, &c);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (c.idem.replay || c.idem.mismatch)
-    ret = idempotency_reply(rq, &c.idem);
-  else {
-    ret = reply_versioned(rq, MHD_HTTP_CREATED, c.org, c.version, c.location);
-    c.org = NULL;
+  return creation_run(rq, create_body, v);
+}
+
+static enum MHD_Result organisation_reply(struct request *rq, unsigned int status, const PGresult *res,
+                                          const char *location) {
+  struct write_out out = {0};
+  if (!organisation_out(res, 0, &out)) {
+    json_decref(out.body);
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
   }
-  json_decref(c.org);
-  idempotency_free(&c.idem);
-  return ret;
+  return reply_versioned(rq, status, out.body, out.version, location);
 }
 
 enum MHD_Result api_organisations_get(struct request *rq) {
@@ -147,86 +142,60 @@ enum MHD_Result api_organisations_get(struct request *rq) {
     return ret;
   PGresult *res;
   enum db_status s = db_organisation_get(rq->db, rq->principal.commission_id, id, false, &res);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
-    return reply_problem(rq, ERR_NOT_FOUND, "No such organisation.");
-  }
-  long version;
-  json_t *org = organisation_json(res, 0, &version);
-  PQclear(res);
-  return reply_versioned(rq, MHD_HTTP_OK, org, version, NULL);
+  return reply_row(rq, s, res, "No such organisation.", organisation_reply);
 }
 
+/* An update: the stored row (read for update), then the merge of what the client sent. */
 struct update_tx {
-  struct request *rq;
   const char *id;
-  struct field_value *v;
-  long if_match;
-  enum error_code refusal; /* ERR__COUNT when none */
-  json_t *org;
-  long version;
+  const struct field_value *v;
+  PGresult *current;
 };
 
-static enum db_status update_body(struct db *db, void *cls) {
+static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {
   struct update_tx *u = cls;
-  json_decref(u->org);
-  u->org = NULL;
-  u->refusal = ERR__COUNT;
-  PGresult *cur;
-  enum db_status s = db_organisation_get(db, u->rq->principal.commission_id, u->id, true, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    if (s == DB_NO_ROW)
-      u->refusal = ERR_NOT_FOUND;
-    return s;
-  }
-  if (strtol(PQgetvalue(cur, 0, 8), NULL, 10) != u->if_match) {
-    PQclear(cur);
-    u->refusal = ERR_PRECONDITION_FAILED;
-    return DB_NO_ROW;
-  }
+  PQclear(u->current);
+  u->current = NULL;
+  enum db_status s = db_organisation_get(db, rq->principal.commission_id, u->id, true, &u->current);
+  struct organisation_row cur;
+  if (s == DB_ROW && !db_row(u->current, 0, &cur))
+    return DB_HARD_ERROR;
+  if (s == DB_ROW)
+    *version = long_of_text(cur.version);
+  return s;
+}
+
+static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  struct update_tx *u = cls;
+  struct organisation_row cur;
+  if (!db_row(u->current, 0, &cur))
+    return DB_HARD_ERROR;
   /* Merge: a field sent replaces the stored one (null clears it); the others stay. */
-  const char *fields[6];
-  static const int column[6] = {2, 3, 4, 5, 6, 7};
-  for (int i = 0; i < 6; i++) {
-    const struct field_value *fv = &u->v[F_NAME + i];
-    if (!fv->present)
-      fields[i] = PQgetisnull(cur, 0, column[i]) ? NULL : PQgetvalue(cur, 0, column[i]);
-    else if (fv->null)
-      fields[i] = NULL;
-    else if (F_NAME + i == F_ARCHIVED)
-      fields[i] = fv->b ? "t" : "f";
-    else
-      fields[i] = fv->s;
-  }
+  const struct field_value *v = u->v;
+  struct organisation_fields f = {.name = patch_pick(&v[F_NAME], cur.name), .town = patch_pick(&v[F_TOWN], cur.town),
+                                  .address = patch_pick(&v[F_ADDRESS], cur.address),
+                                  .email = patch_pick(&v[F_EMAIL], cur.email),
+                                  .phone = patch_pick(&v[F_PHONE], cur.phone),
+                                  .archived = patch_pick_bool(&v[F_ARCHIVED], cur.archived)};
   PGresult *res;
-  s = db_organisation_update(db, u->rq->principal.commission_id, u->id, fields, &res);
-  PQclear(cur);
+  enum db_status s = db_organisation_update(db, rq->principal.commission_id, u->id, &f, &res);
   if (s < 0)
     return s;
-  u->org = organisation_json(res, 0, &u->version);
+  bool ok = s == DB_ROW && organisation_out(res, 0, out);
   PQclear(res);
-  return u->org ? DB_ROW : DB_HARD_ERROR;
+  return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_organisations_update(struct request *rq) {
+  static const struct patch patch = {"organisation", "No such organisation.", update_lock, update_write};
   enum MHD_Result ret;
   const char *id = param_path_uuid(rq, 0, "id", &ret);
   struct field_value v[FIELDS_COUNT(update_spec)];
   if (id == NULL || !allowed(rq, ACT_UPDATE, &ret) ||
       !request_fields(rq, update_spec, FIELDS_COUNT(update_spec), v, &ret))
     return ret;
-  struct update_tx u = {.rq = rq, .id = id, .v = v, .if_match = param_if_match(rq)};
-  if (u.if_match < 0)
-    return reply_if_match_problem(rq, u.if_match);
-  enum db_status s = db_transaction(rq->db, update_body, &u);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (u.refusal == ERR_NOT_FOUND)
-    return reply_problem(rq, ERR_NOT_FOUND, "No such organisation.");
-  if (u.refusal == ERR_PRECONDITION_FAILED)
-    return reply_stale(rq, "organisation");
-  return reply_versioned(rq, MHD_HTTP_OK, u.org, u.version, NULL);
+  struct update_tx u = {.id = id, .v = v};
+  ret = patch_run(rq, &patch, &u);
+  PQclear(u.current);
+  return ret;
 }

@@ -214,13 +214,12 @@ static void check_update_body(const struct principal *p, const struct field_valu
  * FIELD to ERRORS. */
 static enum db_status check_org(struct db *db, const char *commission_id, const char *id, const char *kind,
                                 const char *field, const char *reason, json_t *errors) {
-  PGresult *res;
-  enum db_status s = db_organisation_get(db, commission_id, id, false, &res);
+  char found[32];
+  enum db_status s = db_organisation_kind(db, commission_id, id, found);
   if (s < 0)
     return s;
-  if (s == DB_NO_ROW || strcmp(PQgetvalue(res, 0, 1), kind) != 0)
+  if (s == DB_NO_ROW || strcmp(found, kind) != 0)
     add_error(errors, field, reason);
-  PQclear(res);
   return DB_ROW;
 }
 

@@ -146,16 +146,11 @@ enum MHD_Result api_units_list(struct request *rq) {
 
 /* Is ORG_ID an organisation of the commission that can own units (a landlord or a residence)? */
 static enum db_status landlord_ok(struct db *db, const char *commission_id, const char *org_id, bool *ok) {
-  PGresult *res;
-  *ok = false;
-  enum db_status s = db_organisation_get(db, commission_id, org_id, false, &res);
+  char kind[32];
+  enum db_status s = db_organisation_kind(db, commission_id, org_id, kind);
+  *ok = s == DB_ROW && (strcmp(kind, "landlord") == 0 || strcmp(kind, "residence") == 0);
   if (s < 0)
     return s;
-  if (s == DB_ROW) {
-    const char *kind = PQgetvalue(res, 0, 1);
-    *ok = strcmp(kind, "landlord") == 0 || strcmp(kind, "residence") == 0;
-  }
-  PQclear(res);
   return DB_ROW;
 }
 

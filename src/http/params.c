@@ -123,23 +123,44 @@ void page_free(struct page *page) {
   memset(page, 0, sizeof *page);
 }
 
-enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
-                           size_t n) {
-  int rows = PQntuples(res);
+json_t *items_append(json_t *items, json_t *item) {
+  if (items == NULL || item == NULL || json_array_append_new(items, item) != 0) {
+    json_decref(items);
+    return NULL;
+  }
+  return items;
+}
+
+enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows, json_t *items,
+                                 const char *const *keys, size_t n) {
   json_t *next = json_null();
+  if (items == NULL) {
+    page_free(page);
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  }
   if (rows > 0 && rows == atoi(page->limit)) {
     json_t *key = json_array();
     for (size_t i = 0; i < n; i++)
-      json_array_append_new(key, json_string(PQgetvalue(res, rows - 1, key_cols[i])));
+      json_array_append_new(key, keys[i] != NULL ? json_string(keys[i]) : json_null());
     char *c = cursor_encode(key);
     if (c != NULL) {
       next = json_string(c);
       free(c);
     }
   }
-  PQclear(res);
   page_free(page);
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
+}
+
+enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
+                           size_t n) {
+  int rows = PQntuples(res);
+  const char *keys[PAGE_MAX_KEYS] = {NULL};
+  for (size_t i = 0; rows > 0 && i < n && i < PAGE_MAX_KEYS; i++)
+    keys[i] = PQgetvalue(res, rows - 1, key_cols[i]);
+  enum MHD_Result ret = reply_page_after(rq, page, rows, items, keys, n);
+  PQclear(res);
+  return ret;
 }
 
 long param_if_match(struct request *rq) {

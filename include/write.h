@@ -1,0 +1,60 @@
+/* One skeleton for every write (src/http/write.c): a body runs inside one transaction and either fills the
+ * answer or records a refusal; the skeleton claims and records the Idempotency-Key of a creation, checks If-Match
+ * for an update, retries on serialization failures, and queues the reply. */
+#ifndef COMMISSIOND_WRITE_H
+#define COMMISSIOND_WRITE_H
+
+#include "db.h"
+#include "http.h"
+
+/* What a body reports. On success: BODY (owned), VERSION (its ETag; -1 for none) and, for a creation, LOCATION.
+ * On a refusal (write_refuse*()), the problem to answer; the body then returns DB_REFUSED, the transaction rolls
+ * back and nothing of the request stays (an Idempotency-Key claim included). The skeleton resets it before each
+ * attempt of the transaction. */
+struct write_out {
+  json_t *body;
+  long version;
+  char location[160];
+  enum error_code refusal; /* ERR__COUNT: none */
+  char detail[300];
+  char field[80];   /* a refusal about one field (a JSON pointer, "query:x", "header:x"), or "" */
+  json_t *members;  /* extra members of the problem (owned), or NULL */
+};
+
+/* A body: runs inside the transaction on DB. DB_ROW: done (OUT filled); DB_REFUSED: refused (OUT says why);
+ * DB_SOFT_ERROR: retried; DB_HARD_ERROR: 500/503 from the database's state. */
+typedef enum db_status (*write_body)(struct db *db, struct request *rq, void *cls, struct write_out *out);
+
+/* Refusals, for a body to return: each records the problem in OUT and returns DB_REFUSED. */
+enum db_status write_refuse(struct write_out *out, enum error_code code, const char *detail);
+enum db_status write_refuse_field(struct write_out *out, enum error_code code, const char *field, const char *reason);
+enum db_status write_refuse_with(struct write_out *out, enum error_code code, const char *detail, json_t *members);
+
+/* A creation (POST that makes a resource): Idempotency-Key read and claimed, BODY run, the response recorded under
+ * the key, then 201 with the body, its ETag and Location; a replay answers the stored response, another request
+ * under the same key 409. */
+enum MHD_Result creation_run(struct request *rq, write_body body, void *cls);
+
+/* Any other write without If-Match (an action such as open, close, exit): BODY in one transaction; STATUS with the
+ * body (and its ETag when OUT's version is >= 0), or the refusal. */
+enum MHD_Result write_run(struct request *rq, unsigned int status, write_body body, void *cls);
+
+/* An update under If-Match (PATCH): LOCK reads the record FOR UPDATE and gives its version (DB_NO_ROW: 404 with
+ * MISSING); when it is not the version If-Match names, 412 about WHAT; otherwise UPDATE writes it and fills OUT
+ * (200 with the ETag). Without If-Match: 428, before any database work. */
+struct patch {
+  const char *what;    /* "organisation": "The organisation changed since you read it" */
+  const char *missing; /* "No such organisation." */
+  enum db_status (*lock)(struct db *db, struct request *rq, void *cls, long *version);
+  write_body update;
+};
+enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *cls);
+
+/* For a merge in an update body: the value to store for a field the client may have sent (V), given the stored
+ * one (CURRENT): the sent string, NULL when the client sent null, CURRENT when it sent nothing. */
+struct field_value;
+const char *patch_pick(const struct field_value *v, const char *current);
+/* The same for a boolean field: "t"/"f". */
+const char *patch_pick_bool(const struct field_value *v, const char *current);
+
+#endif

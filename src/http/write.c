@@ -1,0 +1,157 @@
+/* The write skeleton (see include/write.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "fields.h"
+#include "idempotency.h"
+#include "params.h"
+#include "write.h"
+
+static void out_reset(struct write_out *out) {
+  json_decref(out->body);
+  json_decref(out->members);
+  memset(out, 0, sizeof *out);
+  out->version = -1;
+  out->refusal = ERR__COUNT;
+}
+
+enum db_status write_refuse(struct write_out *out, enum error_code code, const char *detail) {
+  out->refusal = code;
+  snprintf(out->detail, sizeof out->detail, "%s", detail != NULL ? detail : "");
+  return DB_REFUSED;
+}
+
+enum db_status write_refuse_field(struct write_out *out, enum error_code code, const char *field, const char *reason) {
+  snprintf(out->field, sizeof out->field, "%s", field);
+  return write_refuse(out, code, reason);
+}
+
+enum db_status write_refuse_with(struct write_out *out, enum error_code code, const char *detail, json_t *members) {
+  json_decref(out->members);
+  out->members = members;
+  return write_refuse(out, code, detail);
+}
+
+/* The reply once the transaction ended with S: the refusal, the database's error, or STATUS with the body. */
+static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct write_out *out, unsigned int status) {
+  enum MHD_Result ret;
+  if (s == DB_REFUSED && out->refusal != ERR__COUNT) {
+    if (out->field[0] != '\0')
+      ret = reply_field_problem(rq, out->refusal, out->field, out->detail);
+    else {
+      ret = reply_problem_with(rq, out->refusal, out->detail[0] != '\0' ? out->detail : NULL, out->members);
+      out->members = NULL;
+    }
+  } else if (s < 0 || out->body == NULL) {
+    ret = reply_db_error(rq);
+  } else if (out->version >= 0 || out->location[0] != '\0') {
+    ret = reply_versioned(rq, status, out->body, out->version, out->location[0] != '\0' ? out->location : NULL);
+    out->body = NULL;
+  } else {
+    ret = reply_json(rq, status, out->body, NULL);
+    out->body = NULL;
+  }
+  out_reset(out);
+  return ret;
+}
+
+struct creation {
+  struct request *rq;
+  write_body body;
+  void *cls;
+  struct idempotency idem;
+  struct write_out out;
+};
+
+static enum db_status creation_body(struct db *db, void *cls) {
+  struct creation *c = cls;
+  out_reset(&c->out);
+  enum db_status s = idempotency_claim(c->rq, &c->idem);
+  if (s < 0 || c->idem.replay || c->idem.mismatch)
+    return s;
+  s = c->body(db, c->rq, c->cls, &c->out);
+  if (s < 0)
+    return s;
+  if (c->out.body == NULL)
+    return DB_HARD_ERROR;
+  return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->out.location[0] ? c->out.location : NULL,
+                            c->out.body);
+}
+
+enum MHD_Result creation_run(struct request *rq, write_body body, void *cls) {
+  enum MHD_Result ret;
+  struct creation c = {.rq = rq, .body = body, .cls = cls};
+  if (!idempotency_init(rq, &c.idem, &ret))
+    return ret;
+  out_reset(&c.out);
+  enum db_status s = db_transaction(rq->db, creation_body, &c);
+  if (s >= 0 && (c.idem.replay || c.idem.mismatch)) {
+    out_reset(&c.out);
+    ret = idempotency_reply(rq, &c.idem);
+  } else {
+    ret = write_reply(rq, s, &c.out, MHD_HTTP_CREATED);
+  }
+  idempotency_free(&c.idem);
+  return ret;
+}
+
+struct action {
+  struct request *rq;
+  write_body body;
+  void *cls;
+  const struct patch *patch;
+  long if_match;
+  struct write_out out;
+};
+
+static enum db_status action_body(struct db *db, void *cls) {
+  struct action *a = cls;
+  out_reset(&a->out);
+  return a->body(db, a->rq, a->cls, &a->out);
+}
+
+enum MHD_Result write_run(struct request *rq, unsigned int status, write_body body, void *cls) {
+  struct action a = {.rq = rq, .body = body, .cls = cls};
+  out_reset(&a.out);
+  enum db_status s = db_transaction(rq->db, action_body, &a);
+  return write_reply(rq, s, &a.out, status);
+}
+
+static enum db_status patch_body(struct db *db, void *cls) {
+  struct action *a = cls;
+  out_reset(&a->out);
+  long version = -1;
+  enum db_status s = a->patch->lock(db, a->rq, a->cls, &version);
+  if (s == DB_NO_ROW)
+    return write_refuse(&a->out, ERR_NOT_FOUND, a->patch->missing);
+  if (s < 0)
+    return s;
+  if (version != a->if_match)
+    return write_refuse(&a->out, ERR_PRECONDITION_FAILED, NULL); /* answered by reply_stale() */
+  return a->patch->update(db, a->rq, a->cls, &a->out);
+}
+
+enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *cls) {
+  struct action a = {.rq = rq, .cls = cls, .patch = patch, .if_match = param_if_match(rq)};
+  if (a.if_match < 0)
+    return reply_if_match_problem(rq, a.if_match);
+  out_reset(&a.out);
+  enum db_status s = db_transaction(rq->db, patch_body, &a);
+  if (s == DB_REFUSED && a.out.refusal == ERR_PRECONDITION_FAILED) {
+    out_reset(&a.out);
+    return reply_stale(rq, patch->what);
+  }
+  return write_reply(rq, s, &a.out, MHD_HTTP_OK);
+}
+
+const char *patch_pick(const struct field_value *v, const char *current) {
+  if (!v->present)
+    return current;
+  return v->null ? NULL : v->s;
+}
+
+const char *patch_pick_bool(const struct field_value *v, const char *current) {
+  if (!v->present)
+    return current;
+  return v->null ? NULL : v->b ? "t" : "f";
+}
