@@ -22,6 +22,7 @@ enum resource {
   RES_REVIEW,       /* quarterly reviews; each part readable and writable by the roles it concerns */
   RES_INCIDENT,     /* incidents on a placement; reported by those who see it, handled by the coordinator */
   RES_REPORT,       /* aggregate figures, no personal data */
+  RES_AUDIT,        /* the audit trail and a person's export (right of access): the coordinator's */
 };
 
 enum action {

@@ -11,6 +11,9 @@ enum MHD_Result api_metrics(struct request *rq);
 /* me.c */
 enum MHD_Result api_me_get(struct request *rq);
 /* organisations.c */
+/* The bodies of routes whose fields the route table checks before the handler runs. */
+extern const struct body_spec organisation_create_body, organisation_update_body;
+
 enum MHD_Result api_organisations_list(struct request *rq);
 enum MHD_Result api_organisations_create(struct request *rq);
 enum MHD_Result api_organisations_get(struct request *rq);

@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "access.h"
 #include "errors.h"
 #include "principal.h"
 
@@ -33,7 +35,9 @@ struct request {
   size_t body_len, body_cap;
   bool body_too_large;
   json_t *json; /* the parsed body (an object), for routes that take one */
+  struct field_value *fields; /* the body's values, for a route with a body spec (in its spec's order) */
   struct principal principal;
+  struct access access; /* what the route's access decided for this principal (scope included) */
   unsigned char token_hash[32];    /* of the bearer token, the cache's key */
   char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
   const char *audit_type;           /* its type, when audit_object is set */
@@ -54,12 +58,38 @@ enum route_flags {
   ROUTE_EXPORT = 32,       /* a read recorded as an export */
 };
 
+/* Who may call a route: dispatch asks access_decide(principal, RESOURCE, ACTION) and answers 403 with FORBIDDEN
+ * when the role may never do this (after authentication and the path's ids, before the body's fields). The
+ * decision, with its scope, is the request's `access`. FORBIDDEN NULL: any authenticated role (or a public route). */
+struct route_access {
+  enum resource resource;
+  enum action action;
+  const char *forbidden;
+};
+
+/* A JSON body's fields (fields.h): dispatch checks the body against them (422 naming every offending field)
+ * before the handler, which reads the values in the request's `fields`. */
+struct field_spec;
+struct body_spec {
+  const struct field_spec *fields;
+  size_t count;
+};
+#define BODY_SPEC(spec) (&(const struct body_spec){(spec), sizeof(spec) / sizeof *(spec)})
+
+/* One line of the route table says everything about a route; `commissiond --describe` prints it, and tests/spec
+ * checks it against api/openapi.yaml and tests/http/access_matrix.tsv. */
 struct route {
   const char *method;
-  const char *pattern; /* "/v1/organisations/{id}" */
+  const char *pattern; /* "/v1/organisations/{id}": every {name} is a UUID */
   route_handler handler;
   unsigned int flags;
+  struct route_access access;
+  const struct body_spec *body; /* NULL: no body, or one the handler checks itself */
+  const char *audit_type;       /* the object type of the route's audit entries: "people" for /v1/people/{id} */
 };
+
+/* Prints the route table as JSON on OUT (src/http/describe.c: `commissiond --describe`); 0, or -1 on failure. */
+int http_describe(FILE *out);
 
 /* The route table (src/http/routes.c), terminated by a NULL method. */
 extern const struct route http_routes[];

@@ -53,6 +53,7 @@ static void usage(FILE *out) {
           "                           default 1024\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
+          "  --describe               print the route table (access per role, body fields, audit type) as JSON\n"
           "  --version                print the version and exit\n"
           "  --help                   print this help and exit\n");
 }
@@ -107,6 +108,7 @@ static const struct option long_options[] = {
   {"audit-backlog", required_argument, NULL, 'B'},
   {"log-level", required_argument, NULL, 'L'},
   {"routes", no_argument, NULL, 'r'},
+  {"describe", no_argument, NULL, 'D'},
   {"version", no_argument, NULL, 'V'},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0},
@@ -139,6 +141,7 @@ static void read_options(int argc, char **argv, struct options *o) {
       for (const struct route *r = http_routes; r->method != NULL; r++)
         printf("%s %s\n", r->method, r->pattern);
       exit(0);
+    case 'D': exit(http_describe(stdout) == 0 ? 0 : 1);
     case '?': usage(stderr); exit(2);
     default: set_option(o, c, optarg); break;
     }

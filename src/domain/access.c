@@ -17,6 +17,7 @@
  *   review          all          own team       own protected  own units      -
  *   incident        all          own team       own protected  own units (**) -
  *   report          all          -              -              -              read
+ *   audit, export   all          -              -              -              -
  *
  * "own team" / "own protected" / "own units" read and write within that relation; other cells read only.
  * (*) a landlord records refunds and deductions on the deposits of its units' placements.
@@ -89,6 +90,7 @@ struct access access_decide(const struct principal *p, enum resource resource, e
     return read && p->role == ROLE_OBSERVER ? all : deny;
   case RES_TOKEN:
   case RES_SESSION_WORK:
+  case RES_AUDIT:
     return deny;
   }
   return deny;

@@ -10,15 +10,6 @@
 #include "queries.h"
 #include "validate.h"
 
-/* "people" for "/v1/people/{id}/status": the resource the route is about. */
-static void object_type(const struct route *route, char *out, size_t n) {
-  const char *p = route->pattern;
-  if (strncmp(p, "/v1/", 4) == 0)
-    p += 4;
-  size_t len = strcspn(p, "/");
-  snprintf(out, n, "%.*s", (int)len, p);
-}
-
 static const char *action_of(const struct request *rq, bool committed_write) {
   if (strcmp(rq->method, "GET") == 0)
     return (rq->route->flags & ROUTE_EXPORT) ? "export" : "read";
@@ -31,10 +22,11 @@ static const char *action_of(const struct request *rq, bool committed_write) {
 
 static enum db_status record(struct request *rq, struct db *db, bool in_transaction) {
   char type[32], status[8];
-  if (rq->audit_type != NULL && rq->audit_object[0] != '\0')
-    snprintf(type, sizeof type, "%s", rq->audit_type);
-  else
-    object_type(rq->route, type, sizeof type);
+  /* The route table names the object type; a creation may name the type of what it made. */
+  snprintf(type, sizeof type, "%s",
+           rq->audit_type != NULL && rq->audit_object[0] != '\0' ? rq->audit_type
+           : rq->route->audit_type != NULL                       ? rq->route->audit_type
+                                                                  : "-");
   const char *object = rq->audit_object[0] != '\0' ? rq->audit_object
                        : (rq->args[0] != NULL && valid_uuid(rq->args[0])) ? rq->args[0]
                                                                            : NULL;

@@ -10,8 +10,10 @@
 
 #include "audit.h"
 #include "db.h"
+#include "fields.h"
 #include "http_internal.h"
 #include "log.h"
+#include "validate.h"
 
 struct http_config http_config = {
   .max_body = 1024 * 1024,
@@ -77,6 +79,43 @@ static bool content_type_is_json(const char *ct) {
   return strncasecmp(rest, "charset=utf-8", 13) == 0 && (rest[13] == '\0' || rest[13] == ' ' || rest[13] == ';');
 }
 
+/* What the route table says before the handler runs: every {name} of the path is a UUID (400 naming path:name),
+ * the role may do this (403), the body has the route's fields (422 naming each). False with *RET queued when not. */
+static bool route_admits(struct request *rq, enum MHD_Result *ret) {
+  const char *p = rq->route->pattern;
+  for (size_t i = 0; i < ROUTE_MAX_ARGS && (p = strchr(p, '{')) != NULL; i++) {
+    const char *end = strchr(p, '}');
+    if (end == NULL)
+      break;
+    if (rq->args[i] == NULL || !valid_uuid(rq->args[i])) {
+      char field[48];
+      snprintf(field, sizeof field, "path:%.*s", (int)(end - p - 1), p + 1);
+      *ret = reply_field_problem(rq, ERR_INVALID_ID, field, "must be a UUID");
+      return false;
+    }
+    p = end;
+  }
+  const struct route_access *a = &rq->route->access;
+  if (a->forbidden != NULL) {
+    rq->access = access_decide(&rq->principal, a->resource, a->action);
+    if (rq->access.kind == ACCESS_DENY) {
+      *ret = reply_problem(rq, ERR_FORBIDDEN, a->forbidden);
+      return false;
+    }
+  }
+  const struct body_spec *body = rq->route->body;
+  if (body != NULL && rq->json != NULL) {
+    rq->fields = calloc(body->count, sizeof *rq->fields);
+    if (rq->fields == NULL) {
+      *ret = reply_problem(rq, ERR_INTERNAL, NULL);
+      return false;
+    }
+    if (!request_fields(rq, body->fields, body->count, rq->fields, ret))
+      return false;
+  }
+  return true;
+}
+
 static enum MHD_Result dispatch(struct request *rq) {
   if (strlen(rq->url) > URL_MAX)
     return reply_problem(rq, ERR_URI_TOO_LONG, NULL);
@@ -120,7 +159,12 @@ static enum MHD_Result dispatch(struct request *rq) {
       return reply_db_error(rq);
     audit_request_start(rq);
   }
-  enum MHD_Result handled = rq->route->handler(rq);
+  enum MHD_Result handled;
+  if (!route_admits(rq, &handled)) {
+    audit_request_end(rq);
+    return handled;
+  }
+  handled = rq->route->handler(rq);
   audit_request_end(rq); /* before the reply leaves: a client's next request is recorded after this one */
   return handled;
 }
@@ -206,6 +250,7 @@ void http_request_completed(void *cls, struct MHD_Connection *connection, void *
             rq->route ? rq->route->pattern : "unmatched", rq->status, (double)duration / 1e6,
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
   json_decref(rq->json);
+  free(rq->fields);
   free(rq->body);
   free(rq->url_copy);
   free(rq);

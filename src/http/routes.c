@@ -1,80 +1,128 @@
-/* The route table: every route the daemon serves, in one place. api/openapi.yaml must list exactly these
- * (tests/spec checks it against `commissiond --routes`). */
+/* The route table: every route the daemon serves, in one place, with who may call it, the fields of its body and
+ * the object type of its audit entries. api/openapi.yaml must list exactly these (tests/spec checks it against
+ * `commissiond --routes` and `commissiond --describe`). */
+#include "access.h"
 #include "api.h"
 #include "http.h"
 
+/* Who may call: the resource and action access_decide() is asked about, and the 403's words. */
+#define ANY_ROLE {0, 0, NULL}
+#define MAY(resource, action, forbidden) {resource, action, forbidden}
+
+#define ORGS_READ MAY(RES_ORGANISATION, ACT_READ, "Only the coordinator manages organisations.")
+#define ORGS_WRITE(action) MAY(RES_ORGANISATION, action, "Only the coordinator manages organisations.")
+#define TOKENS(action) MAY(RES_TOKEN, action, "Only the coordinator manages tokens.")
+#define APPLICATIONS(action) MAY(RES_APPLICATION, action, "This role has no access to applications.")
+#define PEOPLE(action) MAY(RES_PERSON, action, "This role has no access to people.")
+#define CARE_NOTES(action) \
+  MAY(RES_CARE_NOTE, action, "Care notes are for the coordinator and the person's care team only.")
+#define UNITS_READ MAY(RES_UNIT, ACT_READ, "This role does not read units.")
+#define UNITS_WRITE(action) MAY(RES_UNIT, action, "Only the coordinator manages units.")
+#define AGREEMENTS_READ MAY(RES_AGREEMENT, ACT_READ, "This role does not read agreements.")
+#define AGREEMENTS_WRITE(action) MAY(RES_AGREEMENT, action, "Only the coordinator manages agreements.")
+#define SESSIONS_READ MAY(RES_SESSION, ACT_READ, "This role has no access to sessions.")
+#define SESSION_WORK MAY(RES_SESSION_WORK, ACT_UPDATE, "Only the coordinator runs sessions.")
+#define AGENDAS MAY(RES_AGENDA, ACT_READ, "This role has no access to agendas and minutes.")
+#define PLACEMENTS_READ MAY(RES_PLACEMENT, ACT_READ, "This role has no access to placements.")
+#define PLACEMENTS_WRITE(action) MAY(RES_PLACEMENT, action, "Only the coordinator starts and ends placements.")
+#define DEPOSITS(action) MAY(RES_DEPOSIT, action, "This role has no access to deposits.")
+#define REVIEWS(action) MAY(RES_REVIEW, action, "This role has no access to reviews.")
+#define INCIDENTS(action) MAY(RES_INCIDENT, action, "This role has no access to incidents.")
+#define INCIDENTS_HANDLE MAY(RES_INCIDENT, ACT_UPDATE, "Only the coordinator handles incidents.")
+#define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
+#define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
+
+#define PUBLIC (ROUTE_PUBLIC)
+#define BODY ROUTE_JSON_BODY
+
 const struct route http_routes[] = {
-  {"GET", "/healthz", api_healthz, ROUTE_PUBLIC | ROUTE_NO_DB},
-  {"GET", "/readyz", api_readyz, ROUTE_PUBLIC},
-  {"GET", "/metrics", api_metrics, ROUTE_PUBLIC | ROUTE_NO_DB},
-  {"GET", "/v1/me", api_me_get, ROUTE_NO_AUDIT | ROUTE_NO_DB},
-  {"GET", "/v1/organisations", api_organisations_list, ROUTE_NO_AUDIT},
-  {"POST", "/v1/organisations", api_organisations_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/organisations/{id}", api_organisations_get, ROUTE_NO_AUDIT},
-  {"PATCH", "/v1/organisations/{id}", api_organisations_update, ROUTE_JSON_BODY},
-  {"GET", "/v1/tokens", api_tokens_list, ROUTE_NO_AUDIT},
-  {"POST", "/v1/tokens", api_tokens_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/tokens/{id}", api_tokens_get, ROUTE_NO_AUDIT},
-  {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0},
-  {"GET", "/v1/applications", api_applications_list, 0},
-  {"POST", "/v1/applications", api_applications_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/applications/{id}", api_applications_get, 0},
-  {"PATCH", "/v1/applications/{id}", api_applications_update, ROUTE_JSON_BODY},
-  {"GET", "/v1/applications/{id}/history", api_applications_history, 0},
-  {"POST", "/v1/applications/{id}/transitions", api_applications_transition, ROUTE_JSON_BODY},
-  {"GET", "/v1/people", api_people_list, 0},
-  {"POST", "/v1/people", api_people_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/people/{id}", api_people_get, 0},
-  {"PATCH", "/v1/people/{id}", api_people_update, ROUTE_JSON_BODY},
-  {"GET", "/v1/people/{id}/care-notes", api_care_notes_list, 0},
-  {"POST", "/v1/people/{id}/care-notes", api_care_notes_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/units", api_units_list, ROUTE_NO_AUDIT},
-  {"POST", "/v1/units", api_units_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/units/{id}", api_units_get, ROUTE_NO_AUDIT},
-  {"PATCH", "/v1/units/{id}", api_units_update, ROUTE_JSON_BODY},
-  {"GET", "/v1/units/{id}/history", api_units_history, ROUTE_NO_AUDIT},
-  {"GET", "/v1/agreements", api_agreements_list, ROUTE_NO_AUDIT},
-  {"POST", "/v1/agreements", api_agreements_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/agreements/{id}", api_agreements_get, ROUTE_NO_AUDIT},
-  {"PATCH", "/v1/agreements/{id}", api_agreements_update, ROUTE_JSON_BODY},
-  {"POST", "/v1/agreements/{id}/renewals", api_agreements_renew, ROUTE_JSON_BODY},
-  {"GET", "/v1/sessions", api_sessions_list, ROUTE_NO_AUDIT},
-  {"POST", "/v1/sessions", api_sessions_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/sessions/{id}", api_sessions_get, ROUTE_NO_AUDIT},
-  {"PATCH", "/v1/sessions/{id}", api_sessions_update, ROUTE_JSON_BODY},
-  {"POST", "/v1/sessions/{id}/open", api_sessions_open, 0},
-  {"POST", "/v1/sessions/{id}/close", api_sessions_close, ROUTE_JSON_OPTIONAL},
-  {"PUT", "/v1/sessions/{id}/attendance", api_sessions_attendance, ROUTE_JSON_BODY},
-  {"GET", "/v1/sessions/{id}/agenda", api_agenda_get, 0},
-  {"POST", "/v1/sessions/{id}/agenda/build", api_agenda_build, 0},
-  {"POST", "/v1/sessions/{id}/agenda/items", api_agenda_add, ROUTE_JSON_BODY},
-  {"PATCH", "/v1/sessions/{id}/agenda/items/{item_id}", api_agenda_adjust, ROUTE_JSON_BODY},
-  {"DELETE", "/v1/sessions/{id}/agenda/items/{item_id}", api_agenda_remove, 0},
-  {"POST", "/v1/sessions/{id}/decisions", api_decisions_create, ROUTE_JSON_BODY},
-  {"POST", "/v1/sessions/{id}/decisions/{decision_id}/corrections", api_decisions_correct, ROUTE_JSON_BODY},
-  {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, 0},
-  {"GET", "/v1/placements", api_placements_list, 0},
-  {"POST", "/v1/placements", api_placements_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/placements/{id}", api_placements_get, 0},
-  {"POST", "/v1/placements/{id}/exit", api_placements_exit, ROUTE_JSON_BODY},
-  {"GET", "/v1/placements/{id}/deposit", api_deposit_get, 0},
-  {"POST", "/v1/placements/{id}/deposit/entries", api_deposit_entry_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/deposits", api_deposits_list, 0},
-  {"GET", "/v1/reports/deposits", api_report_deposits, ROUTE_NO_AUDIT},
-  {"GET", "/v1/people/{id}/status", api_people_status, 0},
-  {"GET", "/v1/placements/{id}/reviews", api_reviews_list, 0},
-  {"POST", "/v1/placements/{id}/reviews", api_reviews_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/reviews", api_reviews_schedule, 0},
-  {"GET", "/v1/reviews/{id}", api_reviews_get, 0},
-  {"PATCH", "/v1/reviews/{id}", api_reviews_update, ROUTE_JSON_BODY},
-  {"POST", "/v1/placements/{id}/incidents", api_incidents_create, ROUTE_JSON_BODY},
-  {"GET", "/v1/incidents", api_incidents_list, 0},
-  {"GET", "/v1/incidents/{id}", api_incidents_get, 0},
-  {"POST", "/v1/incidents/{id}/acknowledge", api_incidents_acknowledge, 0},
-  {"POST", "/v1/incidents/{id}/close", api_incidents_close, ROUTE_JSON_BODY},
-  {"GET", "/v1/reports/activity", api_report_activity, ROUTE_NO_AUDIT},
-  {"GET", "/v1/reports/occupancy", api_report_occupancy, ROUTE_NO_AUDIT},
-  {"GET", "/v1/audit", api_audit_list, ROUTE_NO_AUDIT},
-  {"GET", "/v1/people/{id}/export", api_people_export, ROUTE_EXPORT},
-  {NULL, NULL, NULL, 0},
+  {"GET", "/healthz", api_healthz, PUBLIC | ROUTE_NO_DB, ANY_ROLE, NULL, NULL},
+  {"GET", "/readyz", api_readyz, PUBLIC, ANY_ROLE, NULL, NULL},
+  {"GET", "/metrics", api_metrics, PUBLIC | ROUTE_NO_DB, ANY_ROLE, NULL, NULL},
+  {"GET", "/v1/me", api_me_get, ROUTE_NO_AUDIT | ROUTE_NO_DB, ANY_ROLE, NULL, NULL},
+
+  {"GET", "/v1/organisations", api_organisations_list, ROUTE_NO_AUDIT, ORGS_READ, NULL, "organisations"},
+  {"POST", "/v1/organisations", api_organisations_create, BODY, ORGS_WRITE(ACT_CREATE), &organisation_create_body,
+   "organisations"},
+  {"GET", "/v1/organisations/{id}", api_organisations_get, ROUTE_NO_AUDIT, ORGS_READ, NULL, "organisations"},
+  {"PATCH", "/v1/organisations/{id}", api_organisations_update, BODY, ORGS_WRITE(ACT_UPDATE),
+   &organisation_update_body, "organisations"},
+
+  {"GET", "/v1/tokens", api_tokens_list, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
+  {"POST", "/v1/tokens", api_tokens_create, BODY, TOKENS(ACT_CREATE), NULL, "tokens"},
+  {"GET", "/v1/tokens/{id}", api_tokens_get, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
+  {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
+
+  {"GET", "/v1/applications", api_applications_list, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
+  {"POST", "/v1/applications", api_applications_create, BODY, APPLICATIONS(ACT_CREATE), NULL, "applications"},
+  {"GET", "/v1/applications/{id}", api_applications_get, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
+  {"PATCH", "/v1/applications/{id}", api_applications_update, BODY, APPLICATIONS(ACT_UPDATE), NULL,
+   "applications"},
+  {"GET", "/v1/applications/{id}/history", api_applications_history, 0, APPLICATIONS(ACT_READ), NULL,
+   "applications"},
+  {"POST", "/v1/applications/{id}/transitions", api_applications_transition, BODY, APPLICATIONS(ACT_UPDATE), NULL,
+   "applications"},
+
+  {"GET", "/v1/people", api_people_list, 0, PEOPLE(ACT_READ), NULL, "people"},
+  {"POST", "/v1/people", api_people_create, BODY, PEOPLE(ACT_CREATE), NULL, "people"},
+  {"GET", "/v1/people/{id}", api_people_get, 0, PEOPLE(ACT_READ), NULL, "people"},
+  {"PATCH", "/v1/people/{id}", api_people_update, BODY, PEOPLE(ACT_UPDATE), NULL, "people"},
+  {"GET", "/v1/people/{id}/care-notes", api_care_notes_list, 0, CARE_NOTES(ACT_READ), NULL, "people"},
+  {"POST", "/v1/people/{id}/care-notes", api_care_notes_create, BODY, CARE_NOTES(ACT_CREATE), NULL, "people"},
+
+  {"GET", "/v1/units", api_units_list, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
+  {"POST", "/v1/units", api_units_create, BODY, UNITS_WRITE(ACT_CREATE), NULL, "units"},
+  {"GET", "/v1/units/{id}", api_units_get, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
+  {"PATCH", "/v1/units/{id}", api_units_update, BODY, UNITS_WRITE(ACT_UPDATE), NULL, "units"},
+  {"GET", "/v1/units/{id}/history", api_units_history, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
+
+  {"GET", "/v1/agreements", api_agreements_list, ROUTE_NO_AUDIT, AGREEMENTS_READ, NULL, "agreements"},
+  {"POST", "/v1/agreements", api_agreements_create, BODY, AGREEMENTS_WRITE(ACT_CREATE), NULL, "agreements"},
+  {"GET", "/v1/agreements/{id}", api_agreements_get, ROUTE_NO_AUDIT, AGREEMENTS_READ, NULL, "agreements"},
+  {"PATCH", "/v1/agreements/{id}", api_agreements_update, BODY, AGREEMENTS_WRITE(ACT_UPDATE), NULL, "agreements"},
+  {"POST", "/v1/agreements/{id}/renewals", api_agreements_renew, BODY, AGREEMENTS_WRITE(ACT_CREATE), NULL,
+   "agreements"},
+
+  {"GET", "/v1/sessions", api_sessions_list, ROUTE_NO_AUDIT, SESSIONS_READ, NULL, "sessions"},
+  {"POST", "/v1/sessions", api_sessions_create, BODY, SESSION_WORK, NULL, "sessions"},
+  {"GET", "/v1/sessions/{id}", api_sessions_get, ROUTE_NO_AUDIT, SESSIONS_READ, NULL, "sessions"},
+  {"PATCH", "/v1/sessions/{id}", api_sessions_update, BODY, SESSION_WORK, NULL, "sessions"},
+  {"POST", "/v1/sessions/{id}/open", api_sessions_open, 0, SESSION_WORK, NULL, "sessions"},
+  {"POST", "/v1/sessions/{id}/close", api_sessions_close, ROUTE_JSON_OPTIONAL, SESSION_WORK, NULL, "sessions"},
+  {"PUT", "/v1/sessions/{id}/attendance", api_sessions_attendance, BODY, SESSION_WORK, NULL, "sessions"},
+  {"GET", "/v1/sessions/{id}/agenda", api_agenda_get, 0, AGENDAS, NULL, "sessions"},
+  {"POST", "/v1/sessions/{id}/agenda/build", api_agenda_build, 0, SESSION_WORK, NULL, "sessions"},
+  {"POST", "/v1/sessions/{id}/agenda/items", api_agenda_add, BODY, SESSION_WORK, NULL, "sessions"},
+  {"PATCH", "/v1/sessions/{id}/agenda/items/{item_id}", api_agenda_adjust, BODY, SESSION_WORK, NULL, "sessions"},
+  {"DELETE", "/v1/sessions/{id}/agenda/items/{item_id}", api_agenda_remove, 0, SESSION_WORK, NULL, "sessions"},
+  {"POST", "/v1/sessions/{id}/decisions", api_decisions_create, BODY, SESSION_WORK, NULL, "sessions"},
+  {"POST", "/v1/sessions/{id}/decisions/{decision_id}/corrections", api_decisions_correct, BODY, SESSION_WORK, NULL,
+   "sessions"},
+  {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, 0, AGENDAS, NULL, "sessions"},
+
+  {"GET", "/v1/placements", api_placements_list, 0, PLACEMENTS_READ, NULL, "placements"},
+  {"POST", "/v1/placements", api_placements_create, BODY, PLACEMENTS_WRITE(ACT_CREATE), NULL, "placements"},
+  {"GET", "/v1/placements/{id}", api_placements_get, 0, PLACEMENTS_READ, NULL, "placements"},
+  {"POST", "/v1/placements/{id}/exit", api_placements_exit, BODY, PLACEMENTS_WRITE(ACT_UPDATE), NULL, "placements"},
+  {"GET", "/v1/placements/{id}/deposit", api_deposit_get, 0, DEPOSITS(ACT_READ), NULL, "placements"},
+  {"POST", "/v1/placements/{id}/deposit/entries", api_deposit_entry_create, BODY, DEPOSITS(ACT_CREATE), NULL,
+   "placements"},
+  {"GET", "/v1/deposits", api_deposits_list, 0, DEPOSITS(ACT_READ), NULL, "deposits"},
+  {"GET", "/v1/reports/deposits", api_report_deposits, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
+  {"GET", "/v1/people/{id}/status", api_people_status, 0, PEOPLE(ACT_READ), NULL, "people"},
+  {"GET", "/v1/placements/{id}/reviews", api_reviews_list, 0, REVIEWS(ACT_READ), NULL, "placements"},
+  {"POST", "/v1/placements/{id}/reviews", api_reviews_create, BODY, REVIEWS(ACT_CREATE), NULL, "placements"},
+  {"GET", "/v1/reviews", api_reviews_schedule, 0, REVIEWS(ACT_READ), NULL, "reviews"},
+  {"GET", "/v1/reviews/{id}", api_reviews_get, 0, REVIEWS(ACT_READ), NULL, "reviews"},
+  {"PATCH", "/v1/reviews/{id}", api_reviews_update, BODY, REVIEWS(ACT_UPDATE), NULL, "reviews"},
+  {"POST", "/v1/placements/{id}/incidents", api_incidents_create, BODY, INCIDENTS(ACT_CREATE), NULL, "placements"},
+  {"GET", "/v1/incidents", api_incidents_list, 0, INCIDENTS(ACT_READ), NULL, "incidents"},
+  {"GET", "/v1/incidents/{id}", api_incidents_get, 0, INCIDENTS(ACT_READ), NULL, "incidents"},
+  {"POST", "/v1/incidents/{id}/acknowledge", api_incidents_acknowledge, 0, INCIDENTS_HANDLE, NULL, "incidents"},
+  {"POST", "/v1/incidents/{id}/close", api_incidents_close, BODY, INCIDENTS_HANDLE, NULL, "incidents"},
+  {"GET", "/v1/reports/activity", api_report_activity, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
+  {"GET", "/v1/reports/occupancy", api_report_occupancy, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
+  {"GET", "/v1/audit", api_audit_list, ROUTE_NO_AUDIT, AUDIT, NULL, "audit"},
+  {"GET", "/v1/people/{id}/export", api_people_export, ROUTE_EXPORT, AUDIT, NULL, "people"},
+  {NULL, NULL, NULL, 0, ANY_ROLE, NULL, NULL},
 };

@@ -95,7 +95,7 @@ enum MHD_Result creation_run(struct request *rq, write_body body, void *cls) {
   return ret;
 }
 
-struct action {
+struct write_tx {
   struct request *rq;
   write_body body;
   void *cls;
@@ -105,20 +105,20 @@ struct action {
 };
 
 static enum db_status action_body(struct db *db, void *cls) {
-  struct action *a = cls;
+  struct write_tx *a = cls;
   out_reset(&a->out);
   return a->body(db, a->rq, a->cls, &a->out);
 }
 
 enum MHD_Result write_run(struct request *rq, unsigned int status, write_body body, void *cls) {
-  struct action a = {.rq = rq, .body = body, .cls = cls};
+  struct write_tx a = {.rq = rq, .body = body, .cls = cls};
   out_reset(&a.out);
   enum db_status s = db_transaction(rq->db, action_body, &a);
   return write_reply(rq, s, &a.out, status);
 }
 
 static enum db_status patch_body(struct db *db, void *cls) {
-  struct action *a = cls;
+  struct write_tx *a = cls;
   out_reset(&a->out);
   long version = -1;
   enum db_status s = a->patch->lock(db, a->rq, a->cls, &version);
@@ -132,7 +132,7 @@ static enum db_status patch_body(struct db *db, void *cls) {
 }
 
 enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *cls) {
-  struct action a = {.rq = rq, .cls = cls, .patch = patch, .if_match = param_if_match(rq)};
+  struct write_tx a = {.rq = rq, .cls = cls, .patch = patch, .if_match = param_if_match(rq)};
   if (a.if_match < 0)
     return reply_if_match_problem(rq, a.if_match);
   out_reset(&a.out);
