@@ -37,13 +37,22 @@ enum db_status db_schema_version(struct db *db, int *version);
 /* me.c: id, label, role, created_at, expires_at, commission id, commission name, scope id, kind, name. */
 enum db_status db_token_describe(struct db *db, const char *token_id, PGresult **res);
 
-/* tokens.c. Rows: id, label, role, scope_org_id, created_at, expires_at, last_used_at, revoked_at, status,
- * created_at with microseconds (for cursors). */
-/* Issues a token; no row when the scope is not a SCOPE_KIND organisation of the commission or EXPIRES_ON
- * (YYYY-MM-DD, NULL: one year) is past. */
-enum db_status db_token_insert(struct db *db, const char *commission_id, const char *role, const char *scope_org_id,
-                               const char *scope_kind, const char *label, const char *selector, const char *hash_hex,
-                               const char *expires_on, PGresult **res);
+/* tokens.c. A row of the API's Token (without its secret); CURSOR_AT is created_at with microseconds. */
+#define TOKEN_ROW(FIRST, NEXT)                                                                                 \
+  FIRST(id, "t.id") NEXT(label, "t.label") NEXT(role, "t.role") NEXT(scope_org_id, "t.scope_org_id")          \
+  NEXT(created_at, SQL_TS("t.created_at")) NEXT(expires_at, SQL_TS("t.expires_at"))                           \
+  NEXT(last_used_at, SQL_TS("t.last_used_at")) NEXT(revoked_at, SQL_TS("t.revoked_at"))                       \
+  NEXT(status, "CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' WHEN t.expires_at <= now() THEN 'expired' "  \
+               "ELSE 'active' END")                                                                            \
+  NEXT(cursor_at, "to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+DB_ROW_STRUCT(token_row, TOKEN_ROW);
+/* A token to issue: SCOPE_ORG_ID of kind SCOPE_KIND (both NULL for unscoped roles), the selector and hash of its
+ * secret, EXPIRES_ON (YYYY-MM-DD, valid through that day; NULL: the commission's token lifetime). */
+struct token_fields {
+  const char *commission_id, *role, *scope_org_id, *scope_kind, *label, *selector, *hash_hex, *expires_on;
+};
+/* Issues a token; no row when the scope is not a SCOPE_KIND organisation of the commission or the expiry is past. */
+enum db_status db_token_insert(struct db *db, const struct token_fields *f, PGresult **res);
 enum db_status db_token_list(struct db *db, const char *commission_id, const char *after_created,
                              const char *after_id, const char *limit, PGresult **res);
 enum db_status db_token_get(struct db *db, const char *commission_id, const char *id, PGresult **res);

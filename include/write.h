@@ -19,6 +19,7 @@ struct write_out {
   char detail[300];
   char field[80];   /* a refusal about one field (a JSON pointer, "query:x", "header:x"), or "" */
   json_t *members;  /* extra members of the problem (owned), or NULL */
+  json_t *reveal;   /* a creation's members shown once, in this reply only, never stored for a replay (owned) */
 };
 
 /* A body: runs inside the transaction on DB. DB_ROW: done (OUT filled); DB_REFUSED: refused (OUT says why);

@@ -282,8 +282,10 @@ static int token_create(struct db *db, int argc, char **argv) {
   token_hash(token, TOKEN_LEN, hash);
   sodium_bin2hex(hash_hex, sizeof hash_hex, hash, sizeof hash);
   PGresult *r;
-  enum db_status s = db_token_insert(db, v[0], role_name(role), v[2], role_scope_kind(role), v[4], selector, hash_hex,
-                                     v[3], &r);
+  struct token_fields f = {.commission_id = v[0], .role = role_name(role), .scope_org_id = v[2],
+                           .scope_kind = role_scope_kind(role), .label = v[4], .selector = selector,
+                           .hash_hex = hash_hex, .expires_on = v[3]};
+  enum db_status s = db_token_insert(db, &f, &r);
   if (s < 0) {
     fprintf(stderr, "commissionctl: cannot create the token: %s", PQerrorMessage(db_pgconn(db)));
     sodium_memzero(token, sizeof token);
@@ -297,8 +299,14 @@ static int token_create(struct db *db, int argc, char **argv) {
     sodium_memzero(token, sizeof token);
     return 2;
   }
-  printf("token %s (%s, expires %s); shown once, keep it secret:\n%s\n", PQgetvalue(r, 0, 0), role_name(role),
-         PQgetvalue(r, 0, 5), token);
+  struct token_row row;
+  if (!db_row(r, 0, &row)) {
+    PQclear(r);
+    sodium_memzero(token, sizeof token);
+    return 1;
+  }
+  printf("token %s (%s, expires %s); shown once, keep it secret:\n%s\n", row.id, role_name(role), row.expires_at,
+         token);
   PQclear(r);
   sodium_memzero(token, sizeof token);
   return 0;

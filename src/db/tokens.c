@@ -1,65 +1,64 @@
 /* Queries on tokens: issuing, listing and revoking (the daemon's /v1/tokens and commissionctl share them). */
 #include "queries.h"
 
-#define TOKEN_COLS \
-  "t.id, t.label, t.role, t.scope_org_id, " SQL_TS("t.created_at") ", " SQL_TS("t.expires_at") ", " \
-  SQL_TS("t.last_used_at") ", " SQL_TS("t.revoked_at") ", CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' " \
-  "WHEN t.expires_at <= now() THEN 'expired' ELSE 'active' END, " \
-  "to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* The scope must be an organisation of the same commission and of the kind the role is bound to; the expiry
+ * (the end of the day EXPIRES_ON, UTC) defaults to the commission's token lifetime (one year unless configured)
+ * and must lie in the future. No row when either rule fails. */
+#define TOKEN_INSERT(P) \
+  P(commission_id) P(role) P(scope_org_id) P(scope_kind) P(label) P(selector) P(hash_hex) P(expires_on)
+DB_STATEMENT(insert, {"token_insert",
+                      "INSERT INTO tokens AS t (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
+                      "SELECT :commission_id, :role, :scope_org_id::uuid, :label, :selector, decode(:hash_hex, 'hex'), "
+                      "coalesce((:expires_on::date + 1)::timestamp AT TIME ZONE 'UTC', "
+                      "now() + make_interval(days => c.token_lifetime_days)) "
+                      "FROM commissions c WHERE c.id = :commission_id "
+                      "AND coalesce((:expires_on::date + 1)::timestamp AT TIME ZONE 'UTC', "
+                      "now() + make_interval(days => c.token_lifetime_days)) > now() "
+                      "AND (:scope_org_id::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o "
+                      "WHERE o.commission_id = :commission_id AND o.id = :scope_org_id::uuid AND o.kind = :scope_kind)) "
+                      "RETURNING " DB_COLUMNS(TOKEN_ROW),
+                      DB_PARAMS(TOKEN_INSERT)});
+DB_PARAMS_STRUCT(token_insert_params, TOKEN_INSERT);
 
-/* The scope must be an organisation of the same commission and of the kind the role is bound to; the
- * expiry defaults to the commission's token lifetime (one year unless configured) and must lie in the future.
- * No row when either rule fails. */
-DB_STATEMENT(insert, {
-  "token_insert",
-  "INSERT INTO tokens AS t (commission_id, role, scope_org_id, label, selector, hash, expires_at) "
-  "SELECT $1, $2, $3::uuid, $4, $5, decode($6, 'hex'), "
-  "coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + make_interval(days => c.token_lifetime_days)) "
-  "FROM commissions c WHERE c.id = $1 "
-  "AND coalesce(($7::date + 1)::timestamp AT TIME ZONE 'UTC', now() + make_interval(days => c.token_lifetime_days)) "
-  "> now() "
-  "AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.commission_id = $1 AND o.id = $3::uuid "
-  "AND o.kind = $8)) RETURNING " TOKEN_COLS,
-  8, NULL
-});
+#define TOKEN_LIST(P) P(commission_id) P(after_created) P(after_id) P(limit)
+DB_STATEMENT(list, {"token_list",
+                    "SELECT " DB_COLUMNS(TOKEN_ROW) " FROM tokens t WHERE t.commission_id = :commission_id "
+                    "AND (:after_created::text IS NULL OR (t.created_at, t.id) > (:after_created::timestamptz, "
+                    ":after_id::uuid)) ORDER BY t.created_at, t.id LIMIT :limit::integer",
+                    DB_PARAMS(TOKEN_LIST)});
+DB_PARAMS_STRUCT(token_list_params, TOKEN_LIST);
 
-DB_STATEMENT(list, {
-  "token_list",
-  "SELECT " TOKEN_COLS " FROM tokens t WHERE t.commission_id = $1 "
-  "AND ($2::text IS NULL OR (t.created_at, t.id) > ($2::timestamptz, $3::uuid)) "
-  "ORDER BY t.created_at, t.id LIMIT $4::integer",
-  4, NULL
-});
+#define TOKEN_ONE(P) P(commission_id) P(id)
+DB_STATEMENT(get, {"token_get",
+                   "SELECT " DB_COLUMNS(TOKEN_ROW) " FROM tokens t WHERE t.commission_id = :commission_id "
+                   "AND t.id = :id",
+                   DB_PARAMS(TOKEN_ONE)});
+DB_STATEMENT(revoke, {"token_revoke",
+                      "UPDATE tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) "
+                      "WHERE t.commission_id = :commission_id AND t.id = :id RETURNING " DB_COLUMNS(TOKEN_ROW),
+                      DB_PARAMS(TOKEN_ONE)});
+DB_PARAMS_STRUCT(token_one_params, TOKEN_ONE);
 
-DB_STATEMENT(get, {
-  "token_get", "SELECT " TOKEN_COLS " FROM tokens t WHERE t.commission_id = $1 AND t.id = $2", 2, NULL});
-
-DB_STATEMENT(revoke, {
-  "token_revoke",
-  "UPDATE tokens AS t SET revoked_at = coalesce(t.revoked_at, now()) WHERE t.commission_id = $1 AND t.id = $2 "
-  "RETURNING " TOKEN_COLS,
-  2, NULL
-});
-
-enum db_status db_token_insert(struct db *db, const char *commission_id, const char *role, const char *scope_org_id,
-                               const char *scope_kind, const char *label, const char *selector, const char *hash_hex,
-                               const char *expires_on, PGresult **res) {
-  const char *params[] = {commission_id, role, scope_org_id, label, selector, hash_hex, expires_on, scope_kind};
-  return db_exec(db, &insert, params, res);
+enum db_status db_token_insert(struct db *db, const struct token_fields *f, PGresult **res) {
+  struct token_insert_params p = {.commission_id = f->commission_id, .role = f->role, .scope_org_id = f->scope_org_id,
+                                  .scope_kind = f->scope_kind, .label = f->label, .selector = f->selector,
+                                  .hash_hex = f->hash_hex, .expires_on = f->expires_on};
+  return db_run(db, &insert, &p, res);
 }
 
 enum db_status db_token_list(struct db *db, const char *commission_id, const char *after_created,
                              const char *after_id, const char *limit, PGresult **res) {
-  const char *params[] = {commission_id, after_created, after_id, limit};
-  return db_exec(db, &list, params, res);
+  struct token_list_params p = {.commission_id = commission_id, .after_created = after_created,
+                                .after_id = after_id, .limit = limit};
+  return db_run(db, &list, &p, res);
 }
 
 enum db_status db_token_revoke(struct db *db, const char *commission_id, const char *id, PGresult **res) {
-  const char *params[] = {commission_id, id};
-  return db_exec(db, &revoke, params, res);
+  struct token_one_params p = {.commission_id = commission_id, .id = id};
+  return db_run(db, &revoke, &p, res);
 }
 
 enum db_status db_token_get(struct db *db, const char *commission_id, const char *id, PGresult **res) {
-  const char *params[] = {commission_id, id};
-  return db_exec(db, &get, params, res);
+  struct token_one_params p = {.commission_id = commission_id, .id = id};
+  return db_run(db, &get, &p, res);
 }

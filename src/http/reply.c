@@ -28,8 +28,8 @@ static enum MHD_Result queue(struct request *rq, unsigned int status, const char
 enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers) {
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
   json_decref(body);
-  if (text == NULL)
-    return MHD_NO;
+  if (text == NULL) /* the body could not be built (out of memory): a 500 the client can read, not a dropped line */
+    return reply_problem(rq, ERR_INTERNAL, "The response could not be built.");
   return queue(rq, status, "application/json", text, strlen(text), headers);
 }
 

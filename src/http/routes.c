@@ -49,7 +49,7 @@ const struct route http_routes[] = {
    &organisation_update_body, "organisations"},
 
   {"GET", "/v1/tokens", api_tokens_list, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
-  {"POST", "/v1/tokens", api_tokens_create, BODY, TOKENS(ACT_CREATE), NULL, "tokens"},
+  {"POST", "/v1/tokens", api_tokens_create, BODY, TOKENS(ACT_CREATE), &token_create_body, "tokens"},
   {"GET", "/v1/tokens/{id}", api_tokens_get, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
   {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
 

@@ -10,6 +10,7 @@
 static void out_reset(struct write_out *out) {
   json_decref(out->body);
   json_decref(out->members);
+  json_decref(out->reveal);
   memset(out, 0, sizeof *out);
   out->version = -1;
   out->refusal = ERR__COUNT;
@@ -44,12 +45,25 @@ static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct 
     }
   } else if (s < 0 || out->body == NULL) {
     ret = reply_db_error(rq);
-  } else if (out->version >= 0 || out->location[0] != '\0') {
-    ret = reply_versioned(rq, status, out->body, out->version, out->location[0] != '\0' ? out->location : NULL);
-    out->body = NULL;
   } else {
-    ret = reply_json(rq, status, out->body, NULL);
-    out->body = NULL;
+    const char *headers[5] = {NULL};
+    size_t h = 0;
+    char etag[24];
+    if (out->version >= 0) {
+      etag_format(out->version, etag, sizeof etag);
+      headers[h++] = MHD_HTTP_HEADER_ETAG;
+      headers[h++] = etag;
+    }
+    if (out->location[0] != '\0') {
+      headers[h++] = MHD_HTTP_HEADER_LOCATION;
+      headers[h++] = out->location;
+    }
+    if (out->reveal != NULL && json_object_update(out->body, out->reveal) != 0) {
+      ret = reply_problem(rq, ERR_INTERNAL, NULL);
+    } else {
+      ret = reply_json(rq, status, out->body, h > 0 ? headers : NULL);
+      out->body = NULL;
+    }
   }
   out_reset(out);
   return ret;
