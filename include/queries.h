@@ -34,7 +34,12 @@
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);
 
-/* me.c: id, label, role, created_at, expires_at, commission id, commission name, scope id, kind, name. */
+/* me.c: who a token is (GET /v1/me): the token, its commission, and its organisation (NULL for unscoped roles). */
+#define ME_ROW(FIRST, NEXT)                                                                                    \
+  FIRST(token_id, "t.id") NEXT(label, "t.label") NEXT(role, "t.role") NEXT(created_at, SQL_TS("t.created_at")) \
+  NEXT(expires_at, SQL_TS("t.expires_at")) NEXT(commission_id, "c.id") NEXT(commission_name, "c.name")        \
+  NEXT(scope_id, "o.id") NEXT(scope_kind, "o.kind") NEXT(scope_name, "o.name")
+DB_ROW_STRUCT(me_row, ME_ROW);
 enum db_status db_token_describe(struct db *db, const char *token_id, PGresult **res);
 
 /* tokens.c. A row of the API's Token (without its secret); CURSOR_AT is created_at with microseconds. */

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 
@@ -14,7 +15,7 @@ enum MHD_Result api_me_get(struct request *rq) {
     size_t len = strlen(cached);
     char *copy = malloc(len + 1);
     if (copy == NULL)
-      return MHD_NO;
+      return reply_problem(rq, ERR_INTERNAL, NULL);
     memcpy(copy, cached, len + 1);
     return reply_text(rq, MHD_HTTP_OK, "application/json", copy, len);
   }
@@ -30,21 +31,24 @@ enum MHD_Result api_me_get(struct request *rq) {
     PQclear(res);
     return reply_problem(rq, ERR_UNAUTHORIZED, "The token is unknown, expired or revoked.");
   }
-  json_t *scope = PQgetisnull(res, 0, 7)
-                      ? json_null()
-                      : json_pack("{s:o, s:o, s:o}", "id", row_string(res, 0, 7), "kind", row_string(res, 0, 8),
-                                  "name", row_string(res, 0, 9));
-  json_t *body = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "token_id", row_string(res, 0, 0),
-                           "label", row_string(res, 0, 1), "role", row_string(res, 0, 2), "created_at",
-                           row_string(res, 0, 3), "expires_at", row_string(res, 0, 4), "commission", "id",
-                           row_string(res, 0, 5), "name", row_string(res, 0, 6), "scope", scope);
+  struct me_row r;
+  json_t *body = NULL;
+  if (db_row(res, 0, &r)) {
+    json_t *scope = r.scope_id == NULL ? json_null()
+                                       : json_pack("{s:o, s:o, s:o}", "id", json_of_text(r.scope_id), "kind",
+                                                   json_of_text(r.scope_kind), "name", json_of_text(r.scope_name));
+    body = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o}", "token_id", json_of_text(r.token_id), "label",
+                     json_of_text(r.label), "role", json_of_text(r.role), "created_at", json_of_text(r.created_at),
+                     "expires_at", json_of_text(r.expires_at), "commission", "id", json_of_text(r.commission_id),
+                     "name", json_of_text(r.commission_name), "scope", scope);
+  }
   PQclear(res);
   if (body == NULL)
     return reply_problem(rq, ERR_INTERNAL, NULL);
   char *text = json_dumps(body, JSON_COMPACT);
   json_decref(body);
   if (text == NULL)
-    return MHD_NO;
+    return reply_problem(rq, ERR_INTERNAL, NULL);
   auth_cache_me(rq, text);
   return reply_text(rq, MHD_HTTP_OK, "application/json", text, strlen(text));
 }
