@@ -14,6 +14,7 @@ enum MHD_Result api_me_get(struct request *rq);
 /* The bodies of routes whose fields the route table checks before the handler runs. */
 extern const struct body_spec organisation_create_body, organisation_update_body;
 extern const struct body_spec token_create_body;
+extern const struct body_spec unit_create_body, unit_update_body;
 
 enum MHD_Result api_organisations_list(struct request *rq);
 enum MHD_Result api_organisations_create(struct request *rq);

@@ -194,26 +194,46 @@ enum db_status db_session_undecided(struct db *db, const char *commission_id, co
 /* Row: status. */
 enum db_status db_unit_status(struct db *db, const char *commission_id, const char *unit_id, PGresult **res);
 
-/* units.c. Rows: id, kind, label, address, town, landlord_org_id, places, rent_cents, charges_cents,
- * deposit_cents, currency, status, version, created_at, updated_at. SCOPE and ORG: access_scope_param() and
- * access_org_param() (a landlord sees its own units). */
-/* FIELDS: kind, label, address, town, landlord_org_id, places, rent, charges, deposit, currency (NULL: EUR),
- * status (NULL: available); records the first status with TOKEN_ID. */
-enum db_status db_unit_insert(struct db *db, const char *commission_id, const char *const fields[11],
+/* units.c. SCOPE and ORG: access_scope_param() and access_org_param() (a landlord sees its own units). A row of the
+ * API's Unit, with the places taken today (placements moved in and not yet left, UTC). */
+#define UNIT_OCCUPIED                                                                                          \
+  "(SELECT count(*) FROM placements pl WHERE pl.commission_id = u.commission_id AND pl.unit_id = u.id "       \
+  "AND pl.move_in_date <= current_date AND (pl.exit_date IS NULL OR pl.exit_date > current_date))"
+#define UNIT_ROW(FIRST, NEXT)                                                                                  \
+  FIRST(id, "u.id") NEXT(kind, "u.kind") NEXT(label, "u.label") NEXT(address, "u.address") NEXT(town, "u.town") \
+  NEXT(landlord_org_id, "u.landlord_org_id") NEXT(places, "u.places") NEXT(rent_cents, "u.rent_cents")         \
+  NEXT(charges_cents, "u.charges_cents") NEXT(deposit_cents, "u.deposit_cents") NEXT(currency, "u.currency")   \
+  NEXT(status, "u.status") NEXT(version, "u.version") NEXT(created_at, SQL_TS("u.created_at"))                \
+  NEXT(updated_at, SQL_TS("u.updated_at")) NEXT(occupied, UNIT_OCCUPIED)
+DB_ROW_STRUCT(unit_row, UNIT_ROW);
+/* A status change of the history; every column NULL for a unit without any change. */
+#define UNIT_CHANGE_ROW(FIRST, NEXT) \
+  FIRST(from_status, "c.from_status") NEXT(to_status, "c.to_status") NEXT(reason, "c.reason") NEXT(at, SQL_TS("c.at"))
+DB_ROW_STRUCT(unit_change_row, UNIT_CHANGE_ROW);
+/* What a client writes (numbers as text). A creation takes all but uses CURRENCY NULL as EUR and STATUS NULL as
+ * available; an update writes LABEL .. DEPOSIT_CENTS and STATUS. */
+struct unit_fields {
+  const char *kind, *label, *address, *town, *landlord_org_id, *places, *rent_cents, *charges_cents, *deposit_cents,
+      *currency, *status;
+};
+/* List filters, each NULL or a value. */
+struct unit_filters {
+  const char *status, *kind, *town, *landlord_org_id;
+};
+/* Records the first status with TOKEN_ID. */
+enum db_status db_unit_insert(struct db *db, const char *commission_id, const struct unit_fields *f,
                               const char *token_id, PGresult **res);
 enum db_status db_unit_get(struct db *db, const char *commission_id, const char *scope, const char *org,
                            const char *id, bool for_update, PGresult **res);
-/* FIELDS: label, address, town, places, rent, charges, deposit, status. */
-enum db_status db_unit_update(struct db *db, const char *commission_id, const char *id, const char *const fields[8],
+enum db_status db_unit_update(struct db *db, const char *commission_id, const char *id, const struct unit_fields *f,
                               PGresult **res);
 enum db_status db_unit_status_change(struct db *db, const char *commission_id, const char *unit_id,
                                      const char *from, const char *to, const char *reason, const char *token_id);
-/* FILTERS: status, kind, town, landlord_org_id; AFTER: town, label, id (keyset position); each may be NULL. */
+/* AFTER: town, label, id (keyset position), or NULLs. */
 enum db_status db_unit_list(struct db *db, const char *commission_id, const char *scope, const char *org,
-                            const char *const filters[4], const char *const after[3], const char *limit,
+                            const struct unit_filters *f, const char *const after[3], const char *limit,
                             PGresult **res);
-/* Rows: from_status, to_status, reason, at, oldest first; no row when the unit is not visible, one row of
- * NULLs when it has no change. */
+/* UNIT_CHANGE_ROWs, oldest first; no row when the unit is not visible, one row of NULLs when it has no change. */
 enum db_status db_unit_history(struct db *db, const char *commission_id, const char *scope, const char *org,
                                const char *id, PGresult **res);
 

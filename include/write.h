@@ -57,5 +57,7 @@ struct field_value;
 const char *patch_pick(const struct field_value *v, const char *current);
 /* The same for a boolean field: "t"/"f". */
 const char *patch_pick_bool(const struct field_value *v, const char *current);
+/* The same for an integer field, written into BUF when sent. */
+const char *patch_pick_int(const struct field_value *v, const char *current, char buf[24]);
 
 #endif

@@ -1,17 +1,18 @@
 /* /v1/units: the apartments and places the commission allocates (logements, places), with their status history.
  * The coordinator manages them; caregivers and curators read them all (no personal data); a landlord reads its
  * own units only. A withdrawn unit stays readable, and its status is final. */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "access.h"
 #include "api.h"
 #include "audit.h"
 #include "fields.h"
-#include "idempotency.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 #include "validate.h"
+#include "write.h"
 
 static const char *const kinds[] = {"hlm_apartment", "foyer_place", "transitional_place", "residence_place", NULL};
 static const char *const statuses[] = {"available", "occupied", "out_of_service", "withdrawn", NULL};
@@ -63,41 +64,34 @@ static const struct field_spec update_spec[] = {
   [F_REASON] = {"status_reason", FIELD_TEXT, FIELD_NULLABLE, 0, 1000, NULL},
 };
 
-/* Columns of a unit row (src/db/units.c). */
-enum { C_ID, C_KIND, C_LABEL, C_ADDRESS, C_TOWN, C_LANDLORD, C_PLACES, C_RENT, C_CHARGES, C_DEPOSIT, C_CURRENCY,
-       C_STATUS, C_VERSION, C_CREATED, C_UPDATED, C_OCCUPIED };
-
-/* Row ROW of RES as the API's Unit; *VERSION gets its version. */
-static json_t *unit_json(const PGresult *res, int row, long *version) {
-  if (version != NULL)
-    *version = strtol(PQgetvalue(res, row, C_VERSION), NULL, 10);
+/* A unit row as the API's Unit, with the places taken and free today. */
+static json_t *unit_json(const struct unit_row *r) {
   json_t *unit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                   row_string(res, row, C_ID), "kind", row_string(res, row, C_KIND), "label",
-                   row_string(res, row, C_LABEL), "address", row_string(res, row, C_ADDRESS), "town",
-                   row_string(res, row, C_TOWN), "landlord_org_id", row_string(res, row, C_LANDLORD), "places",
-                   row_int(res, row, C_PLACES), "rent_cents", row_int(res, row, C_RENT), "charges_cents",
-                   row_int(res, row, C_CHARGES), "deposit_cents", row_int(res, row, C_DEPOSIT), "currency",
-                   row_string(res, row, C_CURRENCY), "status", row_string(res, row, C_STATUS), "version",
-                   row_int(res, row, C_VERSION), "created_at", row_string(res, row, C_CREATED), "updated_at",
-                   row_string(res, row, C_UPDATED));
-  /* Reads also say how many places are taken today (placements moved in and not yet left). */
-  if (unit != NULL && PQnfields(res) > C_OCCUPIED) {
-    long places = strtol(PQgetvalue(res, row, C_PLACES), NULL, 10);
-    long occupied = strtol(PQgetvalue(res, row, C_OCCUPIED), NULL, 10);
-    json_object_set_new(unit, "occupied_places", json_integer(occupied));
-    json_object_set_new(unit, "vacant_places", json_integer(places > occupied ? places - occupied : 0));
+                           json_of_text(r->id), "kind", json_of_text(r->kind), "label", json_of_text(r->label),
+                           "address", json_of_text(r->address), "town", json_of_text(r->town), "landlord_org_id",
+                           json_of_text(r->landlord_org_id), "places", json_of_int(r->places), "rent_cents",
+                           json_of_int(r->rent_cents), "charges_cents", json_of_int(r->charges_cents),
+                           "deposit_cents", json_of_int(r->deposit_cents), "currency", json_of_text(r->currency),
+                           "status", json_of_text(r->status), "version", json_of_int(r->version), "created_at",
+                           json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
+  long places = long_of_text(r->places), occupied = long_of_text(r->occupied);
+  if (unit != NULL && (json_object_set_new(unit, "occupied_places", json_integer(occupied)) != 0 ||
+                       json_object_set_new(unit, "vacant_places", json_integer(places > occupied ? places - occupied
+                                                                                                 : 0)) != 0)) {
+    json_decref(unit);
+    unit = NULL;
   }
   return unit;
 }
 
-/* Decides RQ's access for ACTION; refuses (403, queued) a role that may never do it. */
-static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
-  *a = access_decide(&rq->principal, RES_UNIT, action);
-  if (a->kind != ACCESS_DENY)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN,
-                       action == ACT_READ ? "This role does not read units." : "Only the coordinator manages units.");
-  return false;
+/* Row I of RES into OUT: the JSON of the unit and its version. */
+static bool unit_out(const PGresult *res, int i, struct write_out *out) {
+  struct unit_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  out->body = unit_json(&r);
+  out->version = long_of_text(r.version);
+  return out->body != NULL;
 }
 
 static bool in_list(const char *const *values, const char *s) {
@@ -110,38 +104,40 @@ static bool in_list(const char *const *values, const char *s) {
 enum MHD_Result api_units_list(struct request *rq) {
   static const char *const query[] = {"status", "kind", "town", "landlord_org_id", "limit", "cursor", NULL};
   enum MHD_Result ret;
-  struct access a;
-  if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
+  const struct access *a = &rq->access;
+  if (!request_query_only(rq, query, &ret))
     return ret;
-  const char *filters[4] = {request_query(rq, "status"), request_query(rq, "kind"), request_query(rq, "town"),
-                            request_query(rq, "landlord_org_id")};
-  if (filters[0] != NULL && !in_list(statuses, filters[0]) && strcmp(filters[0], "vacant") != 0)
+  struct unit_filters f = {request_query(rq, "status"), request_query(rq, "kind"), request_query(rq, "town"),
+                           request_query(rq, "landlord_org_id")};
+  if (f.status != NULL && !in_list(statuses, f.status) && strcmp(f.status, "vacant") != 0)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status",
                                "must be one of available, occupied, out_of_service, withdrawn, or vacant (in "
                                "service with a free place today)");
-  if (filters[1] != NULL && !in_list(kinds, filters[1]))
+  if (f.kind != NULL && !in_list(kinds, f.kind))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:kind",
                                "must be one of hlm_apartment, foyer_place, transitional_place, residence_place");
-  if (filters[2] != NULL && (utf8_length(filters[2]) < 1 || utf8_length(filters[2]) > 100 ||
-                             !valid_text(filters[2], false)))
+  if (f.town != NULL && (utf8_length(f.town) < 1 || utf8_length(f.town) > 100 || !valid_text(f.town, false)))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:town", "must be 1 to 100 characters long");
-  if (filters[3] != NULL && !valid_uuid(filters[3]))
+  if (f.landlord_org_id != NULL && !valid_uuid(f.landlord_org_id))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:landlord_org_id", "must be a UUID");
   static const enum cursor_key keys[] = {KEY_TEXT, KEY_TEXT, KEY_UUID};
   struct page page;
   if (!param_page(rq, &page, 3, keys, &ret))
     return ret;
   PGresult *res;
-  enum db_status s = db_unit_list(rq->db, rq->principal.commission_id, access_scope_param(&a), access_org_param(&a),
-                                  filters, page.after, page.limit, &res);
+  enum db_status s = db_unit_list(rq->db, rq->principal.commission_id, access_scope_param(a), access_org_param(a),
+                                  &f, page.after, page.limit, &res);
   if (s < 0) {
     page_free(&page);
     return reply_db_error(rq);
   }
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, unit_json(res, i, NULL));
-  return reply_page(rq, &page, res, items, (const int[]){C_TOWN, C_LABEL, C_ID}, 3);
+  struct unit_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? unit_json(&r) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.town, r.label, r.id}, 3);
+  PQclear(res);
+  return ret;
 }
 
 /* Is ORG_ID an organisation of the commission that can own units (a landlord or a residence)? */
@@ -154,113 +150,66 @@ static enum db_status landlord_ok(struct db *db, const char *commission_id, cons
   return DB_ROW;
 }
 
-struct create_tx {
-  struct request *rq;
-  struct field_value *v;
-  struct idempotency idem;
-  bool bad_landlord;
-  json_t *unit;
-  long version;
-  char location[80];
-};
+const struct body_spec unit_create_body = {create_spec, FIELDS_COUNT(create_spec)};
+const struct body_spec unit_update_body = {update_spec, FIELDS_COUNT(update_spec)};
 
-static enum db_status create_body(struct db *db, void *cls) {
-  struct create_tx *c = cls;
-  json_decref(c->unit);
-  c->unit = NULL;
-  c->bad_landlord = false;
-  enum db_status s = idempotency_claim(c->rq, &c->idem);
-  if (s < 0 || c->idem.replay || c->idem.mismatch)
-    return s;
+static enum db_status create_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  const struct field_value *v = rq->fields;
+  (void)cls;
   bool ok;
-  s = landlord_ok(db, c->rq->principal.commission_id, c->v[F_LANDLORD].s, &ok);
+  enum db_status s = landlord_ok(db, rq->principal.commission_id, v[F_LANDLORD].s, &ok);
   if (s < 0)
     return s;
-  if (!ok) {
-    c->bad_landlord = true;
-    return DB_HARD_ERROR; /* rolls back the idempotency claim: a refused request leaves no trace */
-  }
+  if (!ok)
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/landlord_org_id",
+                              "must be a landlord or residence organisation of this commission");
   char numbers[4][24];
-  const char *fields[11];
-  for (int i = F_KIND; i <= F_STATUS; i++) {
-    const struct field_value *fv = &c->v[i];
-    if (!fv->present)
-      fields[i] = NULL;
-    else if (i >= F_PLACES && i <= F_DEPOSIT) {
-      snprintf(numbers[i - F_PLACES], sizeof numbers[0], "%lld", fv->i);
-      fields[i] = numbers[i - F_PLACES];
-    } else
-      fields[i] = fv->s;
-  }
+  struct unit_fields f = {.kind = v[F_KIND].s, .label = v[F_LABEL].s, .address = v[F_ADDRESS].s, .town = v[F_TOWN].s,
+                          .landlord_org_id = v[F_LANDLORD].s,
+                          .places = patch_pick_int(&v[F_PLACES], NULL, numbers[0]),
+                          .rent_cents = patch_pick_int(&v[F_RENT], NULL, numbers[1]),
+                          .charges_cents = patch_pick_int(&v[F_CHARGES], NULL, numbers[2]),
+                          .deposit_cents = patch_pick_int(&v[F_DEPOSIT], NULL, numbers[3]),
+                          .currency = patch_pick(&v[F_CURRENCY], NULL), .status = patch_pick(&v[F_STATUS], NULL)};
   PGresult *res;
-  s = db_unit_insert(db, c->rq->principal.commission_id, fields, c->rq->principal.token_id, &res);
+  s = db_unit_insert(db, rq->principal.commission_id, &f, rq->principal.token_id, &res);
   if (s < 0)
     return s;
-  c->unit = unit_json(res, 0, &c->version);
-  snprintf(c->location, sizeof c->location, "/v1/units/%s", PQgetvalue(res, 0, C_ID));
-  audit_created(c->rq, "units", PQgetvalue(res, 0, C_ID));
+  struct unit_row r;
+  ok = db_row(res, 0, &r) && unit_out(res, 0, out);
+  if (ok) {
+    snprintf(out->location, sizeof out->location, "/v1/units/%s", r.id);
+    audit_created(rq, "units", r.id);
+  }
   PQclear(res);
-  if (c->unit == NULL)
-    return DB_HARD_ERROR;
-  return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, c->unit);
+  return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
-enum MHD_Result api_units_create(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  struct field_value v[FIELDS_COUNT(create_spec)];
-  if (!allowed(rq, ACT_CREATE, &a, &ret) || !request_fields(rq, create_spec, FIELDS_COUNT(create_spec), v, &ret))
-    return ret;
-  struct create_tx c = {.rq = rq, .v = v};
-  if (!idempotency_init(rq, &c.idem, &ret))
-    return ret;
-  enum db_status s = db_transaction(rq->db, create_body, &c);
-  if (c.bad_landlord)
-    ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/landlord_org_id",
-                              "must be a landlord or residence organisation of this commission");
-  else if (s < 0)
-    ret = reply_db_error(rq);
-  else if (c.idem.replay || c.idem.mismatch)
-    ret = idempotency_reply(rq, &c.idem);
-  else {
-    ret = reply_versioned(rq, MHD_HTTP_CREATED, c.unit, c.version, c.location);
-    c.unit = NULL;
+enum MHD_Result api_units_create(struct request *rq) { return creation_run(rq, create_body, NULL); }
+
+static enum MHD_Result unit_reply(struct request *rq, unsigned int status, const PGresult *res,
+                                  const char *location) {
+  struct write_out out = {0};
+  if (!unit_out(res, 0, &out)) {
+    json_decref(out.body);
+    return reply_problem(rq, ERR_INTERNAL, NULL);
   }
-  json_decref(c.unit);
-  idempotency_free(&c.idem);
-  return ret;
+  return reply_versioned(rq, status, out.body, out.version, location);
 }
 
 enum MHD_Result api_units_get(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_READ, &a, &ret))
-    return ret;
+  const struct access *a = &rq->access;
   PGresult *res;
-  enum db_status s = db_unit_get(rq->db, rq->principal.commission_id, access_scope_param(&a), access_org_param(&a),
-                                 id, false, &res);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
-    return reply_problem(rq, ERR_NOT_FOUND, "No such unit.");
-  }
-  long version;
-  json_t *unit = unit_json(res, 0, &version);
-  PQclear(res);
-  return reply_versioned(rq, MHD_HTTP_OK, unit, version, NULL);
+  enum db_status s = db_unit_get(rq->db, rq->principal.commission_id, access_scope_param(a), access_org_param(a),
+                                 rq->args[0], false, &res);
+  return reply_row(rq, s, res, "No such unit.", unit_reply);
 }
 
 enum MHD_Result api_units_history(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_READ, &a, &ret))
-    return ret;
+  const struct access *a = &rq->access;
   PGresult *res;
-  enum db_status s = db_unit_history(rq->db, rq->principal.commission_id, access_scope_param(&a),
-                                     access_org_param(&a), id, &res);
+  enum db_status s = db_unit_history(rq->db, rq->principal.commission_id, access_scope_param(a),
+                                     access_org_param(a), rq->args[0], &res);
   if (s < 0)
     return reply_db_error(rq);
   if (s == DB_NO_ROW) {
@@ -268,123 +217,85 @@ enum MHD_Result api_units_history(struct request *rq) {
     return reply_problem(rq, ERR_NOT_FOUND, "No such unit.");
   }
   json_t *items = json_array();
-  for (int i = 0, n = PQntuples(res); i < n; i++) {
-    if (PQgetisnull(res, i, 1))
-      continue; /* the unit without any change (the LEFT JOIN's empty side) */
-    json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:o}", "from_status", row_string(res, i, 0),
-                                           "to_status", row_string(res, i, 1), "reason", row_string(res, i, 2),
-                                           "at", row_string(res, i, 3)));
+  for (int i = 0, n = PQntuples(res); items != NULL && i < n; i++) {
+    struct unit_change_row c;
+    if (!db_row(res, i, &c)) {
+      json_decref(items);
+      items = NULL;
+    } else if (c.to_status != NULL) { /* a unit without any change is one row of NULLs */
+      items = items_append(items, json_pack("{s:o, s:o, s:o, s:o}", "from_status", json_of_text(c.from_status),
+                                            "to_status", json_of_text(c.to_status), "reason", json_of_text(c.reason),
+                                            "at", json_of_text(c.at)));
+    }
   }
   PQclear(res);
+  if (items == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "items", items), NULL);
 }
 
 struct update_tx {
-  struct request *rq;
-  struct access *access;
-  const char *id;
-  struct field_value *v;
-  long if_match;
-  enum error_code refusal; /* ERR__COUNT when none */
-  json_t *current_status;  /* for a refused change of a final status */
-  json_t *unit;
-  long version;
+  PGresult *current;
 };
 
-static enum db_status update_body(struct db *db, void *cls) {
+static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {
   struct update_tx *u = cls;
-  json_decref(u->unit);
-  json_decref(u->current_status);
-  u->unit = u->current_status = NULL;
-  u->refusal = ERR__COUNT;
-  const char *commission = u->rq->principal.commission_id;
-  PGresult *cur;
-  enum db_status s = db_unit_get(db, commission, access_scope_param(u->access), access_org_param(u->access), u->id,
-                                 true, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    if (s == DB_NO_ROW)
-      u->refusal = ERR_NOT_FOUND;
-    return s;
-  }
-  if (strtol(PQgetvalue(cur, 0, C_VERSION), NULL, 10) != u->if_match) {
-    PQclear(cur);
-    u->refusal = ERR_PRECONDITION_FAILED;
-    return DB_NO_ROW;
-  }
-  const char *from = PQgetvalue(cur, 0, C_STATUS);
-  const struct field_value *st = &u->v[F_STATUS];
-  bool status_change = st->present && strcmp(st->s, from) != 0;
-  if (status_change && strcmp(from, "withdrawn") == 0) {
-    u->current_status = json_string(from);
-    PQclear(cur);
-    u->refusal = ERR_INVALID_STATE;
-    return DB_NO_ROW;
-  }
+  PQclear(u->current);
+  u->current = NULL;
+  enum db_status s = db_unit_get(db, rq->principal.commission_id, access_scope_param(&rq->access),
+                                 access_org_param(&rq->access), rq->args[0], true, &u->current);
+  struct unit_row cur;
+  if (s == DB_ROW && !db_row(u->current, 0, &cur))
+    return DB_HARD_ERROR;
+  if (s == DB_ROW)
+    *version = long_of_text(cur.version);
+  return s;
+}
+
+static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  struct update_tx *u = cls;
+  const struct field_value *v = rq->fields;
+  const char *commission = rq->principal.commission_id;
+  struct unit_row cur;
+  if (!db_row(u->current, 0, &cur))
+    return DB_HARD_ERROR;
+  const struct field_value *st = &v[F_STATUS];
+  bool status_change = st->present && strcmp(st->s, cur.status) != 0;
+  if (status_change && strcmp(cur.status, "withdrawn") == 0)
+    return write_refuse_with(out, ERR_INVALID_STATE, "The unit is withdrawn: its status cannot change any more.",
+                             json_pack("{s:s, s:[{s:s, s:s}]}", "current_status", cur.status, "errors", "field",
+                                       "/status", "reason", "cannot change: the unit is withdrawn"));
   /* Merge: a field sent replaces the stored one; the others stay. */
-  static const int field[8] = {F_LABEL, F_ADDRESS, F_TOWN, F_PLACES, F_RENT, F_CHARGES, F_DEPOSIT, F_STATUS};
-  static const int column[8] = {C_LABEL, C_ADDRESS, C_TOWN, C_PLACES, C_RENT, C_CHARGES, C_DEPOSIT, C_STATUS};
-  char numbers[8][24];
-  const char *fields[8];
-  for (int i = 0; i < 8; i++) {
-    const struct field_value *fv = &u->v[field[i]];
-    if (!fv->present) {
-      fields[i] = PQgetvalue(cur, 0, column[i]);
-    } else if (update_spec[field[i]].type == FIELD_INT) {
-      snprintf(numbers[i], sizeof numbers[i], "%lld", fv->i);
-      fields[i] = numbers[i];
-    } else {
-      fields[i] = fv->s;
-    }
-  }
-  if (status_change) {
-    const struct field_value *reason = &u->v[F_REASON];
-    s = db_unit_status_change(db, commission, u->id, from, st->s,
-                              reason->present && !reason->null ? reason->s : NULL, u->rq->principal.token_id);
-    if (s < 0) {
-      PQclear(cur);
-      return s;
-    }
-  }
+  char numbers[4][24];
+  struct unit_fields f = {.label = patch_pick(&v[F_LABEL], cur.label),
+                          .address = patch_pick(&v[F_ADDRESS], cur.address),
+                          .town = patch_pick(&v[F_TOWN], cur.town),
+                          .places = patch_pick_int(&v[F_PLACES], cur.places, numbers[0]),
+                          .rent_cents = patch_pick_int(&v[F_RENT], cur.rent_cents, numbers[1]),
+                          .charges_cents = patch_pick_int(&v[F_CHARGES], cur.charges_cents, numbers[2]),
+                          .deposit_cents = patch_pick_int(&v[F_DEPOSIT], cur.deposit_cents, numbers[3]),
+                          .status = patch_pick(st, cur.status)};
+  enum db_status s;
+  if (status_change &&
+      (s = db_unit_status_change(db, commission, rq->args[0], cur.status, st->s, patch_pick(&v[F_REASON], NULL),
+                                 rq->principal.token_id)) < 0)
+    return s;
   PGresult *res;
-  s = db_unit_update(db, commission, u->id, fields, &res);
-  PQclear(cur);
+  s = db_unit_update(db, commission, rq->args[0], &f, &res);
   if (s < 0)
     return s;
-  u->unit = unit_json(res, 0, &u->version);
+  bool ok = s == DB_ROW && unit_out(res, 0, out);
   PQclear(res);
-  return u->unit ? DB_ROW : DB_HARD_ERROR;
+  return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_units_update(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  struct field_value v[FIELDS_COUNT(update_spec)];
-  if (id == NULL || !allowed(rq, ACT_UPDATE, &a, &ret) ||
-      !request_fields(rq, update_spec, FIELDS_COUNT(update_spec), v, &ret))
-    return ret;
+  static const struct patch patch = {"unit", "No such unit.", update_lock, update_write};
+  const struct field_value *v = rq->fields;
   if (v[F_REASON].present && !v[F_STATUS].present)
     return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/status_reason", "is only allowed with a new status");
-  struct update_tx u = {.rq = rq, .access = &a, .id = id, .v = v, .if_match = param_if_match(rq)};
-  if (u.if_match < 0)
-    return reply_if_match_problem(rq, u.if_match);
-  enum db_status s = db_transaction(rq->db, update_body, &u);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (u.refusal == ERR_NOT_FOUND)
-    ret = reply_problem(rq, ERR_NOT_FOUND, "No such unit.");
-  else if (u.refusal == ERR_PRECONDITION_FAILED)
-    ret = reply_stale(rq, "unit");
-  else if (u.refusal == ERR_INVALID_STATE) {
-    ret = reply_problem_with(rq, ERR_INVALID_STATE, "The unit is withdrawn: its status cannot change any more.",
-                             json_pack("{s:O, s:[{s:s, s:s}]}", "current_status", u.current_status, "errors",
-                                       "field", "/status", "reason", "cannot change: the unit is withdrawn"));
-  } else {
-    ret = reply_versioned(rq, MHD_HTTP_OK, u.unit, u.version, NULL);
-    u.unit = NULL;
-  }
-  json_decref(u.unit);
-  json_decref(u.current_status);
+  struct update_tx u = {NULL};
+  enum MHD_Result ret = patch_run(rq, &patch, &u);
+  PQclear(u.current);
   return ret;
 }

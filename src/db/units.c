@@ -1,116 +1,125 @@
 /* Queries on the commission's units (apartments and places) and their status history. Reads take the scope
- * ($scope, $org: access_scope_param() / access_org_param()): a landlord's token sees its own units only. */
+ * (:scope, :org: access_scope_param() / access_org_param()): a landlord's token sees its own units only. */
 #include "queries.h"
 
-#define UNIT_COLS                                                                                              \
-  "u.id, u.kind, u.label, u.address, u.town, u.landlord_org_id, u.places, u.rent_cents, u.charges_cents, "   \
-  "u.deposit_cents, u.currency, u.status, u.version, " SQL_TS("u.created_at") ", " SQL_TS("u.updated_at")
-
-/* Places taken on the current day (UTC): placements that have moved in and not yet left. */
-#define UNIT_OCCUPIED                                                                                          \
-  "(SELECT count(*) FROM placements pl WHERE pl.commission_id = u.commission_id AND pl.unit_id = u.id "       \
-  "AND pl.move_in_date <= current_date AND (pl.exit_date IS NULL OR pl.exit_date > current_date))"
-
 /* The unit and its first status, recorded in the same statement. */
-DB_STATEMENT(insert, {
-  "unit_insert",
-  "WITH u AS (INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, places, rent_cents, "
-  "charges_cents, deposit_cents, currency, status) VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::integer, $8::bigint, "
-  "$9::bigint, $10::bigint, coalesce($11, 'EUR'), coalesce($12, 'available')) RETURNING *), "
-  "h AS (INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, token_id) "
-  "SELECT commission_id, id, NULL, status, $13::uuid FROM u) "
-  "SELECT " UNIT_COLS ", 0 FROM u",
-  13, NULL
-});
+#define UNIT_INSERT(P)                                                                                         \
+  P(commission_id) P(kind) P(label) P(address) P(town) P(landlord_org_id) P(places) P(rent_cents)             \
+  P(charges_cents) P(deposit_cents) P(currency) P(status) P(token_id)
+DB_STATEMENT(insert, {"unit_insert",
+                      "WITH u AS (INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, "
+                      "places, rent_cents, charges_cents, deposit_cents, currency, status) VALUES (:commission_id, "
+                      ":kind, :label, :address, :town, :landlord_org_id::uuid, :places::integer, :rent_cents::bigint, "
+                      ":charges_cents::bigint, :deposit_cents::bigint, coalesce(:currency, 'EUR'), "
+                      "coalesce(:status, 'available')) RETURNING *), "
+                      "h AS (INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, "
+                      "token_id) SELECT commission_id, id, NULL, status, :token_id::uuid FROM u) "
+                      "SELECT " DB_COLUMNS(UNIT_ROW) " FROM u",
+                      DB_PARAMS(UNIT_INSERT)});
+DB_PARAMS_STRUCT(unit_insert_params, UNIT_INSERT);
 
-DB_STATEMENT(get, {
-  "unit_get",
-  "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
-  SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4"),
-  4, NULL
-});
+#define UNIT_GET(P) P(commission_id) P(id) P(scope) P(org)
+DB_STATEMENT(get, {"unit_get",
+                   "SELECT " DB_COLUMNS(UNIT_ROW) " FROM units u WHERE u.commission_id = :commission_id "
+                   "AND u.id = :id AND " SQL_LANDLORD_SCOPE("u.landlord_org_id", ":scope", ":org"),
+                   DB_PARAMS(UNIT_GET)});
+DB_STATEMENT(get_for_update, {"unit_get_for_update",
+                              "SELECT " DB_COLUMNS(UNIT_ROW) " FROM units u WHERE u.commission_id = :commission_id "
+                              "AND u.id = :id AND " SQL_LANDLORD_SCOPE("u.landlord_org_id", ":scope", ":org")
+                              " FOR UPDATE",
+                              DB_PARAMS(UNIT_GET)});
+DB_PARAMS_STRUCT(unit_get_params, UNIT_GET);
 
-DB_STATEMENT(get_for_update, {
-  "unit_get_for_update",
-  "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND u.id = $2 AND "
-  SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4") " FOR UPDATE",
-  4, NULL
-});
+#define UNIT_UPDATE(P)                                                                                         \
+  P(commission_id) P(id) P(label) P(address) P(town) P(places) P(rent_cents) P(charges_cents) P(deposit_cents) \
+  P(status)
+DB_STATEMENT(update, {"unit_update",
+                      "UPDATE units u SET label = :label, address = :address, town = :town, "
+                      "places = :places::integer, rent_cents = :rent_cents::bigint, "
+                      "charges_cents = :charges_cents::bigint, deposit_cents = :deposit_cents::bigint, "
+                      "status = :status, version = version + 1, updated_at = now() "
+                      "WHERE u.commission_id = :commission_id AND u.id = :id RETURNING " DB_COLUMNS(UNIT_ROW),
+                      DB_PARAMS(UNIT_UPDATE)});
+DB_PARAMS_STRUCT(unit_update_params, UNIT_UPDATE);
 
-DB_STATEMENT(update, {
-  "unit_update",
-  "UPDATE units u SET label = $3, address = $4, town = $5, places = $6::integer, rent_cents = $7::bigint, "
-  "charges_cents = $8::bigint, deposit_cents = $9::bigint, status = $10, version = version + 1, "
-  "updated_at = now() WHERE u.commission_id = $1 AND u.id = $2 RETURNING " UNIT_COLS ", " UNIT_OCCUPIED,
-  10, NULL
-});
+#define UNIT_STATUS_CHANGE(P) P(commission_id) P(unit_id) P(from_status) P(to_status) P(reason) P(token_id)
+DB_STATEMENT(status_change, {"unit_status_change_insert",
+                             "INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, "
+                             "reason, token_id) VALUES (:commission_id, :unit_id, :from_status, :to_status, :reason, "
+                             ":token_id::uuid)",
+                             DB_PARAMS(UNIT_STATUS_CHANGE)});
+DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
 
-DB_STATEMENT(status_change, {
-  "unit_status_change_insert",
-  "INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, reason, token_id) "
-  "VALUES ($1, $2, $3, $4, $5, $6::uuid)",
-  6, NULL
-});
-
-DB_STATEMENT(list, {
-  "unit_list",
-  "SELECT " UNIT_COLS ", " UNIT_OCCUPIED " FROM units u WHERE u.commission_id = $1 AND "
-  SQL_LANDLORD_SCOPE("u.landlord_org_id", "$2", "$3") " AND ($4::text IS NULL OR u.status = $4 OR ($4 = 'vacant' "
-  "AND u.status IN ('available', 'occupied') AND " UNIT_OCCUPIED " < u.places)) "
-  "AND ($5::text IS NULL OR u.kind = $5) AND ($6::text IS NULL OR u.town = $6) "
-  "AND ($7::uuid IS NULL OR u.landlord_org_id = $7::uuid) "
-  "AND ($8::text IS NULL OR (u.town, u.label, u.id) > ($8, $9, $10::uuid)) "
-  "ORDER BY u.town, u.label, u.id LIMIT $11::integer",
-  11, NULL
-});
+#define UNIT_LIST(P)                                                                                           \
+  P(commission_id) P(scope) P(org) P(status) P(kind) P(town) P(landlord_org_id) P(after_town) P(after_label)  \
+  P(after_id) P(limit)
+DB_STATEMENT(list, {"unit_list",
+                    "SELECT " DB_COLUMNS(UNIT_ROW) " FROM units u WHERE u.commission_id = :commission_id AND "
+                    SQL_LANDLORD_SCOPE("u.landlord_org_id", ":scope", ":org") " AND (:status::text IS NULL OR "
+                    "u.status = :status OR (:status = 'vacant' AND u.status IN ('available', 'occupied') AND "
+                    UNIT_OCCUPIED " < u.places)) AND (:kind::text IS NULL OR u.kind = :kind) "
+                    "AND (:town::text IS NULL OR u.town = :town) "
+                    "AND (:landlord_org_id::uuid IS NULL OR u.landlord_org_id = :landlord_org_id::uuid) "
+                    "AND (:after_town::text IS NULL OR (u.town, u.label, u.id) > (:after_town, :after_label, "
+                    ":after_id::uuid)) ORDER BY u.town, u.label, u.id LIMIT :limit::integer",
+                    DB_PARAMS(UNIT_LIST)});
+DB_PARAMS_STRUCT(unit_list_params, UNIT_LIST);
 
 /* The unit (in scope) joined with its changes, oldest first; no row when the unit is not visible. */
-DB_STATEMENT(history, {
-  "unit_history",
-  "SELECT c.from_status, c.to_status, c.reason, " SQL_TS("c.at") " FROM units u "
-  "LEFT JOIN unit_status_changes c ON c.commission_id = u.commission_id AND c.unit_id = u.id "
-  "WHERE u.commission_id = $1 AND u.id = $2 AND " SQL_LANDLORD_SCOPE("u.landlord_org_id", "$3", "$4")
-  " ORDER BY c.at, c.id",
-  4, NULL
-});
+DB_STATEMENT(history, {"unit_history",
+                       "SELECT " DB_COLUMNS(UNIT_CHANGE_ROW) " FROM units u "
+                       "LEFT JOIN unit_status_changes c ON c.commission_id = u.commission_id AND c.unit_id = u.id "
+                       "WHERE u.commission_id = :commission_id AND u.id = :id AND "
+                       SQL_LANDLORD_SCOPE("u.landlord_org_id", ":scope", ":org") " ORDER BY c.at, c.id",
+                       DB_PARAMS(UNIT_GET)});
 
-enum db_status db_unit_insert(struct db *db, const char *commission_id, const char *const f[11],
+enum db_status db_unit_insert(struct db *db, const char *commission_id, const struct unit_fields *f,
                               const char *token_id, PGresult **res) {
-  const char *params[] = {commission_id, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], token_id};
-  return db_exec(db, &insert, params, res);
+  struct unit_insert_params p = {.commission_id = commission_id, .kind = f->kind, .label = f->label,
+                                 .address = f->address, .town = f->town, .landlord_org_id = f->landlord_org_id,
+                                 .places = f->places, .rent_cents = f->rent_cents, .charges_cents = f->charges_cents,
+                                 .deposit_cents = f->deposit_cents, .currency = f->currency, .status = f->status,
+                                 .token_id = token_id};
+  return db_run(db, &insert, &p, res);
 }
 
 enum db_status db_unit_get(struct db *db, const char *commission_id, const char *scope, const char *org,
                            const char *id, bool for_update, PGresult **res) {
-  const char *params[] = {commission_id, id, scope, org};
-  return db_exec(db, for_update ? &get_for_update : &get, params, res);
+  struct unit_get_params p = {.commission_id = commission_id, .id = id, .scope = scope, .org = org};
+  return db_run(db, for_update ? &get_for_update : &get, &p, res);
 }
 
-enum db_status db_unit_update(struct db *db, const char *commission_id, const char *id, const char *const f[8],
+enum db_status db_unit_update(struct db *db, const char *commission_id, const char *id, const struct unit_fields *f,
                               PGresult **res) {
-  const char *params[] = {commission_id, id, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
-  return db_exec(db, &update, params, res);
+  struct unit_update_params p = {.commission_id = commission_id, .id = id, .label = f->label, .address = f->address,
+                                 .town = f->town, .places = f->places, .rent_cents = f->rent_cents,
+                                 .charges_cents = f->charges_cents, .deposit_cents = f->deposit_cents,
+                                 .status = f->status};
+  return db_run(db, &update, &p, res);
 }
 
 enum db_status db_unit_status_change(struct db *db, const char *commission_id, const char *unit_id,
                                      const char *from, const char *to, const char *reason, const char *token_id) {
-  const char *params[] = {commission_id, unit_id, from, to, reason, token_id};
+  struct unit_status_change_params p = {.commission_id = commission_id, .unit_id = unit_id, .from_status = from,
+                                        .to_status = to, .reason = reason, .token_id = token_id};
   PGresult *res;
-  enum db_status s = db_exec(db, &status_change, params, &res);
+  enum db_status s = db_run(db, &status_change, &p, &res);
   PQclear(res);
   return s;
 }
 
 enum db_status db_unit_list(struct db *db, const char *commission_id, const char *scope, const char *org,
-                            const char *const filters[4], const char *const after[3], const char *limit,
+                            const struct unit_filters *f, const char *const after[3], const char *limit,
                             PGresult **res) {
-  const char *params[] = {commission_id, scope,    org,      filters[0], filters[1], filters[2],
-                          filters[3],    after[0], after[1], after[2],   limit};
-  return db_exec(db, &list, params, res);
+  struct unit_list_params p = {.commission_id = commission_id, .scope = scope, .org = org, .status = f->status,
+                               .kind = f->kind, .town = f->town, .landlord_org_id = f->landlord_org_id,
+                               .after_town = after[0], .after_label = after[1], .after_id = after[2],
+                               .limit = limit};
+  return db_run(db, &list, &p, res);
 }
 
 enum db_status db_unit_history(struct db *db, const char *commission_id, const char *scope, const char *org,
                                const char *id, PGresult **res) {
-  const char *params[] = {commission_id, id, scope, org};
-  return db_exec(db, &history, params, res);
+  struct unit_get_params p = {.commission_id = commission_id, .id = id, .scope = scope, .org = org};
+  return db_run(db, &history, &p, res);
 }

@@ -71,9 +71,9 @@ const struct route http_routes[] = {
   {"POST", "/v1/people/{id}/care-notes", api_care_notes_create, BODY, CARE_NOTES(ACT_CREATE), NULL, "people"},
 
   {"GET", "/v1/units", api_units_list, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
-  {"POST", "/v1/units", api_units_create, BODY, UNITS_WRITE(ACT_CREATE), NULL, "units"},
+  {"POST", "/v1/units", api_units_create, BODY, UNITS_WRITE(ACT_CREATE), &unit_create_body, "units"},
   {"GET", "/v1/units/{id}", api_units_get, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
-  {"PATCH", "/v1/units/{id}", api_units_update, BODY, UNITS_WRITE(ACT_UPDATE), NULL, "units"},
+  {"PATCH", "/v1/units/{id}", api_units_update, BODY, UNITS_WRITE(ACT_UPDATE), &unit_update_body, "units"},
   {"GET", "/v1/units/{id}/history", api_units_history, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
 
   {"GET", "/v1/agreements", api_agreements_list, ROUTE_NO_AUDIT, AGREEMENTS_READ, NULL, "agreements"},

@@ -169,3 +169,12 @@ const char *patch_pick_bool(const struct field_value *v, const char *current) {
     return current;
   return v->null ? NULL : v->b ? "t" : "f";
 }
+
+const char *patch_pick_int(const struct field_value *v, const char *current, char buf[24]) {
+  if (!v->present)
+    return current;
+  if (v->null)
+    return NULL;
+  snprintf(buf, 24, "%lld", v->i);
+  return buf;
+}
