@@ -15,6 +15,7 @@ enum MHD_Result api_me_get(struct request *rq);
 extern const struct body_spec organisation_create_body, organisation_update_body;
 extern const struct body_spec token_create_body;
 extern const struct body_spec unit_create_body, unit_update_body;
+extern const struct body_spec agreement_create_body, agreement_update_body, agreement_renew_body;
 
 enum MHD_Result api_organisations_list(struct request *rq);
 enum MHD_Result api_organisations_create(struct request *rq);

@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+struct db;
+
 /* A prepared statement, defined once (static, with DB_STATEMENT) next to the code that uses it.
  *
  * Its parameters are named: PARAMS lists the names, in the order of the values the caller passes, and SQL refers to
@@ -59,6 +61,11 @@ const struct db_statement *const *db_statements(size_t *count);
 /* Runs ST with the values of the parameter struct *P (of ST's own list: the sizes are checked). */
 #define db_run(db, st, p, res)                                                                                   \
   db_exec_checked((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])), (res))
+
+/* db_run() for a statement whose result is not needed (an UPDATE, a DELETE): its status only. */
+#define db_run_discard(db, st, p)                                                                                \
+  db_exec_discard((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])))
+enum db_status db_exec_discard(struct db *db, const struct db_statement *st, const char *const *params, int nparams);
 
 /* Result rows by name. A row shape is a macro LIST(FIRST, NEXT) calling FIRST(name, sql) for its first column and
  * NEXT(name, sql) for each following one (SQL: the expression; the column is labelled NAME); from it:

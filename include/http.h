@@ -56,6 +56,8 @@ enum route_flags {
   ROUTE_JSON_OPTIONAL = 8, /* takes a JSON object body, or none (rq->json stays NULL) */
   ROUTE_NO_AUDIT = 16,     /* a read of no personal data: not in the audit trail (writes always are) */
   ROUTE_EXPORT = 32,       /* a read recorded as an export */
+  ROUTE_BODY_BY_HANDLER = 64, /* the handler checks the body against the route's spec itself, together with rules
+                                 across fields, so that one 422 names every offending field */
 };
 
 /* Who may call a route: dispatch asks access_decide(principal, RESOURCE, ACTION) and answers 403 with FORBIDDEN

@@ -237,17 +237,42 @@ enum db_status db_unit_list(struct db *db, const char *commission_id, const char
 enum db_status db_unit_history(struct db *db, const char *commission_id, const char *scope, const char *org,
                                const char *id, PGresult **res);
 
-/* agreements.c. Rows: id, org_id, reference, signatory, start_date, end_date, status, days_to_end, notes,
- * version, created_at, updated_at, unit ids (JSON array text), renewals (JSON array text). UNIT_IDS are
- * PostgreSQL array literals of UUIDs ("{...}"). */
-/* FIELDS: org_id, reference, signatory, start_date, end_date, notes. Row: id. */
-enum db_status db_agreement_insert(struct db *db, const char *commission_id, const char *const fields[6],
+/* agreements.c. A row of the API's Agreement; its unit ids and renewals come as JSON arrays (text) from
+ * subqueries on their indexes, so that a whole page is one query. "Today" is the UTC date, as every date of the
+ * API. UNIT_IDS are PostgreSQL array literals of UUIDs ("{...}"). */
+#define SQL_TODAY "(now() AT TIME ZONE 'UTC')::date"
+#define SQL_DATE(col) "to_char(" col ", 'YYYY-MM-DD')"
+#define AGREEMENT_ROW(FIRST, NEXT)                                                                             \
+  FIRST(id, "a.id") NEXT(org_id, "a.org_id") NEXT(reference, "a.reference") NEXT(signatory, "a.signatory")    \
+  NEXT(start_date, SQL_DATE("a.start_date")) NEXT(end_date, SQL_DATE("a.end_date"))                           \
+  NEXT(status, "CASE WHEN a.end_date >= " SQL_TODAY " THEN 'active' ELSE 'expired' END")                       \
+  NEXT(days_to_end, "a.end_date - " SQL_TODAY) NEXT(notes, "a.notes") NEXT(version, "a.version")              \
+  NEXT(created_at, SQL_TS("a.created_at")) NEXT(updated_at, SQL_TS("a.updated_at"))                           \
+  NEXT(unit_ids, "(SELECT coalesce(json_agg(au.unit_id ORDER BY au.unit_id), '[]'::json) FROM agreement_units " \
+                 "au WHERE au.agreement_id = a.id AND au.commission_id = a.commission_id)::text")              \
+  NEXT(renewals, "(SELECT coalesce(json_agg(json_build_object('id', r.id, 'previous_end_date', "              \
+                 SQL_DATE("r.previous_end_date") ", 'new_end_date', " SQL_DATE("r.new_end_date") ", "          \
+                 "'signatory', r.signatory, 'renewed_at', " SQL_TS("r.renewed_at") ") ORDER BY r.renewed_at, "  \
+                 "r.new_end_date), '[]'::json) FROM agreement_renewals r WHERE r.commission_id = a.commission_id " \
+                 "AND r.agreement_id = a.id)::text")
+DB_ROW_STRUCT(agreement_row, AGREEMENT_ROW);
+/* What a creation returns: the new id. */
+#define ID_ROW(FIRST, NEXT) FIRST(id, "id")
+DB_ROW_STRUCT(id_row, ID_ROW);
+/* A unit id of a request that is not the agreement organisation's unit: its 1-based position in UNIT_IDS. */
+#define AGREEMENT_UNIT_POSITION_ROW(FIRST, NEXT) FIRST(position, "x.ord")
+DB_ROW_STRUCT(agreement_unit_position_row, AGREEMENT_UNIT_POSITION_ROW);
+struct agreement_fields {
+  const char *org_id, *reference, *signatory, *start_date, *end_date, *notes;
+};
+/* Row: id. */
+enum db_status db_agreement_insert(struct db *db, const char *commission_id, const struct agreement_fields *f,
                                    PGresult **res);
 enum db_status db_agreement_get(struct db *db, const char *commission_id, const char *scope, const char *org,
                                 const char *id, bool for_update, PGresult **res);
 enum db_status db_agreement_update(struct db *db, const char *commission_id, const char *id, const char *signatory,
                                    const char *notes);
-/* Rows: the 1-based positions in UNIT_IDS of the ids that are not units of the commission owned by ORG_ID. */
+/* AGREEMENT_UNIT_POSITION_ROWs: the ids of UNIT_IDS that are not units of the commission owned by ORG_ID. */
 enum db_status db_agreement_units_check(struct db *db, const char *commission_id, const char *unit_ids,
                                         const char *org_id, PGresult **res);
 /* Adds UNIT_IDS to the agreement; with REPLACE, removes its other units first. */

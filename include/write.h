@@ -19,6 +19,7 @@ struct write_out {
   char detail[300];
   char field[80];   /* a refusal about one field (a JSON pointer, "query:x", "header:x"), or "" */
   json_t *members;  /* extra members of the problem (owned), or NULL */
+  json_t *errors;   /* a validation refusal's {field, reason} array (owned), or NULL */
   json_t *reveal;   /* a creation's members shown once, in this reply only, never stored for a replay (owned) */
 };
 
@@ -30,6 +31,8 @@ typedef enum db_status (*write_body)(struct db *db, struct request *rq, void *cl
 enum db_status write_refuse(struct write_out *out, enum error_code code, const char *detail);
 enum db_status write_refuse_field(struct write_out *out, enum error_code code, const char *field, const char *reason);
 enum db_status write_refuse_with(struct write_out *out, enum error_code code, const char *detail, json_t *members);
+/* A 422 validation-failed naming several fields: ERRORS (stolen) is an array of {field, reason}. */
+enum db_status write_refuse_errors(struct write_out *out, json_t *errors);
 
 /* A creation (POST that makes a resource): Idempotency-Key read and claimed, BODY run, the response recorded under
  * the key, then 201 with the body, its ETag and Location; a replay answers the stored response, another request

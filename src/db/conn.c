@@ -259,6 +259,13 @@ enum db_status db_exec_checked(struct db *db, const struct db_statement *st, con
   return db_exec(db, st, params, res);
 }
 
+enum db_status db_exec_discard(struct db *db, const struct db_statement *st, const char *const *params, int nparams) {
+  PGresult *res;
+  enum db_status s = db_exec_checked(db, st, params, nparams, &res);
+  PQclear(res);
+  return s;
+}
+
 bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns) {
   if (PQnfields(res) != ncolumns || i < 0 || i >= PQntuples(res)) {
     log_event(LOG_ERROR, "result does not have the row shape read", ",\"columns\":%d,\"expected\":%d,\"row\":%d",

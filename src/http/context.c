@@ -104,7 +104,7 @@ static bool route_admits(struct request *rq, enum MHD_Result *ret) {
     }
   }
   const struct body_spec *body = rq->route->body;
-  if (body != NULL && rq->json != NULL) {
+  if (body != NULL && rq->json != NULL && !(rq->route->flags & ROUTE_BODY_BY_HANDLER)) {
     rq->fields = calloc(body->count, sizeof *rq->fields);
     if (rq->fields == NULL) {
       *ret = reply_problem(rq, ERR_INTERNAL, NULL);

@@ -77,11 +77,13 @@ const struct route http_routes[] = {
   {"GET", "/v1/units/{id}/history", api_units_history, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
 
   {"GET", "/v1/agreements", api_agreements_list, ROUTE_NO_AUDIT, AGREEMENTS_READ, NULL, "agreements"},
-  {"POST", "/v1/agreements", api_agreements_create, BODY, AGREEMENTS_WRITE(ACT_CREATE), NULL, "agreements"},
+  {"POST", "/v1/agreements", api_agreements_create, BODY | ROUTE_BODY_BY_HANDLER, AGREEMENTS_WRITE(ACT_CREATE),
+   &agreement_create_body, "agreements"},
   {"GET", "/v1/agreements/{id}", api_agreements_get, ROUTE_NO_AUDIT, AGREEMENTS_READ, NULL, "agreements"},
-  {"PATCH", "/v1/agreements/{id}", api_agreements_update, BODY, AGREEMENTS_WRITE(ACT_UPDATE), NULL, "agreements"},
-  {"POST", "/v1/agreements/{id}/renewals", api_agreements_renew, BODY, AGREEMENTS_WRITE(ACT_CREATE), NULL,
-   "agreements"},
+  {"PATCH", "/v1/agreements/{id}", api_agreements_update, BODY | ROUTE_BODY_BY_HANDLER, AGREEMENTS_WRITE(ACT_UPDATE),
+   &agreement_update_body, "agreements"},
+  {"POST", "/v1/agreements/{id}/renewals", api_agreements_renew, BODY, AGREEMENTS_WRITE(ACT_CREATE),
+   &agreement_renew_body, "agreements"},
 
   {"GET", "/v1/sessions", api_sessions_list, ROUTE_NO_AUDIT, SESSIONS_READ, NULL, "sessions"},
   {"POST", "/v1/sessions", api_sessions_create, BODY, SESSION_WORK, NULL, "sessions"},

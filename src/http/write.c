@@ -10,6 +10,7 @@
 static void out_reset(struct write_out *out) {
   json_decref(out->body);
   json_decref(out->members);
+  json_decref(out->errors);
   json_decref(out->reveal);
   memset(out, 0, sizeof *out);
   out->version = -1;
@@ -33,11 +34,20 @@ enum db_status write_refuse_with(struct write_out *out, enum error_code code, co
   return write_refuse(out, code, detail);
 }
 
+enum db_status write_refuse_errors(struct write_out *out, json_t *errors) {
+  json_decref(out->errors);
+  out->errors = errors;
+  return write_refuse(out, ERR_VALIDATION_FAILED, NULL);
+}
+
 /* The reply once the transaction ended with S: the refusal, the database's error, or STATUS with the body. */
 static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct write_out *out, unsigned int status) {
   enum MHD_Result ret;
   if (s == DB_REFUSED && out->refusal != ERR__COUNT) {
-    if (out->field[0] != '\0')
+    if (out->errors != NULL) {
+      ret = reply_validation(rq, out->errors);
+      out->errors = NULL;
+    } else if (out->field[0] != '\0')
       ret = reply_field_problem(rq, out->refusal, out->field, out->detail);
     else {
       ret = reply_problem_with(rq, out->refusal, out->detail[0] != '\0' ? out->detail : NULL, out->members);
