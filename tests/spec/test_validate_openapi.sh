@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of validate-openapi: the pinned linter must fail broken copies of the project's spec (a dangling
 # $ref, an example that contradicts its schema, an error that is not problem+json), so that it cannot pass
-# silently. TAP output; exit 77 (skipped) where validate-openapi itself would skip (no npm or node).
+# silently. TAP output; where validate-openapi itself would skip (no npm or node), a TAP skip ("1..0 # SKIP",
+# exit 0: meson 1.0.1 counts a TAP test's exit 77 as an ERROR, newer ones as a skip; both read this as a skip).
 # Usage: test_validate_openapi.sh   (VALIDATE_OPENAPI overrides the validator; COMMISSIOND_SPEC the real spec)
 set -u
 
@@ -10,7 +11,7 @@ validate=${VALIDATE_OPENAPI:-$here/validate-openapi}
 real_spec=${COMMISSIOND_SPEC:-$here/../../api/openapi.yaml}
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
     echo "1..0 # SKIP npm or node is not installed"
-    exit 77
+    exit 0
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
