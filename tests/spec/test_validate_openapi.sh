@@ -53,13 +53,29 @@ broken json-error.yaml "        application/problem+json:
             \$ref: '#/components/schemas/ProblemForbidden'" "        application/json:
           schema:
             \$ref: '#/components/schemas/ProblemForbidden'"
+broken no-title.yaml "        title:
+          type: string
+          description: A short summary of the problem code" "        summary:
+          type: string
+          description: A short summary of the problem code"
+broken duplicate-enum.yaml "enum: [coordinator, caregiver, curator, landlord, observer]" \
+    "enum: [coordinator, caregiver, curator, landlord, observer, curator]"
+broken mixed-range.yaml "      minimum: 1
+      maximum: 500" "      minimum: 1
+      exclusiveMinimum: 0
+      maximum: 500"
 
-echo "1..4"
+echo "1..7"
 expect "the project's spec is valid" 0 '^validate-openapi: ok' "$real_spec"
 expect "a dangling \$ref fails" 1 'no-unresolved-refs' "$tmp/dangling.yaml"
 expect "an example that contradicts its schema fails" 1 'no-invalid-media-type-examples' "$tmp/bad-example.yaml"
 expect "a 4xx that is not application/problem+json fails" 1 'operation-4xx-problem-details-rfc7807' \
     "$tmp/json-error.yaml"
+expect "a problem schema without title fails (looked for through allOf)" 1 \
+    'commissiond/operation-4xx-problem-details-rfc7807: The problem schema of a 4xx has no `title`' "$tmp/no-title.yaml"
+expect "a duplicated enum value fails" 1 "no-duplicated-enum-values: Duplicated enum value found: '\"curator\"'" \
+    "$tmp/duplicate-enum.yaml"
+expect "minimum with exclusiveMinimum fails" 1 'no-mixed-number-range-constraints' "$tmp/mixed-range.yaml"
 
 echo "# $((number - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
