@@ -2,16 +2,27 @@
 # Shared by tests/run and deploy/quickstart (sourced, not run): installs the Debian packages commissiond needs to
 # build, test and run, and configures a meson build directory.
 
-# Everything needed to build, test and run commissiond on Debian 12. postgresql-15 is swapped for the distribution's
-# default `postgresql` where that version is not packaged.
+# Everything needed to build and run commissiond on Debian 12 (deploy/quickstart installs these). postgresql-15 is
+# swapped for the distribution's default `postgresql` where that version is not packaged. python3: tests/lib/pg-cluster.
 CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev
-             postgresql-15 python3 python3-yaml curl)
+             postgresql-15 python3 curl)
+# What the tests need on top (tests/run adds these): PyYAML for the spec checker and the access matrix, git for the
+# quickstart suite's clean clone, Node.js and npm for the spec linter (tests/spec/validate-openapi).
+CD_TEST_PACKAGES=(python3-yaml git nodejs npm)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 
 # cd_pkg_installed PKG: true when dpkg knows PKG as installed.
 cd_pkg_installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+# cd_pkg_provided PKG: true when an installed package provides PKG, as apt would count it (e.g. a nodejs from
+# another repository that bundles npm, and conflicts with Debian's npm package).
+cd_pkg_provided() {
+  dpkg-query -W -f='${db:Status-Status}\t${Provides}\n' 2>/dev/null | awk -F '\t' -v want="$1" '
+    $1 == "installed" { n = split($2, names, / *, */); for (i = 1; i <= n; i++) { sub(/ .*/, "", names[i]); if (names[i] == want) found = 1 } }
+    END { exit !found }'
 }
 
 # cd_as_root CMD...: runs CMD as root (directly, or through sudo), or fails with a clear message.
@@ -27,7 +38,7 @@ cd_as_root() {
   fi
 }
 
-# cd_ensure_packages: installs whichever of CD_PACKAGES is missing. A machine that has everything never calls apt;
+# cd_ensure_packages: installs whichever of CD_PACKAGES is missing (tests/run and bench/run add theirs to it). A machine that has everything never calls apt;
 # otherwise `apt-get update` runs once, then one `apt-get install`.
 cd_ensure_packages() {
   local pkgs=("${CD_PACKAGES[@]}") missing=() p
@@ -39,7 +50,7 @@ cd_ensure_packages() {
     if [[ $p == postgresql-15 ]] && ! cd_pkg_installed postgresql-15 && cd_pkg_installed postgresql; then
       continue  # the distribution's default PostgreSQL will do
     fi
-    cd_pkg_installed "$p" || missing+=("$p")
+    cd_pkg_installed "$p" || cd_pkg_provided "$p" || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
 

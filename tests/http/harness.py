@@ -7,7 +7,8 @@
   per line) is collected in a thread; call() sends a request with a fresh connection.
 - Session: a keep-alive HTTP connection; RawConn: a raw socket for what http.client cannot do (partial bodies).
 - Step / run_scenario(): labelled requests whose saved values ({name}) feed later steps.
-- Suite: counts the cases of a test file, prints one line per case and a summary, exits 0 / 1 (77: skipped).
+- Suite: counts the cases of a test file, prints one line per case and a summary, exits 0 (every case passed),
+  1 (a case or the file's fixture failed, or no case ran) or 77 (a case or the file was skipped and none failed).
 
 The environment comes from meson (tests/meson.build) and tests/run: PGHOST, PGPORT, PGUSER (a running PostgreSQL,
 superuser, trust), COMMISSIOND_BIN, COMMISSIONCTL_BIN, COMMISSIOND_MIGRATIONS; PG_CLUSTER_DIR for tests that stop
@@ -775,13 +776,15 @@ def run_scenario(daemon, steps, tokens=None, saved=None, verbose=False):
 
 
 class Suite:
-    """The cases of one test file. `with suite.case("name"):` runs a block as one case (an exception fails it and
-    the file goes on); suite.main(fn) runs the file's body and exits 0 (all passed), 1 (a failure), 77 (skip)."""
+    """The cases of one test file. `with suite.case("name"):` runs a block as one case (an exception fails it, a
+    Skip skips it, and the file goes on); suite.main(fn) runs the file's body and exits with status():
+    a failure always wins over a skip, and a file that ran no case fails."""
 
     def __init__(self, name):
         self.name = name
         self.passed = []
         self.failed = []
+        self.skipped = []
         self.started = time.monotonic()
 
     @contextlib.contextmanager
@@ -789,8 +792,9 @@ class Suite:
         t0 = time.monotonic()
         try:
             yield
-        except Skip:
-            raise
+        except Skip as e:
+            self.skipped.append(name)
+            print("SKIP %s: %s" % (name, e))
         except Exception as e:  # noqa: BLE001 - every failure is reported, the file goes on
             self.failed.append(name)
             print("FAIL %s (%.2f s)" % (name, time.monotonic() - t0))
@@ -803,18 +807,29 @@ class Suite:
             print("ok   %s (%.2f s)" % (name, time.monotonic() - t0))
         sys.stdout.flush()
 
+    def status(self):
+        """0 every case passed; 1 a case or the fixture failed, or no case ran at all; 77 skipped (none failed)."""
+        if self.failed:
+            return 1
+        if self.skipped:
+            return SKIP
+        return 0 if self.passed else 1
+
     def main(self, body, needs=()):
         require_env(*needs)
         try:
             body(self)
-        except Skip as e:
-            print("SKIP: %s" % e)
-            sys.exit(SKIP)
+        except Skip as e:  # the rest of the file is skipped; what ran before still counts
+            self.skipped.append("(rest of the file: %s)" % e)
+            print("SKIP the rest of %s: %s" % (self.name, e))
         except Exception:  # noqa: BLE001 - a broken fixture fails the file
             self.failed.append("(fixture)")
             print("FAIL fixture of %s\n%s" % (self.name, traceback.format_exc()))
-        print("%s: %d cases ok, %d failed%s (%.1f s)" % (
+        if not (self.passed or self.failed or self.skipped):
+            print("FAIL %s ran no case" % self.name)
+        print("%s: %d cases ok, %d failed%s, %d skipped%s (%.1f s)" % (
             self.name, len(self.passed), len(self.failed),
-            (": " + "; ".join(self.failed)) if self.failed else "", time.monotonic() - self.started))
+            (": " + "; ".join(self.failed)) if self.failed else "", len(self.skipped),
+            (": " + "; ".join(self.skipped)) if self.skipped else "", time.monotonic() - self.started))
         sys.stdout.flush()
-        sys.exit(1 if self.failed else 0)
+        sys.exit(self.status())
