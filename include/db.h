@@ -135,6 +135,13 @@ const char *db_sqlstate(const struct db *db);
 const char *db_constraint(const struct db *db);
 /* True when the last error lost the connection (the next db_thread() reconnects). */
 bool db_lost(const struct db *db);
+/* True for the SQLSTATE of a failure that ends the session: none at all (an error of libpq's own, such as "server
+ * closed the connection unexpectedly"), class 08 (connection exception), 57P01..57P03 (the server stops, crashed,
+ * or cannot accept connections yet). */
+bool db_sqlstate_lost(const char *sqlstate);
+/* True when the last failure on DB says the database is unavailable rather than that the request failed: a lost
+ * session (db_lost(), db_sqlstate_lost()) or class 53 (out of disk, memory or connections). Answer it 503. */
+bool db_unavailable(const struct db *db);
 
 enum db_status db_begin(struct db *db);
 enum db_status db_commit(struct db *db);

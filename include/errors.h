@@ -13,6 +13,7 @@
   X(ERR_VALIDATION_FAILED, "validation-failed", 422, "The request is not valid") \
   X(ERR_INVALID_ID, "invalid-id", 400, "Malformed identifier") \
   X(ERR_INVALID_QUERY, "invalid-query", 400, "Invalid query parameter") \
+  X(ERR_INVALID_HEADER, "invalid-header", 400, "Invalid request header") \
   X(ERR_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", 415, "Unsupported media type") \
   X(ERR_BODY_TOO_LARGE, "body-too-large", 413, "Request body too large") \
   X(ERR_URI_TOO_LONG, "uri-too-long", 414, "URI too long") \

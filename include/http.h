@@ -120,6 +120,9 @@ enum MHD_Result reply_db_error(struct request *rq);
 const char *request_header(struct request *rq, const char *name);
 /* A query parameter, or NULL. */
 const char *request_query(struct request *rq, const char *name);
+/* Refuses (400 invalid-query naming query:<name>, already queued: returns false) a query parameter whose name or
+ * value is not valid UTF-8: no handler ever sees one. */
+bool request_query_utf8(struct request *rq, enum MHD_Result *ret);
 /* Refuses (400 invalid-query, already queued: returns false) a query parameter not in ALLOWED (NULL-terminated). */
 bool request_query_only(struct request *rq, const char *const *allowed, enum MHD_Result *ret);
 

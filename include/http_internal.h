@@ -24,4 +24,8 @@ int metrics_render(char **text, size_t *len);
 
 uint64_t now_ns(void);
 
+/* The JSON pointer (RFC 6901) of the member being parsed at byte POSITION of the LEN bytes of TEXT, a body
+ * jansson refused there: "/name", "/items/2", or "" for the document itself. Written into OUT (size N). */
+void json_error_pointer(const char *text, size_t len, size_t position, char *out, size_t n);
+
 #endif

@@ -43,9 +43,13 @@ enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows
  * so that the list fails as a whole instead of silently missing an item. */
 json_t *items_append(json_t *items, json_t *item);
 
-/* The version an If-Match header names ("v<n>", quoted); -1 when absent, -2 when malformed. */
+/* Checks RQ's If-Match header (RFC 9110 13.1.1): -1 when absent, -2 when it can match no version of a record
+ * (malformed, or only weak or foreign ETags: If-Match compares strongly), else 0; then if_match_holds() says
+ * whether it matches the record's current VERSION. */
 long param_if_match(struct request *rq);
-/* The problem for an If-Match that param_if_match() found absent (-1: 428) or malformed (-2: 412). */
+/* True when RQ's If-Match is "*" (any existing record) or lists the strong ETag of VERSION ("v<n>"). */
+bool if_match_holds(struct request *rq, long version);
+/* The problem for an If-Match that param_if_match() found absent (-1: 428) or unable to match (-2: 412). */
 enum MHD_Result reply_if_match_problem(struct request *rq, long if_match);
 /* The 412 for a stale If-Match: WHAT ("organisation", ...) changed since the client read it. */
 enum MHD_Result reply_stale(struct request *rq, const char *what);

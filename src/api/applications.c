@@ -319,7 +319,7 @@ static enum db_status update_body(struct db *db, void *cls) {
   }
   snprintf(u->current, sizeof u->current, "%s", PQgetvalue(cur, 0, 7));
   enum app_status status = app_status_parse(u->current);
-  if (strtol(PQgetvalue(cur, 0, 12), NULL, 10) != u->if_match)
+  if (!if_match_holds(u->rq, strtol(PQgetvalue(cur, 0, 12), NULL, 10)))
     u->refusal = REFUSE_STALE;
   else if (status != APP_DRAFT && status != APP_SUBMITTED && status != APP_DEFERRED)
     u->refusal = REFUSE_STATE;

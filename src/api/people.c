@@ -480,7 +480,7 @@ static enum db_status update_body(struct db *db, void *cls) {
       u->refusal = ERR_NOT_FOUND;
     return s;
   }
-  if (strtol(PQgetvalue(cur, 0, C_VERSION), NULL, 10) != u->if_match) {
+  if (!if_match_holds(u->rq, strtol(PQgetvalue(cur, 0, C_VERSION), NULL, 10))) {
     PQclear(cur);
     u->refusal = ERR_PRECONDITION_FAILED;
     return DB_NO_ROW;

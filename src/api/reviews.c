@@ -316,7 +316,7 @@ static enum db_status update_body(struct db *db, void *cls) {
   }
   long version = strtol(PQgetvalue(cur, 0, R_VERSION), NULL, 10);
   PQclear(cur);
-  if (version != t->if_match) {
+  if (!if_match_holds(t->rq, version)) {
     t->refusal = REFUSE_STALE;
     return DB_NO_ROW;
   }

@@ -199,7 +199,7 @@ static enum db_status update_body(struct db *db, void *cls) {
     return s;
   }
   snprintf(u->current, sizeof u->current, "%s", PQgetvalue(cur, 0, 6));
-  if (strtol(PQgetvalue(cur, 0, 9), NULL, 10) != u->if_match)
+  if (!if_match_holds(u->rq, strtol(PQgetvalue(cur, 0, 9), NULL, 10)))
     u->refusal = REFUSE_STALE;
   else if (strcmp(u->current, "closed") == 0)
     u->refusal = REFUSE_STATE;

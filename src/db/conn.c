@@ -147,13 +147,24 @@ const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
 const char *db_constraint(const struct db *db) { return db->constraint; }
 bool db_lost(const struct db *db) { return db->lost; }
 
+bool db_sqlstate_lost(const char *sqlstate) {
+  return sqlstate[0] == '\0' || strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
+         strcmp(sqlstate, "57P02") == 0 || strcmp(sqlstate, "57P03") == 0;
+}
+
+bool db_unavailable(const struct db *db) {
+  return db->lost || strncmp(db->sqlstate, "53", 2) == 0; /* db_fail() marked the other cases lost */
+}
+
 /* Classifies a failed result, remembering its SQLSTATE and constraint; takes ownership of RES. */
 static enum db_status db_fail(struct db *db, PGresult *res, const char *what) {
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
   snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
   snprintf(db->constraint, sizeof db->constraint, "%s", constraint ? constraint : "");
-  if (PQstatus(db->conn) != CONNECTION_OK)
+  /* libpq may report a dropped connection before its status says so (an error of its own, without SQLSTATE, or
+   * the server's 57P01 before the end of the stream): the session is not trusted any more either way. */
+  if (PQstatus(db->conn) != CONNECTION_OK || db_sqlstate_lost(db->sqlstate))
     db->lost = true;
   PQclear(res);
   if (strcmp(db->sqlstate, "40001") == 0 || strcmp(db->sqlstate, "40P01") == 0)

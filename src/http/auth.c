@@ -143,7 +143,23 @@ static enum MHD_Result unauthorized(struct request *rq, const char *detail) {
   return reply_problem(rq, ERR_UNAUTHORIZED, detail);
 }
 
+static enum MHD_Result count_authorization(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  (void)value;
+  if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0)
+    (*(unsigned int *)cls)++;
+  return MHD_YES;
+}
+
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
+  /* Two Authorization headers are ambiguous (a proxy and the server could each take a different one): refused
+   * before any token work, whichever is valid. */
+  unsigned int authorizations = 0;
+  MHD_get_connection_values(rq->connection, MHD_HEADER_KIND, count_authorization, &authorizations);
+  if (authorizations > 1) {
+    *ret = reply_field_problem(rq, ERR_INVALID_HEADER, "header:Authorization", "must be sent once");
+    return false;
+  }
   if (throttled(rq, client_key(rq), time(NULL))) {
     *ret = reply_problem(rq, ERR_TOO_MANY_REQUESTS,
                          "Too many failed authentications from this address: retry after the delay given.");

@@ -14,6 +14,7 @@
 #include "http_internal.h"
 #include "log.h"
 #include "validate.h"
+#include "utf8.h"
 
 struct http_config http_config = {
   .max_body = 1024 * 1024,
@@ -116,6 +117,20 @@ static bool route_admits(struct request *rq, enum MHD_Result *ret) {
   return true;
 }
 
+/* The 400 for a body jansson refused, naming the member where it stopped (a \\u0000, a lone surrogate, an integer
+ * past 64 bits, a syntax error) in jansson's own words, except where they name its options. */
+static enum MHD_Result reply_json_error(struct request *rq, const json_error_t *jerr) {
+  char pointer[256], clean[160], reason[200];
+  json_error_pointer(rq->body ? rq->body : "", rq->body_len, (size_t)(jerr->position > 0 ? jerr->position : 0),
+                     pointer, sizeof pointer);
+  if (strstr(jerr->text, "JSON_") != NULL)
+    snprintf(reason, sizeof reason, "\\u0000 is not allowed in strings");
+  else
+    snprintf(reason, sizeof reason, "%s (line %d, column %d)", utf8_sanitize(jerr->text, clean, sizeof clean),
+             jerr->line, jerr->column);
+  return reply_field_problem(rq, ERR_INVALID_JSON, pointer, reason);
+}
+
 static enum MHD_Result dispatch(struct request *rq) {
   if (strlen(rq->url) > URL_MAX)
     return reply_problem(rq, ERR_URI_TOO_LONG, NULL);
@@ -136,18 +151,15 @@ static enum MHD_Result dispatch(struct request *rq) {
       return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "The body must be application/json (UTF-8).");
     json_error_t jerr;
     rq->json = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (rq->json == NULL) {
-      char detail[256];
-      /* jansson's own words, except where they name its options rather than the client's mistake. */
-      snprintf(detail, sizeof detail, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
-               strstr(jerr.text, "JSON_") != NULL ? "\\u0000 is not allowed in strings" : jerr.text);
-      return reply_problem(rq, ERR_INVALID_JSON, detail);
-    }
+    if (rq->json == NULL)
+      return reply_json_error(rq, &jerr);
     if (!json_is_object(rq->json))
-      return reply_problem(rq, ERR_INVALID_JSON, "The body must be a JSON object.");
+      return reply_field_problem(rq, ERR_INVALID_JSON, "", "The body must be a JSON object.");
   } else if (rq->body_len > 0) {
     return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "This route takes no request body.");
   }
+  if (!request_query_utf8(rq, &ret))
+    return ret;
   if (!(rq->route->flags & ROUTE_NO_DB) && rq->db == NULL) {
     rq->db = db_thread();
     if (rq->db == NULL)

@@ -163,20 +163,86 @@ enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res,
   return ret;
 }
 
+/* Reads the entity-tag at *P (RFC 9110 8.8.3: optional W/, then a quoted opaque tag), moving *P past it. *WEAK says
+ * whether it was weak, *VERSION is the version it names when it is one of ours ("v<n>"), else -1. */
+static bool etag_read(const char **p, bool *weak, long *version) {
+  const char *s = *p;
+  *weak = s[0] == 'W' && s[1] == '/';
+  if (*weak)
+    s += 2;
+  if (*s != '"')
+    return false;
+  const char *open = ++s;
+  while (*s != '"') {
+    unsigned char c = (unsigned char)*s;
+    if (c == '\0' || c < 0x21 || c == 0x7f) /* etagc: %x21 / %x23-7E / obs-text */
+      return false;
+    s++;
+  }
+  size_t n = (size_t)(s - open);
+  *version = -1;
+  if (n >= 2 && n <= 10 && open[0] == 'v') {
+    long v = 0;
+    size_t i = 1;
+    while (i < n && open[i] >= '0' && open[i] <= '9')
+      v = v * 10 + (open[i++] - '0');
+    if (i == n)
+      *version = v;
+  }
+  *p = s + 1;
+  return true;
+}
+
+/* True when the If-Match value H is "*" or lists the strong ETag of version CURRENT. *VALID says whether H is
+ * well-formed ("*" or a list of entity-tags), *ANY whether it is "*", *COULD_MATCH whether it names any version
+ * of ours strongly (or is "*"). */
+static bool if_match_scan(const char *h, long current, bool *valid, bool *any, bool *could_match) {
+  *valid = *any = *could_match = false;
+  while (*h == ' ' || *h == '\t')
+    h++;
+  if (h[0] == '*') {
+    const char *rest = h + 1;
+    while (*rest == ' ' || *rest == '\t')
+      rest++;
+    *valid = *rest == '\0';
+    *any = *could_match = *valid;
+    return *valid;
+  }
+  bool matched = false;
+  for (;;) {
+    while (*h == ' ' || *h == '\t' || *h == ',')
+      h++;
+    if (*h == '\0')
+      break;
+    bool weak;
+    long version;
+    if (!etag_read(&h, &weak, &version))
+      return false;
+    if (*h != '\0' && *h != ',' && *h != ' ' && *h != '\t')
+      return false;
+    /* If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches. */
+    if (!weak && version >= 0) {
+      *could_match = true;
+      matched = matched || version == current;
+    }
+    *valid = true;
+  }
+  return *valid && matched;
+}
+
 long param_if_match(struct request *rq) {
   const char *h = request_header(rq, MHD_HTTP_HEADER_IF_MATCH);
   if (h == NULL)
     return -1;
-  size_t n = strlen(h);
-  if (n < 4 || h[0] != '"' || h[1] != 'v' || h[n - 1] != '"')
-    return -2;
-  long v = 0;
-  for (size_t i = 2; i < n - 1; i++) {
-    if (h[i] < '0' || h[i] > '9' || v > 100000000)
-      return -2;
-    v = v * 10 + (h[i] - '0');
-  }
-  return v;
+  bool valid, any, could_match;
+  if_match_scan(h, -1, &valid, &any, &could_match);
+  return valid && could_match ? 0 : -2;
+}
+
+bool if_match_holds(struct request *rq, long version) {
+  const char *h = request_header(rq, MHD_HTTP_HEADER_IF_MATCH);
+  bool valid, any, could_match;
+  return h != NULL && if_match_scan(h, version, &valid, &any, &could_match);
 }
 
 enum MHD_Result reply_if_match_problem(struct request *rq, long if_match) {

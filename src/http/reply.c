@@ -5,6 +5,7 @@
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
+#include "utf8.h"
 
 static enum MHD_Result queue(struct request *rq, unsigned int status, const char *content_type, char *data,
                              size_t len, const char *const *headers) {
@@ -99,7 +100,10 @@ enum MHD_Result reply_problem_with(struct request *rq, enum error_code code, con
 enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, const char *field, const char *reason) {
   json_t *errors = json_pack("[{s:s, s:s}]", "field", field, "reason", reason);
   char detail[256];
-  snprintf(detail, sizeof detail, "%s: %s", field, reason);
+  if (field[0] == '\0') /* the body itself */
+    snprintf(detail, sizeof detail, "%s", reason);
+  else
+    snprintf(detail, sizeof detail, "%s: %s", field, reason);
   return problem(rq, code, detail, errors);
 }
 
@@ -113,7 +117,7 @@ enum MHD_Result reply_validation(struct request *rq, json_t *errors) {
 }
 
 enum MHD_Result reply_db_error(struct request *rq) {
-  if (rq->db == NULL || db_lost(rq->db))
+  if (rq->db == NULL || db_unavailable(rq->db))
     return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
   const char *state = db_sqlstate(rq->db);
   if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
@@ -145,13 +149,39 @@ static enum MHD_Result query_check_one(void *cls, enum MHD_ValueKind kind, const
   return MHD_NO;
 }
 
+/* "query:NAME" for a parameter's NAME, cut and made valid UTF-8 so that it can be named in a problem. */
+static void query_field(const char *name, char *field, size_t n) {
+  char clean[64];
+  snprintf(field, n, "query:%s", utf8_sanitize(name, clean, sizeof clean));
+}
+
 bool request_query_only(struct request *rq, const char *const *allowed, enum MHD_Result *ret) {
   struct query_check qc = {allowed, NULL};
   MHD_get_connection_values(rq->connection, MHD_GET_ARGUMENT_KIND, query_check_one, &qc);
   if (qc.unknown == NULL)
     return true;
-  char field[80], clean[64];
-  snprintf(field, sizeof field, "query:%s", log_json_escape(qc.unknown, clean, sizeof clean));
+  char field[80];
+  query_field(qc.unknown, field, sizeof field);
   *ret = reply_field_problem(rq, ERR_INVALID_QUERY, field, "unknown query parameter");
+  return false;
+}
+
+static enum MHD_Result query_utf8_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  const char **bad = cls;
+  if (utf8_valid(key, strlen(key)) && (value == NULL || utf8_valid(value, strlen(value))))
+    return MHD_YES;
+  *bad = key;
+  return MHD_NO;
+}
+
+bool request_query_utf8(struct request *rq, enum MHD_Result *ret) {
+  const char *bad = NULL;
+  MHD_get_connection_values(rq->connection, MHD_GET_ARGUMENT_KIND, query_utf8_one, &bad);
+  if (bad == NULL)
+    return true;
+  char field[80];
+  query_field(bad, field, sizeof field);
+  *ret = reply_field_problem(rq, ERR_INVALID_QUERY, field, "must be valid UTF-8 (percent-encoded)");
   return false;
 }

@@ -150,7 +150,7 @@ static enum db_status patch_body(struct db *db, void *cls) {
     return write_refuse(&a->out, ERR_NOT_FOUND, a->patch->missing);
   if (s < 0)
     return s;
-  if (version != a->if_match)
+  if (!if_match_holds(a->rq, version)) /* RFC 9110: "*", or a list holding the current strong ETag */
     return write_refuse(&a->out, ERR_PRECONDITION_FAILED, NULL); /* answered by reply_stale() */
   return a->patch->update(db, a->rq, a->cls, &a->out);
 }

@@ -84,6 +84,7 @@ static void test_reprepare_after_lost_connection(void) {
   CHECK(db_exec(db, &select_one, params, &res) == DB_HARD_ERROR);
   CHECK(res == NULL);
   CHECK(db_lost(db));
+  CHECK(db_unavailable(db)); /* answered 503, whatever words or SQLSTATE libpq gave */
   usleep(150 * 1000); /* past the reconnect back-off */
   db = db_thread();
   CHECK(db != NULL);
@@ -92,6 +93,20 @@ static void test_reprepare_after_lost_connection(void) {
   CHECK(db_exec(db, &select_one, params, &res) == DB_ROW);
   CHECK(res != NULL && strcmp(PQgetvalue(res, 0, 0), "42") == 0);
   PQclear(res);
+}
+
+/* Which failures end a session (answered 503, the session reconnected) and which are the request's own. */
+static void test_connection_class_failures(void) {
+  CHECK(db_sqlstate_lost(""));      /* libpq's own error: "server closed the connection unexpectedly" */
+  CHECK(db_sqlstate_lost("08006")); /* connection failure */
+  CHECK(db_sqlstate_lost("08003"));
+  CHECK(db_sqlstate_lost("57P01")); /* admin shutdown */
+  CHECK(db_sqlstate_lost("57P02")); /* crash shutdown */
+  CHECK(db_sqlstate_lost("57P03")); /* cannot connect now */
+  CHECK(!db_sqlstate_lost("23505"));
+  CHECK(!db_sqlstate_lost("22021"));
+  CHECK(!db_sqlstate_lost("40001"));
+  CHECK(!db_sqlstate_lost("57014")); /* a cancelled statement: the session lives */
 }
 
 struct retry_ctx {
@@ -466,6 +481,7 @@ int main(void) {
   CHECK(run_migrate(dbname) == 0);
   snprintf(conninfo, sizeof conninfo, "dbname=%s", dbname);
   CHECK(db_global_init(conninfo) == 0);
+  test_connection_class_failures();
   test_reprepare_after_lost_connection();
   test_transaction_retries();
   test_idempotency_records();

@@ -11,6 +11,8 @@
 #include "fields.h"
 #include "schema.h"
 #include "token.h"
+#include "utf8.h"
+#include "http_internal.h"
 #include "validate.h"
 #include "check.h"
 
@@ -202,6 +204,50 @@ static void test_schema_version_matches_migrations(void) {
   CHECK(highest == SCHEMA_VERSION);
 }
 
+static void test_utf8(void) {
+  CHECK(utf8_valid("", 0));
+  CHECK(utf8_valid("\xC3\x89vry", 5));
+  CHECK(utf8_valid("\xF0\x9F\x98\x80", 4));
+  CHECK(!utf8_valid("\xFF", 1));
+  CHECK(!utf8_valid("\xC3\x28", 2));     /* a lead byte without its continuation */
+  CHECK(!utf8_valid("\xC0\xAF", 2));     /* overlong "/" */
+  CHECK(!utf8_valid("\xE0\x80\xAF", 3)); /* overlong */
+  CHECK(!utf8_valid("\xED\xA0\x80", 3)); /* a surrogate, U+D800 */
+  CHECK(!utf8_valid("\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
+  CHECK(!utf8_valid("\xE2\x82", 2));     /* cut */
+  char out[16];
+  CHECK(strcmp(utf8_sanitize("a\xFF" "b", out, sizeof out), "a\xEF\xBF\xBD" "b") == 0);
+  CHECK(strcmp(utf8_sanitize("\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89", out, sizeof out),
+               "\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89") == 0); /* cut between characters */
+}
+
+/* The member named for a body jansson refuses at the position it reports. */
+static void test_json_error_pointer(void) {
+  static const struct { const char *body; const char *pointer; } cases[] = {
+    {"{\"name\": \"a\\u0000b\"}", "/name"},
+    {"{\"kind\": \"x\", \"name\": \"\\ud800\"}", "/name"},
+    {"{\"n\": 9223372036854775808}", "/n"},
+    {"{\"a\": [1, {\"b\": \"\\ud800\"}]}", "/a/1/b"},
+    {"{\"a/b~c\": \"\\u0000\"}", "/a~1b~0c"},
+    {"{\"\\u00e9t\\u00e9\": [[0, 99999999999999999999]]}", "/\xC3\xA9t\xC3\xA9/0/1"},
+    {"{\"x\": 1, \"bad\\u0000key\": 2}", ""},
+    {"{", ""},
+    {"[1, 2, \"\\udc00\"]", "/2"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    json_error_t jerr;
+    json_t *doc = json_loads(cases[i].body, JSON_REJECT_DUPLICATES, &jerr);
+    CHECK(doc == NULL);
+    json_decref(doc);
+    char pointer[128];
+    json_error_pointer(cases[i].body, strlen(cases[i].body), (size_t)jerr.position, pointer, sizeof pointer);
+    CHECK(strcmp(pointer, cases[i].pointer) == 0);
+    if (strcmp(pointer, cases[i].pointer) != 0)
+      fprintf(stderr, "  %s: got %s, expected %s (position %d)\n", cases[i].body, pointer, cases[i].pointer,
+              jerr.position);
+  }
+}
+
 int main(void) {
   if (sodium_init() < 0)
     return 1;
@@ -212,5 +258,7 @@ int main(void) {
   test_error_registry();
   test_fields();
   test_schema_version_matches_migrations();
+  test_utf8();
+  test_json_error_pointer();
   return check_exit();
 }
