@@ -27,6 +27,8 @@ enum MHD_Result api_tokens_create(struct request *rq);
 enum MHD_Result api_tokens_get(struct request *rq);
 enum MHD_Result api_tokens_revoke(struct request *rq);
 /* applications.c */
+extern const struct body_spec application_create_body, application_update_body, application_transition_body;
+
 enum MHD_Result api_applications_list(struct request *rq);
 enum MHD_Result api_applications_create(struct request *rq);
 enum MHD_Result api_applications_get(struct request *rq);
@@ -34,10 +36,15 @@ enum MHD_Result api_applications_update(struct request *rq);
 enum MHD_Result api_applications_history(struct request *rq);
 enum MHD_Result api_applications_transition(struct request *rq);
 /* people.c */
+extern const struct body_spec person_create_body, person_update_body;
+
 enum MHD_Result api_people_list(struct request *rq);
 enum MHD_Result api_people_create(struct request *rq);
 enum MHD_Result api_people_get(struct request *rq);
 enum MHD_Result api_people_update(struct request *rq);
+/* care_notes.c */
+extern const struct body_spec care_note_create_body;
+
 enum MHD_Result api_care_notes_list(struct request *rq);
 enum MHD_Result api_care_notes_create(struct request *rq);
 /* units.c */

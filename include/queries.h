@@ -5,6 +5,7 @@
 
 #include "access.h"
 #include "db.h"
+#include "person.h"
 
 /* RFC 3339 UTC text of a timestamptz column, as every query returns timestamps. */
 #define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -92,12 +93,43 @@ enum db_status db_organisation_kind(struct db *db, const char *commission_id, co
 enum db_status db_organisation_list(struct db *db, const char *commission_id, const char *kind,
                                     const char *after_name, const char *after_id, const char *limit, PGresult **res);
 
-/* applications.c. Rows: id, person_id, situation, wished_unit_kinds (JSON), wished_towns (JSON), urgency,
- * referent_name, status, submitted_at, decided_at, waiting_days, created_by_role, version, created_at, updated_at,
- * family_name, given_names, birth_date, pagination key. SCOPE decides which people's applications are seen. */
+/* Dates of date columns as every query returns them: YYYY-MM-DD. */
+#define SQL_DATE(col) "to_char(" col ", 'YYYY-MM-DD')"
+
+/* applications.c. A row of the API's Application (the situation shown only to those who may read it), with the
+ * person it is for and its key in the waiting list (submitted or created, with microseconds). Columns keep this
+ * order: agenda.c and placements.c still read the status and decided_at of db_application_get by position. SCOPE
+ * decides which people's applications are seen. */
+#define APPLICATION_ROW(FIRST, NEXT)                                                                          \
+  FIRST(id, "a.id") NEXT(person_id, "a.person_id") NEXT(situation, "a.situation")                              \
+  NEXT(wished_unit_kinds, "to_json(a.wished_unit_kinds)") NEXT(wished_towns, "to_json(a.wished_towns)")        \
+  NEXT(urgency, "a.urgency") NEXT(referent_name, "a.referent_name") NEXT(status, "a.status")                    \
+  NEXT(submitted_at, SQL_TS("a.submitted_at")) NEXT(decided_at, SQL_TS("a.decided_at"))                        \
+  NEXT(waiting_days, "CASE WHEN a.submitted_at IS NULL THEN NULL "                                              \
+                     "ELSE current_date - (a.submitted_at AT TIME ZONE 'UTC')::date END")                       \
+  NEXT(created_by_role, "a.created_by_role") NEXT(version, "a.version")                                        \
+  NEXT(created_at, SQL_TS("a.created_at")) NEXT(updated_at, SQL_TS("a.updated_at"))                             \
+  NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(birth_date, "p.birth_date")        \
+  NEXT(list_key, "to_char(coalesce(a.submitted_at, a.created_at) AT TIME ZONE 'UTC', "                          \
+                 "'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+DB_ROW_STRUCT(application_row, APPLICATION_ROW);
+/* One move of an application's history. */
+#define APPLICATION_EVENT_ROW(FIRST, NEXT)                                                                    \
+  FIRST(id, "e.id") NEXT(from_status, "e.from_status") NEXT(to_status, "e.to_status") NEXT(reason, "e.reason")  \
+  NEXT(forced, "e.forced") NEXT(session_id, "e.session_id") NEXT(role, "e.role") NEXT(at, SQL_TS("e.at"))
+DB_ROW_STRUCT(application_event_row, APPLICATION_EVENT_ROW);
+/* The id of a created row. */
+#define CREATED_ID_ROW(FIRST, NEXT) FIRST(id, "id")
+DB_ROW_STRUCT(created_id_row, CREATED_ID_ROW);
+/* What a client writes (NULL: SQL NULL). WISHED_*: JSON arrays of text; STATUS (creation only): draft or
+ * submitted. */
+struct application_fields {
+  const char *situation, *wished_unit_kinds, *wished_towns, *urgency, *referent_name, *status;
+};
+/* Row: CREATED_ID_ROW; no row when the person is not one SCOPE sees. */
 enum db_status db_application_insert(struct db *db, const char *commission_id, const char *person_id,
-                                     const struct access *scope, const char *const fields[6], const char *token_id,
-                                     const char *role, PGresult **res);
+                                     const struct access *scope, const struct application_fields *f,
+                                     const char *token_id, const char *role, PGresult **res);
 enum db_status db_application_created(struct db *db, const char *commission_id, const char *id, const char *status,
                                       const char *token_id, const char *role);
 enum db_status db_application_get(struct db *db, const char *commission_id, const char *id,
@@ -105,37 +137,54 @@ enum db_status db_application_get(struct db *db, const char *commission_id, cons
 enum db_status db_application_list(struct db *db, const char *commission_id, const struct access *scope,
                                    const char *status, const char *person_id, const char *after_key,
                                    const char *after_id, const char *limit, PGresult **res);
-/* FIELDS: situation, wished_unit_kinds (JSON), wished_towns (JSON), urgency, referent_name. */
+/* Writes F's situation, wishes, urgency and referent. */
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,
-                                     const char *const fields[5]);
+                                     const struct application_fields *f);
 /* DB_NO_ROW when the application was no longer in FROM. */
 enum db_status db_application_move(struct db *db, const char *commission_id, const char *id, const char *from,
                                    const char *to, const char *reason, bool forced, const char *session_id,
                                    const char *token_id, const char *role);
+/* Rows: APPLICATION_EVENT_ROW, oldest first. */
 enum db_status db_application_events(struct db *db, const char *commission_id, const char *id, PGresult **res);
 enum db_status db_applications_lapse(struct db *db, const char *commission_id);
 
 /* people.c. SCOPE and ORG are access_scope_param() / access_org_param() of the caller's access: a person
- * outside them is no row. Person rows: id, family_name, given_names, birth_date, phone, email, address,
- * care_team_id, protection, curator_org_id, protection_start, protection_end, version, created_at, updated_at
- * (dates YYYY-MM-DD). FIELDS: family_name .. protection_end, in that order. */
-enum db_status db_person_insert(struct db *db, const char *commission_id, const char *const fields[11],
+ * outside them is no row. A row of the API's Person; struct person_fields (person.h) is what a client writes. */
+#define PERSON_ROW(FIRST, NEXT)                                                                               \
+  FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
+  NEXT(birth_date, SQL_DATE("p.birth_date")) NEXT(phone, "p.phone") NEXT(email, "p.email")                     \
+  NEXT(address, "p.address") NEXT(care_team_id, "p.care_team_id") NEXT(protection, "p.protection")             \
+  NEXT(curator_org_id, "p.curator_org_id") NEXT(protection_start, SQL_DATE("p.protection_start"))              \
+  NEXT(protection_end, SQL_DATE("p.protection_end")) NEXT(version, "p.version")                                \
+  NEXT(created_at, SQL_TS("p.created_at")) NEXT(updated_at, SQL_TS("p.updated_at"))
+DB_ROW_STRUCT(person_row, PERSON_ROW);
+enum db_status db_person_insert(struct db *db, const char *commission_id, const struct person_fields *f,
                                 PGresult **res);
 enum db_status db_person_get(struct db *db, const char *commission_id, const char *id, const char *scope,
                              const char *org, bool for_update, PGresult **res);
 enum db_status db_person_update(struct db *db, const char *commission_id, const char *id,
-                                const char *const fields[11], PGresult **res);
+                                const struct person_fields *f, PGresult **res);
 /* Q (family name prefix, any case), CARE_TEAM_ID and AFTER (family_name, given_names, id) may be NULL. */
 enum db_status db_person_list(struct db *db, const char *commission_id, const char *scope, const char *org,
                               const char *q, const char *care_team_id, const char *const after[3], const char *limit,
                               PGresult **res);
+/* A possible duplicate of a new person, and whether the caller's scope sees it ("t"/"f"). */
+#define PERSON_DUPLICATE_ROW(FIRST, NEXT)                                                                     \
+  FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
+  NEXT(birth_date, SQL_DATE("p.birth_date")) NEXT(in_scope, SQL_PERSON_SCOPE("p", ":scope", ":org"))
+DB_ROW_STRUCT(person_duplicate_row, PERSON_DUPLICATE_ROW);
 /* In the creating transaction: the people of the commission with these names (any case) and birth date, after
- * a lock that serialises such creations. Rows: id, family_name, given_names, birth_date, in scope ("t"/"f"). */
+ * a lock that serialises such creations. Rows: PERSON_DUPLICATE_ROW. */
 enum db_status db_person_duplicates(struct db *db, const char *commission_id, const char *family_name,
                                     const char *given_names, const char *birth_date, const char *scope,
                                     const char *org, PGresult **res);
-/* Care notes. Rows: id, person_id, body, author_role, created_at, created_at with microseconds (cursor). The
- * insert has no row when the person is not in scope; the list is newest first, before the BEFORE_* key. */
+/* Care notes: a row of the API's CareNote, and its list key (created_at with microseconds). The insert has no
+ * row when the person is not in scope; the list is newest first, before the BEFORE_* key. */
+#define CARE_NOTE_ROW(FIRST, NEXT)                                                                            \
+  FIRST(id, "n.id") NEXT(person_id, "n.person_id") NEXT(body, "n.body") NEXT(author_role, "n.author_role")      \
+  NEXT(created_at, SQL_TS("n.created_at"))                                                                      \
+  NEXT(list_key, "to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+DB_ROW_STRUCT(care_note_row, CARE_NOTE_ROW);
 enum db_status db_care_note_insert(struct db *db, const char *commission_id, const char *person_id,
                                    const char *scope, const char *org, const char *body, const char *token_id,
                                    const char *role, PGresult **res);
@@ -356,10 +405,33 @@ enum db_status db_incident_list(struct db *db, const char *commission_id, const 
 enum db_status db_incident_set_status(struct db *db, const char *commission_id, const char *id, const char *status,
                                       const char *note);
 
-/* status.c. One row: person id, family_name, given_names, protection, application id, status, submitted_at,
- * decision outcome, refusal_reason, decided_at, session_date, placement id, move_in_date, lease, exit_date,
- * unit label, unit town, deposit balance, deposit status, rent_status, arrears_cents, rent as of, next review
- * date, open incidents (JSON array). SCOPE: access to RES_PERSON. */
+/* status.c. One row: what a curator checks about a person, from the latest application (app), its last decision
+ * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid),
+ * the last review with a rent status (rv); a part the person has none of is NULL. SCOPE: access to RES_PERSON. */
+#define PERSON_STATUS_ROW(FIRST, NEXT)                                                                        \
+  FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
+  NEXT(protection, "p.protection") NEXT(application_id, "app.id") NEXT(application_status, "app.status")       \
+  NEXT(submitted_at, SQL_TS("app.submitted_at")) NEXT(outcome, "dec.outcome")                                 \
+  NEXT(refusal_reason, "dec.refusal_reason") NEXT(decided_at, SQL_TS("dec.decided_at"))                        \
+  NEXT(session_date, "s.session_date") NEXT(placement_id, "pl.id") NEXT(move_in_date, "pl.move_in_date")       \
+  NEXT(lease, "pl.lease") NEXT(exit_date, "pl.exit_date") NEXT(unit_label, "u.label") NEXT(unit_town, "u.town") \
+  NEXT(deposit_balance, "dep.balance")                                                                          \
+  NEXT(deposit_status, "CASE WHEN pl.id IS NULL THEN NULL WHEN pl.exit_date IS NULL OR pl.exit_date > "         \
+                       "current_date THEN CASE WHEN dep.balance > 0 THEN 'held' WHEN dep.paid > 0 THEN 'settled' " \
+                       "ELSE 'not_paid' END WHEN dep.balance = 0 THEN 'settled' WHEN current_date > (pl.exit_date " \
+                       "+ CASE WHEN pl.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' " \
+                       "END)::date THEN 'overdue' ELSE 'outstanding' END")                                     \
+  NEXT(rent_status, "rv.rent_status") NEXT(arrears_cents, "rv.arrears_cents") NEXT(rent_as_of, "rv.review_date") \
+  NEXT(next_review_on, "CASE WHEN pl.id IS NOT NULL AND (pl.exit_date IS NULL OR pl.exit_date > current_date) " \
+                       "THEN (coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "       \
+                       "pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) + interval '3 months')::date " \
+                       "END")                                                                                   \
+  NEXT(open_incidents, "(SELECT coalesce(json_agg(json_build_object('id', i.id, 'kind', i.kind, 'occurred_on', " \
+                       "i.occurred_on, 'status', i.status, 'arrears_cents', i.arrears_cents) ORDER BY "          \
+                       "i.created_at), '[]') FROM incidents i WHERE i.commission_id = pl.commission_id AND "     \
+                       "i.placement_id = pl.id AND i.status <> 'closed' AND (:scope <> 'curator' OR i.kind <> "  \
+                       "'hospitalisation'))")
+DB_ROW_STRUCT(person_status_row, PERSON_STATUS_ROW);
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
                                 const struct access *scope, PGresult **res);
 
@@ -377,14 +449,23 @@ enum db_status db_report_occupancy(struct db *db, const char *commission_id, con
  * write's entry inside its transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW:
  * nothing recorded). */
 enum db_status db_audit_insert(struct db *db, const char *const f[10]);
-/* Rows: id, at, token_id, role, action, method, route, object_type, object_id, person_id, request_id, status,
- * chained (t/f), at with microseconds (the cursor); newest first. OBJECT matches the object or the person
- * concerned. */
+/* An entry of the trail as the API's AuditEntry, and its list key (at with microseconds). */
+#define AUDIT_ENTRY_ROW(FIRST, NEXT)                                                                          \
+  FIRST(id, "e.id") NEXT(at, SQL_TS("e.at")) NEXT(token_id, "e.token_id") NEXT(role, "e.role")                  \
+  NEXT(action, "e.action") NEXT(method, "e.method") NEXT(route, "e.route") NEXT(object_type, "e.object_type")  \
+  NEXT(object_id, "e.object_id") NEXT(person_id, "e.person_id") NEXT(request_id, "e.request_id")                \
+  NEXT(status, "e.status") NEXT(chained, "e.chain_pos IS NOT NULL")                                             \
+  NEXT(list_key, "to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+DB_ROW_STRUCT(audit_entry_row, AUDIT_ENTRY_ROW);
+/* Rows: AUDIT_ENTRY_ROW, newest first. OBJECT matches the object or the person concerned. */
 enum db_status db_audit_list(struct db *db, const char *commission_id, const char *object_id, const char *token_id,
                              const char *from, const char *to, const char *before_at, const char *before_id,
                              const char *limit, PGresult **res);
 
-/* export.c. One row, one column: the person's whole file as a JSON document. */
+/* export.c. One row: the person's whole file as one JSON document (PERSON_EXPORT_DOCUMENT, the json_build_object
+ * of src/db/export.c). */
+#define PERSON_EXPORT_ROW(FIRST, NEXT) FIRST(document, PERSON_EXPORT_DOCUMENT)
+DB_ROW_STRUCT(person_export_row, PERSON_EXPORT_ROW);
 enum db_status db_person_export(struct db *db, const char *commission_id, const char *person_id, PGresult **res);
 
 #endif

@@ -38,6 +38,10 @@ enum db_status write_refuse_errors(struct write_out *out, json_t *errors);
  * the key, then 201 with the body, its ETag and Location; a replay answers the stored response, another request
  * under the same key 409. */
 enum MHD_Result creation_run(struct request *rq, write_body body, void *cls);
+/* creation_run() with CHECK run first in the same transaction, before the Idempotency-Key is claimed: its refusal
+ * (a reference that is not of the commission, a parent out of the caller's scope) answers even a request that
+ * reuses a key with another body, as a validation error would. CHECK fills nothing on success (DB_ROW). */
+enum MHD_Result creation_run_checked(struct request *rq, write_body check, write_body body, void *cls);
 
 /* Any other write without If-Match (an action such as open, close, exit): BODY in one transaction; STATUS with the
  * body (and its ETag when OUT's version is >= 0), or the refusal. */
@@ -53,6 +57,9 @@ struct patch {
   write_body update;
 };
 enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *cls);
+/* For a LOCK: S, the status of its read FOR UPDATE, with *VERSION set from the column labelled "version" of RES's
+ * row when there is one (DB_HARD_ERROR, logged, when RES has no such column). */
+enum db_status patch_locked(enum db_status s, const PGresult *res, long *version);
 
 /* For a merge in an update body: the value to store for a field the client may have sent (V), given the stored
  * one (CURRENT): the sent string, NULL when the client sent null, CURRENT when it sent nothing. */

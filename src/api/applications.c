@@ -9,10 +9,11 @@
 #include "audit.h"
 #include "application_state.h"
 #include "fields.h"
-#include "idempotency.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 #include "validate.h"
+#include "write.h"
 
 static const char *const urgencies[] = {"normal", "high", "urgent", NULL};
 static const char *const unit_kinds[] = {"hlm_apartment", "foyer_place", "transitional_place", "residence_place",
@@ -40,13 +41,20 @@ static const struct field_spec update_spec[] = {
   [F_REFERENT] = {"referent_name", FIELD_STRING, FIELD_NULLABLE, 0, 200, NULL},
 };
 
+enum { T_TO, T_REASON, T_FORCE };
+
 static const struct field_spec transition_spec[] = {
-  {"to", FIELD_ENUM, FIELD_REQUIRED, 0, 0,
-   (const char *const[]){"draft", "submitted", "scheduled", "approved", "refused", "deferred", "placed", "withdrawn",
-                         "lapsed", NULL}},
-  {"reason", FIELD_TEXT, FIELD_NULLABLE, 1, 2000, NULL},
-  {"force", FIELD_BOOL, 0, 0, 0, NULL},
+  [T_TO] = {"to", FIELD_ENUM, FIELD_REQUIRED, 0, 0,
+            (const char *const[]){"draft", "submitted", "scheduled", "approved", "refused", "deferred", "placed",
+                                  "withdrawn", "lapsed", NULL}},
+  [T_REASON] = {"reason", FIELD_TEXT, FIELD_NULLABLE, 1, 2000, NULL},
+  [T_FORCE] = {"force", FIELD_BOOL, 0, 0, 0, NULL},
 };
+
+/* The route table checks these members; check_wishes() the arrays the specs take as FIELD_ANY. */
+const struct body_spec application_create_body = {create_spec, FIELDS_COUNT(create_spec)};
+const struct body_spec application_update_body = {update_spec, FIELDS_COUNT(update_spec)};
+const struct body_spec application_transition_body = {transition_spec, FIELDS_COUNT(transition_spec)};
 
 /* Checks the wish arrays of the body (at most 10 unit kinds from the list, 20 towns of 1..100 characters) and
  * writes them as JSON text into *KINDS / *TOWNS (malloc'ed; "[]" when absent). */
@@ -101,20 +109,23 @@ static bool check_wishes(struct request *rq, char **kinds, char **towns, enum MH
   return false;
 }
 
-/* Row ROW of RES as the API's Application; the situation only when SHOW_SITUATION. */
-static json_t *application_json(const PGresult *res, int row, bool show_situation) {
-  json_t *kinds = json_loads(PQgetvalue(res, row, 3), 0, NULL);
-  json_t *towns = json_loads(PQgetvalue(res, row, 4), 0, NULL);
+/* An application row as the API's Application, the situation only when SHOW_SITUATION; NULL when it cannot be
+ * built. */
+static json_t *application_json(const struct application_row *r, bool show_situation) {
   json_t *app = json_pack(
       "{s:o, s:{s:o, s:o, s:o, s:o}, s:o*, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-      row_string(res, row, 0), "person", "id", row_string(res, row, 1), "family_name", row_string(res, row, 15),
-      "given_names", row_string(res, row, 16), "birth_date", row_string(res, row, 17), "wished_unit_kinds", kinds,
-      "wished_towns", towns, "urgency", row_string(res, row, 5), "referent_name", row_string(res, row, 6), "status",
-      row_string(res, row, 7), "submitted_at", row_string(res, row, 8), "decided_at", row_string(res, row, 9),
-      "waiting_days", row_int(res, row, 10), "created_by_role", row_string(res, row, 11), "version",
-      row_int(res, row, 12), "created_at", row_string(res, row, 13), "updated_at", row_string(res, row, 14));
-  if (app != NULL && show_situation)
-    json_object_set_new(app, "situation", row_string(res, row, 2));
+      json_of_text(r->id), "person", "id", json_of_text(r->person_id), "family_name", json_of_text(r->family_name),
+      "given_names", json_of_text(r->given_names), "birth_date", json_of_text(r->birth_date), "wished_unit_kinds",
+      r->wished_unit_kinds != NULL ? json_loads(r->wished_unit_kinds, 0, NULL) : NULL, "wished_towns",
+      r->wished_towns != NULL ? json_loads(r->wished_towns, 0, NULL) : NULL, "urgency", json_of_text(r->urgency),
+      "referent_name", json_of_text(r->referent_name), "status", json_of_text(r->status), "submitted_at",
+      json_of_text(r->submitted_at), "decided_at", json_of_text(r->decided_at), "waiting_days",
+      json_of_int(r->waiting_days), "created_by_role", json_of_text(r->created_by_role), "version",
+      json_of_int(r->version), "created_at", json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
+  if (app != NULL && show_situation && json_object_set_new(app, "situation", json_of_text(r->situation)) != 0) {
+    json_decref(app);
+    return NULL;
+  }
   return app;
 }
 
@@ -122,27 +133,46 @@ static bool may_see_situation(struct request *rq) {
   return access_decide(&rq->principal, RES_SITUATION, ACT_READ).kind != ACCESS_DENY;
 }
 
-static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
-  *a = access_decide(&rq->principal, RES_APPLICATION, action);
-  if (a->kind != ACCESS_DENY)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN, "This role has no access to applications.");
-  return false;
+/* Row I of RES into OUT: the JSON of the application as RQ's caller may see it, and its version. */
+static bool application_out(struct request *rq, const PGresult *res, int i, struct write_out *out) {
+  struct application_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  out->body = application_json(&r, may_see_situation(rq));
+  out->version = long_of_text(r.version);
+  return out->body != NULL;
 }
 
-static enum MHD_Result reply_application(struct request *rq, unsigned int status, const PGresult *res,
+static enum MHD_Result application_reply(struct request *rq, unsigned int status, const PGresult *res,
                                          const char *location) {
-  return reply_versioned(rq, status, application_json(res, 0, may_see_situation(rq)),
-                         strtol(PQgetvalue(res, 0, 12), NULL, 10), location);
+  struct write_out out = {0};
+  if (!application_out(rq, res, 0, &out)) {
+    json_decref(out.body);
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  }
+  return reply_versioned(rq, status, out.body, out.version, location);
+}
+
+/* In a write's transaction, after it: the application ID read back as the caller sees it, into OUT. */
+static enum db_status application_read_back(struct db *db, struct request *rq, const char *id,
+                                            struct write_out *out) {
+  PGresult *res;
+  enum db_status s = db_application_get(db, rq->principal.commission_id, id, &rq->access, false, &res);
+  if (s < 0)
+    return s;
+  bool ok = s == DB_ROW && application_out(rq, res, 0, out);
+  PQclear(res);
+  if (s == DB_NO_ROW)
+    return write_refuse(out, ERR_NOT_FOUND, "No such application.");
+  return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_applications_list(struct request *rq) {
   static const char *const query[] = {"status", "person_id", "limit", "cursor", NULL};
   static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_UUID};
   enum MHD_Result ret;
-  struct access a;
   struct page page;
-  if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
   if (status != NULL && app_status_parse(status) == APP_INVALID)
@@ -155,121 +185,88 @@ enum MHD_Result api_applications_list(struct request *rq) {
   if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
   PGresult *res;
-  enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &a, status, person, page.after[0],
-                                         page.after[1], page.limit, &res);
+  enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &rq->access, status, person,
+                                         page.after[0], page.after[1], page.limit, &res);
   if (s < 0) {
     page_free(&page);
     return reply_db_error(rq);
   }
   bool situation = may_see_situation(rq);
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, application_json(res, i, situation));
-  return reply_page(rq, &page, res, items, (const int[]){18, 0}, 2);
+  struct application_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? application_json(&r, situation) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.list_key, r.id}, 2);
+  PQclear(res);
+  return ret;
 }
 
+/* ---- POST /v1/applications */
+
 struct create_tx {
-  struct request *rq;
-  struct access scope;
-  const char *fields[6];
   const char *person_id;
-  struct idempotency idem;
-  PGresult *row; /* the created application, read back */
-  bool person_unknown;
-  char location[80];
+  struct application_fields f;
 };
 
-static enum db_status create_body(struct db *db, void *cls) {
+static enum db_status create_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
   struct create_tx *c = cls;
-  PQclear(c->row);
-  c->row = NULL;
-  c->person_unknown = false;
-  enum db_status s = idempotency_claim(c->rq, &c->idem);
-  if (s < 0 || c->idem.replay || c->idem.mismatch)
-    return s;
-  const struct principal *p = &c->rq->principal;
+  const struct principal *p = &rq->principal;
   PGresult *res;
-  s = db_application_insert(db, p->commission_id, c->person_id, &c->scope, c->fields, p->token_id,
-                            role_name(p->role), &res);
-  if (s <= 0) {
+  enum db_status s = db_application_insert(db, p->commission_id, c->person_id, &rq->access, &c->f, p->token_id,
+                                           role_name(p->role), &res);
+  if (s == DB_NO_ROW) {
     PQclear(res);
-    c->person_unknown = s == DB_NO_ROW;
-    return s == DB_NO_ROW ? DB_REFUSED : s;
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/person_id", "is not a person you follow");
   }
-  char id[UUID_STR_LEN];
-  snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
-  PQclear(res);
-  s = db_application_created(db, p->commission_id, id, c->fields[5], p->token_id, role_name(p->role));
   if (s < 0)
     return s;
-  s = db_application_get(db, p->commission_id, id, &c->scope, false, &c->row);
-  if (s <= 0)
-    return s < 0 ? s : DB_HARD_ERROR;
-  snprintf(c->location, sizeof c->location, "/v1/applications/%s", id);
-  audit_created(c->rq, "applications", id);
-  json_t *body = application_json(c->row, 0, may_see_situation(c->rq));
-  s = idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, body);
-  json_decref(body);
-  return s;
+  struct created_id_row row;
+  char id[UUID_STR_LEN] = "";
+  if (db_row(res, 0, &row) && row.id != NULL)
+    snprintf(id, sizeof id, "%s", row.id);
+  PQclear(res);
+  if (id[0] == '\0')
+    return DB_HARD_ERROR;
+  s = db_application_created(db, p->commission_id, id, c->f.status, p->token_id, role_name(p->role));
+  if (s < 0)
+    return s;
+  s = application_read_back(db, rq, id, out);
+  if (s == DB_REFUSED)
+    return DB_HARD_ERROR; /* created but not readable: cannot be */
+  if (s < 0)
+    return s;
+  snprintf(out->location, sizeof out->location, "/v1/applications/%s", id);
+  audit_created(rq, "applications", id);
+  return DB_ROW;
 }
 
 enum MHD_Result api_applications_create(struct request *rq) {
   enum MHD_Result ret;
-  struct create_tx c = {.rq = rq};
-  struct field_value v[FIELDS_COUNT(create_spec)];
-  if (!allowed(rq, ACT_CREATE, &c.scope, &ret) ||
-      !request_fields(rq, create_spec, FIELDS_COUNT(create_spec), v, &ret))
-    return ret;
+  const struct field_value *v = rq->fields;
   char *kinds, *towns;
   if (!check_wishes(rq, &kinds, &towns, &ret))
     return ret;
-  c.person_id = v[F_PERSON].s;
-  c.fields[0] = v[F_SITUATION].s;
-  c.fields[1] = kinds;
-  c.fields[2] = towns;
-  c.fields[3] = v[F_URGENCY].present ? v[F_URGENCY].s : "normal";
-  c.fields[4] = v[F_REFERENT].present && !v[F_REFERENT].null ? v[F_REFERENT].s : NULL;
-  c.fields[5] = v[F_SUBMIT].present && v[F_SUBMIT].b ? "submitted" : "draft";
-  if (!idempotency_init(rq, &c.idem, &ret)) {
-    free(kinds);
-    free(towns);
-    return ret;
-  }
-  enum db_status s = db_transaction(rq->db, create_body, &c);
-  if (s < 0 && s != DB_REFUSED)
-    ret = reply_db_error(rq);
-  else if (c.idem.replay || c.idem.mismatch)
-    ret = idempotency_reply(rq, &c.idem);
-  else if (c.person_unknown)
-    ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/person_id", "is not a person you follow");
-  else
-    ret = reply_application(rq, MHD_HTTP_CREATED, c.row, c.location);
-  PQclear(c.row);
+  struct create_tx c = {.person_id = v[F_PERSON].s,
+                        .f = {.situation = v[F_SITUATION].s, .wished_unit_kinds = kinds, .wished_towns = towns,
+                              .urgency = v[F_URGENCY].present ? v[F_URGENCY].s : "normal",
+                              .referent_name = patch_pick(&v[F_REFERENT], NULL),
+                              .status = v[F_SUBMIT].present && v[F_SUBMIT].b ? "submitted" : "draft"}};
+  ret = creation_run(rq, create_body, &c);
   free(kinds);
   free(towns);
-  idempotency_free(&c.idem);
   return ret;
 }
 
 enum MHD_Result api_applications_get(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_READ, &a, &ret))
-    return ret;
   PGresult *res;
-  enum db_status s = db_application_get(rq->db, rq->principal.commission_id, id, &a, false, &res);
-  return reply_row(rq, s, res, "No such application.", reply_application);
+  enum db_status s = db_application_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
+  return reply_row(rq, s, res, "No such application.", application_reply);
 }
 
 enum MHD_Result api_applications_history(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_READ, &a, &ret))
-    return ret;
+  const char *id = rq->args[0];
   PGresult *res;
-  enum db_status s = db_application_get(rq->db, rq->principal.commission_id, id, &a, false, &res);
+  enum db_status s = db_application_get(rq->db, rq->principal.commission_id, id, &rq->access, false, &res);
   PQclear(res);
   if (s < 0)
     return reply_db_error(rq);
@@ -279,183 +276,129 @@ enum MHD_Result api_applications_history(struct request *rq) {
   if (s < 0)
     return reply_db_error(rq);
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "from_status",
-                                           row_string(res, i, 1), "to_status", row_string(res, i, 2), "reason",
-                                           row_string(res, i, 3), "forced", row_bool(res, i, 4), "session_id",
-                                           row_string(res, i, 5), "role", row_string(res, i, 6), "at",
-                                           row_string(res, i, 7)));
+  for (int i = 0; items != NULL && i < PQntuples(res); i++) {
+    struct application_event_row e;
+    items = items_append(items, !db_row(res, i, &e)
+                                    ? NULL
+                                    : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "from_status",
+                                                json_of_text(e.from_status), "to_status", json_of_text(e.to_status),
+                                                "reason", json_of_text(e.reason), "forced", json_of_bool(e.forced),
+                                                "session_id", json_of_text(e.session_id), "role",
+                                                json_of_text(e.role), "at", json_of_text(e.at)));
+  }
   PQclear(res);
+  if (items == NULL)
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o}", "items", items), NULL);
 }
 
-/* What a transaction found that refuses the request, when not a database error. */
-enum refusal { REFUSE_NONE, REFUSE_NOT_FOUND, REFUSE_STALE, REFUSE_STATE };
-
-struct update_tx {
-  struct request *rq;
-  struct access scope;
-  const char *id;
-  struct field_value *v;
-  const char *kinds, *towns; /* NULL when not sent */
-  long if_match;
-  enum refusal refusal;
-  char current[16];
-  PGresult *row;
-};
-
-static enum db_status update_body(struct db *db, void *cls) {
-  struct update_tx *u = cls;
-  PQclear(u->row);
-  u->row = NULL;
-  u->refusal = REFUSE_NONE;
-  const char *commission = u->rq->principal.commission_id;
-  PGresult *cur;
-  enum db_status s = db_application_get(db, commission, u->id, &u->scope, true, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    u->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
-    return s;
-  }
-  snprintf(u->current, sizeof u->current, "%s", PQgetvalue(cur, 0, 7));
-  enum app_status status = app_status_parse(u->current);
-  if (!if_match_holds(u->rq, strtol(PQgetvalue(cur, 0, 12), NULL, 10)))
-    u->refusal = REFUSE_STALE;
-  else if (status != APP_DRAFT && status != APP_SUBMITTED && status != APP_DEFERRED)
-    u->refusal = REFUSE_STATE;
-  if (u->refusal != REFUSE_NONE) {
-    PQclear(cur);
-    return DB_NO_ROW;
-  }
-  const char *fields[5] = {
-    u->v[F_SITUATION].present ? u->v[F_SITUATION].s : PQgetvalue(cur, 0, 2),
-    u->kinds ? u->kinds : PQgetvalue(cur, 0, 3),
-    u->towns ? u->towns : PQgetvalue(cur, 0, 4),
-    u->v[F_URGENCY].present ? u->v[F_URGENCY].s : PQgetvalue(cur, 0, 5),
-    u->v[F_REFERENT].present ? (u->v[F_REFERENT].null ? NULL : u->v[F_REFERENT].s)
-                             : (PQgetisnull(cur, 0, 6) ? NULL : PQgetvalue(cur, 0, 6)),
-  };
-  s = db_application_update(db, commission, u->id, fields);
-  PQclear(cur);
-  if (s < 0)
-    return s;
-  return db_application_get(db, commission, u->id, &u->scope, false, &u->row);
+/* The refusal of a move or an edit the application's status CURRENT does not allow. */
+static enum db_status refuse_state(struct write_out *out, const char *current, const char *detail) {
+  return write_refuse_with(out, ERR_INVALID_STATE, detail, json_pack("{s:s}", "current_status", current));
 }
 
-static enum MHD_Result reply_refusal(struct request *rq, enum refusal refusal, const char *current,
-                                     const char *detail) {
-  switch (refusal) {
-  case REFUSE_NOT_FOUND:
-    return reply_problem(rq, ERR_NOT_FOUND, "No such application.");
-  case REFUSE_STALE:
-    return reply_stale(rq, "application");
-  default:
-    return reply_problem_with(rq, ERR_INVALID_STATE, detail, json_pack("{s:s}", "current_status", current));
-  }
+/* ---- PATCH /v1/applications/{id} */
+
+/* An update: the stored row (read for update), then the merge of what the client sent. */
+struct update_tx {
+  const struct field_value *v;
+  const char *kinds, *towns; /* NULL when not sent */
+  PGresult *current;
+};
+
+static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {
+  struct update_tx *u = cls;
+  PQclear(u->current);
+  u->current = NULL;
+  enum db_status s = db_application_get(db, rq->principal.commission_id, rq->args[0], &rq->access, true, &u->current);
+  return patch_locked(s, u->current, version);
+}
+
+static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  struct update_tx *u = cls;
+  struct application_row cur;
+  if (!db_row(u->current, 0, &cur) || cur.status == NULL)
+    return DB_HARD_ERROR;
+  enum app_status status = app_status_parse(cur.status);
+  if (status != APP_DRAFT && status != APP_SUBMITTED && status != APP_DEFERRED)
+    return refuse_state(out, cur.status, "Only draft, submitted or deferred applications can be edited.");
+  const struct field_value *v = u->v;
+  struct application_fields f = {.situation = patch_pick(&v[F_SITUATION], cur.situation),
+                                 .wished_unit_kinds = u->kinds ? u->kinds : cur.wished_unit_kinds,
+                                 .wished_towns = u->towns ? u->towns : cur.wished_towns,
+                                 .urgency = patch_pick(&v[F_URGENCY], cur.urgency),
+                                 .referent_name = patch_pick(&v[F_REFERENT], cur.referent_name)};
+  enum db_status s = db_application_update(db, rq->principal.commission_id, rq->args[0], &f);
+  if (s < 0)
+    return s;
+  return application_read_back(db, rq, rq->args[0], out);
 }
 
 enum MHD_Result api_applications_update(struct request *rq) {
+  static const struct patch patch = {"application", "No such application.", update_lock, update_write};
   enum MHD_Result ret;
-  struct update_tx u = {.rq = rq};
-  struct field_value v[FIELDS_COUNT(update_spec)];
-  u.id = param_path_uuid(rq, 0, "id", &ret);
-  if (u.id == NULL || !allowed(rq, ACT_UPDATE, &u.scope, &ret) ||
-      !request_fields(rq, update_spec, FIELDS_COUNT(update_spec), v, &ret))
-    return ret;
+  const struct field_value *v = rq->fields;
   if (rq->principal.role == ROLE_CURATOR && v[F_SITUATION].present)
     return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/situation",
                                "is care-confidential: only the care team and the coordinator change it");
   char *kinds = NULL, *towns = NULL;
   if (!check_wishes(rq, &kinds, &towns, &ret))
     return ret;
-  u.if_match = param_if_match(rq);
-  if (u.if_match < 0) {
-    free(kinds);
-    free(towns);
-    return reply_if_match_problem(rq, u.if_match);
-  }
-  u.v = v;
-  u.kinds = json_object_get(rq->json, "wished_unit_kinds") ? kinds : NULL;
-  u.towns = json_object_get(rq->json, "wished_towns") ? towns : NULL;
-  enum db_status s = db_transaction(rq->db, update_body, &u);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (u.refusal != REFUSE_NONE)
-    ret = reply_refusal(rq, u.refusal, u.current, "Only draft, submitted or deferred applications can be edited.");
-  else if (u.row == NULL)
-    ret = reply_problem(rq, ERR_NOT_FOUND, "No such application.");
-  else
-    ret = reply_application(rq, MHD_HTTP_OK, u.row, NULL);
-  PQclear(u.row);
+  struct update_tx u = {.v = v, .kinds = json_object_get(rq->json, "wished_unit_kinds") ? kinds : NULL,
+                        .towns = json_object_get(rq->json, "wished_towns") ? towns : NULL};
+  ret = patch_run(rq, &patch, &u);
+  PQclear(u.current);
   free(kinds);
   free(towns);
   return ret;
 }
 
+/* ---- POST /v1/applications/{id}/transitions */
+
 struct transition_tx {
-  struct request *rq;
-  struct access scope;
-  const char *id;
   enum app_status to;
   const char *reason;
   bool force;
-  enum refusal refusal;
-  char current[16];
-  PGresult *row;
 };
 
-static enum db_status transition_body(struct db *db, void *cls) {
-  struct transition_tx *t = cls;
-  PQclear(t->row);
-  t->row = NULL;
-  t->refusal = REFUSE_NONE;
-  const struct principal *p = &t->rq->principal;
+static enum db_status transition_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  const struct transition_tx *t = cls;
+  const struct principal *p = &rq->principal;
   PGresult *cur;
-  enum db_status s = db_application_get(db, p->commission_id, t->id, &t->scope, true, &cur);
-  if (s <= 0) {
+  enum db_status s = db_application_get(db, p->commission_id, rq->args[0], &rq->access, true, &cur);
+  if (s == DB_NO_ROW) {
     PQclear(cur);
-    t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
+    return write_refuse(out, ERR_NOT_FOUND, "No such application.");
+  }
+  if (s < 0)
     return s;
-  }
-  snprintf(t->current, sizeof t->current, "%s", PQgetvalue(cur, 0, 7));
+  struct application_row r;
+  char current[16] = "";
+  if (db_row(cur, 0, &r) && r.status != NULL)
+    snprintf(current, sizeof current, "%s", r.status);
   PQclear(cur);
-  enum app_status from = app_status_parse(t->current);
+  if (current[0] == '\0')
+    return DB_HARD_ERROR;
+  enum app_status from = app_status_parse(current);
   bool legal = t->force ? from != t->to : app_transition_legal(from, t->to, PATH_CLIENT);
-  if (!legal) {
-    t->refusal = REFUSE_STATE;
-    return DB_NO_ROW;
-  }
-  s = db_application_move(db, p->commission_id, t->id, t->current, app_status_name(t->to), t->reason, t->force,
+  if (!legal)
+    return refuse_state(out, current,
+                        "This transition is not allowed from the current status (sessions schedule and decide; "
+                        "the coordinator can force with a reason).");
+  s = db_application_move(db, p->commission_id, rq->args[0], current, app_status_name(t->to), t->reason, t->force,
                           NULL, p->token_id, role_name(p->role));
   if (s <= 0)
     return s < 0 ? s : DB_SOFT_ERROR; /* moved under us despite the row lock: retry */
-  return db_application_get(db, p->commission_id, t->id, &t->scope, false, &t->row);
+  return application_read_back(db, rq, rq->args[0], out);
 }
 
 enum MHD_Result api_applications_transition(struct request *rq) {
-  enum MHD_Result ret;
-  struct transition_tx t = {.rq = rq};
-  struct field_value v[FIELDS_COUNT(transition_spec)];
-  t.id = param_path_uuid(rq, 0, "id", &ret);
-  if (t.id == NULL || !allowed(rq, ACT_UPDATE, &t.scope, &ret) ||
-      !request_fields(rq, transition_spec, FIELDS_COUNT(transition_spec), v, &ret))
-    return ret;
-  t.to = app_status_parse(v[0].s);
-  t.reason = v[1].present && !v[1].null ? v[1].s : NULL;
-  t.force = v[2].present && v[2].b;
+  const struct field_value *v = rq->fields;
+  struct transition_tx t = {.to = app_status_parse(v[T_TO].s), .reason = patch_pick(&v[T_REASON], NULL),
+                            .force = v[T_FORCE].present && v[T_FORCE].b};
   if (t.force && access_decide(&rq->principal, RES_APPLICATION, ACT_FORCE).kind == ACCESS_DENY)
     return reply_problem(rq, ERR_FORBIDDEN, "Only the coordinator can force a transition.");
   if (t.force && t.reason == NULL)
     return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/reason", "is required to force a transition");
-  enum db_status s = db_transaction(rq->db, transition_body, &t);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (t.refusal != REFUSE_NONE)
-    ret = reply_refusal(rq, t.refusal, t.current,
-                        "This transition is not allowed from the current status (sessions schedule and decide; "
-                        "the coordinator can force with a reason).");
-  else
-    ret = reply_application(rq, MHD_HTTP_OK, t.row, NULL);
-  PQclear(t.row);
-  return ret;
+  return write_run(rq, MHD_HTTP_OK, transition_body, &t);
 }

@@ -1,19 +1,25 @@
 /* GET /v1/audit: the coordinator's view of the trail — who saw or changed an object or a person's file, what a
- * token did, in a period; and GET /v1/people/{id}/export: everything held about a person (right of access). */
+ * token did, in a period; and GET /v1/people/{id}/export: everything held about a person (right of access). Only
+ * the coordinator (the route table answers the others' 403). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
 #include "api.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 #include "validate.h"
 
-static bool coordinator(struct request *rq, enum MHD_Result *ret) {
-  if (rq->principal.role == ROLE_COORDINATOR)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN, "Only the coordinator reads the audit trail and exports files.");
-  return false;
+/* An audit entry row as the API's AuditEntry; NULL when it cannot be built. */
+static json_t *entry_json(const struct audit_entry_row *r) {
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_int(r->id), "at",
+                   json_of_text(r->at), "token_id", json_of_text(r->token_id), "role", json_of_text(r->role),
+                   "action", json_of_text(r->action), "method", json_of_text(r->method), "route",
+                   json_of_text(r->route), "object_type", json_of_text(r->object_type), "object_id",
+                   json_of_text(r->object_id), "person_id", json_of_text(r->person_id), "request_id",
+                   json_of_text(r->request_id), "status", json_of_int(r->status), "chained",
+                   json_of_bool(r->chained));
 }
 
 enum MHD_Result api_audit_list(struct request *rq) {
@@ -21,7 +27,7 @@ enum MHD_Result api_audit_list(struct request *rq) {
   static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_INT};
   enum MHD_Result ret;
   struct page page;
-  if (!coordinator(rq, &ret) || !request_query_only(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   const char *object = request_query(rq, "object"), *token = request_query(rq, "token");
   const char *from = request_query(rq, "from"), *to = request_query(rq, "to");
@@ -45,37 +51,27 @@ enum MHD_Result api_audit_list(struct request *rq) {
     return reply_db_error(rq);
   }
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(
-        items, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_int(res, i, 0),
-                         "at", row_string(res, i, 1), "token_id", row_string(res, i, 2), "role", row_string(res, i, 3),
-                         "action", row_string(res, i, 4), "method", row_string(res, i, 5), "route",
-                         row_string(res, i, 6), "object_type", row_string(res, i, 7), "object_id",
-                         row_string(res, i, 8), "person_id", row_string(res, i, 9), "request_id",
-                         row_string(res, i, 10), "status", row_int(res, i, 11), "chained", row_bool(res, i, 12)));
-  return reply_page(rq, &page, res, items, (const int[]){13, 0}, 2);
+  struct audit_entry_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? entry_json(&r) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.list_key, r.id}, 2);
+  PQclear(res);
+  return ret;
 }
 
 enum MHD_Result api_people_export(struct request *rq) {
-  enum MHD_Result ret;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !coordinator(rq, &ret))
-    return ret;
   PGresult *res;
-  enum db_status s = db_person_export(rq->db, rq->principal.commission_id, id, &res);
+  enum db_status s = db_person_export(rq->db, rq->principal.commission_id, rq->args[0], &res);
   if (s < 0)
     return reply_db_error(rq);
   if (s == DB_NO_ROW) {
     PQclear(res);
     return reply_problem(rq, ERR_NOT_FOUND, "No such person.");
   }
-  size_t len = strlen(PQgetvalue(res, 0, 0));
-  char *text = malloc(len + 1);
-  if (text == NULL) {
-    PQclear(res);
-    return MHD_NO;
-  }
-  memcpy(text, PQgetvalue(res, 0, 0), len + 1);
+  struct person_export_row r;
+  char *text = db_row(res, 0, &r) && r.document != NULL ? strdup(r.document) : NULL;
   PQclear(res);
-  return reply_text(rq, MHD_HTTP_OK, "application/json", text, len);
+  if (text == NULL)
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  return reply_text(rq, MHD_HTTP_OK, "application/json", text, strlen(text));
 }

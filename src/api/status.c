@@ -3,61 +3,56 @@
  * care-confidential: no situation text, care notes or care follow-up; a curator sees no hospitalisation. */
 #include "access.h"
 #include "api.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 
-enum { S_ID, S_FAMILY, S_GIVEN, S_PROTECTION, S_APP, S_APP_STATUS, S_SUBMITTED, S_OUTCOME, S_REASON, S_DECIDED,
-       S_SESSION_DATE, S_PLACEMENT, S_MOVE_IN, S_LEASE, S_EXIT, S_UNIT_LABEL, S_UNIT_TOWN, S_BALANCE,
-       S_DEPOSIT_STATUS, S_RENT, S_ARREARS, S_RENT_AS_OF, S_NEXT_REVIEW, S_INCIDENTS };
+/* The status row as the API's PersonStatus; NULL when it cannot be built. */
+static json_t *status_json(const struct person_status_row *r) {
+  json_t *application = r->application_id == NULL
+                            ? json_null()
+                            : json_pack("{s:o, s:o, s:o}", "id", json_of_text(r->application_id), "status",
+                                        json_of_text(r->application_status), "submitted_at",
+                                        json_of_text(r->submitted_at));
+  json_t *decision = r->outcome == NULL
+                         ? json_null()
+                         : json_pack("{s:o, s:o, s:o, s:o}", "outcome", json_of_text(r->outcome), "refusal_reason",
+                                     json_of_text(r->refusal_reason), "decided_at", json_of_text(r->decided_at),
+                                     "session_date", json_of_text(r->session_date));
+  json_t *placement = json_null(), *deposit = json_null();
+  if (r->placement_id != NULL) {
+    json_decref(placement);
+    json_decref(deposit);
+    placement = json_pack("{s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "id", json_of_text(r->placement_id), "move_in_date",
+                          json_of_text(r->move_in_date), "lease", json_of_text(r->lease), "exit_date",
+                          json_of_text(r->exit_date), "unit", "label", json_of_text(r->unit_label), "town",
+                          json_of_text(r->unit_town));
+    deposit = json_pack("{s:o, s:s, s:o}", "balance_cents", json_of_int(r->deposit_balance), "currency", "EUR",
+                        "status", json_of_text(r->deposit_status));
+  }
+  json_t *rent = r->rent_status == NULL
+                     ? json_null()
+                     : json_pack("{s:o, s:o, s:s, s:o}", "status", json_of_text(r->rent_status), "arrears_cents",
+                                 json_of_int(r->arrears_cents), "currency", "EUR", "as_of", json_of_text(r->rent_as_of));
+  json_t *incidents = r->open_incidents != NULL ? json_loads(r->open_incidents, 0, NULL) : NULL;
+  return json_pack("{s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "person", "id", json_of_text(r->id),
+                   "family_name", json_of_text(r->family_name), "given_names", json_of_text(r->given_names),
+                   "protection", json_of_text(r->protection), "application", application, "last_decision", decision,
+                   "placement", placement, "deposit", deposit, "rent", rent, "open_incidents",
+                   incidents ? incidents : json_array(), "next_review_on", json_of_text(r->next_review_on));
+}
 
 enum MHD_Result api_people_status(struct request *rq) {
-  enum MHD_Result ret;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL)
-    return ret;
-  struct access a = access_decide(&rq->principal, RES_PERSON, ACT_READ);
-  if (a.kind == ACCESS_DENY)
-    return reply_problem(rq, ERR_FORBIDDEN, "This role has no access to people.");
   PGresult *res;
-  enum db_status s = db_person_status(rq->db, rq->principal.commission_id, id, &a, &res);
+  enum db_status s = db_person_status(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, &res);
   if (s < 0)
     return reply_db_error(rq);
   if (s == DB_NO_ROW) {
     PQclear(res);
     return reply_problem(rq, ERR_NOT_FOUND, "No such person.");
   }
-  json_t *application = PQgetisnull(res, 0, S_APP)
-                            ? json_null()
-                            : json_pack("{s:o, s:o, s:o}", "id", row_string(res, 0, S_APP), "status",
-                                        row_string(res, 0, S_APP_STATUS), "submitted_at",
-                                        row_string(res, 0, S_SUBMITTED));
-  json_t *decision = PQgetisnull(res, 0, S_OUTCOME)
-                         ? json_null()
-                         : json_pack("{s:o, s:o, s:o, s:o}", "outcome", row_string(res, 0, S_OUTCOME),
-                                     "refusal_reason", row_string(res, 0, S_REASON), "decided_at",
-                                     row_string(res, 0, S_DECIDED), "session_date", row_string(res, 0, S_SESSION_DATE));
-  json_t *placement = json_null(), *deposit = json_null();
-  if (!PQgetisnull(res, 0, S_PLACEMENT)) {
-    json_decref(placement);
-    json_decref(deposit);
-    placement = json_pack("{s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "id", row_string(res, 0, S_PLACEMENT), "move_in_date",
-                          row_string(res, 0, S_MOVE_IN), "lease", row_string(res, 0, S_LEASE), "exit_date",
-                          row_string(res, 0, S_EXIT), "unit", "label", row_string(res, 0, S_UNIT_LABEL), "town",
-                          row_string(res, 0, S_UNIT_TOWN));
-    deposit = json_pack("{s:o, s:s, s:o}", "balance_cents", row_int(res, 0, S_BALANCE), "currency", "EUR", "status",
-                        row_string(res, 0, S_DEPOSIT_STATUS));
-  }
-  json_t *rent = PQgetisnull(res, 0, S_RENT)
-                     ? json_null()
-                     : json_pack("{s:o, s:o, s:s, s:o}", "status", row_string(res, 0, S_RENT), "arrears_cents",
-                                 row_int(res, 0, S_ARREARS), "currency", "EUR", "as_of", row_string(res, 0, S_RENT_AS_OF));
-  json_t *incidents = json_loads(PQgetvalue(res, 0, S_INCIDENTS), 0, NULL);
-  json_t *body = json_pack("{s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "person", "id",
-                           row_string(res, 0, S_ID), "family_name", row_string(res, 0, S_FAMILY), "given_names",
-                           row_string(res, 0, S_GIVEN), "protection", row_string(res, 0, S_PROTECTION),
-                           "application", application, "last_decision", decision, "placement", placement, "deposit",
-                           deposit, "rent", rent, "open_incidents", incidents ? incidents : json_array(),
-                           "next_review_on", row_string(res, 0, S_NEXT_REVIEW));
+  struct person_status_row r;
+  json_t *body = db_row(res, 0, &r) ? status_json(&r) : NULL;
   PQclear(res);
   if (body == NULL)
     return reply_problem(rq, ERR_INTERNAL, NULL);

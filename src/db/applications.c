@@ -2,124 +2,148 @@
  * predicate on people is the one that decides which applications a token sees. */
 #include "queries.h"
 
-#define APP_COLS                                                                                                 \
-  "a.id, a.person_id, a.situation, to_json(a.wished_unit_kinds), to_json(a.wished_towns), a.urgency, "           \
-  "a.referent_name, a.status, " SQL_TS("a.submitted_at") ", " SQL_TS("a.decided_at") ", "                        \
-  "CASE WHEN a.submitted_at IS NULL THEN NULL ELSE current_date - (a.submitted_at AT TIME ZONE 'UTC')::date END, " \
-  "a.created_by_role, a.version, " SQL_TS("a.created_at") ", " SQL_TS("a.updated_at") ", p.family_name, "         \
-  "p.given_names, p.birth_date, to_char(coalesce(a.submitted_at, a.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
-
 #define APP_FROM                                                                                                 \
   " FROM applications a JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "
 
+#define APP_INSERT(P)                                                                                            \
+  P(commission_id) P(person_id) P(scope) P(org) P(situation) P(wished_unit_kinds) P(wished_towns) P(urgency)      \
+  P(referent_name) P(status) P(token_id) P(role)
 DB_STATEMENT(insert, {
   "application_insert",
   "INSERT INTO applications (commission_id, person_id, situation, wished_unit_kinds, wished_towns, urgency, "
   "referent_name, status, submitted_at, created_by_token_id, created_by_role) "
-  "SELECT $1, p.id, $5, ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), "
-  "ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8, $9, $10, "
-  "CASE WHEN $10 = 'submitted' THEN now() END, $11, $12 FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
-  SQL_PERSON_SCOPE("p", "$3", "$4") " RETURNING id",
-  12, NULL
+  "SELECT :commission_id, p.id, :situation, ARRAY(SELECT jsonb_array_elements_text(:wished_unit_kinds::jsonb)), "
+  "ARRAY(SELECT jsonb_array_elements_text(:wished_towns::jsonb)), :urgency, :referent_name, :status, "
+  "CASE WHEN :status = 'submitted' THEN now() END, :token_id, :role FROM people p "
+  "WHERE p.commission_id = :commission_id AND p.id = :person_id AND " SQL_PERSON_SCOPE("p", ":scope", ":org")
+  " RETURNING " DB_COLUMNS(CREATED_ID_ROW),
+  DB_PARAMS(APP_INSERT)
 });
+DB_PARAMS_STRUCT(app_insert_params, APP_INSERT);
 
+#define APP_GET(P) P(commission_id) P(id) P(scope) P(org)
 DB_STATEMENT(get, {
   "application_get",
-  "SELECT " APP_COLS APP_FROM "WHERE a.commission_id = $1 AND a.id = $2 AND " SQL_PERSON_SCOPE("p", "$3", "$4"),
-  4, NULL
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) APP_FROM "WHERE a.commission_id = :commission_id AND a.id = :id AND "
+  SQL_PERSON_SCOPE("p", ":scope", ":org"),
+  DB_PARAMS(APP_GET)
 });
-
 DB_STATEMENT(get_for_update, {
   "application_get_for_update",
-  "SELECT " APP_COLS APP_FROM "WHERE a.commission_id = $1 AND a.id = $2 AND " SQL_PERSON_SCOPE("p", "$3", "$4")
-  " FOR UPDATE OF a",
-  4, NULL
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) APP_FROM "WHERE a.commission_id = :commission_id AND a.id = :id AND "
+  SQL_PERSON_SCOPE("p", ":scope", ":org") " FOR UPDATE OF a",
+  DB_PARAMS(APP_GET)
 });
+DB_PARAMS_STRUCT(app_get_params, APP_GET);
 
 /* The waiting list: oldest submission first. */
+#define APP_LIST(P) P(commission_id) P(scope) P(org) P(status) P(person_id) P(after_key) P(after_id) P(limit)
 DB_STATEMENT(list, {
   "application_list",
-  "SELECT " APP_COLS APP_FROM "WHERE a.commission_id = $1 AND " SQL_PERSON_SCOPE("p", "$2", "$3")
-  " AND ($4::text IS NULL OR a.status = $4) AND ($5::uuid IS NULL OR a.person_id = $5::uuid) "
-  "AND ($6::text IS NULL OR (coalesce(a.submitted_at, a.created_at), a.id) > ($6::timestamp AT TIME ZONE 'UTC', "
-  "$7::uuid)) ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT $8::integer",
-  8, NULL
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) APP_FROM "WHERE a.commission_id = :commission_id AND "
+  SQL_PERSON_SCOPE("p", ":scope", ":org")
+  " AND (:status::text IS NULL OR a.status = :status) AND (:person_id::uuid IS NULL OR a.person_id = "
+  ":person_id::uuid) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), a.id) > "
+  "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)) "
+  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT :limit::integer",
+  DB_PARAMS(APP_LIST)
 });
+DB_PARAMS_STRUCT(app_list_params, APP_LIST);
 
+#define APP_UPDATE(P) P(commission_id) P(id) P(situation) P(wished_unit_kinds) P(wished_towns) P(urgency) P(referent_name)
 DB_STATEMENT(update, {
   "application_update",
-  "UPDATE applications SET situation = $3, wished_unit_kinds = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
-  "wished_towns = ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), urgency = $6, referent_name = $7, "
-  "version = version + 1, updated_at = now() WHERE commission_id = $1 AND id = $2",
-  7, NULL
+  "UPDATE applications SET situation = :situation, "
+  "wished_unit_kinds = ARRAY(SELECT jsonb_array_elements_text(:wished_unit_kinds::jsonb)), "
+  "wished_towns = ARRAY(SELECT jsonb_array_elements_text(:wished_towns::jsonb)), urgency = :urgency, "
+  "referent_name = :referent_name, version = version + 1, updated_at = now() "
+  "WHERE commission_id = :commission_id AND id = :id",
+  DB_PARAMS(APP_UPDATE)
 });
+DB_PARAMS_STRUCT(app_update_params, APP_UPDATE);
 
 /* Moves an application from FROM to TO and records the event, in one statement; no row when it was not in
  * FROM any more (a concurrent change). */
+#define APP_MOVE(P) P(commission_id) P(id) P(to) P(from) P(reason) P(forced) P(session_id) P(token_id) P(role)
 DB_STATEMENT(move, {
   "application_move",
-  "WITH moved AS (UPDATE applications SET status = $3, version = version + 1, updated_at = now(), "
-  "submitted_at = CASE WHEN $3 = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END, "
-  "decided_at = CASE WHEN $3 IN ('approved', 'refused', 'deferred') THEN now() ELSE decided_at END "
-  "WHERE commission_id = $1 AND id = $2 AND status = $4 RETURNING commission_id, id) "
+  "WITH moved AS (UPDATE applications SET status = :to, version = version + 1, updated_at = now(), "
+  "submitted_at = CASE WHEN :to = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END, "
+  "decided_at = CASE WHEN :to IN ('approved', 'refused', 'deferred') THEN now() ELSE decided_at END "
+  "WHERE commission_id = :commission_id AND id = :id AND status = :from RETURNING commission_id, id) "
   "INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, forced, "
-  "session_id, token_id, role) SELECT commission_id, id, $4, $3, $5, $6::boolean, $7::uuid, $8::uuid, $9 FROM moved "
-  "RETURNING application_id",
-  9, NULL
+  "session_id, token_id, role) SELECT commission_id, id, :from, :to, :reason, :forced::boolean, :session_id::uuid, "
+  ":token_id::uuid, :role FROM moved RETURNING application_id",
+  DB_PARAMS(APP_MOVE)
 });
+DB_PARAMS_STRUCT(app_move_params, APP_MOVE);
 
+#define APP_CREATED_EVENT(P) P(commission_id) P(id) P(status) P(token_id) P(role)
 DB_STATEMENT(created_event, {
   "application_created_event",
   "INSERT INTO application_events (commission_id, application_id, from_status, to_status, token_id, role) "
-  "VALUES ($1, $2, NULL, $3, $4, $5)",
-  5, NULL
+  "VALUES (:commission_id, :id, NULL, :status, :token_id, :role)",
+  DB_PARAMS(APP_CREATED_EVENT)
 });
+DB_PARAMS_STRUCT(app_created_event_params, APP_CREATED_EVENT);
 
+#define APP_EVENTS(P) P(commission_id) P(id)
 DB_STATEMENT(events, {
   "application_events",
-  "SELECT e.id, e.from_status, e.to_status, e.reason, e.forced, e.session_id, e.role, " SQL_TS("e.at")
-  " FROM application_events e WHERE e.commission_id = $1 AND e.application_id = $2 ORDER BY e.id",
-  2, NULL
+  "SELECT " DB_COLUMNS(APPLICATION_EVENT_ROW) " FROM application_events e WHERE e.commission_id = :commission_id "
+  "AND e.application_id = :id ORDER BY e.id",
+  DB_PARAMS(APP_EVENTS)
 });
+DB_PARAMS_STRUCT(app_events_params, APP_EVENTS);
 
-DB_STATEMENT(lapse, {"applications_lapse", "SELECT applications_lapse($1::uuid)", 1, NULL});
+#define APP_LAPSE(P) P(commission_id)
+DB_STATEMENT(lapse, {"applications_lapse", "SELECT applications_lapse(:commission_id::uuid)", DB_PARAMS(APP_LAPSE)});
+DB_PARAMS_STRUCT(app_lapse_params, APP_LAPSE);
 
 enum db_status db_application_insert(struct db *db, const char *commission_id, const char *person_id,
-                                     const struct access *scope, const char *const fields[6], const char *token_id,
-                                     const char *role, PGresult **res) {
-  const char *params[] = {commission_id, person_id, access_scope_param(scope), access_org_param(scope), fields[0],
-                          fields[1], fields[2], fields[3], fields[4], fields[5], token_id, role};
-  return db_exec(db, &insert, params, res);
+                                     const struct access *scope, const struct application_fields *f,
+                                     const char *token_id, const char *role, PGresult **res) {
+  struct app_insert_params p = {
+    .commission_id = commission_id, .person_id = person_id, .scope = access_scope_param(scope),
+    .org = access_org_param(scope), .situation = f->situation, .wished_unit_kinds = f->wished_unit_kinds,
+    .wished_towns = f->wished_towns, .urgency = f->urgency, .referent_name = f->referent_name, .status = f->status,
+    .token_id = token_id, .role = role};
+  return db_run(db, &insert, &p, res);
 }
 
 enum db_status db_application_created(struct db *db, const char *commission_id, const char *id, const char *status,
                                       const char *token_id, const char *role) {
-  const char *params[] = {commission_id, id, status, token_id, role};
+  struct app_created_event_params p = {.commission_id = commission_id, .id = id, .status = status,
+                                       .token_id = token_id, .role = role};
   PGresult *res;
-  enum db_status s = db_exec(db, &created_event, params, &res);
+  enum db_status s = db_run(db, &created_event, &p, &res);
   PQclear(res);
   return s;
 }
 
 enum db_status db_application_get(struct db *db, const char *commission_id, const char *id,
                                   const struct access *scope, bool for_update, PGresult **res) {
-  const char *params[] = {commission_id, id, access_scope_param(scope), access_org_param(scope)};
-  return db_exec(db, for_update ? &get_for_update : &get, params, res);
+  struct app_get_params p = {.commission_id = commission_id, .id = id, .scope = access_scope_param(scope),
+                             .org = access_org_param(scope)};
+  return db_run(db, for_update ? &get_for_update : &get, &p, res);
 }
 
 enum db_status db_application_list(struct db *db, const char *commission_id, const struct access *scope,
                                    const char *status, const char *person_id, const char *after_key,
                                    const char *after_id, const char *limit, PGresult **res) {
-  const char *params[] = {commission_id, access_scope_param(scope), access_org_param(scope), status, person_id,
-                          after_key, after_id, limit};
-  return db_exec(db, &list, params, res);
+  struct app_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
+                              .org = access_org_param(scope), .status = status, .person_id = person_id,
+                              .after_key = after_key, .after_id = after_id, .limit = limit};
+  return db_run(db, &list, &p, res);
 }
 
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,
-                                     const char *const fields[5]) {
-  const char *params[] = {commission_id, id, fields[0], fields[1], fields[2], fields[3], fields[4]};
+                                     const struct application_fields *f) {
+  struct app_update_params p = {.commission_id = commission_id, .id = id, .situation = f->situation,
+                                .wished_unit_kinds = f->wished_unit_kinds, .wished_towns = f->wished_towns,
+                                .urgency = f->urgency, .referent_name = f->referent_name};
   PGresult *res;
-  enum db_status s = db_exec(db, &update, params, &res);
+  enum db_status s = db_run(db, &update, &p, &res);
   PQclear(res);
   return s;
 }
@@ -127,22 +151,24 @@ enum db_status db_application_update(struct db *db, const char *commission_id, c
 enum db_status db_application_move(struct db *db, const char *commission_id, const char *id, const char *from,
                                    const char *to, const char *reason, bool forced, const char *session_id,
                                    const char *token_id, const char *role) {
-  const char *params[] = {commission_id, id, to, from, reason, forced ? "t" : "f", session_id, token_id, role};
+  struct app_move_params p = {.commission_id = commission_id, .id = id, .to = to, .from = from, .reason = reason,
+                              .forced = forced ? "t" : "f", .session_id = session_id, .token_id = token_id,
+                              .role = role};
   PGresult *res;
-  enum db_status s = db_exec(db, &move, params, &res);
+  enum db_status s = db_run(db, &move, &p, &res);
   PQclear(res);
   return s;
 }
 
 enum db_status db_application_events(struct db *db, const char *commission_id, const char *id, PGresult **res) {
-  const char *params[] = {commission_id, id};
-  return db_exec(db, &events, params, res);
+  struct app_events_params p = {.commission_id = commission_id, .id = id};
+  return db_run(db, &events, &p, res);
 }
 
 enum db_status db_applications_lapse(struct db *db, const char *commission_id) {
-  const char *params[] = {commission_id};
+  struct app_lapse_params p = {.commission_id = commission_id};
   PGresult *res;
-  enum db_status s = db_exec(db, &lapse, params, &res);
+  enum db_status s = db_run(db, &lapse, &p, &res);
   PQclear(res);
   return s;
 }

@@ -13,18 +13,19 @@
 DB_STATEMENT(insert_if_written, {
   "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 10, NULL});
 
+#define AUDIT_LIST(P)                                                                                            \
+  P(commission_id) P(object_id) P(token_id) P(from) P(to) P(before_at) P(before_id) P(limit)
 DB_STATEMENT(list, {
   "audit_list",
-  "SELECT e.id, " SQL_TS("e.at") ", e.token_id, e.role, e.action, e.method, e.route, e.object_type, e.object_id, "
-  "e.person_id, e.request_id, e.status, e.chain_pos IS NOT NULL, "
-  "to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') FROM audit_log e WHERE e.commission_id = $1 "
-  "AND ($2::uuid IS NULL OR e.object_id = $2::uuid OR e.person_id = $2::uuid) "
-  "AND ($3::uuid IS NULL OR e.token_id = $3::uuid) AND ($4::date IS NULL OR e.at >= $4::date) "
-  "AND ($5::date IS NULL OR e.at < $5::date + 1) "
-  "AND ($6::text IS NULL OR (e.at, e.id) < ($6::timestamp AT TIME ZONE 'UTC', $7::bigint)) "
-  "ORDER BY e.at DESC, e.id DESC LIMIT $8::integer",
-  8, NULL
+  "SELECT " DB_COLUMNS(AUDIT_ENTRY_ROW) " FROM audit_log e WHERE e.commission_id = :commission_id "
+  "AND (:object_id::uuid IS NULL OR e.object_id = :object_id::uuid OR e.person_id = :object_id::uuid) "
+  "AND (:token_id::uuid IS NULL OR e.token_id = :token_id::uuid) AND (:from::date IS NULL OR e.at >= :from::date) "
+  "AND (:to::date IS NULL OR e.at < :to::date + 1) "
+  "AND (:before_at::text IS NULL OR (e.at, e.id) < (:before_at::timestamp AT TIME ZONE 'UTC', :before_id::bigint)) "
+  "ORDER BY e.at DESC, e.id DESC LIMIT :limit::integer",
+  DB_PARAMS(AUDIT_LIST)
 });
+DB_PARAMS_STRUCT(audit_list_params, AUDIT_LIST);
 
 enum db_status db_audit_insert(struct db *db, const char *const f[10]) {
   PGresult *res;
@@ -36,6 +37,8 @@ enum db_status db_audit_insert(struct db *db, const char *const f[10]) {
 enum db_status db_audit_list(struct db *db, const char *commission_id, const char *object_id, const char *token_id,
                              const char *from, const char *to, const char *before_at, const char *before_id,
                              const char *limit, PGresult **res) {
-  const char *params[] = {commission_id, object_id, token_id, from, to, before_at, before_id, limit};
-  return db_exec(db, &list, params, res);
+  struct audit_list_params p = {.commission_id = commission_id, .object_id = object_id, .token_id = token_id,
+                                .from = from, .to = to, .before_at = before_at, .before_id = before_id,
+                                .limit = limit};
+  return db_run(db, &list, &p, res);
 }

@@ -5,37 +5,43 @@
 
 #define J_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/* The document (PERSON_EXPORT_ROW). */
+#define PERSON_EXPORT_DOCUMENT  \
+  "json_build_object("  \
+  "'person', (SELECT to_jsonb(p) - 'commission_id' FROM people p WHERE p.id = :person_id::uuid), "  \
+  "'care_notes', coalesce((SELECT json_agg(json_build_object('id', c.id, 'body', c.body, 'author_role', "  \
+  "c.author_role, 'created_at', " J_TS("c.created_at") ") ORDER BY c.created_at) FROM care_notes c "  \
+  "WHERE c.commission_id = :commission_id AND c.person_id = :person_id::uuid), '[]'), "  \
+  "'applications', coalesce((SELECT json_agg(to_jsonb(a) - 'commission_id' || jsonb_build_object("  \
+  "'history', (SELECT coalesce(json_agg(to_jsonb(e) - 'commission_id' ORDER BY e.id), '[]') FROM application_events e "  \
+  "WHERE e.commission_id = a.commission_id AND e.application_id = a.id), "  \
+  "'decisions', (SELECT coalesce(json_agg(to_jsonb(d) - 'commission_id' ORDER BY d.decided_at), '[]') "  \
+  "FROM decisions d WHERE d.commission_id = a.commission_id AND d.application_id = a.id)) ORDER BY a.created_at) "  \
+  "FROM applications a WHERE a.commission_id = :commission_id AND a.person_id = :person_id::uuid), '[]'), "  \
+  "'placements', coalesce((SELECT json_agg(to_jsonb(pl) - 'commission_id' || jsonb_build_object("  \
+  "'deposit_entries', (SELECT coalesce(json_agg(to_jsonb(x) - 'commission_id' ORDER BY x.created_at), '[]') "  \
+  "FROM deposit_entries x WHERE x.commission_id = pl.commission_id AND x.placement_id = pl.id), "  \
+  "'reviews', (SELECT coalesce(json_agg(to_jsonb(r) - 'commission_id' ORDER BY r.review_date), '[]') FROM reviews r "  \
+  "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id), "  \
+  "'incidents', (SELECT coalesce(json_agg(to_jsonb(i) - 'commission_id' ORDER BY i.created_at), '[]') "  \
+  "FROM incidents i WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id)) ORDER BY pl.move_in_date) "  \
+  "FROM placements pl WHERE pl.commission_id = :commission_id AND pl.person_id = :person_id::uuid), '[]'), "  \
+  "'audit', coalesce((SELECT json_agg(json_build_object('at', " J_TS("l.at") ", 'token_id', l.token_id, 'role', "  \
+  "l.role, 'action', l.action, 'method', l.method, 'route', l.route, 'object_type', l.object_type, 'object_id', "  \
+  "l.object_id, 'request_id', l.request_id, 'status', l.status) ORDER BY l.at, l.id) FROM audit_log l "  \
+  "WHERE l.commission_id = :commission_id AND (l.person_id = :person_id::uuid OR l.object_id = :person_id::uuid)), '[]'), "  \
+  "'exported_at', " J_TS("now()") ") "
+
+#define PERSON_EXPORT(P) P(commission_id) P(person_id)
 DB_STATEMENT(export_person, {
   "person_export",
-  "SELECT json_build_object("
-  "'person', (SELECT to_jsonb(p) - 'commission_id' FROM people p WHERE p.id = $2::uuid), "
-  "'care_notes', coalesce((SELECT json_agg(json_build_object('id', c.id, 'body', c.body, 'author_role', "
-  "c.author_role, 'created_at', " J_TS("c.created_at") ") ORDER BY c.created_at) FROM care_notes c "
-  "WHERE c.commission_id = $1 AND c.person_id = $2::uuid), '[]'), "
-  "'applications', coalesce((SELECT json_agg(to_jsonb(a) - 'commission_id' || jsonb_build_object("
-  "'history', (SELECT coalesce(json_agg(to_jsonb(e) - 'commission_id' ORDER BY e.id), '[]') FROM application_events e "
-  "WHERE e.commission_id = a.commission_id AND e.application_id = a.id), "
-  "'decisions', (SELECT coalesce(json_agg(to_jsonb(d) - 'commission_id' ORDER BY d.decided_at), '[]') "
-  "FROM decisions d WHERE d.commission_id = a.commission_id AND d.application_id = a.id)) ORDER BY a.created_at) "
-  "FROM applications a WHERE a.commission_id = $1 AND a.person_id = $2::uuid), '[]'), "
-  "'placements', coalesce((SELECT json_agg(to_jsonb(pl) - 'commission_id' || jsonb_build_object("
-  "'deposit_entries', (SELECT coalesce(json_agg(to_jsonb(x) - 'commission_id' ORDER BY x.created_at), '[]') "
-  "FROM deposit_entries x WHERE x.commission_id = pl.commission_id AND x.placement_id = pl.id), "
-  "'reviews', (SELECT coalesce(json_agg(to_jsonb(r) - 'commission_id' ORDER BY r.review_date), '[]') FROM reviews r "
-  "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id), "
-  "'incidents', (SELECT coalesce(json_agg(to_jsonb(i) - 'commission_id' ORDER BY i.created_at), '[]') "
-  "FROM incidents i WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id)) ORDER BY pl.move_in_date) "
-  "FROM placements pl WHERE pl.commission_id = $1 AND pl.person_id = $2::uuid), '[]'), "
-  "'audit', coalesce((SELECT json_agg(json_build_object('at', " J_TS("l.at") ", 'token_id', l.token_id, 'role', "
-  "l.role, 'action', l.action, 'method', l.method, 'route', l.route, 'object_type', l.object_type, 'object_id', "
-  "l.object_id, 'request_id', l.request_id, 'status', l.status) ORDER BY l.at, l.id) FROM audit_log l "
-  "WHERE l.commission_id = $1 AND (l.person_id = $2::uuid OR l.object_id = $2::uuid)), '[]'), "
-  "'exported_at', " J_TS("now()") ") "
-  "FROM people p WHERE p.commission_id = $1 AND p.id = $2::uuid",
-  2, NULL
+  "SELECT " DB_COLUMNS(PERSON_EXPORT_ROW) " FROM people p WHERE p.commission_id = :commission_id "
+  "AND p.id = :person_id::uuid",
+  DB_PARAMS(PERSON_EXPORT)
 });
+DB_PARAMS_STRUCT(person_export_params, PERSON_EXPORT);
 
 enum db_status db_person_export(struct db *db, const char *commission_id, const char *person_id, PGresult **res) {
-  const char *params[] = {commission_id, person_id};
-  return db_exec(db, &export_person, params, res);
+  struct person_export_params p = {.commission_id = commission_id, .person_id = person_id};
+  return db_run(db, &export_person, &p, res);
 }

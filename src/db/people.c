@@ -3,138 +3,169 @@
  * token never reaches a person outside its care team or curator service (SQL_PERSON_SCOPE). */
 #include "queries.h"
 
-#define DATE_TEXT(col) "to_char(" col ", 'YYYY-MM-DD')"
-#define PERSON_COLS                                                                                              \
-  "p.id, p.family_name, p.given_names, " DATE_TEXT("p.birth_date") ", p.phone, p.email, p.address, "            \
-  "p.care_team_id, p.protection, p.curator_org_id, " DATE_TEXT("p.protection_start") ", "                       \
-  DATE_TEXT("p.protection_end") ", p.version, " SQL_TS("p.created_at") ", " SQL_TS("p.updated_at")
-/* Microseconds, for a cursor that must sort exactly as the column does. */
-#define NOTE_COLS                                                                                                \
-  "n.id, n.person_id, n.body, n.author_role, " SQL_TS("n.created_at") ", "                                       \
-  "to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
+#define PERSON_INSERT(P)                                                                                         \
+  P(commission_id) P(family_name) P(given_names) P(birth_date) P(phone) P(email) P(address) P(care_team_id)       \
+  P(protection) P(curator_org_id) P(protection_start) P(protection_end)
 DB_STATEMENT(insert, {
   "person_insert",
   "INSERT INTO people AS p (commission_id, family_name, given_names, birth_date, phone, email, address, "
   "care_team_id, protection, curator_org_id, protection_start, protection_end) "
-  "VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::uuid, $9, $10::uuid, $11::date, $12::date) RETURNING " PERSON_COLS,
-  12, NULL
+  "VALUES (:commission_id, :family_name, :given_names, :birth_date::date, :phone, :email, :address, "
+  ":care_team_id::uuid, :protection, :curator_org_id::uuid, :protection_start::date, :protection_end::date) "
+  "RETURNING " DB_COLUMNS(PERSON_ROW),
+  DB_PARAMS(PERSON_INSERT)
 });
+DB_PARAMS_STRUCT(person_insert_params, PERSON_INSERT);
 
+#define PERSON_GET(P) P(commission_id) P(id) P(scope) P(org)
 DB_STATEMENT(get, {
   "person_get",
-  "SELECT " PERSON_COLS " FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
-  SQL_PERSON_SCOPE("p", "$3", "$4"),
-  4, NULL
+  "SELECT " DB_COLUMNS(PERSON_ROW) " FROM people p WHERE p.commission_id = :commission_id AND p.id = :id AND "
+  SQL_PERSON_SCOPE("p", ":scope", ":org"),
+  DB_PARAMS(PERSON_GET)
 });
-
 DB_STATEMENT(get_for_update, {
   "person_get_for_update",
-  "SELECT " PERSON_COLS " FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
-  SQL_PERSON_SCOPE("p", "$3", "$4") " FOR UPDATE",
-  4, NULL
+  "SELECT " DB_COLUMNS(PERSON_ROW) " FROM people p WHERE p.commission_id = :commission_id AND p.id = :id AND "
+  SQL_PERSON_SCOPE("p", ":scope", ":org") " FOR UPDATE",
+  DB_PARAMS(PERSON_GET)
 });
+DB_PARAMS_STRUCT(person_get_params, PERSON_GET);
 
+#define PERSON_UPDATE(P)                                                                                         \
+  P(commission_id) P(id) P(family_name) P(given_names) P(birth_date) P(phone) P(email) P(address) P(care_team_id) \
+  P(protection) P(curator_org_id) P(protection_start) P(protection_end)
 DB_STATEMENT(update, {
   "person_update",
-  "UPDATE people AS p SET family_name = $3, given_names = $4, birth_date = $5::date, phone = $6, email = $7, "
-  "address = $8, care_team_id = $9::uuid, protection = $10, curator_org_id = $11::uuid, "
-  "protection_start = $12::date, protection_end = $13::date, version = p.version + 1, updated_at = now() "
-  "WHERE p.commission_id = $1 AND p.id = $2 RETURNING " PERSON_COLS,
-  13, NULL
+  "UPDATE people AS p SET family_name = :family_name, given_names = :given_names, birth_date = :birth_date::date, "
+  "phone = :phone, email = :email, address = :address, care_team_id = :care_team_id::uuid, "
+  "protection = :protection, curator_org_id = :curator_org_id::uuid, "
+  "protection_start = :protection_start::date, protection_end = :protection_end::date, version = p.version + 1, "
+  "updated_at = now() WHERE p.commission_id = :commission_id AND p.id = :id RETURNING " DB_COLUMNS(PERSON_ROW),
+  DB_PARAMS(PERSON_UPDATE)
 });
+DB_PARAMS_STRUCT(person_update_params, PERSON_UPDATE);
 
+#define PERSON_LIST(P)                                                                                           \
+  P(commission_id) P(scope) P(org) P(q) P(care_team_id) P(after_family) P(after_given) P(after_id) P(limit)
 DB_STATEMENT(list, {
   "person_list",
-  "SELECT " PERSON_COLS " FROM people p WHERE p.commission_id = $1 AND " SQL_PERSON_SCOPE("p", "$2", "$3")
-  " AND ($4::text IS NULL OR starts_with(lower(p.family_name), lower($4))) "
-  "AND ($5::uuid IS NULL OR p.care_team_id = $5::uuid) "
-  "AND ($6::text IS NULL OR (p.family_name, p.given_names, p.id) > ($6, $7, $8::uuid)) "
-  "ORDER BY p.family_name, p.given_names, p.id LIMIT $9::integer",
-  9, NULL
+  "SELECT " DB_COLUMNS(PERSON_ROW) " FROM people p WHERE p.commission_id = :commission_id AND "
+  SQL_PERSON_SCOPE("p", ":scope", ":org")
+  " AND (:q::text IS NULL OR starts_with(lower(p.family_name), lower(:q))) "
+  "AND (:care_team_id::uuid IS NULL OR p.care_team_id = :care_team_id::uuid) "
+  "AND (:after_family::text IS NULL OR (p.family_name, p.given_names, p.id) > (:after_family, :after_given, "
+  ":after_id::uuid)) ORDER BY p.family_name, p.given_names, p.id LIMIT :limit::integer",
+  DB_PARAMS(PERSON_LIST)
 });
+DB_PARAMS_STRUCT(person_list_params, PERSON_LIST);
 
 /* Two creations of the same person at once: the second waits for the first, then sees it as a duplicate. */
+#define PERSON_DUPLICATE_LOCK(P) P(commission_id) P(family_name) P(birth_date)
 DB_STATEMENT(duplicate_lock, {
   "person_duplicate_lock",
   "SELECT pg_advisory_xact_lock(hashtext('commissiond.people'), "
-  "hashtext($1 || '/' || lower($2) || '/' || $3::date::text))",
-  3, NULL
+  "hashtext(:commission_id || '/' || lower(:family_name) || '/' || :birth_date::date::text))",
+  DB_PARAMS(PERSON_DUPLICATE_LOCK)
 });
+DB_PARAMS_STRUCT(person_duplicate_lock_params, PERSON_DUPLICATE_LOCK);
 
+#define PERSON_DUPLICATES(P) P(commission_id) P(birth_date) P(family_name) P(given_names) P(scope) P(org)
 DB_STATEMENT(duplicates, {
   "person_duplicates",
-  "SELECT p.id, p.family_name, p.given_names, " DATE_TEXT("p.birth_date") ", " SQL_PERSON_SCOPE("p", "$5", "$6")
-  " FROM people p WHERE p.commission_id = $1 AND p.birth_date = $2::date AND lower(p.family_name) = lower($3) "
-  "AND lower(p.given_names) = lower($4) ORDER BY p.family_name, p.given_names, p.id LIMIT 50",
-  6, NULL
+  "SELECT " DB_COLUMNS(PERSON_DUPLICATE_ROW) " FROM people p WHERE p.commission_id = :commission_id "
+  "AND p.birth_date = :birth_date::date AND lower(p.family_name) = lower(:family_name) "
+  "AND lower(p.given_names) = lower(:given_names) ORDER BY p.family_name, p.given_names, p.id LIMIT 50",
+  DB_PARAMS(PERSON_DUPLICATES)
 });
+DB_PARAMS_STRUCT(person_duplicates_params, PERSON_DUPLICATES);
 
 /* The person must exist and be in scope: no row otherwise. */
+#define CARE_NOTE_INSERT(P) P(commission_id) P(person_id) P(scope) P(org) P(body) P(token_id) P(role)
 DB_STATEMENT(note_insert, {
   "care_note_insert",
   "INSERT INTO care_notes AS n (commission_id, person_id, body, author_token_id, author_role) "
-  "SELECT p.commission_id, p.id, $5, $6::uuid, $7 FROM people p WHERE p.commission_id = $1 AND p.id = $2 AND "
-  SQL_PERSON_SCOPE("p", "$3", "$4") " RETURNING " NOTE_COLS,
-  7, NULL
+  "SELECT p.commission_id, p.id, :body, :token_id::uuid, :role FROM people p WHERE p.commission_id = "
+  ":commission_id AND p.id = :person_id AND " SQL_PERSON_SCOPE("p", ":scope", ":org")
+  " RETURNING " DB_COLUMNS(CARE_NOTE_ROW),
+  DB_PARAMS(CARE_NOTE_INSERT)
 });
+DB_PARAMS_STRUCT(care_note_insert_params, CARE_NOTE_INSERT);
 
+#define CARE_NOTE_LIST(P) P(commission_id) P(person_id) P(before_created) P(before_id) P(limit)
 DB_STATEMENT(note_list, {
   "care_note_list",
-  "SELECT " NOTE_COLS " FROM care_notes n WHERE n.commission_id = $1 AND n.person_id = $2 "
-  "AND ($3::text IS NULL OR (n.created_at, n.id) < ($3::timestamptz, $4::uuid)) "
-  "ORDER BY n.created_at DESC, n.id DESC LIMIT $5::integer",
-  5, NULL
+  "SELECT " DB_COLUMNS(CARE_NOTE_ROW) " FROM care_notes n WHERE n.commission_id = :commission_id "
+  "AND n.person_id = :person_id AND (:before_created::text IS NULL OR (n.created_at, n.id) < "
+  "(:before_created::timestamptz, :before_id::uuid)) ORDER BY n.created_at DESC, n.id DESC LIMIT :limit::integer",
+  DB_PARAMS(CARE_NOTE_LIST)
 });
+DB_PARAMS_STRUCT(care_note_list_params, CARE_NOTE_LIST);
 
-enum db_status db_person_insert(struct db *db, const char *commission_id, const char *const f[11], PGresult **res) {
-  const char *params[] = {commission_id, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]};
-  return db_exec(db, &insert, params, res);
+enum db_status db_person_insert(struct db *db, const char *commission_id, const struct person_fields *f,
+                                PGresult **res) {
+  struct person_insert_params p = {
+    .commission_id = commission_id, .family_name = f->family_name, .given_names = f->given_names,
+    .birth_date = f->birth_date, .phone = f->phone, .email = f->email, .address = f->address,
+    .care_team_id = f->care_team_id, .protection = f->protection, .curator_org_id = f->curator_org_id,
+    .protection_start = f->protection_start, .protection_end = f->protection_end};
+  return db_run(db, &insert, &p, res);
 }
 
 enum db_status db_person_get(struct db *db, const char *commission_id, const char *id, const char *scope,
                              const char *org, bool for_update, PGresult **res) {
-  const char *params[] = {commission_id, id, scope, org};
-  return db_exec(db, for_update ? &get_for_update : &get, params, res);
+  struct person_get_params p = {.commission_id = commission_id, .id = id, .scope = scope, .org = org};
+  return db_run(db, for_update ? &get_for_update : &get, &p, res);
 }
 
-enum db_status db_person_update(struct db *db, const char *commission_id, const char *id, const char *const f[11],
-                                PGresult **res) {
-  const char *params[] = {commission_id, id, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]};
-  return db_exec(db, &update, params, res);
+enum db_status db_person_update(struct db *db, const char *commission_id, const char *id,
+                                const struct person_fields *f, PGresult **res) {
+  struct person_update_params p = {
+    .commission_id = commission_id, .id = id, .family_name = f->family_name, .given_names = f->given_names,
+    .birth_date = f->birth_date, .phone = f->phone, .email = f->email, .address = f->address,
+    .care_team_id = f->care_team_id, .protection = f->protection, .curator_org_id = f->curator_org_id,
+    .protection_start = f->protection_start, .protection_end = f->protection_end};
+  return db_run(db, &update, &p, res);
 }
 
 enum db_status db_person_list(struct db *db, const char *commission_id, const char *scope, const char *org,
                               const char *q, const char *care_team_id, const char *const after[3], const char *limit,
                               PGresult **res) {
-  const char *params[] = {commission_id, scope, org, q, care_team_id, after[0], after[1], after[2], limit};
-  return db_exec(db, &list, params, res);
+  struct person_list_params p = {.commission_id = commission_id, .scope = scope, .org = org, .q = q,
+                                 .care_team_id = care_team_id, .after_family = after[0], .after_given = after[1],
+                                 .after_id = after[2], .limit = limit};
+  return db_run(db, &list, &p, res);
 }
 
 enum db_status db_person_duplicates(struct db *db, const char *commission_id, const char *family_name,
                                     const char *given_names, const char *birth_date, const char *scope,
                                     const char *org, PGresult **res) {
-  const char *lock_params[] = {commission_id, family_name, birth_date};
+  struct person_duplicate_lock_params lp = {.commission_id = commission_id, .family_name = family_name,
+                                            .birth_date = birth_date};
   PGresult *lock;
   *res = NULL;
-  enum db_status s = db_exec(db, &duplicate_lock, lock_params, &lock);
+  enum db_status s = db_run(db, &duplicate_lock, &lp, &lock);
   PQclear(lock);
   if (s < 0)
     return s;
-  const char *params[] = {commission_id, birth_date, family_name, given_names, scope, org};
-  return db_exec(db, &duplicates, params, res);
+  struct person_duplicates_params p = {.commission_id = commission_id, .birth_date = birth_date,
+                                       .family_name = family_name, .given_names = given_names, .scope = scope,
+                                       .org = org};
+  return db_run(db, &duplicates, &p, res);
 }
 
 enum db_status db_care_note_insert(struct db *db, const char *commission_id, const char *person_id,
                                    const char *scope, const char *org, const char *body, const char *token_id,
                                    const char *role, PGresult **res) {
-  const char *params[] = {commission_id, person_id, scope, org, body, token_id, role};
-  return db_exec(db, &note_insert, params, res);
+  struct care_note_insert_params p = {.commission_id = commission_id, .person_id = person_id, .scope = scope,
+                                      .org = org, .body = body, .token_id = token_id, .role = role};
+  return db_run(db, &note_insert, &p, res);
 }
 
 enum db_status db_care_note_list(struct db *db, const char *commission_id, const char *person_id,
                                  const char *before_created, const char *before_id, const char *limit,
                                  PGresult **res) {
-  const char *params[] = {commission_id, person_id, before_created, before_id, limit};
-  return db_exec(db, &note_list, params, res);
+  struct care_note_list_params p = {.commission_id = commission_id, .person_id = person_id,
+                                    .before_created = before_created, .before_id = before_id, .limit = limit};
+  return db_run(db, &note_list, &p, res);
 }

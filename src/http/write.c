@@ -4,6 +4,8 @@
 
 #include "fields.h"
 #include "idempotency.h"
+#include "json_text.h"
+#include "log.h"
 #include "params.h"
 #include "write.h"
 
@@ -81,6 +83,7 @@ static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct 
 
 struct creation {
   struct request *rq;
+  write_body check;
   write_body body;
   void *cls;
   struct idempotency idem;
@@ -90,7 +93,10 @@ struct creation {
 static enum db_status creation_body(struct db *db, void *cls) {
   struct creation *c = cls;
   out_reset(&c->out);
-  enum db_status s = idempotency_claim(c->rq, &c->idem);
+  enum db_status s;
+  if (c->check != NULL && (s = c->check(db, c->rq, c->cls, &c->out)) < 0)
+    return s;
+  s = idempotency_claim(c->rq, &c->idem);
   if (s < 0 || c->idem.replay || c->idem.mismatch)
     return s;
   s = c->body(db, c->rq, c->cls, &c->out);
@@ -103,8 +109,12 @@ static enum db_status creation_body(struct db *db, void *cls) {
 }
 
 enum MHD_Result creation_run(struct request *rq, write_body body, void *cls) {
+  return creation_run_checked(rq, NULL, body, cls);
+}
+
+enum MHD_Result creation_run_checked(struct request *rq, write_body check, write_body body, void *cls) {
   enum MHD_Result ret;
-  struct creation c = {.rq = rq, .body = body, .cls = cls};
+  struct creation c = {.rq = rq, .check = check, .body = body, .cls = cls};
   if (!idempotency_init(rq, &c.idem, &ret))
     return ret;
   out_reset(&c.out);
@@ -166,6 +176,18 @@ enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *c
     return reply_stale(rq, patch->what);
   }
   return write_reply(rq, s, &a.out, MHD_HTTP_OK);
+}
+
+enum db_status patch_locked(enum db_status s, const PGresult *res, long *version) {
+  if (s != DB_ROW)
+    return s;
+  int column = PQfnumber(res, "version");
+  if (column < 0 || PQntuples(res) < 1 || PQgetisnull(res, 0, column)) {
+    log_event(LOG_ERROR, "a locked record has no version", ",\"column\":\"version\"");
+    return DB_HARD_ERROR;
+  }
+  *version = long_of_text(PQgetvalue(res, 0, column));
+  return DB_ROW;
 }
 
 const char *patch_pick(const struct field_value *v, const char *current) {
