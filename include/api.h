@@ -60,6 +60,9 @@ enum MHD_Result api_agreements_get(struct request *rq);
 enum MHD_Result api_agreements_update(struct request *rq);
 enum MHD_Result api_agreements_renew(struct request *rq);
 /* sessions.c */
+extern const struct body_spec session_create_body, session_update_body, session_close_body,
+    session_attendance_body;
+
 enum MHD_Result api_sessions_list(struct request *rq);
 enum MHD_Result api_sessions_create(struct request *rq);
 enum MHD_Result api_sessions_get(struct request *rq);
@@ -68,11 +71,16 @@ enum MHD_Result api_sessions_open(struct request *rq);
 enum MHD_Result api_sessions_close(struct request *rq);
 enum MHD_Result api_sessions_attendance(struct request *rq);
 /* agenda.c */
+extern const struct body_spec agenda_item_add_body, agenda_item_update_body;
+
 enum MHD_Result api_agenda_get(struct request *rq);
 enum MHD_Result api_agenda_build(struct request *rq);
 enum MHD_Result api_agenda_add(struct request *rq);
 enum MHD_Result api_agenda_adjust(struct request *rq);
 enum MHD_Result api_agenda_remove(struct request *rq);
+/* decisions.c */
+extern const struct body_spec decision_create_body, decision_correct_body;
+
 enum MHD_Result api_decisions_create(struct request *rq);
 enum MHD_Result api_decisions_correct(struct request *rq);
 /* minutes.c */

@@ -192,55 +192,9 @@ enum db_status db_care_note_list(struct db *db, const char *commission_id, const
                                  const char *before_created, const char *before_id, const char *limit,
                                  PGresult **res);
 
-/* sessions.c. Session rows: id, session_date, town, place, chair_name, chair_title, status, opened_at,
- * closed_at, version, created_at, updated_at. */
-enum db_lock { LOCK_NONE, LOCK_SHARE, LOCK_UPDATE };
-/* F: session_date, town, place, chair_name, chair_title. */
-enum db_status db_session_insert(struct db *db, const char *commission_id, const char *const f[5], PGresult **res);
-enum db_status db_session_get(struct db *db, const char *commission_id, const char *id, enum db_lock lock,
-                              PGresult **res);
-enum db_status db_session_list(struct db *db, const char *commission_id, const char *status, const char *after_date,
-                               const char *after_id, const char *limit, PGresult **res);
-enum db_status db_session_update(struct db *db, const char *commission_id, const char *id, const char *const f[5],
-                                 PGresult **res);
-enum db_status db_session_set_status(struct db *db, const char *commission_id, const char *id, const char *status,
-                                     PGresult **res);
-/* ATTENDEES_JSON: [{attendee_group, name, organisation}] in order. */
-enum db_status db_session_attendees_replace(struct db *db, const char *commission_id, const char *id,
-                                            const char *attendees_json);
-/* Rows: attendee_group, name, organisation. */
-enum db_status db_session_attendees(struct db *db, const char *commission_id, const char *id, PGresult **res);
-/* Lapses overdue approvals, then schedules every submitted or deferred application on the session's agenda. */
-enum db_status db_agenda_build(struct db *db, const char *commission_id, const char *session_id, const char *token_id,
-                               const char *role);
-enum db_status db_agenda_add(struct db *db, const char *commission_id, const char *session_id,
-                             const char *application_id, const char *note, PGresult **res);
-/* Locks the item. Row: id, application_id, application status, number of decisions. */
-enum db_status db_agenda_item(struct db *db, const char *commission_id, const char *session_id, const char *item_id,
-                              PGresult **res);
-enum db_status db_agenda_delete(struct db *db, const char *commission_id, const char *session_id,
-                                const char *item_id);
-enum db_status db_agenda_update(struct db *db, const char *commission_id, const char *session_id, const char *item_id,
-                                const char *position, bool set_note, const char *note);
-/* Rows: item id, position, kind, note, application id, status, urgency, wished kinds (JSON), wished towns (JSON),
- * submitted_at, waiting_days, person id, family_name, given_names, birth_date, person visible (t/f), situation,
- * decision id, outcome, unit_id, refusal_reason, comment, decided_at, corrects_decision_id, decided unit label,
- * decided unit town, placement id, placement's unit label, town, move_in_date, next review date (review items),
- * incident id, kind, status, occurred_on, placement visible (t/f), incident visible (t/f). The scopes (the
- * reader's access to RES_PERSON, RES_PLACEMENT, RES_INCIDENT) decide the visible columns. */
-enum db_status db_agenda(struct db *db, const char *commission_id, const char *session_id,
-                         const struct access *person_scope, const struct access *placement_scope,
-                         const struct access *incident_scope, PGresult **res);
-/* F: commission, session, agenda item, application, outcome, unit, refusal_reason, comment, corrects, token. */
-enum db_status db_decision_insert(struct db *db, const char *const f[10], PGresult **res);
-/* Locks the application. Row: id, agenda_item_id, application_id, outcome, application status, standing (t/f:
- * not yet corrected). */
-enum db_status db_decision_get(struct db *db, const char *commission_id, const char *session_id,
-                               const char *decision_id, PGresult **res);
-enum db_status db_decisions_defer_undecided(struct db *db, const char *commission_id, const char *session_id,
-                                            const char *token_id, const char *role);
-enum db_status db_session_undecided(struct db *db, const char *commission_id, const char *session_id, long *count);
-/* Row: status. */
+/* sessions.c (its other queries: sessions.h). A unit's status. */
+#define UNIT_STATUS_ROW(FIRST, NEXT) FIRST(status, "status")
+DB_ROW_STRUCT(unit_status_row, UNIT_STATUS_ROW);
 enum db_status db_unit_status(struct db *db, const char *commission_id, const char *unit_id, PGresult **res);
 
 /* units.c. SCOPE and ORG: access_scope_param() and access_org_param() (a landlord sees its own units). A row of the

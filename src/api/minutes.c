@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
 #include "api.h"
+#include "json_text.h"
 #include "params.h"
-#include "queries.h"
 #include "sessions.h"
 
 struct html {
@@ -66,9 +65,10 @@ static void html_text(struct html *h, const char *s) {
   html_raw(h, chunk);
 }
 
+static const char *text_or_empty(const char *text) { return text != NULL ? text : ""; }
+
 static const char *str(json_t *obj, const char *key) {
-  const char *s = json_string_value(json_object_get(obj, key));
-  return s ? s : "";
+  return text_or_empty(json_string_value(json_object_get(obj, key)));
 }
 
 static const char *group_label(const char *group) {
@@ -180,13 +180,55 @@ static int wants_html(struct request *rq) {
   return -1;
 }
 
+/* A decided line of the agenda as a line of the minutes: the person only to a reader who may see them, else
+ * "Dossier n° <position>". */
+static json_t *minutes_line(const struct agenda_row *r) {
+  bool visible = session_yes(r->person_visible);
+  json_t *label = visible ? json_sprintf("%s %s", text_or_empty(r->family_name), text_or_empty(r->given_names))
+                          : json_sprintf("Dossier n° %s", text_or_empty(r->position));
+  json_t *person = visible ? json_pack("{s:o, s:o, s:o}", "id", json_of_text(r->person_id), "family_name",
+                                       json_of_text(r->family_name), "given_names", json_of_text(r->given_names))
+                           : json_null();
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
+                   json_of_int(r->position), "label", label, "person", person, "application_id",
+                   visible ? json_of_text(r->application_id) : json_null(), "decision_id",
+                   visible ? json_of_text(r->decision_id) : json_null(), "outcome", json_of_text(r->outcome),
+                   "unit_label", json_of_text(r->unit_label), "unit_town", json_of_text(r->unit_town),
+                   "refusal_reason", json_of_text(r->refusal_reason), "comment",
+                   visible ? json_of_text(r->comment) : json_null(), "decided_at", json_of_text(r->decided_at),
+                   "corrects_decision_id", visible ? json_of_text(r->corrects_decision_id) : json_null());
+}
+
+/* The minutes of the session SESSION: its attendance (ATTENDEES) and the decided lines of its agenda (ITEMS);
+ * NULL when they cannot be built. */
+static json_t *minutes_json(const struct session_row *session, const PGresult *attendees, const PGresult *items) {
+  json_t *decisions = json_array();
+  long counts[3] = {0, 0, 0};
+  struct agenda_row r;
+  for (int i = 0; decisions != NULL && i < PQntuples(items); i++) {
+    if (!db_row(items, i, &r)) {
+      json_decref(decisions);
+      return NULL;
+    }
+    if (r.decision_id == NULL)
+      continue; /* not decided: not in the minutes */
+    const char *outcome = text_or_empty(r.outcome);
+    counts[strcmp(outcome, "approve") == 0 ? 0 : strcmp(outcome, "refuse") == 0 ? 1 : 2]++;
+    decisions = items_append(decisions, minutes_line(&r));
+  }
+  json_t *att = attendees_json(attendees);
+  if (decisions == NULL || att == NULL) {
+    json_decref(decisions);
+    json_decref(att);
+    return NULL;
+  }
+  return json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "session", session_json(session), "attendees", att,
+                   "decisions", decisions, "counts", "approved", (json_int_t)counts[0], "refused",
+                   (json_int_t)counts[1], "deferred", (json_int_t)counts[2]);
+}
+
 enum MHD_Result api_minutes_get(struct request *rq) {
-  enum MHD_Result ret;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL)
-    return ret;
-  if (access_decide(&rq->principal, RES_AGENDA, ACT_READ).kind == ACCESS_DENY)
-    return reply_problem(rq, ERR_FORBIDDEN, "This role has no access to agendas and minutes.");
+  const char *id = rq->args[0];
   int html = wants_html(rq);
   if (html < 0)
     return reply_problem(rq, ERR_NOT_ACCEPTABLE, "The minutes are available as application/json or text/html.");
@@ -211,37 +253,8 @@ enum MHD_Result api_minutes_get(struct request *rq) {
     PQclear(attendees);
     return reply_db_error(rq);
   }
-  json_t *att = json_array();
-  for (int i = 0; i < PQntuples(attendees); i++)
-    json_array_append_new(att, json_pack("{s:o, s:o, s:o}", "group", row_string(attendees, i, 0), "name",
-                                         row_string(attendees, i, 1), "organisation", row_string(attendees, i, 2)));
-  json_t *decisions = json_array();
-  long counts[3] = {0, 0, 0};
-  for (int i = 0; i < PQntuples(items); i++) {
-    if (PQgetisnull(items, i, 17))
-      continue; /* not decided: not in the minutes */
-    bool visible = PQgetvalue(items, i, 15)[0] == 't';
-    json_t *label = visible ? json_sprintf("%s %s", PQgetvalue(items, i, 12), PQgetvalue(items, i, 13))
-                            : json_sprintf("Dossier n° %s", PQgetvalue(items, i, 1));
-    const char *outcome = PQgetvalue(items, i, 18);
-    counts[strcmp(outcome, "approve") == 0 ? 0 : strcmp(outcome, "refuse") == 0 ? 1 : 2]++;
-    json_t *person = visible ? json_pack("{s:o, s:o, s:o}", "id", row_string(items, i, 11), "family_name",
-                                         row_string(items, i, 12), "given_names", row_string(items, i, 13))
-                             : json_null();
-    json_array_append_new(
-        decisions, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
-                             row_int(items, i, 1), "label", label, "person", person, "application_id",
-                             visible ? row_string(items, i, 4) : json_null(), "decision_id",
-                             visible ? row_string(items, i, 17) : json_null(),
-                             "outcome", row_string(items, i, 18), "unit_label", row_string(items, i, 24), "unit_town",
-                             row_string(items, i, 25), "refusal_reason", row_string(items, i, 20), "comment",
-                             visible ? row_string(items, i, 21) : json_null(), "decided_at",
-                             row_string(items, i, 22), "corrects_decision_id",
-                             visible ? row_string(items, i, 23) : json_null()));
-  }
-  json_t *minutes = json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "session", session_json(session, 0),
-                              "attendees", att, "decisions", decisions, "counts", "approved", (json_int_t)counts[0],
-                              "refused", (json_int_t)counts[1], "deferred", (json_int_t)counts[2]);
+  struct session_row r;
+  json_t *minutes = db_row(session, 0, &r) ? minutes_json(&r, attendees, items) : NULL;
   PQclear(session);
   PQclear(attendees);
   PQclear(items);

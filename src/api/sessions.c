@@ -1,18 +1,18 @@
 /* /v1/sessions: the quarterly commission sessions (date, town, chair), their life (planned → open → closed) and
- * attendance. Everyone of the commission reads sessions; only the coordinator runs them. A closed session is
- * frozen. */
+ * attendance. Everyone of the commission reads sessions; only the coordinator runs them (the route table says
+ * so). A closed session is frozen. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
 #include "api.h"
 #include "audit.h"
 #include "fields.h"
-#include "idempotency.h"
+#include "json_text.h"
 #include "params.h"
-#include "queries.h"
+#include "session_rules.h"
 #include "sessions.h"
-#include "validate.h"
+#include "write.h"
 
 enum { F_DATE, F_TOWN, F_PLACE, F_CHAIR, F_CHAIR_TITLE };
 
@@ -32,32 +32,69 @@ static const struct field_spec update_spec[] = {
   [F_CHAIR_TITLE] = {"chair_title", FIELD_STRING, FIELD_NULLABLE, 0, 200, NULL},
 };
 
-json_t *session_json(const PGresult *res, int row) {
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, row, 0),
-                   "session_date", row_string(res, row, 1), "town", row_string(res, row, 2), "place",
-                   row_string(res, row, 3), "chair_name", row_string(res, row, 4), "chair_title",
-                   row_string(res, row, 5), "status", row_string(res, row, 6), "opened_at", row_string(res, row, 7),
-                   "closed_at", row_string(res, row, 8), "version", row_int(res, row, 9), "created_at",
-                   row_string(res, row, 10), "updated_at", row_string(res, row, 11));
+static const struct field_spec close_spec[] = {{"defer_undecided", FIELD_BOOL, 0, 0, 0, NULL}};
+
+/* The list itself is checked by api_sessions_attendance(), attendee by attendee. */
+static const struct field_spec attendance_spec[] = {{"attendees", FIELD_ANY, FIELD_REQUIRED, 0, 0, NULL}};
+
+const struct body_spec session_create_body = {create_spec, FIELDS_COUNT(create_spec)};
+const struct body_spec session_update_body = {update_spec, FIELDS_COUNT(update_spec)};
+const struct body_spec session_close_body = {close_spec, FIELDS_COUNT(close_spec)};
+const struct body_spec session_attendance_body = {attendance_spec, FIELDS_COUNT(attendance_spec)};
+
+json_t *session_json(const struct session_row *r) {
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->id),
+                   "session_date", json_of_text(r->session_date), "town", json_of_text(r->town), "place",
+                   json_of_text(r->place), "chair_name", json_of_text(r->chair_name), "chair_title",
+                   json_of_text(r->chair_title), "status", json_of_text(r->status), "opened_at",
+                   json_of_text(r->opened_at), "closed_at", json_of_text(r->closed_at), "version",
+                   json_of_int(r->version), "created_at", json_of_text(r->created_at), "updated_at",
+                   json_of_text(r->updated_at));
 }
 
-bool session_work_allowed(struct request *rq, enum MHD_Result *ret) {
-  if (access_decide(&rq->principal, RES_SESSION_WORK, ACT_UPDATE).kind != ACCESS_DENY)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN, "Only the coordinator runs sessions.");
-  return false;
+bool session_out(const PGresult *res, int i, struct write_out *out) {
+  struct session_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  out->body = session_json(&r);
+  out->version = long_of_text(r.version);
+  return out->body != NULL;
 }
 
-static bool read_allowed(struct request *rq, enum MHD_Result *ret) {
-  if (access_decide(&rq->principal, RES_SESSION, ACT_READ).kind != ACCESS_DENY)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN, "This role has no access to sessions.");
-  return false;
+/* The end of a write that returned the session: S, and OUT filled from RES (cleared here). */
+static enum db_status session_written(enum db_status s, PGresult *res, struct write_out *out) {
+  bool ok = s == DB_ROW && session_out(res, 0, out);
+  PQclear(res);
+  return s < 0 ? s : ok ? DB_ROW : DB_HARD_ERROR;
 }
 
-static enum MHD_Result reply_session(struct request *rq, unsigned int status, const PGresult *res,
-                                     const char *location) {
-  return reply_versioned(rq, status, session_json(res, 0), strtol(PQgetvalue(res, 0, 9), NULL, 10), location);
+json_t *attendees_json(const PGresult *res) {
+  json_t *list = json_array();
+  struct attendee_row a;
+  for (int i = 0; list != NULL && i < PQntuples(res); i++)
+    list = items_append(list, !db_row(res, i, &a)
+                                  ? NULL
+                                  : json_pack("{s:o, s:o, s:o}", "group", json_of_text(a.attendee_group), "name",
+                                              json_of_text(a.name), "organisation", json_of_text(a.organisation)));
+  return list;
+}
+
+enum db_status session_lock(struct db *db, struct request *rq, const char *id, enum db_lock lock,
+                            enum session_work work, const char *refused, struct write_out *out, PGresult **row) {
+  *row = NULL;
+  enum db_status s = db_session_get(db, rq->principal.commission_id, id, lock, row);
+  struct session_row r;
+  if (s == DB_NO_ROW)
+    s = write_refuse(out, ERR_NOT_FOUND, "No such session.");
+  else if (s == DB_ROW && !db_row(*row, 0, &r))
+    s = DB_HARD_ERROR;
+  else if (s == DB_ROW && !session_allows(session_status_parse(r.status), work))
+    s = write_refuse_with(out, ERR_INVALID_STATE, refused, json_pack("{s:s}", "current_status", r.status));
+  if (s != DB_ROW) {
+    PQclear(*row);
+    *row = NULL;
+  }
+  return s;
 }
 
 enum MHD_Result api_sessions_list(struct request *rq) {
@@ -65,10 +102,10 @@ enum MHD_Result api_sessions_list(struct request *rq) {
   static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
   enum MHD_Result ret;
   struct page page;
-  if (!read_allowed(rq, &ret) || !request_query_only(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
-  if (status != NULL && strcmp(status, "planned") != 0 && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
+  if (status != NULL && session_status_parse(status) == SESSION_INVALID)
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status", "must be planned, open or closed");
   if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
@@ -80,296 +117,186 @@ enum MHD_Result api_sessions_list(struct request *rq) {
     return reply_db_error(rq);
   }
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, session_json(res, i));
-  return reply_page(rq, &page, res, items, (const int[]){1, 0}, 2);
-}
-
-static const char *value_or_null(const struct field_value *v) { return v->present && !v->null ? v->s : NULL; }
-
-struct create_tx {
-  struct request *rq;
-  const char *fields[5];
-  struct idempotency idem;
-  PGresult *row;
-  char location[80];
-};
-
-static enum db_status create_body(struct db *db, void *cls) {
-  struct create_tx *c = cls;
-  PQclear(c->row);
-  c->row = NULL;
-  enum db_status s = idempotency_claim(c->rq, &c->idem);
-  if (s < 0 || c->idem.replay || c->idem.mismatch)
-    return s;
-  s = db_session_insert(db, c->rq->principal.commission_id, c->fields, &c->row);
-  if (s < 0)
-    return s;
-  snprintf(c->location, sizeof c->location, "/v1/sessions/%s", PQgetvalue(c->row, 0, 0));
-  audit_created(c->rq, "sessions", PQgetvalue(c->row, 0, 0));
-  json_t *body = session_json(c->row, 0);
-  s = idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->location, body);
-  json_decref(body);
-  return s;
-}
-
-enum MHD_Result api_sessions_create(struct request *rq) {
-  enum MHD_Result ret;
-  struct field_value v[FIELDS_COUNT(create_spec)];
-  if (!session_work_allowed(rq, &ret) || !request_fields(rq, create_spec, FIELDS_COUNT(create_spec), v, &ret))
-    return ret;
-  struct create_tx c = {.rq = rq};
-  for (int i = 0; i < 5; i++)
-    c.fields[i] = value_or_null(&v[i]);
-  if (!idempotency_init(rq, &c.idem, &ret))
-    return ret;
-  enum db_status s = db_transaction(rq->db, create_body, &c);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (c.idem.replay || c.idem.mismatch)
-    ret = idempotency_reply(rq, &c.idem);
-  else
-    ret = reply_session(rq, MHD_HTTP_CREATED, c.row, c.location);
-  PQclear(c.row);
-  idempotency_free(&c.idem);
+  struct session_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? session_json(&r) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.session_date, r.id}, 2);
+  PQclear(res);
   return ret;
+}
+
+static enum db_status create_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  const struct field_value *v = cls;
+  struct session_fields f = {.session_date = v[F_DATE].s, .town = v[F_TOWN].s,
+                             .place = patch_pick(&v[F_PLACE], NULL), .chair_name = v[F_CHAIR].s,
+                             .chair_title = patch_pick(&v[F_CHAIR_TITLE], NULL)};
+  PGresult *res;
+  enum db_status s = db_session_insert(db, rq->principal.commission_id, &f, &res);
+  if (s < 0)
+    return s;
+  struct session_row r;
+  bool ok = db_row(res, 0, &r) && session_out(res, 0, out);
+  if (ok) {
+    snprintf(out->location, sizeof out->location, "/v1/sessions/%s", r.id);
+    audit_created(rq, "sessions", r.id);
+  }
+  PQclear(res);
+  return ok ? DB_ROW : DB_HARD_ERROR;
+}
+
+enum MHD_Result api_sessions_create(struct request *rq) { return creation_run(rq, create_body, rq->fields); }
+
+/* The session of row ROW with its attendance into OUT (body and version). */
+static enum db_status session_document(struct db *db, struct request *rq, const PGresult *row,
+                                       struct write_out *out) {
+  struct session_row r;
+  if (!db_row(row, 0, &r))
+    return DB_HARD_ERROR;
+  PGresult *att;
+  enum db_status s = db_session_attendees(db, rq->principal.commission_id, r.id, &att);
+  if (s < 0)
+    return s;
+  out->body = session_json(&r);
+  out->version = long_of_text(r.version);
+  json_t *attendees = attendees_json(att);
+  PQclear(att);
+  if (out->body == NULL || attendees == NULL || json_object_set_new(out->body, "attendees", attendees) != 0) {
+    json_decref(out->body);
+    out->body = NULL;
+    return DB_HARD_ERROR;
+  }
+  return DB_ROW;
 }
 
 /* GET /v1/sessions/{id}: the session with its attendance. */
 enum MHD_Result api_sessions_get(struct request *rq) {
-  enum MHD_Result ret;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !read_allowed(rq, &ret))
-    return ret;
-  PGresult *res, *att;
-  enum db_status s = db_session_get(rq->db, rq->principal.commission_id, id, LOCK_NONE, &res);
+  PGresult *res;
+  enum db_status s = db_session_get(rq->db, rq->principal.commission_id, rq->args[0], LOCK_NONE, &res);
+  struct write_out out = {.body = NULL};
+  if (s == DB_ROW)
+    s = session_document(rq->db, rq, res, &out);
+  PQclear(res);
   if (s < 0)
     return reply_db_error(rq);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
+  if (s == DB_NO_ROW)
     return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
-  }
-  s = db_session_attendees(rq->db, rq->principal.commission_id, id, &att);
-  if (s < 0) {
-    PQclear(res);
-    return reply_db_error(rq);
-  }
-  json_t *body = session_json(res, 0);
-  json_t *attendees = json_array();
-  for (int i = 0; i < PQntuples(att); i++)
-    json_array_append_new(attendees, json_pack("{s:o, s:o, s:o}", "group", row_string(att, i, 0), "name",
-                                               row_string(att, i, 1), "organisation", row_string(att, i, 2)));
-  json_object_set_new(body, "attendees", attendees);
-  long version = strtol(PQgetvalue(res, 0, 9), NULL, 10);
-  PQclear(res);
-  PQclear(att);
-  return reply_versioned(rq, MHD_HTTP_OK, body, version, NULL);
+  return reply_versioned(rq, MHD_HTTP_OK, out.body, out.version, NULL);
 }
 
-enum refusal { REFUSE_NONE, REFUSE_NOT_FOUND, REFUSE_STALE, REFUSE_STATE };
-
-static enum MHD_Result reply_refusal(struct request *rq, enum refusal r, const char *current, const char *detail) {
-  if (r == REFUSE_NOT_FOUND)
-    return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
-  if (r == REFUSE_STALE)
-    return reply_stale(rq, "session");
-  return reply_problem_with(rq, ERR_INVALID_STATE, detail, json_pack("{s:s}", "current_status", current));
-}
-
+/* An update: the stored row (read for update), then the merge of what the client sent. */
 struct update_tx {
-  struct request *rq;
-  const char *id;
-  struct field_value *v;
-  long if_match;
-  enum refusal refusal;
-  char current[16];
-  PGresult *row;
+  const struct field_value *v;
+  PGresult *current;
 };
 
-static enum db_status update_body(struct db *db, void *cls) {
+static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {
   struct update_tx *u = cls;
-  PQclear(u->row);
-  u->row = NULL;
-  u->refusal = REFUSE_NONE;
-  PGresult *cur;
-  enum db_status s = db_session_get(db, u->rq->principal.commission_id, u->id, LOCK_UPDATE, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    u->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
-    return s;
-  }
-  snprintf(u->current, sizeof u->current, "%s", PQgetvalue(cur, 0, 6));
-  if (!if_match_holds(u->rq, strtol(PQgetvalue(cur, 0, 9), NULL, 10)))
-    u->refusal = REFUSE_STALE;
-  else if (strcmp(u->current, "closed") == 0)
-    u->refusal = REFUSE_STATE;
-  if (u->refusal != REFUSE_NONE) {
-    PQclear(cur);
-    return DB_NO_ROW;
-  }
-  const char *fields[5];
-  for (int i = 0; i < 5; i++) {
-    const struct field_value *fv = &u->v[i];
-    fields[i] = fv->present ? (fv->null ? NULL : fv->s) : (PQgetisnull(cur, 0, i + 1) ? NULL : PQgetvalue(cur, 0, i + 1));
-  }
-  s = db_session_update(db, u->rq->principal.commission_id, u->id, fields, &u->row);
-  PQclear(cur);
+  PQclear(u->current);
+  u->current = NULL;
+  enum db_status s = db_session_get(db, rq->principal.commission_id, rq->args[0], LOCK_UPDATE, &u->current);
+  struct session_row cur;
+  if (s == DB_ROW && !db_row(u->current, 0, &cur))
+    return DB_HARD_ERROR;
+  if (s == DB_ROW)
+    *version = long_of_text(cur.version);
   return s;
 }
 
+static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  struct update_tx *u = cls;
+  struct session_row cur;
+  if (!db_row(u->current, 0, &cur))
+    return DB_HARD_ERROR;
+  if (!session_allows(session_status_parse(cur.status), WORK_EDIT))
+    return write_refuse_with(out, ERR_INVALID_STATE, "A closed session is frozen.",
+                             json_pack("{s:s}", "current_status", cur.status));
+  /* Merge: a field sent replaces the stored one (null clears it); the others stay. */
+  const struct field_value *v = u->v;
+  struct session_fields f = {.session_date = patch_pick(&v[F_DATE], cur.session_date),
+                             .town = patch_pick(&v[F_TOWN], cur.town), .place = patch_pick(&v[F_PLACE], cur.place),
+                             .chair_name = patch_pick(&v[F_CHAIR], cur.chair_name),
+                             .chair_title = patch_pick(&v[F_CHAIR_TITLE], cur.chair_title)};
+  PGresult *res;
+  enum db_status s = db_session_update(db, rq->principal.commission_id, rq->args[0], &f, &res);
+  return session_written(s, res, out);
+}
+
 enum MHD_Result api_sessions_update(struct request *rq) {
-  enum MHD_Result ret;
-  struct field_value v[FIELDS_COUNT(update_spec)];
-  struct update_tx u = {.rq = rq, .v = v};
-  u.id = param_path_uuid(rq, 0, "id", &ret);
-  if (u.id == NULL || !session_work_allowed(rq, &ret) ||
-      !request_fields(rq, update_spec, FIELDS_COUNT(update_spec), v, &ret))
-    return ret;
-  u.if_match = param_if_match(rq);
-  if (u.if_match < 0)
-    return reply_if_match_problem(rq, u.if_match);
-  enum db_status s = db_transaction(rq->db, update_body, &u);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (u.refusal != REFUSE_NONE)
-    ret = reply_refusal(rq, u.refusal, u.current, "A closed session is frozen.");
-  else
-    ret = reply_session(rq, MHD_HTTP_OK, u.row, NULL);
-  PQclear(u.row);
+  static const struct patch patch = {"session", "No such session.", update_lock, update_write};
+  struct update_tx u = {.v = rq->fields};
+  enum MHD_Result ret = patch_run(rq, &patch, &u);
+  PQclear(u.current);
   return ret;
 }
 
-struct status_tx {
-  struct request *rq;
-  const char *id;
-  const char *from, *to;
-  bool defer_undecided;
-  enum refusal refusal;
-  long undecided;
-  char current[16];
-  PGresult *row;
+/* Opening or closing. */
+struct status_change {
+  enum session_work work;
+  const char *to;
+  const char *refused;
 };
 
-static enum db_status status_body(struct db *db, void *cls) {
-  struct status_tx *t = cls;
-  const struct principal *p = &t->rq->principal;
-  PQclear(t->row);
-  t->row = NULL;
-  t->refusal = REFUSE_NONE;
-  t->undecided = 0;
-  PGresult *cur;
-  enum db_status s = db_session_get(db, p->commission_id, t->id, LOCK_UPDATE, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
+static enum db_status status_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  const struct status_change *c = cls;
+  const struct principal *p = &rq->principal;
+  PGresult *res;
+  enum db_status s = session_lock(db, rq, rq->args[0], LOCK_UPDATE, c->work, c->refused, out, &res);
+  PQclear(res);
+  if (s != DB_ROW)
     return s;
-  }
-  snprintf(t->current, sizeof t->current, "%s", PQgetvalue(cur, 0, 6));
-  PQclear(cur);
-  if (strcmp(t->current, t->from) != 0) {
-    t->refusal = REFUSE_STATE;
-    return DB_NO_ROW;
-  }
-  if (strcmp(t->to, "closed") == 0) {
-    if (t->defer_undecided)
-      s = db_decisions_defer_undecided(db, p->commission_id, t->id, p->token_id, role_name(p->role));
+  if (c->work == WORK_CLOSE) {
+    bool defer = rq->fields != NULL && rq->fields[0].present && rq->fields[0].b;
+    long undecided = 0;
+    if (defer)
+      s = db_decisions_defer_undecided(db, p->commission_id, rq->args[0], p->token_id, role_name(p->role));
     else
-      s = db_session_undecided(db, p->commission_id, t->id, &t->undecided);
+      s = db_session_undecided(db, p->commission_id, rq->args[0], &undecided);
     if (s < 0)
       return s;
-    if (t->undecided > 0) {
-      t->refusal = REFUSE_STATE;
-      return DB_NO_ROW;
-    }
+    if (undecided > 0)
+      return write_refuse_with(out, ERR_INVALID_STATE,
+                               "Some agenda items have no decision: decide them, or close with "
+                               "{\"defer_undecided\": true} to defer them to the next session.",
+                               json_pack("{s:s, s:I}", "current_status", "open", "undecided_items",
+                                         (json_int_t)undecided));
   }
-  return db_session_set_status(db, p->commission_id, t->id, t->to, &t->row);
+  s = db_session_set_status(db, p->commission_id, rq->args[0], c->to, &res);
+  return session_written(s, res, out);
 }
 
-static enum MHD_Result change_status(struct request *rq, const char *from, const char *to) {
-  enum MHD_Result ret;
-  struct status_tx t = {.rq = rq, .from = from, .to = to};
-  t.id = param_path_uuid(rq, 0, "id", &ret);
-  if (t.id == NULL || !session_work_allowed(rq, &ret))
-    return ret;
-  if (strcmp(to, "closed") == 0 && rq->json != NULL) {
-    static const struct field_spec close_spec[] = {{"defer_undecided", FIELD_BOOL, 0, 0, 0, NULL}};
-    struct field_value v[1];
-    if (!request_fields(rq, close_spec, 1, v, &ret))
-      return ret;
-    t.defer_undecided = v[0].present && v[0].b;
-  }
-  enum db_status s = db_transaction(rq->db, status_body, &t);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (t.refusal == REFUSE_STATE && t.undecided > 0)
-    ret = reply_problem_with(rq, ERR_INVALID_STATE,
-                             "Some agenda items have no decision: decide them, or close with "
-                             "{\"defer_undecided\": true} to defer them to the next session.",
-                             json_pack("{s:s, s:I}", "current_status", t.current, "undecided_items",
-                                       (json_int_t)t.undecided));
-  else if (t.refusal != REFUSE_NONE)
-    ret = reply_refusal(rq, t.refusal, t.current,
-                        strcmp(to, "open") == 0 ? "Only a planned session can be opened."
-                                                : "Only an open session can be closed.");
-  else
-    ret = reply_session(rq, MHD_HTTP_OK, t.row, NULL);
-  PQclear(t.row);
-  return ret;
+enum MHD_Result api_sessions_open(struct request *rq) {
+  static const struct status_change open = {WORK_OPEN, "open", "Only a planned session can be opened."};
+  return write_run(rq, MHD_HTTP_OK, status_body, (void *)&open);
 }
 
-enum MHD_Result api_sessions_open(struct request *rq) { return change_status(rq, "planned", "open"); }
-enum MHD_Result api_sessions_close(struct request *rq) { return change_status(rq, "open", "closed"); }
+enum MHD_Result api_sessions_close(struct request *rq) {
+  static const struct status_change close = {WORK_CLOSE, "closed", "Only an open session can be closed."};
+  return write_run(rq, MHD_HTTP_OK, status_body, (void *)&close);
+}
 
 static const char *const attendee_groups[] = {"elected_officials", "landlords", "care_team", "curators",
                                               "user_family_associations", "association", "other", NULL};
 
-struct attendance_tx {
-  struct request *rq;
-  const char *id;
-  char *attendees;
-  enum refusal refusal;
-  char current[16];
-};
-
-static enum db_status attendance_body(struct db *db, void *cls) {
-  struct attendance_tx *t = cls;
-  t->refusal = REFUSE_NONE;
-  PGresult *cur;
-  enum db_status s = db_session_get(db, t->rq->principal.commission_id, t->id, LOCK_UPDATE, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
-    return s;
-  }
-  snprintf(t->current, sizeof t->current, "%s", PQgetvalue(cur, 0, 6));
-  PQclear(cur);
-  if (strcmp(t->current, "closed") == 0) {
-    t->refusal = REFUSE_STATE;
-    return DB_NO_ROW;
-  }
-  return db_session_attendees_replace(db, t->rq->principal.commission_id, t->id, t->attendees);
+static enum db_status attendance_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  PGresult *row;
+  enum db_status s = session_lock(db, rq, rq->args[0], LOCK_UPDATE, WORK_EDIT, "A closed session is frozen.", out,
+                                  &row);
+  if (s == DB_ROW)
+    s = db_session_attendees_replace(db, rq->principal.commission_id, rq->args[0], cls);
+  if (s == DB_ROW)
+    s = session_document(db, rq, row, out);
+  PQclear(row);
+  return s;
 }
 
-/* PUT /v1/sessions/{id}/attendance {"attendees": [{group, name, organisation}]}: replaces the list. */
-enum MHD_Result api_sessions_attendance(struct request *rq) {
-  enum MHD_Result ret;
-  struct attendance_tx t = {.rq = rq};
-  t.id = param_path_uuid(rq, 0, "id", &ret);
-  if (t.id == NULL || !session_work_allowed(rq, &ret))
-    return ret;
-  static const struct field_spec spec[] = {{"attendees", FIELD_ANY, FIELD_REQUIRED, 0, 0, NULL}};
+/* The attendees of the body as the rows to store ([{attendee_group, name, organisation}]); NULL when some are
+ * invalid (each named in ERRORS) or out of memory. */
+static json_t *attendee_rows(json_t *list, json_t *errors) {
   static const struct field_spec attendee_spec[] = {
     {"group", FIELD_ENUM, FIELD_REQUIRED, 0, 0, attendee_groups},
     {"name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
     {"organisation", FIELD_STRING, FIELD_NULLABLE, 0, 200, NULL},
   };
-  struct field_value v[1];
-  if (!request_fields(rq, spec, 1, v, &ret))
-    return ret;
-  json_t *list = json_object_get(rq->json, "attendees");
-  if (!json_is_array(list) || json_array_size(list) > 200)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/attendees", "must be an array of at most 200 attendees");
-  json_t *errors = json_array();
   json_t *rows = json_array();
   size_t i;
   json_t *item;
@@ -380,7 +307,7 @@ enum MHD_Result api_sessions_attendance(struct request *rq) {
       json_array_append_new(item_errors, json_pack("{s:s, s:s}", "field", "", "reason", "must be an object"));
     } else if (fields_check(item, attendee_spec, 3, av, item_errors)) {
       json_array_append_new(rows, json_pack("{s:s, s:s, s:s?}", "attendee_group", av[0].s, "name", av[1].s,
-                                            "organisation", av[2].present && !av[2].null ? av[2].s : NULL));
+                                            "organisation", patch_pick(&av[2], NULL)));
     }
     size_t k;
     json_t *e;
@@ -391,20 +318,30 @@ enum MHD_Result api_sessions_attendance(struct request *rq) {
     }
     json_decref(item_errors);
   }
-  if (json_array_size(errors) > 0) {
+  if (json_array_size(errors) > 0 || rows == NULL || json_array_size(rows) != json_array_size(list)) {
     json_decref(rows);
-    return reply_validation(rq, errors);
+    return NULL;
   }
+  return rows;
+}
+
+/* PUT /v1/sessions/{id}/attendance {"attendees": [{group, name, organisation}]}: replaces the list. */
+enum MHD_Result api_sessions_attendance(struct request *rq) {
+  json_t *list = json_object_get(rq->json, "attendees");
+  if (!json_is_array(list) || json_array_size(list) > 200)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/attendees", "must be an array of at most 200 attendees");
+  json_t *errors = json_array();
+  if (errors == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
+  json_t *rows = attendee_rows(list, errors);
+  if (json_array_size(errors) > 0)
+    return reply_validation(rq, errors);
   json_decref(errors);
-  t.attendees = json_dumps(rows, JSON_COMPACT);
+  char *attendees = rows != NULL ? json_dumps(rows, JSON_COMPACT) : NULL;
   json_decref(rows);
-  if (t.attendees == NULL)
-    return MHD_NO;
-  enum db_status s = db_transaction(rq->db, attendance_body, &t);
-  free(t.attendees);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (t.refusal != REFUSE_NONE)
-    return reply_refusal(rq, t.refusal, t.current, "A closed session is frozen.");
-  return api_sessions_get(rq);
+  if (attendees == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
+  enum MHD_Result ret = write_run(rq, MHD_HTTP_OK, attendance_body, attendees);
+  free(attendees);
+  return ret;
 }

@@ -1,0 +1,50 @@
+/* The rules of sessions and decisions (see include/session_rules.h). */
+#include <string.h>
+
+#include "session_rules.h"
+
+enum session_status session_status_parse(const char *name) {
+  static const char *const names[] = {[SESSION_PLANNED] = "planned", [SESSION_OPEN] = "open",
+                                      [SESSION_CLOSED] = "closed"};
+  for (size_t i = 0; name != NULL && i < sizeof names / sizeof *names; i++)
+    if (strcmp(name, names[i]) == 0)
+      return (enum session_status)i;
+  return SESSION_INVALID;
+}
+
+bool session_allows(enum session_status status, enum session_work work) {
+  switch (work) {
+  case WORK_EDIT:
+  case WORK_AGENDA:
+    return status == SESSION_PLANNED || status == SESSION_OPEN;
+  case WORK_DECIDE:
+  case WORK_CLOSE:
+    return status == SESSION_OPEN;
+  case WORK_CORRECT:
+    return status == SESSION_OPEN || status == SESSION_CLOSED;
+  case WORK_OPEN:
+    return status == SESSION_PLANNED;
+  }
+  return false;
+}
+
+const char *decision_members_check(const char *outcome, bool has_refusal_reason, bool has_unit, const char **reason) {
+  bool refuse = outcome != NULL && strcmp(outcome, "refuse") == 0;
+  if (refuse != has_refusal_reason) {
+    *reason = refuse ? "is required to refuse" : "is only for a refusal";
+    return "/refusal_reason";
+  }
+  if (has_unit && (outcome == NULL || strcmp(outcome, "approve") != 0)) {
+    *reason = "is only for an approval";
+    return "/unit_id";
+  }
+  return NULL;
+}
+
+bool unit_in_service(const char *status) {
+  return status != NULL && (strcmp(status, "available") == 0 || strcmp(status, "occupied") == 0);
+}
+
+bool decision_correctable(const char *outcome, bool standing, enum app_status current) {
+  return standing && current != APP_INVALID && current == app_status_after_decision(outcome);
+}
