@@ -85,6 +85,9 @@ const struct db_statement *const *db_statements(size_t *count);
 #define db_row(res, i, row)                                                                                      \
   db_row_read((res), (i), (row)->columns_, (int)(sizeof((row)->columns_) / sizeof((row)->columns_[0])))
 bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns);
+/* The one column of RES's first row (an insert's RETURNING id, a single value) into OUT (N bytes); false (logged)
+ * when RES is not rows of one column or the value is NULL or longer. */
+bool db_row_text(const PGresult *res, char *out, size_t n);
 
 /* Results as a small enum: the caller decides what each means for its client. */
 enum db_status {

@@ -227,12 +227,37 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
                                  const char *org_id, const char *within_days, const char *after_end,
                                  const char *after_id, const char *limit, PGresult **res);
 
-/* placements.c. Rows: id, application_id, person_id, family_name, given_names, birth_date, unit_id, unit label,
- * address, town, unit kind, landlord_org_id, session_id, move_in_date, lease, exit_date, exit_reason,
- * exit_comment, exit_inspection_matches, version, created_at, updated_at. */
-/* No row when the application does not exist. Capacity and overlap violations: SQLSTATE 23P01. */
-enum db_status db_placement_insert(struct db *db, const char *commission_id, const char *application_id,
-                                   const char *unit_id, const char *move_in, const char *lease, PGresult **res);
+/* placements.c. A row of the API's Placement (the person and the unit joined); SCOPE decides which placements a
+ * token sees (SQL_PLACEMENT_SCOPE). */
+#define PLACEMENT_ROW(FIRST, NEXT)                                                                            \
+  FIRST(id, "pl.id") NEXT(application_id, "pl.application_id") NEXT(person_id, "pl.person_id")                \
+  NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(birth_date, "p.birth_date")       \
+  NEXT(unit_id, "pl.unit_id") NEXT(unit_label, "u.label") NEXT(unit_address, "u.address")                       \
+  NEXT(unit_town, "u.town") NEXT(unit_kind, "u.kind") NEXT(landlord_org_id, "u.landlord_org_id")               \
+  NEXT(session_id, "pl.session_id") NEXT(move_in_date, "pl.move_in_date") NEXT(lease, "pl.lease")              \
+  NEXT(exit_date, "pl.exit_date") NEXT(exit_reason, "pl.exit_reason") NEXT(exit_comment, "pl.exit_comment")    \
+  NEXT(exit_inspection_matches, "pl.exit_inspection_matches") NEXT(version, "pl.version")                      \
+  NEXT(created_at, SQL_TS("pl.created_at")) NEXT(updated_at, SQL_TS("pl.updated_at"))
+DB_ROW_STRUCT(placement_row, PLACEMENT_ROW);
+/* What starts a placement (the person comes from the application, the deciding session from its approval). */
+struct placement_fields {
+  const char *application_id, *unit_id, *move_in_date, *lease;
+};
+/* What ends one (INSPECTION_MATCHES "t"/"f"; COMMENT may be NULL). */
+struct placement_exit_fields {
+  const char *exit_date, *exit_reason, *exit_comment, *inspection_matches;
+};
+/* The application a placement starts from, locked: its STATUS and the UTC day it was decided on (DECIDED_ON, ""
+ * when never). DB_NO_ROW when it is not an application of the commission. */
+enum db_status db_placement_application(struct db *db, const char *commission_id, const char *application_id,
+                                        char status[16], char decided_on[11]);
+/* The status of the unit a placement would be in ("" and DB_NO_ROW when it is not a unit of the commission). */
+enum db_status db_placement_unit_status(struct db *db, const char *commission_id, const char *unit_id,
+                                        char status[32]);
+/* The new placement's id into ID. No row when the application does not exist. Capacity and overlap violations:
+ * SQLSTATE 23P01. */
+enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
+                                   char id[UUID_STR_LEN]);
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                 bool for_update, PGresult **res);
 /* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID and the keyset position may be NULL. */
@@ -240,8 +265,8 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
                                  const char *active, const char *unit_id, const char *person_id,
                                  const char *after_date, const char *after_id, const char *limit, PGresult **res);
 /* DB_NO_ROW when the placement had already ended. */
-enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id, const char *exit_date,
-                                 const char *reason, const char *comment, const char *inspection_matches);
+enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
+                                 const struct placement_exit_fields *f);
 
 /* deposits.c. Account rows: placement_id, unit_id, landlord_org_id, exit_date, exit_inspection_matches,
  * rent_cents, expected_cents, balance_cents, paid_cents, refunded_cents, deducted_cents, written_off_cents,

@@ -272,6 +272,21 @@ bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns)
   return true;
 }
 
+bool db_row_text(const PGresult *res, char *out, size_t n) {
+  const char *text = NULL;
+  if (n > 0)
+    out[0] = '\0';
+  if (!db_row_read(res, 0, &text, 1))
+    return false;
+  if (text == NULL || (size_t)snprintf(out, n, "%s", text) >= n) {
+    log_event(LOG_ERROR, "result value missing or too long", "%s", "");
+    if (n > 0)
+      out[0] = '\0';
+    return false;
+  }
+  return true;
+}
+
 /* After a failure that lost a connection which was idle (no transaction to lose), connects again at once: a
  * PostgreSQL restart while the daemon was idle then costs no request an error. True when reconnected. */
 static bool db_recover(struct db *db, bool was_idle) {

@@ -101,9 +101,11 @@ const struct route http_routes[] = {
   {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, 0, AGENDAS, NULL, "sessions"},
 
   {"GET", "/v1/placements", api_placements_list, 0, PLACEMENTS_READ, NULL, "placements"},
-  {"POST", "/v1/placements", api_placements_create, BODY, PLACEMENTS_WRITE(ACT_CREATE), NULL, "placements"},
+  {"POST", "/v1/placements", api_placements_create, BODY, PLACEMENTS_WRITE(ACT_CREATE), &placement_create_body,
+   "placements"},
   {"GET", "/v1/placements/{id}", api_placements_get, 0, PLACEMENTS_READ, NULL, "placements"},
-  {"POST", "/v1/placements/{id}/exit", api_placements_exit, BODY, PLACEMENTS_WRITE(ACT_UPDATE), NULL, "placements"},
+  {"POST", "/v1/placements/{id}/exit", api_placements_exit, BODY, PLACEMENTS_WRITE(ACT_UPDATE), &placement_exit_body,
+   "placements"},
   {"GET", "/v1/placements/{id}/deposit", api_deposit_get, 0, DEPOSITS(ACT_READ), NULL, "placements"},
   {"POST", "/v1/placements/{id}/deposit/entries", api_deposit_entry_create, BODY, DEPOSITS(ACT_CREATE), NULL,
    "placements"},

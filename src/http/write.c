@@ -44,11 +44,12 @@ static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct 
     }
   } else if (s < 0 || out->body == NULL) {
     ret = reply_db_error(rq);
-  } else if (out->version >= 0 || out->location[0] != '\0') {
+  } else if (out->version >= 0) {
     ret = reply_versioned(rq, status, out->body, out->version, out->location[0] != '\0' ? out->location : NULL);
     out->body = NULL;
-  } else {
-    ret = reply_json(rq, status, out->body, NULL);
+  } else { /* no version: no ETag (a deposit account), Location alone for a creation */
+    const char *headers[] = {MHD_HTTP_HEADER_LOCATION, out->location, NULL};
+    ret = reply_json(rq, status, out->body, out->location[0] != '\0' ? headers : NULL);
     out->body = NULL;
   }
   out_reset(out);
