@@ -268,25 +268,57 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
                                  const struct placement_exit_fields *f);
 
-/* deposits.c. Account rows: placement_id, unit_id, landlord_org_id, exit_date, exit_inspection_matches,
- * rent_cents, expected_cents, balance_cents, paid_cents, refunded_cents, deducted_cents, written_off_cents,
- * refund_due_on, status, family_name, given_names, move_in_date. SCOPE as for placements. */
+/* deposits.c. A placement's account as the API's DepositAccount (the deposit_accounts view of migrations/0003,
+ * with the person's names). SCOPE as for placements. */
+#define DEPOSIT_ACCOUNT_ROW(FIRST, NEXT)                                                                      \
+  FIRST(placement_id, "da.placement_id") NEXT(unit_id, "da.unit_id")                                           \
+  NEXT(landlord_org_id, "da.landlord_org_id") NEXT(exit_date, "da.exit_date")                                   \
+  NEXT(exit_inspection_matches, "da.exit_inspection_matches") NEXT(rent_cents, "da.rent_cents")                \
+  NEXT(expected_cents, "da.expected_cents") NEXT(balance_cents, "da.balance_cents")                            \
+  NEXT(paid_cents, "da.paid_cents") NEXT(refunded_cents, "da.refunded_cents")                                  \
+  NEXT(deducted_cents, "da.deducted_cents") NEXT(written_off_cents, "da.written_off_cents")                    \
+  NEXT(refund_due_on, "da.refund_due_on") NEXT(status, "da.status") NEXT(family_name, "p.family_name")          \
+  NEXT(given_names, "p.given_names") NEXT(move_in_date, "da.move_in_date")
+DB_ROW_STRUCT(deposit_account_row, DEPOSIT_ACCOUNT_ROW);
+/* One entry of an account's ledger. */
+#define DEPOSIT_ENTRY_ROW(FIRST, NEXT)                                                                        \
+  FIRST(id, "id") NEXT(kind, "kind") NEXT(amount_cents, "amount_cents") NEXT(effect_cents, "effect_cents")     \
+  NEXT(entry_date, "entry_date") NEXT(justification, "justification")                                          \
+  NEXT(reverses_entry_id, "reverses_entry_id") NEXT(role, "role") NEXT(created_at, SQL_TS("created_at"))
+DB_ROW_STRUCT(deposit_entry_row, DEPOSIT_ENTRY_ROW);
+/* The deposit report's figures of one landlord (LANDLORD_ORG_ID NULL: all landlords). */
+#define DEPOSIT_REPORT_ROW(FIRST, NEXT)                                                                       \
+  FIRST(landlord_org_id, "da.landlord_org_id") NEXT(landlord_name, "o.name") NEXT(accounts, "count(*)")        \
+  NEXT(paid_cents, "coalesce(sum(da.paid_cents), 0)") NEXT(held_cents, "coalesce(sum(da.balance_cents), 0)")   \
+  NEXT(refunded_cents, "coalesce(sum(da.refunded_cents), 0)")                                                  \
+  NEXT(deducted_cents, "coalesce(sum(da.deducted_cents), 0)")                                                  \
+  NEXT(written_off_cents, "coalesce(sum(da.written_off_cents), 0)")                                            \
+  NEXT(overdue_accounts, "count(*) FILTER (WHERE da.status = 'overdue')")                                      \
+  NEXT(overdue_held_cents, "coalesce(sum(da.balance_cents) FILTER (WHERE da.status = 'overdue'), 0)")          \
+  NEXT(outstanding_accounts, "count(*) FILTER (WHERE da.status = 'outstanding')")
+DB_ROW_STRUCT(deposit_report_row, DEPOSIT_REPORT_ROW);
+/* A new ledger entry (amounts and effect in integer cents, as text; JUSTIFICATION and REVERSES_ENTRY_ID may be
+ * NULL). */
+struct deposit_entry_fields {
+  const char *kind, *amount_cents, *effect_cents, *entry_date, *justification, *reverses_entry_id;
+};
 enum db_status db_deposit_account(struct db *db, const char *commission_id, const char *placement_id,
                                   const struct access *scope, PGresult **res);
-/* Rows: id, kind, amount_cents, effect_cents, entry_date, justification, reverses_entry_id, role, created_at. */
+/* The ledger, oldest first: DEPOSIT_ENTRY_ROW. */
 enum db_status db_deposit_entries(struct db *db, const char *commission_id, const char *placement_id,
                                   PGresult **res);
-/* Row: kind, amount_cents. */
+/* The kind (into KIND) and amount of entry ENTRY_ID of the placement's ledger; DB_NO_ROW when there is none. */
 enum db_status db_deposit_entry(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *entry_id, PGresult **res);
-/* F: commission, placement, kind, amount, effect, entry_date, justification, reverses, token, role. A negative
- * balance: SQLSTATE 23514 (deposit_balance_not_negative); a second reversal of one entry: 23505. */
-enum db_status db_deposit_entry_insert(struct db *db, const char *const f[10], PGresult **res);
+                                const char *entry_id, char kind[16], long long *amount_cents);
+/* Records F by TOKEN_ID in ROLE; the new entry's id into ID. A negative balance: SQLSTATE 23514
+ * (deposit_balance_not_negative); a second reversal of one entry: 23505. */
+enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                       const struct deposit_entry_fields *f, const char *token_id, const char *role,
+                                       char id[UUID_STR_LEN]);
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,
                                        const char *status, const char *landlord_id, const char *after_id,
                                        const char *limit, PGresult **res);
-/* Rows: landlord_org_id (NULL: all), name, accounts, paid, held, refunded, deducted, written_off, overdue
- * accounts, overdue held, outstanding accounts. */
+/* DEPOSIT_REPORT_ROW per landlord, then (landlord NULL) for all. */
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res);
 
 /* reviews.c. Review rows: id, placement_id, review_date, care_followup, care_by_role, care_at, rent_status,
