@@ -321,22 +321,47 @@ enum db_status db_deposit_account_list(struct db *db, const char *commission_id,
 /* DEPOSIT_REPORT_ROW per landlord, then (landlord NULL) for all. */
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res);
 
-/* reviews.c. Review rows: id, placement_id, review_date, care_followup, care_by_role, care_at, rent_status,
- * arrears_cents, rent_by_role, rent_at, housing, housing_by_role, housing_at, autonomy, autonomy_by_role,
- * autonomy_at, outcome, outcome_by_role, outcome_at, version, created_at, updated_at. SCOPE as for placements. */
+/* reviews.c. A row of the API's Review: each part's value(s), the role that wrote it and when. SCOPE as for
+ * placements. */
+#define REVIEW_ROW(FIRST, NEXT)                                                                               \
+  FIRST(id, "r.id") NEXT(placement_id, "r.placement_id") NEXT(review_date, "r.review_date")                    \
+  NEXT(care_followup, "r.care_followup") NEXT(care_by_role, "r.care_by_role")                                  \
+  NEXT(care_at, SQL_TS("r.care_at")) NEXT(rent_status, "r.rent_status") NEXT(arrears_cents, "r.arrears_cents") \
+  NEXT(rent_by_role, "r.rent_by_role") NEXT(rent_at, SQL_TS("r.rent_at")) NEXT(housing, "r.housing")           \
+  NEXT(housing_by_role, "r.housing_by_role") NEXT(housing_at, SQL_TS("r.housing_at"))                          \
+  NEXT(autonomy, "r.autonomy") NEXT(autonomy_by_role, "r.autonomy_by_role")                                    \
+  NEXT(autonomy_at, SQL_TS("r.autonomy_at")) NEXT(outcome, "r.outcome") NEXT(outcome_by_role, "r.outcome_by_role") \
+  NEXT(outcome_at, SQL_TS("r.outcome_at")) NEXT(version, "r.version") NEXT(created_at, SQL_TS("r.created_at"))  \
+  NEXT(updated_at, SQL_TS("r.updated_at"))
+DB_ROW_STRUCT(review_row, REVIEW_ROW);
+/* A line of the review schedule (the review_schedule view); STATUS is overdue, due or scheduled. */
+#define REVIEW_SCHEDULE_ROW(FIRST, NEXT)                                                                      \
+  FIRST(placement_id, "rs.placement_id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") \
+  NEXT(unit_id, "u.id") NEXT(unit_label, "u.label") NEXT(unit_town, "u.town")                                  \
+  NEXT(move_in_date, "rs.move_in_date") NEXT(last_review_date, "rs.last_review_date")                          \
+  NEXT(next_review_on, "rs.next_review_on")                                                                    \
+  NEXT(status, "CASE WHEN rs.next_review_on < current_date THEN 'overdue' "                                    \
+               "WHEN rs.next_review_on <= current_date + 30 THEN 'due' ELSE 'scheduled' END")
+DB_ROW_STRUCT(review_schedule_row, REVIEW_SCHEDULE_ROW);
+/* The parts a review write sets: for each, a "t"/"f" flag (write it?) and its value(s), NULL for SQL NULL. */
+struct review_parts {
+  const char *care_set, *care_followup;
+  const char *rent_set, *rent_status, *arrears_cents;
+  const char *housing_set, *housing;
+  const char *autonomy_set, *autonomy;
+  const char *outcome_set, *outcome;
+};
+/* The new review's id into ID. */
 enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *review_date, PGresult **res);
+                                const char *review_date, char id[UUID_STR_LEN]);
 enum db_status db_review_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                              bool for_update, PGresult **res);
 enum db_status db_review_list(struct db *db, const char *commission_id, const char *placement_id,
                               const struct access *scope, PGresult **res);
-/* PARTS: for care, rent, housing, autonomy, outcome in turn a "t"/"f" flag (write it?) and its value(s):
- * care_set, care, rent_set, rent_status, arrears_cents, housing_set, housing, autonomy_set, autonomy,
- * outcome_set, outcome. */
+/* Writes the PARTS flagged, each recording TOKEN_ID and ROLE. */
 enum db_status db_review_update(struct db *db, const char *commission_id, const char *id,
-                                const char *const parts[11], const char *token_id, const char *role);
-/* Rows: placement_id, family_name, given_names, unit_id, unit label, town, move_in_date, last_review_date,
- * next_review_on, status (overdue, due, scheduled). STATUS filters (NULL: all active placements). */
+                                const struct review_parts *parts, const char *token_id, const char *role);
+/* REVIEW_SCHEDULE_ROW of the active placements. STATUS filters (NULL: all). */
 enum db_status db_review_schedule(struct db *db, const char *commission_id, const struct access *scope,
                                   const char *status, const char *after_date, const char *after_id,
                                   const char *limit, PGresult **res);
