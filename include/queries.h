@@ -366,11 +366,26 @@ enum db_status db_review_schedule(struct db *db, const char *commission_id, cons
                                   const char *status, const char *after_date, const char *after_id,
                                   const char *limit, PGresult **res);
 
-/* incidents.c. Rows: id, placement_id, kind, description, arrears_cents, occurred_on, status, reported_by_role,
- * acknowledged_at, closed_at, closing_note, version, created_at, updated_at, family_name, given_names, unit label,
- * unit town, pagination key. SCOPE as for placements, narrowed by SQL_INCIDENT_SCOPE. */
-/* F: commission, placement, kind, description, arrears_cents, occurred_on, role, token. */
-enum db_status db_incident_insert(struct db *db, const char *const f[8], PGresult **res);
+/* incidents.c. A row of the API's Incident, with the person's names, the unit and the pagination key
+ * (CURSOR_AT). SCOPE as for placements, narrowed by SQL_INCIDENT_SCOPE. */
+#define INCIDENT_ROW(FIRST, NEXT)                                                                             \
+  FIRST(id, "i.id") NEXT(placement_id, "i.placement_id") NEXT(kind, "i.kind") NEXT(description, "i.description") \
+  NEXT(arrears_cents, "i.arrears_cents") NEXT(occurred_on, "i.occurred_on") NEXT(status, "i.status")           \
+  NEXT(reported_by_role, "i.reported_by_role") NEXT(acknowledged_at, SQL_TS("i.acknowledged_at"))              \
+  NEXT(closed_at, SQL_TS("i.closed_at")) NEXT(closing_note, "i.closing_note") NEXT(version, "i.version")       \
+  NEXT(created_at, SQL_TS("i.created_at")) NEXT(updated_at, SQL_TS("i.updated_at"))                            \
+  NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(unit_label, "u.label")            \
+  NEXT(unit_town, "u.town")                                                                                    \
+  NEXT(cursor_at, "to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+DB_ROW_STRUCT(incident_row, INCIDENT_ROW);
+/* What a report says (ARREARS_CENTS may be NULL). */
+struct incident_fields {
+  const char *kind, *description, *arrears_cents, *occurred_on;
+};
+/* Records F, reported by TOKEN_ID in ROLE; the new incident's id into ID. */
+enum db_status db_incident_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                  const struct incident_fields *f, const char *role, const char *token_id,
+                                  char id[UUID_STR_LEN]);
 enum db_status db_incident_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                bool for_update, PGresult **res);
 enum db_status db_incident_list(struct db *db, const char *commission_id, const struct access *scope,
