@@ -402,13 +402,31 @@ enum db_status db_person_status(struct db *db, const char *commission_id, const 
                                 const struct access *scope, PGresult **res);
 
 /* reports.c: aggregate figures, never a person. FROM, TO, TODAY and DATE are YYYY-MM-DD (UTC days). */
-/* One row: received, approve, refuse, defer, average waiting days (NULL when none), refusal reasons (JSON
- * object), admissions, exits by reason (JSON object), lease transfers, deposits paid, held, refunded, deducted,
- * written off, overdue accounts, reviews done, reviews overdue (as of TODAY), agreements to renew, sessions. */
+/* The activity of a period: applications received, standing decisions by outcome, the average waiting days
+ * (1 decimal, NULL when none), refusal reasons (JSON object), admissions, exits by reason (JSON object), lease
+ * transfers, deposits paid, held, refunded, deducted, written off, overdue accounts, reviews done, reviews
+ * overdue (as of TODAY), agreements to renew, sessions. */
+#define REPORT_ACTIVITY_ROW(FIRST, NEXT)                                                                      \
+  FIRST(received, "f.received") NEXT(approve, "f.approve") NEXT(refuse, "f.refuse") NEXT(defer, "f.defer")     \
+  NEXT(average_waiting_days, "f.average_waiting_days") NEXT(refusal_reasons, "f.refusal_reasons")              \
+  NEXT(admissions, "f.admissions") NEXT(exits, "f.exits") NEXT(lease_transfers, "f.lease_transfers")           \
+  NEXT(deposits_paid, "f.deposits_paid") NEXT(deposits_held, "f.deposits_held")                                \
+  NEXT(deposits_refunded, "f.deposits_refunded") NEXT(deposits_deducted, "f.deposits_deducted")                \
+  NEXT(deposits_written_off, "f.deposits_written_off") NEXT(overdue_accounts, "f.overdue_accounts")            \
+  NEXT(reviews_done, "f.reviews_done") NEXT(reviews_overdue, "f.reviews_overdue")                              \
+  NEXT(agreements_to_renew, "f.agreements_to_renew") NEXT(sessions, "f.sessions")
+DB_ROW_STRUCT(report_activity_row, REPORT_ACTIVITY_ROW);
+/* The occupancy of one unit kind (KIND NULL: all kinds) as of DATE. */
+#define REPORT_OCCUPANCY_ROW(FIRST, NEXT)                                                                     \
+  FIRST(kind, "k.key") NEXT(units, "count(u.kind)") NEXT(places, "coalesce(sum(u.places), 0)")                 \
+  NEXT(occupied, "coalesce(sum(u.occupied), 0)")                                                               \
+  NEXT(vacant, "coalesce(sum(greatest(u.places - u.occupied, 0)) FILTER (WHERE u.status <> 'out_of_service'), 0)") \
+  NEXT(out_of_service, "coalesce(sum(u.places) FILTER (WHERE u.status = 'out_of_service'), 0)")
+DB_ROW_STRUCT(report_occupancy_row, REPORT_OCCUPANCY_ROW);
+/* One REPORT_ACTIVITY_ROW. */
 enum db_status db_report_activity(struct db *db, const char *commission_id, const char *from, const char *to,
                                   const char *today, PGresult **res);
-/* Rows per unit kind, then one with kind NULL for all: kind, units, places, occupied, vacant, out of service,
- * as of DATE. */
+/* REPORT_OCCUPANCY_ROW per unit kind (in the schema's order), then the one for all. */
 enum db_status db_report_occupancy(struct db *db, const char *commission_id, const char *date, PGresult **res);
 
 /* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status: a
