@@ -47,11 +47,8 @@ static bool incident_out(const PGresult *res, int i, struct write_out *out) {
 static enum MHD_Result reply_incident(struct request *rq, unsigned int status, const PGresult *res,
                                       const char *location) {
   struct write_out out = {0};
-  if (!incident_out(res, 0, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
+  bool built = incident_out(res, 0, &out);
+  return write_out_reply(rq, status, &out, built, location);
 }
 
 /* Incident ID as the caller sees it, read in the transaction into OUT. */

@@ -70,11 +70,8 @@ static bool placement_out(const PGresult *res, int i, enum role reader, struct w
 static enum MHD_Result reply_placement(struct request *rq, unsigned int status, const PGresult *res,
                                        const char *location) {
   struct write_out out = {0};
-  if (!placement_out(res, 0, rq->principal.role, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
+  bool built = placement_out(res, 0, rq->principal.role, &out);
+  return write_out_reply(rq, status, &out, built, location);
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {

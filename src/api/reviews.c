@@ -68,11 +68,8 @@ static bool review_out(const PGresult *res, int i, enum role reader, struct writ
 static enum MHD_Result reply_review(struct request *rq, unsigned int status, const PGresult *res,
                                     const char *location) {
   struct write_out out = {0};
-  if (!review_out(res, 0, rq->principal.role, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
+  bool built = review_out(res, 0, rq->principal.role, &out);
+  return write_out_reply(rq, status, &out, built, location);
 }
 
 /* Review ID as the caller sees it, read in the transaction into OUT. */

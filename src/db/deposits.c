@@ -114,12 +114,7 @@ enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id,
                                     .amount_cents = f->amount_cents, .effect_cents = f->effect_cents,
                                     .entry_date = f->entry_date, .justification = f->justification,
                                     .reverses_entry_id = f->reverses_entry_id, .token_id = token_id, .role = role};
-  PGresult *res;
-  enum db_status s = db_run(db, &insert, &p, &res);
-  if (s == DB_ROW && !db_row_text(res, id, UUID_STR_LEN))
-    s = DB_HARD_ERROR;
-  PQclear(res);
-  return s;
+  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,

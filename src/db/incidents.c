@@ -63,12 +63,7 @@ enum db_status db_incident_insert(struct db *db, const char *commission_id, cons
                                      .kind = f->kind, .description = f->description,
                                      .arrears_cents = f->arrears_cents, .occurred_on = f->occurred_on, .role = role,
                                      .token_id = token_id};
-  PGresult *res;
-  enum db_status s = db_run(db, &insert, &p, &res);
-  if (s == DB_ROW && !db_row_text(res, id, UUID_STR_LEN))
-    s = DB_HARD_ERROR;
-  PQclear(res);
-  return s;
+  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
 enum db_status db_incident_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,

@@ -99,26 +99,14 @@ enum db_status db_placement_application(struct db *db, const char *commission_id
 enum db_status db_placement_unit_status(struct db *db, const char *commission_id, const char *unit_id,
                                         char status[32]) {
   struct placement_unit_params p = {.commission_id = commission_id, .id = unit_id};
-  PGresult *res;
-  enum db_status s = db_run(db, &unit_status, &p, &res);
-  if (s == DB_ROW && !db_row_text(res, status, 32))
-    s = DB_HARD_ERROR;
-  else if (s != DB_ROW)
-    status[0] = '\0';
-  PQclear(res);
-  return s;
+  return db_run_text(db, &unit_status, &p, status, 32);
 }
 
 enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
                                    char id[UUID_STR_LEN]) {
   struct placement_insert_params p = {.commission_id = commission_id, .application_id = f->application_id,
                                       .unit_id = f->unit_id, .move_in_date = f->move_in_date, .lease = f->lease};
-  PGresult *res;
-  enum db_status s = db_run(db, &insert, &p, &res);
-  if (s == DB_ROW && !db_row_text(res, id, UUID_STR_LEN))
-    s = DB_HARD_ERROR;
-  PQclear(res);
-  return s;
+  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,

@@ -91,12 +91,7 @@ enum db_status db_review_insert(struct db *db, const char *commission_id, const 
                                 const char *review_date, char id[UUID_STR_LEN]) {
   struct review_insert_params p = {.commission_id = commission_id, .placement_id = placement_id,
                                    .review_date = review_date};
-  PGresult *res;
-  enum db_status s = db_run(db, &insert, &p, &res);
-  if (s == DB_ROW && !db_row_text(res, id, UUID_STR_LEN))
-    s = DB_HARD_ERROR;
-  PQclear(res);
-  return s;
+  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
 enum db_status db_review_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
