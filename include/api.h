@@ -86,22 +86,26 @@ enum MHD_Result api_decisions_correct(struct request *rq);
 /* minutes.c */
 enum MHD_Result api_minutes_get(struct request *rq);
 /* placements.c */
+extern const struct body_spec placement_create_body, placement_exit_body;
 enum MHD_Result api_placements_list(struct request *rq);
 enum MHD_Result api_placements_create(struct request *rq);
 enum MHD_Result api_placements_get(struct request *rq);
 enum MHD_Result api_placements_exit(struct request *rq);
 /* deposits.c */
+extern const struct body_spec deposit_entry_create_body;
 enum MHD_Result api_deposit_get(struct request *rq);
 enum MHD_Result api_deposit_entry_create(struct request *rq);
 enum MHD_Result api_deposits_list(struct request *rq);
 enum MHD_Result api_report_deposits(struct request *rq);
 /* reviews.c */
+extern const struct body_spec review_create_body, review_update_body;
 enum MHD_Result api_reviews_list(struct request *rq);
 enum MHD_Result api_reviews_create(struct request *rq);
 enum MHD_Result api_reviews_get(struct request *rq);
 enum MHD_Result api_reviews_update(struct request *rq);
 enum MHD_Result api_reviews_schedule(struct request *rq);
 /* incidents.c */
+extern const struct body_spec incident_create_body, incident_close_body;
 enum MHD_Result api_incidents_create(struct request *rq);
 enum MHD_Result api_incidents_list(struct request *rq);
 enum MHD_Result api_incidents_get(struct request *rq);

@@ -61,6 +61,11 @@ const struct db_statement *const *db_statements(size_t *count);
 /* Runs ST with the values of the parameter struct *P (of ST's own list: the sizes are checked). */
 #define db_run(db, st, p, res)                                                                                   \
   db_exec_checked((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])), (res))
+/* db_run() of a statement whose result is one text value (an insert's RETURNING id, a status): the value into OUT
+ * (N bytes) on DB_ROW; "" otherwise. DB_HARD_ERROR (logged) when the result is not one column or the value is
+ * NULL or longer than OUT. */
+#define db_run_text(db, st, p, out, n)                                                                           \
+  db_exec_text((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])), (out), (n))
 
 /* db_run() for a statement whose result is not needed (an UPDATE, a DELETE): its status only. */
 #define db_run_discard(db, st, p)                                                                                \
@@ -123,6 +128,9 @@ enum db_status db_exec(struct db *db, const struct db_statement *st, const char 
  * DB_HARD_ERROR, logged, when not. */
 enum db_status db_exec_checked(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
                                PGresult **res);
+/* db_exec_checked() keeping only the one text value of the result, into OUT (N bytes): see db_run_text(). */
+enum db_status db_exec_text(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
+                            char *out, size_t n);
 /* The text PostgreSQL prepares for ST: its SQL with each :name turned into $N. Malloc'ed (caller frees); NULL
  * when out of memory or when the SQL names a parameter ST does not declare (*BAD then points at it). */
 char *db_statement_sql(const struct db_statement *st, const char **bad);

@@ -31,4 +31,31 @@ int deposit_months_late(struct date due, struct date today);
  * the cent. */
 int64_t deposit_penalty_cents(int64_t rent_cents, int months_late);
 
+/* An entry as a client asks to record it, before the database sees it. */
+struct deposit_entry_request {
+  int kind;            /* deposit_entry_kind_parse() of the kind sent; -1 when unknown */
+  bool has_amount;     /* amount_cents was sent */
+  int64_t amount_cents;
+  bool justified;      /* a justification was sent (not null) */
+  bool reverses;       /* reverses_entry_id was sent (not null) */
+  struct date entry_date;
+};
+
+/* Why an entry is refused: the field concerned (a JSON pointer) and the reason, both static text. */
+struct deposit_refusal {
+  const char *field, *reason;
+};
+
+/* The entry rules that need no ledger: a landlord (BY_LANDLORD) records refunds and deductions only; every kind
+ * but a reversal needs an amount; a deduction and a reversal need a justification; a reversal, and only a
+ * reversal, names the entry it reverses; no entry is dated after TODAY. True when E passes; else false with WHY
+ * (the first rule broken, in that order). */
+bool deposit_entry_allowed(const struct deposit_entry_request *e, bool by_landlord, struct date today,
+                           struct deposit_refusal *why);
+/* A reversal of an entry of REVERSED_KIND for REVERSED_AMOUNT: a reversal is not reversed (the original is
+ * recorded again instead), and an amount sent must be the reversed one. True with *AMOUNT the amount to record;
+ * else false with WHY. */
+bool deposit_reversal_allowed(const struct deposit_entry_request *e, enum deposit_entry_kind reversed_kind,
+                              int64_t reversed_amount, int64_t *amount, struct deposit_refusal *why);
+
 #endif

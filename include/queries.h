@@ -289,12 +289,37 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
                                  const char *org_id, const char *within_days, const char *after_end,
                                  const char *after_id, const char *limit, PGresult **res);
 
-/* placements.c. Rows: id, application_id, person_id, family_name, given_names, birth_date, unit_id, unit label,
- * address, town, unit kind, landlord_org_id, session_id, move_in_date, lease, exit_date, exit_reason,
- * exit_comment, exit_inspection_matches, version, created_at, updated_at. */
-/* No row when the application does not exist. Capacity and overlap violations: SQLSTATE 23P01. */
-enum db_status db_placement_insert(struct db *db, const char *commission_id, const char *application_id,
-                                   const char *unit_id, const char *move_in, const char *lease, PGresult **res);
+/* placements.c. A row of the API's Placement (the person and the unit joined); SCOPE decides which placements a
+ * token sees (SQL_PLACEMENT_SCOPE). */
+#define PLACEMENT_ROW(FIRST, NEXT)                                                                            \
+  FIRST(id, "pl.id") NEXT(application_id, "pl.application_id") NEXT(person_id, "pl.person_id")                \
+  NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(birth_date, "p.birth_date")       \
+  NEXT(unit_id, "pl.unit_id") NEXT(unit_label, "u.label") NEXT(unit_address, "u.address")                       \
+  NEXT(unit_town, "u.town") NEXT(unit_kind, "u.kind") NEXT(landlord_org_id, "u.landlord_org_id")               \
+  NEXT(session_id, "pl.session_id") NEXT(move_in_date, "pl.move_in_date") NEXT(lease, "pl.lease")              \
+  NEXT(exit_date, "pl.exit_date") NEXT(exit_reason, "pl.exit_reason") NEXT(exit_comment, "pl.exit_comment")    \
+  NEXT(exit_inspection_matches, "pl.exit_inspection_matches") NEXT(version, "pl.version")                      \
+  NEXT(created_at, SQL_TS("pl.created_at")) NEXT(updated_at, SQL_TS("pl.updated_at"))
+DB_ROW_STRUCT(placement_row, PLACEMENT_ROW);
+/* What starts a placement (the person comes from the application, the deciding session from its approval). */
+struct placement_fields {
+  const char *application_id, *unit_id, *move_in_date, *lease;
+};
+/* What ends one (INSPECTION_MATCHES "t"/"f"; COMMENT may be NULL). */
+struct placement_exit_fields {
+  const char *exit_date, *exit_reason, *exit_comment, *inspection_matches;
+};
+/* The application a placement starts from, locked: its STATUS and the UTC day it was decided on (DECIDED_ON, ""
+ * when never). DB_NO_ROW when it is not an application of the commission. */
+enum db_status db_placement_application(struct db *db, const char *commission_id, const char *application_id,
+                                        char status[16], char decided_on[11]);
+/* The status of the unit a placement would be in ("" and DB_NO_ROW when it is not a unit of the commission). */
+enum db_status db_placement_unit_status(struct db *db, const char *commission_id, const char *unit_id,
+                                        char status[32]);
+/* The new placement's id into ID. No row when the application does not exist. Capacity and overlap violations:
+ * SQLSTATE 23P01. */
+enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
+                                   char id[UUID_STR_LEN]);
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                 bool for_update, PGresult **res);
 /* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID and the keyset position may be NULL. */
@@ -302,55 +327,127 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
                                  const char *active, const char *unit_id, const char *person_id,
                                  const char *after_date, const char *after_id, const char *limit, PGresult **res);
 /* DB_NO_ROW when the placement had already ended. */
-enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id, const char *exit_date,
-                                 const char *reason, const char *comment, const char *inspection_matches);
+enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
+                                 const struct placement_exit_fields *f);
 
-/* deposits.c. Account rows: placement_id, unit_id, landlord_org_id, exit_date, exit_inspection_matches,
- * rent_cents, expected_cents, balance_cents, paid_cents, refunded_cents, deducted_cents, written_off_cents,
- * refund_due_on, status, family_name, given_names, move_in_date. SCOPE as for placements. */
+/* deposits.c. A placement's account as the API's DepositAccount (the deposit_accounts view of migrations/0003,
+ * with the person's names). SCOPE as for placements. */
+#define DEPOSIT_ACCOUNT_ROW(FIRST, NEXT)                                                                      \
+  FIRST(placement_id, "da.placement_id") NEXT(unit_id, "da.unit_id")                                           \
+  NEXT(landlord_org_id, "da.landlord_org_id") NEXT(exit_date, "da.exit_date")                                   \
+  NEXT(exit_inspection_matches, "da.exit_inspection_matches") NEXT(rent_cents, "da.rent_cents")                \
+  NEXT(expected_cents, "da.expected_cents") NEXT(balance_cents, "da.balance_cents")                            \
+  NEXT(paid_cents, "da.paid_cents") NEXT(refunded_cents, "da.refunded_cents")                                  \
+  NEXT(deducted_cents, "da.deducted_cents") NEXT(written_off_cents, "da.written_off_cents")                    \
+  NEXT(refund_due_on, "da.refund_due_on") NEXT(status, "da.status") NEXT(family_name, "p.family_name")          \
+  NEXT(given_names, "p.given_names") NEXT(move_in_date, "da.move_in_date")
+DB_ROW_STRUCT(deposit_account_row, DEPOSIT_ACCOUNT_ROW);
+/* One entry of an account's ledger. */
+#define DEPOSIT_ENTRY_ROW(FIRST, NEXT)                                                                        \
+  FIRST(id, "id") NEXT(kind, "kind") NEXT(amount_cents, "amount_cents") NEXT(effect_cents, "effect_cents")     \
+  NEXT(entry_date, "entry_date") NEXT(justification, "justification")                                          \
+  NEXT(reverses_entry_id, "reverses_entry_id") NEXT(role, "role") NEXT(created_at, SQL_TS("created_at"))
+DB_ROW_STRUCT(deposit_entry_row, DEPOSIT_ENTRY_ROW);
+/* The deposit report's figures of one landlord (LANDLORD_ORG_ID NULL: all landlords). */
+#define DEPOSIT_REPORT_ROW(FIRST, NEXT)                                                                       \
+  FIRST(landlord_org_id, "da.landlord_org_id") NEXT(landlord_name, "o.name") NEXT(accounts, "count(*)")        \
+  NEXT(paid_cents, "coalesce(sum(da.paid_cents), 0)") NEXT(held_cents, "coalesce(sum(da.balance_cents), 0)")   \
+  NEXT(refunded_cents, "coalesce(sum(da.refunded_cents), 0)")                                                  \
+  NEXT(deducted_cents, "coalesce(sum(da.deducted_cents), 0)")                                                  \
+  NEXT(written_off_cents, "coalesce(sum(da.written_off_cents), 0)")                                            \
+  NEXT(overdue_accounts, "count(*) FILTER (WHERE da.status = 'overdue')")                                      \
+  NEXT(overdue_held_cents, "coalesce(sum(da.balance_cents) FILTER (WHERE da.status = 'overdue'), 0)")          \
+  NEXT(outstanding_accounts, "count(*) FILTER (WHERE da.status = 'outstanding')")
+DB_ROW_STRUCT(deposit_report_row, DEPOSIT_REPORT_ROW);
+/* A new ledger entry (amounts and effect in integer cents, as text; JUSTIFICATION and REVERSES_ENTRY_ID may be
+ * NULL). */
+struct deposit_entry_fields {
+  const char *kind, *amount_cents, *effect_cents, *entry_date, *justification, *reverses_entry_id;
+};
 enum db_status db_deposit_account(struct db *db, const char *commission_id, const char *placement_id,
                                   const struct access *scope, PGresult **res);
-/* Rows: id, kind, amount_cents, effect_cents, entry_date, justification, reverses_entry_id, role, created_at. */
+/* The ledger, oldest first: DEPOSIT_ENTRY_ROW. */
 enum db_status db_deposit_entries(struct db *db, const char *commission_id, const char *placement_id,
                                   PGresult **res);
-/* Row: kind, amount_cents. */
+/* The kind (into KIND) and amount of entry ENTRY_ID of the placement's ledger; DB_NO_ROW when there is none. */
 enum db_status db_deposit_entry(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *entry_id, PGresult **res);
-/* F: commission, placement, kind, amount, effect, entry_date, justification, reverses, token, role. A negative
- * balance: SQLSTATE 23514 (deposit_balance_not_negative); a second reversal of one entry: 23505. */
-enum db_status db_deposit_entry_insert(struct db *db, const char *const f[10], PGresult **res);
+                                const char *entry_id, char kind[16], long long *amount_cents);
+/* Records F by TOKEN_ID in ROLE; the new entry's id into ID. A negative balance: SQLSTATE 23514
+ * (deposit_balance_not_negative); a second reversal of one entry: 23505. */
+enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                       const struct deposit_entry_fields *f, const char *token_id, const char *role,
+                                       char id[UUID_STR_LEN]);
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,
                                        const char *status, const char *landlord_id, const char *after_id,
                                        const char *limit, PGresult **res);
-/* Rows: landlord_org_id (NULL: all), name, accounts, paid, held, refunded, deducted, written_off, overdue
- * accounts, overdue held, outstanding accounts. */
+/* DEPOSIT_REPORT_ROW per landlord, then (landlord NULL) for all. */
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res);
 
-/* reviews.c. Review rows: id, placement_id, review_date, care_followup, care_by_role, care_at, rent_status,
- * arrears_cents, rent_by_role, rent_at, housing, housing_by_role, housing_at, autonomy, autonomy_by_role,
- * autonomy_at, outcome, outcome_by_role, outcome_at, version, created_at, updated_at. SCOPE as for placements. */
+/* reviews.c. A row of the API's Review: each part's value(s), the role that wrote it and when. SCOPE as for
+ * placements. */
+#define REVIEW_ROW(FIRST, NEXT)                                                                               \
+  FIRST(id, "r.id") NEXT(placement_id, "r.placement_id") NEXT(review_date, "r.review_date")                    \
+  NEXT(care_followup, "r.care_followup") NEXT(care_by_role, "r.care_by_role")                                  \
+  NEXT(care_at, SQL_TS("r.care_at")) NEXT(rent_status, "r.rent_status") NEXT(arrears_cents, "r.arrears_cents") \
+  NEXT(rent_by_role, "r.rent_by_role") NEXT(rent_at, SQL_TS("r.rent_at")) NEXT(housing, "r.housing")           \
+  NEXT(housing_by_role, "r.housing_by_role") NEXT(housing_at, SQL_TS("r.housing_at"))                          \
+  NEXT(autonomy, "r.autonomy") NEXT(autonomy_by_role, "r.autonomy_by_role")                                    \
+  NEXT(autonomy_at, SQL_TS("r.autonomy_at")) NEXT(outcome, "r.outcome") NEXT(outcome_by_role, "r.outcome_by_role") \
+  NEXT(outcome_at, SQL_TS("r.outcome_at")) NEXT(version, "r.version") NEXT(created_at, SQL_TS("r.created_at"))  \
+  NEXT(updated_at, SQL_TS("r.updated_at"))
+DB_ROW_STRUCT(review_row, REVIEW_ROW);
+/* A line of the review schedule (the review_schedule view); STATUS is overdue, due or scheduled. */
+#define REVIEW_SCHEDULE_ROW(FIRST, NEXT)                                                                      \
+  FIRST(placement_id, "rs.placement_id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") \
+  NEXT(unit_id, "u.id") NEXT(unit_label, "u.label") NEXT(unit_town, "u.town")                                  \
+  NEXT(move_in_date, "rs.move_in_date") NEXT(last_review_date, "rs.last_review_date")                          \
+  NEXT(next_review_on, "rs.next_review_on")                                                                    \
+  NEXT(status, "CASE WHEN rs.next_review_on < current_date THEN 'overdue' "                                    \
+               "WHEN rs.next_review_on <= current_date + 30 THEN 'due' ELSE 'scheduled' END")
+DB_ROW_STRUCT(review_schedule_row, REVIEW_SCHEDULE_ROW);
+/* The parts a review write sets: for each, a "t"/"f" flag (write it?) and its value(s), NULL for SQL NULL. */
+struct review_parts {
+  const char *care_set, *care_followup;
+  const char *rent_set, *rent_status, *arrears_cents;
+  const char *housing_set, *housing;
+  const char *autonomy_set, *autonomy;
+  const char *outcome_set, *outcome;
+};
+/* The new review's id into ID. */
 enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *review_date, PGresult **res);
+                                const char *review_date, char id[UUID_STR_LEN]);
 enum db_status db_review_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                              bool for_update, PGresult **res);
 enum db_status db_review_list(struct db *db, const char *commission_id, const char *placement_id,
                               const struct access *scope, PGresult **res);
-/* PARTS: for care, rent, housing, autonomy, outcome in turn a "t"/"f" flag (write it?) and its value(s):
- * care_set, care, rent_set, rent_status, arrears_cents, housing_set, housing, autonomy_set, autonomy,
- * outcome_set, outcome. */
+/* Writes the PARTS flagged, each recording TOKEN_ID and ROLE. */
 enum db_status db_review_update(struct db *db, const char *commission_id, const char *id,
-                                const char *const parts[11], const char *token_id, const char *role);
-/* Rows: placement_id, family_name, given_names, unit_id, unit label, town, move_in_date, last_review_date,
- * next_review_on, status (overdue, due, scheduled). STATUS filters (NULL: all active placements). */
+                                const struct review_parts *parts, const char *token_id, const char *role);
+/* REVIEW_SCHEDULE_ROW of the active placements. STATUS filters (NULL: all). */
 enum db_status db_review_schedule(struct db *db, const char *commission_id, const struct access *scope,
                                   const char *status, const char *after_date, const char *after_id,
                                   const char *limit, PGresult **res);
 
-/* incidents.c. Rows: id, placement_id, kind, description, arrears_cents, occurred_on, status, reported_by_role,
- * acknowledged_at, closed_at, closing_note, version, created_at, updated_at, family_name, given_names, unit label,
- * unit town, pagination key. SCOPE as for placements, narrowed by SQL_INCIDENT_SCOPE. */
-/* F: commission, placement, kind, description, arrears_cents, occurred_on, role, token. */
-enum db_status db_incident_insert(struct db *db, const char *const f[8], PGresult **res);
+/* incidents.c. A row of the API's Incident, with the person's names, the unit and the pagination key
+ * (CURSOR_AT). SCOPE as for placements, narrowed by SQL_INCIDENT_SCOPE. */
+#define INCIDENT_ROW(FIRST, NEXT)                                                                             \
+  FIRST(id, "i.id") NEXT(placement_id, "i.placement_id") NEXT(kind, "i.kind") NEXT(description, "i.description") \
+  NEXT(arrears_cents, "i.arrears_cents") NEXT(occurred_on, "i.occurred_on") NEXT(status, "i.status")           \
+  NEXT(reported_by_role, "i.reported_by_role") NEXT(acknowledged_at, SQL_TS("i.acknowledged_at"))              \
+  NEXT(closed_at, SQL_TS("i.closed_at")) NEXT(closing_note, "i.closing_note") NEXT(version, "i.version")       \
+  NEXT(created_at, SQL_TS("i.created_at")) NEXT(updated_at, SQL_TS("i.updated_at"))                            \
+  NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(unit_label, "u.label")            \
+  NEXT(unit_town, "u.town")                                                                                    \
+  NEXT(cursor_at, "to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+DB_ROW_STRUCT(incident_row, INCIDENT_ROW);
+/* What a report says (ARREARS_CENTS may be NULL). */
+struct incident_fields {
+  const char *kind, *description, *arrears_cents, *occurred_on;
+};
+/* Records F, reported by TOKEN_ID in ROLE; the new incident's id into ID. */
+enum db_status db_incident_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                  const struct incident_fields *f, const char *role, const char *token_id,
+                                  char id[UUID_STR_LEN]);
 enum db_status db_incident_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                bool for_update, PGresult **res);
 enum db_status db_incident_list(struct db *db, const char *commission_id, const struct access *scope,
@@ -390,13 +487,31 @@ enum db_status db_person_status(struct db *db, const char *commission_id, const 
                                 const struct access *scope, PGresult **res);
 
 /* reports.c: aggregate figures, never a person. FROM, TO, TODAY and DATE are YYYY-MM-DD (UTC days). */
-/* One row: received, approve, refuse, defer, average waiting days (NULL when none), refusal reasons (JSON
- * object), admissions, exits by reason (JSON object), lease transfers, deposits paid, held, refunded, deducted,
- * written off, overdue accounts, reviews done, reviews overdue (as of TODAY), agreements to renew, sessions. */
+/* The activity of a period: applications received, standing decisions by outcome, the average waiting days
+ * (1 decimal, NULL when none), refusal reasons (JSON object), admissions, exits by reason (JSON object), lease
+ * transfers, deposits paid, held, refunded, deducted, written off, overdue accounts, reviews done, reviews
+ * overdue (as of TODAY), agreements to renew, sessions. */
+#define REPORT_ACTIVITY_ROW(FIRST, NEXT)                                                                      \
+  FIRST(received, "f.received") NEXT(approve, "f.approve") NEXT(refuse, "f.refuse") NEXT(defer, "f.defer")     \
+  NEXT(average_waiting_days, "f.average_waiting_days") NEXT(refusal_reasons, "f.refusal_reasons")              \
+  NEXT(admissions, "f.admissions") NEXT(exits, "f.exits") NEXT(lease_transfers, "f.lease_transfers")           \
+  NEXT(deposits_paid, "f.deposits_paid") NEXT(deposits_held, "f.deposits_held")                                \
+  NEXT(deposits_refunded, "f.deposits_refunded") NEXT(deposits_deducted, "f.deposits_deducted")                \
+  NEXT(deposits_written_off, "f.deposits_written_off") NEXT(overdue_accounts, "f.overdue_accounts")            \
+  NEXT(reviews_done, "f.reviews_done") NEXT(reviews_overdue, "f.reviews_overdue")                              \
+  NEXT(agreements_to_renew, "f.agreements_to_renew") NEXT(sessions, "f.sessions")
+DB_ROW_STRUCT(report_activity_row, REPORT_ACTIVITY_ROW);
+/* The occupancy of one unit kind (KIND NULL: all kinds) as of DATE. */
+#define REPORT_OCCUPANCY_ROW(FIRST, NEXT)                                                                     \
+  FIRST(kind, "k.key") NEXT(units, "count(u.kind)") NEXT(places, "coalesce(sum(u.places), 0)")                 \
+  NEXT(occupied, "coalesce(sum(u.occupied), 0)")                                                               \
+  NEXT(vacant, "coalesce(sum(greatest(u.places - u.occupied, 0)) FILTER (WHERE u.status <> 'out_of_service'), 0)") \
+  NEXT(out_of_service, "coalesce(sum(u.places) FILTER (WHERE u.status = 'out_of_service'), 0)")
+DB_ROW_STRUCT(report_occupancy_row, REPORT_OCCUPANCY_ROW);
+/* One REPORT_ACTIVITY_ROW. */
 enum db_status db_report_activity(struct db *db, const char *commission_id, const char *from, const char *to,
                                   const char *today, PGresult **res);
-/* Rows per unit kind, then one with kind NULL for all: kind, units, places, occupied, vacant, out of service,
- * as of DATE. */
+/* REPORT_OCCUPANCY_ROW per unit kind (in the schema's order), then the one for all. */
 enum db_status db_report_occupancy(struct db *db, const char *commission_id, const char *date, PGresult **res);
 
 /* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status: a

@@ -61,6 +61,11 @@ enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *c
  * row when there is one (DB_HARD_ERROR, logged, when RES has no such column). */
 enum db_status patch_locked(enum db_status s, const PGresult *res, long *version);
 
+/* A read answered as a body would have been (reply_row()'s callback): STATUS with OUT's body (taken), its ETag and
+ * LOCATION (may be NULL); 500 when BUILT is false (the row could not be turned into OUT). */
+enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct write_out *out, bool built,
+                                const char *location);
+
 /* For a merge in an update body: the value to store for a field the client may have sent (V), given the stored
  * one (CURRENT): the sent string, NULL when the client sent null, CURRENT when it sent nothing. */
 struct field_value;

@@ -3,6 +3,7 @@
  * cancels. The balance is derived, never negative (the database checks it). After an exit the refund is due
  * within the legal delay; once overdue, the landlord's penalty is computed (src/domain/deposit.c). Posting an
  * entry requires an Idempotency-Key, so a retried request never pays twice. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,58 +13,54 @@
 #include "dates.h"
 #include "deposit.h"
 #include "fields.h"
-#include "idempotency.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 #include "validate.h"
+#include "write.h"
 
-enum {
-  A_PLACEMENT, A_UNIT, A_LANDLORD, A_EXIT, A_INSPECTION, A_RENT, A_EXPECTED, A_BALANCE, A_PAID, A_REFUNDED,
-  A_DEDUCTED, A_WRITTEN_OFF, A_DUE, A_STATUS, A_FAMILY, A_GIVEN, A_MOVE_IN,
-};
+/* One ledger entry as the API's DepositEntry. */
+static json_t *entry_json(const struct deposit_entry_row *e) {
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(e->id), "kind",
+                   json_of_text(e->kind), "amount_cents", json_of_int(e->amount_cents), "effect_cents",
+                   json_of_int(e->effect_cents), "entry_date", json_of_text(e->entry_date), "justification",
+                   json_of_text(e->justification), "reverses_entry_id", json_of_text(e->reverses_entry_id),
+                   "recorded_by_role", json_of_text(e->role), "created_at", json_of_text(e->created_at));
+}
 
-/* Row ROW of an account result, with ENTRIES (a ledger result, may be NULL), as the API's DepositAccount. */
-static json_t *account_json(const PGresult *res, int row, const PGresult *entries) {
+/* An account as the API's DepositAccount, with ENTRIES (a ledger result: its "entries") unless NULL; NULL when it
+ * cannot be built. */
+static json_t *account_json(const struct deposit_account_row *r, const PGresult *entries) {
   int months_late = 0;
   int64_t penalty = 0;
   struct date due;
-  if (!PQgetisnull(res, row, A_DUE) && strcmp(PQgetvalue(res, row, A_STATUS), "overdue") == 0 &&
-      date_parse(PQgetvalue(res, row, A_DUE), &due)) {
+  if (r->refund_due_on != NULL && r->status != NULL && strcmp(r->status, "overdue") == 0 &&
+      date_parse(r->refund_due_on, &due)) {
     months_late = deposit_months_late(due, date_today());
-    penalty = deposit_penalty_cents(strtoll(PQgetvalue(res, row, A_RENT), NULL, 10), months_late);
+    penalty = deposit_penalty_cents(r->rent_cents != NULL ? strtoll(r->rent_cents, NULL, 10) : 0, months_late);
   }
   json_t *a = json_pack(
       "{s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:I}",
-      "placement_id", row_string(res, row, A_PLACEMENT), "person", "family_name", row_string(res, row, A_FAMILY),
-      "given_names", row_string(res, row, A_GIVEN), "unit_id", row_string(res, row, A_UNIT), "landlord_org_id",
-      row_string(res, row, A_LANDLORD), "currency", "EUR", "expected_cents", row_int(res, row, A_EXPECTED),
-      "balance_cents", row_int(res, row, A_BALANCE), "paid_cents", row_int(res, row, A_PAID), "refunded_cents",
-      row_int(res, row, A_REFUNDED), "deducted_cents", row_int(res, row, A_DEDUCTED), "written_off_cents",
-      row_int(res, row, A_WRITTEN_OFF), "status", row_string(res, row, A_STATUS), "move_in_date",
-      row_string(res, row, A_MOVE_IN), "exit_date", row_string(res, row, A_EXIT), "exit_inspection_matches",
-      row_bool(res, row, A_INSPECTION), "refund_due_on", row_string(res, row, A_DUE), "months_late", months_late,
-      "penalty_cents", (json_int_t)penalty);
-  if (a != NULL && entries != NULL) {
-    json_t *list = json_array();
-    for (int i = 0; i < PQntuples(entries); i++)
-      json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                                            row_string(entries, i, 0), "kind", row_string(entries, i, 1),
-                                            "amount_cents", row_int(entries, i, 2), "effect_cents",
-                                            row_int(entries, i, 3), "entry_date", row_string(entries, i, 4),
-                                            "justification", row_string(entries, i, 5), "reverses_entry_id",
-                                            row_string(entries, i, 6), "recorded_by_role", row_string(entries, i, 7),
-                                            "created_at", row_string(entries, i, 8)));
-    json_object_set_new(a, "entries", list);
+      "placement_id", json_of_text(r->placement_id), "person", "family_name", json_of_text(r->family_name),
+      "given_names", json_of_text(r->given_names), "unit_id", json_of_text(r->unit_id), "landlord_org_id",
+      json_of_text(r->landlord_org_id), "currency", "EUR", "expected_cents", json_of_int(r->expected_cents),
+      "balance_cents", json_of_int(r->balance_cents), "paid_cents", json_of_int(r->paid_cents), "refunded_cents",
+      json_of_int(r->refunded_cents), "deducted_cents", json_of_int(r->deducted_cents), "written_off_cents",
+      json_of_int(r->written_off_cents), "status", json_of_text(r->status), "move_in_date",
+      json_of_text(r->move_in_date), "exit_date", json_of_text(r->exit_date), "exit_inspection_matches",
+      json_of_bool(r->exit_inspection_matches), "refund_due_on", json_of_text(r->refund_due_on), "months_late",
+      months_late, "penalty_cents", (json_int_t)penalty);
+  if (a == NULL || entries == NULL)
+    return a;
+  json_t *list = json_array();
+  struct deposit_entry_row e;
+  for (int i = 0; list != NULL && i < PQntuples(entries); i++)
+    list = items_append(list, db_row(entries, i, &e) ? entry_json(&e) : NULL);
+  if (list == NULL || json_object_set_new(a, "entries", list) != 0) {
+    json_decref(a);
+    return NULL;
   }
   return a;
-}
-
-static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
-  *a = access_decide(&rq->principal, RES_DEPOSIT, action);
-  if (a->kind != ACCESS_DENY)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN, "This role has no access to deposits.");
-  return false;
 }
 
 /* The account of PLACEMENT with its ledger, as JSON, into *OUT; DB_NO_ROW when it is out of SCOPE. */
@@ -81,20 +78,17 @@ static enum db_status load_account(struct db *db, const char *commission_id, con
     PQclear(res);
     return s;
   }
-  *out = account_json(res, 0, entries);
+  struct deposit_account_row r;
+  if (db_row(res, 0, &r))
+    *out = account_json(&r, entries);
   PQclear(res);
   PQclear(entries);
   return *out ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_deposit_get(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_READ, &a, &ret))
-    return ret;
   json_t *account;
-  enum db_status s = load_account(rq->db, rq->principal.commission_id, id, &a, &account);
+  enum db_status s = load_account(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, &account);
   if (s < 0)
     return reply_db_error(rq);
   if (s == DB_NO_ROW)
@@ -106,165 +100,86 @@ static const char *const kinds[] = {"paid", "refunded", "deducted", "written_off
 
 enum { F_KIND, F_AMOUNT, F_DATE, F_JUSTIFICATION, F_REVERSES };
 
-enum refusal { REFUSE_NONE, REFUSE_NOT_FOUND, REFUSE_NEGATIVE, REFUSE_REVERSED_UNKNOWN, REFUSE_REVERSED_TWICE,
-               REFUSE_REVERSAL_OF_REVERSAL, REFUSE_AMOUNT };
-
-struct entry_tx {
-  struct request *rq;
-  struct access scope;
-  const char *placement;
-  struct field_value *v;
-  struct idempotency idem;
-  enum refusal refusal;
-  json_t *account;
-  char location[96];
+static const struct field_spec entry_spec[] = {
+  [F_KIND] = {"kind", FIELD_ENUM, FIELD_REQUIRED, 0, 0, kinds},
+  [F_AMOUNT] = {"amount_cents", FIELD_INT, 0, 1, 100000000, NULL},
+  [F_DATE] = {"entry_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
+  [F_JUSTIFICATION] = {"justification", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
+  [F_REVERSES] = {"reverses_entry_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL},
 };
 
-static enum db_status entry_body(struct db *db, void *cls) {
-  struct entry_tx *t = cls;
-  const struct principal *p = &t->rq->principal;
-  json_decref(t->account);
-  t->account = NULL;
-  t->refusal = REFUSE_NONE;
-  enum db_status s = idempotency_claim(t->rq, &t->idem);
-  if (s < 0 || t->idem.replay || t->idem.mismatch)
-    return s;
-  PGresult *acc; /* the placement, in the caller's scope (the same as its deposit's) */
-  s = db_placement_get(db, p->commission_id, t->placement, &t->scope, false, &acc);
-  PQclear(acc);
-  if (s <= 0) {
-    t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
-    return s < 0 ? s : DB_REFUSED;
-  }
-  enum deposit_entry_kind kind = (enum deposit_entry_kind)deposit_entry_kind_parse(t->v[F_KIND].s);
-  enum deposit_entry_kind reversed_kind = DEPOSIT_PAID;
-  long long amount = t->v[F_AMOUNT].present ? t->v[F_AMOUNT].i : 0;
-  const char *reverses = t->v[F_REVERSES].present && !t->v[F_REVERSES].null ? t->v[F_REVERSES].s : NULL;
-  if (kind == DEPOSIT_REVERSAL) {
-    PGresult *e;
-    s = db_deposit_entry(db, p->commission_id, t->placement, reverses, &e);
-    if (s <= 0) {
-      PQclear(e);
-      t->refusal = s == DB_NO_ROW ? REFUSE_REVERSED_UNKNOWN : REFUSE_NONE;
-      return s < 0 ? s : DB_REFUSED;
-    }
-    reversed_kind = (enum deposit_entry_kind)deposit_entry_kind_parse(PQgetvalue(e, 0, 0));
-    long long reversed_amount = strtoll(PQgetvalue(e, 0, 1), NULL, 10);
-    PQclear(e);
-    if (reversed_kind == DEPOSIT_REVERSAL) {
-      t->refusal = REFUSE_REVERSAL_OF_REVERSAL;
-      return DB_REFUSED;
-    }
-    if (t->v[F_AMOUNT].present && amount != reversed_amount) {
-      t->refusal = REFUSE_AMOUNT;
-      return DB_REFUSED;
-    }
-    amount = reversed_amount;
-  }
-  char amount_text[24], effect_text[24];
-  snprintf(amount_text, sizeof amount_text, "%lld", amount);
-  snprintf(effect_text, sizeof effect_text, "%lld", (long long)deposit_effect(kind, amount, reversed_kind));
-  const char *f[10] = {p->commission_id, t->placement, t->v[F_KIND].s, amount_text, effect_text, t->v[F_DATE].s,
-                       t->v[F_JUSTIFICATION].present && !t->v[F_JUSTIFICATION].null ? t->v[F_JUSTIFICATION].s : NULL,
-                       reverses, p->token_id, role_name(p->role)};
+const struct body_spec deposit_entry_create_body = {entry_spec, FIELDS_COUNT(entry_spec)};
+
+/* Records the entry (CLS: the request, which passed deposit_entry_allowed()) on the placement, in the caller's
+ * scope (the same as its deposit's); the body is the account as it now stands. */
+static enum db_status entry_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  const struct deposit_entry_request *e = cls;
+  const struct principal *p = &rq->principal;
+  const struct field_value *v = rq->fields;
+  const char *placement = rq->args[0];
   PGresult *res;
-  s = db_deposit_entry_insert(db, f, &res);
-  if (s == DB_ROW)
-    audit_created(t->rq, "deposit_entries", PQgetvalue(res, 0, 0));
+  enum db_status s = db_placement_get(db, p->commission_id, placement, &rq->access, false, &res);
   PQclear(res);
-  if (s < 0) {
-    if (strcmp(db_sqlstate(db), "23514") == 0 && strcmp(db_constraint(db), "deposit_balance_not_negative") == 0) {
-      t->refusal = REFUSE_NEGATIVE;
-      return DB_REFUSED;
-    }
-    if (strcmp(db_sqlstate(db), "23505") == 0) {
-      t->refusal = REFUSE_REVERSED_TWICE;
-      return DB_REFUSED;
-    }
+  if (s == DB_NO_ROW)
+    return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
+  if (s < 0)
     return s;
+  enum deposit_entry_kind reversed_kind = DEPOSIT_PAID;
+  int64_t amount = e->has_amount ? e->amount_cents : 0;
+  const char *reverses = patch_pick(&v[F_REVERSES], NULL);
+  if (e->kind == DEPOSIT_REVERSAL) {
+    char kind[16];
+    long long reversed_amount;
+    s = db_deposit_entry(db, p->commission_id, placement, reverses, kind, &reversed_amount);
+    if (s == DB_NO_ROW)
+      return write_refuse_field(out, ERR_VALIDATION_FAILED, "/reverses_entry_id", "is not an entry of this deposit");
+    if (s < 0)
+      return s;
+    reversed_kind = (enum deposit_entry_kind)deposit_entry_kind_parse(kind);
+    struct deposit_refusal why;
+    if (!deposit_reversal_allowed(e, reversed_kind, reversed_amount, &amount, &why))
+      return write_refuse_field(out, ERR_VALIDATION_FAILED, why.field, why.reason);
   }
-  s = load_account(db, p->commission_id, t->placement, &t->scope, &t->account);
+  char amount_text[24], effect_text[24], id[UUID_STR_LEN];
+  snprintf(amount_text, sizeof amount_text, "%lld", (long long)amount);
+  snprintf(effect_text, sizeof effect_text, "%lld",
+           (long long)deposit_effect((enum deposit_entry_kind)e->kind, amount, reversed_kind));
+  struct deposit_entry_fields f = {.kind = v[F_KIND].s, .amount_cents = amount_text, .effect_cents = effect_text,
+                                   .entry_date = v[F_DATE].s, .justification = patch_pick(&v[F_JUSTIFICATION], NULL),
+                                   .reverses_entry_id = reverses};
+  s = db_deposit_entry_insert(db, p->commission_id, placement, &f, p->token_id, role_name(p->role), id);
+  if (s < 0 && strcmp(db_sqlstate(db), "23514") == 0 &&
+      strcmp(db_constraint(db), "deposit_balance_not_negative") == 0)
+    return write_refuse(out, ERR_CONFLICT, "This entry would make the deposit balance negative.");
+  if (s < 0 && strcmp(db_sqlstate(db), "23505") == 0)
+    return write_refuse(out, ERR_CONFLICT, "This entry has already been reversed.");
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;
-  snprintf(t->location, sizeof t->location, "/v1/placements/%s/deposit", t->placement);
-  return idempotency_record(t->rq, &t->idem, MHD_HTTP_CREATED, t->location, t->account);
+  audit_created(rq, "deposit_entries", id);
+  s = load_account(db, p->commission_id, placement, &rq->access, &out->body);
+  if (s <= 0)
+    return s < 0 ? s : DB_HARD_ERROR;
+  snprintf(out->location, sizeof out->location, "/v1/placements/%s/deposit", placement);
+  return DB_ROW;
 }
 
 /* POST /v1/placements/{id}/deposit/entries. The coordinator records any entry; a landlord, on its units'
  * placements, records refunds and deductions. */
 enum MHD_Result api_deposit_entry_create(struct request *rq) {
-  static const struct field_spec spec[] = {
-    [F_KIND] = {"kind", FIELD_ENUM, FIELD_REQUIRED, 0, 0, kinds},
-    [F_AMOUNT] = {"amount_cents", FIELD_INT, 0, 1, 100000000, NULL},
-    [F_DATE] = {"entry_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
-    [F_JUSTIFICATION] = {"justification", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
-    [F_REVERSES] = {"reverses_entry_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL},
-  };
-  enum MHD_Result ret;
-  struct field_value v[FIELDS_COUNT(spec)];
-  struct entry_tx t = {.rq = rq, .v = v};
-  t.placement = param_path_uuid(rq, 0, "id", &ret);
-  if (t.placement == NULL || !allowed(rq, ACT_CREATE, &t.scope, &ret) ||
-      !request_fields(rq, spec, FIELDS_COUNT(spec), v, &ret))
-    return ret;
-  int kind = deposit_entry_kind_parse(v[F_KIND].s);
-  bool justified = v[F_JUSTIFICATION].present && !v[F_JUSTIFICATION].null;
-  bool reverses = v[F_REVERSES].present && !v[F_REVERSES].null;
-  char today[16];
-  date_format(date_today(), today, sizeof today);
-  if (rq->principal.role == ROLE_LANDLORD && kind != DEPOSIT_REFUNDED && kind != DEPOSIT_DEDUCTED)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/kind", "a landlord records refunds and deductions only");
-  if (kind != DEPOSIT_REVERSAL && !v[F_AMOUNT].present)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/amount_cents", "is required");
-  if ((kind == DEPOSIT_DEDUCTED || kind == DEPOSIT_REVERSAL) && !justified)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/justification", "is required for this kind of entry");
-  if ((kind == DEPOSIT_REVERSAL) != reverses)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/reverses_entry_id",
-                               kind == DEPOSIT_REVERSAL ? "is required for a reversal" : "is only for a reversal");
-  if (strcmp(v[F_DATE].s, today) > 0)
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/entry_date", "must not be in the future");
+  const struct field_value *v = rq->fields;
+  struct deposit_entry_request e = {
+    .kind = deposit_entry_kind_parse(v[F_KIND].s), .has_amount = v[F_AMOUNT].present,
+    .amount_cents = v[F_AMOUNT].i, .justified = v[F_JUSTIFICATION].present && !v[F_JUSTIFICATION].null,
+    .reverses = v[F_REVERSES].present && !v[F_REVERSES].null};
+  struct deposit_refusal why;
+  if (!date_parse(v[F_DATE].s, &e.entry_date))
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/entry_date", "must be a date YYYY-MM-DD");
+  if (!deposit_entry_allowed(&e, rq->principal.role == ROLE_LANDLORD, date_today(), &why))
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, why.field, why.reason);
   if (request_header(rq, "Idempotency-Key") == NULL)
     return reply_field_problem(rq, ERR_PRECONDITION_REQUIRED, "header:Idempotency-Key",
                                "is required to post a deposit entry, so that a retry never pays twice");
-  if (!idempotency_init(rq, &t.idem, &ret))
-    return ret;
-  enum db_status s = db_transaction(rq->db, entry_body, &t);
-  if (s < 0 && s != DB_REFUSED) {
-    ret = reply_db_error(rq);
-  } else if (t.idem.replay || t.idem.mismatch) {
-    ret = idempotency_reply(rq, &t.idem);
-  } else {
-    switch (t.refusal) {
-    case REFUSE_NOT_FOUND:
-      ret = reply_problem(rq, ERR_NOT_FOUND, "No such placement.");
-      break;
-    case REFUSE_NEGATIVE:
-      ret = reply_problem(rq, ERR_CONFLICT, "This entry would make the deposit balance negative.");
-      break;
-    case REFUSE_REVERSED_UNKNOWN:
-      ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/reverses_entry_id", "is not an entry of this deposit");
-      break;
-    case REFUSE_REVERSED_TWICE:
-      ret = reply_problem(rq, ERR_CONFLICT, "This entry has already been reversed.");
-      break;
-    case REFUSE_REVERSAL_OF_REVERSAL:
-      ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/reverses_entry_id",
-                                "is a reversal: record the original entry again instead");
-      break;
-    case REFUSE_AMOUNT:
-      ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/amount_cents",
-                                "must equal the amount of the entry reversed (or be omitted)");
-      break;
-    default: {
-      const char *headers[] = {MHD_HTTP_HEADER_LOCATION, t.location, NULL};
-      ret = reply_json(rq, MHD_HTTP_CREATED, t.account, headers);
-      t.account = NULL;
-    }
-    }
-  }
-  json_decref(t.account);
-  idempotency_free(&t.idem);
-  return ret;
+  return creation_run(rq, entry_body, &e);
 }
 
 /* GET /v1/deposits?status=...: the accounts the caller may see, by status (held, not_paid, outstanding,
@@ -274,9 +189,8 @@ enum MHD_Result api_deposits_list(struct request *rq) {
   static const char *const statuses[] = {"not_paid", "held", "outstanding", "overdue", "settled", NULL};
   static const enum cursor_key keys[] = {KEY_UUID};
   enum MHD_Result ret;
-  struct access a;
   struct page page;
-  if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   const char *status = request_query(rq, "status");
   if (status != NULL) {
@@ -293,46 +207,61 @@ enum MHD_Result api_deposits_list(struct request *rq) {
   if (!param_page(rq, &page, 1, keys, &ret))
     return ret;
   PGresult *res;
-  enum db_status s = db_deposit_account_list(rq->db, rq->principal.commission_id, &a, status, landlord,
+  enum db_status s = db_deposit_account_list(rq->db, rq->principal.commission_id, &rq->access, status, landlord,
                                              page.after[0], page.limit, &res);
   if (s < 0) {
     page_free(&page);
     return reply_db_error(rq);
   }
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, account_json(res, i, NULL));
-  return reply_page(rq, &page, res, items, (const int[]){A_PLACEMENT}, 1);
+  struct deposit_account_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? account_json(&r, NULL) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.placement_id}, 1);
+  PQclear(res);
+  return ret;
+}
+
+/* One landlord's (or all landlords') figures of the deposit report. */
+static json_t *report_json(const struct deposit_report_row *r) {
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "accounts", json_of_int(r->accounts),
+                   "paid_cents", json_of_int(r->paid_cents), "held_cents", json_of_int(r->held_cents),
+                   "refunded_cents", json_of_int(r->refunded_cents), "deducted_cents", json_of_int(r->deducted_cents),
+                   "written_off_cents", json_of_int(r->written_off_cents), "overdue_accounts",
+                   json_of_int(r->overdue_accounts), "overdue_held_cents", json_of_int(r->overdue_held_cents),
+                   "outstanding_accounts", json_of_int(r->outstanding_accounts), "currency", "EUR");
 }
 
 /* GET /v1/reports/deposits: totals per landlord and in all, for the coordinator and observers. */
 enum MHD_Result api_report_deposits(struct request *rq) {
-  if (access_decide(&rq->principal, RES_REPORT, ACT_READ).kind == ACCESS_DENY)
-    return reply_problem(rq, ERR_FORBIDDEN, "Reports are for the coordinator and observers.");
   PGresult *res;
   enum db_status s = db_deposit_report(rq->db, rq->principal.commission_id, &res);
   if (s < 0)
     return reply_db_error(rq);
   json_t *landlords = json_array(), *total = NULL;
-  for (int i = 0; i < PQntuples(res); i++) {
-    json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "accounts", row_int(res, i, 2),
-                            "paid_cents", row_int(res, i, 3), "held_cents", row_int(res, i, 4), "refunded_cents",
-                            row_int(res, i, 5), "deducted_cents", row_int(res, i, 6), "written_off_cents",
-                            row_int(res, i, 7), "overdue_accounts", row_int(res, i, 8), "overdue_held_cents",
-                            row_int(res, i, 9), "outstanding_accounts", row_int(res, i, 10), "currency",
-                            json_string("EUR"));
-    if (PQgetisnull(res, i, 0) && total == NULL) {
+  for (int i = 0; landlords != NULL && i < PQntuples(res); i++) {
+    struct deposit_report_row r;
+    json_t *row = db_row(res, i, &r) ? report_json(&r) : NULL;
+    if (row != NULL && r.landlord_org_id == NULL && total == NULL) {
       total = row;
     } else {
-      json_object_set_new(row, "landlord_org_id", row_string(res, i, 0));
-      json_object_set_new(row, "landlord_name", row_string(res, i, 1));
-      json_array_append_new(landlords, row);
+      if (row != NULL && (json_object_set_new(row, "landlord_org_id", json_of_text(r.landlord_org_id)) != 0 ||
+                          json_object_set_new(row, "landlord_name", json_of_text(r.landlord_name)) != 0)) {
+        json_decref(row);
+        row = NULL;
+      }
+      landlords = items_append(landlords, row);
     }
   }
   PQclear(res);
-  if (total == NULL)
+  if (landlords != NULL && total == NULL)
     total = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "accounts", 0, "paid_cents", 0,
                       "held_cents", 0, "refunded_cents", 0, "deducted_cents", 0, "written_off_cents", 0,
                       "overdue_accounts", 0, "overdue_held_cents", 0, "outstanding_accounts", 0, "currency", "EUR");
+  if (landlords == NULL || total == NULL) {
+    json_decref(landlords);
+    json_decref(total);
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  }
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "landlords", landlords, "total", total), NULL);
 }

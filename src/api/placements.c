@@ -2,7 +2,7 @@
  * application (which becomes 'placed' in the same transaction); the database refuses a unit over its places and a
  * person in two homes at once. Landlords see the placements in their units — names and dates, no health
  * information (no application, session, exit reason). */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "access.h"
@@ -11,77 +11,75 @@
 #include "application_state.h"
 #include "dates.h"
 #include "fields.h"
-#include "idempotency.h"
+#include "json_text.h"
 #include "params.h"
 #include "placements.h"
 #include "queries.h"
 #include "validate.h"
+#include "write.h"
 
-enum {
-  C_ID, C_APPLICATION, C_PERSON, C_FAMILY, C_GIVEN, C_BIRTH, C_UNIT, C_LABEL, C_ADDRESS, C_TOWN, C_KIND,
-  C_LANDLORD, C_SESSION, C_MOVE_IN, C_LEASE, C_EXIT, C_EXIT_REASON, C_EXIT_COMMENT, C_INSPECTION, C_VERSION,
-  C_CREATED, C_UPDATED,
-};
-
-json_t *placement_json(const PGresult *res, int row, enum role reader) {
+json_t *placement_json(const struct placement_row *r, enum role reader) {
   bool landlord_view = reader == ROLE_LANDLORD;
   bool care_view = reader == ROLE_COORDINATOR || reader == ROLE_CAREGIVER;
   char today[16];
   date_format(date_today(), today, sizeof today);
-  bool active = PQgetisnull(res, row, C_EXIT) || strcmp(PQgetvalue(res, row, C_EXIT), today) > 0;
+  bool active = r->exit_date == NULL || strcmp(r->exit_date, today) > 0;
   json_t *person = landlord_view
-                       ? json_pack("{s:o, s:o}", "family_name", row_string(res, row, C_FAMILY), "given_names",
-                                   row_string(res, row, C_GIVEN))
-                       : json_pack("{s:o, s:o, s:o, s:o}", "id", row_string(res, row, C_PERSON), "family_name",
-                                   row_string(res, row, C_FAMILY), "given_names", row_string(res, row, C_GIVEN),
-                                   "birth_date", row_string(res, row, C_BIRTH));
-  json_t *unit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", row_string(res, row, C_UNIT), "label",
-                           row_string(res, row, C_LABEL), "address", row_string(res, row, C_ADDRESS), "town",
-                           row_string(res, row, C_TOWN), "kind", row_string(res, row, C_KIND), "landlord_org_id",
-                           row_string(res, row, C_LANDLORD));
-  json_t *p = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "id", row_string(res, row, C_ID), "person",
-                        person, "unit", unit, "move_in_date", row_string(res, row, C_MOVE_IN), "lease",
-                        row_string(res, row, C_LEASE), "exit_date", row_string(res, row, C_EXIT), "status",
-                        active ? "active" : "ended", "version", row_int(res, row, C_VERSION));
+                       ? json_pack("{s:o, s:o}", "family_name", json_of_text(r->family_name), "given_names",
+                                   json_of_text(r->given_names))
+                       : json_pack("{s:o, s:o, s:o, s:o}", "id", json_of_text(r->person_id), "family_name",
+                                   json_of_text(r->family_name), "given_names", json_of_text(r->given_names),
+                                   "birth_date", json_of_text(r->birth_date));
+  json_t *unit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->unit_id), "label",
+                           json_of_text(r->unit_label), "address", json_of_text(r->unit_address), "town",
+                           json_of_text(r->unit_town), "kind", json_of_text(r->unit_kind), "landlord_org_id",
+                           json_of_text(r->landlord_org_id));
+  json_t *p = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "id", json_of_text(r->id), "person", person,
+                        "unit", unit, "move_in_date", json_of_text(r->move_in_date), "lease", json_of_text(r->lease),
+                        "exit_date", json_of_text(r->exit_date), "status", active ? "active" : "ended", "version",
+                        json_of_int(r->version));
   if (p != NULL && !landlord_view) {
-    json_object_set_new(p, "application_id", row_string(res, row, C_APPLICATION));
-    json_object_set_new(p, "session_id", row_string(res, row, C_SESSION));
     /* An exit to hospital or to a care facility is health information: a curator reads "confidential", and no
      * exit comment (free text written by the care side). */
-    const char *reason = PQgetisnull(res, row, C_EXIT_REASON) ? NULL : PQgetvalue(res, row, C_EXIT_REASON);
+    const char *reason = r->exit_reason;
     bool health = reason != NULL && (strcmp(reason, "hospitalisation") == 0 || strcmp(reason, "care_facility") == 0);
-    json_object_set_new(p, "exit_reason",
-                        reason == NULL ? json_null() : json_string(health && !care_view ? "confidential" : reason));
-    json_object_set_new(p, "exit_comment", care_view ? row_string(res, row, C_EXIT_COMMENT) : json_null());
-    json_object_set_new(p, "exit_inspection_matches", row_bool(res, row, C_INSPECTION));
-    json_object_set_new(p, "created_at", row_string(res, row, C_CREATED));
-    json_object_set_new(p, "updated_at", row_string(res, row, C_UPDATED));
+    if (json_object_set_new(p, "application_id", json_of_text(r->application_id)) != 0 ||
+        json_object_set_new(p, "session_id", json_of_text(r->session_id)) != 0 ||
+        json_object_set_new(p, "exit_reason", json_of_text(health && !care_view ? "confidential" : reason)) != 0 ||
+        json_object_set_new(p, "exit_comment", care_view ? json_of_text(r->exit_comment) : json_null()) != 0 ||
+        json_object_set_new(p, "exit_inspection_matches", json_of_bool(r->exit_inspection_matches)) != 0 ||
+        json_object_set_new(p, "created_at", json_of_text(r->created_at)) != 0 ||
+        json_object_set_new(p, "updated_at", json_of_text(r->updated_at)) != 0) {
+      json_decref(p);
+      return NULL;
+    }
   }
   return p;
 }
 
-static bool allowed(struct request *rq, enum action action, struct access *a, enum MHD_Result *ret) {
-  *a = access_decide(&rq->principal, RES_PLACEMENT, action);
-  if (a->kind != ACCESS_DENY)
-    return true;
-  *ret = reply_problem(rq, ERR_FORBIDDEN, action == ACT_READ ? "This role has no access to placements."
-                                                             : "Only the coordinator starts and ends placements.");
-  return false;
+/* Row I of RES into OUT: the placement as READER sees it, and its version. */
+static bool placement_out(const PGresult *res, int i, enum role reader, struct write_out *out) {
+  struct placement_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  out->body = placement_json(&r, reader);
+  out->version = long_of_text(r.version);
+  return out->body != NULL;
 }
 
 static enum MHD_Result reply_placement(struct request *rq, unsigned int status, const PGresult *res,
                                        const char *location) {
-  return reply_versioned(rq, status, placement_json(res, 0, rq->principal.role),
-                         strtol(PQgetvalue(res, 0, C_VERSION), NULL, 10), location);
+  struct write_out out = {0};
+  bool built = placement_out(res, 0, rq->principal.role, &out);
+  return write_out_reply(rq, status, &out, built, location);
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {
   static const char *const query[] = {"active", "unit_id", "person_id", "limit", "cursor", NULL};
   static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
   enum MHD_Result ret;
-  struct access a;
   struct page page;
-  if (!allowed(rq, ACT_READ, &a, &ret) || !request_query_only(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   const char *active = request_query(rq, "active");
   if (active != NULL && strcmp(active, "true") != 0 && strcmp(active, "false") != 0)
@@ -94,7 +92,7 @@ enum MHD_Result api_placements_list(struct request *rq) {
   if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
   PGresult *res;
-  enum db_status s = db_placement_list(rq->db, rq->principal.commission_id, &a,
+  enum db_status s = db_placement_list(rq->db, rq->principal.commission_id, &rq->access,
                                        active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, page.after[0],
                                        page.after[1], page.limit, &res);
   if (s < 0) {
@@ -102,19 +100,17 @@ enum MHD_Result api_placements_list(struct request *rq) {
     return reply_db_error(rq);
   }
   json_t *items = json_array();
-  for (int i = 0; i < PQntuples(res); i++)
-    json_array_append_new(items, placement_json(res, i, rq->principal.role));
-  return reply_page(rq, &page, res, items, (const int[]){C_MOVE_IN, C_ID}, 2);
+  struct placement_row r = {0};
+  for (int i = 0; items != NULL && i < PQntuples(res); i++)
+    items = items_append(items, db_row(res, i, &r) ? placement_json(&r, rq->principal.role) : NULL);
+  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.move_in_date, r.id}, 2);
+  PQclear(res);
+  return ret;
 }
 
 enum MHD_Result api_placements_get(struct request *rq) {
-  enum MHD_Result ret;
-  struct access a;
-  const char *id = param_path_uuid(rq, 0, "id", &ret);
-  if (id == NULL || !allowed(rq, ACT_READ, &a, &ret))
-    return ret;
   PGresult *res;
-  enum db_status s = db_placement_get(rq->db, rq->principal.commission_id, id, &a, false, &res);
+  enum db_status s = db_placement_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
   return reply_row(rq, s, res, "No such placement.", reply_placement);
 }
 
@@ -122,207 +118,114 @@ static const char *const leases[] = {"association_main_tenant", "sliding_lease",
 
 enum { F_APPLICATION, F_UNIT, F_MOVE_IN, F_LEASE };
 
-enum refusal { REFUSE_NONE, REFUSE_APPLICATION, REFUSE_APP_STATE, REFUSE_UNIT, REFUSE_MOVE_IN, REFUSE_FULL,
-               REFUSE_ELSEWHERE, REFUSE_NOT_FOUND, REFUSE_ENDED, REFUSE_EXIT_DATE };
-
-struct start_tx {
-  struct request *rq;
-  struct field_value *v;
-  struct idempotency idem;
-  enum refusal refusal;
-  char current[16];
-  PGresult *row;
-  char location[80];
+static const struct field_spec create_spec[] = {
+  [F_APPLICATION] = {"application_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
+  [F_UNIT] = {"unit_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
+  [F_MOVE_IN] = {"move_in_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
+  [F_LEASE] = {"lease", FIELD_ENUM, FIELD_REQUIRED, 0, 0, leases},
 };
-
-static enum db_status start_body(struct db *db, void *cls) {
-  struct start_tx *t = cls;
-  const struct principal *p = &t->rq->principal;
-  PQclear(t->row);
-  t->row = NULL;
-  t->refusal = REFUSE_NONE;
-  enum db_status s = idempotency_claim(t->rq, &t->idem);
-  if (s < 0 || t->idem.replay || t->idem.mismatch)
-    return s;
-  struct access all = access_decide(p, RES_APPLICATION, ACT_UPDATE);
-  PGresult *app, *unit;
-  s = db_application_get(db, p->commission_id, t->v[F_APPLICATION].s, &all, true, &app);
-  if (s <= 0) {
-    PQclear(app);
-    t->refusal = s == DB_NO_ROW ? REFUSE_APPLICATION : REFUSE_NONE;
-    return s < 0 ? s : DB_REFUSED;
-  }
-  snprintf(t->current, sizeof t->current, "%s", PQgetvalue(app, 0, 7));
-  char decided[11] = "";
-  if (!PQgetisnull(app, 0, 9))
-    snprintf(decided, sizeof decided, "%s", PQgetvalue(app, 0, 9)); /* the UTC day of the decision */
-  PQclear(app);
-  if (!app_transition_legal(app_status_parse(t->current), APP_PLACED, PATH_PLACEMENT)) {
-    t->refusal = REFUSE_APP_STATE;
-    return DB_REFUSED;
-  }
-  if (strcmp(t->v[F_MOVE_IN].s, decided) < 0) {
-    t->refusal = REFUSE_MOVE_IN;
-    return DB_REFUSED;
-  }
-  s = db_unit_status(db, p->commission_id, t->v[F_UNIT].s, &unit);
-  bool usable = s == DB_ROW && (strcmp(PQgetvalue(unit, 0, 0), "available") == 0 ||
-                                strcmp(PQgetvalue(unit, 0, 0), "occupied") == 0);
-  PQclear(unit);
-  if (s < 0)
-    return s;
-  if (!usable) {
-    t->refusal = REFUSE_UNIT;
-    return DB_REFUSED;
-  }
-  PGresult *res;
-  s = db_placement_insert(db, p->commission_id, t->v[F_APPLICATION].s, t->v[F_UNIT].s, t->v[F_MOVE_IN].s,
-                          t->v[F_LEASE].s, &res);
-  if (s < 0) {
-    if (strcmp(db_sqlstate(db), "23P01") == 0) {
-      t->refusal = strcmp(db_constraint(db), "placements_unit_capacity") == 0 ? REFUSE_FULL : REFUSE_ELSEWHERE;
-      return DB_REFUSED;
-    }
-    return s;
-  }
-  char id[UUID_STR_LEN];
-  snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
-  PQclear(res);
-  s = db_application_move(db, p->commission_id, t->v[F_APPLICATION].s, "approved", "placed", "placement started",
-                          false, NULL, p->token_id, role_name(p->role));
-  if (s <= 0)
-    return s < 0 ? s : DB_SOFT_ERROR;
-  struct access scope = access_decide(p, RES_PLACEMENT, ACT_READ);
-  s = db_placement_get(db, p->commission_id, id, &scope, false, &t->row);
-  if (s <= 0)
-    return s < 0 ? s : DB_HARD_ERROR;
-  snprintf(t->location, sizeof t->location, "/v1/placements/%s", id);
-  audit_created(t->rq, "placements", id);
-  json_t *body = placement_json(t->row, 0, ROLE_COORDINATOR);
-  s = idempotency_record(t->rq, &t->idem, MHD_HTTP_CREATED, t->location, body);
-  json_decref(body);
-  return s;
-}
-
-static enum MHD_Result reply_refusal(struct request *rq, enum refusal r, const char *current) {
-  switch (r) {
-  case REFUSE_APPLICATION:
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/application_id", "is not an application of this commission");
-  case REFUSE_APP_STATE:
-    return reply_problem_with(rq, ERR_INVALID_STATE, "Only an approved application can start a placement.",
-                              json_pack("{s:s}", "current_status", current));
-  case REFUSE_UNIT:
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/unit_id",
-                               "is not a unit of this commission in service (available or occupied)");
-  case REFUSE_MOVE_IN:
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/move_in_date", "must not be before the decision");
-  case REFUSE_FULL:
-    return reply_problem(rq, ERR_CONFLICT, "The unit has no free place on that date.");
-  case REFUSE_ELSEWHERE:
-    return reply_problem(rq, ERR_CONFLICT, "The person already lives in another placement on that date.");
-  case REFUSE_NOT_FOUND:
-    return reply_problem(rq, ERR_NOT_FOUND, "No such placement.");
-  case REFUSE_ENDED:
-    return reply_problem_with(rq, ERR_INVALID_STATE, "The placement has already ended.",
-                              json_pack("{s:s}", "current_status", "ended"));
-  case REFUSE_EXIT_DATE:
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/exit_date", "must not be before the move-in date");
-  default:
-    return reply_problem(rq, ERR_INTERNAL, NULL);
-  }
-}
-
-/* POST /v1/placements: starts a placement from an approved application. */
-enum MHD_Result api_placements_create(struct request *rq) {
-  static const struct field_spec spec[] = {
-    [F_APPLICATION] = {"application_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
-    [F_UNIT] = {"unit_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
-    [F_MOVE_IN] = {"move_in_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
-    [F_LEASE] = {"lease", FIELD_ENUM, FIELD_REQUIRED, 0, 0, leases},
-  };
-  enum MHD_Result ret;
-  struct access a;
-  struct field_value v[FIELDS_COUNT(spec)];
-  if (!allowed(rq, ACT_CREATE, &a, &ret) || !request_fields(rq, spec, FIELDS_COUNT(spec), v, &ret))
-    return ret;
-  struct start_tx t = {.rq = rq, .v = v};
-  if (!idempotency_init(rq, &t.idem, &ret))
-    return ret;
-  enum db_status s = db_transaction(rq->db, start_body, &t);
-  if (s < 0 && s != DB_REFUSED)
-    ret = reply_db_error(rq);
-  else if (t.idem.replay || t.idem.mismatch)
-    ret = idempotency_reply(rq, &t.idem);
-  else if (t.refusal != REFUSE_NONE)
-    ret = reply_refusal(rq, t.refusal, t.current);
-  else
-    ret = reply_placement(rq, MHD_HTTP_CREATED, t.row, t.location);
-  PQclear(t.row);
-  idempotency_free(&t.idem);
-  return ret;
-}
 
 static const char *const exit_reasons[] = {"lease_transferred", "other_housing", "hospitalisation", "care_facility",
                                            "eviction", "departure_without_notice", "death", "other", NULL};
 
-struct exit_tx {
-  struct request *rq;
-  const char *id;
-  struct field_value *v;
-  enum refusal refusal;
-  PGresult *row;
+enum { X_DATE, X_REASON, X_COMMENT, X_INSPECTION };
+
+static const struct field_spec exit_spec[] = {
+  [X_DATE] = {"exit_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
+  [X_REASON] = {"exit_reason", FIELD_ENUM, FIELD_REQUIRED, 0, 0, exit_reasons},
+  [X_COMMENT] = {"exit_comment", FIELD_TEXT, FIELD_NULLABLE, 0, 5000, NULL},
+  [X_INSPECTION] = {"inspection_matches", FIELD_BOOL, FIELD_REQUIRED, 0, 0, NULL},
 };
 
-static enum db_status exit_body(struct db *db, void *cls) {
-  struct exit_tx *t = cls;
-  const struct principal *p = &t->rq->principal;
-  PQclear(t->row);
-  t->row = NULL;
-  t->refusal = REFUSE_NONE;
-  struct access scope = access_decide(p, RES_PLACEMENT, ACT_READ);
-  PGresult *cur;
-  enum db_status s = db_placement_get(db, p->commission_id, t->id, &scope, true, &cur);
-  if (s <= 0) {
-    PQclear(cur);
-    t->refusal = s == DB_NO_ROW ? REFUSE_NOT_FOUND : REFUSE_NONE;
+const struct body_spec placement_create_body = {create_spec, FIELDS_COUNT(create_spec)};
+const struct body_spec placement_exit_body = {exit_spec, FIELDS_COUNT(exit_spec)};
+
+/* Starts the placement: the application must be approved and decided on or before the move-in, the unit in
+ * service; the database refuses a full unit and a person already housed. */
+static enum db_status start_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  const struct principal *p = &rq->principal;
+  const struct field_value *v = rq->fields;
+  char current[16], decided[11], unit[32];
+  enum db_status s = db_placement_application(db, p->commission_id, v[F_APPLICATION].s, current, decided);
+  if (s == DB_NO_ROW)
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/application_id",
+                              "is not an application of this commission");
+  if (s < 0)
     return s;
-  }
-  bool ended = !PQgetisnull(cur, 0, C_EXIT);
-  bool before_move_in = strcmp(t->v[0].s, PQgetvalue(cur, 0, C_MOVE_IN)) < 0;
-  PQclear(cur);
-  if (ended || before_move_in) {
-    t->refusal = ended ? REFUSE_ENDED : REFUSE_EXIT_DATE;
-    return DB_NO_ROW;
-  }
-  s = db_placement_exit(db, p->commission_id, t->id, t->v[0].s, t->v[1].s,
-                        t->v[2].present && !t->v[2].null ? t->v[2].s : NULL, t->v[3].b ? "t" : "f");
+  if (!app_transition_legal(app_status_parse(current), APP_PLACED, PATH_PLACEMENT))
+    return write_refuse_with(out, ERR_INVALID_STATE, "Only an approved application can start a placement.",
+                             json_pack("{s:s}", "current_status", current));
+  if (strcmp(v[F_MOVE_IN].s, decided) < 0)
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/move_in_date", "must not be before the decision");
+  s = db_placement_unit_status(db, p->commission_id, v[F_UNIT].s, unit);
+  if (s < 0)
+    return s;
+  if (s != DB_ROW || (strcmp(unit, "available") != 0 && strcmp(unit, "occupied") != 0))
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/unit_id",
+                              "is not a unit of this commission in service (available or occupied)");
+  struct placement_fields f = {.application_id = v[F_APPLICATION].s, .unit_id = v[F_UNIT].s,
+                               .move_in_date = v[F_MOVE_IN].s, .lease = v[F_LEASE].s};
+  char id[UUID_STR_LEN];
+  s = db_placement_insert(db, p->commission_id, &f, id);
+  if (s < 0 && strcmp(db_sqlstate(db), "23P01") == 0)
+    return write_refuse(out, ERR_CONFLICT, strcmp(db_constraint(db), "placements_unit_capacity") == 0
+                                               ? "The unit has no free place on that date."
+                                               : "The person already lives in another placement on that date.");
+  if (s <= 0)
+    return s < 0 ? s : DB_HARD_ERROR;
+  s = db_application_move(db, p->commission_id, v[F_APPLICATION].s, "approved", "placed", "placement started",
+                          false, NULL, p->token_id, role_name(p->role));
   if (s <= 0)
     return s < 0 ? s : DB_SOFT_ERROR;
-  return db_placement_get(db, p->commission_id, t->id, &scope, false, &t->row);
+  PGresult *res;
+  s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
+  bool ok = s == DB_ROW && placement_out(res, 0, p->role, out);
+  PQclear(res);
+  if (!ok)
+    return s < 0 ? s : DB_HARD_ERROR;
+  snprintf(out->location, sizeof out->location, "/v1/placements/%s", id);
+  audit_created(rq, "placements", id);
+  return DB_ROW;
+}
+
+/* POST /v1/placements: starts a placement from an approved application. */
+enum MHD_Result api_placements_create(struct request *rq) { return creation_run(rq, start_body, NULL); }
+
+/* The exit: the placement must not have ended, nor the exit be before the move-in. */
+static enum db_status exit_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  const struct principal *p = &rq->principal;
+  const struct field_value *v = rq->fields;
+  const char *id = rq->args[0];
+  PGresult *res;
+  enum db_status s = db_placement_get(db, p->commission_id, id, &rq->access, true, &res);
+  struct placement_row cur;
+  if (s == DB_ROW && !db_row(res, 0, &cur))
+    s = DB_HARD_ERROR;
+  bool ended = s == DB_ROW && cur.exit_date != NULL;
+  bool before_move_in = s == DB_ROW && cur.move_in_date != NULL && strcmp(v[X_DATE].s, cur.move_in_date) < 0;
+  PQclear(res);
+  if (s == DB_NO_ROW)
+    return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
+  if (s < 0)
+    return s;
+  if (ended)
+    return write_refuse_with(out, ERR_INVALID_STATE, "The placement has already ended.",
+                             json_pack("{s:s}", "current_status", "ended"));
+  if (before_move_in)
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/exit_date", "must not be before the move-in date");
+  struct placement_exit_fields f = {.exit_date = v[X_DATE].s, .exit_reason = v[X_REASON].s,
+                                    .exit_comment = patch_pick(&v[X_COMMENT], NULL),
+                                    .inspection_matches = v[X_INSPECTION].b ? "t" : "f"};
+  s = db_placement_exit(db, p->commission_id, id, &f);
+  if (s <= 0)
+    return s < 0 ? s : DB_SOFT_ERROR;
+  s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
+  bool ok = s == DB_ROW && placement_out(res, 0, p->role, out);
+  PQclear(res);
+  return ok ? DB_ROW : s < 0 ? s : DB_HARD_ERROR;
 }
 
 /* POST /v1/placements/{id}/exit: the exit frees the place from that date; the deposit's refund delay starts. */
-enum MHD_Result api_placements_exit(struct request *rq) {
-  static const struct field_spec spec[] = {
-    {"exit_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
-    {"exit_reason", FIELD_ENUM, FIELD_REQUIRED, 0, 0, exit_reasons},
-    {"exit_comment", FIELD_TEXT, FIELD_NULLABLE, 0, 5000, NULL},
-    {"inspection_matches", FIELD_BOOL, FIELD_REQUIRED, 0, 0, NULL},
-  };
-  enum MHD_Result ret;
-  struct access a;
-  struct field_value v[FIELDS_COUNT(spec)];
-  struct exit_tx t = {.rq = rq, .v = v};
-  t.id = param_path_uuid(rq, 0, "id", &ret);
-  if (t.id == NULL || !allowed(rq, ACT_UPDATE, &a, &ret) || !request_fields(rq, spec, FIELDS_COUNT(spec), v, &ret))
-    return ret;
-  enum db_status s = db_transaction(rq->db, exit_body, &t);
-  if (s < 0)
-    ret = reply_db_error(rq);
-  else if (t.refusal != REFUSE_NONE)
-    ret = reply_refusal(rq, t.refusal, NULL);
-  else
-    ret = reply_placement(rq, MHD_HTTP_OK, t.row, NULL);
-  PQclear(t.row);
-  return ret;
-}
+enum MHD_Result api_placements_exit(struct request *rq) { return write_run(rq, MHD_HTTP_OK, exit_body, NULL); }

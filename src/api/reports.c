@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "access.h"
 #include "api.h"
 #include "dates.h"
+#include "json_text.h"
 #include "params.h"
 #include "queries.h"
 
@@ -202,15 +202,6 @@ static enum MHD_Result reply_report(struct request *rq, enum format format, json
                     len);
 }
 
-/* Refuses (queued) a role without reports and unknown query parameters. */
-static bool report_allowed(struct request *rq, const char *const *query, enum MHD_Result *ret) {
-  if (access_decide(&rq->principal, RES_REPORT, ACT_READ).kind == ACCESS_DENY) {
-    *ret = reply_problem(rq, ERR_FORBIDDEN, "Reports are for the coordinator and observers.");
-    return false;
-  }
-  return request_query_only(rq, query, ret);
-}
-
 /* The format the Accept header asks for into *FORMAT; else queues 406 and returns false. */
 static bool report_format(struct request *rq, enum format *format, enum MHD_Result *ret) {
   *format = negotiate(rq);
@@ -245,12 +236,10 @@ static enum MHD_Result reply_query_errors(struct request *rq, json_t *errors) {
   return reply_problem_with(rq, ERR_INVALID_QUERY, detail, json_pack("{s:o}", "errors", errors));
 }
 
-enum { O_KIND, O_UNITS, O_PLACES, O_OCCUPIED, O_VACANT, O_OUT_OF_SERVICE };
-
-static json_t *occupancy_json(const PGresult *res, int row) {
-  return json_pack("{s:o, s:o, s:o, s:o, s:o}", "units", row_int(res, row, O_UNITS), "places",
-                   row_int(res, row, O_PLACES), "occupied", row_int(res, row, O_OCCUPIED), "vacant",
-                   row_int(res, row, O_VACANT), "out_of_service", row_int(res, row, O_OUT_OF_SERVICE));
+static json_t *occupancy_json(const struct report_occupancy_row *r) {
+  return json_pack("{s:o, s:o, s:o, s:o, s:o}", "units", json_of_int(r->units), "places", json_of_int(r->places),
+                   "occupied", json_of_int(r->occupied), "vacant", json_of_int(r->vacant), "out_of_service",
+                   json_of_int(r->out_of_service));
 }
 
 /* The occupancy rows of RES: the unit kinds as a list (each with its unit_kind) into *KINDS, the total row
@@ -260,17 +249,18 @@ static bool occupancy_rows(const PGresult *res, json_t **kinds, json_t **total) 
   if (total != NULL)
     *total = NULL;
   for (int i = 0; i < PQntuples(res); i++) {
-    json_t *row = occupancy_json(res, i);
+    struct report_occupancy_row r;
+    json_t *row = db_row(res, i, &r) ? occupancy_json(&r) : NULL;
     if (row == NULL)
       break;
-    if (PQgetisnull(res, i, O_KIND)) {
+    if (r.kind == NULL) {
       if (total != NULL && *total == NULL)
         *total = row;
       else
         json_decref(row);
       continue;
     }
-    json_t *kind = json_pack("{s:o}", "unit_kind", row_string(res, i, O_KIND));
+    json_t *kind = json_pack("{s:o}", "unit_kind", json_of_text(r.kind));
     if (kind != NULL)
       json_object_update(kind, row);
     json_decref(row);
@@ -289,40 +279,34 @@ static bool occupancy_rows(const PGresult *res, json_t **kinds, json_t **total) 
   return false;
 }
 
-/* Columns of db_report_activity(). */
-enum {
-  A_RECEIVED, A_APPROVE, A_REFUSE, A_DEFER, A_WAITING, A_REASONS, A_ADMISSIONS, A_EXITS, A_TRANSFERS, A_PAID,
-  A_HELD, A_REFUNDED, A_DEDUCTED, A_WRITTEN_OFF, A_OVERDUE_ACCOUNTS, A_REVIEWS_DONE, A_REVIEWS_OVERDUE,
-  A_AGREEMENTS, A_SESSIONS,
-};
-
-/* The activity report of FROM..TO from RES (db_report_activity()) and OCC (db_report_occupancy() on TO). */
-static json_t *activity_json(const PGresult *res, const PGresult *occ, const char *from, const char *to) {
-  json_t *reasons = json_loads(PQgetvalue(res, 0, A_REASONS), 0, NULL);
-  json_t *exits = json_loads(PQgetvalue(res, 0, A_EXITS), 0, NULL);
+/* The activity report of FROM..TO from R (db_report_activity()) and OCC (db_report_occupancy() on TO). */
+static json_t *activity_json(const struct report_activity_row *r, const PGresult *occ, const char *from,
+                             const char *to) {
+  json_t *reasons = r->refusal_reasons != NULL ? json_loads(r->refusal_reasons, 0, NULL) : NULL;
+  json_t *exits = r->exits != NULL ? json_loads(r->exits, 0, NULL) : NULL;
   json_t *kinds = NULL;
   if (reasons == NULL || exits == NULL || !occupancy_rows(occ, &kinds, NULL)) {
     json_decref(reasons);
     json_decref(exits);
     return NULL;
   }
-  json_t *waiting = PQgetisnull(res, 0, A_WAITING) ? json_null()
-                                                    : json_real(strtod(PQgetvalue(res, 0, A_WAITING), NULL));
+  json_t *waiting =
+      r->average_waiting_days == NULL ? json_null() : json_real(strtod(r->average_waiting_days, NULL));
   return json_pack(
       "{s:{s:s, s:s}, s:{s:o, s:{s:o, s:o, s:o}, s:o, s:o}, s:{s:o, s:o, s:o}, s:o, "
       "s:{s:o, s:o, s:o, s:o, s:o, s:o, s:s}, s:{s:o, s:o}, s:o, s:o}",
       "period", "from", from, "to", to,
-      "applications", "received", row_int(res, 0, A_RECEIVED), "decided", "approve", row_int(res, 0, A_APPROVE),
-      "refuse", row_int(res, 0, A_REFUSE), "defer", row_int(res, 0, A_DEFER), "refusal_reasons", reasons,
+      "applications", "received", json_of_int(r->received), "decided", "approve", json_of_int(r->approve),
+      "refuse", json_of_int(r->refuse), "defer", json_of_int(r->defer), "refusal_reasons", reasons,
       "average_waiting_days", waiting,
-      "placements", "admissions", row_int(res, 0, A_ADMISSIONS), "exits", exits, "lease_transfers",
-      row_int(res, 0, A_TRANSFERS),
+      "placements", "admissions", json_of_int(r->admissions), "exits", exits, "lease_transfers",
+      json_of_int(r->lease_transfers),
       "occupancy", kinds,
-      "deposits", "paid", row_int(res, 0, A_PAID), "held", row_int(res, 0, A_HELD), "refunded",
-      row_int(res, 0, A_REFUNDED), "deducted", row_int(res, 0, A_DEDUCTED), "written_off",
-      row_int(res, 0, A_WRITTEN_OFF), "overdue_accounts", row_int(res, 0, A_OVERDUE_ACCOUNTS), "currency", "EUR",
-      "reviews", "done", row_int(res, 0, A_REVIEWS_DONE), "overdue", row_int(res, 0, A_REVIEWS_OVERDUE),
-      "agreements_to_renew", row_int(res, 0, A_AGREEMENTS), "sessions", row_int(res, 0, A_SESSIONS));
+      "deposits", "paid", json_of_int(r->deposits_paid), "held", json_of_int(r->deposits_held), "refunded",
+      json_of_int(r->deposits_refunded), "deducted", json_of_int(r->deposits_deducted), "written_off",
+      json_of_int(r->deposits_written_off), "overdue_accounts", json_of_int(r->overdue_accounts), "currency", "EUR",
+      "reviews", "done", json_of_int(r->reviews_done), "overdue", json_of_int(r->reviews_overdue),
+      "agreements_to_renew", json_of_int(r->agreements_to_renew), "sessions", json_of_int(r->sessions));
 }
 
 /* GET /v1/reports/activity?from=&to=: the figures of a period (both days included, UTC), with the occupancy on
@@ -331,7 +315,7 @@ enum MHD_Result api_report_activity(struct request *rq) {
   static const char *const query[] = {"from", "to", NULL};
   enum MHD_Result ret;
   enum format format;
-  if (!report_allowed(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   struct date from, to;
   json_t *errors = json_array();
@@ -359,7 +343,8 @@ enum MHD_Result api_report_activity(struct request *rq) {
     PQclear(res);
     return reply_db_error(rq);
   }
-  json_t *body = PQntuples(res) == 1 ? activity_json(res, occ, from_text, to_text) : NULL;
+  struct report_activity_row r;
+  json_t *body = PQntuples(res) == 1 && db_row(res, 0, &r) ? activity_json(&r, occ, from_text, to_text) : NULL;
   PQclear(res);
   PQclear(occ);
   return reply_report(rq, format, body);
@@ -371,7 +356,7 @@ enum MHD_Result api_report_occupancy(struct request *rq) {
   static const char *const query[] = {"date", NULL};
   enum MHD_Result ret;
   enum format format;
-  if (!report_allowed(rq, query, &ret))
+  if (!request_query_only(rq, query, &ret))
     return ret;
   struct date date = date_today();
   json_t *errors = json_array();

@@ -290,6 +290,23 @@ bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns)
   return true;
 }
 
+enum db_status db_exec_text(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
+                            char *out, size_t n) {
+  PGresult *res;
+  const char *text = NULL;
+  if (n > 0)
+    out[0] = '\0';
+  enum db_status s = db_exec_checked(db, st, params, nparams, &res);
+  if (s == DB_ROW && (!db_row_read(res, 0, &text, 1) || text == NULL || strlen(text) >= n)) {
+    log_event(LOG_ERROR, "result is not one text value", ",\"statement\":\"%s\"", st->name);
+    s = DB_HARD_ERROR;
+  }
+  if (s == DB_ROW)
+    memcpy(out, text, strlen(text) + 1);
+  PQclear(res);
+  return s;
+}
+
 /* After a failure that lost a connection which was idle (no transaction to lose), connects again at once: a
  * PostgreSQL restart while the daemon was idle then costs no request an error. True when reconnected. */
 static bool db_recover(struct db *db, bool was_idle) {

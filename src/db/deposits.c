@@ -1,96 +1,132 @@
 /* Queries on deposits: a placement's account (the deposit_accounts view of migrations/0003), its ledger, new
  * entries, the list of accounts by status, and the report per landlord. */
-#include "queries.h"
+#include <stdlib.h>
+#include <stdio.h>
 
-#define ACCOUNT_COLS                                                                                             \
-  "da.placement_id, da.unit_id, da.landlord_org_id, da.exit_date, da.exit_inspection_matches, da.rent_cents, "  \
-  "da.expected_cents, da.balance_cents, da.paid_cents, da.refunded_cents, da.deducted_cents, "                   \
-  "da.written_off_cents, da.refund_due_on, da.status, p.family_name, p.given_names, da.move_in_date"
+#include "queries.h"
 
 #define ACCOUNT_FROM                                                                                             \
   " FROM deposit_accounts da JOIN people p ON p.commission_id = da.commission_id AND p.id = da.person_id "      \
   "JOIN units u ON u.commission_id = da.commission_id AND u.id = da.unit_id "
 
+#define DEPOSIT_ACCOUNT(P) P(commission_id) P(placement_id) P(scope) P(org)
 DB_STATEMENT(account, {
   "deposit_account",
-  "SELECT " ACCOUNT_COLS ACCOUNT_FROM "WHERE da.commission_id = $1 AND da.placement_id = $2 AND "
-  SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4"),
-  4, NULL
+  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ACCOUNT_FROM "WHERE da.commission_id = :commission_id "
+  "AND da.placement_id = :placement_id AND " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org"),
+  DB_PARAMS(DEPOSIT_ACCOUNT)
 });
+DB_PARAMS_STRUCT(deposit_account_params, DEPOSIT_ACCOUNT);
 
+#define DEPOSIT_ENTRIES(P) P(commission_id) P(placement_id)
 DB_STATEMENT(entries, {
   "deposit_entries",
-  "SELECT id, kind, amount_cents, effect_cents, entry_date, justification, reverses_entry_id, role, "
-  SQL_TS("created_at") " FROM deposit_entries WHERE commission_id = $1 AND placement_id = $2 "
-  "ORDER BY created_at, id",
-  2, NULL
+  "SELECT " DB_COLUMNS(DEPOSIT_ENTRY_ROW) " FROM deposit_entries e WHERE e.commission_id = :commission_id "
+  "AND e.placement_id = :placement_id ORDER BY e.created_at, e.id", /* e.: the instant, not the text column */
+  DB_PARAMS(DEPOSIT_ENTRIES)
 });
+DB_PARAMS_STRUCT(deposit_entries_params, DEPOSIT_ENTRIES);
 
+/* The entry a reversal points at. */
+#define DEPOSIT_REVERSED_ROW(FIRST, NEXT) FIRST(kind, "kind") NEXT(amount_cents, "amount_cents")
+DB_ROW_STRUCT(deposit_reversed_row, DEPOSIT_REVERSED_ROW);
+#define DEPOSIT_ENTRY(P) P(commission_id) P(placement_id) P(id)
 DB_STATEMENT(entry, {
   "deposit_entry",
-  "SELECT kind, amount_cents FROM deposit_entries WHERE commission_id = $1 AND placement_id = $2 AND id = $3", 3, NULL});
+  "SELECT " DB_COLUMNS(DEPOSIT_REVERSED_ROW) " FROM deposit_entries WHERE commission_id = :commission_id "
+  "AND placement_id = :placement_id AND id = :id",
+  DB_PARAMS(DEPOSIT_ENTRY)
+});
+DB_PARAMS_STRUCT(deposit_entry_params, DEPOSIT_ENTRY);
 
+#define DEPOSIT_INSERT(P)                                                                                        \
+  P(commission_id) P(placement_id) P(kind) P(amount_cents) P(effect_cents) P(entry_date) P(justification)       \
+  P(reverses_entry_id) P(token_id) P(role)
 DB_STATEMENT(insert, {
   "deposit_entry_insert",
   "INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, effect_cents, entry_date, "
-  "justification, reverses_entry_id, token_id, role) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6, $7, $8, $9, "
-  "$10) RETURNING id",
-  10, NULL
+  "justification, reverses_entry_id, token_id, role) VALUES (:commission_id, :placement_id, :kind, "
+  ":amount_cents::bigint, :effect_cents::bigint, :entry_date, :justification, :reverses_entry_id, :token_id, :role) "
+  "RETURNING id",
+  DB_PARAMS(DEPOSIT_INSERT)
 });
+DB_PARAMS_STRUCT(deposit_insert_params, DEPOSIT_INSERT);
 
+#define DEPOSIT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(landlord_org_id) P(after_id) P(limit)
 DB_STATEMENT(list, {
   "deposit_account_list",
-  "SELECT " ACCOUNT_COLS ACCOUNT_FROM "WHERE da.commission_id = $1 AND " SQL_PLACEMENT_SCOPE("p", "u", "$2", "$3")
-  " AND ($4::text IS NULL OR da.status = $4) AND ($5::uuid IS NULL OR da.landlord_org_id = $5::uuid) "
-  "AND ($6::uuid IS NULL OR da.placement_id > $6::uuid) ORDER BY da.placement_id LIMIT $7::integer",
-  7, NULL
+  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ACCOUNT_FROM "WHERE da.commission_id = :commission_id AND "
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
+  " AND (:status::text IS NULL OR da.status = :status) "
+  "AND (:landlord_org_id::uuid IS NULL OR da.landlord_org_id = :landlord_org_id::uuid) "
+  "AND (:after_id::uuid IS NULL OR da.placement_id > :after_id::uuid) ORDER BY da.placement_id LIMIT :limit::integer",
+  DB_PARAMS(DEPOSIT_LIST)
 });
+DB_PARAMS_STRUCT(deposit_list_params, DEPOSIT_LIST);
 
 /* Totals per landlord (and, with landlord NULL, in all): aggregate figures, no person. */
+#define DEPOSIT_REPORT(P) P(commission_id)
 DB_STATEMENT(report, {
   "deposit_report",
-  "SELECT da.landlord_org_id, o.name, count(*), coalesce(sum(da.paid_cents), 0), coalesce(sum(da.balance_cents), 0), "
-  "coalesce(sum(da.refunded_cents), 0), coalesce(sum(da.deducted_cents), 0), "
-  "coalesce(sum(da.written_off_cents), 0), count(*) FILTER (WHERE da.status = 'overdue'), "
-  "coalesce(sum(da.balance_cents) FILTER (WHERE da.status = 'overdue'), 0), "
-  "count(*) FILTER (WHERE da.status = 'outstanding') "
+  "SELECT " DB_COLUMNS(DEPOSIT_REPORT_ROW) " "
   "FROM deposit_accounts da LEFT JOIN organisations o ON o.commission_id = da.commission_id "
-  "AND o.id = da.landlord_org_id WHERE da.commission_id = $1 "
+  "AND o.id = da.landlord_org_id WHERE da.commission_id = :commission_id "
   "GROUP BY GROUPING SETS ((da.landlord_org_id, o.name), ()) ORDER BY o.name NULLS LAST, da.landlord_org_id",
-  1, NULL
+  DB_PARAMS(DEPOSIT_REPORT)
 });
+DB_PARAMS_STRUCT(deposit_report_params, DEPOSIT_REPORT);
 
 enum db_status db_deposit_account(struct db *db, const char *commission_id, const char *placement_id,
                                   const struct access *scope, PGresult **res) {
-  const char *params[] = {commission_id, placement_id, access_scope_param(scope), access_org_param(scope)};
-  return db_exec(db, &account, params, res);
+  struct deposit_account_params p = {.commission_id = commission_id, .placement_id = placement_id,
+                                     .scope = access_scope_param(scope), .org = access_org_param(scope)};
+  return db_run(db, &account, &p, res);
 }
 
 enum db_status db_deposit_entries(struct db *db, const char *commission_id, const char *placement_id,
                                   PGresult **res) {
-  const char *params[] = {commission_id, placement_id};
-  return db_exec(db, &entries, params, res);
+  struct deposit_entries_params p = {.commission_id = commission_id, .placement_id = placement_id};
+  return db_run(db, &entries, &p, res);
 }
 
 enum db_status db_deposit_entry(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *entry_id, PGresult **res) {
-  const char *params[] = {commission_id, placement_id, entry_id};
-  return db_exec(db, &entry, params, res);
+                                const char *entry_id, char kind[16], long long *amount_cents) {
+  struct deposit_entry_params p = {.commission_id = commission_id, .placement_id = placement_id, .id = entry_id};
+  PGresult *res;
+  kind[0] = '\0';
+  *amount_cents = 0;
+  enum db_status s = db_run(db, &entry, &p, &res);
+  struct deposit_reversed_row row;
+  if (s == DB_ROW && (!db_row(res, 0, &row) || row.kind == NULL || row.amount_cents == NULL))
+    s = DB_HARD_ERROR;
+  if (s == DB_ROW) {
+    snprintf(kind, 16, "%s", row.kind);
+    *amount_cents = strtoll(row.amount_cents, NULL, 10);
+  }
+  PQclear(res);
+  return s;
 }
 
-enum db_status db_deposit_entry_insert(struct db *db, const char *const f[10], PGresult **res) {
-  return db_exec(db, &insert, f, res);
+enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                       const struct deposit_entry_fields *f, const char *token_id, const char *role,
+                                       char id[UUID_STR_LEN]) {
+  struct deposit_insert_params p = {.commission_id = commission_id, .placement_id = placement_id, .kind = f->kind,
+                                    .amount_cents = f->amount_cents, .effect_cents = f->effect_cents,
+                                    .entry_date = f->entry_date, .justification = f->justification,
+                                    .reverses_entry_id = f->reverses_entry_id, .token_id = token_id, .role = role};
+  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,
                                        const char *status, const char *landlord_id, const char *after_id,
                                        const char *limit, PGresult **res) {
-  const char *params[] = {commission_id, access_scope_param(scope), access_org_param(scope), status, landlord_id,
-                          after_id, limit};
-  return db_exec(db, &list, params, res);
+  struct deposit_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
+                                  .org = access_org_param(scope), .status = status, .landlord_org_id = landlord_id,
+                                  .after_id = after_id, .limit = limit};
+  return db_run(db, &list, &p, res);
 }
 
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res) {
-  const char *params[] = {commission_id};
-  return db_exec(db, &report, params, res);
+  struct deposit_report_params p = {.commission_id = commission_id};
+  return db_run(db, &report, &p, res);
 }

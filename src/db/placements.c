@@ -1,83 +1,138 @@
 /* Queries on placements: starting one from an approved application, reading them within the caller's scope,
  * and the exit. The capacity and one-home-at-a-time rules are the database's (migrations/0003). */
-#include "queries.h"
+#include <stdio.h>
 
-#define PLACEMENT_COLS                                                                                           \
-  "pl.id, pl.application_id, pl.person_id, p.family_name, p.given_names, p.birth_date, pl.unit_id, u.label, "   \
-  "u.address, u.town, u.kind, u.landlord_org_id, pl.session_id, pl.move_in_date, pl.lease, pl.exit_date, "       \
-  "pl.exit_reason, pl.exit_comment, pl.exit_inspection_matches, pl.version, " SQL_TS("pl.created_at") ", "       \
-  SQL_TS("pl.updated_at")
+#include "queries.h"
 
 #define PLACEMENT_FROM                                                                                           \
   " FROM placements pl JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "            \
   "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
 
+/* The application a placement starts from, locked until the placement is recorded: its status and the UTC day
+ * of its decision. */
+#define PLACEMENT_APPLICATION_ROW(FIRST, NEXT)                                                                 \
+  FIRST(status, "a.status") NEXT(decided_on, "to_char(a.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+DB_ROW_STRUCT(placement_application_row, PLACEMENT_APPLICATION_ROW);
+#define PLACEMENT_APPLICATION(P) P(commission_id) P(id)
+DB_STATEMENT(application, {"placement_application",
+                           "SELECT " DB_COLUMNS(PLACEMENT_APPLICATION_ROW) " FROM applications a "
+                           "WHERE a.commission_id = :commission_id AND a.id = :id FOR UPDATE OF a",
+                           DB_PARAMS(PLACEMENT_APPLICATION)});
+DB_PARAMS_STRUCT(placement_application_params, PLACEMENT_APPLICATION);
+
+#define PLACEMENT_UNIT(P) P(commission_id) P(id)
+DB_STATEMENT(unit_status, {"placement_unit_status",
+                           "SELECT status FROM units WHERE commission_id = :commission_id AND id = :id",
+                           DB_PARAMS(PLACEMENT_UNIT)});
+DB_PARAMS_STRUCT(placement_unit_params, PLACEMENT_UNIT);
+
 /* The person comes from the application; the deciding session from its latest approval. */
+#define PLACEMENT_INSERT(P) P(commission_id) P(application_id) P(unit_id) P(move_in_date) P(lease)
 DB_STATEMENT(insert, {
   "placement_insert",
   "INSERT INTO placements (commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease) "
-  "SELECT $1, a.id, a.person_id, $3, (SELECT d.session_id FROM decisions d WHERE d.commission_id = a.commission_id "
-  "AND d.application_id = a.id AND d.outcome = 'approve' ORDER BY d.decided_at DESC LIMIT 1), $4, $5 "
-  "FROM applications a WHERE a.commission_id = $1 AND a.id = $2 RETURNING id",
-  5, NULL
+  "SELECT :commission_id, a.id, a.person_id, :unit_id, (SELECT d.session_id FROM decisions d "
+  "WHERE d.commission_id = a.commission_id AND d.application_id = a.id AND d.outcome = 'approve' "
+  "ORDER BY d.decided_at DESC LIMIT 1), :move_in_date, :lease "
+  "FROM applications a WHERE a.commission_id = :commission_id AND a.id = :application_id RETURNING id",
+  DB_PARAMS(PLACEMENT_INSERT)
 });
+DB_PARAMS_STRUCT(placement_insert_params, PLACEMENT_INSERT);
 
+#define PLACEMENT_GET(P) P(commission_id) P(id) P(scope) P(org)
 DB_STATEMENT(get, {
   "placement_get",
-  "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND pl.id = $2 AND "
-  SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4"),
-  4, NULL
+  "SELECT " DB_COLUMNS(PLACEMENT_ROW) PLACEMENT_FROM "WHERE pl.commission_id = :commission_id AND pl.id = :id AND "
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org"),
+  DB_PARAMS(PLACEMENT_GET)
 });
-
 DB_STATEMENT(get_for_update, {
   "placement_get_for_update",
-  "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND pl.id = $2 AND "
-  SQL_PLACEMENT_SCOPE("p", "u", "$3", "$4") " FOR UPDATE OF pl",
-  4, NULL
+  "SELECT " DB_COLUMNS(PLACEMENT_ROW) PLACEMENT_FROM "WHERE pl.commission_id = :commission_id AND pl.id = :id AND "
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " FOR UPDATE OF pl",
+  DB_PARAMS(PLACEMENT_GET)
 });
+DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
 
+#define PLACEMENT_LIST(P)                                                                                        \
+  P(commission_id) P(scope) P(org) P(active) P(unit_id) P(person_id) P(after_date) P(after_id) P(limit)
 DB_STATEMENT(list, {
   "placement_list",
-  "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND " SQL_PLACEMENT_SCOPE("p", "u", "$2", "$3")
-  " AND ($4::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = $4::boolean) "
-  "AND ($5::uuid IS NULL OR pl.unit_id = $5::uuid) AND ($6::uuid IS NULL OR pl.person_id = $6::uuid) "
-  "AND ($7::date IS NULL OR (pl.move_in_date, pl.id) > ($7::date, $8::uuid)) ORDER BY pl.move_in_date, pl.id "
-  "LIMIT $9::integer",
-  9, NULL
+  "SELECT " DB_COLUMNS(PLACEMENT_ROW) PLACEMENT_FROM "WHERE pl.commission_id = :commission_id AND "
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
+  " AND (:active::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = :active::boolean) "
+  "AND (:unit_id::uuid IS NULL OR pl.unit_id = :unit_id::uuid) "
+  "AND (:person_id::uuid IS NULL OR pl.person_id = :person_id::uuid) "
+  "AND (:after_date::date IS NULL OR (pl.move_in_date, pl.id) > (:after_date::date, :after_id::uuid)) "
+  "ORDER BY pl.move_in_date, pl.id LIMIT :limit::integer",
+  DB_PARAMS(PLACEMENT_LIST)
 });
+DB_PARAMS_STRUCT(placement_list_params, PLACEMENT_LIST);
 
+#define PLACEMENT_EXIT(P) P(commission_id) P(id) P(exit_date) P(exit_reason) P(exit_comment) P(inspection_matches)
 DB_STATEMENT(exit_placement, {
   "placement_exit",
-  "UPDATE placements SET exit_date = $3, exit_reason = $4, exit_comment = $5, exit_inspection_matches = $6, "
-  "version = version + 1, updated_at = now() WHERE commission_id = $1 AND id = $2 AND exit_date IS NULL",
-  6, NULL
+  "UPDATE placements SET exit_date = :exit_date, exit_reason = :exit_reason, exit_comment = :exit_comment, "
+  "exit_inspection_matches = :inspection_matches, version = version + 1, updated_at = now() "
+  "WHERE commission_id = :commission_id AND id = :id AND exit_date IS NULL",
+  DB_PARAMS(PLACEMENT_EXIT)
 });
+DB_PARAMS_STRUCT(placement_exit_params, PLACEMENT_EXIT);
 
-enum db_status db_placement_insert(struct db *db, const char *commission_id, const char *application_id,
-                                   const char *unit_id, const char *move_in, const char *lease, PGresult **res) {
-  const char *params[] = {commission_id, application_id, unit_id, move_in, lease};
-  return db_exec(db, &insert, params, res);
+enum db_status db_placement_application(struct db *db, const char *commission_id, const char *application_id,
+                                        char status[16], char decided_on[11]) {
+  struct placement_application_params p = {.commission_id = commission_id, .id = application_id};
+  PGresult *res;
+  status[0] = decided_on[0] = '\0';
+  enum db_status s = db_run(db, &application, &p, &res);
+  struct placement_application_row row;
+  if (s == DB_ROW && (!db_row(res, 0, &row) || row.status == NULL))
+    s = DB_HARD_ERROR;
+  if (s == DB_ROW) {
+    snprintf(status, 16, "%s", row.status);
+    snprintf(decided_on, 11, "%s", row.decided_on != NULL ? row.decided_on : "");
+  }
+  PQclear(res);
+  return s;
+}
+
+enum db_status db_placement_unit_status(struct db *db, const char *commission_id, const char *unit_id,
+                                        char status[32]) {
+  struct placement_unit_params p = {.commission_id = commission_id, .id = unit_id};
+  return db_run_text(db, &unit_status, &p, status, 32);
+}
+
+enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
+                                   char id[UUID_STR_LEN]) {
+  struct placement_insert_params p = {.commission_id = commission_id, .application_id = f->application_id,
+                                      .unit_id = f->unit_id, .move_in_date = f->move_in_date, .lease = f->lease};
+  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                 bool for_update, PGresult **res) {
-  const char *params[] = {commission_id, id, access_scope_param(scope), access_org_param(scope)};
-  return db_exec(db, for_update ? &get_for_update : &get, params, res);
+  struct placement_get_params p = {.commission_id = commission_id, .id = id, .scope = access_scope_param(scope),
+                                   .org = access_org_param(scope)};
+  return db_run(db, for_update ? &get_for_update : &get, &p, res);
 }
 
 enum db_status db_placement_list(struct db *db, const char *commission_id, const struct access *scope,
                                  const char *active, const char *unit_id, const char *person_id,
                                  const char *after_date, const char *after_id, const char *limit, PGresult **res) {
-  const char *params[] = {commission_id, access_scope_param(scope), access_org_param(scope), active, unit_id,
-                          person_id, after_date, after_id, limit};
-  return db_exec(db, &list, params, res);
+  struct placement_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
+                                    .org = access_org_param(scope), .active = active, .unit_id = unit_id,
+                                    .person_id = person_id, .after_date = after_date, .after_id = after_id,
+                                    .limit = limit};
+  return db_run(db, &list, &p, res);
 }
 
-enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id, const char *exit_date,
-                                 const char *reason, const char *comment, const char *inspection_matches) {
-  const char *params[] = {commission_id, id, exit_date, reason, comment, inspection_matches};
+enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
+                                 const struct placement_exit_fields *f) {
+  struct placement_exit_params p = {.commission_id = commission_id, .id = id, .exit_date = f->exit_date,
+                                    .exit_reason = f->exit_reason, .exit_comment = f->exit_comment,
+                                    .inspection_matches = f->inspection_matches};
   PGresult *res;
-  enum db_status s = db_exec(db, &exit_placement, params, &res);
+  enum db_status s = db_run(db, &exit_placement, &p, &res);
   PQclear(res);
   return s;
 }

@@ -46,3 +46,35 @@ int64_t deposit_penalty_cents(int64_t rent_cents, int months_late) {
     return 0;
   return rent_cents * months_late / 10;
 }
+
+static bool refuse(struct deposit_refusal *why, const char *field, const char *reason) {
+  why->field = field;
+  why->reason = reason;
+  return false;
+}
+
+bool deposit_entry_allowed(const struct deposit_entry_request *e, bool by_landlord, struct date today,
+                           struct deposit_refusal *why) {
+  bool reversal = e->kind == DEPOSIT_REVERSAL;
+  if (by_landlord && e->kind != DEPOSIT_REFUNDED && e->kind != DEPOSIT_DEDUCTED)
+    return refuse(why, "/kind", "a landlord records refunds and deductions only");
+  if (!reversal && !e->has_amount)
+    return refuse(why, "/amount_cents", "is required");
+  if ((e->kind == DEPOSIT_DEDUCTED || reversal) && !e->justified)
+    return refuse(why, "/justification", "is required for this kind of entry");
+  if (reversal != e->reverses)
+    return refuse(why, "/reverses_entry_id", reversal ? "is required for a reversal" : "is only for a reversal");
+  if (date_compare(e->entry_date, today) > 0)
+    return refuse(why, "/entry_date", "must not be in the future");
+  return true;
+}
+
+bool deposit_reversal_allowed(const struct deposit_entry_request *e, enum deposit_entry_kind reversed_kind,
+                              int64_t reversed_amount, int64_t *amount, struct deposit_refusal *why) {
+  if (reversed_kind == DEPOSIT_REVERSAL)
+    return refuse(why, "/reverses_entry_id", "is a reversal: record the original entry again instead");
+  if (e->has_amount && e->amount_cents != reversed_amount)
+    return refuse(why, "/amount_cents", "must equal the amount of the entry reversed (or be omitted)");
+  *amount = reversed_amount;
+  return true;
+}

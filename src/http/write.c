@@ -190,6 +190,17 @@ enum db_status patch_locked(enum db_status s, const PGresult *res, long *version
   return DB_ROW;
 }
 
+enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct write_out *out, bool built,
+                                const char *location) {
+  json_t *body = out->body;
+  out->body = NULL;
+  if (!built) {
+    json_decref(body);
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  }
+  return reply_versioned(rq, status, body, out->version, location);
+}
+
 const char *patch_pick(const struct field_value *v, const char *current) {
   if (!v->present)
     return current;

@@ -71,10 +71,69 @@ static void test_effects(void) {
   CHECK(deposit_effect(DEPOSIT_REVERSAL, 50000, DEPOSIT_REVERSAL) == 0);
 }
 
+/* An entry request of KIND ("paid", ...) with the fields the test names; the date is TODAY's. */
+static struct deposit_entry_request entry(const char *kind, long long amount, bool justified, bool reverses) {
+  struct deposit_entry_request e = {.kind = deposit_entry_kind_parse(kind), .has_amount = amount >= 0,
+                                    .amount_cents = amount >= 0 ? amount : 0, .justified = justified,
+                                    .reverses = reverses, .entry_date = d("2026-04-15")};
+  return e;
+}
+
+/* True when E is refused about FIELD. */
+static bool refused(struct deposit_entry_request e, bool by_landlord, const char *field) {
+  struct deposit_refusal why = {NULL, NULL};
+  bool ok = deposit_entry_allowed(&e, by_landlord, d("2026-04-15"), &why);
+  return !ok && why.field != NULL && strcmp(why.field, field) == 0 && why.reason != NULL;
+}
+
+static void test_entry_rules(void) {
+  struct deposit_refusal why;
+  struct date today = d("2026-04-15");
+  struct deposit_entry_request e = entry("paid", 50000, false, false);
+  CHECK(deposit_entry_allowed(&e, false, today, &why));
+  e = entry("refunded", 100, false, false);
+  CHECK(deposit_entry_allowed(&e, true, today, &why)); /* a landlord refunds */
+  e = entry("deducted", 100, true, false);
+  CHECK(deposit_entry_allowed(&e, true, today, &why)); /* and deducts, with a justification */
+  e = entry("reversal", -1, true, true);
+  CHECK(deposit_entry_allowed(&e, false, today, &why)); /* a reversal's amount is the reversed one's */
+  /* A landlord records refunds and deductions only: that is said first, whatever else is wrong. */
+  CHECK(refused(entry("paid", 100, false, false), true, "/kind"));
+  CHECK(refused(entry("written_off", -1, false, false), true, "/kind"));
+  CHECK(refused(entry("reversal", -1, true, true), true, "/kind"));
+  CHECK(refused(entry("paid", -1, false, false), false, "/amount_cents"));
+  CHECK(refused(entry("refunded", -1, false, false), true, "/amount_cents"));
+  CHECK(refused(entry("deducted", 100, false, false), false, "/justification"));
+  CHECK(refused(entry("reversal", -1, false, true), false, "/justification"));
+  CHECK(refused(entry("reversal", -1, true, false), false, "/reverses_entry_id"));
+  CHECK(refused(entry("paid", 100, false, true), false, "/reverses_entry_id"));
+  e = entry("paid", 100, false, false);
+  e.entry_date = d("2026-04-16");
+  CHECK(!deposit_entry_allowed(&e, false, today, &why) && strcmp(why.field, "/entry_date") == 0);
+  e.entry_date = d("2026-04-15"); /* today is not the future */
+  CHECK(deposit_entry_allowed(&e, false, today, &why));
+}
+
+static void test_reversal_rules(void) {
+  struct deposit_refusal why;
+  int64_t amount = 0;
+  struct deposit_entry_request e = entry("reversal", -1, true, true);
+  CHECK(deposit_reversal_allowed(&e, DEPOSIT_PAID, 50000, &amount, &why) && amount == 50000);
+  e = entry("reversal", 50000, true, true);
+  amount = 0;
+  CHECK(deposit_reversal_allowed(&e, DEPOSIT_REFUNDED, 50000, &amount, &why) && amount == 50000);
+  CHECK(!deposit_reversal_allowed(&e, DEPOSIT_PAID, 40000, &amount, &why) &&
+        strcmp(why.field, "/amount_cents") == 0);
+  CHECK(!deposit_reversal_allowed(&e, DEPOSIT_REVERSAL, 50000, &amount, &why) &&
+        strcmp(why.field, "/reverses_entry_id") == 0);
+}
+
 int main(void) {
   test_dates();
   test_refund_due();
   test_penalty();
   test_effects();
+  test_entry_rules();
+  test_reversal_rules();
   return check_exit();
 }
