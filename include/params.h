@@ -31,10 +31,6 @@ struct page {
  * returns false (nothing to free); otherwise free PAGE with page_free(). */
 bool param_page(struct request *rq, struct page *page, size_t n, const enum cursor_key *kinds, enum MHD_Result *ret);
 void page_free(struct page *page);
-/* Replies {"items": ITEMS, "next_cursor": ...}: when the page is full, the cursor is made of columns KEY_COLS (N)
- * of RES's last row. Takes ITEMS, clears RES and frees PAGE. */
-enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
-                           size_t n);
 /* Replies {"items": ITEMS, "next_cursor": ...}: when ROWS filled the page, the cursor holds KEYS (N texts: the
  * last row's keyset position, by name). Takes ITEMS (NULL: an item could not be built, 500) and frees PAGE. */
 enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows, json_t *items,
@@ -59,10 +55,6 @@ void etag_format(long version, char *out, size_t n);
 enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t *body, long version,
                                 const char *location);
 
-/* JSON of column COL of RES's row ROW: string, or null for SQL NULL. */
-json_t *row_string(const PGresult *res, int row, int col);
-json_t *row_int(const PGresult *res, int row, int col);
-json_t *row_bool(const PGresult *res, int row, int col);
 
 /* The answer to a read of one row by id, given the read's status S and result RES (freed here): REPLY's 200 with
  * the row, a 404 saying MISSING when there was none, or reply_db_error() when the read failed. */

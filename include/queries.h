@@ -97,9 +97,8 @@ enum db_status db_organisation_list(struct db *db, const char *commission_id, co
 #define SQL_DATE(col) "to_char(" col ", 'YYYY-MM-DD')"
 
 /* applications.c. A row of the API's Application (the situation shown only to those who may read it), with the
- * person it is for and its key in the waiting list (submitted or created, with microseconds). Columns keep this
- * order: agenda.c and placements.c still read the status and decided_at of db_application_get by position. SCOPE
- * decides which people's applications are seen. */
+ * person it is for and its key in the waiting list (submitted or created, with microseconds). SCOPE decides which
+ * people's applications are seen. */
 #define APPLICATION_ROW(FIRST, NEXT)                                                                          \
   FIRST(id, "a.id") NEXT(person_id, "a.person_id") NEXT(situation, "a.situation")                              \
   NEXT(wished_unit_kinds, "to_json(a.wished_unit_kinds)") NEXT(wished_towns, "to_json(a.wished_towns)")        \

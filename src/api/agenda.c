@@ -174,12 +174,12 @@ static enum db_status add_write(struct db *db, struct request *rq, struct write_
   }
   if (s < 0)
     return s;
-  /* The application's row is the applications' own shape: its status by name. */
   char current[16];
-  const char *status = PQgetvalue(app, 0, PQfnumber(app, "status"));
-  snprintf(current, sizeof current, "%s", status != NULL ? status : "");
+  struct application_row row;
+  bool read = db_row(app, 0, &row) && row.status != NULL;
+  snprintf(current, sizeof current, "%s", read ? row.status : "");
   PQclear(app);
-  if (status == NULL)
+  if (!read)
     return DB_HARD_ERROR;
   if (!app_transition_legal(app_status_parse(current), APP_SCHEDULED, PATH_AGENDA))
     return write_refuse_with(out, ERR_INVALID_STATE, "Only submitted or deferred applications can be put on an agenda.",

@@ -152,16 +152,6 @@ enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
 }
 
-enum MHD_Result reply_page(struct request *rq, struct page *page, PGresult *res, json_t *items, const int *key_cols,
-                           size_t n) {
-  int rows = PQntuples(res);
-  const char *keys[PAGE_MAX_KEYS] = {NULL};
-  for (size_t i = 0; rows > 0 && i < n && i < PAGE_MAX_KEYS; i++)
-    keys[i] = PQgetvalue(res, rows - 1, key_cols[i]);
-  enum MHD_Result ret = reply_page_after(rq, page, rows, items, keys, n);
-  PQclear(res);
-  return ret;
-}
 
 /* Reads the entity-tag at *P (RFC 9110 8.8.3: optional W/, then a quoted opaque tag), moving *P past it. *WEAK says
  * whether it was weak, *VERSION is the version it names when it is one of ours ("v<n>"), else -1. */
@@ -269,23 +259,8 @@ enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t 
   return reply_json(rq, status, body, headers);
 }
 
-json_t *row_string(const PGresult *res, int row, int col) {
-  if (PQgetisnull(res, row, col))
-    return json_null();
-  return json_string(PQgetvalue(res, row, col));
-}
 
-json_t *row_int(const PGresult *res, int row, int col) {
-  if (PQgetisnull(res, row, col))
-    return json_null();
-  return json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
-}
 
-json_t *row_bool(const PGresult *res, int row, int col) {
-  if (PQgetisnull(res, row, col))
-    return json_null();
-  return json_boolean(PQgetvalue(res, row, col)[0] == 't');
-}
 
 enum MHD_Result reply_row(struct request *rq, enum db_status s, PGresult *res, const char *missing,
                           enum MHD_Result (*reply)(struct request *rq, unsigned int status, const PGresult *res,
