@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "params.h"
 
 /* What a body reports. On success: BODY (owned), VERSION (its ETag; -1 for none) and, for a creation, LOCATION.
  * On a refusal (write_refuse*()), the problem to answer; the body then returns DB_REFUSED, the transaction rolls
@@ -65,6 +66,18 @@ enum db_status patch_locked(enum db_status s, const PGresult *res, long *version
  * LOCATION (may be NULL); 500 when BUILT is false (the row could not be turned into OUT). */
 enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct write_out *out, bool built,
                                 const char *location);
+
+/* The answer to a read of one row by id, given the read's status S and result RES (cleared here): 200 with the
+ * body BUILD makes of the row (and its ETag when it has a version), 404 saying MISSING when there was none, or the
+ * database's error. BUILD is the one a write body uses to answer, so a read and a write answer alike. */
+typedef bool (*row_builder)(const PGresult *res, int i, struct write_out *out);
+enum MHD_Result reply_read(struct request *rq, enum db_status s, PGresult *res, const char *missing, row_builder build);
+
+/* The answer to a list read, given its status S and result RES (cleared here): {items, next_cursor} with the item
+ * BUILD makes of each row and, when the page is full, a cursor of the last row's columns labelled KEYS (N), in
+ * the keyset's order. Frees PAGE. A row that cannot be built fails the whole list (500). */
+enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status s, PGresult *res, row_builder build,
+                           const char *const *keys, size_t n);
 
 /* For a merge in an update body: the value to store for a field the client may have sent (V), given the stored
  * one (CURRENT): the sent string, NULL when the client sent null, CURRENT when it sent nothing. */

@@ -220,17 +220,7 @@ enum MHD_Result api_agreements_list(struct request *rq) {
   enum db_status s = db_agreement_list(rq->db, rq->principal.commission_id, access_scope_param(a),
                                        access_org_param(a), org_id, within != NULL ? days : NULL, page.after[0],
                                        page.after[1], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct agreement_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? agreement_json(&r) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.end_date, r.id}, 2);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, agreement_out, (const char *const[]){"end_date", "id"}, 2);
 }
 
 /* Reads agreement ID back (after a write, in the transaction) into OUT. */
@@ -310,22 +300,12 @@ enum MHD_Result api_agreements_create(struct request *rq) {
   return ret;
 }
 
-static enum MHD_Result agreement_reply(struct request *rq, unsigned int status, const PGresult *res,
-                                       const char *location) {
-  struct write_out out = {0};
-  if (!agreement_out(res, 0, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, NULL);
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
-}
-
 enum MHD_Result api_agreements_get(struct request *rq) {
   const struct access *a = &rq->access;
   PGresult *res;
   enum db_status s = db_agreement_get(rq->db, rq->principal.commission_id, access_scope_param(a),
                                       access_org_param(a), rq->args[0], false, &res);
-  return reply_row(rq, s, res, "No such agreement.", agreement_reply);
+  return reply_read(rq, s, res, "No such agreement.", agreement_out);
 }
 
 static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {
@@ -334,12 +314,7 @@ static enum db_status update_lock(struct db *db, struct request *rq, void *cls, 
   u->current = NULL;
   enum db_status s = db_agreement_get(db, rq->principal.commission_id, access_scope_param(&rq->access),
                                       access_org_param(&rq->access), rq->args[0], true, &u->current);
-  struct agreement_row cur;
-  if (s == DB_ROW && !db_row(u->current, 0, &cur))
-    return DB_HARD_ERROR;
-  if (s == DB_ROW)
-    *version = long_of_text(cur.version);
-  return s;
+  return patch_locked(s, u->current, version);
 }
 
 static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {

@@ -76,17 +76,7 @@ enum MHD_Result api_organisations_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_organisation_list(rq->db, rq->principal.commission_id, kind, page.after[0], page.after[1],
                                           page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct organisation_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? organisation_json(&r) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.name, r.id}, 2);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, organisation_out, (const char *const[]){"name", "id"}, 2);
 }
 
 static enum db_status create_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
@@ -113,20 +103,10 @@ const struct body_spec organisation_update_body = {update_spec, FIELDS_COUNT(upd
 
 enum MHD_Result api_organisations_create(struct request *rq) { return creation_run(rq, create_body, rq->fields); }
 
-static enum MHD_Result organisation_reply(struct request *rq, unsigned int status, const PGresult *res,
-                                          const char *location) {
-  struct write_out out = {0};
-  if (!organisation_out(res, 0, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
-}
-
 enum MHD_Result api_organisations_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_organisation_get(rq->db, rq->principal.commission_id, rq->args[0], false, &res);
-  return reply_row(rq, s, res, "No such organisation.", organisation_reply);
+  return reply_read(rq, s, res, "No such organisation.", organisation_out);
 }
 
 /* An update: the stored row (read for update), then the merge of what the client sent. */
@@ -141,12 +121,7 @@ static enum db_status update_lock(struct db *db, struct request *rq, void *cls, 
   PQclear(u->current);
   u->current = NULL;
   enum db_status s = db_organisation_get(db, rq->principal.commission_id, u->id, true, &u->current);
-  struct organisation_row cur;
-  if (s == DB_ROW && !db_row(u->current, 0, &cur))
-    return DB_HARD_ERROR;
-  if (s == DB_ROW)
-    *version = long_of_text(cur.version);
-  return s;
+  return patch_locked(s, u->current, version);
 }
 
 static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {

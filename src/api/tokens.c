@@ -36,6 +36,12 @@ static json_t *token_json(const struct token_row *r) {
                    json_of_text(r->status));
 }
 
+/* Row I of RES as the answer: a token has no version (its only change is its revocation). */
+static bool token_out(const PGresult *res, int i, struct write_out *out) {
+  struct token_row r;
+  return db_row(res, i, &r) && (out->body = token_json(&r)) != NULL;
+}
+
 enum MHD_Result api_tokens_list(struct request *rq) {
   static const char *const query[] = {"limit", "cursor", NULL};
   static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_UUID};
@@ -46,17 +52,7 @@ enum MHD_Result api_tokens_list(struct request *rq) {
   PGresult *res;
   enum db_status s =
       db_token_list(rq->db, rq->principal.commission_id, page.after[0], page.after[1], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct token_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? token_json(&r) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.cursor_at, r.id}, 2);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, token_out, (const char *const[]){"cursor_at", "id"}, 2);
 }
 
 const struct body_spec token_create_body = {create_spec, FIELDS_COUNT(create_spec)};
@@ -110,38 +106,21 @@ enum MHD_Result api_tokens_create(struct request *rq) {
   return creation_run(rq, create_body, NULL);
 }
 
-/* The token of RES's first row as the answer. */
-static enum db_status token_out(PGresult *res, struct write_out *out) {
-  struct token_row r;
-  bool ok = db_row(res, 0, &r) && (out->body = token_json(&r)) != NULL;
+static enum db_status revoke_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  PGresult *res;
+  enum db_status s = db_token_revoke(db, rq->principal.commission_id, rq->args[0], &res);
+  bool built = s == DB_ROW && token_out(res, 0, out);
   PQclear(res);
-  return ok ? DB_ROW : DB_HARD_ERROR;
+  if (s == DB_NO_ROW)
+    return write_refuse(out, ERR_NOT_FOUND, "No such token.");
+  return s < 0 ? s : built ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_tokens_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_token_get(rq->db, rq->principal.commission_id, rq->args[0], &res);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
-    return reply_problem(rq, ERR_NOT_FOUND, "No such token.");
-  }
-  struct write_out out = {0};
-  if (token_out(res, &out) < 0)
-    return reply_problem(rq, ERR_INTERNAL, NULL);
-  return reply_json(rq, MHD_HTTP_OK, out.body, NULL);
-}
-
-static enum db_status revoke_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
-  (void)cls;
-  PGresult *res;
-  enum db_status s = db_token_revoke(db, rq->principal.commission_id, rq->args[0], &res);
-  if (s == DB_NO_ROW) {
-    PQclear(res);
-    return write_refuse(out, ERR_NOT_FOUND, "No such token.");
-  }
-  return s < 0 ? s : token_out(res, out);
+  return reply_read(rq, s, res, "No such token.", token_out);
 }
 
 enum MHD_Result api_tokens_revoke(struct request *rq) { return write_run(rq, MHD_HTTP_OK, revoke_body, NULL); }

@@ -127,17 +127,7 @@ enum MHD_Result api_units_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_unit_list(rq->db, rq->principal.commission_id, access_scope_param(a), access_org_param(a),
                                   &f, page.after, page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct unit_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? unit_json(&r) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.town, r.label, r.id}, 3);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, unit_out, (const char *const[]){"town", "label", "id"}, 3);
 }
 
 /* Is ORG_ID an organisation of the commission that can own units (a landlord or a residence)? */
@@ -187,22 +177,12 @@ static enum db_status create_body(struct db *db, struct request *rq, void *cls, 
 
 enum MHD_Result api_units_create(struct request *rq) { return creation_run(rq, create_body, NULL); }
 
-static enum MHD_Result unit_reply(struct request *rq, unsigned int status, const PGresult *res,
-                                  const char *location) {
-  struct write_out out = {0};
-  if (!unit_out(res, 0, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, NULL);
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
-}
-
 enum MHD_Result api_units_get(struct request *rq) {
   const struct access *a = &rq->access;
   PGresult *res;
   enum db_status s = db_unit_get(rq->db, rq->principal.commission_id, access_scope_param(a), access_org_param(a),
                                  rq->args[0], false, &res);
-  return reply_row(rq, s, res, "No such unit.", unit_reply);
+  return reply_read(rq, s, res, "No such unit.", unit_out);
 }
 
 enum MHD_Result api_units_history(struct request *rq) {
@@ -244,12 +224,7 @@ static enum db_status update_lock(struct db *db, struct request *rq, void *cls, 
   u->current = NULL;
   enum db_status s = db_unit_get(db, rq->principal.commission_id, access_scope_param(&rq->access),
                                  access_org_param(&rq->access), rq->args[0], true, &u->current);
-  struct unit_row cur;
-  if (s == DB_ROW && !db_row(u->current, 0, &cur))
-    return DB_HARD_ERROR;
-  if (s == DB_ROW)
-    *version = long_of_text(cur.version);
-  return s;
+  return patch_locked(s, u->current, version);
 }
 
 static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {

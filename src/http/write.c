@@ -198,7 +198,10 @@ enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct 
     json_decref(body);
     return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
   }
-  return reply_versioned(rq, status, body, out->version, location);
+  if (out->version >= 0)
+    return reply_versioned(rq, status, body, out->version, location);
+  const char *headers[] = {MHD_HTTP_HEADER_LOCATION, location, NULL};
+  return reply_json(rq, status, body, location != NULL ? headers : NULL);
 }
 
 const char *patch_pick(const struct field_value *v, const char *current) {
@@ -220,4 +223,45 @@ const char *patch_pick_int(const struct field_value *v, const char *current, cha
     return NULL;
   snprintf(buf, 24, "%lld", v->i);
   return buf;
+}
+
+enum MHD_Result reply_read(struct request *rq, enum db_status s, PGresult *res, const char *missing, row_builder build) {
+  struct write_out out = {.version = -1};
+  enum MHD_Result ret = s < 0             ? reply_db_error(rq)
+                        : s == DB_NO_ROW ? reply_problem(rq, ERR_NOT_FOUND, missing)
+                                         : write_out_reply(rq, MHD_HTTP_OK, &out, build(res, 0, &out), NULL);
+  PQclear(res);
+  return ret;
+}
+
+enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status s, PGresult *res, row_builder build,
+                           const char *const *keys, size_t n) {
+  if (s < 0) {
+    PQclear(res);
+    page_free(page);
+    return reply_db_error(rq);
+  }
+  int rows = PQntuples(res);
+  json_t *items = json_array();
+  for (int i = 0; items != NULL && i < rows; i++) {
+    struct write_out out = {.version = -1};
+    bool built = build(res, i, &out);
+    items = items_append(items, built ? out.body : NULL);
+    if (!built)
+      json_decref(out.body);
+  }
+  const char *last[PAGE_MAX_KEYS] = {NULL};
+  for (size_t k = 0; rows > 0 && k < n && k < PAGE_MAX_KEYS; k++) {
+    int column = PQfnumber(res, keys[k]);
+    if (column < 0) { /* a key the row does not have: a bug, never a silent cursor */
+      log_event(LOG_ERROR, "list cursor key missing from the row", ",\"key\":\"%s\"", keys[k]);
+      json_decref(items);
+      items = NULL;
+      break;
+    }
+    last[k] = PQgetisnull(res, rows - 1, column) ? NULL : PQgetvalue(res, rows - 1, column);
+  }
+  enum MHD_Result ret = reply_page_after(rq, page, rows, items, last, n);
+  PQclear(res);
+  return ret;
 }
