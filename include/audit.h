@@ -39,8 +39,8 @@ void audit_queue_wait(long ms);
 /* Frees the queues, once no worker thread runs and the last flush is done. */
 void audit_queue_shutdown(void);
 
-/* The audit thread (src/db/audit_chain.c): writes the queued entries every 100 ms and hashes new entries into the
- * chain about once a second. One instance at a time chains (an advisory lock); each writes its own queue. Stopping
+/* The audit thread (src/db/audit_chain.c): writes the queued entries every 100 ms, hashes new entries into the
+ * chain about once a second, and writes the tokens' last use (token_used_flush()) as often. One instance at a time chains (an advisory lock); each writes its own queue. Stopping
  * it writes what is still queued. */
 int audit_chainer_start(const char *conninfo);
 void audit_chainer_stop(void);

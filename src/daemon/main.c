@@ -272,8 +272,9 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
-  audit_chainer_stop(); /* after the last request: writes what is still queued */
+  audit_chainer_stop(); /* after the last request: writes what is still queued, and the tokens' last use */
   audit_queue_shutdown();
+  token_used_shutdown();
   auth_listener_stop();
   db_global_shutdown();
   log_event(LOG_INFO, "stopped", NULL);

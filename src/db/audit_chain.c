@@ -402,16 +402,20 @@ static void *chainer_main(void *arg) {
       db_close(db);
       db = NULL;
     }
-    if (stopping)
-      break;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (db != NULL && now.tv_sec != chained.tv_sec) { /* about once a second */
+    if (db != NULL && (stopping || now.tv_sec != chained.tv_sec)) { /* about once a second, and when stopping */
       chained = now;
-      if (audit_chain_pending(db) < 0 && db_lost(db)) {
+      /* The tokens' last use too: written here, never on the request path (a read-only database serves reads). */
+      bool lost = token_used_flush(db) < 0 && db_lost(db);
+      if (!lost && !stopping)
+        lost = audit_chain_pending(db) < 0 && db_lost(db);
+      if (lost) {
         db_close(db);
         db = NULL;
       }
     }
+    if (stopping)
+      break;
     audit_queue_wait(100);
   }
   db_close(db);
