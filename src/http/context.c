@@ -133,7 +133,7 @@ static enum MHD_Result dispatch(struct request *rq) {
     audit_request_start(rq);
   }
   enum MHD_Result handled = rq->route->handler(rq);
-  audit_request_end(rq); /* before the reply leaves: a client's next request is recorded after this one */
+  audit_request_end(rq); /* the reply recorded its audit entry as it was queued (audit_reply()) */
   return handled;
 }
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
@@ -9,6 +10,11 @@
 
 static enum MHD_Result queue(struct request *rq, unsigned int status, const char *content_type, char *data,
                              size_t len, const char *const *headers) {
+  rq->status = status;
+  if (!audit_reply(rq)) { /* never an answer whose audit entry could not be recorded */
+    free(data);
+    return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The audit trail cannot record this request now; retry later.");
+  }
   struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
   if (resp == NULL) {
     free(data);
