@@ -11,9 +11,15 @@
 
 /* HTTP side (src/http/audit.c). At dispatch: arranges for a write to be recorded inside its own transaction. */
 void audit_request_start(struct request *rq);
-/* Once the handler queued its reply (and again at completion, for requests that ended earlier): records what was
- * not recorded in a transaction (reads, refused writes), once. */
+/* Just before a reply with status rq->status is queued (reply.c does it for every reply): records what was not
+ * recorded in a transaction (reads, refused writes), once. False when the entry could not be recorded (the audit
+ * backlog is full and the audit thread cannot make room, or in sync mode the insert failed): the caller answers
+ * 503 instead, never an unaudited answer. */
+bool audit_reply(struct request *rq);
+/* Once the handler returned, and at completion: forgets the write's hook, rolls back what a handler left open. */
 void audit_request_end(struct request *rq);
+/* --audit-reads sync: a read's (or refusal's) entry is committed on the worker's connection before its reply. */
+extern bool audit_reads_sync;
 /* Names the object a creation made, for its audit entry, with its TYPE (the table: "people", "reviews", ...; the
  * audit resolves the person concerned from it); call inside the creating transaction. */
 void audit_created(struct request *rq, const char *type, const char *object_id);
@@ -27,11 +33,21 @@ struct audit_queued {
 };
 
 /* The queue of asynchronous entries (src/db/audit_queue.c). F as for db_audit_insert(); false when the entry
- * could not be queued. */
+ * could not be queued: this worker's buffer holds --audit-backlog unwritten entries and the audit thread did not
+ * make room within 2 s (or cannot write at all): the request must not be answered as if it were recorded. */
 bool audit_queue_push(const char *const f[10]);
-/* Inserts every queued entry on DB (a session past row-level security); the number inserted, or -1. DB NULL says
- * the audit thread has no connection: nothing is taken, and workers no longer wait for a flush. */
+/* Inserts every queued entry on DB (a session past row-level security); the number inserted, or -1. Entries leave
+ * the queue only once committed: after a failure they are written by a later call, once (a COMMIT whose answer
+ * was lost is checked before writing again). DB NULL says the audit thread has no connection: nothing is written,
+ * and workers no longer wait for a flush. */
 long audit_queue_flush(struct db *db);
+/* Inserts one entry (F as for audit_queue_push()) now, on DB in its own implicit transaction: committed when this
+ * returns DB_ROW. Chained later by the audit thread, as writes' entries are. */
+enum db_status audit_record_now(struct db *db, const char *const f[10]);
+/* Entries queued and not yet written, over every worker. */
+long audit_queue_pending(void);
+/* The longest time an entry waited between its answer and its commit, since start (microseconds). */
+long long audit_queue_lag_max_us(void);
 /* Entries a worker's buffer may hold before the worker waits for the audit thread (--audit-backlog). */
 extern unsigned int audit_queue_backlog;
 /* The audit thread's pause between flushes: MS milliseconds, or less when a worker's queue is full. */
@@ -39,8 +55,8 @@ void audit_queue_wait(long ms);
 /* Frees the queues, once no worker thread runs and the last flush is done. */
 void audit_queue_shutdown(void);
 
-/* The audit thread (src/db/audit_chain.c): writes the queued entries every 100 ms and hashes new entries into the
- * chain about once a second. One instance at a time chains (an advisory lock); each writes its own queue. Stopping
+/* The audit thread (src/db/audit_chain.c): writes the queued entries every 100 ms, hashes new entries into the
+ * chain about once a second, and writes the tokens' last use (token_used_flush()) as often. One instance at a time chains (an advisory lock); each writes its own queue. Stopping
  * it writes what is still queued. */
 int audit_chainer_start(const char *conninfo);
 void audit_chainer_stop(void);
@@ -48,8 +64,9 @@ void audit_chainer_stop(void);
  * -1 on error. */
 long audit_chain_pending(struct db *db);
 /* Inserts the N queued entries of BATCH (in order of time) on DB already chained, after chaining what writes
- * recorded unchained; one transaction. Returns how many were inserted, or -1 on error. */
-long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n);
+ * recorded unchained; one transaction. Returns how many were inserted, or -1 on error; *FIRST_ID is the id given
+ * to BATCH[0] when the transaction got that far (0 otherwise), to tell later whether a failed COMMIT took place. */
+long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id);
 /* Walks the chain on DB: 0 when intact (*CHAINED, *PENDING counted), else the chain position of the first broken
  * link (> 0) or -1 on error; *WHY says what is wrong. */
 int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len);

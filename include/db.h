@@ -161,6 +161,9 @@ void db_rollback(struct db *db);
 #define DB_TX_RETRIES 3
 enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *db, void *cls), void *cls);
 
+/* Whether the database refuses writes on this session (*IS_READ_ONLY): a hot standby, or default_transaction_read_only
+ * on. Writes there fail with SQLSTATE 25006, answered 503 read-only. */
+enum db_status db_read_only(struct db *db, bool *is_read_only);
 /* Sets the commission this session serves (the row-level security guard), unless it already does: one round
  * trip only when the commission changes. */
 enum db_status db_use_commission(struct db *db, const char *commission_id);

@@ -26,6 +26,7 @@
   X(ERR_NOT_ACCEPTABLE, "not-acceptable", 406, "No acceptable representation") \
   X(ERR_TOO_MANY_REQUESTS, "too-many-requests", 429, "Too many failed authentications") \
   X(ERR_SERVICE_UNAVAILABLE, "service-unavailable", 503, "Service unavailable") \
+  X(ERR_READ_ONLY, "read-only", 503, "The database is read-only") \
   X(ERR_INTERNAL, "internal-error", 500, "Internal error")
 
 enum error_code {

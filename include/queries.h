@@ -63,6 +63,14 @@ enum db_status db_token_list(struct db *db, const char *commission_id, const cha
                              const char *after_id, const char *limit, PGresult **res);
 enum db_status db_token_get(struct db *db, const char *commission_id, const char *id, PGresult **res);
 enum db_status db_token_revoke(struct db *db, const char *commission_id, const char *id, PGresult **res);
+/* Notes that TOKEN_ID authenticated a request: its last_used_at is written by the next token_used_flush(), off the
+ * request path, so that a read-only database still serves reads. */
+void token_used(const char *token_id);
+/* Writes last_used_at = now() for every token noted since the last flush, in one statement; the number written, or
+ * -1 (the tokens stay noted for the next flush). */
+long token_used_flush(struct db *db);
+/* Frees the set, once no thread notes or flushes any more. */
+void token_used_shutdown(void);
 
 /* idempotency.c: claims KEY for TOKEN in the open transaction (DB_ROW: new). DB_NO_ROW: it existed; *PREV
  * then has request hash (hex), status, location, body. */

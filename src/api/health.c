@@ -19,6 +19,12 @@ enum MHD_Result api_readyz(struct request *rq) {
     snprintf(detail, sizeof detail, "Schema version %d, this build expects %d.", version, SCHEMA_VERSION);
     return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, detail);
   }
+  bool read_only;
+  if (db_read_only(rq->db, &read_only) < 0)
+    return reply_db_error(rq);
+  if (read_only)
+    return reply_problem(rq, ERR_READ_ONLY, "The database is read-only (a standby, or default_transaction_read_only): "
+                                            "reads are served, writes answer 503 read-only.");
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:s, s:i}", "status", "ready", "schema_version", version), NULL);
 }
 

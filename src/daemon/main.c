@@ -50,7 +50,10 @@ static void usage(FILE *out) {
           "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
           "  --audit-backlog N        read audit entries a worker thread may hold unwritten before its\n"
           "                           requests wait for the audit thread [COMMISSIOND_AUDIT_BACKLOG],\n"
-          "                           default 1024\n"
+          "                           default 1024; past it a request waits up to 2 s, then answers 503\n"
+          "  --audit-reads MODE       async: a read's audit entry is written by the audit thread within about\n"
+          "                           100 ms of its answer; sync: committed before its answer is sent\n"
+          "                           [COMMISSIOND_AUDIT_READS], default async\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --describe               print the route table (access per role, body fields, audit type) as JSON\n"
@@ -82,6 +85,13 @@ static void set_option(struct options *o, int key, const char *value) {
   case 'p': http_config.per_ip_connections = (unsigned)parse_count("--per-ip-connections", value, 0, 100000); break;
   case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
   case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
+  case 'R':
+    if (strcmp(value, "sync") != 0 && strcmp(value, "async") != 0) {
+      fprintf(stderr, "commissiond: --audit-reads must be sync or async, not \"%s\"\n", value);
+      exit(2);
+    }
+    audit_reads_sync = strcmp(value, "sync") == 0;
+    break;
   case 'L': {
     int level = log_level_parse(value);
     if (level < 0) {
@@ -106,6 +116,7 @@ static const struct option long_options[] = {
   {"per-ip-connections", required_argument, NULL, 'p'},
   {"auth-failure-limit", required_argument, NULL, 'A'},
   {"audit-backlog", required_argument, NULL, 'B'},
+  {"audit-reads", required_argument, NULL, 'R'},
   {"log-level", required_argument, NULL, 'L'},
   {"routes", no_argument, NULL, 'r'},
   {"describe", no_argument, NULL, 'D'},
@@ -120,7 +131,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_DB", 'd'}, {"COMMISSIOND_LISTEN", 'l'}, {"COMMISSIOND_THREADS", 't'},
     {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
-    {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'},
+    {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'}, {"COMMISSIOND_AUDIT_READS", 'R'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;
@@ -275,8 +286,9 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
-  audit_chainer_stop(); /* after the last request: writes what is still queued */
+  audit_chainer_stop(); /* after the last request: writes what is still queued, and the tokens' last use */
   audit_queue_shutdown();
+  token_used_shutdown();
   auth_listener_stop();
   db_global_shutdown();
   log_event(LOG_INFO, "stopped", NULL);

@@ -267,9 +267,10 @@ static bool queued_arrays(const struct audit_queued *batch, size_t n, struct pg_
   return ok;
 }
 
-long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n) {
+long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id) {
   struct chain c = {0};
   struct pg_array col[Q_COLUMNS] = {0}, ids = {0}, people = {0};
+  *first_id = 0;
   long inserted = -1, written;
   PGresult *res = NULL;
   const char *params[Q_COLUMNS + 5];
@@ -289,6 +290,8 @@ long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n
   if (s >= 0) {
     int rows = PQntuples(res);
     bool ok = (size_t)rows == n;
+    if (ok && rows > 0)
+      *first_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     for (int i = 0; ok && i < rows; i++)
       ok = array_add(&ids, PQgetvalue(res, i, 0)) && array_add(&people, PQgetvalue(res, i, 1)) &&
            chain_link(&c, PQgetvalue(res, i, 2)); /* a NULL person reads "": NULL again */
@@ -383,36 +386,68 @@ static bool chainer_running;
 static atomic_bool chainer_stop;
 static char *chainer_conninfo;
 
+#define STOP_RETRY_SECONDS 5 /* how long a stopping daemon keeps trying to write what is queued */
+
+/* The audit thread's connection: opened (past row-level security, with durable commits) when there is none; NULL
+ * while the database cannot be reached. */
+static struct db *chainer_connect(struct db *db) {
+  if (db != NULL)
+    return db;
+  db = db_open(chainer_conninfo);
+  /* Its commits take answered reads out of memory: durable whatever the server's synchronous_commit, so that a
+   * crash of PostgreSQL does not lose them either. */
+  if (db != NULL && (db_simple(db, "SET commissiond.scope = 'all'") < 0 ||
+                     db_simple(db, "SET synchronous_commit = on") < 0)) {
+    db_close(db);
+    db = NULL;
+  }
+  return db;
+}
+
+/* Closes DB when its last failure lost the session (the next pass connects again). */
+static struct db *chainer_check(struct db *db) {
+  if (db != NULL && db_lost(db)) {
+    db_close(db);
+    db = NULL;
+  }
+  return db;
+}
+
 static void *chainer_main(void *arg) {
   (void)arg;
   struct db *db = NULL;
-  struct timespec now, chained = {0, 0};
+  struct timespec now, chained = {0, 0}, stop_deadline = {0, 0};
   for (;;) {
     bool stopping = atomic_load(&chainer_stop);
-    if (db == NULL) {
-      db = db_open(chainer_conninfo);
-      if (db != NULL && db_simple(db, "SET commissiond.scope = 'all'") < 0) {
-        db_close(db);
-        db = NULL;
-      }
-    }
+    db = chainer_connect(db);
     /* The queued entries every 100 ms or sooner when a queue fills (and a last time when stopping); the writes'
-     * entries left unchained, once a second. */
-    if (audit_queue_flush(db) < 0 && db != NULL && db_lost(db)) {
-      db_close(db);
-      db = NULL;
-    }
-    if (stopping)
-      break;
+     * entries left unchained, and the tokens' last use, once a second. A failed write keeps its entries. */
+    if (audit_queue_flush(db) < 0)
+      db = chainer_check(db);
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (db != NULL && now.tv_sec != chained.tv_sec) { /* about once a second */
+    if (db != NULL && (stopping || now.tv_sec != chained.tv_sec)) { /* about once a second, and when stopping */
       chained = now;
-      if (audit_chain_pending(db) < 0 && db_lost(db)) {
-        db_close(db);
-        db = NULL;
+      /* The tokens' last use too: written here, never on the request path (a read-only database serves reads). */
+      if (token_used_flush(db) < 0)
+        db = chainer_check(db);
+      if (db != NULL && !stopping && audit_chain_pending(db) < 0)
+        db = chainer_check(db);
+    }
+    if (stopping) {
+      long left = audit_queue_pending();
+      if (left == 0)
+        break;
+      if (stop_deadline.tv_sec == 0) {
+        stop_deadline = now;
+        stop_deadline.tv_sec += STOP_RETRY_SECONDS;
+      } else if (now.tv_sec > stop_deadline.tv_sec ||
+                 (now.tv_sec == stop_deadline.tv_sec && now.tv_nsec >= stop_deadline.tv_nsec)) {
+        log_event(LOG_ERROR, "audit entries lost: the database did not take them before the daemon stopped",
+                  ",\"entries\":%ld", left);
+        break;
       }
     }
-    audit_queue_wait(100);
+    audit_queue_wait(stopping ? 200 : 100);
   }
   db_close(db);
   return NULL;

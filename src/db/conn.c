@@ -422,6 +422,17 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
   return s;
 }
 
+DB_STATEMENT(read_only, {"db_read_only",
+                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()", 0, NULL});
+
+enum db_status db_read_only(struct db *db, bool *is_read_only) {
+  PGresult *res;
+  enum db_status s = db_exec(db, &read_only, NULL, &res);
+  *is_read_only = s == DB_ROW && PQgetvalue(res, 0, 0)[0] == 't';
+  PQclear(res);
+  return s;
+}
+
 DB_STATEMENT(use_commission, {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL});
 
 enum db_status db_use_commission(struct db *db, const char *commission_id) {

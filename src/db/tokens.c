@@ -1,4 +1,10 @@
-/* Queries on tokens: issuing, listing and revoking (the daemon's /v1/tokens and commissionctl share them). */
+/* Queries on tokens: issuing, listing and revoking (the daemon's /v1/tokens and commissionctl share them); and
+ * the tokens' last use, noted by the request path and written by the audit thread. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
 #include "queries.h"
 
 /* The scope must be an organisation of the same commission and of the kind the role is bound to; the expiry
@@ -61,4 +67,81 @@ enum db_status db_token_revoke(struct db *db, const char *commission_id, const c
 enum db_status db_token_get(struct db *db, const char *commission_id, const char *id, PGresult **res) {
   struct token_one_params p = {.commission_id = commission_id, .id = id};
   return db_run(db, &get, &p, res);
+}
+
+/* Tokens used since last_used_at was last written: a set of ids, filled by the workers (each notes a token at most
+ * once a minute, from its token cache) and emptied by token_used_flush(). Bounded: while the database cannot be
+ * written, the newest uses past TOKEN_USED_MAX distinct tokens are not kept (last_used_at is a hint, not a trail). */
+#define TOKEN_USED_MAX 4096
+
+static pthread_mutex_t used_lock = PTHREAD_MUTEX_INITIALIZER;
+static char (*used_ids)[UUID_STR_LEN];
+static size_t used_n;
+static bool used_overflow_logged;
+
+DB_STATEMENT(mark_used, {
+  "token_mark_used", "UPDATE tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])", 1, NULL});
+
+void token_used(const char *token_id) {
+  if (strlen(token_id) != UUID_STR_LEN - 1)
+    return;
+  pthread_mutex_lock(&used_lock);
+  if (used_ids == NULL)
+    used_ids = malloc(TOKEN_USED_MAX * sizeof *used_ids);
+  bool known = used_ids == NULL;
+  for (size_t i = 0; !known && i < used_n; i++)
+    known = memcmp(used_ids[i], token_id, UUID_STR_LEN) == 0;
+  if (!known && used_n < TOKEN_USED_MAX)
+    memcpy(used_ids[used_n++], token_id, UUID_STR_LEN);
+  else if (!known && !used_overflow_logged) {
+    used_overflow_logged = true;
+    log_event(LOG_WARN, "token uses not recorded: too many tokens waiting for last_used_at", NULL);
+  }
+  pthread_mutex_unlock(&used_lock);
+}
+
+long token_used_flush(struct db *db) {
+  pthread_mutex_lock(&used_lock);
+  size_t n = used_n;
+  /* "{id,id,...}": 37 bytes an id, and the braces. */
+  char *array = n > 0 ? malloc(n * UUID_STR_LEN + 3) : NULL;
+  if (array != NULL) {
+    size_t o = 0;
+    array[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+      if (i > 0)
+        array[o++] = ',';
+      memcpy(array + o, used_ids[i], UUID_STR_LEN - 1);
+      o += UUID_STR_LEN - 1;
+    }
+    array[o++] = '}';
+    array[o] = '\0';
+  }
+  pthread_mutex_unlock(&used_lock);
+  if (n == 0)
+    return 0;
+  if (array == NULL)
+    return -1;
+  const char *params[] = {array};
+  PGresult *res;
+  enum db_status s = db_exec(db, &mark_used, params, &res);
+  PQclear(res);
+  free(array);
+  if (s < 0)
+    return -1; /* the ids stay, for the next pass */
+  /* Forget the N written; uses noted meanwhile came after them in the array. */
+  pthread_mutex_lock(&used_lock);
+  memmove(used_ids, used_ids + n, (used_n - n) * sizeof *used_ids);
+  used_n -= n;
+  used_overflow_logged = false;
+  pthread_mutex_unlock(&used_lock);
+  return (long)n;
+}
+
+void token_used_shutdown(void) {
+  pthread_mutex_lock(&used_lock);
+  free(used_ids);
+  used_ids = NULL;
+  used_n = 0;
+  pthread_mutex_unlock(&used_lock);
 }

@@ -1,14 +1,18 @@
 /* Recording requests in the audit trail. A write is recorded inside its own transaction, just before COMMIT
  * (db_before_commit), so a committed write always has its entry. A read of a person's data, or a refused write, is
- * queued (stamped with the moment its reply was queued) and written by the audit thread within 100 ms: the read
- * path costs no database round trip, and a crash of the daemon can lose the last 100 ms of such entries
- * (README: Data protection). */
+ * recorded as its reply is queued (audit_reply(), called by every reply): with --audit-reads async (the default)
+ * queued and written by the audit thread within about 100 ms — the read path costs no database round trip, and a
+ * crash of the daemon can lose the entries not yet written (README: Data protection) —; with sync, committed on
+ * the worker's own connection before the reply is queued. An entry that cannot be recorded turns the reply into a
+ * 503: no answer leaves unaudited. */
 #include <string.h>
 
 #include "audit.h"
 #include "log.h"
 #include "queries.h"
 #include "validate.h"
+
+bool audit_reads_sync;
 
 static const char *action_of(const struct request *rq, bool committed_write) {
   if (strcmp(rq->method, "GET") == 0)
@@ -38,6 +42,8 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
                        rq->method, rq->route->pattern, type, object, rq->request_id, status};
   if (in_transaction)
     return db_audit_insert(db, f);
+  if (db != NULL)
+    return audit_record_now(db, f);
   return audit_queue_push(f) ? DB_ROW : DB_HARD_ERROR;
 }
 
@@ -64,15 +70,28 @@ void audit_created(struct request *rq, const char *type, const char *object_id) 
   snprintf(rq->audit_object, sizeof rq->audit_object, "%s", object_id);
 }
 
+bool audit_reply(struct request *rq) {
+  if (!audited_route(rq) || rq->audited)
+    return true;
+  rq->audited = true; /* once, whatever happens: the 503 that may replace this reply is not recorded again */
+  struct db *db = NULL;
+  if (audit_reads_sync) {
+    db = rq->db != NULL ? rq->db : db_thread();
+    if (db == NULL)
+      return false;
+    db_before_commit(db, NULL, NULL);
+    db_rollback(db); /* never record inside a transaction a handler left open */
+  }
+  if (record(rq, db, false) >= 0)
+    return true;
+  log_event(LOG_ERROR, "audit entry not recorded: answered 503", ",\"request_id\":\"%s\",\"route\":\"%s\",\"status\":%u",
+            rq->request_id, rq->route->pattern, rq->status);
+  return false;
+}
+
 void audit_request_end(struct request *rq) {
   if (rq->db != NULL) {
     db_before_commit(rq->db, NULL, NULL);
     db_rollback(rq->db); /* never record inside a transaction a handler left open */
   }
-  if (!audited_route(rq) || rq->audited || rq->status == 0)
-    return;
-  rq->audited = true;
-  if (record(rq, NULL, false) < 0)
-    log_event(LOG_ERROR, "audit entry not recorded", ",\"request_id\":\"%s\",\"route\":\"%s\",\"status\":%u",
-              rq->request_id, rq->route->pattern, rq->status);
 }

@@ -15,10 +15,12 @@
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
+#include "queries.h"
 #include "token.h"
 
 #define CACHE_SLOTS 256        /* per thread, power of two */
 #define CACHE_TTL_SECONDS 60   /* bound on staleness even if a notification were lost */
+#define USED_EVERY_SECONDS 60  /* a thread notes a cached token's use (last_used_at) at most this often */
 
 #define ME_MAX 1024 /* the cached GET /v1/me document */
 
@@ -27,6 +29,7 @@ struct cache_entry {
   struct principal principal;
   char me[ME_MAX]; /* "" until GET /v1/me described the token */
   time_t cached_at;
+  time_t used_noted_at; /* when this thread last noted the token's use for last_used_at */
   long epoch;
   bool used;
 };
@@ -39,14 +42,13 @@ static pthread_t listener_thread;
 static bool listener_running;
 static char *listener_conninfo;
 
-/* Marks the token as used and returns what the principal needs, only while it is neither revoked nor expired. */
-DB_STATEMENT(token_lookup, {
-  "token_lookup",
-  "UPDATE tokens SET last_used_at = now() WHERE selector = $1 AND revoked_at IS NULL AND expires_at > now() "
-  "RETURNING id, commission_id, role, coalesce(scope_org_id::text, ''), "
-  "extract(epoch FROM expires_at)::bigint, encode(hash, 'hex')",
-  1, NULL
-});
+/* What the principal needs, only while the token is neither revoked nor expired. A read: the token's use is noted
+ * (token_used()) and written by the audit thread, so that authentication works on a read-only database. */
+DB_STATEMENT(token_lookup, {"token_lookup",
+                            "SELECT id, commission_id, role, coalesce(scope_org_id::text, ''), "
+                            "extract(epoch FROM expires_at)::bigint, encode(hash, 'hex') FROM tokens "
+                            "WHERE selector = $1 AND revoked_at IS NULL AND expires_at > now()",
+                            1, NULL});
 
 static struct cache_entry *cache_slot(const unsigned char *hash) {
   return &cache[(hash[0] | (hash[1] << 8)) & (CACHE_SLOTS - 1)];
@@ -70,8 +72,20 @@ static void cache_put(const unsigned char *hash, const struct principal *p, long
   memcpy(e->hash, hash, TOKEN_HASH_BYTES);
   e->principal = *p;
   e->cached_at = now;
+  e->used_noted_at = now;
   e->epoch = epoch;
   e->used = true;
+}
+
+/* Notes the use of the token of cache entry E (its last_used_at) when this thread has not for a while. */
+static void note_use(const unsigned char *hash, const struct principal *p, time_t now) {
+  struct cache_entry *e = cache_slot(hash);
+  if (e->used && sodium_memcmp(e->hash, hash, TOKEN_HASH_BYTES) == 0) {
+    if (now - e->used_noted_at < USED_EVERY_SECONDS)
+      return;
+    e->used_noted_at = now;
+  }
+  token_used(p->token_id);
 }
 
 /* Failed authentications per client address: after http_config.auth_failure_limit in a minute, the address gets
@@ -186,8 +200,10 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   unsigned char *hash = rq->token_hash;
   token_hash(token, len, hash);
   time_t now = time(NULL);
-  if (cache_get(hash, &rq->principal, now))
+  if (cache_get(hash, &rq->principal, now)) {
+    note_use(hash, &rq->principal, now);
     return true;
+  }
 
   /* Read the epoch before the database: a revocation committed after this point empties the entry again. */
   long epoch = atomic_load_explicit(&revocation_epoch, memory_order_acquire);
@@ -220,6 +236,7 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   p->expires_at = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
   PQclear(res);
   cache_put(hash, p, epoch, now);
+  token_used(p->token_id);
   return true;
 }
 

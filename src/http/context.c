@@ -177,7 +177,7 @@ static enum MHD_Result dispatch(struct request *rq) {
     return handled;
   }
   handled = rq->route->handler(rq);
-  audit_request_end(rq); /* before the reply leaves: a client's next request is recorded after this one */
+  audit_request_end(rq); /* the reply recorded its audit entry as it was queued (audit_reply()) */
   return handled;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "http_internal.h"
 
@@ -149,6 +150,13 @@ int metrics_render(char **out, size_t *len) {
       "# HELP commissiond_http_requests_in_flight Requests being served.\n"
       "# TYPE commissiond_http_requests_in_flight gauge\ncommissiond_http_requests_in_flight %ld\n",
       db_metric_errors(), db_metric_connections(), http_config.threads, http_in_flight());
+  put(&t,
+      "# HELP commissiond_audit_queued Audit entries answered and not yet written (lost if the daemon crashed now).\n"
+      "# TYPE commissiond_audit_queued gauge\ncommissiond_audit_queued %ld\n"
+      "# HELP commissiond_audit_lag_max_seconds Longest time since start between an answer and the commit of its\n"
+      "# queued audit entry.\n"
+      "# TYPE commissiond_audit_lag_max_seconds gauge\ncommissiond_audit_lag_max_seconds %.6f\n",
+      audit_queue_pending(), (double)audit_queue_lag_max_us() / 1e6);
   if (t.failed) {
     free(t.buf);
     return -1;

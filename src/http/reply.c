@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
@@ -9,6 +10,11 @@
 
 static enum MHD_Result queue(struct request *rq, unsigned int status, const char *content_type, char *data,
                              size_t len, const char *const *headers) {
+  rq->status = status;
+  if (!audit_reply(rq)) { /* never an answer whose audit entry could not be recorded */
+    free(data);
+    return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The audit trail cannot record this request now; retry later.");
+  }
   struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
   if (resp == NULL) {
     free(data);
@@ -77,6 +83,9 @@ static enum MHD_Result problem_doc(struct request *rq, enum error_code code, con
   } else if (code == ERR_SERVICE_UNAVAILABLE) {
     headers[0] = MHD_HTTP_HEADER_RETRY_AFTER;
     headers[1] = "1";
+  } else if (code == ERR_READ_ONLY) { /* a fail-over, or maintenance: not over in a second */
+    headers[0] = MHD_HTTP_HEADER_RETRY_AFTER;
+    headers[1] = "10";
   } else if (code == ERR_TOO_MANY_REQUESTS) {
     snprintf(retry, sizeof retry, "%u", rq->retry_after ? rq->retry_after : 1);
     headers[0] = MHD_HTTP_HEADER_RETRY_AFTER;
@@ -120,6 +129,8 @@ enum MHD_Result reply_db_error(struct request *rq) {
   if (rq->db == NULL || db_unavailable(rq->db))
     return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
   const char *state = db_sqlstate(rq->db);
+  if (strcmp(state, "25006") == 0) /* read_only_sql_transaction: a standby, or default_transaction_read_only */
+    return reply_problem(rq, ERR_READ_ONLY, "The database is read-only: reads are served, writes are not; retry later.");
   if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
     return reply_problem(rq, ERR_CONFLICT, "A concurrent change kept this request from completing; retry.");
   return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");

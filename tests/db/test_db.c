@@ -338,7 +338,9 @@ static void test_audit_person_scoped(void) {
       snprintf(batch[i].object_id, sizeof batch[i].object_id, "%s", objects[i]);
       snprintf(batch[i].request_id, sizeof batch[i].request_id, "audit-scope-%d", i);
     }
-    CHECK(audit_chain_write(app_db, batch, 4) == 4);
+    int64_t first_id;
+    CHECK(audit_chain_write(app_db, batch, 4, &first_id) == 4);
+    CHECK(first_id > 0);
     /* A write's entry in its own transaction: commission one's request about two's application. */
     CHECK(db_begin(app_db) >= 0);
     char *xid = value(app_db, "SELECT pg_current_xact_id()"); /* the transaction has written */
