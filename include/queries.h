@@ -57,6 +57,14 @@ DB_ROW_STRUCT(token_row, TOKEN_ROW);
 struct token_fields {
   const char *commission_id, *role, *scope_org_id, *scope_kind, *label, *selector, *hash_hex, *expires_on;
 };
+/* The principal of a valid token (neither revoked nor expired) by its selector, with the hash to compare in
+ * constant time. */
+#define TOKEN_LOOKUP_ROW(FIRST, NEXT)                                                                          \
+  FIRST(id, "t.id") NEXT(commission_id, "t.commission_id") NEXT(role, "t.role")                               \
+  NEXT(scope_org_id, "t.scope_org_id") NEXT(expires_epoch, "extract(epoch FROM t.expires_at)::bigint")         \
+  NEXT(hash_hex, "encode(t.hash, 'hex')")
+DB_ROW_STRUCT(token_lookup_row, TOKEN_LOOKUP_ROW);
+enum db_status db_token_lookup(struct db *db, const char *selector, PGresult **res);
 /* Issues a token; no row when the scope is not a SCOPE_KIND organisation of the commission or the expiry is past. */
 enum db_status db_token_insert(struct db *db, const struct token_fields *f, PGresult **res);
 enum db_status db_token_list(struct db *db, const char *commission_id, const char *after_created,

@@ -45,6 +45,20 @@ DB_STATEMENT(revoke, {"token_revoke",
                       DB_PARAMS(TOKEN_ONE)});
 DB_PARAMS_STRUCT(token_one_params, TOKEN_ONE);
 
+/* What the principal needs, only while the token is neither revoked nor expired. A read: the token's use is noted
+ * (token_used()) and written by the audit thread, so that authentication works on a read-only database. */
+#define TOKEN_LOOKUP(P) P(selector)
+DB_STATEMENT(lookup, {"token_lookup",
+                      "SELECT " DB_COLUMNS(TOKEN_LOOKUP_ROW) " FROM tokens t WHERE t.selector = :selector "
+                      "AND t.revoked_at IS NULL AND t.expires_at > now()",
+                      DB_PARAMS(TOKEN_LOOKUP)});
+DB_PARAMS_STRUCT(token_lookup_params, TOKEN_LOOKUP);
+
+enum db_status db_token_lookup(struct db *db, const char *selector, PGresult **res) {
+  struct token_lookup_params p = {.selector = selector};
+  return db_run(db, &lookup, &p, res);
+}
+
 enum db_status db_token_insert(struct db *db, const struct token_fields *f, PGresult **res) {
   struct token_insert_params p = {.commission_id = f->commission_id, .role = f->role, .scope_org_id = f->scope_org_id,
                                   .scope_kind = f->scope_kind, .label = f->label, .selector = f->selector,

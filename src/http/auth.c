@@ -42,13 +42,6 @@ static pthread_t listener_thread;
 static bool listener_running;
 static char *listener_conninfo;
 
-/* What the principal needs, only while the token is neither revoked nor expired. A read: the token's use is noted
- * (token_used()) and written by the audit thread, so that authentication works on a read-only database. */
-DB_STATEMENT(token_lookup, {"token_lookup",
-                            "SELECT id, commission_id, role, coalesce(scope_org_id::text, ''), "
-                            "extract(epoch FROM expires_at)::bigint, encode(hash, 'hex') FROM tokens "
-                            "WHERE selector = $1 AND revoked_at IS NULL AND expires_at > now()",
-                            1, NULL});
 
 static struct cache_entry *cache_slot(const unsigned char *hash) {
   return &cache[(hash[0] | (hash[1] << 8)) & (CACHE_SLOTS - 1)];
@@ -214,26 +207,26 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
     return false;
   }
   PGresult *res;
-  const char *params[1] = {selector};
-  enum db_status s = db_exec(rq->db, &token_lookup, params, &res);
+  enum db_status s = db_token_lookup(rq->db, selector, &res);
   if (s < 0) {
     *ret = reply_db_error(rq);
     return false;
   }
   char expected[2 * TOKEN_HASH_BYTES + 1];
   sodium_bin2hex(expected, sizeof expected, hash, TOKEN_HASH_BYTES);
-  if (s == DB_NO_ROW || strlen(PQgetvalue(res, 0, 5)) != 2 * TOKEN_HASH_BYTES ||
-      sodium_memcmp(PQgetvalue(res, 0, 5), expected, 2 * TOKEN_HASH_BYTES) != 0) {
+  struct token_lookup_row t;
+  if (s == DB_NO_ROW || !db_row(res, 0, &t) || t.hash_hex == NULL || strlen(t.hash_hex) != 2 * TOKEN_HASH_BYTES ||
+      sodium_memcmp(t.hash_hex, expected, 2 * TOKEN_HASH_BYTES) != 0) {
     PQclear(res);
     *ret = unauthorized(rq, "The token is unknown, expired or revoked.");
     return false;
   }
   struct principal *p = &rq->principal;
-  snprintf(p->token_id, sizeof p->token_id, "%s", PQgetvalue(res, 0, 0));
-  snprintf(p->commission_id, sizeof p->commission_id, "%s", PQgetvalue(res, 0, 1));
-  p->role = role_parse(PQgetvalue(res, 0, 2));
-  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", PQgetvalue(res, 0, 3));
-  p->expires_at = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+  snprintf(p->token_id, sizeof p->token_id, "%s", t.id);
+  snprintf(p->commission_id, sizeof p->commission_id, "%s", t.commission_id);
+  p->role = role_parse(t.role);
+  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", t.scope_org_id != NULL ? t.scope_org_id : "");
+  p->expires_at = strtoll(t.expires_epoch, NULL, 10);
   PQclear(res);
   cache_put(hash, p, epoch, now);
   token_used(p->token_id);
