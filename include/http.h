@@ -31,6 +31,7 @@ struct request {
   char request_id[REQUEST_ID_MAX + 1];
   char allow[96]; /* methods the path serves, for a 405 */
   unsigned int retry_after; /* seconds, for a 429 */
+  bool close_connection;    /* answered with Connection: close (a connection past a limit) */
   char *body;
   size_t body_len, body_cap;
   bool body_too_large;
@@ -135,7 +136,9 @@ void auth_cache_me(const struct request *rq, const char *document);
 struct http_config {
   size_t max_body;
   unsigned int threads;
-  unsigned int connection_timeout;
+  unsigned int connection_timeout; /* idle, libmicrohttpd's */
+  unsigned int header_timeout;     /* in all, for a request line and its headers */
+  unsigned int body_timeout;       /* in all, for a body once its headers arrived */
   unsigned int max_connections;
   unsigned int per_ip_connections;
   unsigned int auth_failure_limit; /* failed authentications per client address and minute before 429 */

@@ -24,6 +24,28 @@ int metrics_render(char **text, size_t *len);
 
 uint64_t now_ns(void);
 
+/* A 64-bit FNV-1a of the client's address (not its port), the key of per-address limits; 0 when unknown. */
+uint64_t http_client_address_key(struct MHD_Connection *connection);
+/* Connections (src/http/connections.c). Whether a connection may be served, or was accepted past a limit only to
+ * be answered 503. */
+enum connection_refusal { CONNECTION_ACCEPTED, CONNECTION_OVER_LIMIT, CONNECTION_OVER_ADDRESS_LIMIT };
+/* MHD_OPTION_NOTIFY_CONNECTION: registers a connection (deadline for its request line and headers, and whether it is
+ * past --max-connections or --per-ip-connections) and forgets it before libmicrohttpd closes its socket. */
+void http_connection_notify(void *cls, struct MHD_Connection *connection, void **socket_context,
+                            enum MHD_ConnectionNotificationCode toe);
+/* The request's headers arrived: its body has --body-timeout from now. Returns whether to serve it. */
+enum connection_refusal http_connection_headers_received(struct MHD_Connection *connection);
+/* The request is complete and handled: no deadline while the handler works. */
+void http_connection_handling(struct MHD_Connection *connection);
+/* The response was sent: the next request on this connection has --header-timeout from now. */
+void http_connection_request_done(struct MHD_Connection *connection);
+/* The thread that shuts down connections past their deadline (every 200 ms); 0 on success. */
+int http_watchdog_start(void);
+void http_watchdog_stop(void);
+/* Counters for /metrics. */
+unsigned long http_connections_timed_out(void);
+unsigned long http_connections_refused(void);
+
 /* The JSON pointer (RFC 6901) of the member being parsed at byte POSITION of the LEN bytes of TEXT, a body
  * jansson refused there: "/name", "/items/2", or "" for the document itself. Written into OUT (size N). */
 void json_error_pointer(const char *text, size_t len, size_t position, char *out, size_t n);

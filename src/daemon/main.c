@@ -26,6 +26,7 @@ struct options {
   const char *db;
   const char *listen;
   unsigned int shutdown_timeout;
+  bool per_ip_set; /* --per-ip-connections given: else a quarter of --max-connections */
 };
 
 static void usage(FILE *out) {
@@ -40,11 +41,18 @@ static void usage(FILE *out) {
           "                           default: number of cores\n"
           "  --max-body BYTES         largest request body [COMMISSIOND_MAX_BODY], default 1048576\n"
           "  --timeout SECONDS        idle connection timeout [COMMISSIOND_TIMEOUT], default 30\n"
+          "  --header-timeout SECONDS  time in all for a request line and its headers, from the connection's\n"
+          "                           start or the end of its previous request [COMMISSIOND_HEADER_TIMEOUT],\n"
+          "                           default 10\n"
+          "  --body-timeout SECONDS   time in all for a request body, once its headers arrived\n"
+          "                           [COMMISSIOND_BODY_TIMEOUT], default 30\n"
           "  --shutdown-timeout SECONDS  wait for requests in flight on SIGTERM [COMMISSIOND_SHUTDOWN_TIMEOUT],\n"
           "                           default 10\n"
-          "  --max-connections N      concurrent connections [COMMISSIOND_MAX_CONNECTIONS], default 1024\n"
-          "  --per-ip-connections N   concurrent connections per client address, 0 = unlimited\n"
-          "                           [COMMISSIOND_PER_IP_CONNECTIONS], default 0\n"
+          "  --max-connections N      concurrent connections; past it a new connection is answered 503\n"
+          "                           [COMMISSIOND_MAX_CONNECTIONS], default 1024\n"
+          "  --per-ip-connections N   concurrent connections per client address (past it: 503), 0 = unlimited\n"
+          "                           (behind a reverse proxy every connection comes from its address)\n"
+          "                           [COMMISSIOND_PER_IP_CONNECTIONS], default a quarter of --max-connections\n"
           "  --auth-failure-limit N   failed authentications per client address and minute before it is\n"
           "                           answered 429 until the minute is over; 0 = no limit\n"
           "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
@@ -80,9 +88,14 @@ static void set_option(struct options *o, int key, const char *value) {
   case 't': http_config.threads = (unsigned)parse_count("--threads", value, 1, 256); break;
   case 'b': http_config.max_body = parse_count("--max-body", value, 1024, 64ul * 1024 * 1024); break;
   case 'T': http_config.connection_timeout = (unsigned)parse_count("--timeout", value, 1, 3600); break;
+  case 'H': http_config.header_timeout = (unsigned)parse_count("--header-timeout", value, 1, 3600); break;
+  case 'Y': http_config.body_timeout = (unsigned)parse_count("--body-timeout", value, 1, 3600); break;
   case 'S': o->shutdown_timeout = (unsigned)parse_count("--shutdown-timeout", value, 0, 3600); break;
   case 'c': http_config.max_connections = (unsigned)parse_count("--max-connections", value, 1, 100000); break;
-  case 'p': http_config.per_ip_connections = (unsigned)parse_count("--per-ip-connections", value, 0, 100000); break;
+  case 'p':
+    http_config.per_ip_connections = (unsigned)parse_count("--per-ip-connections", value, 0, 100000);
+    o->per_ip_set = true;
+    break;
   case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
   case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
   case 'R':
@@ -111,6 +124,8 @@ static const struct option long_options[] = {
   {"threads", required_argument, NULL, 't'},
   {"max-body", required_argument, NULL, 'b'},
   {"timeout", required_argument, NULL, 'T'},
+  {"header-timeout", required_argument, NULL, 'H'},
+  {"body-timeout", required_argument, NULL, 'Y'},
   {"shutdown-timeout", required_argument, NULL, 'S'},
   {"max-connections", required_argument, NULL, 'c'},
   {"per-ip-connections", required_argument, NULL, 'p'},
@@ -131,6 +146,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_DB", 'd'}, {"COMMISSIOND_LISTEN", 'l'}, {"COMMISSIOND_THREADS", 't'},
     {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
+    {"COMMISSIOND_HEADER_TIMEOUT", 'H'}, {"COMMISSIOND_BODY_TIMEOUT", 'Y'},
     {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'}, {"COMMISSIOND_AUDIT_READS", 'R'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -138,6 +154,7 @@ static void read_options(int argc, char **argv, struct options *o) {
   o->db = "";
   o->listen = "127.0.0.1:8080";
   o->shutdown_timeout = 10;
+  o->per_ip_set = false;
   for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
     const char *v = getenv(envs[i].env);
     if (v != NULL && *v != '\0')
@@ -161,6 +178,9 @@ static void read_options(int argc, char **argv, struct options *o) {
     fprintf(stderr, "commissiond: unexpected argument \"%s\"\n", argv[optind]);
     exit(2);
   }
+  /* One address may hold a quarter of the connections: a client (or a slowloris) alone cannot take them all. */
+  if (!o->per_ip_set)
+    http_config.per_ip_connections = http_config.max_connections >= 4 ? http_config.max_connections / 4 : 1;
 }
 
 /* Resolves HOST:PORT (or [V6]:PORT) into ADDR. */
@@ -245,16 +265,28 @@ int main(int argc, char **argv) {
     return 1;
   }
   unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+  /* libmicrohttpd accepts a reserve past --max-connections (and past --per-ip-connections for one address): those
+   * connections are answered 503 at once (src/http/connections.c) instead of waiting unanswered in the backlog. */
+  unsigned int reserve = http_config.max_connections / 4 > 32 ? http_config.max_connections / 4 : 32;
+  unsigned int mhd_limit = http_config.max_connections + reserve;
+  if (http_watchdog_start() != 0) {
+    fprintf(stderr, "commissiond: cannot start the connection watchdog\n");
+    audit_chainer_stop();
+    auth_listener_stop();
+    db_global_shutdown();
+    return 1;
+  }
   if (addr.ss_family == AF_INET6)
     flags |= MHD_USE_IPv6;
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
       MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
       MHD_OPTION_CONNECTION_TIMEOUT, http_config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-      http_config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, http_config.per_ip_connections,
+      mhd_limit, MHD_OPTION_NOTIFY_CONNECTION, http_connection_notify, NULL,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
   if (d == NULL) {
     fprintf(stderr, "commissiond: cannot listen on %s\n", o.listen);
+    http_watchdog_stop();
     audit_chainer_stop();
     auth_listener_stop();
     db_global_shutdown();
@@ -286,6 +318,7 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
+  http_watchdog_stop();
   audit_chainer_stop(); /* after the last request: writes what is still queued, and the tokens' last use */
   audit_queue_shutdown();
   token_used_shutdown();

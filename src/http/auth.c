@@ -1,7 +1,6 @@
 /* Bearer authentication. Each worker thread caches principals by token hash; a listener thread follows
  * revocations (LISTEN commissiond_tokens) and moves a global epoch, which empties every thread's cache. While
  * the listener is not connected, the cache is not trusted and every request asks the database. */
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -95,29 +94,7 @@ struct throttle_slot {
 
 static struct throttle_slot throttle[THROTTLE_SLOTS];
 
-/* A 64-bit FNV-1a of the client's address (not its port); 0 when unknown. */
-static uint64_t client_key(struct request *rq) {
-  const union MHD_ConnectionInfo *info =
-      MHD_get_connection_info(rq->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  if (info == NULL || info->client_addr == NULL)
-    return 0;
-  const struct sockaddr *sa = info->client_addr;
-  const unsigned char *bytes;
-  size_t n;
-  if (sa->sa_family == AF_INET) {
-    bytes = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-    n = 4;
-  } else if (sa->sa_family == AF_INET6) {
-    bytes = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-    n = 16;
-  } else {
-    return 0;
-  }
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ bytes[i]) * 1099511628211ull;
-  return h ? h : 1;
-}
+static uint64_t client_key(struct request *rq) { return http_client_address_key(rq->connection); }
 
 static bool throttled(struct request *rq, uint64_t key, time_t now) {
   if (key == 0 || http_config.auth_failure_limit == 0)

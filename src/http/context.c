@@ -20,8 +20,10 @@ struct http_config http_config = {
   .max_body = 1024 * 1024,
   .threads = 2,
   .connection_timeout = 30,
+  .header_timeout = 10,
+  .body_timeout = 30,
   .max_connections = 1024,
-  .per_ip_connections = 0,
+  .per_ip_connections = 256,
   .auth_failure_limit = 30,
 };
 
@@ -198,6 +200,16 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
     rq->start_ns = now_ns();
     *req_cls = rq;
     request_id_init(rq);
+    enum connection_refusal refusal = http_connection_headers_received(connection);
+    if (refusal != CONNECTION_ACCEPTED) { /* accepted past a limit, to be told so rather than left unanswered */
+      bool path_known;
+      rq->route = router_match(rq, &path_known); /* for the request's log line and metrics only */
+      rq->close_connection = true;
+      return reply_problem(rq, ERR_SERVICE_UNAVAILABLE,
+                           refusal == CONNECTION_OVER_LIMIT
+                               ? "The server has reached its connection limit; retry later."
+                               : "Too many connections from this address; retry later.");
+    }
     /* Refuse an announced oversized body now, before any of it is read. */
     const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
@@ -237,15 +249,16 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
     return MHD_YES;
   }
   if (rq->status != 0)
-    return MHD_YES; /* a reply was queued on the first call (413) */
+    return MHD_YES; /* a reply was queued on the first call (413, 503 past a connection limit) */
+  http_connection_handling(connection);
   return dispatch(rq);
 }
 
 void http_request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
                             enum MHD_RequestTerminationCode toe) {
   (void)cls;
-  (void)connection;
   struct request *rq = *req_cls;
+  http_connection_request_done(connection);
   if (rq == NULL)
     return;
   *req_cls = NULL;

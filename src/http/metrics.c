@@ -155,8 +155,15 @@ int metrics_render(char **out, size_t *len) {
       "# TYPE commissiond_audit_queued gauge\ncommissiond_audit_queued %ld\n"
       "# HELP commissiond_audit_lag_max_seconds Longest time since start between an answer and the commit of its\n"
       "# queued audit entry.\n"
-      "# TYPE commissiond_audit_lag_max_seconds gauge\ncommissiond_audit_lag_max_seconds %.6f\n",
-      audit_queue_pending(), (double)audit_queue_lag_max_us() / 1e6);
+      "# TYPE commissiond_audit_lag_max_seconds gauge\ncommissiond_audit_lag_max_seconds %.6f\n"
+      "# HELP commissiond_http_connections_timed_out_total Connections closed for not sending their request line\n"
+      "# and headers (or body) in time.\n"
+      "# TYPE commissiond_http_connections_timed_out_total counter\ncommissiond_http_connections_timed_out_total %lu\n"
+      "# HELP commissiond_http_connections_refused_total Connections past --max-connections or\n"
+      "# --per-ip-connections, answered 503.\n"
+      "# TYPE commissiond_http_connections_refused_total counter\ncommissiond_http_connections_refused_total %lu\n",
+      audit_queue_pending(), (double)audit_queue_lag_max_us() / 1e6, http_connections_timed_out(),
+      http_connections_refused());
   if (t.failed) {
     free(t.buf);
     return -1;
