@@ -8,6 +8,7 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
              postgresql-15 python3 curl)
 # What the tests need on top (tests/run adds these): PyYAML for the spec checker and the access matrix, git for the
 # quickstart suite's clean clone, Node.js and npm for the spec linter (tests/spec/validate-openapi).
+# shellcheck disable=SC2034 # used by tests/run
 CD_TEST_PACKAGES=(python3-yaml git nodejs npm)
 
 cd_log() { printf '%s\n' "$*" >&2; }

@@ -71,6 +71,7 @@ expect "a dangling \$ref fails" 1 'no-unresolved-refs' "$tmp/dangling.yaml"
 expect "an example that contradicts its schema fails" 1 'no-invalid-media-type-examples' "$tmp/bad-example.yaml"
 expect "a 4xx that is not application/problem+json fails" 1 'operation-4xx-problem-details-rfc7807' \
     "$tmp/json-error.yaml"
+# shellcheck disable=SC2016 # the backquotes are the linter's
 expect "a problem schema without title fails (looked for through allOf)" 1 \
     'commissiond/operation-4xx-problem-details-rfc7807: The problem schema of a 4xx has no `title`' "$tmp/no-title.yaml"
 expect "a duplicated enum value fails" 1 "no-duplicated-enum-values: Duplicated enum value found: '\"curator\"'" \
