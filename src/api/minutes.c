@@ -189,13 +189,13 @@ static json_t *minutes_line(const struct agenda_row *r) {
   json_t *person = visible ? json_pack("{s:o, s:o, s:o}", "id", json_of_text(r->person_id), "family_name",
                                        json_of_text(r->family_name), "given_names", json_of_text(r->given_names))
                            : json_null();
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "position",
                    json_of_int(r->position), "label", label, "person", person, "application_id",
                    visible ? json_of_text(r->application_id) : json_null(), "decision_id",
                    visible ? json_of_text(r->decision_id) : json_null(), "outcome", json_of_text(r->outcome),
                    "unit_label", json_of_text(r->unit_label), "unit_town", json_of_text(r->unit_town),
                    "refusal_reason", json_of_text(r->refusal_reason), "comment",
-                   visible ? json_of_text(r->comment) : json_null(), "decided_at", json_of_text(r->decided_at),
+                   visible ? json_of_text(r->comment) : json_null(), "decided_on", json_of_text(r->decided_on), "recorded_at", json_of_text(r->recorded_at),
                    "corrects_decision_id", visible ? json_of_text(r->corrects_decision_id) : json_null());
 }
 

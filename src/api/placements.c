@@ -154,8 +154,9 @@ static enum db_status start_body(struct db *db, void *cls) {
   }
   snprintf(t->current, sizeof t->current, "%s", PQgetvalue(app, 0, 7));
   char decided[11] = "";
-  if (!PQgetisnull(app, 0, 9))
-    snprintf(decided, sizeof decided, "%s", PQgetvalue(app, 0, 9)); /* the UTC day of the decision */
+  int decided_on = PQfnumber(app, "decided_on"); /* the date of the session that approved it */
+  if (decided_on >= 0 && !PQgetisnull(app, 0, decided_on))
+    snprintf(decided, sizeof decided, "%s", PQgetvalue(app, 0, decided_on));
   PQclear(app);
   if (!app_transition_legal(app_status_parse(t->current), APP_PLACED, PATH_PLACEMENT)) {
     t->refusal = REFUSE_APP_STATE;
@@ -215,7 +216,8 @@ static enum MHD_Result reply_refusal(struct request *rq, enum refusal r, const c
     return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/unit_id",
                                "is not a unit of this commission in service (available or occupied)");
   case REFUSE_MOVE_IN:
-    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/move_in_date", "must not be before the decision");
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/move_in_date",
+                               "must not be before the date of the session that approved it");
   case REFUSE_FULL:
     return reply_problem(rq, ERR_CONFLICT, "The unit has no free place on that date.");
   case REFUSE_ELSEWHERE:

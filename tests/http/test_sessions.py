@@ -31,9 +31,10 @@ ITEM_MEMBERS = {"id", "position", "kind", "note", "application", "decision"}
 ITEM_APP_MEMBERS = {"id", "status", "urgency", "wished_unit_kinds", "wished_towns", "submitted_at", "waiting_days",
                     "person"}
 DECISION_MEMBERS = {"id", "outcome", "unit_id", "unit_label", "unit_town", "refusal_reason", "comment",
-                    "decided_at", "corrects_decision_id"}
+                    "decided_on", "recorded_at", "corrects_decision_id"}
 MINUTES_DECISION_MEMBERS = {"position", "label", "person", "application_id", "decision_id", "outcome", "unit_label",
-                            "unit_town", "refusal_reason", "comment", "decided_at", "corrects_decision_id"}
+                            "unit_town", "refusal_reason", "comment", "decided_on", "recorded_at",
+                            "corrects_decision_id"}
 SCRIPT_NAME = "<script>alert('pv')</script>"
 CHAIR = "Mme Claire Dupont & <i>fils</i>"
 
@@ -117,7 +118,9 @@ def check_agenda(r, session_id):
             check(app["person"] is not None, "a situation only with a visible person", r)
         if item["decision"] is not None:
             check(set(item["decision"]) == DECISION_MEMBERS, "members of a decision", r)
-            check(TIMESTAMP_RE.match(item["decision"]["decided_at"]), "decided_at is a timestamp", r)
+            check(TIMESTAMP_RE.match(item["decision"]["recorded_at"]), "recorded_at is a timestamp", r)
+            check(item["decision"]["decided_on"] == b["session"]["session_date"], "decided_on is the session's date",
+                  r)
     positions = [(i["position"]) for i in b["items"]]
     check(positions == sorted(positions), "items in position order", r)
     return b["items"]
@@ -257,7 +260,7 @@ def run_cases(suite, d, db, w):
 
     # ---------------------------------------------------------------------------------------------------------
     with suite.case("create: coordinator only; 201, Location, ETag \"v1\", planned; others 403"):
-        sent = {"session_date": "2027-03-15", "town": "Villeneuve-d'Ascq", "place": "Mairie, salle du conseil",
+        sent = {"session_date": "2026-03-12", "town": "Villeneuve-d'Ascq", "place": "Mairie, salle du conseil",
                 "chair_name": "Mme la Maire", "chair_title": "Maire adjointe à la santé"}
         state = Unchanged(db)
         for who in others:
@@ -387,7 +390,8 @@ def run_cases(suite, d, db, w):
             r = d.call("POST", "%s/%s/transitions" % (APPS, app[label]), token=coord,
                        body={"to": to, "reason": "état de départ du test", "force": True})
             expect_status(r, 200)
-        db.sql("UPDATE applications SET decided_at = now() - interval '400 days' WHERE id = '%s'" % app["lapse"])
+        db.sql("UPDATE applications SET decided_at = now() - interval '400 days', decided_on = current_date - 400 "
+               "WHERE id = '%s'" % app["lapse"])
         state = Unchanged(db)
         for who in others:
             expect_problem(d.call("POST", spath(sid, "/agenda/build"), token=tok[who]), 403, "forbidden")
@@ -683,10 +687,14 @@ def run_cases(suite, d, db, w):
         state = Unchanged(db)
         for who in others:
             expect_problem(d.call("POST", spath(sid, "/close"), token=tok[who]), 403, "forbidden")
+        undecided = [i for i in agenda(d, coord, sid) if i["decision"] is None]
         r = d.call("POST", spath(sid, "/close"), token=coord)
         b = expect_problem(r, 409, "invalid-state")
         check(b.get("undecided_items") == 2 and b.get("current_status") == "open",
               "undecided_items 2, current_status open", r)
+        check([e["field"] for e in b.get("errors", [])] == ["/items/%s" % i["id"] for i in undecided]
+              and all("n° %d " % i["position"] in e["reason"] for i, e in zip(undecided, b["errors"])),
+              "errors name each undecided item, in agenda order, with its number", r)
         r = d.call("POST", spath(sid, "/close"), token=coord, body={"defer_undecided": False})
         check(expect_problem(r, 409, "invalid-state").get("undecided_items") == 2, "false is no deferral", r)
         expect_problem(d.call("POST", spath(sid, "/close"), token=coord, body={"defer_undecided": "yes"}), 422,
@@ -827,7 +835,7 @@ def run_cases(suite, d, db, w):
               "the person's name, escaped", r)
         check("&lt;script&gt;att&lt;/script&gt;" in page, "the attendee's name, escaped", r)
         check("<script" not in page.lower(), "no <script> in the page", r)
-        for word in ("2027-03-15", "Villeneuve-d&#39;Ascq", "Accord", "Refus", "Ajourné", "(rectification)",
+        for word in ("2026-03-12", "Villeneuve-d&#39;Ascq", "Accord", "Refus", "Ajourné", "(rectification)",
                      "needs_other_structure", "Martin Alice", "Durand David", "Mme la Maire", "Dr Lefort",
                      "Erreur de saisie : refus en séance"):
             check(word in page, "the page holds %r" % word, r)
@@ -953,7 +961,7 @@ def run_cases(suite, d, db, w):
         for family, given in names:
             person = make_person(d, db, w["b"], coordB, family, given, "1970-01-01", teamB)
             new_app(d, coordB, person, "nom long")
-        r = d.call("POST", SESSIONS, token=coordB, body={"session_date": "2027-04-01", "town": "Ailleurs",
+        r = d.call("POST", SESSIONS, token=coordB, body={"session_date": "2026-04-01", "town": "Ailleurs",
                                                           "chair_name": "Président B"})
         sid = expect_status(r, 201).body["id"]
         items = check_agenda(expect_status(d.call("POST", spath(sid, "/agenda/build"), token=coordB), 200), sid)

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""A session as held and its procès-verbal (issue 12), played as a commission does it, with pinned dates.
+
+The session of Thursday 12 March 2026 in Mons-en-Barœul is typed in after the fact (today, whatever today is: every
+date this file asserts is pinned, and what it asserts about the recording day only needs today to be after
+12 March 2026). Its decisions carry the session's date (decided_on) and their recording instant (recorded_at);
+an approved person may move in from the session's date; the activity report counts the decisions on the
+session's day, not on the day they were typed. A session dated 2099 cannot be opened; an open session's date is
+fixed. Closing with undecided items names each item.
+
+Exit 0: all passed; 1: a failure; 77: skipped.
+"""
+import datetime
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from harness import (ALL_RESPONSES, TIMESTAMP_RE, Daemon, Database, Suite, check, expect_problem,  # noqa: E402
+                     expect_status, leaks)
+
+SESSION_DAY = "2026-03-12"   # a Thursday
+MOVE_IN = "2026-03-20"       # after the session, before the day it is typed in
+FAR_FUTURE = "2099-01-08"
+TODAY = datetime.datetime.now(datetime.timezone.utc).date().isoformat()  # the recording day, asserted as such
+
+
+class World:
+    def __init__(self, d, db):
+        self.d, self.db = d, db
+        self.c = db.commission_create("Commission appartement de Mons-en-Barœul")
+        self.team = db.organisation_create(self.c, "care_team", "Équipe de secteur 59G21")
+        self.curators = db.organisation_create(self.c, "curator_service", "Service mandataire")
+        self.landlord = db.organisation_create(self.c, "landlord", "Lille Métropole Habitat")
+        self.coord = db.token_create(self.c, "coordinator", label="coordination").token
+        self.care = db.token_create(self.c, "caregiver", scope=self.team, label="soignant").token
+        self.observer = db.token_create(self.c, "observer", label="observateur").token
+
+    def ok(self, status, method, path, body=None, token=None, headers=None):
+        return expect_status(self.d.call(method, path, token=token or self.coord, body=body, headers=headers),
+                             status)
+
+    def person(self, family, given, birth):
+        return self.ok(201, "POST", "/v1/people", {
+            "family_name": family, "given_names": given, "birth_date": birth, "care_team_id": self.team,
+            "protection": "none", "curator_org_id": None, "confirm_duplicate": True}).body["id"]
+
+    def unit(self, label, town):
+        return self.ok(201, "POST", "/v1/units", {
+            "kind": "hlm_apartment", "label": label, "address": "3 rue Daubenton", "town": town,
+            "landlord_org_id": self.landlord, "places": 1, "rent_cents": 41000, "charges_cents": 6000,
+            "deposit_cents": 41000, "status": "available"}).body["id"]
+
+    def application(self, person, situation):
+        return self.ok(201, "POST", "/v1/applications", {"person_id": person, "situation": situation,
+                                                         "submit": True}).body["id"]
+
+    def session(self, day, **extra):
+        body = {"session_date": day, "town": "Mons-en-Barœul", "chair_name": "Mme Claire Dupont"}
+        body.update(extra)
+        return self.ok(201, "POST", "/v1/sessions", body).body
+
+    def agenda(self, sid, token=None):
+        return self.ok(200, "GET", "/v1/sessions/%s/agenda" % sid, token=token).body["items"]
+
+    def decide(self, sid, item, outcome, **extra):
+        body = {"agenda_item_id": item, "outcome": outcome}
+        body.update(extra)
+        return self.ok(201, "POST", "/v1/sessions/%s/decisions" % sid, body).body
+
+
+def body(suite):
+    with Database() as db:
+        with Daemon(db, threads=2) as d:
+            w = World(d, db)
+            run_cases(suite, w)
+            with suite.case("no response holds SQL or PostgreSQL's words; no 5xx"):
+                found = leaks()
+                check(not found, "internal details in responses: %s" % found[:3])
+                bad = [r for r in ALL_RESPONSES if r.status >= 500]
+                check(not bad, "5xx answers:\n" + "\n".join(repr(r) for r in bad[:5]))
+            d.stop()
+
+
+def run_cases(suite, w):
+    s = {}
+
+    with suite.case("setup: four applications on the agenda of the session of 12 March 2026"):
+        s["people"] = {k: w.person(*v) for k, v in {
+            "alice": ("Martin", "Alice", "1980-02-03"), "bruno": ("Bernard", "Bruno", "1971-05-06"),
+            "chloe": ("Petit", "Chloé", "1990-08-09"), "david": ("Durand", "David", "1965-11-12")}.items()}
+        s["apps"] = {k: w.application(p, "Situation de %s" % k) for k, p in s["people"].items()}
+        s["unit"] = w.unit("Appartement des Lilas", "Mons-en-Barœul")
+        sess = w.session(SESSION_DAY, place="Salle du conseil municipal, hôtel de ville",
+                         chair_title="Adjointe au maire chargée de la santé")
+        s["sid"] = sess["id"]
+        items = w.ok(200, "POST", "/v1/sessions/%s/agenda/build" % s["sid"]).body["items"]
+        s["items"] = {k: [i["id"] for i in items if i["application"]["id"] == a][0] for k, a in s["apps"].items()}
+
+    with suite.case("a session opens on its date or later: 2099-01-08 is 409 invalid-state, 2026-03-12 opens"):
+        future = w.session(FAR_FUTURE)
+        r = w.d.call("POST", "/v1/sessions/%s/open" % future["id"], token=w.coord)
+        b = expect_problem(r, 409, "invalid-state")
+        check(b.get("session_date") == FAR_FUTURE and b.get("today") == TODAY and b.get("current_status") ==
+              "planned", "the refusal says the session's date and today", r)
+        got = w.ok(200, "GET", "/v1/sessions/%s" % future["id"]).body
+        check(got["status"] == "planned" and got["opened_at"] is None, "the future session stays planned")
+        r = w.ok(200, "POST", "/v1/sessions/%s/open" % s["sid"])
+        check(r.body["status"] == "open" and r.body["session_date"] == SESSION_DAY, "the late session opens", r)
+        s["version"] = r.body["version"]
+
+    with suite.case("an open session's date is fixed: another session_date is 422 naming /session_date"):
+        r = w.d.call("PATCH", "/v1/sessions/%s" % s["sid"], token=w.coord, body={"session_date": "2026-03-13"},
+                     headers={"If-Match": '"v%d"' % s["version"]})
+        expect_problem(r, 422, "validation-failed", field="/session_date")
+        r = w.ok(200, "PATCH", "/v1/sessions/%s" % s["sid"], {"session_date": SESSION_DAY,
+                                                               "place": "Salle du conseil municipal"},
+                 headers={"If-Match": '"v%d"' % s["version"]})
+        check(r.body["session_date"] == SESSION_DAY, "the same date is no change", r)
+        s["version"] = r.body["version"]
+
+    with suite.case("decisions typed in today carry the session's date (decided_on) and today's recorded_at"):
+        w.decide(s["sid"], s["items"]["alice"], "approve", unit_id=s["unit"])
+        w.decide(s["sid"], s["items"]["bruno"], "refuse", refusal_reason="care_project_not_ready",
+                 comment="Projet de soins à consolider avec le CMP.")
+        for i in w.agenda(s["sid"]):
+            dec = i["decision"]
+            if i["id"] not in (s["items"]["alice"], s["items"]["bruno"]):
+                check(dec is None, "undecided yet: %s" % i)
+                continue
+            check(dec["decided_on"] == SESSION_DAY, "decided_on is the session's date: %s" % dec)
+            check(TIMESTAMP_RE.match(dec["recorded_at"]) and dec["recorded_at"][:10] == TODAY,
+                  "recorded_at is the instant it was typed in (today, %s): %s" % (TODAY, dec))
+        app = w.ok(200, "GET", "/v1/applications/%s" % s["apps"]["alice"]).body
+        check(app["status"] == "approved" and app["decided_on"] == SESSION_DAY and app["decided_at"][:10] == TODAY,
+              "the application: decided_on the session's date, decided_at when typed: %s" % app)
+
+    with suite.case("closing with undecided items names each: errors [{field: /items/<id>, reason}]"):
+        r = w.d.call("POST", "/v1/sessions/%s/close" % s["sid"], token=w.coord)
+        b = expect_problem(r, 409, "invalid-state")
+        undecided = [i for i in w.agenda(s["sid"]) if i["decision"] is None]
+        check(len(undecided) == 2 and b.get("undecided_items") == 2, "two undecided items", r)
+        check([e["field"] for e in b.get("errors", [])] == ["/items/%s" % i["id"] for i in undecided],
+              "errors name the undecided items in agenda order", r)
+        check(all(e["reason"] == "agenda item n° %d has no decision" % i["position"]
+                  for i, e in zip(undecided, b["errors"])), "each reason gives the item's number", r)
+        r = w.d.call("POST", "/v1/sessions/%s/close" % s["sid"], token=w.coord, body={"defer_undecided": False})
+        expect_problem(r, 409, "invalid-state")
+
+    with suite.case("a move-in may start from the session's date, not before it"):
+        r = w.d.call("POST", "/v1/placements", token=w.coord, body={
+            "application_id": s["apps"]["alice"], "unit_id": s["unit"], "move_in_date": "2026-03-11",
+            "lease": "sliding_lease"})
+        expect_problem(r, 422, "validation-failed", field="/move_in_date")
+        r = w.ok(201, "POST", "/v1/placements", {"application_id": s["apps"]["alice"], "unit_id": s["unit"],
+                                                  "move_in_date": MOVE_IN, "lease": "sliding_lease"})
+        check(r.body["move_in_date"] == MOVE_IN, "moved in on %s, before the decision was typed in" % MOVE_IN, r)
+
+    with suite.case("deferring the rest at closing dates those decisions by the session too"):
+        w.ok(200, "POST", "/v1/sessions/%s/close" % s["sid"], {"defer_undecided": True})
+        for k in ("chloe", "david"):
+            dec = [i for i in w.agenda(s["sid"]) if i["id"] == s["items"][k]][0]["decision"]
+            check(dec["outcome"] == "defer" and dec["decided_on"] == SESSION_DAY, "%s deferred on the session's "
+                  "date: %s" % (k, dec))
+            app = w.ok(200, "GET", "/v1/applications/%s" % s["apps"][k]).body
+            check(app["decided_on"] == SESSION_DAY, "%s's application: decided_on %s" % (k, app["decided_on"]))
+
+    with suite.case("the activity report counts the decisions on the session's day, not on the day typed in"):
+        def decided(first, last):
+            r = w.ok(200, "GET", "/v1/reports/activity?from=%s&to=%s" % (first, last), token=w.observer)
+            return r.body["applications"]["decided"], r.body["sessions"]
+        got, sessions = decided(SESSION_DAY, SESSION_DAY)
+        check(got == {"approve": 1, "refuse": 1, "defer": 2} and sessions == 1,
+              "12 March 2026: one session, 1 approval, 1 refusal, 2 deferrals: %s, %s sessions" % (got, sessions))
+        got, _ = decided(TODAY, TODAY)
+        check(got == {"approve": 0, "refuse": 0, "defer": 0}, "the recording day (%s) counts none: %s" % (TODAY, got))
+
+    with suite.case("a correction after close keeps the session's date, and is recorded today"):
+        bruno = [i for i in w.agenda(s["sid"]) if i["id"] == s["items"]["bruno"]][0]["decision"]
+        w.ok(201, "POST", "/v1/sessions/%s/decisions/%s/corrections" % (s["sid"], bruno["id"]),
+             {"outcome": "defer", "comment": "Erreur de saisie : le dossier avait été ajourné."})
+        dec = [i for i in w.agenda(s["sid"]) if i["id"] == s["items"]["bruno"]][0]["decision"]
+        check(dec["outcome"] == "defer" and dec["decided_on"] == SESSION_DAY and dec["recorded_at"][:10] == TODAY
+              and dec["corrects_decision_id"] == bruno["id"], "the standing correction: %s" % dec)
+        got, _ = decided(SESSION_DAY, SESSION_DAY)
+        check(got == {"approve": 1, "refuse": 0, "defer": 3}, "the report counts the correction: %s" % got)
+    s["world"] = w
+
+
+if __name__ == "__main__":
+    Suite("http-session-pv").main(body)
