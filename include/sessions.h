@@ -80,7 +80,13 @@ struct decision_fields {
       *corrects, *token_id;
 };
 
+/* The commission a document names. */
+#define COMMISSION_ROW(FIRST, NEXT) FIRST(id, "c.id") NEXT(name, "c.name")
+DB_ROW_STRUCT(commission_row, COMMISSION_ROW);
+
 enum db_lock { LOCK_NONE, LOCK_SHARE, LOCK_UPDATE };
+/* COMMISSION_ROW of the commission. */
+enum db_status db_session_commission(struct db *db, const char *commission_id, PGresult **res);
 enum db_status db_session_insert(struct db *db, const char *commission_id, const struct session_fields *f,
                                  PGresult **res);
 /* SESSION_ROW; LOCK_SHARE lets decisions run side by side, never while the session closes. */

@@ -224,6 +224,12 @@ DB_STATEMENT(undecided, {
   "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.agenda_item_id = i.id) ORDER BY i.position, i.created_at, i.id",
   DB_PARAMS(SESSION_OF)});
 
+#define COMMISSION_GET(P) P(commission_id)
+DB_STATEMENT(commission_get, {"session_commission",
+                              "SELECT " DB_COLUMNS(COMMISSION_ROW) " FROM commissions c WHERE c.id = :commission_id",
+                              DB_PARAMS(COMMISSION_GET)});
+DB_PARAMS_STRUCT(commission_get_params, COMMISSION_GET);
+
 #define UNIT_STATUS(P) P(commission_id) P(id)
 DB_STATEMENT(unit_status, {
   "decision_unit_status",
@@ -383,4 +389,9 @@ enum db_status db_session_undecided(struct db *db, const char *commission_id, co
 enum db_status db_unit_status(struct db *db, const char *commission_id, const char *unit_id, PGresult **res) {
   struct unit_status_params p = {.commission_id = commission_id, .id = unit_id};
   return db_run(db, &unit_status, &p, res);
+}
+
+enum db_status db_session_commission(struct db *db, const char *commission_id, PGresult **res) {
+  struct commission_get_params p = {.commission_id = commission_id};
+  return db_run(db, &commission_get, &p, res);
 }

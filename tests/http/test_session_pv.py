@@ -22,6 +22,16 @@ SESSION_DAY = "2026-03-12"   # a Thursday
 MOVE_IN = "2026-03-20"       # after the session, before the day it is typed in
 FAR_FUTURE = "2099-01-08"
 TODAY = datetime.datetime.now(datetime.timezone.utc).date().isoformat()  # the recording day, asserted as such
+REVIEW_SESSION_DAY = "2026-09-10"  # a Thursday: Alice's first review (moved in 20 March) is due by then
+INCIDENT_DAY = "2026-09-02"
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre"]
+
+
+def french_date(iso):
+    """ISO as the PV writes it without weekday: "4 décembre 2026", "1er avril 2026" (written here on its own)."""
+    d = datetime.date.fromisoformat(iso[:10])
+    return "%d%s %s %d" % (d.day, "er" if d.day == 1 else "", MONTHS[d.month - 1], d.year)
 
 
 class World:
@@ -87,7 +97,8 @@ def run_cases(suite, w):
     with suite.case("setup: four applications on the agenda of the session of 12 March 2026"):
         s["people"] = {k: w.person(*v) for k, v in {
             "alice": ("Martin", "Alice", "1980-02-03"), "bruno": ("Bernard", "Bruno", "1971-05-06"),
-            "chloe": ("Petit", "Chloé", "1990-08-09"), "david": ("Durand", "David", "1965-11-12")}.items()}
+            "chloe": ("Petit", "Chloé", "1990-08-09"), "david": ("Durand", "David", "1965-11-12"),
+            "eve": ("Leroy", "Ève", "1985-04-05")}.items()}
         s["apps"] = {k: w.application(p, "Situation de %s" % k) for k, p in s["people"].items()}
         s["unit"] = w.unit("Appartement des Lilas", "Mons-en-Barœul")
         sess = w.session(SESSION_DAY, place="Salle du conseil municipal, hôtel de ville",
@@ -95,6 +106,15 @@ def run_cases(suite, w):
         s["sid"] = sess["id"]
         items = w.ok(200, "POST", "/v1/sessions/%s/agenda/build" % s["sid"]).body["items"]
         s["items"] = {k: [i["id"] for i in items if i["application"]["id"] == a][0] for k, a in s["apps"].items()}
+        # Ève withdraws her application before the session: her item stays, shown as withdrawn.
+        w.ok(200, "POST", "/v1/applications/%s/transitions" % s["apps"]["eve"],
+             {"to": "withdrawn", "reason": "La personne a trouvé un logement par ailleurs."})
+        w.ok(200, "PUT", "/v1/sessions/%s/attendance" % s["sid"], {"attendees": [
+            {"group": "elected_officials", "name": "Mme Claire Dupont", "organisation": "Ville de Mons-en-Barœul"},
+            {"group": "elected_officials", "name": "M. Jean Lefebvre", "organisation": "Ville d'Hellemmes"},
+            {"group": "care_team", "name": "Dr Anne Roussel", "organisation": "EPSM, secteur 59G21"},
+            {"group": "landlords", "name": "M. Paul Masson", "organisation": "Lille Métropole Habitat"},
+            {"group": "association", "name": "Mme Lucie Caron", "organisation": "CISSMC"}]})
 
     with suite.case("a session opens on its date or later: 2099-01-08 is 409 invalid-state, 2026-03-12 opens"):
         future = w.session(FAR_FUTURE)
@@ -137,8 +157,9 @@ def run_cases(suite, w):
     with suite.case("closing with undecided items names each: errors [{field: /items/<id>, reason}]"):
         r = w.d.call("POST", "/v1/sessions/%s/close" % s["sid"], token=w.coord)
         b = expect_problem(r, 409, "invalid-state")
-        undecided = [i for i in w.agenda(s["sid"]) if i["decision"] is None]
-        check(len(undecided) == 2 and b.get("undecided_items") == 2, "two undecided items", r)
+        undecided = [i for i in w.agenda(s["sid"])
+                     if i["decision"] is None and i["application"]["status"] == "scheduled"]
+        check(len(undecided) == 2 and b.get("undecided_items") == 2, "two undecided items (not the withdrawn)", r)
         check([e["field"] for e in b.get("errors", [])] == ["/items/%s" % i["id"] for i in undecided],
               "errors name the undecided items in agenda order", r)
         check(all(e["reason"] == "agenda item n° %d has no decision" % i["position"]
@@ -164,6 +185,40 @@ def run_cases(suite, w):
             app = w.ok(200, "GET", "/v1/applications/%s" % s["apps"][k]).body
             check(app["decided_on"] == SESSION_DAY, "%s's application: decided_on %s" % (k, app["decided_on"]))
 
+    with suite.case("the procès-verbal a chair signs: French dates and words, commission, place, chair, counts"):
+        r = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"], headers={"Accept": "text/html"})
+        page = r.text
+        closed_on = w.ok(200, "GET", "/v1/sessions/%s" % s["sid"]).body["closed_at"]
+        for words in ("<title>Procès-verbal de la séance du jeudi 12 mars 2026</title>",
+                      "Commission appartement de Mons-en-Barœul",
+                      "Séance du jeudi 12 mars 2026 à Mons-en-Barœul — Salle du conseil municipal",
+                      "Présidence de séance : Mme Claire Dupont, Adjointe au maire chargée de la santé",
+                      "Présents (5)", "Élus (2)</strong> : Mme Claire Dupont (Ville de Mons-en-Barœul) ; "
+                      "M. Jean Lefebvre (Ville d&#39;Hellemmes)", "Équipe de secteur (1)", "Bailleurs (1)",
+                      "Association (1)",
+                      "Motif : le projet de soins n&#39;est pas encore prêt. Projet de soins à consolider avec le CMP.",
+                      "Non examiné lors de cette séance, reporté à la suivante.",
+                      "Appartement des Lilas, Mons-en-Barœul", "Retiré",
+                      "Demandes examinées : 4 (accords : 1 ; refus : 1 ; ajournements : 2)",
+                      "Demandes retirées : 1", "Bilans examinés : 0 ; incidents examinés : 0",
+                      "Les décisions de cette séance ont été enregistrées le %s ; elles portent la date de la séance."
+                      % french_date(TODAY),
+                      "Fait à Mons-en-Barœul, le %s." % french_date(closed_on),
+                      "Le président de séance,<br>Mme Claire Dupont<br>Adjointe au maire chargée de la santé",
+                      "@page{size:A4"):
+            check(words in page, "the page holds %r" % words, r)
+        for code in ("2026-03-12", "care_project_not_ready", "not examined", "elected_officials", "withdrawn",
+                     "approve", "defer", "Projet : la séance"):
+            check(code not in page, "the page holds no code, ISO date or draft banner: %r" % code, r)
+        numbers = [int(n) for n in __import__("re").findall(r'<td class="num">(\d+)</td>', page)]
+        check(numbers == [1, 2, 3, 4, 5], "items numbered 1 to 5 in agenda order, the withdrawn one among them: %s"
+              % numbers, r)
+        m = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"]).body
+        check(m["counts"] == {"examined": 4, "approved": 1, "refused": 1, "deferred": 2, "withdrawn": 1,
+                              "reviews": 0, "incidents": 0}, "the counts: %s" % m["counts"], r)
+        check(m["recorded"] == {"first": TODAY, "last": TODAY}, "recorded today: %s" % m["recorded"], r)
+        check([x["status"] for x in m["items"]].count("withdrawn") == 1, "one withdrawn item", r)
+
     with suite.case("the activity report counts the decisions on the session's day, not on the day typed in"):
         def decided(first, last):
             r = w.ok(200, "GET", "/v1/reports/activity?from=%s&to=%s" % (first, last), token=w.observer)
@@ -183,6 +238,32 @@ def run_cases(suite, w):
               and dec["corrects_decision_id"] == bruno["id"], "the standing correction: %s" % dec)
         got, _ = decided(SESSION_DAY, SESSION_DAY)
         check(got == {"approve": 1, "refuse": 0, "defer": 3}, "the report counts the correction: %s" % got)
+
+    with suite.case("a later session examines Alice's review and an incident, with what was decided"):
+        placement = [p for p in w.ok(200, "GET", "/v1/placements").body["items"]
+                     if p["application_id"] == s["apps"]["alice"]][0]["id"]
+        w.ok(201, "POST", "/v1/placements/%s/incidents" % placement,
+             {"kind": "rent_arrears", "description": "Deux mois de loyer impayés.", "occurred_on": INCIDENT_DAY,
+              "arrears_cents": 94000})
+        sess = w.session(REVIEW_SESSION_DAY, place="Mairie d'Hellemmes", town="Hellemmes",
+                         chair_name="M. Jean Lefebvre", chair_title="Conseiller municipal délégué")
+        items = w.ok(200, "POST", "/v1/sessions/%s/agenda/build" % sess["id"]).body["items"]
+        kinds = sorted(i["kind"] for i in items if i["kind"] != "application")
+        check(kinds == ["incident", "review"], "a review and an incident on the agenda: %s" % kinds)
+        notes = {"review": "Bilan favorable : maintien dans le logement.",
+                 "incident": "Plan d'apurement avec la curatelle."}
+        for i in items:
+            if i["kind"] != "application":
+                w.ok(200, "PATCH", "/v1/sessions/%s/agenda/items/%s" % (sess["id"], i["id"]),
+                     {"note": notes[i["kind"]]})
+        w.ok(200, "POST", "/v1/sessions/%s/open" % sess["id"])
+        w.ok(200, "POST", "/v1/sessions/%s/close" % sess["id"], {"defer_undecided": True})
+        page = w.ok(200, "GET", "/v1/sessions/%s/minutes" % sess["id"], headers={"Accept": "text/html"}).text
+        for words in ("Séance du jeudi 10 septembre 2026 à Hellemmes", "Bilans examinés : 1 ; incidents examinés : 1",
+                      "Bilan d&#39;un accompagnement — Martin Alice", "Bilan favorable : maintien dans le logement.",
+                      "Incident : impayés de loyer du 2 septembre 2026 — Martin Alice",
+                      "Plan d&#39;apurement avec la curatelle."):
+            check(words in page, "the page holds %r" % words)
     s["world"] = w
 
 

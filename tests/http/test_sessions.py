@@ -32,7 +32,7 @@ ITEM_APP_MEMBERS = {"id", "status", "urgency", "wished_unit_kinds", "wished_town
                     "person"}
 DECISION_MEMBERS = {"id", "outcome", "unit_id", "unit_label", "unit_town", "refusal_reason", "comment",
                     "decided_on", "recorded_at", "corrects_decision_id"}
-MINUTES_DECISION_MEMBERS = {"position", "label", "person", "application_id", "decision_id", "outcome", "unit_label",
+MINUTES_DECISION_MEMBERS = {"number", "position", "label", "person", "application_id", "decision_id", "outcome", "unit_label",
                             "unit_town", "refusal_reason", "comment", "decided_on", "recorded_at",
                             "corrects_decision_id"}
 SCRIPT_NAME = "<script>alert('pv')</script>"
@@ -796,7 +796,9 @@ def run_cases(suite, d, db, w):
         expect_status(r, 200)
         check(r.headers.get("content-type", "").startswith("application/json"), "JSON", r)
         m = r.body
-        check(set(m) == {"session", "attendees", "decisions", "counts"}, "minutes members", r)
+        check(set(m) == {"commission", "session", "attendees", "items", "decisions", "counts", "recorded"},
+              "minutes members", r)
+        check(m["commission"] == {"name": "Commission A"}, "the commission's name", r)
         check(m["session"] == s["main"], "the session as it is", r)
         check(m["attendees"] == s["attendees"], "the attendance", r)
         items = agenda(d, coord, sid)
@@ -811,8 +813,11 @@ def run_cases(suite, d, db, w):
             p = it["application"]["person"]
             check(line["label"] == "%s %s" % (p["family_name"], p["given_names"]), "label is the name", r)
         outcomes = [it["decision"]["outcome"] for it in items]
-        check(m["counts"] == {"approved": outcomes.count("approve"), "refused": outcomes.count("refuse"),
-                              "deferred": outcomes.count("defer")}, "counts of the standing decisions", r)
+        check(m["counts"] == {"examined": len(outcomes), "approved": outcomes.count("approve"),
+                              "refused": outcomes.count("refuse"), "deferred": outcomes.count("defer"),
+                              "withdrawn": 0, "reviews": 0, "incidents": 0}, "counts of the standing decisions", r)
+        check([x["number"] for x in m["items"]] == list(range(1, len(items) + 1))
+              and [x["item_id"] for x in m["items"]] == [it["id"] for it in items], "items numbered 1..n", r)
         line = [x for x in m["decisions"] if x["application_id"] == app["high"]][0]
         check((line["outcome"], line["refusal_reason"], line["comment"]) ==
               ("refuse", "needs_other_structure", "Orientation vers une résidence accueil"), "refusal reason", r)
@@ -835,10 +840,13 @@ def run_cases(suite, d, db, w):
               "the person's name, escaped", r)
         check("&lt;script&gt;att&lt;/script&gt;" in page, "the attendee's name, escaped", r)
         check("<script" not in page.lower(), "no <script> in the page", r)
-        for word in ("2026-03-12", "Villeneuve-d&#39;Ascq", "Accord", "Refus", "Ajourné", "(rectification)",
-                     "needs_other_structure", "Martin Alice", "Durand David", "Mme la Maire", "Dr Lefort",
+        for word in ("Séance du jeudi 12 mars 2026", "Villeneuve-d&#39;Ascq", "Commission A", "Accord", "Refus",
+                     "Ajournement", "après rectification",
+                     "une autre structure répond mieux aux besoins de la personne", "Martin Alice", "Durand David", "Mme la Maire", "Dr Lefort",
                      "Erreur de saisie : refus en séance"):
             check(word in page, "the page holds %r" % word, r)
+        for code in ("2026-03-12", "needs_other_structure", "not examined", "refuse", "approve"):
+            check(code not in page, "the page holds no code or ISO date: %r" % code, r)
         for line in d.call("GET", spath(sid, "/minutes"), token=coord).body["decisions"]:
             if line["unit_label"]:
                 check("%s, %s" % (line["unit_label"], line["unit_town"]) in page, "the page names the unit", r)
@@ -915,8 +923,8 @@ def run_cases(suite, d, db, w):
                     check(line == mine, "%s reads its person's line as the coordinator does" % who, r)
                 else:
                     check(line["person"] is None and line["application_id"] is None and
-                          line["label"] == "Dossier n° %d" % line["position"],
-                          "%s reads \"Dossier n° %d\" for %s: %s" % (who, line["position"], person, line), r)
+                          line["label"] == "Dossier n° %d" % line["number"],
+                          "%s reads \"Dossier n° %d\" for %s: %s" % (who, line["number"], person, line), r)
                     check(line["decision_id"] is None and line["comment"] is None, "%s: no decision id or "
                           "comment on a line it may not see" % who, r)
                     hidden_members = dict(label=None, person=None, application_id=None, decision_id=None,
