@@ -24,6 +24,11 @@ enum db_status minutes_model(struct db *db, struct request *rq, const struct ses
  * `decisions` member (the decided applications); NULL when out of memory. */
 json_t *minutes_for_reader(json_t *model, json_t *flags);
 
+/* In the closing transaction: renders the minutes of SESSION (just closed, read on DB) once, and stores the model,
+ * the page and the BLAKE2b-256 hash of both (session_minutes). RQ is the closing coordinator's (who sees every
+ * line). */
+enum db_status minutes_seal(struct db *db, struct request *rq, const struct session_row *session);
+
 /* The printable page (HTML5, French, A4 print CSS) of MINUTES, the document model of minutes_model(): malloc'ed,
  * *LEN its length; NULL when out of memory. ANNEXES (an array of annex models, possibly empty, or NULL) are
  * printed after the signature block, each as a sealed annex of corrections. The same model always gives the same

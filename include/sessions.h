@@ -84,6 +84,16 @@ struct decision_fields {
 #define COMMISSION_ROW(FIRST, NEXT) FIRST(id, "c.id") NEXT(name, "c.name")
 DB_ROW_STRUCT(commission_row, COMMISSION_ROW);
 
+/* The sealed minutes of a closed session. */
+#define SEALED_MINUTES_ROW(FIRST, NEXT)                                                                          \
+  FIRST(model, "m.model") NEXT(document, "m.document") NEXT(hash, "m.hash") NEXT(sealed_at, SQL_TS("m.sealed_at"))
+DB_ROW_STRUCT(sealed_minutes_row, SEALED_MINUTES_ROW);
+/* Stores the sealed minutes of a session (once: a second time is SQLSTATE 23505). */
+enum db_status db_minutes_seal(struct db *db, const char *commission_id, const char *session_id, const char *model,
+                               const char *document, const char *hash);
+/* SEALED_MINUTES_ROW, or no row for a session not sealed. */
+enum db_status db_minutes_sealed(struct db *db, const char *commission_id, const char *session_id, PGresult **res);
+
 enum db_lock { LOCK_NONE, LOCK_SHARE, LOCK_UPDATE };
 /* COMMISSION_ROW of the commission. */
 enum db_status db_session_commission(struct db *db, const char *commission_id, PGresult **res);

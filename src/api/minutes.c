@@ -3,6 +3,9 @@
  * printable French page (src/api/minutes_html.c) when the client asks for text/html. The document model is built
  * whole, then each reader sees each line only as far as they may: others read "Dossier n° N". */
 #include <stdarg.h>
+#include <stdio.h>
+
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +230,129 @@ json_t *minutes_for_reader(json_t *model, json_t *flags) {
   return copy;
 }
 
+/* HEX: the BLAKE2b-256 of MODEL || 0x00 || DOCUMENT, what a seal records. */
+static void seal_hash(const char *model, const char *document, char hex[2 * crypto_generichash_BYTES + 1]) {
+  unsigned char hash[crypto_generichash_BYTES];
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, NULL, 0, sizeof hash);
+  crypto_generichash_update(&st, (const unsigned char *)model, strlen(model) + 1); /* with its NUL: the 0x00 */
+  crypto_generichash_update(&st, (const unsigned char *)document, strlen(document));
+  crypto_generichash_final(&st, hash, sizeof hash);
+  sodium_bin2hex(hex, 2 * crypto_generichash_BYTES + 1, hash, sizeof hash);
+}
+
+enum db_status minutes_seal(struct db *db, struct request *rq, const struct session_row *session) {
+  json_t *model, *flags;
+  enum db_status s = minutes_model(db, rq, session, &model, &flags);
+  if (s != DB_ROW)
+    return s < 0 ? s : DB_HARD_ERROR;
+  json_t *reader = minutes_for_reader(model, flags);
+  char *text = json_dumps(model, JSON_COMPACT | JSON_SORT_KEYS);
+  size_t len = 0;
+  char *page = reader != NULL ? minutes_html(reader, NULL, &len) : NULL;
+  s = DB_HARD_ERROR;
+  if (text != NULL && page != NULL) {
+    char hex[2 * crypto_generichash_BYTES + 1];
+    seal_hash(text, page, hex);
+    s = db_minutes_seal(db, rq->principal.commission_id, session->id, text, page, hex);
+  }
+  free(text);
+  free(page);
+  json_decref(reader);
+  json_decref(model);
+  json_decref(flags);
+  return s < 0 ? s : DB_ROW;
+}
+
+/* The annex of corrections of sealed minutes: each decision of the LIVE model (read now) that corrects one and
+ * was recorded after SEALED_AT, beside the decision the SEALED model holds for its item, as the reader sees it
+ * (FLAGS). */
+static json_t *annexes_of(json_t *live, json_t *sealed, json_t *flags, const char *sealed_at) {
+  json_t *list = json_array();
+  size_t i, k;
+  json_t *line, *old;
+  json_array_foreach(json_object_get(live, "items"), i, line) {
+    json_t *d = json_object_get(line, "decision");
+    const char *at = json_string_value(json_object_get(d, "recorded_at"));
+    if (list == NULL || !json_is_string(json_object_get(d, "corrects_decision_id")) || at == NULL ||
+        strcmp(at, sealed_at) <= 0)
+      continue;
+    json_t *before = json_null();
+    json_array_foreach(json_object_get(sealed, "items"), k, old) {
+      if (json_equal(json_object_get(old, "item_id"), json_object_get(line, "item_id")))
+        before = json_object_get(old, "decision");
+    }
+    json_t *f = json_object_get(flags, json_string_value(json_object_get(line, "item_id")));
+    bool visible = json_is_true(json_array_get(f, 0));
+    list = items_append(list, json_pack("{s:I, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:s}", "number",
+                                        (json_int_t)json_array_size(list) + 1, "item_number",
+                                        json_object_get(line, "number"), "item_id", json_object_get(line, "item_id"),
+                                        "label", visible ? json_deep_copy(json_object_get(line, "label"))
+                                                         : json_sprintf("Dossier n° %lld",
+                                                                        (long long)json_integer_value(
+                                                                          json_object_get(line, "number"))),
+                                        "before", before, "after", d, "why",
+                                        visible ? json_object_get(d, "comment") : json_null(), "recorded_at",
+                                        json_object_get(d, "recorded_at"), "by", "la coordination"));
+    if (!visible && list != NULL) {
+      json_t *last = json_array_get(list, json_array_size(list) - 1);
+      json_t *after = json_deep_copy(d), *prior = json_deep_copy(before);
+      for (json_t **x = (json_t *[]){after, prior, NULL}; *x != NULL; x++)
+        if (json_is_object(*x)) {
+          json_object_set_new(*x, "id", json_null());
+          json_object_set_new(*x, "comment", json_null());
+          json_object_set_new(*x, "corrects_decision_id", json_null());
+        }
+      json_object_set_new(last, "after", after);
+      json_object_set_new(last, "before", prior);
+    }
+  }
+  return list;
+}
+
+/* The sealed page DOCUMENT with the annexes ANNEXES inserted before its end; malloc'ed, NULL when out of memory. */
+static char *sealed_page(const char *document, json_t *annexes, size_t *len) {
+  const char *end = strstr(document, "</body>");
+  size_t head = end != NULL ? (size_t)(end - document) : strlen(document);
+  size_t cap = strlen(document) + 1, used = head;
+  char *page = malloc(cap);
+  if (page == NULL)
+    return NULL;
+  memcpy(page, document, head);
+  size_t i;
+  json_t *annex;
+  json_array_foreach(annexes, i, annex) {
+    size_t n;
+    char *part = minutes_annex_html(annex, &n);
+    char *grown = part != NULL ? realloc(page, cap + n) : NULL;
+    if (grown == NULL) {
+      free(part);
+      free(page);
+      return NULL;
+    }
+    page = grown;
+    cap += n;
+    memcpy(page + used, part, n);
+    used += n;
+    free(part);
+  }
+  memcpy(page + used, document + head, strlen(document) - head + 1);
+  *len = used + strlen(document) - head;
+  return page;
+}
+
+/* True when FLAGS let the reader see every line whole: the sealed page is then theirs byte for byte. */
+static bool sees_everything(json_t *flags) {
+  const char *key;
+  json_t *f;
+  json_object_foreach(flags, key, f) {
+    for (size_t k = 0; k < 3; k++)
+      if (!json_is_true(json_array_get(f, k)))
+        return false;
+  }
+  return true;
+}
+
 enum MHD_Result api_minutes_get(struct request *rq) {
   int html = wants_html(rq);
   if (html < 0)
@@ -237,20 +363,64 @@ enum MHD_Result api_minutes_get(struct request *rq) {
   struct session_row r;
   if (s == DB_ROW)
     s = db_row(session, 0, &r) ? minutes_model(rq->db, rq, &r, &model, &flags) : DB_HARD_ERROR;
+  /* A closed session's minutes are the sealed ones: the model stored at closing, the page as rendered then. */
+  PGresult *sealed = NULL;
+  struct sealed_minutes_row seal = {0};
+  if (s == DB_ROW)
+    s = db_minutes_sealed(rq->db, rq->principal.commission_id, r.id, &sealed);
+  bool is_sealed = s == DB_ROW && PQntuples(sealed) > 0 && db_row(sealed, 0, &seal) && seal.model != NULL && seal.document != NULL;
+  if (s == DB_NO_ROW && model != NULL)
+    s = DB_ROW;
   PQclear(session);
-  if (s < 0)
-    return reply_db_error(rq);
-  if (s == DB_NO_ROW)
+  if (s < 0 || (s == DB_ROW && !is_sealed && sealed != NULL && PQntuples(sealed) > 0)) {
+    json_decref(model);
+    json_decref(flags);
+    PQclear(sealed);
+    return s < 0 ? reply_db_error(rq) : reply_problem(rq, ERR_INTERNAL, NULL);
+  }
+  if (s == DB_NO_ROW) {
+    PQclear(sealed);
     return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
-  json_t *minutes = minutes_for_reader(model, flags);
+  }
+  json_t *stored = is_sealed ? json_loads(seal.model, 0, NULL) : NULL;
+  json_t *annexes = stored != NULL ? annexes_of(model, stored, flags, seal.sealed_at) : json_array();
+  if (is_sealed && html == 1 && sees_everything(flags)) {
+    size_t len = 0;
+    char *page = annexes != NULL ? sealed_page(seal.document, annexes, &len) : NULL;
+    json_decref(annexes);
+    json_decref(stored);
+    enum MHD_Result ret = page == NULL ? reply_problem(rq, ERR_INTERNAL, NULL)
+                                       : reply_text(rq, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
+    json_decref(model);
+    json_decref(flags);
+    PQclear(sealed);
+    return ret;
+  }
+  if (is_sealed) {
+    json_decref(model);
+    model = stored;
+  }
+  json_t *minutes = model != NULL ? minutes_for_reader(model, flags) : NULL;
+  if (minutes != NULL)
+    json_object_set_new(minutes, "sealed", is_sealed ? json_pack("{s:s, s:s}", "hash", seal.hash, "sealed_at",
+                                                                 seal.sealed_at)
+                                                     : json_null());
+  if (minutes != NULL)
+    json_object_set(minutes, "annexes", annexes != NULL ? annexes : json_null());
+  PQclear(sealed);
   json_decref(model);
   json_decref(flags);
-  if (minutes == NULL)
+  if (minutes == NULL) {
+    json_decref(annexes);
     return reply_problem(rq, ERR_INTERNAL, NULL);
-  if (html == 0)
+  }
+  if (html == 0) {
+    json_decref(annexes);
     return reply_json(rq, MHD_HTTP_OK, minutes, NULL);
+  }
   size_t len;
-  char *page = minutes_html(minutes, NULL, &len);
+  char *page = minutes_html(minutes, annexes, &len);
+  json_decref(annexes);
   json_decref(minutes);
   if (page == NULL)
     return reply_problem(rq, ERR_INTERNAL, NULL);

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "fields.h"
 #include "json_text.h"
+#include "minutes.h"
 #include "params.h"
 #include "session_rules.h"
 #include "sessions.h"
@@ -301,6 +302,9 @@ static enum db_status status_body(struct db *db, struct request *rq, void *cls, 
       return s;
   }
   s = db_session_set_status(db, p->commission_id, rq->args[0], c->to, &res);
+  struct session_row closed;
+  if (s == DB_ROW && c->work == WORK_CLOSE) /* the procès-verbal is sealed as the session closes */
+    s = db_row(res, 0, &closed) ? minutes_seal(db, rq, &closed) : DB_HARD_ERROR;
   return session_written(s, res, out);
 }
 

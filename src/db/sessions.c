@@ -230,6 +230,17 @@ DB_STATEMENT(commission_get, {"session_commission",
                               DB_PARAMS(COMMISSION_GET)});
 DB_PARAMS_STRUCT(commission_get_params, COMMISSION_GET);
 
+#define MINUTES_SEAL(P) P(commission_id) P(session_id) P(model) P(document) P(hash)
+DB_STATEMENT(minutes_seal, {"session_minutes_seal",
+                            "INSERT INTO session_minutes (commission_id, session_id, model, document, hash) "
+                            "VALUES (:commission_id, :session_id, :model, :document, :hash)",
+                            DB_PARAMS(MINUTES_SEAL)});
+DB_PARAMS_STRUCT(minutes_seal_params, MINUTES_SEAL);
+DB_STATEMENT(minutes_sealed, {"session_minutes_sealed",
+                              "SELECT " DB_COLUMNS(SEALED_MINUTES_ROW) " FROM session_minutes m "
+                              "WHERE m.commission_id = :commission_id AND m.session_id = :session_id",
+                              DB_PARAMS(SESSION_OF)});
+
 #define UNIT_STATUS(P) P(commission_id) P(id)
 DB_STATEMENT(unit_status, {
   "decision_unit_status",
@@ -394,4 +405,17 @@ enum db_status db_unit_status(struct db *db, const char *commission_id, const ch
 enum db_status db_session_commission(struct db *db, const char *commission_id, PGresult **res) {
   struct commission_get_params p = {.commission_id = commission_id};
   return db_run(db, &commission_get, &p, res);
+}
+
+enum db_status db_minutes_seal(struct db *db, const char *commission_id, const char *session_id, const char *model,
+                               const char *document, const char *hash) {
+  struct minutes_seal_params p = {.commission_id = commission_id, .session_id = session_id, .model = model,
+                                  .document = document, .hash = hash};
+  PGresult *res;
+  return cleared(db_run(db, &minutes_seal, &p, &res), &res);
+}
+
+enum db_status db_minutes_sealed(struct db *db, const char *commission_id, const char *session_id, PGresult **res) {
+  struct session_of_params p = {.commission_id = commission_id, .session_id = session_id};
+  return db_run(db, &minutes_sealed, &p, res);
 }

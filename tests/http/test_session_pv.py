@@ -11,6 +11,7 @@ fixed. Closing with undecided items names each item.
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
 import datetime
+import hashlib
 import os
 import sys
 
@@ -188,6 +189,7 @@ def run_cases(suite, w):
     with suite.case("the procès-verbal a chair signs: French dates and words, commission, place, chair, counts"):
         r = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"], headers={"Accept": "text/html"})
         page = r.text
+        s["page"] = r.raw
         closed_on = w.ok(200, "GET", "/v1/sessions/%s" % s["sid"]).body["closed_at"]
         for words in ("<title>Procès-verbal de la séance du jeudi 12 mars 2026</title>",
                       "Commission appartement de Mons-en-Barœul",
@@ -238,6 +240,35 @@ def run_cases(suite, w):
               and dec["corrects_decision_id"] == bruno["id"], "the standing correction: %s" % dec)
         got, _ = decided(SESSION_DAY, SESSION_DAY)
         check(got == {"approve": 1, "refuse": 0, "defer": 3}, "the report counts the correction: %s" % got)
+
+    with suite.case("sealed minutes: a correction after close leaves the PV byte-identical; it shows in an annex"):
+        r = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"], headers={"Accept": "text/html"})
+        after = r.raw
+        start = after.find(b'<section class="annex">')
+        check(start > 0, "the page has an annex", r)
+        end = after.rfind(b"</section>\n") + len(b"</section>\n")
+        check(after[:start] + after[end:] == s["page"], "without its annex, the page is the sealed one, byte for byte",
+              r)
+        annex = after[start:end].decode()
+        for words in ("Annexe n° 1 : rectification du %s" % french_date(TODAY), "Bernard Bruno",
+                      "Décision de la séance</th><td>Refus", "Décision rectifiée</th><td>Ajournement",
+                      "Motif de la rectification : Erreur de saisie : le dossier avait été ajourné."):
+            check(words in annex, "the annex holds %r" % words, r)
+        stored = w.db.sql("SELECT encode(convert_to(document, 'UTF8'), 'hex') FROM session_minutes "
+                          "WHERE session_id = '%s'" % s["sid"])
+        check(bytes.fromhex(stored) == s["page"], "the stored document is the page served at closing")
+        model_hex, hash_ = w.db.sql("SELECT encode(convert_to(model, 'UTF8'), 'hex') || ' ' || hash FROM "
+                                    "session_minutes WHERE session_id = '%s'" % s["sid"]).split(" ")
+        want = hashlib.blake2b(bytes.fromhex(model_hex) + b"\0" + bytes.fromhex(stored), digest_size=32).hexdigest()
+        check(hash_ == want, "the stored hash is BLAKE2b-256(model || 0x00 || document)")
+        m = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"]).body
+        line = [x for x in m["decisions"] if x["label"] == "Bernard Bruno"][0]
+        check(line["outcome"] == "refuse" and m["sealed"]["hash"] == hash_ and len(m["annexes"]) == 1
+              and m["annexes"][0]["after"]["outcome"] == "defer", "JSON: the refusal voted, the annex, the seal", r)
+        r = w.d.call("GET", "/v1/sessions/%s/minutes" % s["sid"], token=w.care, headers={"Accept": "text/html"})
+        check(expect_status(r, 200).raw == after, "the care team follows every person of this session: it reads the "
+              "same bytes", r)
+        expect_problem(w.d.call("GET", "/v1/sessions/%s/minutes" % s["sid"], token=w.observer), 403, "forbidden")
 
     with suite.case("a later session examines Alice's review and an incident, with what was decided"):
         placement = [p for p in w.ok(200, "GET", "/v1/placements").body["items"]

@@ -796,23 +796,34 @@ def run_cases(suite, d, db, w):
         expect_status(r, 200)
         check(r.headers.get("content-type", "").startswith("application/json"), "JSON", r)
         m = r.body
-        check(set(m) == {"commission", "session", "attendees", "items", "decisions", "counts", "recorded"},
-              "minutes members", r)
+        check(set(m) == {"commission", "session", "attendees", "items", "decisions", "counts", "recorded", "sealed",
+                         "annexes"}, "minutes members", r)
+        check(set(m["sealed"]) == {"hash", "sealed_at"} and len(m["sealed"]["hash"]) == 64, "sealed at closing", r)
         check(m["commission"] == {"name": "Commission A"}, "the commission's name", r)
         check(m["session"] == s["main"], "the session as it is", r)
         check(m["attendees"] == s["attendees"], "the attendance", r)
         items = agenda(d, coord, sid)
         check(len(m["decisions"]) == len(items), "one line per decided item", r)
+        # The minutes were sealed at closing: the item corrected since shows the decision voted (approve), and
+        # the correction is in the annex.
+        corrected = item_of(items, app["urgent"])
+        check(len(m["annexes"]) == 1 and m["annexes"][0]["item_id"] == corrected["id"]
+              and m["annexes"][0]["before"]["outcome"] == "approve" and m["annexes"][0]["after"]["outcome"] == "refuse"
+              and m["annexes"][0]["after"]["id"] == corrected["decision"]["id"], "the annex of corrections", r)
         for line, it in zip(m["decisions"], items):
             check(set(line) == MINUTES_DECISION_MEMBERS, "members of a minutes line", r)
             dd = it["decision"]
+            if it["id"] == corrected["id"]:
+                check((line["decision_id"], line["outcome"], line["corrects_decision_id"]) ==
+                      (dec["urgent"], "approve", None), "the sealed line is the decision voted: %s" % line, r)
+                continue
             check((line["position"], line["decision_id"], line["outcome"], line["refusal_reason"], line["comment"],
                    line["corrects_decision_id"], line["application_id"]) ==
                   (it["position"], dd["id"], dd["outcome"], dd["refusal_reason"], dd["comment"],
                    dd["corrects_decision_id"], it["application"]["id"]), "line = standing decision", r)
             p = it["application"]["person"]
             check(line["label"] == "%s %s" % (p["family_name"], p["given_names"]), "label is the name", r)
-        outcomes = [it["decision"]["outcome"] for it in items]
+        outcomes = [it["decision"]["outcome"] if it["id"] != corrected["id"] else "approve" for it in items]
         check(m["counts"] == {"examined": len(outcomes), "approved": outcomes.count("approve"),
                               "refused": outcomes.count("refuse"), "deferred": outcomes.count("defer"),
                               "withdrawn": 0, "reviews": 0, "incidents": 0}, "counts of the standing decisions", r)
@@ -821,8 +832,6 @@ def run_cases(suite, d, db, w):
         line = [x for x in m["decisions"] if x["application_id"] == app["high"]][0]
         check((line["outcome"], line["refusal_reason"], line["comment"]) ==
               ("refuse", "needs_other_structure", "Orientation vers une résidence accueil"), "refusal reason", r)
-        line = [x for x in m["decisions"] if x["application_id"] == app["urgent"]][0]
-        check(line["corrects_decision_id"] == dec["urgent"] and line["outcome"] == "refuse", "the correction", r)
         for accept in ("application/json", "*/*", "application/*", "text/html, application/json"):
             r2 = d.call("GET", spath(sid, "/minutes"), token=coord, headers={"Accept": accept})
             check(expect_status(r2, 200).body == m, "Accept: %s is the JSON" % accept, r2)
@@ -841,7 +850,7 @@ def run_cases(suite, d, db, w):
         check("&lt;script&gt;att&lt;/script&gt;" in page, "the attendee's name, escaped", r)
         check("<script" not in page.lower(), "no <script> in the page", r)
         for word in ("Séance du jeudi 12 mars 2026", "Villeneuve-d&#39;Ascq", "Commission A", "Accord", "Refus",
-                     "Ajournement", "après rectification",
+                     "Ajournement", "Annexe n° 1 : rectification du", "Motif de la rectification",
                      "une autre structure répond mieux aux besoins de la personne", "Martin Alice", "Durand David", "Mme la Maire", "Dr Lefort",
                      "Erreur de saisie : refus en séance"):
             check(word in page, "the page holds %r" % word, r)
