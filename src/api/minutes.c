@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 #include "json_text.h"
 #include "minutes.h"
 #include "params.h"
+#include "seal.h"
 #include "sessions.h"
 
 /* Which representation the Accept header asks for: 1 HTML, 0 JSON, -1 none we have. */
@@ -230,17 +230,6 @@ json_t *minutes_for_reader(json_t *model, json_t *flags) {
   return copy;
 }
 
-/* HEX: the BLAKE2b-256 of MODEL || 0x00 || DOCUMENT, what a seal records. */
-static void seal_hash(const char *model, const char *document, char hex[2 * crypto_generichash_BYTES + 1]) {
-  unsigned char hash[crypto_generichash_BYTES];
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, NULL, 0, sizeof hash);
-  crypto_generichash_update(&st, (const unsigned char *)model, strlen(model) + 1); /* with its NUL: the 0x00 */
-  crypto_generichash_update(&st, (const unsigned char *)document, strlen(document));
-  crypto_generichash_final(&st, hash, sizeof hash);
-  sodium_bin2hex(hex, 2 * crypto_generichash_BYTES + 1, hash, sizeof hash);
-}
-
 enum db_status minutes_seal(struct db *db, struct request *rq, const struct session_row *session) {
   json_t *model, *flags;
   enum db_status s = minutes_model(db, rq, session, &model, &flags);
@@ -252,7 +241,7 @@ enum db_status minutes_seal(struct db *db, struct request *rq, const struct sess
   char *page = reader != NULL ? minutes_html(reader, NULL, &len) : NULL;
   s = DB_HARD_ERROR;
   if (text != NULL && page != NULL) {
-    char hex[2 * crypto_generichash_BYTES + 1];
+    char hex[SEAL_HEX_LEN];
     seal_hash(text, page, hex);
     s = db_minutes_seal(db, rq->principal.commission_id, session->id, text, page, hex);
   }

@@ -16,7 +16,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import (ALL_RESPONSES, TIMESTAMP_RE, Daemon, Database, Suite, check, expect_problem,  # noqa: E402
+from harness import (ALL_RESPONSES, TIMESTAMP_RE, CommandFailed, Daemon, Database, Suite, check, expect_problem,  # noqa: E402
                      expect_status, leaks)
 
 SESSION_DAY = "2026-03-12"   # a Thursday
@@ -269,6 +269,25 @@ def run_cases(suite, w):
         check(expect_status(r, 200).raw == after, "the care team follows every person of this session: it reads the "
               "same bytes", r)
         expect_problem(w.d.call("GET", "/v1/sessions/%s/minutes" % s["sid"], token=w.observer), 403, "forbidden")
+
+    with suite.case("commissionctl minutes verify: 0 while intact; 1 once the stored document is altered"):
+        p = w.db.ctl("minutes", "verify", s["sid"], check=False)
+        check(p.returncode == 0 and "intact" in p.stdout, "intact: %r %r" % (p.stdout, p.stderr))
+        try:
+            w.db.sql("UPDATE session_minutes SET document = document || ' ' WHERE session_id = '%s'" % s["sid"])
+            refused = False
+        except CommandFailed:
+            refused = True
+        check(refused, "the database refuses to change sealed minutes")
+        # Someone with the database's keys goes round the trigger and turns the refusal into an approval.
+        w.db.sql("ALTER TABLE session_minutes DISABLE TRIGGER session_minutes_sealed; "
+                 "UPDATE session_minutes SET document = replace(document, '<td>Refus</td>', '<td>Accord</td>') "
+                 "WHERE session_id = '%s'; ALTER TABLE session_minutes ENABLE TRIGGER session_minutes_sealed"
+                 % s["sid"])
+        p = w.db.ctl("minutes", "verify", s["sid"], check=False)
+        check(p.returncode == 1 and "ALTERED" in p.stderr, "altered: %r %r" % (p.stdout, p.stderr))
+        p = w.db.ctl("minutes", "verify", "00000000-0000-4000-8000-000000000000", check=False)
+        check(p.returncode == 1 and "no sealed minutes" in p.stderr, "no minutes: %r" % p.stderr)
 
     with suite.case("a later session examines Alice's review and an incident, with what was decided"):
         placement = [p for p in w.ok(200, "GET", "/v1/placements").body["items"]
