@@ -126,7 +126,8 @@ enum db_status db_organisation_list(struct db *db, const char *commission_id, co
   NEXT(created_at, SQL_TS("a.created_at")) NEXT(updated_at, SQL_TS("a.updated_at"))                             \
   NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(birth_date, "p.birth_date")        \
   NEXT(list_key, "to_char(coalesce(a.submitted_at, a.created_at) AT TIME ZONE 'UTC', "                          \
-                 "'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+                 "'YYYY-MM-DD\"T\"HH24:MI:SS.US')")                                                            \
+  NEXT(decided_on, "a.decided_on")
 DB_ROW_STRUCT(application_row, APPLICATION_ROW);
 /* One move of an application's history. */
 #define APPLICATION_EVENT_ROW(FIRST, NEXT)                                                                    \

@@ -25,6 +25,14 @@ enum session_status session_status_parse(const char *name);
 /* True when a session in STATUS allows WORK. */
 bool session_allows(enum session_status status, enum session_work work);
 
+/* A session opens on its date or later (TODAY: YYYY-MM-DD, UTC): the session's date is the date of its acts, so
+ * a session held on the 17th and typed in on the 31st opens on the 31st, but none opens before its day. */
+bool session_opens_on(const char *session_date, const char *today);
+
+/* The date of a session in STATUS may change from STORED to SENT: freely while it is planned; once it is open or
+ * closed, its decisions carry it, so it is fixed (sending the same date is no change). */
+bool session_date_changeable(enum session_status status, const char *stored, const char *sent);
+
 /* A decision's members must agree: a refusal reason exactly when OUTCOME refuses, a unit only when it approves.
  * NULL when they do; otherwise the member at fault (a JSON pointer) and, in *REASON, why. */
 const char *decision_members_check(const char *outcome, bool has_refusal_reason, bool has_unit, const char **reason);

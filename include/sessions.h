@@ -45,7 +45,8 @@ DB_ROW_STRUCT(attendee_row, ATTENDEE_ROW);
   NEXT(birth_date, "p.birth_date")                                                                              \
   NEXT(person_visible, SQL_PERSON_SCOPE("p", ":person_scope", ":person_org"))                                   \
   NEXT(situation, "a.situation") NEXT(decision_id, "d.id") NEXT(outcome, "d.outcome") NEXT(unit_id, "d.unit_id") \
-  NEXT(refusal_reason, "d.refusal_reason") NEXT(comment, "d.comment") NEXT(decided_at, SQL_TS("d.decided_at"))  \
+  NEXT(refusal_reason, "d.refusal_reason") NEXT(comment, "d.comment") NEXT(decided_on, "d.decided_on")             \
+  NEXT(recorded_at, SQL_TS("d.decided_at"))                                                                     \
   NEXT(corrects_decision_id, "d.corrects_decision_id") NEXT(unit_label, "du.label") NEXT(unit_town, "du.town")  \
   NEXT(placement_id, "pl.id") NEXT(placement_unit_label, "pu.label") NEXT(placement_unit_town, "pu.town")       \
   NEXT(move_in_date, "pl.move_in_date")                                                                         \
@@ -79,7 +80,23 @@ struct decision_fields {
       *corrects, *token_id;
 };
 
+/* The commission a document names. */
+#define COMMISSION_ROW(FIRST, NEXT) FIRST(id, "c.id") NEXT(name, "c.name")
+DB_ROW_STRUCT(commission_row, COMMISSION_ROW);
+
+/* The sealed minutes of a closed session. */
+#define SEALED_MINUTES_ROW(FIRST, NEXT)                                                                          \
+  FIRST(model, "m.model") NEXT(document, "m.document") NEXT(hash, "m.hash") NEXT(sealed_at, SQL_TS("m.sealed_at"))
+DB_ROW_STRUCT(sealed_minutes_row, SEALED_MINUTES_ROW);
+/* Stores the sealed minutes of a session (once: a second time is SQLSTATE 23505). */
+enum db_status db_minutes_seal(struct db *db, const char *commission_id, const char *session_id, const char *model,
+                               const char *document, const char *hash);
+/* SEALED_MINUTES_ROW, or no row for a session not sealed. */
+enum db_status db_minutes_sealed(struct db *db, const char *commission_id, const char *session_id, PGresult **res);
+
 enum db_lock { LOCK_NONE, LOCK_SHARE, LOCK_UPDATE };
+/* COMMISSION_ROW of the commission. */
+enum db_status db_session_commission(struct db *db, const char *commission_id, PGresult **res);
 enum db_status db_session_insert(struct db *db, const char *commission_id, const struct session_fields *f,
                                  PGresult **res);
 /* SESSION_ROW; LOCK_SHARE lets decisions run side by side, never while the session closes. */
@@ -122,7 +139,11 @@ enum db_status db_decision_get(struct db *db, const char *commission_id, const c
                                const char *decision_id, PGresult **res);
 enum db_status db_decisions_defer_undecided(struct db *db, const char *commission_id, const char *session_id,
                                             const char *token_id, const char *role);
-enum db_status db_session_undecided(struct db *db, const char *commission_id, const char *session_id, long *count);
+/* UNDECIDED_ROW rows: the items whose application is still scheduled and has no decision, in agenda order. */
+#define UNDECIDED_ROW(FIRST, NEXT) FIRST(item_id, "i.id") NEXT(position, "i.position")
+DB_ROW_STRUCT(undecided_row, UNDECIDED_ROW);
+enum db_status db_session_undecided(struct db *db, const char *commission_id, const char *session_id,
+                                    PGresult **res);
 
 /* What the handlers share (src/api/sessions.c). */
 /* A session row as the API's Session; NULL when it cannot be built. */

@@ -31,13 +31,14 @@ static json_t *agenda_item_json(const struct agenda_row *r, bool show_situation)
   bool visible = session_yes(r->person_visible);
   json_t *decision = r->decision_id == NULL
                          ? json_null()
-                         : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                         : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
                                      visible ? json_of_text(r->decision_id) : json_null(), "outcome",
                                      json_of_text(r->outcome), "unit_id", json_of_text(r->unit_id), "unit_label",
                                      json_of_text(r->unit_label), "unit_town", json_of_text(r->unit_town),
                                      "refusal_reason", json_of_text(r->refusal_reason), "comment",
-                                     visible ? json_of_text(r->comment) : json_null(), "decided_at",
-                                     json_of_text(r->decided_at), "corrects_decision_id",
+                                     visible ? json_of_text(r->comment) : json_null(), "decided_on",
+                                     json_of_text(r->decided_on), "recorded_at", json_of_text(r->recorded_at),
+                                     "corrects_decision_id",
                                      visible ? json_of_text(r->corrects_decision_id) : json_null());
   json_t *app = json_null();
   if (r->application_id != NULL) {

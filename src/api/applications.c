@@ -113,13 +113,13 @@ static bool check_wishes(struct request *rq, char **kinds, char **towns, enum MH
  * built. */
 static json_t *application_json(const struct application_row *r, bool show_situation) {
   json_t *app = json_pack(
-      "{s:o, s:{s:o, s:o, s:o, s:o}, s:o*, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+      "{s:o, s:{s:o, s:o, s:o, s:o}, s:o*, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
       json_of_text(r->id), "person", "id", json_of_text(r->person_id), "family_name", json_of_text(r->family_name),
       "given_names", json_of_text(r->given_names), "birth_date", json_of_text(r->birth_date), "wished_unit_kinds",
       r->wished_unit_kinds != NULL ? json_loads(r->wished_unit_kinds, 0, NULL) : NULL, "wished_towns",
       r->wished_towns != NULL ? json_loads(r->wished_towns, 0, NULL) : NULL, "urgency", json_of_text(r->urgency),
       "referent_name", json_of_text(r->referent_name), "status", json_of_text(r->status), "submitted_at",
-      json_of_text(r->submitted_at), "decided_at", json_of_text(r->decided_at), "waiting_days",
+      json_of_text(r->submitted_at), "decided_at", json_of_text(r->decided_at), "decided_on", json_of_text(r->decided_on), "waiting_days",
       json_of_int(r->waiting_days), "created_by_role", json_of_text(r->created_by_role), "version",
       json_of_int(r->version), "created_at", json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
   if (app != NULL && show_situation && json_object_set_new(app, "situation", json_of_text(r->situation)) != 0) {

@@ -157,7 +157,8 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
     return write_refuse_with(out, ERR_INVALID_STATE, "Only an approved application can start a placement.",
                              json_pack("{s:s}", "current_status", current));
   if (strcmp(v[F_MOVE_IN].s, decided) < 0)
-    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/move_in_date", "must not be before the decision");
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/move_in_date",
+                              "must not be before the date of the session that approved it");
   s = db_placement_unit_status(db, p->commission_id, v[F_UNIT].s, unit);
   if (s < 0)
     return s;

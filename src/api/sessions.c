@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "api.h"
+#include "dates.h"
 #include "audit.h"
 #include "fields.h"
 #include "json_text.h"
+#include "minutes.h"
 #include "params.h"
 #include "session_rules.h"
 #include "sessions.h"
@@ -212,6 +214,9 @@ static enum db_status update_write(struct db *db, struct request *rq, void *cls,
                              json_pack("{s:s}", "current_status", cur.status));
   /* Merge: a field sent replaces the stored one (null clears it); the others stay. */
   const struct field_value *v = u->v;
+  if (!session_date_changeable(session_status_parse(cur.status), cur.session_date, patch_pick(&v[F_DATE], NULL)))
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/session_date",
+                              "is fixed once the session is opened: its decisions carry it");
   struct session_fields f = {.session_date = patch_pick(&v[F_DATE], cur.session_date),
                              .town = patch_pick(&v[F_TOWN], cur.town), .place = patch_pick(&v[F_PLACE], cur.place),
                              .chair_name = patch_pick(&v[F_CHAIR], cur.chair_name),
@@ -229,6 +234,40 @@ enum MHD_Result api_sessions_update(struct request *rq) {
   return ret;
 }
 
+/* Closing without deferring: refuses in OUT when items are undecided, naming each ("/items/<id>"). */
+static enum db_status undecided_refusal(struct db *db, struct request *rq, struct write_out *out) {
+  PGresult *res;
+  enum db_status s = db_session_undecided(db, rq->principal.commission_id, rq->args[0], &res);
+  if (s < 0)
+    return s;
+  json_t *errors = json_array();
+  struct undecided_row u;
+  for (int i = 0; errors != NULL && i < PQntuples(res); i++) {
+    if (!db_row(res, i, &u)) {
+      json_decref(errors);
+      errors = NULL;
+      break;
+    }
+    char field[64], reason[96];
+    snprintf(field, sizeof field, "/items/%s", u.item_id);
+    snprintf(reason, sizeof reason, "agenda item n° %s has no decision", u.position);
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "reason", reason));
+  }
+  int n = PQntuples(res);
+  PQclear(res);
+  if (errors == NULL)
+    return DB_HARD_ERROR;
+  if (n == 0) {
+    json_decref(errors);
+    return DB_ROW;
+  }
+  return write_refuse_with(out, ERR_INVALID_STATE,
+                           "Some agenda items have no decision: decide them, or close with "
+                           "{\"defer_undecided\": true} to defer them to the next session.",
+                           json_pack("{s:s, s:i, s:o}", "current_status", "open", "undecided_items", n, "errors",
+                                     errors));
+}
+
 /* Opening or closing. */
 struct status_change {
   enum session_work work;
@@ -241,26 +280,31 @@ static enum db_status status_body(struct db *db, struct request *rq, void *cls, 
   const struct principal *p = &rq->principal;
   PGresult *res;
   enum db_status s = session_lock(db, rq, rq->args[0], LOCK_UPDATE, c->work, c->refused, out, &res);
+  struct session_row r;
+  if (s == DB_ROW && c->work == WORK_OPEN && db_row(res, 0, &r)) {
+    char today[11];
+    date_format(date_today(), today, sizeof today);
+    if (!session_opens_on(r.session_date, today))
+      s = write_refuse_with(out, ERR_INVALID_STATE, "A session cannot be opened before its date.",
+                            json_pack("{s:s, s:s, s:s}", "current_status", r.status, "session_date",
+                                      r.session_date, "today", today));
+  }
   PQclear(res);
   if (s != DB_ROW)
     return s;
   if (c->work == WORK_CLOSE) {
     bool defer = rq->fields != NULL && rq->fields[0].present && rq->fields[0].b;
-    long undecided = 0;
     if (defer)
       s = db_decisions_defer_undecided(db, p->commission_id, rq->args[0], p->token_id, role_name(p->role));
     else
-      s = db_session_undecided(db, p->commission_id, rq->args[0], &undecided);
-    if (s < 0)
+      s = undecided_refusal(db, rq, out);
+    if (s != DB_ROW)
       return s;
-    if (undecided > 0)
-      return write_refuse_with(out, ERR_INVALID_STATE,
-                               "Some agenda items have no decision: decide them, or close with "
-                               "{\"defer_undecided\": true} to defer them to the next session.",
-                               json_pack("{s:s, s:I}", "current_status", "open", "undecided_items",
-                                         (json_int_t)undecided));
   }
   s = db_session_set_status(db, p->commission_id, rq->args[0], c->to, &res);
+  struct session_row closed;
+  if (s == DB_ROW && c->work == WORK_CLOSE) /* the procès-verbal is sealed as the session closes */
+    s = db_row(res, 0, &closed) ? minutes_seal(db, rq, &closed) : DB_HARD_ERROR;
   return session_written(s, res, out);
 }
 

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "queries.h"
 #include "principal.h"
+#include "seal.h"
 #include "token.h"
 #include "validate.h"
 
@@ -35,6 +36,8 @@ static void usage(FILE *out) {
           "                                 pseudonymise the people past their commission's retention (audited)\n"
           "  audit verify                   walk the audit chain; exit 1 and name the first broken link if any\n"
           "  audit chain                    chain the entries not chained yet (commissiond does it every second)\n"
+          "  minutes verify SESSION         check a closed session's sealed minutes against their hash; exit 1 if\n"
+          "                                 the stored document or model was altered\n"
           "  organisation create --commission ID --kind KIND --name NAME\n"
           "                                 create an organisation (landlord, residence, curator_service,\n"
           "                                 care_team, partner); prints its id last\n"
@@ -180,6 +183,34 @@ static int audit_cmd(struct db *db, int argc, char **argv) {
 
 /* commissionctl retention run [--dry-run] [--commission ID]: pseudonymises the people past their commission's
  * retention (README: Data protection). */
+/* commissionctl minutes verify SESSION: recomputes the seal of the session's stored minutes. */
+static int minutes_cmd(PGconn *conn, int argc, char **argv) {
+  if (argc != 2 || strcmp(argv[0], "verify") != 0 || !valid_uuid(argv[1])) {
+    usage(stderr);
+    return 2;
+  }
+  const char *params[] = {argv[1]};
+  PGresult *r = run(conn, "SELECT model, document, hash FROM session_minutes WHERE session_id = $1", 1, params);
+  if (r == NULL)
+    return 1;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    fprintf(stderr, "commissionctl: session %s has no sealed minutes (not closed, or closed before sealing)\n",
+            argv[1]);
+    return 1;
+  }
+  char hex[SEAL_HEX_LEN];
+  seal_hash(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), hex);
+  bool intact = strcmp(hex, PQgetvalue(r, 0, 2)) == 0;
+  if (intact)
+    printf("minutes of session %s: intact (BLAKE2b-256 %s)\n", argv[1], hex);
+  else
+    fprintf(stderr, "commissionctl: minutes of session %s ALTERED: sealed with %s, the stored minutes hash to %s\n",
+            argv[1], PQgetvalue(r, 0, 2), hex);
+  PQclear(r);
+  return intact ? 0 : 1;
+}
+
 static int retention_cmd(PGconn *conn, int argc, char **argv) {
   if (argc < 1 || strcmp(argv[0], "run") != 0) {
     usage(stderr);
@@ -389,7 +420,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "commission") != 0 && strcmp(cmd, "organisation") != 0 &&
       strcmp(cmd, "token") != 0 && strcmp(cmd, "maintenance") != 0 && strcmp(cmd, "audit") != 0 &&
-      strcmp(cmd, "retention") != 0) {
+      strcmp(cmd, "retention") != 0 && strcmp(cmd, "minutes") != 0) {
     fprintf(stderr, "commissionctl: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return 2;
@@ -415,6 +446,8 @@ int main(int argc, char **argv) {
     rc = audit_cmd(handle, sub_argc, sub_argv);
   else if (strcmp(cmd, "retention") == 0)
     rc = retention_cmd(conn, sub_argc, sub_argv);
+  else if (strcmp(cmd, "minutes") == 0)
+    rc = minutes_cmd(conn, sub_argc, sub_argv);
   else if (strcmp(cmd, "maintenance") == 0)
     rc = sub_argc == 0 ? maintenance_cmd(conn) : 2;
   else if (strcmp(cmd, "organisation") == 0)

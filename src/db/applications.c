@@ -69,7 +69,10 @@ DB_STATEMENT(move, {
   "application_move",
   "WITH moved AS (UPDATE applications SET status = :to, version = version + 1, updated_at = now(), "
   "submitted_at = CASE WHEN :to = 'submitted' AND submitted_at IS NULL THEN now() ELSE submitted_at END, "
-  "decided_at = CASE WHEN :to IN ('approved', 'refused', 'deferred') THEN now() ELSE decided_at END "
+  "decided_at = CASE WHEN :to IN ('approved', 'refused', 'deferred') THEN now() ELSE decided_at END, "
+  "decided_on = CASE WHEN :to IN ('approved', 'refused', 'deferred') THEN coalesce((SELECT s.session_date "
+  "FROM sessions s WHERE s.commission_id = :commission_id AND s.id = :session_id::uuid), "
+  "(now() AT TIME ZONE 'UTC')::date) ELSE decided_on END "
   "WHERE commission_id = :commission_id AND id = :id AND status = :from RETURNING commission_id, id) "
   "INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, forced, "
   "session_id, token_id, role) SELECT commission_id, id, :from, :to, :reason, :forced::boolean, :session_id::uuid, "

@@ -11,7 +11,7 @@
 /* The application a placement starts from, locked until the placement is recorded: its status and the UTC day
  * of its decision. */
 #define PLACEMENT_APPLICATION_ROW(FIRST, NEXT)                                                                 \
-  FIRST(status, "a.status") NEXT(decided_on, "to_char(a.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+  FIRST(status, "a.status") NEXT(decided_on, "to_char(coalesce(a.decided_on, (a.decided_at AT TIME ZONE 'UTC')::date), 'YYYY-MM-DD')")
 DB_ROW_STRUCT(placement_application_row, PLACEMENT_APPLICATION_ROW);
 #define PLACEMENT_APPLICATION(P) P(commission_id) P(id)
 DB_STATEMENT(application, {"placement_application",

@@ -15,14 +15,14 @@
   "(VALUES (1, 'lease_transferred'), (2, 'other_housing'), (3, 'hospitalisation'), (4, 'care_facility'), "       \
   "(5, 'eviction'), (6, 'departure_without_notice'), (7, 'death'), (8, 'other')) k(ord, key)"
 
-/* The standing decisions (not corrected by a later one; a correction counts by its own outcome) decided in
- * the period, with the waiting time of their application in UTC calendar days. */
+/* The standing decisions (not corrected by a later one; a correction counts by its own outcome) of the
+ * sessions held in the period (decided_on: the session's date, whenever they were recorded), with the waiting
+ * time of their application in calendar days (none for an application submitted after the session's date). */
 #define STANDING_DECISIONS                                                                                       \
   "standing AS (SELECT d.outcome, d.refusal_reason, "                                                           \
-  "(d.decided_at AT TIME ZONE 'UTC')::date - (a.submitted_at AT TIME ZONE 'UTC')::date AS waited "             \
+  "greatest(d.decided_on - (a.submitted_at AT TIME ZONE 'UTC')::date, 0) AS waited "                          \
   "FROM decisions d JOIN applications a ON a.commission_id = d.commission_id AND a.id = d.application_id "      \
-  "WHERE d.commission_id = :commission_id AND d.decided_at >= " PERIOD_START " AND d.decided_at < "             \
-  PERIOD_END " "                                                                                               \
+  "WHERE d.commission_id = :commission_id AND d.decided_on >= (" PERIOD_START ")::date AND d.decided_on < (" PERIOD_END ")::date "   \
   "AND NOT EXISTS (SELECT 1 FROM decisions c WHERE c.commission_id = d.commission_id "                          \
   "AND c.corrects_decision_id = d.id))"
 

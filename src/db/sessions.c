@@ -179,8 +179,9 @@ DB_ROW_STRUCT(decision_inserted_row, DECISION_INSERTED_ROW);
 DB_STATEMENT(decision_insert, {
   "decision_insert",
   "INSERT INTO decisions (commission_id, session_id, agenda_item_id, application_id, outcome, unit_id, "
-  "refusal_reason, comment, corrects_decision_id, token_id) VALUES (:commission_id, :session_id, :agenda_item_id, "
-  ":application_id, :outcome, :unit_id, :refusal_reason, :comment, :corrects, :token_id) "
+  "refusal_reason, comment, corrects_decision_id, token_id, decided_on) SELECT :commission_id, :session_id, "
+  ":agenda_item_id, :application_id, :outcome, :unit_id, :refusal_reason, :comment, :corrects, :token_id, "
+  "s.session_date FROM sessions s WHERE s.commission_id = :commission_id AND s.id = :session_id "
   "RETURNING " DB_COLUMNS(DECISION_INSERTED_ROW),
   DB_PARAMS(DECISION_INSERT)});
 DB_PARAMS_STRUCT(decision_insert_params, DECISION_INSERT);
@@ -204,25 +205,41 @@ DB_STATEMENT(defer_undecided, {
   "AND i.session_id = :session_id AND a.status = 'scheduled' "
   "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.agenda_item_id = i.id) FOR UPDATE OF a), "
   "decided AS (INSERT INTO decisions (commission_id, session_id, agenda_item_id, application_id, outcome, comment, "
-  "token_id) SELECT :commission_id, :session_id, id, application_id, 'defer', 'not examined at this session', "
-  ":token_id FROM open_items RETURNING application_id), "
-  "moved AS (UPDATE applications a SET status = 'deferred', decided_at = now(), version = a.version + 1, "
-  "updated_at = now() FROM decided WHERE a.id = decided.application_id RETURNING a.id), "
+  "token_id, decided_on) SELECT :commission_id, :session_id, o.id, o.application_id, 'defer', "
+  "'not examined at this session', :token_id, s.session_date FROM open_items o JOIN sessions s "
+  "ON s.commission_id = :commission_id AND s.id = :session_id RETURNING application_id, decided_on), "
+  "moved AS (UPDATE applications a SET status = 'deferred', decided_at = now(), decided_on = decided.decided_on, "
+  "version = a.version + 1, updated_at = now() FROM decided WHERE a.id = decided.application_id RETURNING a.id), "
   "events AS (INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, "
   "session_id, token_id, role) SELECT :commission_id, id, 'scheduled', 'deferred', 'not examined at this session', "
   ":session_id, :token_id, :role FROM moved RETURNING 1) SELECT " DB_COLUMNS(DEFERRED_ROW) " FROM events",
   DB_PARAMS(DEFER_UNDECIDED)});
 DB_PARAMS_STRUCT(defer_undecided_params, DEFER_UNDECIDED);
 
-#define UNDECIDED_ROW(FIRST, NEXT) FIRST(count, "count(*)")
-DB_ROW_STRUCT(undecided_row, UNDECIDED_ROW);
 DB_STATEMENT(undecided, {
   "session_undecided",
   "SELECT " DB_COLUMNS(UNDECIDED_ROW) " FROM agenda_items i JOIN applications a "
   "ON a.commission_id = i.commission_id AND a.id = i.application_id WHERE i.commission_id = :commission_id "
   "AND i.session_id = :session_id AND a.status = 'scheduled' "
-  "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.agenda_item_id = i.id)",
+  "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.agenda_item_id = i.id) ORDER BY i.position, i.created_at, i.id",
   DB_PARAMS(SESSION_OF)});
+
+#define COMMISSION_GET(P) P(commission_id)
+DB_STATEMENT(commission_get, {"session_commission",
+                              "SELECT " DB_COLUMNS(COMMISSION_ROW) " FROM commissions c WHERE c.id = :commission_id",
+                              DB_PARAMS(COMMISSION_GET)});
+DB_PARAMS_STRUCT(commission_get_params, COMMISSION_GET);
+
+#define MINUTES_SEAL(P) P(commission_id) P(session_id) P(model) P(document) P(hash)
+DB_STATEMENT(minutes_seal, {"session_minutes_seal",
+                            "INSERT INTO session_minutes (commission_id, session_id, model, document, hash) "
+                            "VALUES (:commission_id, :session_id, :model, :document, :hash)",
+                            DB_PARAMS(MINUTES_SEAL)});
+DB_PARAMS_STRUCT(minutes_seal_params, MINUTES_SEAL);
+DB_STATEMENT(minutes_sealed, {"session_minutes_sealed",
+                              "SELECT " DB_COLUMNS(SEALED_MINUTES_ROW) " FROM session_minutes m "
+                              "WHERE m.commission_id = :commission_id AND m.session_id = :session_id",
+                              DB_PARAMS(SESSION_OF)});
 
 #define UNIT_STATUS(P) P(commission_id) P(id)
 DB_STATEMENT(unit_status, {
@@ -374,20 +391,31 @@ enum db_status db_decisions_defer_undecided(struct db *db, const char *commissio
   return cleared(db_run(db, &defer_undecided, &p, &res), &res);
 }
 
-enum db_status db_session_undecided(struct db *db, const char *commission_id, const char *session_id, long *count) {
+enum db_status db_session_undecided(struct db *db, const char *commission_id, const char *session_id,
+                                    PGresult **res) {
   struct session_of_params p = {.commission_id = commission_id, .session_id = session_id};
-  PGresult *res;
-  enum db_status s = db_run(db, &undecided, &p, &res);
-  struct undecided_row row;
-  if (s == DB_ROW && !db_row(res, 0, &row))
-    s = DB_HARD_ERROR;
-  else if (s == DB_ROW)
-    *count = long_of_text(row.count);
-  PQclear(res);
-  return s;
+  return db_run(db, &undecided, &p, res);
 }
 
 enum db_status db_unit_status(struct db *db, const char *commission_id, const char *unit_id, PGresult **res) {
   struct unit_status_params p = {.commission_id = commission_id, .id = unit_id};
   return db_run(db, &unit_status, &p, res);
+}
+
+enum db_status db_session_commission(struct db *db, const char *commission_id, PGresult **res) {
+  struct commission_get_params p = {.commission_id = commission_id};
+  return db_run(db, &commission_get, &p, res);
+}
+
+enum db_status db_minutes_seal(struct db *db, const char *commission_id, const char *session_id, const char *model,
+                               const char *document, const char *hash) {
+  struct minutes_seal_params p = {.commission_id = commission_id, .session_id = session_id, .model = model,
+                                  .document = document, .hash = hash};
+  PGresult *res;
+  return cleared(db_run(db, &minutes_seal, &p, &res), &res);
+}
+
+enum db_status db_minutes_sealed(struct db *db, const char *commission_id, const char *session_id, PGresult **res) {
+  struct session_of_params p = {.commission_id = commission_id, .session_id = session_id};
+  return db_run(db, &minutes_sealed, &p, res);
 }

@@ -28,6 +28,14 @@ bool session_allows(enum session_status status, enum session_work work) {
   return false;
 }
 
+bool session_opens_on(const char *session_date, const char *today) {
+  return session_date != NULL && today != NULL && strcmp(session_date, today) <= 0;
+}
+
+bool session_date_changeable(enum session_status status, const char *stored, const char *sent) {
+  return status == SESSION_PLANNED || sent == NULL || (stored != NULL && strcmp(stored, sent) == 0);
+}
+
 const char *decision_members_check(const char *outcome, bool has_refusal_reason, bool has_unit, const char **reason) {
   bool refuse = outcome != NULL && strcmp(outcome, "refuse") == 0;
   if (refuse != has_refusal_reason) {

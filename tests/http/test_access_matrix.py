@@ -323,7 +323,10 @@ class World:
             self.hospitalisations.add(iid)
         return iid
 
-    def session(self, status="planned", day=SESSION_DAY):
+    def session(self, status="planned", day=None):
+        """A session on DAY (by default: SESSION_DAY for a planned one, TODAY for one opened, as a session opens
+        on its date or later)."""
+        day = day or (TODAY if status in ("open", "closed") else SESSION_DAY)
         sid = self.call("POST", "/v1/sessions",
                         {"session_date": day, "town": "Lille", "chair_name": "M. le maire"})["id"]
         if status in ("open", "closed"):
@@ -408,6 +411,9 @@ class World:
         # The open session: review and incident items (a hospitalisation among them), and an application.
         self.S_open = self.session()
         self.call("POST", "/v1/sessions/%s/agenda/build" % self.S_open)
+        # Built for SESSION_DAY (reviews due by then), held today: a session opens on its date or later.
+        self.call("PATCH", "/v1/sessions/%s" % self.S_open, {"session_date": TODAY},
+                  headers={"If-Match": self.etag("/v1/sessions/%s" % self.S_open)})
         self.call("POST", "/v1/sessions/%s/open" % self.S_open)
         self.item(1)
         self.item(2)
@@ -570,7 +576,7 @@ op("POST", "/v1/sessions")(
 op("GET", "/v1/sessions/{id}")(lambda x: Req("/v1/sessions/%s" % x.w.S))
 op("PATCH", "/v1/sessions/{id}")(
     lambda x: Req("/v1/sessions/%s" % x.w.session(), {"place": "Salle des fêtes"}, etag_of=True))
-op("POST", "/v1/sessions/{id}/open")(lambda x: Req("/v1/sessions/%s/open" % x.w.session()))
+op("POST", "/v1/sessions/{id}/open")(lambda x: Req("/v1/sessions/%s/open" % x.w.session(day=TODAY)))
 op("POST", "/v1/sessions/{id}/close")(lambda x: Req("/v1/sessions/%s/close" % x.w.session("open")))
 op("PUT", "/v1/sessions/{id}/attendance")(
     lambda x: Req("/v1/sessions/%s/attendance" % x.w.session(),

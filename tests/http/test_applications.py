@@ -24,7 +24,7 @@ from harness import (ALL_RESPONSES, TIMESTAMP_RE, UUID_RE, Daemon, Database, Sui
 APPS = "/v1/applications"
 MISSING = "00000000-0000-4000-8000-000000000000"
 MEMBERS = {"id", "person", "wished_unit_kinds", "wished_towns", "urgency", "referent_name", "status",
-           "submitted_at", "decided_at", "waiting_days", "created_by_role", "version", "created_at", "updated_at"}
+           "submitted_at", "decided_at", "decided_on", "waiting_days", "created_by_role", "version", "created_at", "updated_at"}
 PERSON_MEMBERS = {"id", "family_name", "given_names", "birth_date"}
 EVENT_MEMBERS = {"from_status", "to_status", "reason", "forced", "session_id", "role", "at"}
 SITUATION = "Hospitalisé depuis 3 mois, sortie prévue ; projet de soins avec le CMP. Confidentiel-Situation-42"
@@ -214,7 +214,8 @@ def run_cases(suite, d, db, org, tok, people):
         expect_status(r, 201)
         app = check_app(r, {"situation": SITUATION, "wished_unit_kinds": sent["wished_unit_kinds"],
                             "wished_towns": sent["wished_towns"], "urgency": "high", "referent_name": "Dr Lefort",
-                            "status": "draft", "submitted_at": None, "decided_at": None, "waiting_days": None,
+                            "status": "draft", "submitted_at": None, "decided_at": None, "decided_on": None,
+                            "waiting_days": None,
                             "created_by_role": "coordinator", "version": 1}, situation=True)
         check(app["person"] == {"id": people["alice"], "family_name": "Martin", "given_names": "Alice",
                                 "birth_date": "1980-02-03"}, "person is the person named", r)

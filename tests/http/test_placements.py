@@ -180,8 +180,8 @@ class World:
 
     def backdate(self, apps, days):
         """The decisions of APPS were taken DAYS ago (so that a move-in in the past is legal)."""
-        self.db.sql("UPDATE applications SET decided_at = now() - interval '%d days' WHERE id IN (%s)"
-                    % (days, ", ".join("'%s'" % a for a in apps)))
+        self.db.sql("UPDATE applications SET decided_at = now() - interval '%d days', decided_on = current_date - %d "
+                    "WHERE id IN (%s)" % (days, days, ", ".join("'%s'" % a for a in apps)))
 
     def start(self, app, unit, move_in, lease="sliding_lease", who="coordinator", headers=None):
         return self.call("POST", "/v1/placements", who, body={"application_id": app, "unit_id": unit,

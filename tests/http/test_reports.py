@@ -378,17 +378,17 @@ def build(d, db):
     for app, review_date in REVIEWS:
         db.sql("INSERT INTO reviews (commission_id, placement_id, review_date) VALUES ('%s', '%s', '%s')"
                % (c, w.placements[app], review_date))
-    # The dates the API recorded as "now".
+    # The dates the API recorded as "now", and the decisions' dates (as if taken at sessions on those days).
     for name, (submitted, decision, correction, _) in APPS.items():
         app = w.apps[name]
         if submitted is not None:
             db.sql("UPDATE applications SET submitted_at = '%s' WHERE id = '%s'" % (ts(submitted), app))
         if decision is not None:
-            db.sql("UPDATE decisions SET decided_at = '%s' WHERE application_id = '%s' AND "
-                   "corrects_decision_id IS NULL" % (ts(decision[2]), app))
+            db.sql("UPDATE decisions SET decided_at = '%s', decided_on = '%s' WHERE application_id = '%s' AND "
+                   "corrects_decision_id IS NULL" % (ts(decision[2]), decision[2].date(), app))
         if correction is not None:
-            db.sql("UPDATE decisions SET decided_at = '%s' WHERE application_id = '%s' AND "
-                   "corrects_decision_id IS NOT NULL" % (ts(correction[2]), app))
+            db.sql("UPDATE decisions SET decided_at = '%s', decided_on = '%s' WHERE application_id = '%s' AND "
+                   "corrects_decision_id IS NOT NULL" % (ts(correction[2]), correction[2].date(), app))
     return w
 
 

@@ -170,8 +170,8 @@ def start_placement(w, label, person, unit, days_ago, app_id=None):
         r = w.call("coord", "POST", "/v1/applications/%s/transitions" % app_id, body={
             "to": "approved", "reason": "accord du bureau (fixture de test)", "force": True})
         expect_status(r, 200)
-    w.db.sql("UPDATE applications SET decided_at = now() - interval '%d days' WHERE id = '%s'"
-             % (days_ago + 1, app_id))
+    w.db.sql("UPDATE applications SET decided_at = now() - interval '%d days', decided_on = current_date - %d "
+             "WHERE id = '%s'" % (days_ago + 1, days_ago + 1, app_id))
     r = w.call("coord", "POST", "/v1/placements", body={
         "application_id": app_id, "unit_id": w.units[unit]["id"], "move_in_date": day(-days_ago),
         "lease": "sliding_lease"})
@@ -826,6 +826,10 @@ def run_cases(suite, w):
 
     with suite.case("agenda: a decision on a review or incident item is 409 invalid-state"):
         sid = agenda["sid"]
+        # A session opens on its date: the agenda built for day(40), the session is brought forward to today.
+        r = expect_status(w.call("coord", "GET", "/v1/sessions/%s" % sid), 200)
+        expect_status(w.call("coord", "PATCH", "/v1/sessions/%s" % sid, body={"session_date": day(0)},
+                             headers={"If-Match": r.headers["etag"]}), 200)
         expect_status(w.call("coord", "POST", "/v1/sessions/%s/open" % sid), 200)
         state = Unchanged(db)
         for kind in ("review", "incident"):

@@ -31,9 +31,10 @@ ITEM_MEMBERS = {"id", "position", "kind", "note", "application", "decision"}
 ITEM_APP_MEMBERS = {"id", "status", "urgency", "wished_unit_kinds", "wished_towns", "submitted_at", "waiting_days",
                     "person"}
 DECISION_MEMBERS = {"id", "outcome", "unit_id", "unit_label", "unit_town", "refusal_reason", "comment",
-                    "decided_at", "corrects_decision_id"}
-MINUTES_DECISION_MEMBERS = {"position", "label", "person", "application_id", "decision_id", "outcome", "unit_label",
-                            "unit_town", "refusal_reason", "comment", "decided_at", "corrects_decision_id"}
+                    "decided_on", "recorded_at", "corrects_decision_id"}
+MINUTES_DECISION_MEMBERS = {"number", "position", "label", "person", "application_id", "decision_id", "outcome", "unit_label",
+                            "unit_town", "refusal_reason", "comment", "decided_on", "recorded_at",
+                            "corrects_decision_id"}
 SCRIPT_NAME = "<script>alert('pv')</script>"
 CHAIR = "Mme Claire Dupont & <i>fils</i>"
 
@@ -117,7 +118,9 @@ def check_agenda(r, session_id):
             check(app["person"] is not None, "a situation only with a visible person", r)
         if item["decision"] is not None:
             check(set(item["decision"]) == DECISION_MEMBERS, "members of a decision", r)
-            check(TIMESTAMP_RE.match(item["decision"]["decided_at"]), "decided_at is a timestamp", r)
+            check(TIMESTAMP_RE.match(item["decision"]["recorded_at"]), "recorded_at is a timestamp", r)
+            check(item["decision"]["decided_on"] == b["session"]["session_date"], "decided_on is the session's date",
+                  r)
     positions = [(i["position"]) for i in b["items"]]
     check(positions == sorted(positions), "items in position order", r)
     return b["items"]
@@ -257,7 +260,7 @@ def run_cases(suite, d, db, w):
 
     # ---------------------------------------------------------------------------------------------------------
     with suite.case("create: coordinator only; 201, Location, ETag \"v1\", planned; others 403"):
-        sent = {"session_date": "2027-03-15", "town": "Villeneuve-d'Ascq", "place": "Mairie, salle du conseil",
+        sent = {"session_date": "2026-03-12", "town": "Villeneuve-d'Ascq", "place": "Mairie, salle du conseil",
                 "chair_name": "Mme la Maire", "chair_title": "Maire adjointe à la santé"}
         state = Unchanged(db)
         for who in others:
@@ -387,7 +390,8 @@ def run_cases(suite, d, db, w):
             r = d.call("POST", "%s/%s/transitions" % (APPS, app[label]), token=coord,
                        body={"to": to, "reason": "état de départ du test", "force": True})
             expect_status(r, 200)
-        db.sql("UPDATE applications SET decided_at = now() - interval '400 days' WHERE id = '%s'" % app["lapse"])
+        db.sql("UPDATE applications SET decided_at = now() - interval '400 days', decided_on = current_date - 400 "
+               "WHERE id = '%s'" % app["lapse"])
         state = Unchanged(db)
         for who in others:
             expect_problem(d.call("POST", spath(sid, "/agenda/build"), token=tok[who]), 403, "forbidden")
@@ -683,10 +687,14 @@ def run_cases(suite, d, db, w):
         state = Unchanged(db)
         for who in others:
             expect_problem(d.call("POST", spath(sid, "/close"), token=tok[who]), 403, "forbidden")
+        undecided = [i for i in agenda(d, coord, sid) if i["decision"] is None]
         r = d.call("POST", spath(sid, "/close"), token=coord)
         b = expect_problem(r, 409, "invalid-state")
         check(b.get("undecided_items") == 2 and b.get("current_status") == "open",
               "undecided_items 2, current_status open", r)
+        check([e["field"] for e in b.get("errors", [])] == ["/items/%s" % i["id"] for i in undecided]
+              and all("n° %d " % i["position"] in e["reason"] for i, e in zip(undecided, b["errors"])),
+              "errors name each undecided item, in agenda order, with its number", r)
         r = d.call("POST", spath(sid, "/close"), token=coord, body={"defer_undecided": False})
         check(expect_problem(r, 409, "invalid-state").get("undecided_items") == 2, "false is no deferral", r)
         expect_problem(d.call("POST", spath(sid, "/close"), token=coord, body={"defer_undecided": "yes"}), 422,
@@ -788,28 +796,42 @@ def run_cases(suite, d, db, w):
         expect_status(r, 200)
         check(r.headers.get("content-type", "").startswith("application/json"), "JSON", r)
         m = r.body
-        check(set(m) == {"session", "attendees", "decisions", "counts"}, "minutes members", r)
+        check(set(m) == {"commission", "session", "attendees", "items", "decisions", "counts", "recorded", "sealed",
+                         "annexes"}, "minutes members", r)
+        check(set(m["sealed"]) == {"hash", "sealed_at"} and len(m["sealed"]["hash"]) == 64, "sealed at closing", r)
+        check(m["commission"] == {"name": "Commission A"}, "the commission's name", r)
         check(m["session"] == s["main"], "the session as it is", r)
         check(m["attendees"] == s["attendees"], "the attendance", r)
         items = agenda(d, coord, sid)
         check(len(m["decisions"]) == len(items), "one line per decided item", r)
+        # The minutes were sealed at closing: the item corrected since shows the decision voted (approve), and
+        # the correction is in the annex.
+        corrected = item_of(items, app["urgent"])
+        check(len(m["annexes"]) == 1 and m["annexes"][0]["item_id"] == corrected["id"]
+              and m["annexes"][0]["before"]["outcome"] == "approve" and m["annexes"][0]["after"]["outcome"] == "refuse"
+              and m["annexes"][0]["after"]["id"] == corrected["decision"]["id"], "the annex of corrections", r)
         for line, it in zip(m["decisions"], items):
             check(set(line) == MINUTES_DECISION_MEMBERS, "members of a minutes line", r)
             dd = it["decision"]
+            if it["id"] == corrected["id"]:
+                check((line["decision_id"], line["outcome"], line["corrects_decision_id"]) ==
+                      (dec["urgent"], "approve", None), "the sealed line is the decision voted: %s" % line, r)
+                continue
             check((line["position"], line["decision_id"], line["outcome"], line["refusal_reason"], line["comment"],
                    line["corrects_decision_id"], line["application_id"]) ==
                   (it["position"], dd["id"], dd["outcome"], dd["refusal_reason"], dd["comment"],
                    dd["corrects_decision_id"], it["application"]["id"]), "line = standing decision", r)
             p = it["application"]["person"]
             check(line["label"] == "%s %s" % (p["family_name"], p["given_names"]), "label is the name", r)
-        outcomes = [it["decision"]["outcome"] for it in items]
-        check(m["counts"] == {"approved": outcomes.count("approve"), "refused": outcomes.count("refuse"),
-                              "deferred": outcomes.count("defer")}, "counts of the standing decisions", r)
+        outcomes = [it["decision"]["outcome"] if it["id"] != corrected["id"] else "approve" for it in items]
+        check(m["counts"] == {"examined": len(outcomes), "approved": outcomes.count("approve"),
+                              "refused": outcomes.count("refuse"), "deferred": outcomes.count("defer"),
+                              "withdrawn": 0, "reviews": 0, "incidents": 0}, "counts of the standing decisions", r)
+        check([x["number"] for x in m["items"]] == list(range(1, len(items) + 1))
+              and [x["item_id"] for x in m["items"]] == [it["id"] for it in items], "items numbered 1..n", r)
         line = [x for x in m["decisions"] if x["application_id"] == app["high"]][0]
         check((line["outcome"], line["refusal_reason"], line["comment"]) ==
               ("refuse", "needs_other_structure", "Orientation vers une résidence accueil"), "refusal reason", r)
-        line = [x for x in m["decisions"] if x["application_id"] == app["urgent"]][0]
-        check(line["corrects_decision_id"] == dec["urgent"] and line["outcome"] == "refuse", "the correction", r)
         for accept in ("application/json", "*/*", "application/*", "text/html, application/json"):
             r2 = d.call("GET", spath(sid, "/minutes"), token=coord, headers={"Accept": accept})
             check(expect_status(r2, 200).body == m, "Accept: %s is the JSON" % accept, r2)
@@ -827,10 +849,13 @@ def run_cases(suite, d, db, w):
               "the person's name, escaped", r)
         check("&lt;script&gt;att&lt;/script&gt;" in page, "the attendee's name, escaped", r)
         check("<script" not in page.lower(), "no <script> in the page", r)
-        for word in ("2027-03-15", "Villeneuve-d&#39;Ascq", "Accord", "Refus", "Ajourné", "(rectification)",
-                     "needs_other_structure", "Martin Alice", "Durand David", "Mme la Maire", "Dr Lefort",
+        for word in ("Séance du jeudi 12 mars 2026", "Villeneuve-d&#39;Ascq", "Commission A", "Accord", "Refus",
+                     "Ajournement", "Annexe n° 1 : rectification du", "Motif de la rectification",
+                     "une autre structure répond mieux aux besoins de la personne", "Martin Alice", "Durand David", "Mme la Maire", "Dr Lefort",
                      "Erreur de saisie : refus en séance"):
             check(word in page, "the page holds %r" % word, r)
+        for code in ("2026-03-12", "needs_other_structure", "not examined", "refuse", "approve"):
+            check(code not in page, "the page holds no code or ISO date: %r" % code, r)
         for line in d.call("GET", spath(sid, "/minutes"), token=coord).body["decisions"]:
             if line["unit_label"]:
                 check("%s, %s" % (line["unit_label"], line["unit_town"]) in page, "the page names the unit", r)
@@ -907,8 +932,8 @@ def run_cases(suite, d, db, w):
                     check(line == mine, "%s reads its person's line as the coordinator does" % who, r)
                 else:
                     check(line["person"] is None and line["application_id"] is None and
-                          line["label"] == "Dossier n° %d" % line["position"],
-                          "%s reads \"Dossier n° %d\" for %s: %s" % (who, line["position"], person, line), r)
+                          line["label"] == "Dossier n° %d" % line["number"],
+                          "%s reads \"Dossier n° %d\" for %s: %s" % (who, line["number"], person, line), r)
                     check(line["decision_id"] is None and line["comment"] is None, "%s: no decision id or "
                           "comment on a line it may not see" % who, r)
                     hidden_members = dict(label=None, person=None, application_id=None, decision_id=None,
@@ -953,7 +978,7 @@ def run_cases(suite, d, db, w):
         for family, given in names:
             person = make_person(d, db, w["b"], coordB, family, given, "1970-01-01", teamB)
             new_app(d, coordB, person, "nom long")
-        r = d.call("POST", SESSIONS, token=coordB, body={"session_date": "2027-04-01", "town": "Ailleurs",
+        r = d.call("POST", SESSIONS, token=coordB, body={"session_date": "2026-04-01", "town": "Ailleurs",
                                                           "chair_name": "Président B"})
         sid = expect_status(r, 201).body["id"]
         items = check_agenda(expect_status(d.call("POST", spath(sid, "/agenda/build"), token=coordB), 200), sid)

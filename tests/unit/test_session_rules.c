@@ -61,5 +61,17 @@ int main(void) {
   CHECK(!decision_correctable("approve", true, APP_PLACED));
   CHECK(!decision_correctable("defer", true, APP_SCHEDULED));
   CHECK(!decision_correctable("unknown", true, APP_INVALID));
+
+  /* A session opens on its date or later, never before. */
+  CHECK(session_opens_on("2026-03-12", "2026-03-12"));
+  CHECK(session_opens_on("2026-03-12", "2026-12-31"));
+  CHECK(!session_opens_on("2027-03-31", "2026-12-04"));
+  CHECK(!session_opens_on(NULL, "2026-12-04"));
+  /* Its date changes while planned; once open it is fixed (the same date sent is no change). */
+  CHECK(session_date_changeable(SESSION_PLANNED, "2026-03-12", "2026-03-19"));
+  CHECK(session_date_changeable(SESSION_OPEN, "2026-03-12", NULL));
+  CHECK(session_date_changeable(SESSION_OPEN, "2026-03-12", "2026-03-12"));
+  CHECK(!session_date_changeable(SESSION_OPEN, "2026-03-12", "2026-03-13"));
+  CHECK(!session_date_changeable(SESSION_CLOSED, "2026-03-12", "2026-03-13"));
   return check_exit();
 }
