@@ -510,6 +510,51 @@ def case_capacity(suite, w):
             check(app_status(w, winner.body["application_id"]) == "placed", "round %d: the winner is placed" % n)
 
 
+def case_places(suite, w):
+    """Issue 13 item 7: a unit's places never fall below the people it houses today or on a later day; the
+    database refuses it (migrations/0007), through the API (409 naming the count) and in SQL typed by hand."""
+    def patch(unit, places):
+        etag = w.ok(200, "GET", "/v1/units/%s" % unit).headers["etag"]
+        return w.call("PATCH", "/v1/units/%s" % unit, body={"places": places}, headers={"If-Match": etag})
+
+    with suite.case("places: lowering a unit's places below the people housed today is 409 with their count"):
+        unit = w.unit(places=3)
+        w.place(unit, -30)
+        w.place(unit, 0)
+        r = patch(unit, 1)
+        expect_problem(r, 409, "conflict", field="/places")
+        check(r.body.get("occupied_places") == 2 and r.body.get("on") == day(0), "2 people housed today", r)
+        got = w.ok(200, "GET", "/v1/units/%s" % unit).body
+        check(got["places"] == 3, "the places did not change", got)
+        expect_status(patch(unit, 2), 200)
+        check(w.ok(200, "GET", "/v1/units/%s" % unit).body["places"] == 2, "2 places for 2 people")
+
+    with suite.case("places: a move-in planned for a later day counts; after the exits the places may fall"):
+        unit = w.unit(places=2)
+        now = w.place(unit, -10)
+        w.place(unit, 20)
+        r = patch(unit, 1)
+        expect_problem(r, 409, "conflict", field="/places")
+        check(r.body.get("occupied_places") == 2 and r.body.get("on") == day(20), "2 people on the move-in day", r)
+        expect_status(w.exit(now["id"], day(5)), 200)
+        expect_status(patch(unit, 1), 200)
+
+    with suite.case("places: SQL typed by hand is refused by the database too"):
+        unit = w.unit(places=2)
+        w.place(unit, 0)
+        w.place(unit, 0)
+        try:
+            w.db.sql("UPDATE units SET places = 1 WHERE id = '%s'" % unit)
+            refused = None
+        except CommandFailed as e:
+            refused = str(e)
+        check(refused is not None and "2 people housed" in refused,
+              "the database refused the UPDATE: %r" % refused)
+        check(w.db.sql("SELECT places FROM units WHERE id = '%s'" % unit) == "2", "still 2 places")
+        w.db.sql("UPDATE units SET places = 4 WHERE id = '%s'" % unit)
+        check(w.db.sql("SELECT places FROM units WHERE id = '%s'" % unit) == "4", "raising is free")
+
+
 def case_views(suite, w):
     with suite.case("views: coordinator, the person's caregiver and curator read it in full"):
         unit = w.unit(places=3)
@@ -1108,6 +1153,7 @@ def body(suite):
             other = World(db, d, "Commission B")
             case_start(suite, a, other)
             case_capacity(suite, a)
+            case_places(suite, a)
             case_views(suite, a)
             case_exit(suite, a)
             case_deposits(suite, a)
