@@ -40,11 +40,15 @@ UNIT_MEMBERS = {"id", "label", "address", "town", "kind", "landlord_org_id"}
 ACCOUNT_MEMBERS = {"placement_id", "person", "unit_id", "landlord_org_id", "currency", "expected_cents",
                    "balance_cents", "paid_cents", "refunded_cents", "deducted_cents", "written_off_cents", "status",
                    "move_in_date", "exit_date", "exit_inspection_matches", "refund_due_on", "months_late",
-                   "penalty_cents"}
+                   "penalty_cents", "settled_on", "penalty_claimed_cents", "penalty_received_cents",
+                   "penalty_waived_cents", "penalty_unpaid_cents"}
 ENTRY_MEMBERS = {"id", "kind", "amount_cents", "effect_cents", "entry_date", "justification", "reverses_entry_id",
                  "recorded_by_role", "created_at"}
 REPORT_MEMBERS = {"accounts", "paid_cents", "held_cents", "refunded_cents", "deducted_cents", "written_off_cents",
-                  "overdue_accounts", "overdue_held_cents", "outstanding_accounts", "currency"}
+                  "overdue_accounts", "overdue_held_cents", "outstanding_accounts", "currency", "penalties"}
+PENALTY_MEMBERS = {"accrued_cents", "claimed_cents", "received_cents", "waived_cents", "unpaid_cents",
+                   "unpaid_accounts"}
+MOVES_MONEY = {"paid", "refunded", "deducted", "written_off"}
 RENT = 42005        # odd on purpose: the penalty is rounded down to the cent
 DEPOSIT = 80000
 KEY = object()      # entry(): make a fresh Idempotency-Key
@@ -228,13 +232,17 @@ class World:
             new = [e for e in r.body["entries"] if e["id"] not in self.entries]
             check(len(new) == 1, "a new entry appears in the ledger", r)
             ledger = self.placements[placement]
+            moved = kind in MOVES_MONEY
             if kind == "reversal":
                 rkind, ramount, _ = self.entries[reverses]
-                ledger[rkind] -= ramount
+                ledger[rkind] = ledger.get(rkind, 0) - ramount
+                moved = rkind in MOVES_MONEY
                 self.entries[new[0]["id"]] = (kind, ramount, reverses)
             else:
-                ledger[kind] += amount
+                ledger[kind] = ledger.get(kind, 0) + amount
                 self.entries[new[0]["id"]] = (kind, amount, None)
+            if moved:
+                ledger["moved_on"] = max(ledger.get("moved_on") or parse(body["entry_date"]), parse(body["entry_date"]))
         return r
 
     def account(self, placement, who="coordinator"):
@@ -256,11 +264,18 @@ class World:
             status = "overdue"
         else:
             status = "outstanding"
-        months = started_months_late(due, on) if status == "overdue" else 0
+        # loi n° 89-462 art. 22: the penalty runs from the due day until the account is settled (the last entry
+        # that moved money, not before the exit), or until today; settled late keeps it.
+        settled_on = max(p.get("moved_on") or p["exit"], p["exit"]) if p["exit"] and balance == 0 else None
+        months = started_months_late(due, settled_on or on) if due else 0
+        penalty = RENT * months // 10
+        received, waived = p.get("penalty_received", 0), p.get("penalty_waived", 0)
         return {"balance_cents": balance, "paid_cents": p["paid"], "refunded_cents": p["refunded"],
                 "deducted_cents": p["deducted"], "written_off_cents": p["written_off"], "status": status,
                 "refund_due_on": due.isoformat() if due else None, "months_late": months,
-                "penalty_cents": RENT * months // 10}
+                "penalty_cents": penalty, "settled_on": settled_on.isoformat() if settled_on else None,
+                "penalty_claimed_cents": p.get("penalty_claimed", 0), "penalty_received_cents": received,
+                "penalty_waived_cents": waived, "penalty_unpaid_cents": max(penalty - received - waived, 0)}
 
 
 def check_account(r, entries=True):
@@ -952,8 +967,9 @@ def case_delays(suite, w):
         expect_status(w.entry(settled, "deducted", 7000, who="landlord", justification="Serrure changée"), 201)
         b = w.account(settled)
         check_against_body(b, w.expected(settled), "settled")
-        check(b["status"] == "settled" and b["balance_cents"] == 0 and b["months_late"] == 0
-              and b["penalty_cents"] == 0, "settled, no penalty", b)
+        check(b["status"] == "settled" and b["balance_cents"] == 0 and b["settled_on"] == day(0)
+              and b["months_late"] >= 1 and b["penalty_cents"] == RENT * b["months_late"] // 10
+              and b["penalty_unpaid_cents"] == b["penalty_cents"], "settled late: the penalty stays owed: %r" % b)
         held = w.place(w.unit(places=1, landlord="ll2"), -20)["id"]
         expect_status(w.entry(held, "paid", DEPOSIT), 201)
         written_off = w.place(w.unit(places=1), -400)["id"]
@@ -968,8 +984,9 @@ def case_delays(suite, w):
             check_against_body(w.account(pid), w.expected(pid), pid)
 
     with suite.case("GET /v1/deposits?status=...: exactly the accounts in that status; a landlord its own"):
-        for status in ("overdue", "outstanding", "settled", "held", "not_paid"):
-            want = {pid for pid in w.placements if w.expected(pid)["status"] == status}
+        for status in ("overdue", "outstanding", "settled", "held", "not_paid", "penalty_unpaid"):
+            want = {pid for pid in w.placements if w.expected(pid)["status"] == status
+                    or (status == "penalty_unpaid" and w.expected(pid)["penalty_unpaid_cents"] > 0)}
             items = list_all(w, "/v1/deposits?status=" + status)
             check({x["placement_id"] for x in items} == want, "status=%s: %s, expected %s"
                   % (status, sorted(x["placement_id"] for x in items), sorted(want)))
@@ -994,6 +1011,53 @@ def case_delays(suite, w):
     return late
 
 
+def case_penalty(suite, w):
+    """Issue 13 item 1: the late-refund penalty (loi n° 89-462 art. 22) stays visible after the refund; the
+    association records it claimed, received and waived (with the reason); penalty_unpaid lists what is owed."""
+    with suite.case("penalty: refunded late, the account is settled and still shows the penalty it earned"):
+        pid = w.place(w.unit(places=1), -400)["id"]
+        expect_status(w.entry(pid, "paid", DEPOSIT, entry_date=day(-399)), 201)
+        expect_status(w.exit(pid, day(-200), matches=True), 200)
+        due = add_months(parse(day(-200)), 1)
+        expect_status(w.entry(pid, "refunded", DEPOSIT, entry_date=day(-100), who="landlord"), 201)
+        b = w.account(pid)
+        months = started_months_late(due, parse(day(-100)))
+        check(months >= 2, "the fixture is several months late (%d)" % months)
+        check(b["status"] == "settled" and b["settled_on"] == day(-100) and b["months_late"] == months
+              and b["penalty_cents"] == RENT * months // 10 and b["penalty_unpaid_cents"] == RENT * months // 10,
+              "settled on the refund day, %d started months: %d cents owed: %r" % (months, RENT * months // 10, b))
+        check_against_body(b, w.expected(pid), "penalty")
+        listed = {x["placement_id"] for x in list_all(w, "/v1/deposits?status=penalty_unpaid")}
+        check(pid in listed, "listed with status=penalty_unpaid")
+        w.penalty = {"placement": pid, "owed": RENT * months // 10}
+
+    with suite.case("penalty: claimed, received, waived with a reason; never more than accrued; coordinator only"):
+        pid, owed = w.penalty["placement"], w.penalty["owed"]
+        expect_problem(w.entry(pid, "penalty_waived", 1000), 422, "validation-failed", field="/justification")
+        expect_problem(w.entry(pid, "penalty_received", 1000, who="landlord"), 422, "validation-failed",
+                       field="/kind")
+        r = w.entry(pid, "penalty_claimed", owed + 1)
+        expect_problem(r, 409, "conflict", field="/amount_cents")
+        check(r.body.get("penalty_cents") == owed, "the refusal says what accrued", r)
+        expect_status(w.entry(pid, "penalty_claimed", owed), 201)
+        expect_status(w.entry(pid, "penalty_received", owed - 1000), 201)
+        expect_problem(w.entry(pid, "penalty_received", 1001), 409, "conflict", field="/amount_cents")
+        r = w.entry(pid, "penalty_waived", 1000, justification="Le locataire n'a pas donné sa nouvelle adresse")
+        expect_status(r, 201)
+        check(all(e["effect_cents"] == 0 for e in r.body["entries"] if e["kind"].startswith("penalty_")),
+              "penalty entries move no deposit money", r)
+        b = w.account(pid)
+        check(b["balance_cents"] == 0 and b["status"] == "settled" and b["penalty_cents"] == owed
+              and b["penalty_claimed_cents"] == owed and b["penalty_received_cents"] == owed - 1000
+              and b["penalty_waived_cents"] == 1000 and b["penalty_unpaid_cents"] == 0, "paid off: %r" % b)
+        check_against_body(b, w.expected(pid), "penalty paid")
+        listed = {x["placement_id"] for x in list_all(w, "/v1/deposits?status=penalty_unpaid")}
+        check(pid not in listed, "no longer listed with status=penalty_unpaid")
+        held = w.place(w.unit(places=1), -20)["id"]
+        expect_status(w.entry(held, "paid", DEPOSIT), 201)
+        expect_problem(w.entry(held, "penalty_claimed", 100), 409, "conflict", field="/kind")
+
+
 def check_against_body(body, expected, what):
     for k, v in expected.items():
         check(body[k] == v, "%s: %s is %r, expected %r (account %r)" % (what, k, body[k], v, body))
@@ -1005,7 +1069,7 @@ def case_report(suite, w):
         want = {}
         for pid, p in w.placements.items():
             exp = w.expected(pid, today)
-            row = want.setdefault(p["landlord"], dict.fromkeys(REPORT_MEMBERS - {"currency"}, 0))
+            row = want.setdefault(p["landlord"], dict.fromkeys(REPORT_MEMBERS - {"currency", "penalties"}, 0))
             row["accounts"] += 1
             row["paid_cents"] += p["paid"]
             row["held_cents"] += exp["balance_cents"]
@@ -1015,7 +1079,17 @@ def case_report(suite, w):
             row["overdue_accounts"] += exp["status"] == "overdue"
             row["overdue_held_cents"] += exp["balance_cents"] if exp["status"] == "overdue" else 0
             row["outstanding_accounts"] += exp["status"] == "outstanding"
-        total = {k: sum(row[k] for row in want.values()) for k in REPORT_MEMBERS - {"currency"}}
+            pen = row.setdefault("penalties", dict.fromkeys(PENALTY_MEMBERS, 0))
+            pen["accrued_cents"] += exp["penalty_cents"]
+            pen["claimed_cents"] += exp["penalty_claimed_cents"]
+            pen["received_cents"] += exp["penalty_received_cents"]
+            pen["waived_cents"] += exp["penalty_waived_cents"]
+            pen["unpaid_cents"] += exp["penalty_unpaid_cents"]
+            pen["unpaid_accounts"] += exp["penalty_unpaid_cents"] > 0
+        total = {k: sum(row[k] for row in want.values()) for k in REPORT_MEMBERS - {"currency", "penalties"}}
+        total["penalties"] = {k: sum(row["penalties"][k] for row in want.values()) for k in PENALTY_MEMBERS}
+        check(total["penalties"]["unpaid_accounts"] >= 1 and total["penalties"]["received_cents"] > 0
+              and total["penalties"]["waived_cents"] > 0, "the fixture covers the penalties: %r" % total)
         check(total["overdue_accounts"] >= 2 and total["outstanding_accounts"] >= 1 and total["deducted_cents"] > 0
               and total["written_off_cents"] > 0, "the fixture covers every figure: %r" % total)
         for who in ("coordinator", "observer"):
@@ -1028,6 +1102,7 @@ def case_report(suite, w):
             for row in r.body["landlords"]:
                 check(set(row) == REPORT_MEMBERS | {"landlord_org_id", "landlord_name"}, "landlord row members", r)
                 got[row["landlord_org_id"]] = {k: row[k] for k in REPORT_MEMBERS - {"currency"}}
+                check(set(row["penalties"]) == PENALTY_MEMBERS, "penalties members", r)
             check(got == want, "per landlord: %r, expected %r" % (got, want), r)
             names = {row["landlord_org_id"]: row["landlord_name"] for row in r.body["landlords"]}
             check(names == {w.org["ll"]: w.name + " Lille Métropole Habitat", w.org["ll2"]: w.name + " Vilogia"},
@@ -1045,8 +1120,9 @@ def case_report(suite, w):
 def case_report_empty(suite, w):
     with suite.case("report: a commission without placements has zero totals"):
         r = w.ok(200, "GET", "/v1/reports/deposits", "observer")
-        check(r.body["landlords"] == [] and r.body["total"] == dict(dict.fromkeys(REPORT_MEMBERS - {"currency"}, 0),
-                                                                    currency="EUR"), "zeros", r)
+        check(r.body["landlords"] == [] and r.body["total"] == dict(
+            dict.fromkeys(REPORT_MEMBERS - {"currency", "penalties"}, 0), currency="EUR",
+            penalties=dict.fromkeys(PENALTY_MEMBERS, 0)), "zeros", r)
 
 
 def case_time_zone(suite):
@@ -1160,6 +1236,7 @@ def body(suite):
             case_idempotent_refusal_start(suite, a)
             money = World(db, d, "Commission C")
             case_delays(suite, money)
+            case_penalty(suite, money)
             case_report(suite, money)
             case_report_empty(suite, World(db, d, "Commission D"))
             with suite.case("no response holds SQL or PostgreSQL's words; no 5xx; no database error logged"):
