@@ -465,8 +465,9 @@ enum db_status db_incident_set_status(struct db *db, const char *commission_id, 
                                       const char *note);
 
 /* status.c. One row: what a curator checks about a person, from the latest application (app), its last decision
- * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid),
- * the last review with a rent status (rv); a part the person has none of is NULL. SCOPE: access to RES_PERSON. */
+ * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid; da:
+ * its account, due date and penalty), the last review with a rent status of the placement while it runs (rv); a
+ * part the person has none of is NULL. SCOPE: access to RES_PERSON. */
 #define PERSON_STATUS_ROW(FIRST, NEXT)                                                                        \
   FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
   NEXT(protection, "p.protection") NEXT(application_id, "app.id") NEXT(application_status, "app.status")       \
@@ -480,6 +481,9 @@ enum db_status db_incident_set_status(struct db *db, const char *commission_id, 
                        "ELSE 'not_paid' END WHEN dep.balance = 0 THEN 'settled' WHEN current_date > (pl.exit_date " \
                        "+ CASE WHEN pl.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' " \
                        "END)::date THEN 'overdue' ELSE 'outstanding' END")                                     \
+  NEXT(deposit_refund_due_on, "da.refund_due_on") NEXT(deposit_settled_on, "da.settled_on")                  \
+  NEXT(unit_rent_cents, "u.rent_cents") NEXT(penalty_received_cents, "da.penalty_received_cents")              \
+  NEXT(penalty_waived_cents, "da.penalty_waived_cents")                                                        \
   NEXT(rent_status, "rv.rent_status") NEXT(arrears_cents, "rv.arrears_cents") NEXT(rent_as_of, "rv.review_date") \
   NEXT(next_review_on, "CASE WHEN pl.id IS NOT NULL AND (pl.exit_date IS NULL OR pl.exit_date > current_date) " \
                        "THEN (coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "       \

@@ -1017,6 +1017,9 @@ def case_penalty(suite, w):
     with suite.case("penalty: refunded late, the account is settled and still shows the penalty it earned"):
         pid = w.place(w.unit(places=1), -400)["id"]
         expect_status(w.entry(pid, "paid", DEPOSIT, entry_date=day(-399)), 201)
+        r = w.call("POST", "/v1/placements/%s/reviews" % pid, body={"review_date": day(-250), "rent_status": "arrears",
+                                                                     "arrears_cents": 15000})
+        expect_status(r, 201)
         expect_status(w.exit(pid, day(-200), matches=True), 200)
         due = add_months(parse(day(-200)), 1)
         expect_status(w.entry(pid, "refunded", DEPOSIT, entry_date=day(-100), who="landlord"), 201)
@@ -1030,6 +1033,15 @@ def case_penalty(suite, w):
         listed = {x["placement_id"] for x in list_all(w, "/v1/deposits?status=penalty_unpaid")}
         check(pid in listed, "listed with status=penalty_unpaid")
         w.penalty = {"placement": pid, "owed": RENT * months // 10}
+        person = w.placements[pid]["person"]
+        for who in ("coordinator", "curator"):
+            r = w.ok(200, "GET", "/v1/people/%s/status" % person, who)
+            check(r.body["deposit"] == {"balance_cents": 0, "currency": "EUR", "status": "settled",
+                                        "refund_due_on": due.isoformat(), "months_late": months,
+                                        "penalty_cents": RENT * months // 10,
+                                        "penalty_unpaid_cents": RENT * months // 10},
+                  "%s's status check: the deposit's due date and penalty" % who, r)
+            check(r.body["rent"] is None, "%s's status check: no arrears of a placement that has ended" % who, r)
 
     with suite.case("penalty: claimed, received, waived with a reason; never more than accrued; coordinator only"):
         pid, owed = w.penalty["placement"], w.penalty["owed"]
