@@ -1070,6 +1070,35 @@ def case_penalty(suite, w):
         expect_problem(w.entry(held, "penalty_claimed", 100), 409, "conflict", field="/kind")
 
 
+def case_residence(suite, w):
+    """Issue 13 item 2: a residence or foyer is the landlord of its places: a landlord token scoped to a
+    `residence` organisation sees and writes only its places' placements and deposits."""
+    with suite.case("residence: a landlord token scoped to a residence sees and writes only its places"):
+        c = w.commission
+        w.org["res"] = w.db.organisation_create(c, "residence", w.name + " Résidence André Breton")
+        w.tok["residence"] = w.db.token_create(c, "landlord", scope=w.org["res"], label="Résidence").token
+        r = w.ok(201, "POST", "/v1/tokens", body={"role": "landlord", "scope_org_id": w.org["res"],
+                                                 "label": "Foyer, par l'API"})
+        check(r.body["role"] == "landlord" and r.body["scope_org_id"] == w.org["res"], "created through the API", r)
+        unit = w.unit(places=12, landlord="res")
+        mine = w.place(unit, -10)["id"]
+        theirs = w.place(w.unit(places=1), -10)["id"]
+        for pid in (mine, theirs):
+            expect_status(w.entry(pid, "paid", DEPOSIT, entry_date=day(-9)), 201)
+        r = w.ok(200, "GET", "/v1/placements/%s" % mine, "residence")
+        check(set(r.body) == LANDLORD_MEMBERS, "the landlord's view of its place's placement", r)
+        expect_problem(w.call("GET", "/v1/placements/%s" % theirs, "residence"), 404, "not-found")
+        expect_problem(w.call("GET", "/v1/placements/%s/deposit" % theirs, "residence"), 404, "not-found")
+        expect_status(w.exit(mine, day(-1), matches=True), 200)
+        expect_status(w.entry(mine, "refunded", DEPOSIT, who="residence"), 201)
+        check(w.account(mine, "residence")["status"] == "settled", "the residence refunded its place's deposit")
+        r = w.entry(theirs, "refunded", 100, who="residence")
+        expect_problem(r, 404, "not-found")
+        listed = {x["placement_id"] for x in list_all(w, "/v1/deposits", "residence")}
+        check(listed == {mine}, "the residence lists only its places' deposits: %r" % listed)
+        expect_problem(w.entry(mine, "paid", 100, who="residence"), 422, "validation-failed", field="/kind")
+
+
 def check_against_body(body, expected, what):
     for k, v in expected.items():
         check(body[k] == v, "%s: %s is %r, expected %r (account %r)" % (what, k, body[k], v, body))
@@ -1246,6 +1275,7 @@ def body(suite):
             case_exit(suite, a)
             case_deposits(suite, a)
             case_idempotent_refusal_start(suite, a)
+            case_residence(suite, a)
             money = World(db, d, "Commission C")
             case_delays(suite, money)
             case_penalty(suite, money)
