@@ -1099,6 +1099,49 @@ def case_residence(suite, w):
         expect_problem(w.entry(mine, "paid", 100, who="residence"), 422, "validation-failed", field="/kind")
 
 
+def case_pay_at_move_in(suite, w):
+    """Issue 13 item 3: the move-in pays the deposit in one call, one transaction, idempotent."""
+    with suite.case("move-in pays the deposit in one call: true (the unit's), an amount; replay pays once"):
+        unit = w.unit(places=3)
+        (app,) = w.approve([w.person()])
+        body = {"application_id": app, "unit_id": unit, "move_in_date": day(0), "lease": "direct_lease",
+                "pay_deposit": True}
+        key = uuid.uuid4().hex
+        r = w.call("POST", "/v1/placements", body=body, headers={"Idempotency-Key": key})
+        expect_status(r, 201)
+        pid = r.body["id"]
+        r2 = w.call("POST", "/v1/placements", body=body, headers={"Idempotency-Key": key})
+        expect_status(r2, 201)
+        check(r2.body["id"] == pid, "the replay answers the same placement", r2)
+        b = w.account(pid)
+        check(b["paid_cents"] == DEPOSIT and b["status"] == "held" and len(b["entries"]) == 1
+              and b["entries"][0]["kind"] == "paid" and b["entries"][0]["entry_date"] == day(0),
+              "one paid entry of the unit's deposit: %r" % b)
+        (app2,) = w.approve([w.person()])
+        r = w.call("POST", "/v1/placements", body=dict(body, application_id=app2, pay_deposit=30000))
+        expect_status(r, 201)
+        check(w.account(r.body["id"])["paid_cents"] == 30000, "an amount sent is paid")
+        (app3,) = w.approve([w.person()])
+        r = w.call("POST", "/v1/placements", body=dict(body, application_id=app3, pay_deposit=False))
+        expect_status(r, 201)
+        check(w.account(r.body["id"])["entries"] == [], "false pays nothing")
+
+    with suite.case("move-in with the deposit: a refusal records neither; a bad pay_deposit is 422"):
+        unit = w.unit(places=1)
+        w.place(unit, 0)
+        (app,) = w.approve([w.person()])
+        before = ledger_rows(w.db)
+        body = {"application_id": app, "unit_id": unit, "move_in_date": day(0), "lease": "direct_lease",
+                "pay_deposit": True}
+        expect_problem(w.call("POST", "/v1/placements", body=body), 409, "conflict")
+        check(ledger_rows(w.db) == before, "no deposit entry without the placement")
+        check(app_status(w, app) == "approved", "the application is still approved")
+        for bad in ("yes", 0, -5, 100000001, 1.5, None, [1]):
+            expect_problem(w.call("POST", "/v1/placements", body=dict(body, pay_deposit=bad)), 422,
+                           "validation-failed", field="/pay_deposit")
+        check(ledger_rows(w.db) == before, "still no entry")
+
+
 def check_against_body(body, expected, what):
     for k, v in expected.items():
         check(body[k] == v, "%s: %s is %r, expected %r (account %r)" % (what, k, body[k], v, body))
@@ -1276,6 +1319,7 @@ def body(suite):
             case_deposits(suite, a)
             case_idempotent_refusal_start(suite, a)
             case_residence(suite, a)
+            case_pay_at_move_in(suite, a)
             money = World(db, d, "Commission C")
             case_delays(suite, money)
             case_penalty(suite, money)
