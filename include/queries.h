@@ -329,7 +329,7 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
                                  const struct placement_exit_fields *f);
 
-/* deposits.c. A placement's account as the API's DepositAccount (the deposit_accounts view of migrations/0008,
+/* deposits.c. A placement's account as the API's DepositAccount (the deposit_accounts view of migrations/0010,
  * with the person's names). SCOPE as for placements. */
 #define DEPOSIT_ACCOUNT_ROW(FIRST, NEXT)                                                                      \
   FIRST(placement_id, "da.placement_id") NEXT(unit_id, "da.unit_id")                                           \

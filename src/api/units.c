@@ -252,7 +252,7 @@ static enum db_status update_lock(struct db *db, struct request *rq, void *cls, 
   return s;
 }
 
-/* The database refused fewer places than the people housed (migrations/0007): its DETAIL gives how many and
+/* The database refused fewer places than the people housed (migrations/0009): its DETAIL gives how many and
  * on which day, "occupied_places=N on=YYYY-MM-DD". */
 static enum db_status places_refused(struct db *db, struct write_out *out) {
   long long housed = 0;

@@ -468,7 +468,7 @@ static void test_concurrent_migrations(void) {
 }
 
 /* The late-refund penalty's months are counted in two places: src/domain/deposit.c for an account, and the SQL
- * function deposit_months_late() (migrations/0008) for the lists and the report. They agree on every pair of a
+ * function deposit_months_late() (migrations/0010) for the lists and the report. They agree on every pair of a
  * due day (month ends included, leap year) and a later day, over five months. */
 static void test_penalty_months_agree(void) {
   struct db *db = db_thread();

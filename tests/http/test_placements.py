@@ -527,7 +527,7 @@ def case_capacity(suite, w):
 
 def case_places(suite, w):
     """Issue 13 item 7: a unit's places never fall below the people it houses today or on a later day; the
-    database refuses it (migrations/0007), through the API (409 naming the count) and in SQL typed by hand."""
+    database refuses it (migrations/0009), through the API (409 naming the count) and in SQL typed by hand."""
     def patch(unit, places):
         etag = w.ok(200, "GET", "/v1/units/%s" % unit).headers["etag"]
         return w.call("PATCH", "/v1/units/%s" % unit, body={"places": places}, headers={"If-Match": etag})
