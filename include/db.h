@@ -141,6 +141,8 @@ enum db_status db_simple(struct db *db, const char *sql);
 const char *db_sqlstate(const struct db *db);
 /* Name of the constraint the last error violated ("" when none). */
 const char *db_constraint(const struct db *db);
+/* DETAIL of the last error ("" when none): where a trigger puts the figures of its refusal. */
+const char *db_error_detail(const struct db *db);
 /* True when the last error lost the connection (the next db_thread() reconnects). */
 bool db_lost(const struct db *db);
 /* True for the SQLSTATE of a failure that ends the session: none at all (an error of libpq's own, such as "server

@@ -16,12 +16,16 @@ enum deposit_entry_kind {
   DEPOSIT_DEDUCTED,    /* the landlord kept part, with a justification */
   DEPOSIT_WRITTEN_OFF, /* the association gave up on the rest */
   DEPOSIT_REVERSAL,    /* cancels the entry it points at */
+  DEPOSIT_PENALTY_CLAIMED,  /* the association claimed the late-refund penalty from the landlord */
+  DEPOSIT_PENALTY_RECEIVED, /* the landlord paid (part of) the penalty */
+  DEPOSIT_PENALTY_WAIVED,   /* the association gave (part of) it up, with the reason */
 };
 
-/* Parses "paid", "refunded", "deducted", "written_off", "reversal"; -1 when unknown. */
+/* Parses "paid", "refunded", "deducted", "written_off", "reversal", "penalty_claimed", "penalty_received",
+ * "penalty_waived"; -1 when unknown. */
 int deposit_entry_kind_parse(const char *name);
 /* What an entry of KIND and AMOUNT (> 0) does to the money the landlord holds (a reversal: the opposite of
- * what the reversed entry of REVERSED_KIND did). */
+ * what the reversed entry of REVERSED_KIND did). Penalty entries move no deposit money: 0. */
 int64_t deposit_effect(enum deposit_entry_kind kind, int64_t amount_cents, enum deposit_entry_kind reversed_kind);
 /* The day the refund is due after an exit on EXIT: one month later when the inspections match, else two. */
 struct date deposit_refund_due(struct date exit, bool inspections_match);
@@ -30,6 +34,25 @@ int deposit_months_late(struct date due, struct date today);
 /* The penalty the landlord owes: 10% of RENT_CENTS (excluding charges) per started month late, rounded down to
  * the cent. */
 int64_t deposit_penalty_cents(int64_t rent_cents, int months_late);
+
+/* The penalty of a refund due on DUE as it stands on TODAY: it runs until SETTLED_ON (the day the balance
+ * reached 0 after the exit; NULL while money is still held: until TODAY), so that an account settled late keeps
+ * what it owed. MONTHS_LATE: started months of delay; PENALTY_CENTS: 10% of RENT_CENTS per month. */
+struct deposit_penalty {
+  int months_late;
+  int64_t penalty_cents;
+};
+struct deposit_penalty deposit_penalty_accrued(int64_t rent_cents, struct date due, const struct date *settled_on,
+                                               struct date today);
+
+struct deposit_refusal;
+/* The penalty figures of an account, and an entry about them: a penalty entry needs a penalty accrued; what is
+ * claimed never passes what accrued, nor what is received and waived together. */
+struct deposit_penalty_figures {
+  int64_t accrued, claimed, received, waived;
+};
+bool deposit_penalty_entry_allowed(enum deposit_entry_kind kind, int64_t amount_cents,
+                                   const struct deposit_penalty_figures *f, struct deposit_refusal *why);
 
 /* An entry as a client asks to record it, before the database sees it. */
 struct deposit_entry_request {
@@ -47,7 +70,7 @@ struct deposit_refusal {
 };
 
 /* The entry rules that need no ledger: a landlord (BY_LANDLORD) records refunds and deductions only; every kind
- * but a reversal needs an amount; a deduction and a reversal need a justification; a reversal, and only a
+ * but a reversal needs an amount; a deduction, a penalty waiver (its reason) and a reversal need a justification; a reversal, and only a
  * reversal, names the entry it reverses; no entry is dated after TODAY. True when E passes; else false with WHY
  * (the first rule broken, in that order). */
 bool deposit_entry_allowed(const struct deposit_entry_request *e, bool by_landlord, struct date today,

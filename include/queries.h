@@ -346,7 +346,7 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
                                  const struct placement_exit_fields *f);
 
-/* deposits.c. A placement's account as the API's DepositAccount (the deposit_accounts view of migrations/0003,
+/* deposits.c. A placement's account as the API's DepositAccount (the deposit_accounts view of migrations/0010,
  * with the person's names). SCOPE as for placements. */
 #define DEPOSIT_ACCOUNT_ROW(FIRST, NEXT)                                                                      \
   FIRST(placement_id, "da.placement_id") NEXT(unit_id, "da.unit_id")                                           \
@@ -356,7 +356,10 @@ enum db_status db_placement_exit(struct db *db, const char *commission_id, const
   NEXT(paid_cents, "da.paid_cents") NEXT(refunded_cents, "da.refunded_cents")                                  \
   NEXT(deducted_cents, "da.deducted_cents") NEXT(written_off_cents, "da.written_off_cents")                    \
   NEXT(refund_due_on, "da.refund_due_on") NEXT(status, "da.status") NEXT(family_name, "p.family_name")          \
-  NEXT(given_names, "p.given_names") NEXT(move_in_date, "da.move_in_date")
+  NEXT(given_names, "p.given_names") NEXT(move_in_date, "da.move_in_date") NEXT(settled_on, "da.settled_on")  \
+  NEXT(penalty_claimed_cents, "da.penalty_claimed_cents")                                                    \
+  NEXT(penalty_received_cents, "da.penalty_received_cents")                                                  \
+  NEXT(penalty_waived_cents, "da.penalty_waived_cents")
 DB_ROW_STRUCT(deposit_account_row, DEPOSIT_ACCOUNT_ROW);
 /* One entry of an account's ledger. */
 #define DEPOSIT_ENTRY_ROW(FIRST, NEXT)                                                                        \
@@ -373,7 +376,13 @@ DB_ROW_STRUCT(deposit_entry_row, DEPOSIT_ENTRY_ROW);
   NEXT(written_off_cents, "coalesce(sum(da.written_off_cents), 0)")                                            \
   NEXT(overdue_accounts, "count(*) FILTER (WHERE da.status = 'overdue')")                                      \
   NEXT(overdue_held_cents, "coalesce(sum(da.balance_cents) FILTER (WHERE da.status = 'overdue'), 0)")          \
-  NEXT(outstanding_accounts, "count(*) FILTER (WHERE da.status = 'outstanding')")
+  NEXT(outstanding_accounts, "count(*) FILTER (WHERE da.status = 'outstanding')")                            \
+  NEXT(penalty_accrued_cents, "coalesce(sum(da.penalty_cents), 0)")                                           \
+  NEXT(penalty_claimed_cents, "coalesce(sum(da.penalty_claimed_cents), 0)")                                   \
+  NEXT(penalty_received_cents, "coalesce(sum(da.penalty_received_cents), 0)")                                 \
+  NEXT(penalty_waived_cents, "coalesce(sum(da.penalty_waived_cents), 0)")                                     \
+  NEXT(penalty_unpaid_cents, "coalesce(sum(da.penalty_unpaid_cents), 0)")                                     \
+  NEXT(penalty_unpaid_accounts, "count(*) FILTER (WHERE da.penalty_unpaid_cents > 0)")
 DB_ROW_STRUCT(deposit_report_row, DEPOSIT_REPORT_ROW);
 /* A new ledger entry (amounts and effect in integer cents, as text; JUSTIFICATION and REVERSES_ENTRY_ID may be
  * NULL). */
@@ -473,8 +482,9 @@ enum db_status db_incident_set_status(struct db *db, const char *commission_id, 
                                       const char *note);
 
 /* status.c. One row: what a curator checks about a person, from the latest application (app), its last decision
- * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid),
- * the last review with a rent status (rv); a part the person has none of is NULL. SCOPE: access to RES_PERSON. */
+ * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid; da:
+ * its account, due date and penalty), the last review with a rent status of the placement while it runs (rv); a
+ * part the person has none of is NULL. SCOPE: access to RES_PERSON. */
 #define PERSON_STATUS_ROW(FIRST, NEXT)                                                                        \
   FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
   NEXT(protection, "p.protection") NEXT(application_id, "app.id") NEXT(application_status, "app.status")       \
@@ -488,6 +498,9 @@ enum db_status db_incident_set_status(struct db *db, const char *commission_id, 
                        "ELSE 'not_paid' END WHEN dep.balance = 0 THEN 'settled' WHEN current_date > (pl.exit_date " \
                        "+ CASE WHEN pl.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' " \
                        "END)::date THEN 'overdue' ELSE 'outstanding' END")                                     \
+  NEXT(deposit_refund_due_on, "da.refund_due_on") NEXT(deposit_settled_on, "da.settled_on")                  \
+  NEXT(unit_rent_cents, "u.rent_cents") NEXT(penalty_received_cents, "da.penalty_received_cents")              \
+  NEXT(penalty_waived_cents, "da.penalty_waived_cents")                                                        \
   NEXT(rent_status, "rv.rent_status") NEXT(arrears_cents, "rv.arrears_cents") NEXT(rent_as_of, "rv.review_date") \
   NEXT(next_review_on, "CASE WHEN pl.id IS NOT NULL AND (pl.exit_date IS NULL OR pl.exit_date > current_date) " \
                        "THEN (coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "       \

@@ -28,17 +28,31 @@ static json_t *entry_json(const struct deposit_entry_row *e) {
                    "recorded_by_role", json_of_text(e->role), "created_at", json_of_text(e->created_at));
 }
 
+/* The penalty figures of account R (loi n° 89-462 art. 22, src/domain/deposit.c): accrued from the refund's due
+ * date until the account was settled, or until today while money is still held. */
+static struct deposit_penalty_figures account_penalty(const struct deposit_account_row *r, int *months_late) {
+  struct deposit_penalty_figures f = {0, 0, 0, 0};
+  struct date due, settled;
+  *months_late = 0;
+  if (r->refund_due_on != NULL && date_parse(r->refund_due_on, &due)) {
+    bool is_settled = r->settled_on != NULL && date_parse(r->settled_on, &settled);
+    struct deposit_penalty p = deposit_penalty_accrued(r->rent_cents != NULL ? strtoll(r->rent_cents, NULL, 10) : 0,
+                                                       due, is_settled ? &settled : NULL, date_today());
+    *months_late = p.months_late;
+    f.accrued = p.penalty_cents;
+  }
+  f.claimed = r->penalty_claimed_cents != NULL ? strtoll(r->penalty_claimed_cents, NULL, 10) : 0;
+  f.received = r->penalty_received_cents != NULL ? strtoll(r->penalty_received_cents, NULL, 10) : 0;
+  f.waived = r->penalty_waived_cents != NULL ? strtoll(r->penalty_waived_cents, NULL, 10) : 0;
+  return f;
+}
+
 /* An account as the API's DepositAccount, with ENTRIES (a ledger result: its "entries") unless NULL; NULL when it
  * cannot be built. */
 static json_t *account_json(const struct deposit_account_row *r, const PGresult *entries) {
-  int months_late = 0;
-  int64_t penalty = 0;
-  struct date due;
-  if (r->refund_due_on != NULL && r->status != NULL && strcmp(r->status, "overdue") == 0 &&
-      date_parse(r->refund_due_on, &due)) {
-    months_late = deposit_months_late(due, date_today());
-    penalty = deposit_penalty_cents(r->rent_cents != NULL ? strtoll(r->rent_cents, NULL, 10) : 0, months_late);
-  }
+  int months_late;
+  struct deposit_penalty_figures pen = account_penalty(r, &months_late);
+  int64_t unpaid = pen.accrued - pen.received - pen.waived;
   json_t *a = json_pack(
       "{s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:I}",
       "placement_id", json_of_text(r->placement_id), "person", "family_name", json_of_text(r->family_name),
@@ -49,7 +63,16 @@ static json_t *account_json(const struct deposit_account_row *r, const PGresult 
       json_of_int(r->written_off_cents), "status", json_of_text(r->status), "move_in_date",
       json_of_text(r->move_in_date), "exit_date", json_of_text(r->exit_date), "exit_inspection_matches",
       json_of_bool(r->exit_inspection_matches), "refund_due_on", json_of_text(r->refund_due_on), "months_late",
-      months_late, "penalty_cents", (json_int_t)penalty);
+      months_late, "penalty_cents", (json_int_t)pen.accrued);
+  if (a != NULL &&
+      (json_object_set_new(a, "settled_on", json_of_text(r->settled_on)) != 0 ||
+       json_object_set_new(a, "penalty_claimed_cents", json_integer(pen.claimed)) != 0 ||
+       json_object_set_new(a, "penalty_received_cents", json_integer(pen.received)) != 0 ||
+       json_object_set_new(a, "penalty_waived_cents", json_integer(pen.waived)) != 0 ||
+       json_object_set_new(a, "penalty_unpaid_cents", json_integer(unpaid > 0 ? unpaid : 0)) != 0)) {
+    json_decref(a);
+    return NULL;
+  }
   if (a == NULL || entries == NULL)
     return a;
   json_t *list = json_array();
@@ -96,7 +119,9 @@ enum MHD_Result api_deposit_get(struct request *rq) {
   return reply_json(rq, MHD_HTTP_OK, account, NULL);
 }
 
-static const char *const kinds[] = {"paid", "refunded", "deducted", "written_off", "reversal", NULL};
+static const char *const kinds[] = {"paid",           "refunded",         "deducted",       "written_off",
+                                    "reversal",       "penalty_claimed",  "penalty_received", "penalty_waived",
+                                    NULL};
 
 enum { F_KIND, F_AMOUNT, F_DATE, F_JUSTIFICATION, F_REVERSES };
 
@@ -117,13 +142,39 @@ static enum db_status entry_body(struct db *db, struct request *rq, void *cls, s
   const struct principal *p = &rq->principal;
   const struct field_value *v = rq->fields;
   const char *placement = rq->args[0];
+  bool penalty = e->kind == DEPOSIT_PENALTY_CLAIMED || e->kind == DEPOSIT_PENALTY_RECEIVED ||
+                 e->kind == DEPOSIT_PENALTY_WAIVED;
   PGresult *res;
-  enum db_status s = db_placement_get(db, p->commission_id, placement, &rq->access, false, &res);
+  /* A penalty entry is checked against the account: the placement is locked first, so two such entries on one
+   * deposit are serialized. */
+  enum db_status s = db_placement_get(db, p->commission_id, placement, &rq->access, penalty, &res);
   PQclear(res);
   if (s == DB_NO_ROW)
     return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
   if (s < 0)
     return s;
+  if (penalty) {
+    s = db_deposit_account(db, p->commission_id, placement, &rq->access, &res);
+    struct deposit_account_row r;
+    if (s == DB_ROW && !db_row(res, 0, &r))
+      s = DB_HARD_ERROR;
+    int months_late;
+    struct deposit_penalty_figures figures = {0, 0, 0, 0};
+    if (s == DB_ROW)
+      figures = account_penalty(&r, &months_late);
+    PQclear(res);
+    if (s <= 0)
+      return s < 0 ? s : DB_HARD_ERROR;
+    struct deposit_refusal why;
+    if (!deposit_penalty_entry_allowed((enum deposit_entry_kind)e->kind, e->amount_cents, &figures, &why))
+      return write_refuse_with(out, ERR_CONFLICT, why.reason,
+                               json_pack("{s:I, s:I, s:I, s:I, s:[{s:s, s:s}]}", "penalty_cents",
+                                         (json_int_t)figures.accrued, "penalty_claimed_cents",
+                                         (json_int_t)figures.claimed, "penalty_received_cents",
+                                         (json_int_t)figures.received, "penalty_waived_cents",
+                                         (json_int_t)figures.waived, "errors", "field", why.field, "reason",
+                                         why.reason));
+  }
   enum deposit_entry_kind reversed_kind = DEPOSIT_PAID;
   int64_t amount = e->has_amount ? e->amount_cents : 0;
   const char *reverses = patch_pick(&v[F_REVERSES], NULL);
@@ -183,10 +234,13 @@ enum MHD_Result api_deposit_entry_create(struct request *rq) {
 }
 
 /* GET /v1/deposits?status=...: the accounts the caller may see, by status (held, not_paid, outstanding,
- * overdue, settled), without their ledgers. */
+ * overdue, settled) or with a penalty unpaid (penalty_unpaid), without their ledgers. */
 enum MHD_Result api_deposits_list(struct request *rq) {
   static const char *const query[] = {"status", "landlord_org_id", "limit", "cursor", NULL};
-  static const char *const statuses[] = {"not_paid", "held", "outstanding", "overdue", "settled", NULL};
+  /* penalty_unpaid is not a status of its own: the accounts of any status whose late-refund penalty is not
+   * paid or waived in full. */
+  static const char *const statuses[] = {"not_paid", "held", "outstanding", "overdue", "settled", "penalty_unpaid",
+                                         NULL};
   static const enum cursor_key keys[] = {KEY_UUID};
   enum MHD_Result ret;
   struct page page;
@@ -199,7 +253,7 @@ enum MHD_Result api_deposits_list(struct request *rq) {
       i++;
     if (statuses[i] == NULL)
       return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status",
-                                 "must be one of not_paid, held, outstanding, overdue, settled");
+                                 "must be one of not_paid, held, outstanding, overdue, settled, penalty_unpaid");
   }
   const char *landlord = request_query(rq, "landlord_org_id");
   if (landlord != NULL && !valid_uuid(landlord))
@@ -224,12 +278,23 @@ enum MHD_Result api_deposits_list(struct request *rq) {
 
 /* One landlord's (or all landlords') figures of the deposit report. */
 static json_t *report_json(const struct deposit_report_row *r) {
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "accounts", json_of_int(r->accounts),
+  json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "accounts", json_of_int(r->accounts),
                    "paid_cents", json_of_int(r->paid_cents), "held_cents", json_of_int(r->held_cents),
                    "refunded_cents", json_of_int(r->refunded_cents), "deducted_cents", json_of_int(r->deducted_cents),
                    "written_off_cents", json_of_int(r->written_off_cents), "overdue_accounts",
                    json_of_int(r->overdue_accounts), "overdue_held_cents", json_of_int(r->overdue_held_cents),
                    "outstanding_accounts", json_of_int(r->outstanding_accounts), "currency", "EUR");
+  json_t *penalties = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "accrued_cents",
+                                json_of_int(r->penalty_accrued_cents), "claimed_cents",
+                                json_of_int(r->penalty_claimed_cents), "received_cents",
+                                json_of_int(r->penalty_received_cents), "waived_cents",
+                                json_of_int(r->penalty_waived_cents), "unpaid_cents", json_of_int(r->penalty_unpaid_cents),
+                                "unpaid_accounts", json_of_int(r->penalty_unpaid_accounts));
+  if (row == NULL || penalties == NULL || json_object_set_new(row, "penalties", penalties) != 0) {
+    json_decref(row);
+    return NULL;
+  }
+  return row;
 }
 
 /* GET /v1/reports/deposits: totals per landlord and in all, for the coordinator and observers. */
@@ -255,9 +320,12 @@ enum MHD_Result api_report_deposits(struct request *rq) {
   }
   PQclear(res);
   if (landlords != NULL && total == NULL)
-    total = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "accounts", 0, "paid_cents", 0,
+    total = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i}}",
+                      "accounts", 0, "paid_cents", 0,
                       "held_cents", 0, "refunded_cents", 0, "deducted_cents", 0, "written_off_cents", 0,
-                      "overdue_accounts", 0, "overdue_held_cents", 0, "outstanding_accounts", 0, "currency", "EUR");
+                      "overdue_accounts", 0, "overdue_held_cents", 0, "outstanding_accounts", 0, "currency", "EUR",
+                      "penalties", "accrued_cents", 0, "claimed_cents", 0, "received_cents", 0, "waived_cents", 0,
+                      "unpaid_cents", 0, "unpaid_accounts", 0);
   if (landlords == NULL || total == NULL) {
     json_decref(landlords);
     json_decref(total);

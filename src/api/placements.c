@@ -3,6 +3,7 @@
  * person in two homes at once. Landlords see the placements in their units — names and dates, no health
  * information (no application, session, exit reason). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
@@ -116,13 +117,14 @@ enum MHD_Result api_placements_get(struct request *rq) {
 
 static const char *const leases[] = {"association_main_tenant", "sliding_lease", "direct_lease", NULL};
 
-enum { F_APPLICATION, F_UNIT, F_MOVE_IN, F_LEASE };
+enum { F_APPLICATION, F_UNIT, F_MOVE_IN, F_LEASE, F_PAY };
 
 static const struct field_spec create_spec[] = {
   [F_APPLICATION] = {"application_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
   [F_UNIT] = {"unit_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
   [F_MOVE_IN] = {"move_in_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
   [F_LEASE] = {"lease", FIELD_ENUM, FIELD_REQUIRED, 0, 0, leases},
+  [F_PAY] = {"pay_deposit", FIELD_ANY, 0, 0, 0, NULL}, /* true, false or cents: pay_deposit_amount() */
 };
 
 static const char *const exit_reasons[] = {"lease_transferred", "other_housing", "hospitalisation", "care_facility",
@@ -140,10 +142,40 @@ static const struct field_spec exit_spec[] = {
 const struct body_spec placement_create_body = {create_spec, FIELDS_COUNT(create_spec)};
 const struct body_spec placement_exit_body = {exit_spec, FIELDS_COUNT(exit_spec)};
 
+/* The deposit paid at move-in, in the placement's own transaction: AMOUNT cents, or the unit's deposit when
+ * AMOUNT is -1, dated the move-in day (today when the move-in is later: an entry is never dated in the future). */
+static enum db_status pay_deposit(struct db *db, struct request *rq, const char *placement, long long amount,
+                                  struct write_out *out) {
+  const struct principal *p = &rq->principal;
+  if (amount < 0) {
+    PGresult *res;
+    struct deposit_account_row r;
+    enum db_status s = db_deposit_account(db, p->commission_id, placement, &rq->access, &res);
+    if (s == DB_ROW && !db_row(res, 0, &r))
+      s = DB_HARD_ERROR;
+    amount = s == DB_ROW && r.expected_cents != NULL ? strtoll(r.expected_cents, NULL, 10) : 0;
+    PQclear(res);
+    if (s <= 0)
+      return s < 0 ? s : DB_HARD_ERROR;
+    if (amount <= 0)
+      return write_refuse_field(out, ERR_VALIDATION_FAILED, "/pay_deposit",
+                                "the unit has no deposit: send an amount in cents, or no pay_deposit");
+  }
+  char amount_text[24], today[11], id[UUID_STR_LEN];
+  snprintf(amount_text, sizeof amount_text, "%lld", amount);
+  date_format(date_today(), today, sizeof today);
+  const char *move_in = rq->fields[F_MOVE_IN].s;
+  struct deposit_entry_fields f = {.kind = "paid", .amount_cents = amount_text, .effect_cents = amount_text,
+                                   .entry_date = strcmp(move_in, today) < 0 ? move_in : today,
+                                   .justification = NULL, .reverses_entry_id = NULL};
+  enum db_status s = db_deposit_entry_insert(db, p->commission_id, placement, &f, p->token_id, role_name(p->role), id);
+  return s == DB_NO_ROW ? DB_HARD_ERROR : s;
+}
+
 /* Starts the placement: the application must be approved and decided on or before the move-in, the unit in
  * service; the database refuses a full unit and a person already housed. */
 static enum db_status start_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
-  (void)cls;
+  const long long *pay = cls; /* 0: no deposit paid; -1: the unit's deposit; else that amount in cents */
   const struct principal *p = &rq->principal;
   const struct field_value *v = rq->fields;
   char current[16], decided[11], unit[32];
@@ -179,6 +211,8 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
                           false, NULL, p->token_id, role_name(p->role));
   if (s <= 0)
     return s < 0 ? s : DB_SOFT_ERROR;
+  if (*pay != 0 && (s = pay_deposit(db, rq, id, *pay, out)) != DB_ROW)
+    return s;
   PGresult *res;
   s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
   bool ok = s == DB_ROW && placement_out(res, 0, p->role, out);
@@ -191,7 +225,19 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
 }
 
 /* POST /v1/placements: starts a placement from an approved application. */
-enum MHD_Result api_placements_create(struct request *rq) { return creation_run(rq, start_body, NULL); }
+enum MHD_Result api_placements_create(struct request *rq) {
+  /* pay_deposit: true (the unit's deposit), false, or an amount in cents */
+  json_t *pay = json_object_get(rq->json, "pay_deposit");
+  long long amount = 0;
+  if (json_is_true(pay))
+    amount = -1;
+  else if (json_is_integer(pay) && json_integer_value(pay) >= 1 && json_integer_value(pay) <= 100000000)
+    amount = (long long)json_integer_value(pay);
+  else if (pay != NULL && !json_is_false(pay))
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/pay_deposit",
+                               "must be true (the unit's deposit), false, or an amount in cents (1 to 100000000)");
+  return creation_run(rq, start_body, &amount);
+}
 
 /* The exit: the placement must not have ended, nor the exit be before the move-in. */
 static enum db_status exit_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {

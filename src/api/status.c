@@ -1,8 +1,12 @@
 /* GET /v1/people/{id}/status: in one call, what a curator checks — the person's application state, last
  * decision, placement, deposit balance, rent arrears, open incidents and next review date. Nothing
  * care-confidential: no situation text, care notes or care follow-up; a curator sees no hospitalisation. */
+#include <stdlib.h>
+
 #include "access.h"
 #include "api.h"
+#include "dates.h"
+#include "deposit.h"
 #include "json_text.h"
 #include "params.h"
 #include "queries.h"
@@ -27,8 +31,21 @@ static json_t *status_json(const struct person_status_row *r) {
                           json_of_text(r->move_in_date), "lease", json_of_text(r->lease), "exit_date",
                           json_of_text(r->exit_date), "unit", "label", json_of_text(r->unit_label), "town",
                           json_of_text(r->unit_town));
-    deposit = json_pack("{s:o, s:s, s:o}", "balance_cents", json_of_int(r->deposit_balance), "currency", "EUR",
-                        "status", json_of_text(r->deposit_status));
+    /* the deposit's due date and its late-refund penalty, as the account shows them (src/domain/deposit.c) */
+    struct date due, settled;
+    struct deposit_penalty pen = {0, 0};
+    int64_t received = r->penalty_received_cents ? strtoll(r->penalty_received_cents, NULL, 10) : 0;
+    int64_t waived = r->penalty_waived_cents ? strtoll(r->penalty_waived_cents, NULL, 10) : 0;
+    if (r->deposit_refund_due_on != NULL && date_parse(r->deposit_refund_due_on, &due)) {
+      bool is_settled = r->deposit_settled_on != NULL && date_parse(r->deposit_settled_on, &settled);
+      pen = deposit_penalty_accrued(r->unit_rent_cents ? strtoll(r->unit_rent_cents, NULL, 10) : 0, due,
+                                    is_settled ? &settled : NULL, date_today());
+    }
+    int64_t unpaid = pen.penalty_cents - received - waived;
+    deposit = json_pack("{s:o, s:s, s:o, s:o, s:i, s:I, s:I}", "balance_cents", json_of_int(r->deposit_balance),
+                        "currency", "EUR", "status", json_of_text(r->deposit_status), "refund_due_on",
+                        json_of_text(r->deposit_refund_due_on), "months_late", pen.months_late, "penalty_cents",
+                        (json_int_t)pen.penalty_cents, "penalty_unpaid_cents", (json_int_t)(unpaid > 0 ? unpaid : 0));
   }
   json_t *rent = r->rent_status == NULL
                      ? json_null()

@@ -227,6 +227,21 @@ static enum db_status update_lock(struct db *db, struct request *rq, void *cls, 
   return patch_locked(s, u->current, version);
 }
 
+/* The database refused fewer places than the people housed (migrations/0009): its DETAIL gives how many and
+ * on which day, "occupied_places=N on=YYYY-MM-DD". */
+static enum db_status places_refused(struct db *db, struct write_out *out) {
+  long long housed = 0;
+  char day[11] = "";
+  if (sscanf(db_error_detail(db), "occupied_places=%lld on=%10s", &housed, day) != 2)
+    return DB_HARD_ERROR;
+  char detail[160];
+  snprintf(detail, sizeof detail, "The unit houses %lld people on %s: its places cannot be fewer.", housed, day);
+  return write_refuse_with(out, ERR_CONFLICT, detail,
+                           json_pack("{s:I, s:s, s:[{s:s, s:s}]}", "occupied_places", (json_int_t)housed, "on", day,
+                                     "errors", "field", "/places", "reason",
+                                     "must not be fewer than the people housed today or on a later day"));
+}
+
 static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
   struct update_tx *u = cls;
   const struct field_value *v = rq->fields;
@@ -257,6 +272,9 @@ static enum db_status update_write(struct db *db, struct request *rq, void *cls,
     return s;
   PGresult *res;
   s = db_unit_update(db, commission, rq->args[0], &f, &res);
+  if (s < 0 && strcmp(db_sqlstate(db), "23514") == 0 &&
+      strcmp(db_constraint(db), "units_places_cover_occupancy") == 0)
+    return places_refused(db, out);
   if (s < 0)
     return s;
   bool ok = s == DB_ROW && unit_out(res, 0, out);

@@ -325,7 +325,7 @@ static int token_create(struct db *db, int argc, char **argv) {
   if (s == DB_NO_ROW) {
     fprintf(stderr, v[2] ? "commissionctl: --scope must be a %s of that commission, and --expires in the future\n"
                          : "commissionctl: --expires must be in the future%s\n",
-            v[2] ? role_scope_kind(role) : "");
+            v[2] ? (role == ROLE_LANDLORD ? "landlord or residence" : role_scope_kind(role)) : "");
     PQclear(r);
     sodium_memzero(token, sizeof token);
     return 2;

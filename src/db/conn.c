@@ -20,6 +20,7 @@ struct db {
   const struct db_statement *prepared[PREPARED_SLOTS]; /* open-addressing set of statements prepared here */
   char sqlstate[6];
   char constraint[64];
+  char detail[128]; /* the last error's DETAIL (a trigger's figures for a refusal's answer) */
   bool lost;
   struct timespec last_attempt;
   struct db *next_thread_db; /* list of per-thread connections, for shutdown */
@@ -145,6 +146,7 @@ void db_close(struct db *db) {
 PGconn *db_pgconn(struct db *db) { return db->conn; }
 const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
 const char *db_constraint(const struct db *db) { return db->constraint; }
+const char *db_error_detail(const struct db *db) { return db->detail; }
 bool db_lost(const struct db *db) { return db->lost; }
 
 bool db_sqlstate_lost(const char *sqlstate) {
@@ -162,6 +164,8 @@ static enum db_status db_fail(struct db *db, PGresult *res, const char *what) {
   const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
   snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
   snprintf(db->constraint, sizeof db->constraint, "%s", constraint ? constraint : "");
+  const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+  snprintf(db->detail, sizeof db->detail, "%s", detail ? detail : "");
   /* libpq may report a dropped connection before its status says so (an error of its own, without SQLSTATE, or
    * the server's 57P01 before the end of the stream): the session is not trusted any more either way. */
   if (PQstatus(db->conn) != CONNECTION_OK || db_sqlstate_lost(db->sqlstate))
@@ -348,7 +352,7 @@ enum db_status db_exec(struct db *db, const struct db_statement *st, const char 
 static enum db_status db_exec_once(struct db *db, const struct db_statement *st, const char *const *params,
                                    PGresult **res) {
   *res = NULL;
-  db->sqlstate[0] = db->constraint[0] = '\0';
+  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
   enum db_status s = db_prepare(db, st);
   if (s != DB_ROW)
     return s;
@@ -367,7 +371,7 @@ static enum db_status db_exec_once(struct db *db, const struct db_statement *st,
 }
 
 static enum db_status db_simple_once(struct db *db, const char *sql) {
-  db->sqlstate[0] = db->constraint[0] = '\0';
+  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
   PGresult *r = PQexec(db->conn, sql);
   if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK) {
     PQclear(r);

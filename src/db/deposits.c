@@ -57,7 +57,8 @@ DB_STATEMENT(list, {
   "deposit_account_list",
   "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ACCOUNT_FROM "WHERE da.commission_id = :commission_id AND "
   SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
-  " AND (:status::text IS NULL OR da.status = :status) "
+  " AND (:status::text IS NULL OR da.status = :status "
+  "OR (:status = 'penalty_unpaid' AND da.penalty_unpaid_cents > 0)) "
   "AND (:landlord_org_id::uuid IS NULL OR da.landlord_org_id = :landlord_org_id::uuid) "
   "AND (:after_id::uuid IS NULL OR da.placement_id > :after_id::uuid) ORDER BY da.placement_id LIMIT :limit::integer",
   DB_PARAMS(DEPOSIT_LIST)

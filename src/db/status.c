@@ -18,8 +18,14 @@ DB_STATEMENT(status, {
   "LEFT JOIN LATERAL (SELECT coalesce(sum(e.effect_cents), 0) AS balance, count(*) FILTER (WHERE e.kind = 'paid') "
   "AS paid FROM deposit_entries e "
   "WHERE e.commission_id = pl.commission_id AND e.placement_id = pl.id) dep ON true "
+  "LEFT JOIN LATERAL (SELECT a.refund_due_on, a.settled_on, a.penalty_received_cents, a.penalty_waived_cents "
+  "FROM deposit_accounts a WHERE a.commission_id = pl.commission_id AND a.placement_id = pl.id "
+  "AND pl.exit_date IS NOT NULL OFFSET 0) da ON true "
+  /* rent arrears are those of the placement running today: after the exit they are not the person's rent any
+   * more */
   "LEFT JOIN LATERAL (SELECT r.rent_status, r.arrears_cents, r.review_date FROM reviews r "
   "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id AND r.rent_status IS NOT NULL "
+  "AND (pl.exit_date IS NULL OR pl.exit_date > current_date) "
   "ORDER BY r.review_date DESC, r.rent_at DESC LIMIT 1) rv ON true "
   "WHERE p.commission_id = :commission_id AND p.id = :person_id AND " SQL_PERSON_SCOPE("p", ":scope", ":org"),
   DB_PARAMS(PERSON_STATUS)

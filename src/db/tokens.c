@@ -21,7 +21,9 @@ DB_STATEMENT(insert, {"token_insert",
                       "AND coalesce((:expires_on::date + 1)::timestamp AT TIME ZONE 'UTC', "
                       "now() + make_interval(days => c.token_lifetime_days)) > now() "
                       "AND (:scope_org_id::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o "
-                      "WHERE o.commission_id = :commission_id AND o.id = :scope_org_id::uuid AND o.kind = :scope_kind)) "
+                      "WHERE o.commission_id = :commission_id AND o.id = :scope_org_id::uuid AND (o.kind = :scope_kind "
+                      /* residences and foyers are the landlords of their places */
+                      "OR (:scope_kind = 'landlord' AND o.kind = 'residence')))) "
                       "RETURNING " DB_COLUMNS(TOKEN_ROW),
                       DB_PARAMS(TOKEN_INSERT)});
 DB_PARAMS_STRUCT(token_insert_params, TOKEN_INSERT);

@@ -4,8 +4,10 @@
 #include "deposit.h"
 
 int deposit_entry_kind_parse(const char *name) {
-  static const char *const names[] = {"paid", "refunded", "deducted", "written_off", "reversal"};
-  for (int i = 0; name != NULL && i < 5; i++)
+  static const char *const names[] = {"paid",           "refunded",        "deducted",
+                                      "written_off",    "reversal",        "penalty_claimed",
+                                      "penalty_received", "penalty_waived"};
+  for (int i = 0; name != NULL && i < (int)(sizeof names / sizeof names[0]); i++)
     if (strcmp(name, names[i]) == 0)
       return i;
   return -1;
@@ -19,6 +21,9 @@ int64_t deposit_effect(enum deposit_entry_kind kind, int64_t amount, enum deposi
   case DEPOSIT_WRITTEN_OFF: return -amount;
   case DEPOSIT_REVERSAL:
     return reversed_kind == DEPOSIT_REVERSAL ? 0 : -deposit_effect(reversed_kind, amount, DEPOSIT_REVERSAL);
+  case DEPOSIT_PENALTY_CLAIMED:
+  case DEPOSIT_PENALTY_RECEIVED:
+  case DEPOSIT_PENALTY_WAIVED: return 0;
   }
   return 0;
 }
@@ -47,6 +52,14 @@ int64_t deposit_penalty_cents(int64_t rent_cents, int months_late) {
   return rent_cents * months_late / 10;
 }
 
+struct deposit_penalty deposit_penalty_accrued(int64_t rent_cents, struct date due, const struct date *settled_on,
+                                               struct date today) {
+  struct deposit_penalty p;
+  p.months_late = deposit_months_late(due, settled_on != NULL ? *settled_on : today);
+  p.penalty_cents = deposit_penalty_cents(rent_cents, p.months_late);
+  return p;
+}
+
 static bool refuse(struct deposit_refusal *why, const char *field, const char *reason) {
   why->field = field;
   why->reason = reason;
@@ -60,7 +73,7 @@ bool deposit_entry_allowed(const struct deposit_entry_request *e, bool by_landlo
     return refuse(why, "/kind", "a landlord records refunds and deductions only");
   if (!reversal && !e->has_amount)
     return refuse(why, "/amount_cents", "is required");
-  if ((e->kind == DEPOSIT_DEDUCTED || reversal) && !e->justified)
+  if ((e->kind == DEPOSIT_DEDUCTED || e->kind == DEPOSIT_PENALTY_WAIVED || reversal) && !e->justified)
     return refuse(why, "/justification", "is required for this kind of entry");
   if (reversal != e->reverses)
     return refuse(why, "/reverses_entry_id", reversal ? "is required for a reversal" : "is only for a reversal");
@@ -76,5 +89,17 @@ bool deposit_reversal_allowed(const struct deposit_entry_request *e, enum deposi
   if (e->has_amount && e->amount_cents != reversed_amount)
     return refuse(why, "/amount_cents", "must equal the amount of the entry reversed (or be omitted)");
   *amount = reversed_amount;
+  return true;
+}
+
+bool deposit_penalty_entry_allowed(enum deposit_entry_kind kind, int64_t amount_cents,
+                                   const struct deposit_penalty_figures *f, struct deposit_refusal *why) {
+  if (f->accrued <= 0)
+    return refuse(why, "/kind", "no late-refund penalty has accrued on this deposit");
+  if (kind == DEPOSIT_PENALTY_CLAIMED && f->claimed + amount_cents > f->accrued)
+    return refuse(why, "/amount_cents", "would claim more than the penalty accrued");
+  if ((kind == DEPOSIT_PENALTY_RECEIVED || kind == DEPOSIT_PENALTY_WAIVED) &&
+      f->received + f->waived + amount_cents > f->accrued)
+    return refuse(why, "/amount_cents", "would receive and waive more than the penalty accrued");
   return true;
 }

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "deposit.h"
 #include "queries.h"
 #include "schema.h"
 #include "check.h"
@@ -468,6 +469,30 @@ static void test_concurrent_migrations(void) {
   admin_exec(sql);
 }
 
+/* The late-refund penalty's months are counted in two places: src/domain/deposit.c for an account, and the SQL
+ * function deposit_months_late() (migrations/0010) for the lists and the report. They agree on every pair of a
+ * due day (month ends included, leap year) and a later day, over five months. */
+static void test_penalty_months_agree(void) {
+  struct db *db = db_thread();
+  PGresult *r = PQexec(db_pgconn(db),
+                       "SELECT due::text, (due + n)::text, deposit_months_late(due, due + n) FROM (SELECT d::date "
+                       "AS due FROM generate_series(date '2024-01-25', date '2024-03-05', interval '1 day') d) dd, "
+                       "generate_series(0, 150) n");
+  CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 5000);
+  int disagree = 0;
+  for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+    struct date due, on;
+    if (!date_parse(PQgetvalue(r, i, 0), &due) || !date_parse(PQgetvalue(r, i, 1), &on) ||
+        deposit_months_late(due, on) != atoi(PQgetvalue(r, i, 2))) {
+      if (disagree++ < 5)
+        fprintf(stderr, "FAIL: due %s, on %s: SQL says %s months late, C %d\n", PQgetvalue(r, i, 0),
+                PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), deposit_months_late(due, on));
+    }
+  }
+  CHECK(disagree == 0);
+  PQclear(r);
+}
+
 int main(void) {
   /* Run outside tests/run (no cluster, no binaries): skipped, which tests/run counts and CI refuses. */
   if (getenv("PGHOST") == NULL || getenv("COMMISSIONCTL_BIN") == NULL) {
@@ -492,6 +517,7 @@ int main(void) {
   test_row_level_security();
   test_audit_person_scoped();
   test_every_statement_prepares();
+  test_penalty_months_agree();
   test_concurrent_migrations();
   db_global_shutdown();
   snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);

@@ -40,11 +40,15 @@ UNIT_MEMBERS = {"id", "label", "address", "town", "kind", "landlord_org_id"}
 ACCOUNT_MEMBERS = {"placement_id", "person", "unit_id", "landlord_org_id", "currency", "expected_cents",
                    "balance_cents", "paid_cents", "refunded_cents", "deducted_cents", "written_off_cents", "status",
                    "move_in_date", "exit_date", "exit_inspection_matches", "refund_due_on", "months_late",
-                   "penalty_cents"}
+                   "penalty_cents", "settled_on", "penalty_claimed_cents", "penalty_received_cents",
+                   "penalty_waived_cents", "penalty_unpaid_cents"}
 ENTRY_MEMBERS = {"id", "kind", "amount_cents", "effect_cents", "entry_date", "justification", "reverses_entry_id",
                  "recorded_by_role", "created_at"}
 REPORT_MEMBERS = {"accounts", "paid_cents", "held_cents", "refunded_cents", "deducted_cents", "written_off_cents",
-                  "overdue_accounts", "overdue_held_cents", "outstanding_accounts", "currency"}
+                  "overdue_accounts", "overdue_held_cents", "outstanding_accounts", "currency", "penalties"}
+PENALTY_MEMBERS = {"accrued_cents", "claimed_cents", "received_cents", "waived_cents", "unpaid_cents",
+                   "unpaid_accounts"}
+MOVES_MONEY = {"paid", "refunded", "deducted", "written_off"}
 RENT = 42005        # odd on purpose: the penalty is rounded down to the cent
 DEPOSIT = 80000
 KEY = object()      # entry(): make a fresh Idempotency-Key
@@ -228,13 +232,17 @@ class World:
             new = [e for e in r.body["entries"] if e["id"] not in self.entries]
             check(len(new) == 1, "a new entry appears in the ledger", r)
             ledger = self.placements[placement]
+            moved = kind in MOVES_MONEY
             if kind == "reversal":
                 rkind, ramount, _ = self.entries[reverses]
-                ledger[rkind] -= ramount
+                ledger[rkind] = ledger.get(rkind, 0) - ramount
+                moved = rkind in MOVES_MONEY
                 self.entries[new[0]["id"]] = (kind, ramount, reverses)
             else:
-                ledger[kind] += amount
+                ledger[kind] = ledger.get(kind, 0) + amount
                 self.entries[new[0]["id"]] = (kind, amount, None)
+            if moved:
+                ledger["moved_on"] = max(ledger.get("moved_on") or parse(body["entry_date"]), parse(body["entry_date"]))
         return r
 
     def account(self, placement, who="coordinator"):
@@ -256,11 +264,18 @@ class World:
             status = "overdue"
         else:
             status = "outstanding"
-        months = started_months_late(due, on) if status == "overdue" else 0
+        # loi n° 89-462 art. 22: the penalty runs from the due day until the account is settled (the last entry
+        # that moved money, not before the exit), or until today; settled late keeps it.
+        settled_on = max(p.get("moved_on") or p["exit"], p["exit"]) if p["exit"] and balance == 0 else None
+        months = started_months_late(due, settled_on or on) if due else 0
+        penalty = RENT * months // 10
+        received, waived = p.get("penalty_received", 0), p.get("penalty_waived", 0)
         return {"balance_cents": balance, "paid_cents": p["paid"], "refunded_cents": p["refunded"],
                 "deducted_cents": p["deducted"], "written_off_cents": p["written_off"], "status": status,
                 "refund_due_on": due.isoformat() if due else None, "months_late": months,
-                "penalty_cents": RENT * months // 10}
+                "penalty_cents": penalty, "settled_on": settled_on.isoformat() if settled_on else None,
+                "penalty_claimed_cents": p.get("penalty_claimed", 0), "penalty_received_cents": received,
+                "penalty_waived_cents": waived, "penalty_unpaid_cents": max(penalty - received - waived, 0)}
 
 
 def check_account(r, entries=True):
@@ -508,6 +523,51 @@ def case_capacity(suite, w):
             lost_app = [a for a in pair if a != winner.body["application_id"]][0]
             check(app_status(w, lost_app) == "approved", "round %d: the losing application is still approved" % n)
             check(app_status(w, winner.body["application_id"]) == "placed", "round %d: the winner is placed" % n)
+
+
+def case_places(suite, w):
+    """Issue 13 item 7: a unit's places never fall below the people it houses today or on a later day; the
+    database refuses it (migrations/0009), through the API (409 naming the count) and in SQL typed by hand."""
+    def patch(unit, places):
+        etag = w.ok(200, "GET", "/v1/units/%s" % unit).headers["etag"]
+        return w.call("PATCH", "/v1/units/%s" % unit, body={"places": places}, headers={"If-Match": etag})
+
+    with suite.case("places: lowering a unit's places below the people housed today is 409 with their count"):
+        unit = w.unit(places=3)
+        w.place(unit, -30)
+        w.place(unit, 0)
+        r = patch(unit, 1)
+        expect_problem(r, 409, "conflict", field="/places")
+        check(r.body.get("occupied_places") == 2 and r.body.get("on") == day(0), "2 people housed today", r)
+        got = w.ok(200, "GET", "/v1/units/%s" % unit).body
+        check(got["places"] == 3, "the places did not change", got)
+        expect_status(patch(unit, 2), 200)
+        check(w.ok(200, "GET", "/v1/units/%s" % unit).body["places"] == 2, "2 places for 2 people")
+
+    with suite.case("places: a move-in planned for a later day counts; after the exits the places may fall"):
+        unit = w.unit(places=2)
+        now = w.place(unit, -10)
+        w.place(unit, 20)
+        r = patch(unit, 1)
+        expect_problem(r, 409, "conflict", field="/places")
+        check(r.body.get("occupied_places") == 2 and r.body.get("on") == day(20), "2 people on the move-in day", r)
+        expect_status(w.exit(now["id"], day(5)), 200)
+        expect_status(patch(unit, 1), 200)
+
+    with suite.case("places: SQL typed by hand is refused by the database too"):
+        unit = w.unit(places=2)
+        w.place(unit, 0)
+        w.place(unit, 0)
+        try:
+            w.db.sql("UPDATE units SET places = 1 WHERE id = '%s'" % unit)
+            refused = None
+        except CommandFailed as e:
+            refused = str(e)
+        check(refused is not None and "2 people housed" in refused,
+              "the database refused the UPDATE: %r" % refused)
+        check(w.db.sql("SELECT places FROM units WHERE id = '%s'" % unit) == "2", "still 2 places")
+        w.db.sql("UPDATE units SET places = 4 WHERE id = '%s'" % unit)
+        check(w.db.sql("SELECT places FROM units WHERE id = '%s'" % unit) == "4", "raising is free")
 
 
 def case_views(suite, w):
@@ -907,8 +967,9 @@ def case_delays(suite, w):
         expect_status(w.entry(settled, "deducted", 7000, who="landlord", justification="Serrure changée"), 201)
         b = w.account(settled)
         check_against_body(b, w.expected(settled), "settled")
-        check(b["status"] == "settled" and b["balance_cents"] == 0 and b["months_late"] == 0
-              and b["penalty_cents"] == 0, "settled, no penalty", b)
+        check(b["status"] == "settled" and b["balance_cents"] == 0 and b["settled_on"] == day(0)
+              and b["months_late"] >= 1 and b["penalty_cents"] == RENT * b["months_late"] // 10
+              and b["penalty_unpaid_cents"] == b["penalty_cents"], "settled late: the penalty stays owed: %r" % b)
         held = w.place(w.unit(places=1, landlord="ll2"), -20)["id"]
         expect_status(w.entry(held, "paid", DEPOSIT), 201)
         written_off = w.place(w.unit(places=1), -400)["id"]
@@ -923,8 +984,9 @@ def case_delays(suite, w):
             check_against_body(w.account(pid), w.expected(pid), pid)
 
     with suite.case("GET /v1/deposits?status=...: exactly the accounts in that status; a landlord its own"):
-        for status in ("overdue", "outstanding", "settled", "held", "not_paid"):
-            want = {pid for pid in w.placements if w.expected(pid)["status"] == status}
+        for status in ("overdue", "outstanding", "settled", "held", "not_paid", "penalty_unpaid"):
+            want = {pid for pid in w.placements if w.expected(pid)["status"] == status
+                    or (status == "penalty_unpaid" and w.expected(pid)["penalty_unpaid_cents"] > 0)}
             items = list_all(w, "/v1/deposits?status=" + status)
             check({x["placement_id"] for x in items} == want, "status=%s: %s, expected %s"
                   % (status, sorted(x["placement_id"] for x in items), sorted(want)))
@@ -949,6 +1011,137 @@ def case_delays(suite, w):
     return late
 
 
+def case_penalty(suite, w):
+    """Issue 13 item 1: the late-refund penalty (loi n° 89-462 art. 22) stays visible after the refund; the
+    association records it claimed, received and waived (with the reason); penalty_unpaid lists what is owed."""
+    with suite.case("penalty: refunded late, the account is settled and still shows the penalty it earned"):
+        pid = w.place(w.unit(places=1), -400)["id"]
+        expect_status(w.entry(pid, "paid", DEPOSIT, entry_date=day(-399)), 201)
+        r = w.call("POST", "/v1/placements/%s/reviews" % pid, body={"review_date": day(-250), "rent_status": "arrears",
+                                                                     "arrears_cents": 15000})
+        expect_status(r, 201)
+        expect_status(w.exit(pid, day(-200), matches=True), 200)
+        due = add_months(parse(day(-200)), 1)
+        expect_status(w.entry(pid, "refunded", DEPOSIT, entry_date=day(-100), who="landlord"), 201)
+        b = w.account(pid)
+        months = started_months_late(due, parse(day(-100)))
+        check(months >= 2, "the fixture is several months late (%d)" % months)
+        check(b["status"] == "settled" and b["settled_on"] == day(-100) and b["months_late"] == months
+              and b["penalty_cents"] == RENT * months // 10 and b["penalty_unpaid_cents"] == RENT * months // 10,
+              "settled on the refund day, %d started months: %d cents owed: %r" % (months, RENT * months // 10, b))
+        check_against_body(b, w.expected(pid), "penalty")
+        listed = {x["placement_id"] for x in list_all(w, "/v1/deposits?status=penalty_unpaid")}
+        check(pid in listed, "listed with status=penalty_unpaid")
+        w.penalty = {"placement": pid, "owed": RENT * months // 10}
+        person = w.placements[pid]["person"]
+        for who in ("coordinator", "curator"):
+            r = w.ok(200, "GET", "/v1/people/%s/status" % person, who)
+            check(r.body["deposit"] == {"balance_cents": 0, "currency": "EUR", "status": "settled",
+                                        "refund_due_on": due.isoformat(), "months_late": months,
+                                        "penalty_cents": RENT * months // 10,
+                                        "penalty_unpaid_cents": RENT * months // 10},
+                  "%s's status check: the deposit's due date and penalty" % who, r)
+            check(r.body["rent"] is None, "%s's status check: no arrears of a placement that has ended" % who, r)
+
+    with suite.case("penalty: claimed, received, waived with a reason; never more than accrued; coordinator only"):
+        pid, owed = w.penalty["placement"], w.penalty["owed"]
+        expect_problem(w.entry(pid, "penalty_waived", 1000), 422, "validation-failed", field="/justification")
+        expect_problem(w.entry(pid, "penalty_received", 1000, who="landlord"), 422, "validation-failed",
+                       field="/kind")
+        r = w.entry(pid, "penalty_claimed", owed + 1)
+        expect_problem(r, 409, "conflict", field="/amount_cents")
+        check(r.body.get("penalty_cents") == owed, "the refusal says what accrued", r)
+        expect_status(w.entry(pid, "penalty_claimed", owed), 201)
+        expect_status(w.entry(pid, "penalty_received", owed - 1000), 201)
+        expect_problem(w.entry(pid, "penalty_received", 1001), 409, "conflict", field="/amount_cents")
+        r = w.entry(pid, "penalty_waived", 1000, justification="Le locataire n'a pas donné sa nouvelle adresse")
+        expect_status(r, 201)
+        check(all(e["effect_cents"] == 0 for e in r.body["entries"] if e["kind"].startswith("penalty_")),
+              "penalty entries move no deposit money", r)
+        b = w.account(pid)
+        check(b["balance_cents"] == 0 and b["status"] == "settled" and b["penalty_cents"] == owed
+              and b["penalty_claimed_cents"] == owed and b["penalty_received_cents"] == owed - 1000
+              and b["penalty_waived_cents"] == 1000 and b["penalty_unpaid_cents"] == 0, "paid off: %r" % b)
+        check_against_body(b, w.expected(pid), "penalty paid")
+        listed = {x["placement_id"] for x in list_all(w, "/v1/deposits?status=penalty_unpaid")}
+        check(pid not in listed, "no longer listed with status=penalty_unpaid")
+        held = w.place(w.unit(places=1), -20)["id"]
+        expect_status(w.entry(held, "paid", DEPOSIT), 201)
+        expect_problem(w.entry(held, "penalty_claimed", 100), 409, "conflict", field="/kind")
+
+
+def case_residence(suite, w):
+    """Issue 13 item 2: a residence or foyer is the landlord of its places: a landlord token scoped to a
+    `residence` organisation sees and writes only its places' placements and deposits."""
+    with suite.case("residence: a landlord token scoped to a residence sees and writes only its places"):
+        c = w.commission
+        w.org["res"] = w.db.organisation_create(c, "residence", w.name + " Résidence André Breton")
+        w.tok["residence"] = w.db.token_create(c, "landlord", scope=w.org["res"], label="Résidence").token
+        r = w.ok(201, "POST", "/v1/tokens", body={"role": "landlord", "scope_org_id": w.org["res"],
+                                                 "label": "Foyer, par l'API"})
+        check(r.body["role"] == "landlord" and r.body["scope_org_id"] == w.org["res"], "created through the API", r)
+        unit = w.unit(places=12, landlord="res")
+        mine = w.place(unit, -10)["id"]
+        theirs = w.place(w.unit(places=1), -10)["id"]
+        for pid in (mine, theirs):
+            expect_status(w.entry(pid, "paid", DEPOSIT, entry_date=day(-9)), 201)
+        r = w.ok(200, "GET", "/v1/placements/%s" % mine, "residence")
+        check(set(r.body) == LANDLORD_MEMBERS, "the landlord's view of its place's placement", r)
+        expect_problem(w.call("GET", "/v1/placements/%s" % theirs, "residence"), 404, "not-found")
+        expect_problem(w.call("GET", "/v1/placements/%s/deposit" % theirs, "residence"), 404, "not-found")
+        expect_status(w.exit(mine, day(-1), matches=True), 200)
+        expect_status(w.entry(mine, "refunded", DEPOSIT, who="residence"), 201)
+        check(w.account(mine, "residence")["status"] == "settled", "the residence refunded its place's deposit")
+        r = w.entry(theirs, "refunded", 100, who="residence")
+        expect_problem(r, 404, "not-found")
+        listed = {x["placement_id"] for x in list_all(w, "/v1/deposits", "residence")}
+        check(listed == {mine}, "the residence lists only its places' deposits: %r" % listed)
+        expect_problem(w.entry(mine, "paid", 100, who="residence"), 422, "validation-failed", field="/kind")
+
+
+def case_pay_at_move_in(suite, w):
+    """Issue 13 item 3: the move-in pays the deposit in one call, one transaction, idempotent."""
+    with suite.case("move-in pays the deposit in one call: true (the unit's), an amount; replay pays once"):
+        unit = w.unit(places=3)
+        (app,) = w.approve([w.person()])
+        body = {"application_id": app, "unit_id": unit, "move_in_date": day(0), "lease": "direct_lease",
+                "pay_deposit": True}
+        key = uuid.uuid4().hex
+        r = w.call("POST", "/v1/placements", body=body, headers={"Idempotency-Key": key})
+        expect_status(r, 201)
+        pid = r.body["id"]
+        r2 = w.call("POST", "/v1/placements", body=body, headers={"Idempotency-Key": key})
+        expect_status(r2, 201)
+        check(r2.body["id"] == pid, "the replay answers the same placement", r2)
+        b = w.account(pid)
+        check(b["paid_cents"] == DEPOSIT and b["status"] == "held" and len(b["entries"]) == 1
+              and b["entries"][0]["kind"] == "paid" and b["entries"][0]["entry_date"] == day(0),
+              "one paid entry of the unit's deposit: %r" % b)
+        (app2,) = w.approve([w.person()])
+        r = w.call("POST", "/v1/placements", body=dict(body, application_id=app2, pay_deposit=30000))
+        expect_status(r, 201)
+        check(w.account(r.body["id"])["paid_cents"] == 30000, "an amount sent is paid")
+        (app3,) = w.approve([w.person()])
+        r = w.call("POST", "/v1/placements", body=dict(body, application_id=app3, pay_deposit=False))
+        expect_status(r, 201)
+        check(w.account(r.body["id"])["entries"] == [], "false pays nothing")
+
+    with suite.case("move-in with the deposit: a refusal records neither; a bad pay_deposit is 422"):
+        unit = w.unit(places=1)
+        w.place(unit, 0)
+        (app,) = w.approve([w.person()])
+        before = ledger_rows(w.db)
+        body = {"application_id": app, "unit_id": unit, "move_in_date": day(0), "lease": "direct_lease",
+                "pay_deposit": True}
+        expect_problem(w.call("POST", "/v1/placements", body=body), 409, "conflict")
+        check(ledger_rows(w.db) == before, "no deposit entry without the placement")
+        check(app_status(w, app) == "approved", "the application is still approved")
+        for bad in ("yes", 0, -5, 100000001, 1.5, None, [1]):
+            expect_problem(w.call("POST", "/v1/placements", body=dict(body, pay_deposit=bad)), 422,
+                           "validation-failed", field="/pay_deposit")
+        check(ledger_rows(w.db) == before, "still no entry")
+
+
 def check_against_body(body, expected, what):
     for k, v in expected.items():
         check(body[k] == v, "%s: %s is %r, expected %r (account %r)" % (what, k, body[k], v, body))
@@ -960,7 +1153,7 @@ def case_report(suite, w):
         want = {}
         for pid, p in w.placements.items():
             exp = w.expected(pid, today)
-            row = want.setdefault(p["landlord"], dict.fromkeys(REPORT_MEMBERS - {"currency"}, 0))
+            row = want.setdefault(p["landlord"], dict.fromkeys(REPORT_MEMBERS - {"currency", "penalties"}, 0))
             row["accounts"] += 1
             row["paid_cents"] += p["paid"]
             row["held_cents"] += exp["balance_cents"]
@@ -970,7 +1163,17 @@ def case_report(suite, w):
             row["overdue_accounts"] += exp["status"] == "overdue"
             row["overdue_held_cents"] += exp["balance_cents"] if exp["status"] == "overdue" else 0
             row["outstanding_accounts"] += exp["status"] == "outstanding"
-        total = {k: sum(row[k] for row in want.values()) for k in REPORT_MEMBERS - {"currency"}}
+            pen = row.setdefault("penalties", dict.fromkeys(PENALTY_MEMBERS, 0))
+            pen["accrued_cents"] += exp["penalty_cents"]
+            pen["claimed_cents"] += exp["penalty_claimed_cents"]
+            pen["received_cents"] += exp["penalty_received_cents"]
+            pen["waived_cents"] += exp["penalty_waived_cents"]
+            pen["unpaid_cents"] += exp["penalty_unpaid_cents"]
+            pen["unpaid_accounts"] += exp["penalty_unpaid_cents"] > 0
+        total = {k: sum(row[k] for row in want.values()) for k in REPORT_MEMBERS - {"currency", "penalties"}}
+        total["penalties"] = {k: sum(row["penalties"][k] for row in want.values()) for k in PENALTY_MEMBERS}
+        check(total["penalties"]["unpaid_accounts"] >= 1 and total["penalties"]["received_cents"] > 0
+              and total["penalties"]["waived_cents"] > 0, "the fixture covers the penalties: %r" % total)
         check(total["overdue_accounts"] >= 2 and total["outstanding_accounts"] >= 1 and total["deducted_cents"] > 0
               and total["written_off_cents"] > 0, "the fixture covers every figure: %r" % total)
         for who in ("coordinator", "observer"):
@@ -983,6 +1186,7 @@ def case_report(suite, w):
             for row in r.body["landlords"]:
                 check(set(row) == REPORT_MEMBERS | {"landlord_org_id", "landlord_name"}, "landlord row members", r)
                 got[row["landlord_org_id"]] = {k: row[k] for k in REPORT_MEMBERS - {"currency"}}
+                check(set(row["penalties"]) == PENALTY_MEMBERS, "penalties members", r)
             check(got == want, "per landlord: %r, expected %r" % (got, want), r)
             names = {row["landlord_org_id"]: row["landlord_name"] for row in r.body["landlords"]}
             check(names == {w.org["ll"]: w.name + " Lille Métropole Habitat", w.org["ll2"]: w.name + " Vilogia"},
@@ -1000,8 +1204,9 @@ def case_report(suite, w):
 def case_report_empty(suite, w):
     with suite.case("report: a commission without placements has zero totals"):
         r = w.ok(200, "GET", "/v1/reports/deposits", "observer")
-        check(r.body["landlords"] == [] and r.body["total"] == dict(dict.fromkeys(REPORT_MEMBERS - {"currency"}, 0),
-                                                                    currency="EUR"), "zeros", r)
+        check(r.body["landlords"] == [] and r.body["total"] == dict(
+            dict.fromkeys(REPORT_MEMBERS - {"currency", "penalties"}, 0), currency="EUR",
+            penalties=dict.fromkeys(PENALTY_MEMBERS, 0)), "zeros", r)
 
 
 def case_time_zone(suite):
@@ -1108,12 +1313,16 @@ def body(suite):
             other = World(db, d, "Commission B")
             case_start(suite, a, other)
             case_capacity(suite, a)
+            case_places(suite, a)
             case_views(suite, a)
             case_exit(suite, a)
             case_deposits(suite, a)
             case_idempotent_refusal_start(suite, a)
+            case_residence(suite, a)
+            case_pay_at_move_in(suite, a)
             money = World(db, d, "Commission C")
             case_delays(suite, money)
+            case_penalty(suite, money)
             case_report(suite, money)
             case_report_empty(suite, World(db, d, "Commission D"))
             with suite.case("no response holds SQL or PostgreSQL's words; no 5xx; no database error logged"):

@@ -935,7 +935,8 @@ def run_cases(suite, w):
               and TIMESTAMP_RE.match(b["last_decision"]["decided_at"]), "last decision: the session's approval", r)
         check(b["placement"] == {"id": pe, "move_in_date": day(-100), "lease": "sliding_lease", "exit_date": None,
                                  "unit": {"label": "T2 Fives", "town": "Lille"}}, "placement with its unit", r)
-        check(b["deposit"] == {"balance_cents": 42000, "currency": "EUR", "status": "held"}, "deposit held", r)
+        check(b["deposit"] == {"balance_cents": 42000, "currency": "EUR", "status": "held", "refund_due_on": None,
+                               "months_late": 0, "penalty_cents": 0, "penalty_unpaid_cents": 0}, "deposit held", r)
         check(b["rent"] == {"status": "arrears", "arrears_cents": 15000, "currency": "EUR", "as_of": day(-60)},
               "rent: the latest review with a rent part (not the later care-only one)", r)
         check([i["id"] for i in b["open_incidents"]] == [disturbance["id"]],

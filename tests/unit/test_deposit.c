@@ -128,6 +128,67 @@ static void test_reversal_rules(void) {
         strcmp(why.field, "/reverses_entry_id") == 0);
 }
 
+/* Issue 13's account: keys returned 2026-08-31, inspections matching, refund due 2026-09-30, rent 380.00 €
+ * excluding charges. The penalty runs until the account is settled and stays there afterwards. */
+static void test_penalty_accrued(void) {
+  struct date due = deposit_refund_due(d("2026-08-31"), true);
+  CHECK(date_compare(due, d("2026-09-30")) == 0);
+  struct date refunded;
+  struct deposit_penalty p = deposit_penalty_accrued(38000, due, NULL, d("2026-09-30"));
+  CHECK(p.months_late == 0 && p.penalty_cents == 0); /* due today */
+  p = deposit_penalty_accrued(38000, due, NULL, d("2026-10-20"));
+  CHECK(p.months_late == 1 && p.penalty_cents == 3800); /* one started month */
+  p = deposit_penalty_accrued(38000, due, NULL, d("2026-10-30"));
+  CHECK(p.months_late == 1 && p.penalty_cents == 3800);
+  p = deposit_penalty_accrued(38000, due, NULL, d("2026-10-31"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600); /* the second month begins */
+  refunded = d("2026-11-15");                         /* refunded: two started months, for good */
+  p = deposit_penalty_accrued(38000, due, &refunded, d("2026-11-15"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600);
+  p = deposit_penalty_accrued(38000, due, &refunded, d("2027-06-01"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600);
+  refunded = d("2026-12-15"); /* due + 2 months = 2026-11-30 < 12-15: three started months */
+  p = deposit_penalty_accrued(38000, due, &refunded, d("2027-01-10"));
+  CHECK(p.months_late == 3 && p.penalty_cents == 11400);
+  refunded = d("2026-09-20"); /* refunded in time: nothing, ever */
+  p = deposit_penalty_accrued(38000, due, &refunded, d("2027-01-10"));
+  CHECK(p.months_late == 0 && p.penalty_cents == 0);
+  /* two months' delay when the exit inspection differs from the entry one */
+  due = deposit_refund_due(d("2026-08-31"), false);
+  CHECK(date_compare(due, d("2026-10-31")) == 0);
+  p = deposit_penalty_accrued(38000, due, NULL, d("2026-10-31"));
+  CHECK(p.months_late == 0);
+  p = deposit_penalty_accrued(38005, due, NULL, d("2026-11-01"));
+  CHECK(p.months_late == 1 && p.penalty_cents == 3800); /* rounded down to the cent */
+}
+
+static void test_penalty_entries(void) {
+  CHECK(deposit_entry_kind_parse("penalty_claimed") == DEPOSIT_PENALTY_CLAIMED);
+  CHECK(deposit_entry_kind_parse("penalty_received") == DEPOSIT_PENALTY_RECEIVED);
+  CHECK(deposit_entry_kind_parse("penalty_waived") == DEPOSIT_PENALTY_WAIVED);
+  CHECK(deposit_effect(DEPOSIT_PENALTY_RECEIVED, 3800, DEPOSIT_PAID) == 0); /* moves no deposit money */
+  CHECK(deposit_effect(DEPOSIT_REVERSAL, 3800, DEPOSIT_PENALTY_CLAIMED) == 0);
+  struct deposit_refusal why;
+  struct deposit_penalty_figures none = {0, 0, 0, 0}, owed = {7600, 0, 0, 0};
+  CHECK(!deposit_penalty_entry_allowed(DEPOSIT_PENALTY_CLAIMED, 100, &none, &why));
+  CHECK(strcmp(why.field, "/kind") == 0);
+  CHECK(deposit_penalty_entry_allowed(DEPOSIT_PENALTY_CLAIMED, 7600, &owed, &why));
+  CHECK(!deposit_penalty_entry_allowed(DEPOSIT_PENALTY_CLAIMED, 7601, &owed, &why));
+  CHECK(strcmp(why.field, "/amount_cents") == 0);
+  struct deposit_penalty_figures part = {7600, 7600, 5000, 0};
+  CHECK(deposit_penalty_entry_allowed(DEPOSIT_PENALTY_WAIVED, 2600, &part, &why));
+  CHECK(!deposit_penalty_entry_allowed(DEPOSIT_PENALTY_RECEIVED, 2601, &part, &why));
+  /* a waiver needs its reason; a landlord records no penalty entry */
+  struct deposit_entry_request w = {.kind = DEPOSIT_PENALTY_WAIVED, .has_amount = true, .amount_cents = 3800,
+                                    .justified = false, .reverses = false, .entry_date = d("2026-04-15")};
+  CHECK(!deposit_entry_allowed(&w, false, d("2026-04-15"), &why));
+  CHECK(strcmp(why.field, "/justification") == 0);
+  w.justified = true;
+  CHECK(deposit_entry_allowed(&w, false, d("2026-04-15"), &why));
+  CHECK(!deposit_entry_allowed(&w, true, d("2026-04-15"), &why));
+  CHECK(strcmp(why.field, "/kind") == 0);
+}
+
 int main(void) {
   test_dates();
   test_refund_due();
@@ -135,5 +196,7 @@ int main(void) {
   test_effects();
   test_entry_rules();
   test_reversal_rules();
+  test_penalty_accrued();
+  test_penalty_entries();
   return check_exit();
 }
