@@ -42,6 +42,12 @@ enum MHD_Result api_people_list(struct request *rq);
 enum MHD_Result api_people_create(struct request *rq);
 enum MHD_Result api_people_get(struct request *rq);
 enum MHD_Result api_people_update(struct request *rq);
+/* duplicates.c */
+extern const struct body_spec duplicate_resolve_body;
+
+enum MHD_Result api_people_duplicates(struct request *rq);
+enum MHD_Result api_people_distinct(struct request *rq);
+enum MHD_Result api_people_link(struct request *rq);
 /* care_notes.c */
 extern const struct body_spec care_note_create_body;
 

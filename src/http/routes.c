@@ -30,6 +30,7 @@
 #define INCIDENTS(action) MAY(RES_INCIDENT, action, "This role has no access to incidents.")
 #define INCIDENTS_HANDLE MAY(RES_INCIDENT, ACT_UPDATE, "Only the coordinator handles incidents.")
 #define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
+#define DUPLICATES(action) MAY(RES_DUPLICATE, action, "Only the coordinator handles duplicate files.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
 
 #define PUBLIC (ROUTE_PUBLIC)
@@ -66,6 +67,11 @@ const struct route http_routes[] = {
 
   {"GET", "/v1/people", api_people_list, 0, PEOPLE(ACT_READ), NULL, "people"},
   {"POST", "/v1/people", api_people_create, BODY, PEOPLE(ACT_CREATE), &person_create_body, "people"},
+  /* before /v1/people/{id}, which would take "duplicates" for an id */
+  {"GET", "/v1/people/duplicates", api_people_duplicates, 0, DUPLICATES(ACT_READ), NULL, "people"},
+  {"POST", "/v1/people/{id}/link", api_people_link, BODY, DUPLICATES(ACT_UPDATE), &duplicate_resolve_body, "people"},
+  {"POST", "/v1/people/{id}/distinct", api_people_distinct, BODY, DUPLICATES(ACT_UPDATE), &duplicate_resolve_body,
+   "people"},
   {"GET", "/v1/people/{id}", api_people_get, 0, PEOPLE(ACT_READ), NULL, "people"},
   {"PATCH", "/v1/people/{id}", api_people_update, BODY, PEOPLE(ACT_UPDATE), &person_update_body, "people"},
   {"GET", "/v1/people/{id}/care-notes", api_care_notes_list, 0, CARE_NOTES(ACT_READ), NULL, "people"},

@@ -1,0 +1,121 @@
+-- One person, one file (issue 14): duplicates across teams, the coordinator's queue, links and distinct marks;
+-- an application filed by a curator may wait for its situation text.
+
+-- The key two names are compared by: case, accents and punctuation left out ("Élodie-Anne" and "elodie anne"
+-- compare equal). Upper- and lower-case accented letters are both mapped, so the key does not depend on the
+-- database's locale (lower() only folds ASCII under the C locale).
+CREATE FUNCTION person_name_key(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+  SELECT btrim(regexp_replace(lower(translate(
+    replace(replace(replace(replace(replace(replace(t, 'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae'), 'Æ', 'ae'), 'ß', 'ss'),
+            'ẞ', 'ss'),
+    'àáâãäåāăąÀÁÂÃÄÅĀĂĄçćĉċčÇĆĈĊČďđĎĐèéêëēĕėęěÈÉÊËĒĔĖĘĚĝğġģĜĞĠĢĥĤìíîïĩīĭįıÌÍÎÏĨĪĬĮİĵĴķĶĺļľŀłĹĻĽĿŁñńņňÑŃŅŇòóôõöøōŏőÒÓÔÕÖØŌŎŐŕŗřŔŖŘśŝşšŚŜŞŠţťŧŢŤŦùúûüũūŭůűųÙÚÛÜŨŪŬŮŰŲŵŴýÿŷÝŸŶźżžŹŻŽ',
+    'aaaaaaaaaaaaaaaaaaccccccccccddddeeeeeeeeeeeeeeeeeegggggggghhiiiiiiiiiiiiiiiiiijjkkllllllllllnnnnnnnnoooooooooooooooooorrrrrrssssssssttttttuuuuuuuuuuuuuuuuuuuuwwyyyyyyzzzzzz')),
+    '[^a-z0-9]+', ' ', 'g'))
+$$;
+
+-- A creation refused as a possible duplicate of a file the caller may not see: the coordinator's to look at.
+-- One row per file matched. Resolved when the coordinator links it (the same person) or marks it distinct.
+CREATE TABLE person_duplicate_requests (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  commission_id uuid NOT NULL REFERENCES commissions (id),
+  person_id uuid NOT NULL,
+  family_name text NOT NULL CHECK (length(family_name) BETWEEN 1 AND 100),
+  given_names text NOT NULL CHECK (length(given_names) BETWEEN 1 AND 100),
+  birth_date date NOT NULL,
+  requested_by_role text NOT NULL,
+  requested_by_org_id uuid,
+  token_id uuid REFERENCES tokens (id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  resolved_at timestamptz,
+  resolution text CHECK (resolution IN ('linked', 'distinct')),
+  resolved_by_token_id uuid REFERENCES tokens (id),
+  CHECK ((resolved_at IS NULL) = (resolution IS NULL)),
+  FOREIGN KEY (commission_id, person_id) REFERENCES people (commission_id, id) ON DELETE CASCADE
+);
+CREATE INDEX person_duplicate_requests_open_idx ON person_duplicate_requests (commission_id, created_at, id)
+  WHERE resolved_at IS NULL;
+CREATE INDEX person_duplicate_requests_person_idx ON person_duplicate_requests (commission_id, person_id);
+
+-- Two files the coordinator found to be two people: never proposed again. PERSON_A < PERSON_B.
+CREATE TABLE person_distinct_pairs (
+  commission_id uuid NOT NULL REFERENCES commissions (id),
+  person_a uuid NOT NULL,
+  person_b uuid NOT NULL,
+  token_id uuid REFERENCES tokens (id),
+  marked_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (commission_id, person_a, person_b),
+  CHECK (person_a < person_b),
+  FOREIGN KEY (commission_id, person_a) REFERENCES people (commission_id, id) ON DELETE CASCADE,
+  FOREIGN KEY (commission_id, person_b) REFERENCES people (commission_id, id) ON DELETE CASCADE
+);
+
+-- A file linked into another (the older): its id answers 404 with a pointer to the file that holds everything.
+-- INTO_ID always names a file that exists (a later link of INTO_ID moves these rows along).
+CREATE TABLE person_merges (
+  commission_id uuid NOT NULL REFERENCES commissions (id),
+  merged_id uuid NOT NULL,
+  into_id uuid NOT NULL,
+  token_id uuid REFERENCES tokens (id),
+  merged_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (commission_id, merged_id),
+  FOREIGN KEY (commission_id, into_id) REFERENCES people (commission_id, id) ON DELETE CASCADE
+);
+CREATE INDEX person_merges_into_idx ON person_merges (commission_id, into_id);
+
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['person_duplicate_requests', 'person_distinct_pairs', 'person_merges'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY commission_isolation ON %I USING (commission_id = '
+                   'nullif(current_setting(''commissiond.commission'', true), '''')::uuid '
+                   'OR current_setting(''commissiond.scope'', true) = ''all'')', t);
+  END LOOP;
+END
+$$;
+
+-- A curator files an application without the situation text (care-confidential, which it may never read): the
+-- care team completes it later.
+ALTER TABLE applications ALTER COLUMN situation DROP NOT NULL;
+
+-- Links the file P_MERGED into P_KEPT, in the caller's transaction (both rows locked by the caller): what the
+-- merged file holds follows the kept one (applications, placements with their deposits, reviews and incidents,
+-- care notes, duplicate requests, distinct marks with third files, earlier links into it), the kept file's empty
+-- contact details are filled from it, and the merged row goes, leaving a pointer. Two placements of the two files
+-- that overlap violate placements_one_per_person (23P01): one home at a time holds across the merged file. The
+-- audit trail is append-only: its entries keep the merged id, and the reads that gather a person's entries (the
+-- export) follow person_merges.
+CREATE FUNCTION person_link(p_commission uuid, p_kept uuid, p_merged uuid, p_token uuid)
+RETURNS TABLE (moved_applications bigint, moved_placements bigint, moved_care_notes bigint,
+               moved_requests bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE applications a SET person_id = p_kept, version = a.version + 1, updated_at = now()
+    WHERE a.commission_id = p_commission AND a.person_id = p_merged;
+  GET DIAGNOSTICS moved_applications = ROW_COUNT;
+  UPDATE placements pl SET person_id = p_kept, version = pl.version + 1, updated_at = now()
+    WHERE pl.commission_id = p_commission AND pl.person_id = p_merged;
+  GET DIAGNOSTICS moved_placements = ROW_COUNT;
+  UPDATE care_notes c SET person_id = p_kept WHERE c.commission_id = p_commission AND c.person_id = p_merged;
+  GET DIAGNOSTICS moved_care_notes = ROW_COUNT;
+  UPDATE person_duplicate_requests r SET person_id = p_kept
+    WHERE r.commission_id = p_commission AND r.person_id = p_merged;
+  GET DIAGNOSTICS moved_requests = ROW_COUNT;
+  INSERT INTO person_distinct_pairs (commission_id, person_a, person_b, token_id, marked_at)
+    SELECT d.commission_id, least(o.other, p_kept), greatest(o.other, p_kept), d.token_id, d.marked_at
+    FROM person_distinct_pairs d
+    CROSS JOIN LATERAL (SELECT CASE WHEN d.person_a = p_merged THEN d.person_b ELSE d.person_a END AS other) o
+    WHERE d.commission_id = p_commission AND (d.person_a = p_merged OR d.person_b = p_merged) AND o.other <> p_kept
+    ON CONFLICT DO NOTHING;
+  UPDATE person_merges m SET into_id = p_kept WHERE m.commission_id = p_commission AND m.into_id = p_merged;
+  INSERT INTO person_merges (commission_id, merged_id, into_id, token_id) VALUES (p_commission, p_merged, p_kept, p_token);
+  UPDATE people k SET phone = coalesce(k.phone, m.phone), email = coalesce(k.email, m.email),
+      address = coalesce(k.address, m.address), version = k.version + 1, updated_at = now()
+    FROM people m WHERE k.commission_id = p_commission AND k.id = p_kept AND m.commission_id = p_commission
+      AND m.id = p_merged;
+  DELETE FROM people p WHERE p.commission_id = p_commission AND p.id = p_merged;
+  RETURN NEXT;
+END
+$$;
