@@ -58,6 +58,8 @@ enum MHD_Result api_units_list(struct request *rq);
 enum MHD_Result api_units_create(struct request *rq);
 enum MHD_Result api_units_get(struct request *rq);
 enum MHD_Result api_units_update(struct request *rq);
+/* free_places.c */
+enum MHD_Result api_units_free_places(struct request *rq);
 enum MHD_Result api_units_history(struct request *rq);
 /* agreements.c */
 enum MHD_Result api_agreements_list(struct request *rq);

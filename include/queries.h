@@ -134,8 +134,13 @@ enum db_status db_application_created(struct db *db, const char *commission_id, 
                                       const char *token_id, const char *role);
 enum db_status db_application_get(struct db *db, const char *commission_id, const char *id,
                                   const struct access *scope, bool for_update, PGresult **res);
+/* List filters, each NULL or a value: STATUSES an array literal of statuses ("{submitted,deferred}"), REFERENT a
+ * part of the referent's name (any case), UNIT_KIND a kind wished, TOWN a town wished (any case). */
+struct application_filters {
+  const char *statuses, *person_id, *referent, *unit_kind, *town;
+};
 enum db_status db_application_list(struct db *db, const char *commission_id, const struct access *scope,
-                                   const char *status, const char *person_id, const char *after_key,
+                                   const struct application_filters *f, const char *after_key,
                                    const char *after_id, const char *limit, PGresult **res);
 /* Writes F's situation, wishes, urgency and referent. */
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,

@@ -55,8 +55,8 @@ const struct route http_routes[] = {
   {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
 
   {"GET", "/v1/applications", api_applications_list, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
-  {"POST", "/v1/applications", api_applications_create, BODY, APPLICATIONS(ACT_CREATE), &application_create_body,
-   "applications"},
+  {"POST", "/v1/applications", api_applications_create, BODY | ROUTE_BODY_BY_HANDLER, APPLICATIONS(ACT_CREATE),
+   &application_create_body, "applications"},
   {"GET", "/v1/applications/{id}", api_applications_get, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
   {"PATCH", "/v1/applications/{id}", api_applications_update, BODY, APPLICATIONS(ACT_UPDATE),
    &application_update_body, "applications"},
@@ -80,6 +80,8 @@ const struct route http_routes[] = {
 
   {"GET", "/v1/units", api_units_list, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
   {"POST", "/v1/units", api_units_create, BODY, UNITS_WRITE(ACT_CREATE), &unit_create_body, "units"},
+  /* before /v1/units/{id}, which would take "free-places" for an id */
+  {"GET", "/v1/units/free-places", api_units_free_places, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
   {"GET", "/v1/units/{id}", api_units_get, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
   {"PATCH", "/v1/units/{id}", api_units_update, BODY, UNITS_WRITE(ACT_UPDATE), &unit_update_body, "units"},
   {"GET", "/v1/units/{id}/history", api_units_history, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},

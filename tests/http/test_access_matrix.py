@@ -456,7 +456,7 @@ def plain(method, path, query=""):
 for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/metrics", ""), ("GET", "/v1/me", ""),
                    ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"),
                    ("GET", "/v1/applications", "?limit=200"), ("GET", "/v1/people", "?limit=200"),
-                   ("GET", "/v1/people/duplicates", "?limit=200"),
+                   ("GET", "/v1/people/duplicates", "?limit=200"), ("GET", "/v1/units/free-places", ""),
                    ("GET", "/v1/units", "?limit=200"), ("GET", "/v1/agreements", "?limit=200"),
                    ("GET", "/v1/sessions", "?limit=200"),
                    ("GET", "/v1/reports/activity", "?from=%s-01-01&to=%s" % (TODAY[:4], TODAY)),
