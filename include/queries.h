@@ -302,10 +302,12 @@ enum db_status db_placement_insert(struct db *db, const char *commission_id, con
                                    const char *unit_id, const char *move_in, const char *lease, PGresult **res);
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                 bool for_update, PGresult **res);
-/* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID and the keyset position may be NULL. */
+/* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID, LANDLORD_ORG_ID (the unit's landlord) and the keyset position may be
+ * NULL. */
 enum db_status db_placement_list(struct db *db, const char *commission_id, const struct access *scope,
                                  const char *active, const char *unit_id, const char *person_id,
-                                 const char *after_date, const char *after_id, const char *limit, PGresult **res);
+                                 const char *landlord_org_id, const char *after_date, const char *after_id,
+                                 const char *limit, PGresult **res);
 /* DB_NO_ROW when the placement had already ended. */
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id, const char *exit_date,
                                  const char *reason, const char *comment, const char *inspection_matches);

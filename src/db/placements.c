@@ -41,9 +41,10 @@ DB_STATEMENT(list, {
   "SELECT " PLACEMENT_COLS PLACEMENT_FROM "WHERE pl.commission_id = $1 AND " SQL_PLACEMENT_SCOPE("p", "u", "$2", "$3")
   " AND ($4::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = $4::boolean) "
   "AND ($5::uuid IS NULL OR pl.unit_id = $5::uuid) AND ($6::uuid IS NULL OR pl.person_id = $6::uuid) "
-  "AND ($7::date IS NULL OR (pl.move_in_date, pl.id) > ($7::date, $8::uuid)) ORDER BY pl.move_in_date, pl.id "
+  "AND ($7::date IS NULL OR (pl.move_in_date, pl.id) > ($7::date, $8::uuid)) "
+  "AND ($10::uuid IS NULL OR u.landlord_org_id = $10::uuid) ORDER BY pl.move_in_date, pl.id "
   "LIMIT $9::integer",
-  9, NULL
+  10, NULL
 });
 
 DB_STATEMENT(exit_placement, {
@@ -67,9 +68,10 @@ enum db_status db_placement_get(struct db *db, const char *commission_id, const 
 
 enum db_status db_placement_list(struct db *db, const char *commission_id, const struct access *scope,
                                  const char *active, const char *unit_id, const char *person_id,
-                                 const char *after_date, const char *after_id, const char *limit, PGresult **res) {
+                                 const char *landlord_org_id, const char *after_date, const char *after_id,
+                                 const char *limit, PGresult **res) {
   const char *params[] = {commission_id, access_scope_param(scope), access_org_param(scope), active, unit_id,
-                          person_id, after_date, after_id, limit};
+                          person_id, after_date, after_id, limit, landlord_org_id};
   return db_exec(db, &list, params, res);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 14, items 3 to 5: a curator files an application without a situation text (the care team completes it);
 the filters people need (several statuses, the waiting list with the deferred applications, applications by
-referent, unit kind and town); the places free per unit kind as an aggregate caregivers and curators read (no
+referent, unit kind and town, placements by landlord); the places free per unit kind as an aggregate caregivers and curators read (no
 names), equal to what the units list gives.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
@@ -226,6 +226,19 @@ def free_places_cases(suite, d, org, tok, coord, post, person):
         check(r.status == 200 and r.body["total"] == {"units": 0, "places": 0, "occupied": 0, "free": 0},
               "another commission sees none of A's units", r)
         expect_problem(d.call("GET", "/v1/units/free-places?kind=x", token=coord), 400, "invalid-query")
+        # placements by landlord: the three placements above, by the landlord of their unit
+        for landlord, want in (("land1", {units["f1"]: 2}), ("land2", {units["h2"]: 1})):
+            items = list_all(d, coord, "/v1/placements?landlord_org_id=%s" % org[landlord])
+            got = {}
+            for pl in items:
+                got[pl["unit"]["id"]] = got.get(pl["unit"]["id"], 0) + 1
+            check(got == want, "placements of %s's units: %s, expected %s" % (landlord, got, want))
+        check(len(list_all(d, coord, "/v1/placements?landlord_org_id=%s&active=true" % org["land1"])) == 2,
+              "the filters combine")
+        check(list_all(d, tok["land1"], "/v1/placements?landlord_org_id=%s" % org["land2"]) == [],
+              "a landlord never lists another's placements")
+        expect_problem(d.call("GET", "/v1/placements?landlord_org_id=x", token=coord), 400, "invalid-query",
+                       field="query:landlord_org_id")
 
 
 TODAY = __import__("datetime").datetime.now(__import__("datetime").timezone.utc).date().isoformat()
