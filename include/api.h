@@ -48,6 +48,10 @@ extern const struct body_spec duplicate_resolve_body;
 enum MHD_Result api_people_duplicates(struct request *rq);
 enum MHD_Result api_people_distinct(struct request *rq);
 enum MHD_Result api_people_link(struct request *rq);
+/* information.c */
+extern const struct body_spec person_information_body;
+
+enum MHD_Result api_people_information_put(struct request *rq);
 /* care_notes.c */
 extern const struct body_spec care_note_create_body;
 

@@ -115,7 +115,32 @@ BEGIN
       address = coalesce(k.address, m.address), version = k.version + 1, updated_at = now()
     FROM people m WHERE k.commission_id = p_commission AND k.id = p_kept AND m.commission_id = p_commission
       AND m.id = p_merged;
+  -- the information record (a table created below): the kept file's stays, else the other's follows
+  UPDATE person_information i SET person_id = p_kept
+    WHERE i.commission_id = p_commission AND i.person_id = p_merged AND NOT EXISTS (SELECT 1 FROM person_information k
+      WHERE k.commission_id = p_commission AND k.person_id = p_kept);
   DELETE FROM people p WHERE p.commission_id = p_commission AND p.id = p_merged;
   RETURN NEXT;
 END
 $$;
+
+-- The person informed (CNIL, référentiel of social and medico-social support, 2021-028): the processing rests on
+-- the association's mission, not on consent, and the person is told what is held, why, who sees it and their
+-- rights. One record per person: when, by whom, how; and any agreement to share information with a partner.
+CREATE TABLE person_information (
+  commission_id uuid NOT NULL REFERENCES commissions (id),
+  person_id uuid NOT NULL,
+  informed_on date NOT NULL,
+  informed_by text NOT NULL CHECK (length(informed_by) BETWEEN 1 AND 200),
+  means text NOT NULL CHECK (means IN ('oral', 'written', 'oral_and_written')),
+  sharing_agreement text CHECK (length(sharing_agreement) BETWEEN 1 AND 2000),
+  recorded_by_role text NOT NULL,
+  recorded_by_token_id uuid REFERENCES tokens (id),
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (commission_id, person_id),
+  FOREIGN KEY (commission_id, person_id) REFERENCES people (commission_id, id) ON DELETE CASCADE
+);
+ALTER TABLE person_information ENABLE ROW LEVEL SECURITY;
+ALTER TABLE person_information FORCE ROW LEVEL SECURITY;
+CREATE POLICY commission_isolation ON person_information USING (commission_id =
+  nullif(current_setting('commissiond.commission', true), '')::uuid OR current_setting('commissiond.scope', true) = 'all');

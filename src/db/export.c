@@ -34,6 +34,8 @@
   "OR l.person_id IN (SELECT m.merged_id FROM person_merges m WHERE m.commission_id = :commission_id "  \
   "AND m.into_id = :person_id::uuid) OR l.object_id IN (SELECT m.merged_id FROM person_merges m "  \
   "WHERE m.commission_id = :commission_id AND m.into_id = :person_id::uuid))), '[]'), "  \
+  "'information', (SELECT to_jsonb(i) - 'commission_id' - 'recorded_by_token_id' FROM person_information i "  \
+  "WHERE i.commission_id = :commission_id AND i.person_id = :person_id::uuid), "  \
   "'exported_at', " J_TS("now()") ") "
 
 #define PERSON_EXPORT(P) P(commission_id) P(person_id)

@@ -74,6 +74,8 @@ const struct route http_routes[] = {
    "people"},
   {"GET", "/v1/people/{id}", api_people_get, 0, PEOPLE(ACT_READ), NULL, "people"},
   {"PATCH", "/v1/people/{id}", api_people_update, BODY, PEOPLE(ACT_UPDATE), &person_update_body, "people"},
+  {"PUT", "/v1/people/{id}/information", api_people_information_put, BODY, PEOPLE(ACT_UPDATE),
+   &person_information_body, "people"},
   {"GET", "/v1/people/{id}/care-notes", api_care_notes_list, 0, CARE_NOTES(ACT_READ), NULL, "people"},
   {"POST", "/v1/people/{id}/care-notes", api_care_notes_create, BODY, CARE_NOTES(ACT_CREATE), &care_note_create_body,
    "people"},

@@ -537,6 +537,9 @@ op("POST", "/v1/people/{id}/care-notes")(
     lambda x: Req("/v1/people/%s/care-notes" % x.w.P[x.side], {"body": "Visite à domicile (matrice)"}))
 op("GET", "/v1/people/{id}/status")(lambda x: Req("/v1/people/%s/status" % x.w.P[x.side]))
 op("GET", "/v1/people/{id}/export")(lambda x: Req("/v1/people/%s/export" % x.w.P[x.side]))
+op("PUT", "/v1/people/{id}/information")(
+    lambda x: Req("/v1/people/%s/information" % x.w.P[x.side],
+                  {"informed_on": "2026-01-05", "informed_by": "Infirmière du CMP", "means": "oral"}))
 # Two fresh files of the object's side (and world): linked, or marked distinct.
 op("POST", "/v1/people/{id}/link")(
     lambda x: Req("/v1/people/%s/link" % x.w.person(x.side), {"other_person_id": x.w.person(x.side)}))

@@ -2,7 +2,7 @@
 """Issue 14, items 3 to 5: a curator files an application without a situation text (the care team completes it);
 the filters people need (several statuses, the waiting list with the deferred applications, applications by
 referent, unit kind and town, placements by landlord); the places free per unit kind as an aggregate caregivers and curators read (no
-names), equal to what the units list gives.
+names), equal to what the units list gives; the person informed (item 2), in the export.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
@@ -243,7 +243,41 @@ def free_places_cases(suite, d, org, tok, coord, post, person):
 
 TODAY = __import__("datetime").datetime.now(__import__("datetime").timezone.utc).date().isoformat()
 
-PARTS = [situation_cases, filter_cases, free_places_cases]
+def information_cases(suite, d, org, tok, coord, post, person):
+    with suite.case("the person informed: recorded by the care team or the curator, replaced, in the export"):
+        pid = person("Informée", "team1", "cur1")
+        path = "/v1/people/%s/information" % pid
+        sent = {"informed_on": "2026-01-05", "informed_by": "Infirmière du CMP", "means": "oral_and_written",
+                "sharing_agreement": "Bailleur : coordonnées seulement"}
+        r = d.call("PUT", path, token=tok["care1"], body=sent)
+        expect_status(r, 200)
+        check({k: r.body[k] for k in sent} == sent and r.body["person_id"] == pid
+              and r.body["recorded_by_role"] == "caregiver", "the record", r)
+        again = {"informed_on": "2026-02-01", "informed_by": "Mandataire", "means": "written"}
+        r = d.call("PUT", path, token=tok["cur1"], body=again)
+        expect_status(r, 200)
+        check({k: r.body[k] for k in again} == again and r.body["sharing_agreement"] is None
+              and r.body["recorded_by_role"] == "curator", "replaced as a whole", r)
+        r = d.call("GET", "/v1/people/%s/export" % pid, token=coord)
+        expect_status(r, 200)
+        info = r.body["information"]
+        check(info is not None and info["informed_on"] == "2026-02-01" and info["means"] == "written"
+              and info["informed_by"] == "Mandataire" and "recorded_by_token_id" not in info, "in the export", r)
+        other = person("Pas informée", "team1")
+        r = d.call("GET", "/v1/people/%s/export" % other, token=coord)
+        check(r.status == 200 and r.body["information"] is None, "null when not recorded", r)
+        # scope, role, validation
+        expect_problem(d.call("PUT", path, token=tok["care2"], body=again), 404, "not-found")
+        expect_problem(d.call("PUT", path, token=tok["land1"], body=again), 403, "forbidden")
+        for bad, field in (({"means": "telepathy"}, "/means"), ({"informed_on": "2999-01-01"}, "/informed_on"),
+                           ({"informed_by": ""}, "/informed_by"), ({"sharing_agreement": ""}, "/sharing_agreement")):
+            expect_problem(d.call("PUT", path, token=coord, body=dict(again, **bad)), 422, "validation-failed",
+                           field=field)
+        expect_problem(d.call("PUT", path, token=coord, body={"means": "oral"}), 422, "validation-failed",
+                       fields=["/informed_on", "/informed_by"])
+
+
+PARTS = [situation_cases, filter_cases, free_places_cases, information_cases]
 
 if __name__ == "__main__":
     Suite("http-people-file").main(body)
