@@ -144,3 +144,77 @@ ALTER TABLE person_information ENABLE ROW LEVEL SECURITY;
 ALTER TABLE person_information FORCE ROW LEVEL SECURITY;
 CREATE POLICY commission_isolation ON person_information USING (commission_id =
   nullif(current_setting('commissiond.commission', true), '')::uuid OR current_setting('commissiond.scope', true) = 'all');
+
+
+-- Retention after the last contact (CNIL, délibération 2023-095: the active base keeps a file 2 years after the
+-- last contact with the person, then it is pseudonymised or archived). A closed file's last contact is the latest
+-- of: its creation, any move of its applications, a move-in or an exit, a care note, a review, an incident, the
+-- information record. New commissions take the framework's 2 years by default; each commission keeps its own
+-- setting (`commissionctl commission configure ID --retention-years N`): the commissions that exist keep theirs.
+ALTER TABLE commissions ALTER COLUMN retention_years SET DEFAULT 2;
+
+CREATE OR REPLACE FUNCTION retention_pseudonymise(p_commission uuid, p_dry_run boolean)
+RETURNS TABLE (person_id uuid, last_event date) LANGUAGE plpgsql AS $$
+DECLARE
+  years integer;
+BEGIN
+  SELECT retention_years INTO years FROM commissions WHERE id = p_commission;
+  CREATE TEMP TABLE IF NOT EXISTS retention_due (id uuid PRIMARY KEY, last_event date) ON COMMIT DROP;
+  DELETE FROM retention_due;
+  INSERT INTO retention_due
+  SELECT p.id, greatest(
+      (SELECT max(greatest(pl.move_in_date, pl.exit_date)) FROM placements pl
+       WHERE pl.commission_id = p.commission_id AND pl.person_id = p.id),
+      (SELECT max((e.at AT TIME ZONE 'UTC')::date) FROM application_events e JOIN applications a
+         ON a.commission_id = e.commission_id AND a.id = e.application_id
+       WHERE a.commission_id = p.commission_id AND a.person_id = p.id),
+      (SELECT max((c.created_at AT TIME ZONE 'UTC')::date) FROM care_notes c
+       WHERE c.commission_id = p.commission_id AND c.person_id = p.id),
+      (SELECT max(r.review_date) FROM reviews r JOIN placements pl ON pl.commission_id = r.commission_id
+         AND pl.id = r.placement_id WHERE pl.commission_id = p.commission_id AND pl.person_id = p.id),
+      (SELECT max(i.occurred_on) FROM incidents i JOIN placements pl ON pl.commission_id = i.commission_id
+         AND pl.id = i.placement_id WHERE pl.commission_id = p.commission_id AND pl.person_id = p.id),
+      (SELECT max(f.informed_on) FROM person_information f
+       WHERE f.commission_id = p.commission_id AND f.person_id = p.id),
+      (p.created_at AT TIME ZONE 'UTC')::date)
+  FROM people p
+  WHERE p.commission_id = p_commission AND p.pseudonymised_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.commission_id = p.commission_id AND a.person_id = p.id
+                    AND a.status IN ('draft', 'submitted', 'scheduled', 'deferred', 'approved'))
+    AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.commission_id = p.commission_id AND pl.person_id = p.id
+                    AND (pl.exit_date IS NULL OR pl.exit_date > current_date));
+  DELETE FROM retention_due d WHERE d.last_event > (current_date - make_interval(years => years))::date;
+  IF NOT p_dry_run THEN
+    UPDATE people p SET family_name = 'Anonyme ' || upper(left(p.id::text, 8)), given_names = '-',
+      birth_date = make_date(extract(year FROM p.birth_date)::integer, 1, 1), phone = NULL, email = NULL,
+      address = NULL, pseudonymised_at = now(), version = p.version + 1, updated_at = now()
+    FROM retention_due d WHERE p.id = d.id;
+    UPDATE care_notes c SET body = '[pseudonymisé]' FROM retention_due d
+      WHERE c.commission_id = p_commission AND c.person_id = d.id;
+    UPDATE applications a SET situation = '[pseudonymisé]', referent_name = NULL FROM retention_due d
+      WHERE a.commission_id = p_commission AND a.person_id = d.id;
+    UPDATE application_events e SET reason = CASE WHEN e.reason IS NULL THEN NULL ELSE '[pseudonymisé]' END
+      FROM applications a, retention_due d
+      WHERE e.commission_id = p_commission AND a.commission_id = e.commission_id AND a.id = e.application_id
+        AND a.person_id = d.id;
+    UPDATE decisions x SET comment = CASE WHEN x.comment IS NULL THEN NULL ELSE '[pseudonymisé]' END
+      FROM applications a, retention_due d
+      WHERE x.commission_id = p_commission AND a.id = x.application_id AND a.person_id = d.id;
+    UPDATE placements pl SET exit_comment = CASE WHEN pl.exit_comment IS NULL THEN NULL ELSE '[pseudonymisé]' END
+      FROM retention_due d WHERE pl.commission_id = p_commission AND pl.person_id = d.id;
+    UPDATE reviews r SET care_followup = CASE WHEN r.care_followup IS NULL THEN NULL ELSE '[pseudonymisé]' END,
+      housing = CASE WHEN r.housing IS NULL THEN NULL ELSE '[pseudonymisé]' END,
+      autonomy = CASE WHEN r.autonomy IS NULL THEN NULL ELSE '[pseudonymisé]' END
+      FROM placements pl, retention_due d
+      WHERE r.commission_id = p_commission AND pl.id = r.placement_id AND pl.person_id = d.id;
+    UPDATE incidents i SET description = '[pseudonymisé]', closing_note = CASE WHEN i.closing_note IS NULL THEN NULL
+      ELSE '[pseudonymisé]' END
+      FROM placements pl, retention_due d
+      WHERE i.commission_id = p_commission AND pl.id = i.placement_id AND pl.person_id = d.id;
+    INSERT INTO audit_log (commission_id, role, action, method, route, object_type, object_id, person_id, status)
+    SELECT p_commission, 'system', 'retention', 'RUN', 'commissionctl retention run', 'people', d.id, d.id, 200
+    FROM retention_due d;
+  END IF;
+  RETURN QUERY SELECT d.id, d.last_event FROM retention_due d ORDER BY d.last_event, d.id;
+END
+$$;

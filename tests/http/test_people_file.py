@@ -2,11 +2,14 @@
 """Issue 14, items 3 to 5: a curator files an application without a situation text (the care team completes it);
 the filters people need (several statuses, the waiting list with the deferred applications, applications by
 referent, unit kind and town, placements by landlord); the places free per unit kind as an aggregate caregivers and curators read (no
-names), equal to what the units list gives; the person informed (item 2), in the export.
+names), equal to what the units list gives; the person informed (item 2), in the export; retention 2 years after
+the last contact by default (item 2).
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
+import datetime
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
@@ -27,6 +30,7 @@ def body(suite):
             "land1": db.organisation_create(a, "landlord", "Bailleur 1"),
             "land2": db.organisation_create(a, "landlord", "Bailleur 2"),
             "landB": db.organisation_create(b, "landlord", "Bailleur B"),
+            "commission": a,
         }
         tok = {
             "coord": db.token_create(a, "coordinator", label="coordination").token,
@@ -77,7 +81,10 @@ def run_cases(suite, d, db, org, tok):
         return post("/v1/people", sent)["id"]
 
     for part in PARTS:
-        part(suite, d, org, tok, coord, post, person)
+        if part is retention_cases:
+            part(suite, d, org, tok, coord, post, person, db, org["commission"])
+        else:
+            part(suite, d, org, tok, coord, post, person)
 
 
 def situation_cases(suite, d, org, tok, coord, post, person):
@@ -277,7 +284,36 @@ def information_cases(suite, d, org, tok, coord, post, person):
                        fields=["/informed_on", "/informed_by"])
 
 
-PARTS = [situation_cases, filter_cases, free_places_cases, information_cases]
+def retention_cases(suite, d, org, tok, coord, post, person, db, commission):
+    with suite.case("retention: 2 years after the last contact by default (CNIL); each commission keeps its own"):
+        check(db.sql("SELECT retention_years FROM commissions WHERE id = '%s'" % commission) == "2",
+              "a new commission keeps closed files 2 years")
+        due = {}
+        for label in ("old", "note", "informed"):
+            pid = person("Ancien " + label, "team1")
+            aid = post(APPS, {"person_id": pid, "situation": "Ancienne demande"})["id"]
+            post("%s/%s/transitions" % (APPS, aid), {"to": "refused", "force": True, "reason": "Ancien refus"})
+            # the file, its application and its refusal three years back
+            db.sql("UPDATE application_events SET at = at - interval '3 years' WHERE application_id = '%s'" % aid)
+            db.sql("UPDATE people SET created_at = created_at - interval '3 years' WHERE id = '%s'" % pid)
+            due[label] = pid
+        # a later contact: a care note a year ago; the person informed a year ago
+        post("/v1/people/%s/care-notes" % due["note"], {"body": "Nouvelles"})
+        db.sql("UPDATE care_notes SET created_at = now() - interval '1 year' WHERE person_id = '%s'" % due["note"])
+        year_ago = (datetime.date.today() - datetime.timedelta(days=365)).isoformat()
+        expect_status(d.call("PUT", "/v1/people/%s/information" % due["informed"], token=coord,
+                             body={"informed_on": year_ago, "informed_by": "CMP", "means": "oral"}), 200)
+        out = db.ctl("retention", "run", "--dry-run", "--commission", commission).stdout
+        check(re.search(r"^would pseudonymise person %s " % due["old"], out, re.M), "the old file is due: %r" % out)
+        check(due["note"] not in out and due["informed"] not in out, "a contact a year ago keeps a file: %r" % out)
+        check(out.rstrip().endswith("1 people due (dry run: nothing changed)"), "only the old file: %r" % out)
+        # the commission's own setting still rules
+        db.ctl("commission", "configure", commission, "--retention-years", "5")
+        out = db.ctl("retention", "run", "--dry-run", "--commission", commission).stdout
+        check(out.rstrip().endswith("0 people due (dry run: nothing changed)"), "5 years: nobody due: %r" % out)
+
+
+PARTS = [situation_cases, filter_cases, free_places_cases, information_cases, retention_cases]
 
 if __name__ == "__main__":
     Suite("http-people-file").main(body)
