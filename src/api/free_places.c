@@ -39,10 +39,10 @@ enum MHD_Result api_units_free_places(struct request *rq) {
       kinds = items_append(kinds, k);
     }
   }
-  json_t *body = kinds != NULL && total != NULL
-                     ? json_pack("{s:o, s:o, s:o}", "as_of", json_of_text(r.today), "kinds", kinds, "total", total)
-                     : NULL;
-  if (body == NULL) {
+  json_t *body = NULL;
+  if (kinds != NULL && total != NULL) /* json_pack takes both, even when it fails */
+    body = json_pack("{s:o, s:o, s:o}", "as_of", json_of_text(r.today), "kinds", kinds, "total", total);
+  else {
     json_decref(kinds);
     json_decref(total);
   }
