@@ -5,7 +5,7 @@
 
 #include "db.h"
 
-/* Two names compared as person_name_key() (migrations/0007) compares them: case, accents and punctuation left
+/* Two names compared as person_name_key() (migrations/0011) compares them: case, accents and punctuation left
  * out. */
 #define SQL_NAME_EQ(a, b) "(person_name_key(" a ") = person_name_key(" b "))"
 /* The people (alias P) that may be the person of FAMILY, GIVEN, BIRTH (SQL expressions): the same birth date, and
