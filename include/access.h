@@ -23,6 +23,7 @@ enum resource {
   RES_INCIDENT,     /* incidents on a placement; reported by those who see it, handled by the coordinator */
   RES_REPORT,       /* aggregate figures, no personal data */
   RES_AUDIT,        /* the audit trail and a person's export (right of access): the coordinator's */
+  RES_DUPLICATE,    /* the duplicates queue, links of two files and distinct marks: the coordinator's */
 };
 
 enum action {

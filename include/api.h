@@ -42,6 +42,16 @@ enum MHD_Result api_people_list(struct request *rq);
 enum MHD_Result api_people_create(struct request *rq);
 enum MHD_Result api_people_get(struct request *rq);
 enum MHD_Result api_people_update(struct request *rq);
+/* duplicates.c */
+extern const struct body_spec duplicate_resolve_body;
+
+enum MHD_Result api_people_duplicates(struct request *rq);
+enum MHD_Result api_people_distinct(struct request *rq);
+enum MHD_Result api_people_link(struct request *rq);
+/* information.c */
+extern const struct body_spec person_information_body;
+
+enum MHD_Result api_people_information_put(struct request *rq);
 /* care_notes.c */
 extern const struct body_spec care_note_create_body;
 
@@ -52,6 +62,8 @@ enum MHD_Result api_units_list(struct request *rq);
 enum MHD_Result api_units_create(struct request *rq);
 enum MHD_Result api_units_get(struct request *rq);
 enum MHD_Result api_units_update(struct request *rq);
+/* free_places.c */
+enum MHD_Result api_units_free_places(struct request *rq);
 enum MHD_Result api_units_history(struct request *rq);
 /* agreements.c */
 enum MHD_Result api_agreements_list(struct request *rq);

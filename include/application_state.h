@@ -10,6 +10,7 @@
 #define COMMISSIOND_APPLICATION_STATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum app_status {
   APP_INVALID = -1,
@@ -39,6 +40,11 @@ const char *app_status_name(enum app_status status);
 bool app_status_open(enum app_status status);
 /* True when FROM → TO is legal through PATH (forcing aside). */
 bool app_transition_legal(enum app_status from, enum app_status to, enum app_path path);
+/* A list filter's statuses: TEXT is comma-separated statuses, where "waiting" stands for the waiting list
+ * (submitted and deferred: a deferred application waits for a later session); no empty item. On success writes
+ * the statuses, each once, as a PostgreSQL array literal ("{submitted,deferred}") into OUT (N bytes) and returns
+ * true; false for anything else. */
+bool app_status_list_parse(const char *text, char *out, size_t n);
 /* The status a decision outcome ("approve", "refuse", "defer") leads to; APP_INVALID when unknown. */
 enum app_status app_status_after_decision(const char *outcome);
 

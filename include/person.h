@@ -48,13 +48,17 @@ void person_check(const struct principal *p, const char *today, const struct per
 void person_check_change(const struct principal *p, const char *today, const struct person_fields *v,
                          const struct person_sent *sent, struct person_errors *errors);
 
-/* Possible duplicates of a new person are the recorded people of the commission with the same family name and
- * given names (any case) and the same birth date; the database finds them (db_person_duplicates, under a lock
- * that serialises such creations). The caller is told only of those its scope sees (IN_SCOPE): that someone is
- * followed by another team must not leak; the coordinator, who sees every file, finds such duplicates. */
+/* Possible duplicates of a new person are the recorded people of the commission with the same birth date and
+ * the same family name and given names, or the two swapped, compared without case, accents or punctuation; the
+ * database finds them (db_person_duplicates, under a lock that serialises such creations). The caller is told the
+ * details only of those its scope sees (IN_SCOPE): that someone is followed by another team must not leak. */
 bool person_duplicate_shown(bool in_scope);
-/* A creation is refused as a possible duplicate when SHOWN matches are told and the caller did not confirm it. */
-bool person_duplicate_refuses(size_t shown, bool confirmed);
+/* A creation is refused as a possible duplicate when there is any match, SHOWN to the caller or HIDDEN from it,
+ * and the caller did not confirm it: one person, one file. A hidden match is recorded for the coordinator, who
+ * sees every file (the duplicates queue); the refusal then sends the caller to the coordinator. */
+bool person_duplicate_refuses(size_t shown, size_t hidden, bool confirmed);
+/* The detail of that refusal: the candidates, or (none shown) a record the caller cannot see. */
+const char *person_duplicate_detail(size_t shown);
 
 /* The field a constraint of the people table is about (the checks above should have caught its refusal, but a
  * concurrent change may slip between): "/care_team_id", ...; "/" when none is known. */

@@ -150,8 +150,13 @@ enum db_status db_application_created(struct db *db, const char *commission_id, 
                                       const char *token_id, const char *role);
 enum db_status db_application_get(struct db *db, const char *commission_id, const char *id,
                                   const struct access *scope, bool for_update, PGresult **res);
+/* List filters, each NULL or a value: STATUSES an array literal of statuses ("{submitted,deferred}"), REFERENT a
+ * part of the referent's name (any case), UNIT_KIND a kind wished, TOWN a town wished (any case). */
+struct application_filters {
+  const char *statuses, *person_id, *referent, *unit_kind, *town;
+};
 enum db_status db_application_list(struct db *db, const char *commission_id, const struct access *scope,
-                                   const char *status, const char *person_id, const char *after_key,
+                                   const struct application_filters *f, const char *after_key,
                                    const char *after_id, const char *limit, PGresult **res);
 /* Writes F's situation, wishes, urgency and referent. */
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,
@@ -338,10 +343,12 @@ enum db_status db_placement_insert(struct db *db, const char *commission_id, con
                                    char id[UUID_STR_LEN]);
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                 bool for_update, PGresult **res);
-/* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID and the keyset position may be NULL. */
+/* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID, LANDLORD_ORG_ID (the unit's landlord) and the keyset position may be
+ * NULL. */
 enum db_status db_placement_list(struct db *db, const char *commission_id, const struct access *scope,
                                  const char *active, const char *unit_id, const char *person_id,
-                                 const char *after_date, const char *after_id, const char *limit, PGresult **res);
+                                 const char *landlord_org_id, const char *after_date, const char *after_id,
+                                 const char *limit, PGresult **res);
 /* DB_NO_ROW when the placement had already ended. */
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
                                  const struct placement_exit_fields *f);

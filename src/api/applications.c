@@ -24,7 +24,8 @@ enum { F_PERSON, F_SITUATION, F_KINDS, F_TOWNS, F_URGENCY, F_REFERENT, F_SUBMIT 
 /* Arrays are checked by check_wishes(); the spec only says they may be present. */
 static const struct field_spec create_spec[] = {
   [F_PERSON] = {"person_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
-  [F_SITUATION] = {"situation", FIELD_TEXT, FIELD_REQUIRED, 1, 20000, NULL},
+  /* required except from a curator (api_applications_create) */
+  [F_SITUATION] = {"situation", FIELD_TEXT, 0, 1, 20000, NULL},
   [F_KINDS] = {"wished_unit_kinds", FIELD_ANY, 0, 0, 0, NULL},
   [F_TOWNS] = {"wished_towns", FIELD_ANY, 0, 0, 0, NULL},
   [F_URGENCY] = {"urgency", FIELD_ENUM, 0, 0, 0, urgencies},
@@ -168,25 +169,41 @@ static enum db_status application_read_back(struct db *db, struct request *rq, c
 }
 
 enum MHD_Result api_applications_list(struct request *rq) {
-  static const char *const query[] = {"status", "person_id", "limit", "cursor", NULL};
+  static const char *const query[] = {"status", "person_id", "referent", "unit_kind", "town", "limit", "cursor",
+                                      NULL};
   static const enum cursor_key keys[] = {KEY_TIMESTAMP, KEY_UUID};
   enum MHD_Result ret;
   struct page page;
   if (!request_query_only(rq, query, &ret))
     return ret;
+  struct application_filters f = {.person_id = request_query(rq, "person_id"),
+                                  .referent = request_query(rq, "referent"),
+                                  .unit_kind = request_query(rq, "unit_kind"), .town = request_query(rq, "town")};
   const char *status = request_query(rq, "status");
-  if (status != NULL && app_status_parse(status) == APP_INVALID)
+  char statuses[128];
+  if (status != NULL && !app_status_list_parse(status, statuses, sizeof statuses))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status",
-                               "must be one of draft, submitted, scheduled, approved, refused, deferred, placed, "
-                               "withdrawn, lapsed");
-  const char *person = request_query(rq, "person_id");
-  if (person != NULL && !valid_uuid(person))
+                               "must be one or more of draft, submitted, scheduled, approved, refused, deferred, "
+                               "placed, withdrawn, lapsed, separated by commas; waiting is submitted and deferred");
+  f.statuses = status != NULL ? statuses : NULL;
+  if (f.person_id != NULL && !valid_uuid(f.person_id))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:person_id", "must be a UUID");
+  if (f.referent != NULL && (utf8_length(f.referent) < 1 || utf8_length(f.referent) > 200 ||
+                             !valid_text(f.referent, false)))
+    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:referent", "must be 1 to 200 characters of one line");
+  bool kind_ok = f.unit_kind == NULL;
+  for (size_t i = 0; !kind_ok && unit_kinds[i] != NULL; i++)
+    kind_ok = strcmp(f.unit_kind, unit_kinds[i]) == 0;
+  if (!kind_ok)
+    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:unit_kind",
+                               "must be hlm_apartment, foyer_place, transitional_place or residence_place");
+  if (f.town != NULL && (utf8_length(f.town) < 1 || utf8_length(f.town) > 100 || !valid_text(f.town, false)))
+    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:town", "must be 1 to 100 characters of one line");
   if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
   PGresult *res;
-  enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &rq->access, status, person,
-                                         page.after[0], page.after[1], page.limit, &res);
+  enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &rq->access, &f, page.after[0],
+                                         page.after[1], page.limit, &res);
   if (s < 0) {
     page_free(&page);
     return reply_db_error(rq);
@@ -242,12 +259,26 @@ static enum db_status create_body(struct db *db, struct request *rq, void *cls, 
 
 enum MHD_Result api_applications_create(struct request *rq) {
   enum MHD_Result ret;
-  const struct field_value *v = rq->fields;
+  /* The route table leaves this body to the handler (ROUTE_BODY_BY_HANDLER), so that one 422 names every field:
+   * the spec's, and the situation text, which a curator may leave out (care-confidential and never its to read
+   * back: the care team completes it later) and everyone else writes. */
+  struct field_value v[FIELDS_COUNT(create_spec)];
+  memset(v, 0, sizeof v);
+  json_t *errors = json_array();
+  if (errors == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
+  fields_check(rq->json, create_spec, FIELDS_COUNT(create_spec), v, errors);
+  if (json_is_object(rq->json) && json_object_get(rq->json, "situation") == NULL &&
+      rq->principal.role != ROLE_CURATOR)
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "/situation", "reason", "is required"));
+  if (json_array_size(errors) > 0)
+    return reply_validation(rq, errors);
+  json_decref(errors);
   char *kinds, *towns;
   if (!check_wishes(rq, &kinds, &towns, &ret))
     return ret;
   struct create_tx c = {.person_id = v[F_PERSON].s,
-                        .f = {.situation = v[F_SITUATION].s, .wished_unit_kinds = kinds, .wished_towns = towns,
+                        .f = {.situation = v[F_SITUATION].present ? v[F_SITUATION].s : NULL, .wished_unit_kinds = kinds, .wished_towns = towns,
                               .urgency = v[F_URGENCY].present ? v[F_URGENCY].s : "normal",
                               .referent_name = patch_pick(&v[F_REFERENT], NULL),
                               .status = v[F_SUBMIT].present && v[F_SUBMIT].b ? "submitted" : "draft"}};

@@ -10,8 +10,10 @@
 #include "api.h"
 #include "audit.h"
 #include "dates.h"
+#include "duplicates.h"
 #include "fields.h"
 #include "json_text.h"
+#include "log.h"
 #include "params.h"
 #include "person.h"
 #include "queries.h"
@@ -239,6 +241,7 @@ struct create_tx {
   struct person_fields values;
   struct person_sent sent;
   bool confirm;
+  size_t hidden; /* matches of the last attempt the caller may not see */
 };
 
 /* Before the Idempotency-Key: the references (a replay passes them too), so that validation-failed comes before
@@ -248,17 +251,21 @@ static enum db_status create_check(struct db *db, struct request *rq, void *cls,
   return check_orgs(db, rq->principal.commission_id, &c->values, &c->sent, true, out);
 }
 
-/* The matches of a possible duplicate the caller may see; NULL when out of memory. */
-static json_t *duplicate_candidates(const PGresult *res) {
+/* The matches of a possible duplicate the caller may see, counting in *HIDDEN those it may not; NULL when out of
+ * memory. */
+static json_t *duplicate_candidates(const PGresult *res, size_t *hidden) {
   json_t *candidates = json_array();
+  *hidden = 0;
   for (int i = 0; candidates != NULL && i < PQntuples(res); i++) {
     struct person_duplicate_row d;
     if (!db_row(res, i, &d)) {
       json_decref(candidates);
       return NULL;
     }
-    if (!person_duplicate_shown(d.in_scope != NULL && d.in_scope[0] == 't'))
+    if (!person_duplicate_shown(d.in_scope != NULL && d.in_scope[0] == 't')) {
+      (*hidden)++;
       continue;
+    }
     candidates = items_append(candidates, json_pack("{s:o, s:o, s:o, s:o}", "id", json_of_text(d.id), "family_name",
                                                     json_of_text(d.family_name), "given_names",
                                                     json_of_text(d.given_names), "birth_date",
@@ -272,20 +279,23 @@ static enum db_status create_body(struct db *db, struct request *rq, void *cls, 
   const char *commission = rq->principal.commission_id;
   PGresult *res;
   enum db_status s;
+  c->hidden = 0;
   if (!c->confirm) {
     s = db_person_duplicates(db, commission, c->values.family_name, c->values.given_names, c->values.birth_date,
                              access_scope_param(&rq->access), access_org_param(&rq->access), &res);
     if (s < 0)
       return s;
-    json_t *candidates = duplicate_candidates(res);
+    size_t hidden;
+    json_t *candidates = duplicate_candidates(res, &hidden);
     PQclear(res);
     if (candidates == NULL)
       return DB_HARD_ERROR;
-    if (person_duplicate_refuses(json_array_size(candidates), c->confirm))
-      return write_refuse_with(out, ERR_POSSIBLE_DUPLICATE,
-                               "A person with the same names and birth date is already recorded (see candidates). "
-                               "Send \"confirm_duplicate\": true to create a new record anyway.",
+    size_t shown = json_array_size(candidates);
+    if (person_duplicate_refuses(shown, hidden, c->confirm)) {
+      c->hidden = hidden;
+      return write_refuse_with(out, ERR_POSSIBLE_DUPLICATE, person_duplicate_detail(shown),
                                json_pack("{s:o}", "candidates", candidates));
+    }
     json_decref(candidates);
   }
   s = db_person_insert(db, commission, &c->values, &res);
@@ -301,6 +311,21 @@ static enum db_status create_body(struct db *db, struct request *rq, void *cls, 
   return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
+/* After a refusal with matches the caller may not see, in a transaction of its own (the refusal rolled the
+ * creation's back): the request, for the coordinator's duplicates queue. Reports DB_NO_ROW so that it commits
+ * without a write's audit entry: the request's own entry is the refusal's. */
+static enum db_status record_request(struct db *db, void *cls) {
+  struct request *rq = ((void **)cls)[0];
+  const struct create_tx *c = ((void **)cls)[1];
+  struct duplicate_request_fields f = {
+    .commission_id = rq->principal.commission_id, .family_name = c->values.family_name,
+    .given_names = c->values.given_names, .birth_date = c->values.birth_date,
+    .scope = access_scope_param(&rq->access), .org = access_org_param(&rq->access),
+    .role = role_name(rq->principal.role), .token_id = rq->principal.token_id};
+  enum db_status s = db_duplicate_request_record(db, &f);
+  return s < 0 ? s : DB_NO_ROW;
+}
+
 enum MHD_Result api_people_create(struct request *rq) {
   const struct field_value *v = rq->fields;
   struct create_tx c = {.values = fields_merge(v, NULL), .sent = fields_sent(v),
@@ -312,7 +337,13 @@ enum MHD_Result api_people_create(struct request *rq) {
   person_check(&rq->principal, today, &c.values, NULL, &c.sent, &errors);
   if (errors.count > 0)
     return reply_validation(rq, errors_json(&errors));
-  return creation_run_checked(rq, create_check, create_body, &c);
+  enum MHD_Result ret = creation_run_checked(rq, create_check, create_body, &c);
+  if (c.hidden > 0 && rq->status == 409) {
+    void *cls[2] = {rq, &c};
+    if (db_transaction(rq->db, record_request, cls) < 0)
+      log_event(LOG_ERROR, "duplicate request not recorded", ",\"request_id\":\"%s\"", rq->request_id);
+  }
+  return ret;
 }
 
 /* ---- GET /v1/people/{id} */
@@ -327,10 +358,33 @@ static enum MHD_Result person_reply(struct request *rq, unsigned int status, con
   return reply_versioned(rq, status, out.body, out.version, location);
 }
 
+/* A person not found: the 404, with a pointer to the file it was linked into when the caller sees that one. */
+static enum MHD_Result person_missing(struct request *rq) {
+  PGresult *res;
+  enum db_status s = db_person_merged_into(rq->db, rq->principal.commission_id, rq->args[0],
+                                           access_scope_param(&rq->access), access_org_param(&rq->access), &res);
+  if (s < 0)
+    return reply_db_error(rq);
+  struct person_merged_row m;
+  json_t *members = s == DB_ROW && db_row(res, 0, &m) ? json_pack("{s:o}", "merged_into", json_of_text(m.into_id))
+                                                      : NULL;
+  PQclear(res);
+  if (members == NULL)
+    return reply_problem(rq, ERR_NOT_FOUND, "No such person.");
+  return reply_problem_with(rq, ERR_NOT_FOUND,
+                            "This file was linked into another one, which holds everything it held: see "
+                            "merged_into.",
+                            members);
+}
+
 enum MHD_Result api_people_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_person_get(rq->db, rq->principal.commission_id, rq->args[0], access_scope_param(&rq->access),
                                    access_org_param(&rq->access), false, &res);
+  if (s == DB_NO_ROW) {
+    PQclear(res);
+    return person_missing(rq);
+  }
   return reply_row(rq, s, res, "No such person.", person_reply);
 }
 

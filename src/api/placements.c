@@ -76,7 +76,7 @@ static enum MHD_Result reply_placement(struct request *rq, unsigned int status, 
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {
-  static const char *const query[] = {"active", "unit_id", "person_id", "limit", "cursor", NULL};
+  static const char *const query[] = {"active", "unit_id", "person_id", "landlord_org_id", "limit", "cursor", NULL};
   static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
   enum MHD_Result ret;
   struct page page;
@@ -90,11 +90,15 @@ enum MHD_Result api_placements_list(struct request *rq) {
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:unit_id", "must be a UUID");
   if (person != NULL && !valid_uuid(person))
     return reply_field_problem(rq, ERR_INVALID_QUERY, "query:person_id", "must be a UUID");
+  const char *landlord = request_query(rq, "landlord_org_id");
+  if (landlord != NULL && !valid_uuid(landlord))
+    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:landlord_org_id", "must be a UUID");
   if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
   PGresult *res;
   enum db_status s = db_placement_list(rq->db, rq->principal.commission_id, &rq->access,
-                                       active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, page.after[0],
+                                       active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, landlord,
+                                       page.after[0],
                                        page.after[1], page.limit, &res);
   if (s < 0) {
     page_free(&page);

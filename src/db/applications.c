@@ -36,14 +36,21 @@ DB_STATEMENT(get_for_update, {
 });
 DB_PARAMS_STRUCT(app_get_params, APP_GET);
 
-/* The waiting list: oldest submission first. */
-#define APP_LIST(P) P(commission_id) P(scope) P(org) P(status) P(person_id) P(after_key) P(after_id) P(limit)
+/* The waiting list: oldest submission first. STATUSES is an array literal; REFERENT a part of the referent's name
+ * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). */
+#define APP_LIST(P)                                                                                              \
+  P(commission_id) P(scope) P(org) P(statuses) P(person_id) P(referent) P(unit_kind) P(town) P(after_key)       \
+  P(after_id) P(limit)
 DB_STATEMENT(list, {
   "application_list",
   "SELECT " DB_COLUMNS(APPLICATION_ROW) APP_FROM "WHERE a.commission_id = :commission_id AND "
   SQL_PERSON_SCOPE("p", ":scope", ":org")
-  " AND (:status::text IS NULL OR a.status = :status) AND (:person_id::uuid IS NULL OR a.person_id = "
-  ":person_id::uuid) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), a.id) > "
+  " AND (:statuses::text[] IS NULL OR a.status = ANY (:statuses::text[])) AND (:person_id::uuid IS NULL OR "
+  "a.person_id = :person_id::uuid) "
+  "AND (:referent::text IS NULL OR strpos(lower(a.referent_name), lower(:referent)) > 0) "
+  "AND (:unit_kind::text IS NULL OR :unit_kind = ANY (a.wished_unit_kinds)) "
+  "AND (:town::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.wished_towns) w(town) "
+  "WHERE lower(w.town) = lower(:town))) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), a.id) > "
   "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)) "
   "ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT :limit::integer",
   DB_PARAMS(APP_LIST)
@@ -132,10 +139,11 @@ enum db_status db_application_get(struct db *db, const char *commission_id, cons
 }
 
 enum db_status db_application_list(struct db *db, const char *commission_id, const struct access *scope,
-                                   const char *status, const char *person_id, const char *after_key,
+                                   const struct application_filters *f, const char *after_key,
                                    const char *after_id, const char *limit, PGresult **res) {
   struct app_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
-                              .org = access_org_param(scope), .status = status, .person_id = person_id,
+                              .org = access_org_param(scope), .statuses = f->statuses, .person_id = f->person_id,
+                              .referent = f->referent, .unit_kind = f->unit_kind, .town = f->town,
                               .after_key = after_key, .after_id = after_id, .limit = limit};
   return db_run(db, &list, &p, res);
 }

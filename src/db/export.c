@@ -1,6 +1,7 @@
 /* Right of access: everything held about one person, as one JSON document built by PostgreSQL in one statement
  * — identity, care notes, applications with their history and decisions, placements with their deposit
- * ledger, reviews and incidents, and the audit entries about the person. */
+ * ledger, reviews and incidents, and the audit entries about the person (those about the files linked into this
+ * one included: the trail is append-only, its entries keep the ids they named). */
 #include "queries.h"
 
 #define J_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -29,7 +30,12 @@
   "'audit', coalesce((SELECT json_agg(json_build_object('at', " J_TS("l.at") ", 'token_id', l.token_id, 'role', "  \
   "l.role, 'action', l.action, 'method', l.method, 'route', l.route, 'object_type', l.object_type, 'object_id', "  \
   "l.object_id, 'request_id', l.request_id, 'status', l.status) ORDER BY l.at, l.id) FROM audit_log l "  \
-  "WHERE l.commission_id = :commission_id AND (l.person_id = :person_id::uuid OR l.object_id = :person_id::uuid)), '[]'), "  \
+  "WHERE l.commission_id = :commission_id AND (l.person_id = :person_id::uuid OR l.object_id = :person_id::uuid "  \
+  "OR l.person_id IN (SELECT m.merged_id FROM person_merges m WHERE m.commission_id = :commission_id "  \
+  "AND m.into_id = :person_id::uuid) OR l.object_id IN (SELECT m.merged_id FROM person_merges m "  \
+  "WHERE m.commission_id = :commission_id AND m.into_id = :person_id::uuid))), '[]'), "  \
+  "'information', (SELECT to_jsonb(i) - 'commission_id' - 'recorded_by_token_id' FROM person_information i "  \
+  "WHERE i.commission_id = :commission_id AND i.person_id = :person_id::uuid), "  \
   "'exported_at', " J_TS("now()") ") "
 
 #define PERSON_EXPORT(P) P(commission_id) P(person_id)

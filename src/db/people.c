@@ -1,6 +1,7 @@
 /* Queries on the people (usagers) a commission follows, and their care notes. Every query that reads or
  * changes a person takes the scope parameters of access_scope_param() / access_org_param(), so that a scoped
  * token never reaches a person outside its care team or curator service (SQL_PERSON_SCOPE). */
+#include "duplicates.h"
 #include "queries.h"
 
 #define PERSON_INSERT(P)                                                                                         \
@@ -60,12 +61,13 @@ DB_STATEMENT(list, {
 });
 DB_PARAMS_STRUCT(person_list_params, PERSON_LIST);
 
-/* Two creations of the same person at once: the second waits for the first, then sees it as a duplicate. */
-#define PERSON_DUPLICATE_LOCK(P) P(commission_id) P(family_name) P(birth_date)
+/* Two creations of the same person at once: the second waits for the first, then sees it as a duplicate. The
+ * lock is per birth date, since the names may be written differently (or swapped). */
+#define PERSON_DUPLICATE_LOCK(P) P(commission_id) P(birth_date)
 DB_STATEMENT(duplicate_lock, {
   "person_duplicate_lock",
   "SELECT pg_advisory_xact_lock(hashtext('commissiond.people'), "
-  "hashtext(:commission_id || '/' || lower(:family_name) || '/' || :birth_date::date::text))",
+  "hashtext(:commission_id || '/' || :birth_date::date::text))",
   DB_PARAMS(PERSON_DUPLICATE_LOCK)
 });
 DB_PARAMS_STRUCT(person_duplicate_lock_params, PERSON_DUPLICATE_LOCK);
@@ -73,9 +75,9 @@ DB_PARAMS_STRUCT(person_duplicate_lock_params, PERSON_DUPLICATE_LOCK);
 #define PERSON_DUPLICATES(P) P(commission_id) P(birth_date) P(family_name) P(given_names) P(scope) P(org)
 DB_STATEMENT(duplicates, {
   "person_duplicates",
-  "SELECT " DB_COLUMNS(PERSON_DUPLICATE_ROW) " FROM people p WHERE p.commission_id = :commission_id "
-  "AND p.birth_date = :birth_date::date AND lower(p.family_name) = lower(:family_name) "
-  "AND lower(p.given_names) = lower(:given_names) ORDER BY p.family_name, p.given_names, p.id LIMIT 50",
+  "SELECT " DB_COLUMNS(PERSON_DUPLICATE_ROW) " FROM people p WHERE p.commission_id = :commission_id AND "
+  SQL_PERSON_MATCHES("p", ":family_name", ":given_names", ":birth_date::date")
+  " ORDER BY p.family_name, p.given_names, p.id LIMIT 50",
   DB_PARAMS(PERSON_DUPLICATES)
 });
 DB_PARAMS_STRUCT(person_duplicates_params, PERSON_DUPLICATES);
@@ -140,8 +142,7 @@ enum db_status db_person_list(struct db *db, const char *commission_id, const ch
 enum db_status db_person_duplicates(struct db *db, const char *commission_id, const char *family_name,
                                     const char *given_names, const char *birth_date, const char *scope,
                                     const char *org, PGresult **res) {
-  struct person_duplicate_lock_params lp = {.commission_id = commission_id, .family_name = family_name,
-                                            .birth_date = birth_date};
+  struct person_duplicate_lock_params lp = {.commission_id = commission_id, .birth_date = birth_date};
   PGresult *lock;
   *res = NULL;
   enum db_status s = db_run(db, &duplicate_lock, &lp, &lock);

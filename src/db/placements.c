@@ -55,7 +55,8 @@ DB_STATEMENT(get_for_update, {
 DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
 
 #define PLACEMENT_LIST(P)                                                                                        \
-  P(commission_id) P(scope) P(org) P(active) P(unit_id) P(person_id) P(after_date) P(after_id) P(limit)
+  P(commission_id) P(scope) P(org) P(active) P(unit_id) P(person_id) P(landlord_org_id) P(after_date) P(after_id) \
+  P(limit)
 DB_STATEMENT(list, {
   "placement_list",
   "SELECT " DB_COLUMNS(PLACEMENT_ROW) PLACEMENT_FROM "WHERE pl.commission_id = :commission_id AND "
@@ -63,6 +64,7 @@ DB_STATEMENT(list, {
   " AND (:active::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = :active::boolean) "
   "AND (:unit_id::uuid IS NULL OR pl.unit_id = :unit_id::uuid) "
   "AND (:person_id::uuid IS NULL OR pl.person_id = :person_id::uuid) "
+  "AND (:landlord_org_id::uuid IS NULL OR u.landlord_org_id = :landlord_org_id::uuid) "
   "AND (:after_date::date IS NULL OR (pl.move_in_date, pl.id) > (:after_date::date, :after_id::uuid)) "
   "ORDER BY pl.move_in_date, pl.id LIMIT :limit::integer",
   DB_PARAMS(PLACEMENT_LIST)
@@ -118,11 +120,12 @@ enum db_status db_placement_get(struct db *db, const char *commission_id, const 
 
 enum db_status db_placement_list(struct db *db, const char *commission_id, const struct access *scope,
                                  const char *active, const char *unit_id, const char *person_id,
-                                 const char *after_date, const char *after_id, const char *limit, PGresult **res) {
+                                 const char *landlord_org_id, const char *after_date, const char *after_id,
+                                 const char *limit, PGresult **res) {
   struct placement_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
                                     .org = access_org_param(scope), .active = active, .unit_id = unit_id,
-                                    .person_id = person_id, .after_date = after_date, .after_id = after_id,
-                                    .limit = limit};
+                                    .person_id = person_id, .landlord_org_id = landlord_org_id,
+                                    .after_date = after_date, .after_id = after_id, .limit = limit};
   return db_run(db, &list, &p, res);
 }
 

@@ -18,6 +18,7 @@
  *   incident        all          own team       own protected  own units (**) -
  *   report          all          -              -              -              read
  *   audit, export   all          -              -              -              -
+ *   duplicates      all          -              -              -              -
  *
  * "own team" / "own protected" / "own units" read and write within that relation; other cells read only.
  * (*) a landlord records refunds and deductions on the deposits of its units' placements.
@@ -91,6 +92,7 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_TOKEN:
   case RES_SESSION_WORK:
   case RES_AUDIT:
+  case RES_DUPLICATE:
     return deny;
   }
   return deny;

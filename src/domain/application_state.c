@@ -1,4 +1,5 @@
 /* The application state machine (see include/application_state.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "application_state.h"
@@ -15,6 +16,48 @@ enum app_status app_status_parse(const char *name) {
     if (strcmp(name, names[i]) == 0)
       return (enum app_status)i;
   return APP_INVALID;
+}
+
+bool app_status_list_parse(const char *text, char *out, size_t n) {
+  bool wanted[N_STATUS] = {false};
+  const char *s = text;
+  if (s == NULL || n < 3)
+    return false;
+  for (;;) {
+    const char *end = strchr(s, ',');
+    size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+    char item[16];
+    if (len == 0 || len >= sizeof item)
+      return false;
+    memcpy(item, s, len);
+    item[len] = '\0';
+    if (strcmp(item, "waiting") == 0) {
+      wanted[APP_SUBMITTED] = wanted[APP_DEFERRED] = true;
+    } else {
+      enum app_status st = app_status_parse(item);
+      if (st == APP_INVALID)
+        return false;
+      wanted[st] = true;
+    }
+    if (end == NULL)
+      break;
+    s = end + 1;
+  }
+  size_t used = 0;
+  out[used++] = '{';
+  for (int i = 0; i < N_STATUS; i++) {
+    if (!wanted[i])
+      continue;
+    int w = snprintf(out + used, n - used, "%s%s", used > 1 ? "," : "", names[i]);
+    if (w < 0 || (size_t)w >= n - used)
+      return false;
+    used += (size_t)w;
+  }
+  if (used + 2 > n)
+    return false;
+  out[used++] = '}';
+  out[used] = '\0';
+  return true;
 }
 
 const char *app_status_name(enum app_status status) {

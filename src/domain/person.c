@@ -76,7 +76,18 @@ void person_check_change(const struct principal *p, const char *today, const str
 
 bool person_duplicate_shown(bool in_scope) { return in_scope; }
 
-bool person_duplicate_refuses(size_t shown, bool confirmed) { return !confirmed && shown > 0; }
+bool person_duplicate_refuses(size_t shown, size_t hidden, bool confirmed) {
+  return !confirmed && shown + hidden > 0;
+}
+
+const char *person_duplicate_detail(size_t shown) {
+  if (shown > 0)
+    return "A person with the same names and birth date is already recorded (see candidates). Send "
+           "\"confirm_duplicate\": true to create a new record anyway.";
+  return "A person with the same names and birth date is already recorded, outside what you can see: the "
+         "coordinator can help (your request is recorded for them). Send \"confirm_duplicate\": true to create a "
+         "new record anyway.";
+}
 
 const char *person_constraint_field(const char *constraint) {
   static const struct {

@@ -30,6 +30,7 @@
 #define INCIDENTS(action) MAY(RES_INCIDENT, action, "This role has no access to incidents.")
 #define INCIDENTS_HANDLE MAY(RES_INCIDENT, ACT_UPDATE, "Only the coordinator handles incidents.")
 #define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
+#define DUPLICATES(action) MAY(RES_DUPLICATE, action, "Only the coordinator handles duplicate files.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
 
 #define PUBLIC (ROUTE_PUBLIC)
@@ -54,8 +55,8 @@ const struct route http_routes[] = {
   {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
 
   {"GET", "/v1/applications", api_applications_list, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
-  {"POST", "/v1/applications", api_applications_create, BODY, APPLICATIONS(ACT_CREATE), &application_create_body,
-   "applications"},
+  {"POST", "/v1/applications", api_applications_create, BODY | ROUTE_BODY_BY_HANDLER, APPLICATIONS(ACT_CREATE),
+   &application_create_body, "applications"},
   {"GET", "/v1/applications/{id}", api_applications_get, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
   {"PATCH", "/v1/applications/{id}", api_applications_update, BODY, APPLICATIONS(ACT_UPDATE),
    &application_update_body, "applications"},
@@ -66,14 +67,23 @@ const struct route http_routes[] = {
 
   {"GET", "/v1/people", api_people_list, 0, PEOPLE(ACT_READ), NULL, "people"},
   {"POST", "/v1/people", api_people_create, BODY, PEOPLE(ACT_CREATE), &person_create_body, "people"},
+  /* before /v1/people/{id}, which would take "duplicates" for an id */
+  {"GET", "/v1/people/duplicates", api_people_duplicates, 0, DUPLICATES(ACT_READ), NULL, "people"},
+  {"POST", "/v1/people/{id}/link", api_people_link, BODY, DUPLICATES(ACT_UPDATE), &duplicate_resolve_body, "people"},
+  {"POST", "/v1/people/{id}/distinct", api_people_distinct, BODY, DUPLICATES(ACT_UPDATE), &duplicate_resolve_body,
+   "people"},
   {"GET", "/v1/people/{id}", api_people_get, 0, PEOPLE(ACT_READ), NULL, "people"},
   {"PATCH", "/v1/people/{id}", api_people_update, BODY, PEOPLE(ACT_UPDATE), &person_update_body, "people"},
+  {"PUT", "/v1/people/{id}/information", api_people_information_put, BODY, PEOPLE(ACT_UPDATE),
+   &person_information_body, "people"},
   {"GET", "/v1/people/{id}/care-notes", api_care_notes_list, 0, CARE_NOTES(ACT_READ), NULL, "people"},
   {"POST", "/v1/people/{id}/care-notes", api_care_notes_create, BODY, CARE_NOTES(ACT_CREATE), &care_note_create_body,
    "people"},
 
   {"GET", "/v1/units", api_units_list, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
   {"POST", "/v1/units", api_units_create, BODY, UNITS_WRITE(ACT_CREATE), &unit_create_body, "units"},
+  /* before /v1/units/{id}, which would take "free-places" for an id */
+  {"GET", "/v1/units/free-places", api_units_free_places, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
   {"GET", "/v1/units/{id}", api_units_get, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},
   {"PATCH", "/v1/units/{id}", api_units_update, BODY, UNITS_WRITE(ACT_UPDATE), &unit_update_body, "units"},
   {"GET", "/v1/units/{id}/history", api_units_history, ROUTE_NO_AUDIT, UNITS_READ, NULL, "units"},

@@ -462,6 +462,7 @@ def plain(method, path, query=""):
 for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/metrics", ""), ("GET", "/v1/me", ""),
                    ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"),
                    ("GET", "/v1/applications", "?limit=200"), ("GET", "/v1/people", "?limit=200"),
+                   ("GET", "/v1/people/duplicates", "?limit=200"), ("GET", "/v1/units/free-places", ""),
                    ("GET", "/v1/units", "?limit=200"), ("GET", "/v1/agreements", "?limit=200"),
                    ("GET", "/v1/sessions", "?limit=200"),
                    ("GET", "/v1/reports/activity", "?from=%s-01-01&to=%s" % (TODAY[:4], TODAY)),
@@ -542,6 +543,14 @@ op("POST", "/v1/people/{id}/care-notes")(
     lambda x: Req("/v1/people/%s/care-notes" % x.w.P[x.side], {"body": "Visite à domicile (matrice)"}))
 op("GET", "/v1/people/{id}/status")(lambda x: Req("/v1/people/%s/status" % x.w.P[x.side]))
 op("GET", "/v1/people/{id}/export")(lambda x: Req("/v1/people/%s/export" % x.w.P[x.side]))
+op("PUT", "/v1/people/{id}/information")(
+    lambda x: Req("/v1/people/%s/information" % x.w.P[x.side],
+                  {"informed_on": "2026-01-05", "informed_by": "Infirmière du CMP", "means": "oral"}))
+# Two fresh files of the object's side (and world): linked, or marked distinct.
+op("POST", "/v1/people/{id}/link")(
+    lambda x: Req("/v1/people/%s/link" % x.w.person(x.side), {"other_person_id": x.w.person(x.side)}))
+op("POST", "/v1/people/{id}/distinct")(
+    lambda x: Req("/v1/people/%s/distinct" % x.w.person(x.side), {"other_person_id": x.w.person(x.side)}))
 
 
 @op("POST", "/v1/units")

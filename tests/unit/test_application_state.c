@@ -54,5 +54,28 @@ int main(void) {
   CHECK(app_status_after_decision("refuse") == APP_REFUSED);
   CHECK(app_status_after_decision("defer") == APP_DEFERRED);
   CHECK(app_status_after_decision("postpone") == APP_INVALID);
+  /* Status filters: several values, each once, in the machine's order; "waiting" is submitted and deferred. */
+  static const struct { const char *text, *literal; } lists[] = {
+    {"submitted", "{submitted}"},
+    {"deferred,submitted", "{submitted,deferred}"},
+    {"waiting", "{submitted,deferred}"},
+    {"waiting,submitted,draft", "{draft,submitted,deferred}"},
+    {"lapsed,withdrawn,placed,deferred,refused,approved,scheduled,submitted,draft",
+     "{draft,submitted,scheduled,approved,refused,deferred,placed,withdrawn,lapsed}"},
+    {"", NULL}, {",", NULL}, {"submitted,", NULL}, {",submitted", NULL}, {"submitted,,deferred", NULL},
+    {"SUBMITTED", NULL}, {"submitted,bogus", NULL}, {"waitinglist", NULL}, {"submitted ", NULL},
+  };
+  for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+    char out[128] = "";
+    bool ok = app_status_list_parse(lists[i].text, out, sizeof out);
+    CHECK(ok == (lists[i].literal != NULL));
+    if (ok && lists[i].literal != NULL)
+      CHECK(strcmp(out, lists[i].literal) == 0);
+    if (ok != (lists[i].literal != NULL) || (ok && strcmp(out, lists[i].literal) != 0))
+      fprintf(stderr, "  status list %s -> %s\n", lists[i].text, ok ? out : "(refused)");
+  }
+  char small[8];
+  CHECK(!app_status_list_parse("submitted,deferred", small, sizeof small));
+  CHECK(!app_status_list_parse(NULL, small, sizeof small));
   return check_exit();
 }

@@ -177,9 +177,13 @@ static void test_change(void) {
 
 static void test_duplicates_and_constraints(void) {
   CHECK(person_duplicate_shown(true) && !person_duplicate_shown(false));
-  CHECK(person_duplicate_refuses(1, false));
-  CHECK(!person_duplicate_refuses(1, true));
-  CHECK(!person_duplicate_refuses(0, false)); /* only matches out of scope: created */
+  CHECK(person_duplicate_refuses(1, 0, false));
+  CHECK(!person_duplicate_refuses(1, 0, true));
+  CHECK(person_duplicate_refuses(0, 1, false)); /* only matches out of scope: refused too, no details */
+  CHECK(!person_duplicate_refuses(0, 1, true));
+  CHECK(!person_duplicate_refuses(0, 0, false));
+  CHECK(strstr(person_duplicate_detail(0), "coordinator") != NULL);
+  CHECK(strstr(person_duplicate_detail(1), "candidates") != NULL);
   CHECK(strcmp(person_constraint_field("people_care_team_id_fkey"), "/care_team_id") == 0);
   CHECK(strcmp(person_constraint_field("people_check1"), "/protection_end") == 0);
   CHECK(strcmp(person_constraint_field("people_check"), "/curator_org_id") == 0);
