@@ -75,9 +75,12 @@ FORBIDDEN_MEMBERS = {
 }
 # Values a role must never receive under these member names: health information. An incident kind masked as
 # "confidential" is a hospitalisation by construction (it is the only kind masked), so it tells the same.
+# A curator reads an exit to hospital or to a care facility as "confidential" (PlacementExitReason).
+HEALTH_EXITS = {"hospitalisation", "care_facility"}
 FORBIDDEN_VALUES = {
-    "landlord": {"kind": {"hospitalisation", "confidential"}, "exit_reason": {"hospitalisation"}},
-    "curator": {"kind": {"hospitalisation", "confidential"}},  # the spec: a curator never sees a hospitalisation
+    "landlord": {"kind": {"hospitalisation", "confidential"}, "exit_reason": HEALTH_EXITS | {"confidential"}},
+    # the spec: a curator never sees a hospitalisation
+    "curator": {"kind": {"hospitalisation", "confidential"}, "exit_reason": HEALTH_EXITS},
 }
 
 VERBOSE = os.environ.get("ACCESS_MATRIX_VERBOSE") == "1"  # print every request of the run and its status
@@ -118,9 +121,13 @@ def walk_members(value, path="$"):
 # The spec and the table
 
 
-def spec_operations():
+def load_spec():
     with open(SPEC, encoding="utf-8") as f:
-        spec = yaml.safe_load(f)
+        return yaml.safe_load(f)
+
+
+def spec_operations():
+    spec = load_spec()
     ops = []
     for path, item in (spec.get("paths") or {}).items():
         for method in item:
@@ -1058,6 +1065,26 @@ def main(suite):
                 leaks = check_views(run.answers, A.what)
                 if leaks:
                     raise Mismatch("\n".join(dedup(leaks)))
+
+            with suite.case("every exit_reason answered is a value of the spec's PlacementExitReason; the curator "
+                            "reads the hospitalisation as 'confidential'"):
+                allowed = set(load_spec()["components"]["schemas"]["PlacementExitReason"]["enum"])
+                seen, problems = {}, []
+                for role, label, r in run.answers:
+                    if 200 <= r.status < 300 and isinstance(r.body, (dict, list)):
+                        for path, name, value, _ in walk_members(r.body):
+                            if name == "exit_reason" and value is not None:
+                                seen.setdefault(role, set()).add(value)
+                                if value not in allowed:
+                                    problems.append("%s: %s is %r, not a PlacementExitReason %s"
+                                                    % (label, path, value, sorted(allowed)))
+                if "confidential" not in seen.get("curator", set()):
+                    problems.append("the curator never read the hospitalised exit as 'confidential': %s"
+                                    % sorted(seen.get("curator", set())))
+                if "hospitalisation" not in seen.get("coordinator", set()):
+                    problems.append("the coordinator never read the hospitalised exit")
+                if problems:
+                    raise Mismatch("\n".join(dedup(problems)))
 
             with suite.case("no successful answer holds an id out of the token's reach"):
                 leaks = check_ids(run)
