@@ -1135,9 +1135,13 @@ def case_lock_order(suite):
                     outcomes.append(sorted(r.status for r in rs))
                 d.stop()
             check(outcomes == [[201, 409]] * 4, "one winner, one refusal each time: %s" % outcomes)
-            # the daemon's sessions have ended, so their statistics are flushed: wait for them a little
+            # a backend flushes its statistics as it exits: once the daemon's backends are gone, a deadlock shows
+            # (and a little more time for it to show, in case the flush comes after the backend leaves the list)
+            gone, _ = poll(lambda: db.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                          "AND pid <> pg_backend_pid()") == "0", 20)
+            check(gone, "the daemon's database sessions did not end within 20 s")
             query = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
-            count, _ = poll(lambda: db.sql(query) if db.sql(query) != "0" else None, 3)
+            count, _ = poll(lambda: db.sql(query) if db.sql(query) != "0" else None, 2)
             count = count or "0"
             check(count == "0", "%s deadlock(s) between two concurrent writers (slowest pair %.1f s): the INSERT's "
                   "foreign-key check holds FOR KEY SHARE on the unit (placement) row that the trigger then locks "
