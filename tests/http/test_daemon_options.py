@@ -81,46 +81,45 @@ def fresh_served(d, source="127.0.0.1"):
         s.close()
 
 
+def check_limit(d, n, what, meanwhile=None):
+    """N connections from 127.0.0.1 are served and kept open; one more is not served; MEANWHILE() (if any) runs
+    while the limit is reached; once one of the N closes, a new connection is served again."""
+    kept = [connect(d) for _ in range(n)]
+    try:
+        for i, s in enumerate(kept):
+            check(served(s), "connection %d of %d was not served (%s)" % (i + 1, n, what))
+        extra = connect(d)
+        check(not served(extra, NOT_SERVED_AFTER), "connection %d was served (%s)" % (n + 1, what))
+        extra.close()
+        if meanwhile is not None:
+            meanwhile()
+        kept.pop().close()
+        again, took = poll(lambda: fresh_served(d), 10, 0.1)
+        check(again, "no new connection served %.1f s after one of the %d closed (%s)" % (took, n, what))
+        for i, s in enumerate(kept):
+            check(served(s), "the kept connection %d is still served (%s)" % (i + 1, what))
+    finally:
+        for s in kept:
+            s.close()
+
+
 def case_max_connections(suite, db):
     with suite.case("--max-connections 3: three connections are served, a fourth is not until one closes"):
         with Daemon(db, threads=2, max_connections=3) as d:
-            kept = [connect(d) for _ in range(3)]
-            try:
-                for i, s in enumerate(kept):
-                    check(served(s), "connection %d of 3 was not served" % (i + 1))
-                extra = connect(d)
-                check(not served(extra, NOT_SERVED_AFTER), "a fourth connection was served with --max-connections 3")
-                extra.close()
-                kept.pop().close()
-                again, took = poll(lambda: fresh_served(d), 10, 0.1)
-                check(again, "no new connection served %.1f s after one of the three closed" % took)
-                for i, s in enumerate(kept):
-                    check(served(s), "the kept connection %d is still served" % (i + 1))
-            finally:
-                for s in kept:
-                    s.close()
+            check_limit(d, 3, "--max-connections 3")
 
 
 def case_per_ip(suite, db):
     with suite.case("--per-ip-connections 2: a third connection from 127.0.0.1 is not served, 127.0.0.2 is"):
         with Daemon(db, threads=2, per_ip_connections=2) as d:
-            kept = [connect(d) for _ in range(2)]
-            try:
-                for i, s in enumerate(kept):
-                    check(served(s), "connection %d of 2 from 127.0.0.1 was not served" % (i + 1))
-                third = connect(d)
-                check(not served(third, NOT_SERVED_AFTER), "a third connection from 127.0.0.1 was served")
-                third.close()
+            def other_address():
                 other = [connect(d, "127.0.0.2") for _ in range(2)]
                 for i, s in enumerate(other):
                     check(served(s), "connection %d from 127.0.0.2 was not served" % (i + 1))
+                for s in other:
                     s.close()
-                kept.pop().close()
-                again, took = poll(lambda: fresh_served(d), 10, 0.1)
-                check(again, "127.0.0.1 not served again %.1f s after one of its connections closed" % took)
-            finally:
-                for s in kept:
-                    s.close()
+
+            check_limit(d, 2, "--per-ip-connections 2, from 127.0.0.1", other_address)
 
 
 def case_timeout(suite, db):
@@ -207,22 +206,30 @@ def case_stop_writes_queued_reads(suite, db):
                                       text=True, env=clean_env())
             locker.stdin.write("BEGIN;\nLOCK TABLE audit_log IN SHARE MODE;\n")
             locker.stdin.flush()
-            held, _ = poll(lambda: db.sql(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class t ON t.oid = l.relation WHERE t.relname = "
-                "'audit_log' AND l.mode = 'ShareLock' AND l.granted AND l.database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())") == "1", 10)
+            lock = ("SELECT count(*) FROM pg_locks l JOIN pg_class t ON t.oid = l.relation WHERE t.relname = "
+                    "'audit_log' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND l.mode %s AND %s l.granted")
+            held, _ = poll(lambda: db.sql(lock % ("= 'ShareLock'", "")) == "1", 10)
             check(held, "the lock on audit_log was not granted within 10 s")
+            # A first read, and the audit thread waits for the lock (writing that entry, or chaining the creation's):
+            # from then on, the entries of the reads below stay queued until after SIGTERM, whatever the timing.
+            first = "stop-first-" + secrets.token_hex(4)
+            expect_status(d.call("GET", "/v1/people/%s" % person.body["id"], token=tok,
+                                 headers={"X-Request-Id": first}), 200)
+            waiting, _ = poll(lambda: db.sql(lock % ("<> 'ShareLock'", "NOT")) != "0", 10)
+            check(waiting, "the audit thread did not try to write within 10 s")
             rids = ["stop-%d-%s" % (i, secrets.token_hex(4)) for i in range(20)]
             for x in rids:
                 expect_status(d.call("GET", "/v1/people/%s" % person.body["id"], token=tok,
                                      headers={"X-Request-Id": x}), 200)
+            rids.append(first)
             written = "SELECT count(*) FROM audit_log WHERE request_id IN (%s)" % ", ".join("'%s'" % x for x in rids)
             check(db.sql(written) == "0", "entries were written while the table was locked")
             tasks = task_count(d.proc.pid)
             d.signal()
             check(d.wait_log(lambda e: e.get("msg") == "stopping", 10) is not None, "no \"stopping\" line")
             # The HTTP workers are gone once the daemon has stopped serving; it then stops the audit thread, which
-            # is waiting for the lock.
+            # is still waiting for the lock, and must write the queued entries once it can.
             gone, _ = poll(lambda: task_count(d.proc.pid) <= tasks - threads, 10)
             check(gone, "the HTTP worker threads did not stop within 10 s")
             time.sleep(0.3)  # the main thread asks the audit thread to stop (a margin; it never makes this fail)
