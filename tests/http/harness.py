@@ -835,3 +835,40 @@ class Suite:
             (": " + "; ".join(self.skipped)) if self.skipped else "", time.monotonic() - self.started))
         sys.stdout.flush()
         sys.exit(self.status())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What PostgreSQL refused, and requests from another loopback address
+
+
+def sql_refusal(dbname, query):
+    """Runs QUERY with psql on DBNAME expecting PostgreSQL to refuse it; returns (sqlstate, constraint, message) of
+    the error (constraint None when the error names none). Raises Mismatch when the query succeeds."""
+    p = run([psql_path(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-d", dbname,
+             "-c", query], check=False)
+    if p.returncode == 0:
+        raise Mismatch("PostgreSQL accepted: %s" % query)
+    error = re.search(r"^(?:psql:[^\n]*?)?ERROR:  ([0-9A-Z]{5}): (.*)$", p.stderr, re.M)
+    if error is None:
+        raise Mismatch("psql failed without a PostgreSQL error (exit %d): %s" % (p.returncode, p.stderr))
+    constraint = re.search(r"^CONSTRAINT NAME:  (\S+)$", p.stderr, re.M)
+    return error.group(1), constraint.group(1) if constraint else None, error.group(2)
+
+
+def raw_from(source, port, timeout=HTTP_TIMEOUT):
+    """A RawConn to the daemon whose socket is bound to the loopback address SOURCE (127.0.0.2, ...): the daemon
+    sees another client address."""
+    c = RawConn.__new__(RawConn)
+    c.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0))
+    c.buf = b""
+    c.method = c.path = ""
+    return c
+
+
+def call_from(source, port, method, path, token=None, headers=None, timeout=HTTP_TIMEOUT):
+    """One request without a body from the loopback address SOURCE, on a fresh connection; returns the Response."""
+    hdrs = _auth(dict(headers or {}), token)
+    hdrs["Connection"] = "close"
+    with raw_from(source, port, timeout) as c:
+        c.send(request_head(method, path, hdrs))
+        return c.read_response(timeout)

@@ -75,14 +75,25 @@ FORBIDDEN_MEMBERS = {
 }
 # Values a role must never receive under these member names: health information. An incident kind masked as
 # "confidential" is a hospitalisation by construction (it is the only kind masked), so it tells the same.
+# A curator reads an exit to hospital or to a care facility as "confidential" (PlacementExitReason).
+HEALTH_EXITS = {"hospitalisation", "care_facility"}
 FORBIDDEN_VALUES = {
-    "landlord": {"kind": {"hospitalisation", "confidential"}, "exit_reason": {"hospitalisation"}},
-    "curator": {"kind": {"hospitalisation", "confidential"}},  # the spec: a curator never sees a hospitalisation
+    "landlord": {"kind": {"hospitalisation", "confidential"}, "exit_reason": HEALTH_EXITS | {"confidential"}},
+    # the spec: a curator never sees a hospitalisation
+    "curator": {"kind": {"hospitalisation", "confidential"}, "exit_reason": HEALTH_EXITS},
 }
 
 VERBOSE = os.environ.get("ACCESS_MATRIX_VERBOSE") == "1"  # print every request of the run and its status
-TODAY = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-SESSION_DAY = (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=60)).isoformat()
+
+
+def today():
+    """Today (UTC) as YYYY-MM-DD, asked at every use: a run may cross midnight."""
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def session_day():
+    """The day of the sessions the run plans: in 60 days."""
+    return (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=60)).isoformat()
 
 
 def rnd(prefix="x"):
@@ -118,9 +129,13 @@ def walk_members(value, path="$"):
 # The spec and the table
 
 
-def spec_operations():
+def load_spec():
     with open(SPEC, encoding="utf-8") as f:
-        spec = yaml.safe_load(f)
+        return yaml.safe_load(f)
+
+
+def spec_operations():
+    spec = load_spec()
     ops = []
     for path, item in (spec.get("paths") or {}).items():
         for method in item:
@@ -284,7 +299,7 @@ class World:
         """A placement of a fresh person of SIDE in the side's unit, its deposit paid."""
         app = self.approved_application(side)
         pl = self.call("POST", "/v1/placements", {"application_id": app, "unit_id": self.U[side],
-                                                  "move_in_date": TODAY, "lease": "sliding_lease"})["id"]
+                                                  "move_in_date": today(), "lease": "sliding_lease"})["id"]
         self.personal[side].add(pl)
         self.what[pl] = "placement of side %d" % side
         if paid:
@@ -293,13 +308,13 @@ class World:
 
     def deposit_paid(self, pl):
         body = self.call("POST", "/v1/placements/%s/deposit/entries" % pl,
-                         {"kind": "paid", "amount_cents": 40000, "entry_date": TODAY},
+                         {"kind": "paid", "amount_cents": 40000, "entry_date": today()},
                          headers={"Idempotency-Key": rnd("pay")})
         for e in body.get("entries") or []:
             self.personal[1 if pl in self.personal[1] else 2].add(e["id"])
 
     def review(self, side, pl=None, parts=False):
-        body = {"review_date": TODAY}
+        body = {"review_date": today()}
         if parts:
             body.update({"care_followup": "Consultations mensuelles au CMP", "rent_status": "up_to_date",
                          "housing": "Logement entretenu", "autonomy": "Fait ses courses seul",
@@ -312,7 +327,7 @@ class World:
     def incident(self, side, pl=None, token=None, kind="disturbance"):
         iid = self.call("POST", "/v1/placements/%s/incidents" % (pl or self.Pl[side]),
                         {"kind": kind, "description": "Bruit signalé par les voisins (%s)" % kind,
-                         "occurred_on": TODAY}, token=token)["id"]
+                         "occurred_on": today()}, token=token)["id"]
         self.personal[side].add(iid)
         reporter = "the coordinator" if token is None else next(
             ("%s %d" % k for k, v in self.tok.items() if v == token), "?")
@@ -324,9 +339,9 @@ class World:
         return iid
 
     def session(self, status="planned", day=None):
-        """A session on DAY (by default: SESSION_DAY for a planned one, TODAY for one opened, as a session opens
+        """A session on DAY (by default: session_day() for a planned one, today for one opened, as a session opens
         on its date or later)."""
-        day = day or (TODAY if status in ("open", "closed") else SESSION_DAY)
+        day = day or (today() if status in ("open", "closed") else session_day())
         sid = self.call("POST", "/v1/sessions",
                         {"session_date": day, "town": "Lille", "chair_name": "M. le maire"})["id"]
         if status in ("open", "closed"):
@@ -372,7 +387,7 @@ class World:
         placed = {side: self.application(side, submit=True) for side in (1, 2)}
         self.Px = self.person(1)  # side 1's person who left for hospital
         placed["x"] = self.application(1, person=self.Px, submit=True)
-        self.S = self.session(day=TODAY)
+        self.S = self.session(day=today())
         agenda = self.call("POST", "/v1/sessions/%s/agenda/build" % self.S)
         self.call("POST", "/v1/sessions/%s/open" % self.S)
         self.call("PUT", "/v1/sessions/%s/attendance" % self.S,
@@ -385,17 +400,17 @@ class World:
         self.call("POST", "/v1/sessions/%s/close" % self.S)
         for side in (1, 2):
             self.Pl[side] = self.call("POST", "/v1/placements", {
-                "application_id": placed[side], "unit_id": self.U[side], "move_in_date": TODAY,
+                "application_id": placed[side], "unit_id": self.U[side], "move_in_date": today(),
                 "lease": "sliding_lease"})["id"]
             self.personal[side].add(self.Pl[side])
             self.what[self.Pl[side]] = "placement of side %d" % side
             self.deposit_paid(self.Pl[side])
         self.Plx = self.call("POST", "/v1/placements", {"application_id": placed["x"], "unit_id": self.U[1],
-                                                        "move_in_date": TODAY, "lease": "sliding_lease"})["id"]
+                                                        "move_in_date": today(), "lease": "sliding_lease"})["id"]
         self.personal[1].add(self.Plx)
         self.deposit_paid(self.Plx)
         self.call("POST", "/v1/placements/%s/exit" % self.Plx, {
-            "exit_date": TODAY, "exit_reason": "hospitalisation", "inspection_matches": True,
+            "exit_date": today(), "exit_reason": "hospitalisation", "inspection_matches": True,
             "exit_comment": "Hospitalisé en urgence au CHS, décompensation"})
         for side in (1, 2):
             self.Rv[side] = self.review(side, parts=True)
@@ -411,8 +426,8 @@ class World:
         # The open session: review and incident items (a hospitalisation among them), and an application.
         self.S_open = self.session()
         self.call("POST", "/v1/sessions/%s/agenda/build" % self.S_open)
-        # Built for SESSION_DAY (reviews due by then), held today: a session opens on its date or later.
-        self.call("PATCH", "/v1/sessions/%s" % self.S_open, {"session_date": TODAY},
+        # Built for session_day() (reviews due by then), held today: a session opens on its date or later.
+        self.call("PATCH", "/v1/sessions/%s" % self.S_open, {"session_date": today()},
                   headers={"If-Match": self.etag("/v1/sessions/%s" % self.S_open)})
         self.call("POST", "/v1/sessions/%s/open" % self.S_open)
         self.item(1)
@@ -465,7 +480,7 @@ for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/me
                    ("GET", "/v1/people/duplicates", "?limit=200"), ("GET", "/v1/units/free-places", ""),
                    ("GET", "/v1/units", "?limit=200"), ("GET", "/v1/agreements", "?limit=200"),
                    ("GET", "/v1/sessions", "?limit=200"),
-                   ("GET", "/v1/reports/activity", "?from=%s-01-01&to=%s" % (TODAY[:4], TODAY)),
+                   ("GET", "/v1/reports/activity", "?from=%s-01-01&to=%s" % (today()[:4], today())),
                    ("GET", "/v1/reports/occupancy", ""), ("GET", "/v1/reviews", "?limit=200"),
                    ("GET", "/v1/incidents", "?limit=200"), ("GET", "/v1/placements", "?limit=200"),
                    ("GET", "/v1/deposits", "?limit=200"), ("GET", "/v1/reports/deposits", ""),
@@ -581,11 +596,11 @@ op("POST", "/v1/agreements/{id}/renewals")(
                   {"new_end_date": "2030-12-31", "signatory": "M. Durand"}))
 
 op("POST", "/v1/sessions")(
-    lambda x: Req("/v1/sessions", {"session_date": SESSION_DAY, "town": "Roubaix", "chair_name": "Mme Dupont"}))
+    lambda x: Req("/v1/sessions", {"session_date": session_day(), "town": "Roubaix", "chair_name": "Mme Dupont"}))
 op("GET", "/v1/sessions/{id}")(lambda x: Req("/v1/sessions/%s" % x.w.S))
 op("PATCH", "/v1/sessions/{id}")(
     lambda x: Req("/v1/sessions/%s" % x.w.session(), {"place": "Salle des fêtes"}, etag_of=True))
-op("POST", "/v1/sessions/{id}/open")(lambda x: Req("/v1/sessions/%s/open" % x.w.session(day=TODAY)))
+op("POST", "/v1/sessions/{id}/open")(lambda x: Req("/v1/sessions/%s/open" % x.w.session(day=today())))
 op("POST", "/v1/sessions/{id}/close")(lambda x: Req("/v1/sessions/%s/close" % x.w.session("open")))
 op("PUT", "/v1/sessions/{id}/attendance")(
     lambda x: Req("/v1/sessions/%s/attendance" % x.w.session(),
@@ -619,13 +634,13 @@ REVIEW_PARTS = {
 
 op("GET", "/v1/placements/{id}/reviews")(lambda x: Req("/v1/placements/%s/reviews" % x.w.Pl[x.side]))
 op("POST", "/v1/placements/{id}/reviews")(
-    lambda x: Req("/v1/placements/%s/reviews" % x.w.Pl[x.side], dict(REVIEW_PARTS[x.role], review_date=TODAY)))
+    lambda x: Req("/v1/placements/%s/reviews" % x.w.Pl[x.side], dict(REVIEW_PARTS[x.role], review_date=today())))
 op("GET", "/v1/reviews/{id}")(lambda x: Req("/v1/reviews/%s" % x.w.Rv[x.side]))
 op("PATCH", "/v1/reviews/{id}")(
     lambda x: Req("/v1/reviews/%s" % x.w.review(x.side), dict(REVIEW_PARTS[x.role]), etag_of=True))
 op("POST", "/v1/placements/{id}/incidents")(
     lambda x: Req("/v1/placements/%s/incidents" % x.w.Pl[x.side],
-                  {"kind": "disturbance", "description": "Tapage nocturne (matrice)", "occurred_on": TODAY}))
+                  {"kind": "disturbance", "description": "Tapage nocturne (matrice)", "occurred_on": today()}))
 op("GET", "/v1/incidents/{id}")(lambda x: Req("/v1/incidents/%s" % x.w.I[x.side]))
 op("POST", "/v1/incidents/{id}/acknowledge")(
     lambda x: Req("/v1/incidents/%s/acknowledge" % x.w.incident(x.side)))
@@ -633,11 +648,11 @@ op("POST", "/v1/incidents/{id}/close")(
     lambda x: Req("/v1/incidents/%s/close" % x.w.incident(x.side), {"closing_note": "Rencontre avec le voisinage"}))
 op("POST", "/v1/placements")(
     lambda x: Req("/v1/placements", {"application_id": x.w.approved_application(x.side), "unit_id": x.w.U[x.side],
-                                     "move_in_date": TODAY, "lease": "direct_lease"}))
+                                     "move_in_date": today(), "lease": "direct_lease"}))
 op("GET", "/v1/placements/{id}")(lambda x: Req("/v1/placements/%s" % x.w.Pl[x.side]))
 op("POST", "/v1/placements/{id}/exit")(
     lambda x: Req("/v1/placements/%s/exit" % x.w.placement(x.side, paid=False),
-                  {"exit_date": TODAY, "exit_reason": "other_housing", "inspection_matches": True}))
+                  {"exit_date": today(), "exit_reason": "other_housing", "inspection_matches": True}))
 op("GET", "/v1/placements/{id}/deposit")(lambda x: Req("/v1/placements/%s/deposit" % x.w.Pl[x.side]))
 
 
@@ -645,7 +660,7 @@ op("GET", "/v1/placements/{id}/deposit")(lambda x: Req("/v1/placements/%s/deposi
 def _(x):
     kind = "paid" if x.role == "coordinator" else "refunded"
     return Req("/v1/placements/%s/deposit/entries" % x.w.placement(x.side),
-               {"kind": kind, "amount_cents": 1000, "entry_date": TODAY}, {"Idempotency-Key": rnd("entry")})
+               {"kind": kind, "amount_cents": 1000, "entry_date": today()}, {"Idempotency-Key": rnd("entry")})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -794,7 +809,7 @@ BODY_ID_CASES = [
      lambda A, B: "/v1/agreements/%s" % A.agreement(1), lambda A, B: {"unit_ids": [B.U[1]]}, 422),
     ("coordinator of A: a placement of A's application in B's unit", "coordinator", "POST",
      lambda A, B: "/v1/placements",
-     lambda A, B: {"application_id": A.approved_application(1), "unit_id": B.U[1], "move_in_date": TODAY,
+     lambda A, B: {"application_id": A.approved_application(1), "unit_id": B.U[1], "move_in_date": today(),
                    "lease": "sliding_lease"}, 422),
     ("coordinator of A: B's application on A's agenda", "coordinator", "POST",
      lambda A, B: "/v1/sessions/%s/agenda/items" % A.S_open,
@@ -893,31 +908,31 @@ def member_cases(A, B):
         ("caregiver forces a transition", "caregiver", "POST", "/v1/applications/%s/transitions" % A.App[1],
          {"to": "approved", "force": True, "reason": "x"}, "/v1/applications/%s" % A.App[1]),
         ("landlord posts a deposit payment", "landlord", "POST", "/v1/placements/%s/deposit/entries" % pl,
-         {"kind": "paid", "amount_cents": 1000, "entry_date": TODAY}, "/v1/placements/%s/deposit" % pl),
+         {"kind": "paid", "amount_cents": 1000, "entry_date": today()}, "/v1/placements/%s/deposit" % pl),
         ("landlord writes off a deposit", "landlord", "POST", "/v1/placements/%s/deposit/entries" % pl,
-         {"kind": "written_off", "amount_cents": 1000, "entry_date": TODAY}, "/v1/placements/%s/deposit" % pl),
+         {"kind": "written_off", "amount_cents": 1000, "entry_date": today()}, "/v1/placements/%s/deposit" % pl),
         ("landlord sends commission_id on a deposit entry", "landlord", "POST",
          "/v1/placements/%s/deposit/entries" % pl,
-         {"kind": "refunded", "amount_cents": 1000, "entry_date": TODAY, "commission_id": B.cid},
+         {"kind": "refunded", "amount_cents": 1000, "entry_date": today(), "commission_id": B.cid},
          "/v1/placements/%s/deposit" % pl),
         ("curator writes a review's care follow-up", "curator", "POST", "/v1/placements/%s/reviews" % pl,
-         {"review_date": TODAY, "care_followup": "x"}, "/v1/placements/%s/reviews" % pl),
+         {"review_date": today(), "care_followup": "x"}, "/v1/placements/%s/reviews" % pl),
         ("landlord writes a review's autonomy", "landlord", "POST", "/v1/placements/%s/reviews" % pl,
-         {"review_date": TODAY, "autonomy": "x"}, "/v1/placements/%s/reviews" % pl),
+         {"review_date": today(), "autonomy": "x"}, "/v1/placements/%s/reviews" % pl),
         ("landlord sends scope on a review", "landlord", "POST", "/v1/placements/%s/reviews" % pl,
-         {"review_date": TODAY, "housing": "x", "scope": "all"}, "/v1/placements/%s/reviews" % pl),
+         {"review_date": today(), "housing": "x", "scope": "all"}, "/v1/placements/%s/reviews" % pl),
         ("landlord rewrites a review's care follow-up", "landlord", "PATCH", "/v1/reviews/%s" % A.Rv[1],
          {"care_followup": "x"}, "/v1/reviews/%s" % A.Rv[1]),
         ("curator rewrites a review's outcome", "curator", "PATCH", "/v1/reviews/%s" % A.Rv[1],
          {"outcome": "prepare_exit"}, "/v1/reviews/%s" % A.Rv[1]),
         ("curator reports a hospitalisation", "curator", "POST", "/v1/placements/%s/incidents" % pl,
-         {"kind": "hospitalisation", "description": "x", "occurred_on": TODAY},
+         {"kind": "hospitalisation", "description": "x", "occurred_on": today()},
          "/v1/incidents?placement_id=%s&limit=200" % pl),
         ("landlord reports a hospitalisation", "landlord", "POST", "/v1/placements/%s/incidents" % pl,
-         {"kind": "hospitalisation", "description": "x", "occurred_on": TODAY},
+         {"kind": "hospitalisation", "description": "x", "occurred_on": today()},
          "/v1/incidents?placement_id=%s&limit=200" % pl),
         ("landlord sends role on an incident", "landlord", "POST", "/v1/placements/%s/incidents" % pl,
-         {"kind": "damage", "description": "x", "occurred_on": TODAY, "role": "coordinator"},
+         {"kind": "damage", "description": "x", "occurred_on": today(), "role": "coordinator"},
          "/v1/incidents?placement_id=%s&limit=200" % pl),
         ("caregiver adds a care note with commission_id", "caregiver", "POST", "/v1/people/%s/care-notes" % A.P[1],
          {"body": "x", "commission_id": B.cid}, "/v1/people/%s/care-notes?limit=200" % A.P[1]),
@@ -928,7 +943,7 @@ def member_cases(A, B):
         ("coordinator moves a unit to landlord 2", "coordinator", "PATCH", "/v1/units/%s" % A.U[1],
          {"landlord_org_id": A.org["ll2"]}, "/v1/units/%s" % A.U[1]),
         ("coordinator sends commission_id on a session", "coordinator", "POST", "/v1/sessions",
-         {"session_date": SESSION_DAY, "town": "Lille", "chair_name": "x", "commission_id": B.cid},
+         {"session_date": session_day(), "town": "Lille", "chair_name": "x", "commission_id": B.cid},
          "/v1/sessions?limit=200"),
     ]
     return cases
@@ -1037,7 +1052,7 @@ def main(suite):
                         ("/v1/applications", {"person_id": A.P[1], "situation": "Demande (clé partagée)"},
                          A.tok[("caregiver", 1)], A.tok[("caregiver", 2)], 422),
                         ("/v1/placements/%s/deposit/entries" % A.Pl[1],
-                         {"kind": "refunded", "amount_cents": 100, "entry_date": TODAY},
+                         {"kind": "refunded", "amount_cents": 100, "entry_date": today()},
                          A.tok[("landlord", 1)], A.tok[("landlord", 2)], 404)):
                     r1 = d.call("POST", path, token=first, body=body, headers={"Idempotency-Key": key})
                     r2 = d.call("POST", path, token=second, body=body, headers={"Idempotency-Key": key})
@@ -1073,6 +1088,26 @@ def main(suite):
                 leaks = check_views(run.answers, A.what)
                 if leaks:
                     raise Mismatch("\n".join(dedup(leaks)))
+
+            with suite.case("every exit_reason answered is a value of the spec's PlacementExitReason; the curator "
+                            "reads the hospitalisation as 'confidential'"):
+                allowed = set(load_spec()["components"]["schemas"]["PlacementExitReason"]["enum"])
+                seen, problems = {}, []
+                for role, label, r in run.answers:
+                    if 200 <= r.status < 300 and isinstance(r.body, (dict, list)):
+                        for path, name, value, _ in walk_members(r.body):
+                            if name == "exit_reason" and value is not None:
+                                seen.setdefault(role, set()).add(value)
+                                if value not in allowed:
+                                    problems.append("%s: %s is %r, not a PlacementExitReason %s"
+                                                    % (label, path, value, sorted(allowed)))
+                if "confidential" not in seen.get("curator", set()):
+                    problems.append("the curator never read the hospitalised exit as 'confidential': %s"
+                                    % sorted(seen.get("curator", set())))
+                if "hospitalisation" not in seen.get("coordinator", set()):
+                    problems.append("the coordinator never read the hospitalised exit")
+                if problems:
+                    raise Mismatch("\n".join(dedup(problems)))
 
             with suite.case("no successful answer holds an id out of the token's reach"):
                 leaks = check_ids(run)

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The daemon's life: migrations, refusing a schema it does not know, /healthz /readyz /metrics, --help, graceful
-shutdown with a request in flight, and PostgreSQL stopped and started under a running daemon.
+shutdown with a request in flight, and PostgreSQL stopped and started under a running daemon (requests answer
+503 meanwhile, then 200; the revocation listener reconnects, and a revocation made after that still empties the
+token caches).
 
 This test stops the shared PostgreSQL server: meson runs it alone (is_parallel: false), and it always starts the
 server again, whatever happens. Exit 0: all passed; 1: a failure; 77: skipped.
@@ -20,8 +22,11 @@ from harness import (Daemon, Database, Suite, check, daemon_refuses, env, expect
 
 ORGS = "/v1/organisations"
 DB_ROUTES = ("/v1/me", ORGS, "/readyz")
-OUTAGE_ANSWER_WITHIN = 2.0
-RECOVER_WITHIN = 5.0
+# Bounds for a loaded machine: a 503 during an outage comes at once (not after a connection timeout), recovery
+# within a few seconds of the server's start; polls go on longer so that a failure says how late it was.
+OUTAGE_ANSWER_WITHIN = 5.0
+RECOVER_WITHIN = 15.0
+REVOKED_WITHIN = 3.0  # README: "a revocation reaches every running instance within a second"
 
 
 def migration_files():
@@ -49,6 +54,15 @@ def pg(command):
 
 def pg_running():
     return run([pg_cluster_script(), "status", env("PG_CLUSTER_DIR")], check=False).returncode == 0
+
+
+def in_flight(d):
+    """The daemon's gauge of requests being served (the /metrics request counts itself)."""
+    return metric(d.call("GET", "/metrics").text, "commissiond_http_requests_in_flight") or 0
+
+
+def listener_connections(d):
+    return sum(1 for e in list(d.logs) if e.get("msg") == "revocation listener connected")
 
 
 def connection_refused(port):
@@ -119,8 +133,8 @@ def body(suite):
             check(route in p.stdout.splitlines(), "--routes does not list %s" % route)
 
     with Database() as db:
-        c = db.commission_create("Commission cycle de vie")
-        tok = db.token_create(c, "coordinator").token
+        commission = db.commission_create("Commission cycle de vie")
+        tok = db.token_create(commission, "coordinator").token
 
         with Daemon(db) as d:
             with suite.case("/healthz and /readyz: 200 without a token"):
@@ -198,15 +212,16 @@ def body(suite):
                                                        "Content-Type": "application/json",
                                                        "Content-Length": str(len(payload))}))
                     c.send(payload[:len(payload) // 2])
-                    time.sleep(0.2)  # the daemon has the headers and half of the body
+                    # the daemon has the headers and half of the body: the upload is a request in flight
+                    started, _ = poll(lambda: in_flight(d) >= 2, 10)
+                    check(started, "the upload is not counted in flight")
                     d.signal(signal.SIGTERM)
-                    stopping = d.wait_log(lambda e: e.get("msg") == "stopping", 5)
+                    stopping = d.wait_log(lambda e: e.get("msg") == "stopping", 10)
                     check(stopping is not None, "no \"stopping\" log line after SIGTERM")
                     check(stopping.get("in_flight", 0) >= 1, "the request is not counted in flight: %s" % stopping)
-                    time.sleep(0.3)
+                    refused, _ = poll(lambda: connection_refused(d.port), 10)
+                    check(refused, "a new connection was still accepted 10 s after SIGTERM")
                     check(d.running(), "the daemon exited with a request in flight")
-                    refused, _ = poll(lambda: connection_refused(d.port), 2)
-                    check(refused, "a new connection was still accepted after SIGTERM")
                     c.send(payload[len(payload) // 2:])
                     r = c.read_response(timeout=10)
                     expect_status(r, 201)
@@ -227,17 +242,20 @@ def body(suite):
                     c.send(request_head("POST", ORGS, {"Authorization": "Bearer " + tok,
                                                        "Content-Type": "application/json", "Content-Length": "100"}))
                     c.send(b'{"kind":')
-                    time.sleep(0.2)
+                    started, _ = poll(lambda: in_flight(d) >= 2, 10)
+                    check(started, "the upload is not counted in flight")
                     t0 = time.monotonic()
                     d.signal(signal.SIGTERM)
-                    rc = d.wait(timeout=10)
+                    rc = d.wait(timeout=30)
                     took = time.monotonic() - t0
                 check(rc == 0, "exit status %d" % rc)
-                check(0.8 <= took < 5, "exit after %.2f s with --shutdown-timeout 1" % took)
+                # 1 s, with room for a loaded machine, and well under the default 10 s
+                check(0.8 <= took < 8, "exit after %.2f s with --shutdown-timeout 1" % took)
                 check(any("shutdown timeout" in e.get("msg", "") for e in d.logs), "no shutdown-timeout warning")
 
         with Daemon(db) as d:
-            with suite.case("PostgreSQL stopped under the daemon: 503 quickly, /healthz 200; started: 200 in < 5 s"):
+            with suite.case("PostgreSQL stopped under the daemon: 503 quickly, /healthz 200; started: 200 within "
+                            "seconds"):
                 for _ in range(6):  # cache the token on the worker threads
                     for path in DB_ROUTES:
                         expect_status(d.call("GET", path, token=tok), 200)
@@ -263,14 +281,10 @@ def body(suite):
                 finally:
                     if stopped or not pg_running():
                         pg("start-server")
-                t0 = time.monotonic()
-                while True:
-                    statuses = [d.call("GET", path, token=tok, timeout=10).status for path in DB_ROUTES]
-                    took = time.monotonic() - t0
-                    if statuses == [200, 200, 200] or took > RECOVER_WITHIN:
-                        break
-                    time.sleep(0.1)
-                check(statuses == [200, 200, 200], "still %s %.1f s after PostgreSQL started" % (statuses, took))
+                recovered, took = poll(lambda: [d.call("GET", path, token=tok, timeout=10).status
+                                                for path in DB_ROUTES] == [200, 200, 200], RECOVER_WITHIN, 0.1)
+                check(recovered, "still not answering 200 %.1f s after PostgreSQL started: %s" % (
+                    took, [d.call("GET", path, token=tok, timeout=10).status for path in DB_ROUTES]))
                 print("     recovered %.2f s after PostgreSQL started" % took)
                 for _ in range(10):  # every worker thread has reconnected
                     for path in DB_ROUTES:
@@ -287,18 +301,51 @@ def body(suite):
                 # that the restart closed has to be noticed and replaced (and a read retried) by the daemon.
                 for _ in range(6):
                     expect_status(d.call("GET", ORGS, token=tok), 200)
+                connected = listener_connections(d)
                 try:
                     pg("restart")
                 finally:
                     if not pg_running():
                         pg("start-server")
-                time.sleep(1.0)  # the revocation listener reconnects too
+                # the revocation listener reconnects too (every 500 ms while the server is away)
+                back, took = poll(lambda: listener_connections(d) > connected, RECOVER_WITHIN)
+                check(back, "the revocation listener did not reconnect within %.0f s of the restart" % took)
                 failures = []
                 for i in range(12):
                     r = d.call("GET", ORGS, token=tok)
                     if r.status != 200:
                         failures.append("request %d after the restart: %d %s" % (i + 1, r.status, r.text[:120]))
                 check(not failures, "requests failed although PostgreSQL was up again:\n  " + "\n  ".join(failures))
+
+            with suite.case("a revocation made after the revocation listener reconnected reaches the daemon "
+                            "within a second or so"):
+                # The previous case restarted PostgreSQL and saw the listener connect again. A token cached on
+                # both worker threads (one keep-alive connection stays on one thread), then revoked: the cache
+                # must be emptied by the notification, not by its 60 s lifetime.
+                check(listener_connections(d) >= 2, "the listener has not reconnected since the start")
+                t = db.token_create(commission, "coordinator", label="révoqué après la reconnexion")
+                sessions = [d.session() for _ in range(4)]
+                try:
+                    for sess in sessions:
+                        for _ in range(3):
+                            expect_status(sess.call("GET", "/v1/me", token=t.token), 200)
+                    db.token_revoke(t.id)
+                    start = time.monotonic()  # committed: commissionctl has exited
+
+                    def refused():
+                        return all(sess.call("GET", "/v1/me", token=t.token).status == 401 for sess in sessions)
+
+                    ok, took = poll(refused, 20.0)
+                    check(ok, "the revoked token was still accepted %.1f s after the revocation" % took)
+                    took = time.monotonic() - start
+                    check(took <= REVOKED_WITHIN, "the revoked token was refused only after %.1f s" % took)
+                    print("     revoked token refused after %.3f s" % took)
+                    for sess in sessions:
+                        expect_problem(sess.call("GET", "/v1/organisations", token=t.token), 401, "unauthorized")
+                finally:
+                    for sess in sessions:
+                        sess.close()
+                expect_status(d.call("GET", "/v1/me", token=tok), 200)
 
             with suite.case("the daemon survived and exits 0; every line it logged is a JSON object"):
                 d.stop()

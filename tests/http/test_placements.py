@@ -28,8 +28,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import (ALL_RESPONSES, TIMESTAMP_RE, UUID_RE, CommandFailed, Daemon, Database, Suite,  # noqa: E402
-                     check, expect_problem, expect_status, leaks, poll)
+from harness import (ALL_RESPONSES, TIMESTAMP_RE, UUID_RE, CommandFailed, Daemon, Database, Suite, check,  # noqa: E402
+                     expect_problem, expect_status, leaks, poll, sql_refusal)
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 FULL_MEMBERS = {"id", "person", "unit", "move_in_date", "lease", "exit_date", "status", "version", "application_id",
@@ -81,6 +81,16 @@ def add_months(d, months):
 
 def refund_due(exit_date, matches):
     return add_months(exit_date, 1 if matches else 2)
+
+
+def due_today_exit(today):
+    """(exit day, inspection matches) of an exit whose refund is due on TODAY; every day has one."""
+    for back in range(28, 63):
+        for matches in (True, False):
+            exit_day = today - datetime.timedelta(days=back)
+            if refund_due(exit_day, matches) == today:
+                return exit_day, matches
+    raise AssertionError("no exit is due on %s" % today)
 
 
 def started_months_late(due, on):
@@ -614,6 +624,37 @@ def case_views(suite, w):
         expect_problem(w.call("GET", "/v1/placements/%s" % p["id"], "landlord2"), 404, "not-found")
         check(p["id"] not in [x["id"] for x in list_all(w, "/v1/placements", "landlord2")], "not listed for another")
 
+    with suite.case("views: an exit to hospital or a care facility is 'confidential' for the curator, without "
+                    "comment; the care side reads it; the landlord never"):
+        unit = w.unit(places=4)
+        exits = {}
+        for reason in ("hospitalisation", "care_facility", "other_housing"):
+            p = w.place(unit, -30)
+            r = w.exit(p["id"], day(-1), reason=reason, comment="Commentaire de sortie (%s)" % reason)
+            expect_status(r, 200)
+            exits[p["id"]] = (reason, p["person"]["id"])
+        for pid, (reason, person) in exits.items():
+            health = reason != "other_housing"
+            for who in ("coordinator", "caregiver"):
+                b = w.ok(200, "GET", "/v1/placements/%s" % pid, who).body
+                check(b["exit_reason"] == reason and b["exit_comment"] == "Commentaire de sortie (%s)" % reason,
+                      "%s reads the exit reason %s and its comment: %r" % (who, reason, b))
+            r = w.ok(200, "GET", "/v1/placements/%s" % pid, "curator")
+            listed = list_all(w, "/v1/placements?person_id=%s" % person, "curator")
+            check([x["id"] for x in listed] == [pid], "the curator lists the placement", r)
+            for b, where in ((r.body, "GET"), (listed[0], "list")):
+                check(b["exit_reason"] == ("confidential" if health else reason) and b["exit_comment"] is None,
+                      "curator (%s), exit %s: exit_reason %r, exit_comment %r; expected %r and no comment"
+                      % (where, reason, b["exit_reason"], b["exit_comment"], "confidential" if health else reason),
+                      r)
+            if health:
+                check(reason not in r.text, "the curator's answer does not name %s" % reason, r)
+            r = w.ok(200, "GET", "/v1/placements/%s" % pid, "landlord")
+            check("exit_reason" not in r.body and reason not in r.text and "Commentaire" not in r.text,
+                  "the landlord reads neither reason nor comment", r)
+        r = w.exit(w.place(unit, -5)["id"], day(0), reason="confidential")
+        expect_problem(r, 422, "validation-failed", field="/exit_reason")
+
     with suite.case("views: the observer gets 403; bad ids and queries 400; unknown 404"):
         p = w.views["placement"]
         expect_problem(w.call("GET", "/v1/placements/%s" % p["id"], "observer"), 403, "forbidden")
@@ -839,22 +880,22 @@ def case_deposits(suite, w):
         for method in ("PATCH", "DELETE", "PUT", "POST"):
             r = w.call(method, path, body={"balance_cents": 0} if method != "DELETE" else None)
             expect_problem(r, 405, "method-not-allowed")
+        # Refused by the ledger's own rules (SQLSTATE 23514, check_violation, naming the rule), not by any error.
         for statement in ("UPDATE deposit_entries SET amount_cents = 1 WHERE id = '%s'" % entry_id,
                           "DELETE FROM deposit_entries WHERE id = '%s'" % entry_id):
-            try:
-                w.db.sql(statement)
-            except CommandFailed:
-                pass
-            else:
-                raise AssertionError("the database accepted: %s" % statement)
-        try:
-            w.db.sql("INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, effect_cents, "
+            refusal = sql_refusal(w.db.name, statement)
+            check(refusal[:2] == ("23514", "deposit_entries_append_only"),
+                  "%s: refused with %r, expected 23514 deposit_entries_append_only" % (statement, refusal))
+        statement = ("INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, effect_cents, "
                      "entry_date, role) VALUES ('%s', '%s', 'refunded', %d, %d, current_date, 'coordinator')"
                      % (w.commission, pid, DEPOSIT + 1, -(DEPOSIT + 1)))
-        except CommandFailed:
-            pass
-        else:
-            raise AssertionError("the database let the balance go negative")
+        refusal = sql_refusal(w.db.name, statement)
+        check(refusal[:2] == ("23514", "deposit_balance_not_negative"),
+              "a refund over the balance: refused with %r, expected 23514 deposit_balance_not_negative" % (refusal,))
+        # the same entry within the balance is accepted: the refusal above was for the balance alone
+        within = statement.replace("%d, %d, current_date" % (DEPOSIT + 1, -(DEPOSIT + 1)),
+                                   "1, -1, current_date")
+        w.db.sql("BEGIN; %s; ROLLBACK" % within)
         b = w.account(pid)
         check(b["balance_cents"] == DEPOSIT and len(b["entries"]) == 5, "unchanged: %r" % b)
 
@@ -947,17 +988,22 @@ def case_delays(suite, w):
         b = w.account(recent)
         check_against_body(b, w.expected(recent), "recent")
         check(b["status"] == "outstanding" and b["months_late"] == 0 and b["penalty_cents"] == 0, "outstanding", b)
-        due_today = w.place(w.unit(places=1, landlord="ll2"), -80)["id"]
+        # An exit whose refund is due today: one month after it (inspections match) or two (they do not). Every
+        # day is the due day of such an exit, even the 29th to 31st of a month after a shorter one (31 March is
+        # two months after 31 January), so the check below always runs.
+        today = utc_today()
+        exit_day, matches = due_today_exit(today)
+        due_today = w.place(w.unit(places=1, landlord="ll2"), -((today - exit_day).days + 10))["id"]
         expect_status(w.entry(due_today, "paid", DEPOSIT), 201)
-        exit_day = utc_today()
-        for back in range(28, 40):  # an exit day whose due day (one month later) is today
-            if add_months(utc_today() - datetime.timedelta(days=back), 1) == utc_today():
-                exit_day = utc_today() - datetime.timedelta(days=back)
-                break
-        expect_status(w.exit(due_today, exit_day.isoformat(), matches=True), 200)
+        expect_status(w.exit(due_today, exit_day.isoformat(), matches=matches), 200)
         b = w.account(due_today)
-        if add_months(exit_day, 1) == utc_today():
-            check(b["status"] == "outstanding" and b["months_late"] == 0, "on the due day: outstanding", b)
+        check(b["refund_due_on"] == today.isoformat(), "exit %s, inspections %s: due %s"
+              % (exit_day, "matching" if matches else "not matching", today), b)
+        if utc_today() == today:
+            check(b["status"] == "outstanding" and b["months_late"] == 0 and b["penalty_cents"] == 0,
+                  "on the due day: outstanding, no penalty", b)
+        else:  # the run crossed midnight UTC: the due day is yesterday now
+            check_against_body(b, w.expected(due_today), "due yesterday")
         settled = w.place(w.unit(places=1), -300)["id"]
         expect_status(w.entry(settled, "paid", DEPOSIT, entry_date=day(-299)), 201)
         expect_status(w.exit(settled, day(-200), matches=False), 200)
@@ -1294,9 +1340,13 @@ def case_lock_order(suite):
                     outcomes.append(sorted(r.status for r in rs))
                 d.stop()
             check(outcomes == [[201, 409]] * 4, "one winner, one refusal each time: %s" % outcomes)
-            # the daemon's sessions have ended, so their statistics are flushed: wait for them a little
+            # a backend flushes its statistics as it exits: once the daemon's backends are gone, a deadlock shows
+            # (and a little more time for it to show, in case the flush comes after the backend leaves the list)
+            gone, _ = poll(lambda: db.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                          "AND pid <> pg_backend_pid()") == "0", 20)
+            check(gone, "the daemon's database sessions did not end within 20 s")
             query = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
-            count, _ = poll(lambda: db.sql(query) if db.sql(query) != "0" else None, 3)
+            count, _ = poll(lambda: db.sql(query) if db.sql(query) != "0" else None, 2)
             count = count or "0"
             check(count == "0", "%s deadlock(s) between two concurrent writers (slowest pair %.1f s): the INSERT's "
                   "foreign-key check holds FOR KEY SHARE on the unit (placement) row that the trigger then locks "

@@ -29,9 +29,17 @@ REFUSAL_REASONS = ["no_suitable_unit", "care_project_not_ready", "incomplete_fil
 EXIT_REASONS = ["lease_transferred", "other_housing", "hospitalisation", "care_facility", "eviction",
                 "departure_without_notice", "death", "other"]
 
-TODAY = datetime.datetime.now(datetime.timezone.utc).date()
-F = TODAY - datetime.timedelta(days=300)  # the period's first day
-E = TODAY - datetime.timedelta(days=30)   # its last day
+
+def utc_today():
+    """The server's "today" (UTC), asked at every use: a run may cross midnight."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+# The day the run started: the fixture's dates are planned from it (explicit dates, whatever the clock says later);
+# what the server computes from its own today (overdue, the default occupancy day) is compared with utc_today().
+RUN_DAY = utc_today()
+F = RUN_DAY - datetime.timedelta(days=300)  # the period's first day
+E = RUN_DAY - datetime.timedelta(days=30)   # its last day
 DAY = datetime.timedelta(days=1)
 
 
@@ -84,7 +92,7 @@ APPS = {
             ("refuse", "care_project_not_ready", at(E + days(3))), None),
     "a11": (at(F - days(300)), ("approve", None, at(F - days(290))), None,
             ("u5", F - days(200), (F - DAY, "eviction", False))),
-    "a12": (at(F - days(2)), ("approve", None, at(TODAY - days(10))), None, ("u5", E, None)),
+    "a12": (at(F - days(2)), ("approve", None, at(RUN_DAY - days(10))), None, ("u5", E, None)),
     "a13": (at(F - days(5)), ("approve", None, at(F + days(15))), None, ("u2", F + days(20), None)),
     "a14": (at(F - days(25)), ("approve", None, at(F + days(35))), None, ("u5", F + days(40), None)),
     "a15": (at(F - days(60)), ("approve", None, at(F - days(40))), None,
@@ -106,7 +114,7 @@ UNIT_CREATED = at(F - days(400))  # the status history's first record, dated bac
 
 # Reviews: (placement of application, review_date).
 # a7 is overdue by its move-in (no review), a14 by its last review; a12 and a13 are not.
-REVIEWS = [("a9", F - DAY), ("a13", F), ("a13", TODAY - days(20)), ("a14", F + days(50)), ("a15", E + DAY),
+REVIEWS = [("a9", F - DAY), ("a13", F), ("a13", RUN_DAY - days(20)), ("a14", F + days(50)), ("a15", E + DAY),
            ("a12", E)]
 
 # Deposit entries: (placement of application, kind, amount, justification, reverses index or None).
@@ -221,20 +229,21 @@ def expected_deposits():
         placement = APPS[app][3]
         if b > 0 and placement[2] is not None:
             exit_date, _, matches = placement[2]
-            if TODAY > add_months(exit_date, 1 if matches else 2):
+            if utc_today() > add_months(exit_date, 1 if matches else 2):
                 totals["overdue_accounts"] += 1
     return totals
 
 
 def expected_reviews(first, last):
+    today = utc_today()
     overdue = 0
     for name, a in APPS.items():
         p = a[3]
-        if p is None or p[1] > TODAY or (p[2] is not None and p[2][0] <= TODAY):
+        if p is None or p[1] > today or (p[2] is not None and p[2][0] <= today):
             continue
         dates = [d for app, d in REVIEWS if app == name]
         due = add_months(max(dates) if dates else p[1], 3)
-        overdue += due < TODAY
+        overdue += due < today
     return {"done": sum(1 for _, d in REVIEWS if in_period(d, first, last)), "overdue": overdue}
 
 
@@ -341,7 +350,7 @@ def build(d, db):
             continue
         unit, move_in, exit_ = placement
         pl = post("/v1/placements", {"application_id": w.apps[name], "unit_id": w.units[unit],
-                                     "move_in_date": TODAY.isoformat(), "lease": "sliding_lease"})
+                                     "move_in_date": utc_today().isoformat(), "lease": "sliding_lease"})
         w.placements[name] = pl["id"]
         db.sql("UPDATE placements SET move_in_date = '%s' WHERE id = '%s'" % (move_in, pl["id"]))
         if exit_ is not None:
@@ -360,7 +369,7 @@ def build(d, db):
     # Deposits, through the ledger (with an Idempotency-Key).
     entry_ids = []
     for i, (app, kind, amount, justification, reverses) in enumerate(ENTRIES):
-        body = {"kind": kind, "entry_date": TODAY.isoformat()}
+        body = {"kind": kind, "entry_date": utc_today().isoformat()}
         if amount is not None:
             body["amount_cents"] = amount
         if justification is not None:
@@ -456,7 +465,7 @@ def cases(suite):
             expect_report(activity(d, observer), want)
 
         with suite.case("activity: other periods (one day, a boundary moved by a day)"):
-            for first, last in ((F, F), (E, E), (F + DAY, E - DAY), (F - DAY, E + DAY), (F - days(400), TODAY)):
+            for first, last in ((F, F), (E, E), (F + DAY, E - DAY), (F - DAY, E + DAY), (F - days(400), RUN_DAY)):
                 expect_report(activity(d, coord, first, last), expected_activity(first, last))
             r = activity(d, coord, E + days(10), E + days(10))
             expect_report(r, expected_activity(E + days(10), E + days(10)))
@@ -474,13 +483,14 @@ def cases(suite):
                   r)
 
         with suite.case("occupancy: per unit kind and in all, on a date and today"):
-            for day in (E, E - days(2), F, TODAY, E + DAY):
+            for day in (E, E - days(2), F, RUN_DAY, E + DAY):
                 rows, total = expected_occupancy(day, total=True)
                 expect_report(d.call("GET", "%s?date=%s" % (OCCUPANCY, day), token=observer),
                               {"date": day.isoformat(), "unit_kinds": rows, "total": total})
-            rows, total = expected_occupancy(TODAY, total=True)
+            today = utc_today()
+            rows, total = expected_occupancy(today, total=True)
             expect_report(d.call("GET", OCCUPANCY, token=coord),
-                          {"date": TODAY.isoformat(), "unit_kinds": rows, "total": total})
+                          {"date": today.isoformat(), "unit_kinds": rows, "total": total})
             r = d.call("GET", "%s?date=%s" % (OCCUPANCY, E), token=coord)
             a = activity(d, coord)
             check(r.body["unit_kinds"] == a.body["occupancy"], "occupancy differs from the activity's", r)
@@ -497,7 +507,7 @@ def cases(suite):
             check(lines[("applications.decided", "approve")] == "4" and lines[("summary", "sessions")] == "2"
                   and lines[("occupancy.foyer_place", "occupied")] == "2" and lines[("period", "from")] == str(F),
                   "CSV lines are not named section,metric: %r" % lines)
-            for day in (E, TODAY):
+            for day in (E, RUN_DAY):
                 j = d.call("GET", "%s?date=%s" % (OCCUPANCY, day), token=coord)
                 r = d.call("GET", "%s?date=%s" % (OCCUPANCY, day), token=coord, headers={"Accept": "text/csv"})
                 check(parse_csv(r) == flatten(j.body), "occupancy CSV differs from its JSON", r)
@@ -552,7 +562,7 @@ def cases(suite):
             expect_problem(d.call("GET", OCCUPANCY, token=None), 401, "unauthorized")
 
         with suite.case("no personal data in the reports"):
-            bodies = [activity(d, coord, F - days(400), TODAY), activity(d, observer, headers={"Accept": "text/csv"}),
+            bodies = [activity(d, coord, F - days(400), RUN_DAY), activity(d, observer, headers={"Accept": "text/csv"}),
                       d.call("GET", OCCUPANCY, token=coord), activity(d, coord)]
             for r in bodies:
                 expect_status(r, 200)

@@ -61,12 +61,9 @@ def utc_today():
     return datetime.datetime.now(datetime.timezone.utc).date()
 
 
-TODAY = utc_today()
-
-
 def day(offset):
-    """TODAY + OFFSET days as YYYY-MM-DD."""
-    return (TODAY + datetime.timedelta(days=offset)).isoformat()
+    """Today (UTC, asked at every call: a run may cross midnight) + OFFSET days as YYYY-MM-DD."""
+    return (utc_today() + datetime.timedelta(days=offset)).isoformat()
 
 
 def add_months(d, n):

@@ -25,11 +25,13 @@ UNIT_MEMBERS = {"id", "kind", "label", "address", "town", "landlord_org_id", "pl
                 "vacant_places"}
 AGREEMENT_MEMBERS = {"id", "org_id", "reference", "signatory", "start_date", "end_date", "status", "days_to_end",
                      "notes", "unit_ids", "renewals", "version", "created_at", "updated_at"}
-TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+def utc_today():
+    """Today (UTC), asked at every use: a run may cross midnight."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
 
 
 def day(offset):
-    return (TODAY + datetime.timedelta(days=offset)).isoformat()
+    return (utc_today() + datetime.timedelta(days=offset)).isoformat()
 
 
 def unit_body(landlord, **kw):
@@ -93,8 +95,9 @@ def check_agreement(r, expected):
     check(isinstance(b, dict) and set(b) == AGREEMENT_MEMBERS, "members of an Agreement: %s"
           % sorted(AGREEMENT_MEMBERS), r)
     end = datetime.date.fromisoformat(b["end_date"])
-    check(b["days_to_end"] == (end - TODAY).days, "days_to_end is not end_date - today", r)
-    check(b["status"] == ("active" if end >= TODAY else "expired"), "status does not follow end_date", r)
+    today = utc_today()
+    check(b["days_to_end"] == (end - today).days, "days_to_end is not end_date - today", r)
+    check(b["status"] == ("active" if end >= today else "expired"), "status does not follow end_date", r)
     for k, v in expected.items():
         got = sorted(b[k]) if k == "unit_ids" else b[k]
         want = sorted(v) if k == "unit_ids" else v
