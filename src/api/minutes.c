@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accept.h"
 #include "access.h"
 #include "api.h"
 #include "params.h"
@@ -167,17 +168,11 @@ static char *minutes_html(json_t *minutes, size_t *len) {
   return h.buf;
 }
 
-/* Which representation the Accept header asks for: 1 HTML, 0 JSON, -1 none we have. */
+/* Which representation the Accept header asks for: 1 HTML, 0 JSON (also when both are as welcome), -1 none we
+ * have. */
 static int wants_html(struct request *rq) {
-  const char *accept = request_header(rq, MHD_HTTP_HEADER_ACCEPT);
-  if (accept == NULL)
-    return 0;
-  if (strstr(accept, "text/html") != NULL && strstr(accept, "application/json") == NULL)
-    return 1;
-  if (strstr(accept, "application/json") || strstr(accept, "*/*") || strstr(accept, "application/*") ||
-      strstr(accept, "application/problem+json"))
-    return 0;
-  return -1;
+  static const char *const offers[] = {"application/json", "text/html"};
+  return accept_choose(request_header(rq, MHD_HTTP_HEADER_ACCEPT), offers, 2);
 }
 
 enum MHD_Result api_minutes_get(struct request *rq) {
