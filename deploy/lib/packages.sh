@@ -3,9 +3,11 @@
 # build, test and run, and configures a meson build directory.
 
 # Everything needed to build, test and run commissiond on Debian 12. postgresql-15 is swapped for the distribution's
-# default `postgresql` where that version is not packaged.
+# default `postgresql` where that version is not packaged. clang and libclang-rt-dev (libFuzzer and the sanitizer
+# runtimes, only recommended by clang) build the fuzz suite's targets; llvm gives llvm-symbolizer, for readable
+# stack traces in sanitizer and fuzzer reports.
 CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev
-             postgresql-15 python3 python3-yaml curl)
+             postgresql-15 python3 python3-yaml curl clang libclang-rt-dev llvm)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 
