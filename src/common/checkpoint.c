@@ -16,16 +16,7 @@ static bool lower_hex(const char *s, size_t n) {
 
 /* YYYY-MM-DDTHH:MM:SSZ, a real date and time of day. */
 static bool valid_time(const char *s) {
-  static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-  if (strlen(s) != sizeof shape - 1)
-    return false;
-  for (size_t i = 0; i < sizeof shape - 1; i++)
-    if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
-      return false;
-  char day[11];
-  memcpy(day, s, 10);
-  day[10] = '\0';
-  return valid_date(day) && (s[11] - '0') * 10 + (s[12] - '0') < 24 && s[14] < '6' && s[17] < '6';
+  return strlen(s) == 20 && s[19] == 'Z' && valid_date_time(s);
 }
 
 static bool head_valid(const struct checkpoint *cp) {

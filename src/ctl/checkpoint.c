@@ -21,21 +21,6 @@
 #define KEY_DEFAULT "/etc/commissiond/audit-checkpoint.key"
 #define KEY_FILE_MAX 4096
 
-/* "--name value" pairs of ARGV into VALUES (by position in NAMES); false (with a message) on anything else. */
-static bool options(int argc, char **argv, const char *const *names, const char **values) {
-  for (int i = 0; i < argc; i++) {
-    size_t k = 0;
-    while (names[k] != NULL && strcmp(argv[i], names[k]) != 0)
-      k++;
-    if (names[k] == NULL || i + 1 >= argc) {
-      fprintf(stderr, "commissionctl: unexpected argument \"%s\"\n", argv[i]);
-      return false;
-    }
-    values[k] = argv[++i];
-  }
-  return true;
-}
-
 /* Reads at most MAX bytes of PATH into BUF (size MAX + 1, NUL-terminated); their count, or -1 (reported) when the
  * file cannot be read or is longer. With PRIVATE, also refuses a file that any user may read, or others than its
  * owner change (a group may read it: systemd's credentials, LoadCredential=, are shown 0440 through their ACL). */
@@ -131,7 +116,8 @@ static bool key_read(const char *path, unsigned char secret_key[crypto_sign_SECR
 
 int ctl_audit_keygen(int argc, char **argv) {
   const char *v[1] = {NULL};
-  if (!options(argc, argv, (const char *const[]){"--key", NULL}, v) || v[0] == NULL) {
+  named_args(argc, argv, (const char *const[]){"--key", NULL}, v);
+  if (v[0] == NULL) {
     fprintf(stderr, "usage: commissionctl audit keygen --key FILE\n");
     return 2;
   }
@@ -210,10 +196,7 @@ static bool write_file_atomic(const char *path, const char *text, size_t len) {
 
 int ctl_audit_checkpoint(struct db *db, int argc, char **argv) {
   const char *v[2] = {NULL, NULL};
-  if (!options(argc, argv, (const char *const[]){"--key", "--out", NULL}, v)) {
-    fprintf(stderr, "usage: commissionctl audit checkpoint [--key FILE] [--out FILE]\n");
-    return 2;
-  }
+  named_args(argc, argv, (const char *const[]){"--key", "--out", NULL}, v);
   const char *key_path = v[0] ? v[0] : getenv("COMMISSIOND_CHECKPOINT_KEY");
   if (key_path == NULL || key_path[0] == '\0')
     key_path = KEY_DEFAULT;
@@ -270,8 +253,8 @@ static bool public_key_read(const char *key, unsigned char out[crypto_sign_PUBLI
 
 int ctl_audit_verify(struct db *db, int argc, char **argv) {
   const char *v[2] = {NULL, NULL};
-  if (!options(argc, argv, (const char *const[]){"--checkpoint", "--public-key", NULL}, v) ||
-      (v[1] != NULL && v[0] == NULL)) {
+  named_args(argc, argv, (const char *const[]){"--checkpoint", "--public-key", NULL}, v);
+  if (v[1] != NULL && v[0] == NULL) {
     fprintf(stderr, "usage: commissionctl audit verify [--checkpoint FILE [--public-key KEY]]\n");
     return 2;
   }

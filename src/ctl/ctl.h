@@ -6,6 +6,10 @@
 
 int ctl_migrate(PGconn *conn, const char *dir);
 
+/* Parses "--name value" pairs of a subcommand into VALUES (by position in NAMES, NULL-terminated); prints the usage
+ * and exits 2 on anything else (src/ctl/main.c). */
+void named_args(int argc, char **argv, const char *const *names, const char **values);
+
 /* The audit chain's checkpoints (src/ctl/checkpoint.c); ARGV holds the arguments after the subcommand's name.
  * audit keygen --key FILE: creates FILE (mode 600, never over an existing file) holding a new Ed25519 key and prints
  * its public key on the last line; no database. */

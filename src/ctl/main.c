@@ -67,8 +67,7 @@ static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *pa
   return r;
 }
 
-/* Parses "--name value" pairs of a subcommand into VALUES (by position in NAMES); exits 2 on anything else. */
-static void named_args(int argc, char **argv, const char *const *names, const char **values) {
+void named_args(int argc, char **argv, const char *const *names, const char **values) {
   for (int i = 0; i < argc; i++) {
     size_t k = 0;
     while (names[k] != NULL && strcmp(argv[i], names[k]) != 0)
