@@ -67,8 +67,20 @@ long audit_chain_pending(struct db *db);
  * recorded unchained; one transaction. Returns how many were inserted, or -1 on error; *FIRST_ID is the id given
  * to BATCH[0] when the transaction got that far (0 otherwise), to tell later whether a failed COMMIT took place. */
 long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id);
+/* The chain's head on DB: its newest *POSITION (0 when nothing is chained) and that entry's hash into HASH_HEX
+ * (2 * AUDIT_HASH_BYTES + 1 bytes; "" at position 0). DB_ROW, DB_NO_ROW (empty chain) or an error. */
+enum db_status audit_chain_head(struct db *db, int64_t *position, char *hash_hex);
+/* A position of the chain recorded outside the database (a signed checkpoint): entry POSITION had hash HASH (hex).
+ * LABEL names it in audit_verify()'s words ("the checkpoint of 2026-11-24T03:00:00Z"). */
+struct audit_anchor {
+  int64_t position;
+  const char *hash;
+  const char *label;
+};
 /* Walks the chain on DB: 0 when intact (*CHAINED, *PENDING counted), else the chain position of the first broken
- * link (> 0) or -1 on error; *WHY says what is wrong. */
-int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len);
+ * link (> 0) or -1 on error; *WHY says what is wrong. With ANCHOR (else NULL) the chain must also reach its position
+ * with its hash there: a chain that ends before it lost its newest entries, one that differs there was rewritten. */
+int64_t audit_verify(struct db *db, const struct audit_anchor *anchor, long *chained, long *pending, char *why,
+                     size_t why_len);
 
 #endif

@@ -30,6 +30,14 @@ struct page {
  * hold N keys of KINDS (a cursor this server issued for this list). On a bad value queues 400 invalid-query and
  * returns false (nothing to free); otherwise free PAGE with page_free(). */
 bool param_page(struct request *rq, struct page *page, size_t n, const enum cursor_key *kinds, enum MHD_Result *ret);
+/* param_page() without the request (pure, for tests/fuzz): LIMIT and CURSOR are the query values, NULL when absent.
+ * On a bad value returns false with *FIELD ("query:limit" or "query:cursor") and *REASON (static texts) set and
+ * nothing to free; otherwise free PAGE with page_free(). */
+bool page_parse(struct page *page, const char *limit, const char *cursor, size_t n, const enum cursor_key *kinds,
+                const char **field, const char **reason);
+/* The opaque cursor reply_page_after() issues for KEYS (N texts; NULL is JSON null): malloc'ed, NULL on failure.
+ * page_parse() must accept every cursor it makes of keys that are valid for their kinds. */
+char *page_cursor_encode(const char *const *keys, size_t n);
 void page_free(struct page *page);
 /* Replies {"items": ITEMS, "next_cursor": ...}: when ROWS filled the page, the cursor holds KEYS (N texts: the
  * last row's keyset position, by name). Takes ITEMS (NULL: an item could not be built, 500) and frees PAGE. */

@@ -9,6 +9,8 @@
 bool valid_uuid(const char *s);
 /* A real calendar date written YYYY-MM-DD, years 1900..2199. */
 bool valid_date(const char *s);
+/* S begins with a real date and time of day written YYYY-MM-DDTHH:MM:SS (what follows is the caller's). */
+bool valid_date_time(const char *s);
 /* Number of code points in the UTF-8 string S (assumed valid UTF-8, as jansson guarantees). */
 size_t utf8_length(const char *s);
 /* No control characters; with MULTILINE, newline and tab are allowed. */

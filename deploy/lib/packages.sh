@@ -9,7 +9,9 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
 # What the tests need on top (tests/run adds these): PyYAML for the spec checker and the access matrix, git for the
 # quickstart suite's clean clone, Node.js and npm for the spec linter (tests/spec/validate-openapi).
 # shellcheck disable=SC2034 # used by tests/run
-CD_TEST_PACKAGES=(python3-yaml git nodejs npm)
+# clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes, only recommended by clang) build the fuzz suite's
+# targets; llvm gives llvm-symbolizer, for readable stack traces in sanitizer and fuzzer reports.
+CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 

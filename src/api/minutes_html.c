@@ -65,7 +65,7 @@ static void text(struct html *h, const char *s) {
   raw(h, chunk);
 }
 
-static void rawf(struct html *h, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static void rawf(struct html *h, const char *fmt, ...) {
   char out[512];
   va_list ap;
   va_start(ap, fmt);

@@ -34,10 +34,19 @@ static void usage(FILE *out) {
           "  maintenance                    daily upkeep: lapse overdue approvals, forget old idempotency keys\n"
           "  retention run [--dry-run] [--commission ID]\n"
           "                                 pseudonymise the people past their commission's retention (audited)\n"
-          "  audit verify                   walk the audit chain; exit 1 and name the first broken link if any\n"
+          "  audit verify [--checkpoint FILE [--public-key KEY]]\n"
+          "                                 walk the audit chain; exit 1 and name the first broken link if any; with\n"
+          "                                 a checkpoint, also check its signature (with KEY: hex, or a file holding\n"
+          "                                 it) and that the chain still holds its entry (nothing newest deleted)\n"
           "  audit chain                    chain the entries not chained yet (commissiond does it every second)\n"
           "  minutes verify SESSION         check a closed session's sealed minutes against their hash; exit 1 if\n"
           "                                 the stored document or model was altered\n"
+          "  audit keygen --key FILE        create the checkpoints' signing key (Ed25519, mode 600, kept away from\n"
+          "                                 the database); prints its public key last\n"
+          "  audit checkpoint [--key FILE] [--out FILE]\n"
+          "                                 sign the chain's head (position, hash, time) to FILE or stdout\n"
+          "                                 (key default: $COMMISSIOND_CHECKPOINT_KEY, then\n"
+          "                                 /etc/commissiond/audit-checkpoint.key)\n"
           "  organisation create --commission ID --kind KIND --name NAME\n"
           "                                 create an organisation (landlord, residence, curator_service,\n"
           "                                 care_team, partner); prints its id last\n"
@@ -61,8 +70,7 @@ static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *pa
   return r;
 }
 
-/* Parses "--name value" pairs of a subcommand into VALUES (by position in NAMES); exits 2 on anything else. */
-static void named_args(int argc, char **argv, const char *const *names, const char **values) {
+void named_args(int argc, char **argv, const char *const *names, const char **values) {
   for (int i = 0; i < argc; i++) {
     size_t k = 0;
     while (names[k] != NULL && strcmp(argv[i], names[k]) != 0)
@@ -150,8 +158,9 @@ static int commission_cmd(PGconn *conn, int argc, char **argv) {
   return 2;
 }
 
-/* commissionctl audit verify | chain: walks the audit chain and reports its first broken link; chain hashes the
- * entries not chained yet (commissiond does it every second). */
+/* commissionctl audit verify | chain | checkpoint: verify walks the audit chain and reports its first broken link
+ * (src/ctl/checkpoint.c, with a checkpoint); chain hashes the entries not chained yet (commissiond does it every
+ * second); checkpoint signs the chain's head. (audit keygen needs no database: see main.) */
 static int audit_cmd(struct db *db, int argc, char **argv) {
   if (argc == 1 && strcmp(argv[0], "chain") == 0) {
     long n = audit_chain_pending(db);
@@ -162,23 +171,14 @@ static int audit_cmd(struct db *db, int argc, char **argv) {
     printf("chained %ld entries\n", n);
     return 0;
   }
-  if (argc == 1 && strcmp(argv[0], "verify") == 0) {
-    long chained, pending;
-    char why[256];
-    int64_t broken = audit_verify(db, &chained, &pending, why, sizeof why);
-    if (broken < 0) {
-      fprintf(stderr, "commissionctl: cannot read the audit trail: %s", PQerrorMessage(db_pgconn(db)));
-      return 1;
-    }
-    if (broken > 0) {
-      printf("audit trail BROKEN at entry %lld: %s\n", (long long)broken, why);
-      return 1;
-    }
-    printf("audit trail intact: %ld entries chained, %ld waiting to be chained\n", chained, pending);
-    return 0;
-  }
-  usage(stderr);
-  return 2;
+  int rc = 2;
+  if (argc >= 1 && strcmp(argv[0], "verify") == 0)
+    rc = ctl_audit_verify(db, argc - 1, argv + 1);
+  else if (argc >= 1 && strcmp(argv[0], "checkpoint") == 0)
+    rc = ctl_audit_checkpoint(db, argc - 1, argv + 1);
+  if (rc == 2)
+    usage(stderr);
+  return rc;
 }
 
 /* commissionctl retention run [--dry-run] [--commission ID]: pseudonymises the people past their commission's
@@ -418,6 +418,8 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  if (strcmp(cmd, "audit") == 0 && sub_argc >= 1 && strcmp(sub_argv[0], "keygen") == 0)
+    return ctl_audit_keygen(sub_argc - 1, sub_argv + 1); /* no database */
   if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "commission") != 0 && strcmp(cmd, "organisation") != 0 &&
       strcmp(cmd, "token") != 0 && strcmp(cmd, "maintenance") != 0 && strcmp(cmd, "audit") != 0 &&
       strcmp(cmd, "retention") != 0 && strcmp(cmd, "minutes") != 0) {

@@ -324,7 +324,25 @@ out:
   return inserted;
 }
 
-int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, size_t why_len) {
+enum db_status audit_chain_head(struct db *db, int64_t *position, char *hash_hex) {
+  *position = 0;
+  hash_hex[0] = '\0';
+  PGresult *res;
+  enum db_status s = db_exec(db, &chain_tail, NULL, &res);
+  if (s == DB_ROW) {
+    const char *hex = PQgetvalue(res, 0, 1);
+    *position = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    if (*position <= 0 || strlen(hex) != 2 * AUDIT_HASH_BYTES)
+      s = DB_HARD_ERROR; /* a chained entry always has both */
+    else
+      memcpy(hash_hex, hex, 2 * AUDIT_HASH_BYTES + 1);
+  }
+  PQclear(res);
+  return s;
+}
+
+int64_t audit_verify(struct db *db, const struct audit_anchor *anchor, long *chained, long *pending, char *why,
+                     size_t why_len) {
   *chained = *pending = 0;
   why[0] = '\0';
   unsigned char prev[AUDIT_HASH_BYTES];
@@ -364,6 +382,12 @@ int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, siz
         PQclear(res);
         return pos;
       }
+      if (anchor != NULL && pos == anchor->position && strcmp(hex, anchor->hash) != 0) {
+        snprintf(why, why_len, "entry %lld is not the one %s holds: the chain was rewritten up to there",
+                 (long long)pos, anchor->label);
+        PQclear(res);
+        return pos;
+      }
       memcpy(prev, hash, sizeof prev);
       has_prev = true;
       expected++;
@@ -372,6 +396,12 @@ int64_t audit_verify(struct db *db, long *chained, long *pending, char *why, siz
     PQclear(res);
     if (rows == 0)
       break;
+  }
+  if (anchor != NULL && expected - 1 < anchor->position) {
+    snprintf(why, why_len, "the chain ends at entry %lld but %s holds entry %lld: entries %lld to %lld were deleted",
+             (long long)expected - 1, anchor->label, (long long)anchor->position, (long long)expected,
+             (long long)anchor->position);
+    return expected;
   }
   PGresult *res;
   if (db_exec(db, &chain_count_pending, NULL, &res) < 0)

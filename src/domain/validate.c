@@ -35,6 +35,19 @@ bool valid_date(const char *s) {
   return d <= max;
 }
 
+bool valid_date_time(const char *s) {
+  static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+  for (size_t i = 0; i < sizeof shape - 1; i++)
+    if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+      return false; /* also stops at the end of a shorter S */
+  char day[11];
+  memcpy(day, s, 10);
+  day[10] = '\0';
+  int hour = (s[11] - '0') * 10 + (s[12] - '0'), minute = (s[14] - '0') * 10 + (s[15] - '0');
+  int second = (s[17] - '0') * 10 + (s[18] - '0');
+  return valid_date(day) && hour < 24 && minute < 60 && second < 60;
+}
+
 size_t utf8_length(const char *s) {
   size_t n = 0;
   for (; *s != '\0'; s++)

@@ -17,9 +17,12 @@ const char *param_path_uuid(struct request *rq, size_t index, const char *name, 
   return NULL;
 }
 
-/* An opaque cursor for KEY (a JSON array, stolen); malloc'ed, NULL on failure. */
-static char *cursor_encode(json_t *key) {
-  char *text = json_dumps(key, JSON_COMPACT);
+char *page_cursor_encode(const char *const *keys, size_t n) {
+  json_t *key = json_array();
+  bool ok = key != NULL;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = json_array_append_new(key, keys[i] != NULL ? json_string(keys[i]) : json_null()) == 0;
+  char *text = ok ? json_dumps(key, JSON_COMPACT) : NULL;
   json_decref(key);
   if (text == NULL)
     return NULL;
@@ -32,16 +35,26 @@ static char *cursor_encode(json_t *key) {
   return out;
 }
 
+/* The longest text key a cursor may hold, in characters; and the longest cursor the server issues: PAGE_MAX_KEYS
+ * such keys, each character written by json_dumps() in at most 6 bytes (a control character's \u escape), with
+ * their quotes and commas, then in base64. A cursor is decoded whenever it could be one of ours. */
+#define CURSOR_TEXT_MAX 500
+#define CURSOR_JSON_MAX (2 + PAGE_MAX_KEYS * (3 + 6 * CURSOR_TEXT_MAX))
+#define CURSOR_MAX (CURSOR_JSON_MAX / 3 * 4 + 4)
+
 static json_t *cursor_decode(const char *cursor) {
   size_t n = strlen(cursor);
-  if (n == 0 || n > 1024)
+  if (n == 0 || n > CURSOR_MAX)
     return NULL;
-  unsigned char raw[800];
+  unsigned char *raw = malloc(CURSOR_JSON_MAX);
   size_t raw_len;
-  if (sodium_base642bin(raw, sizeof raw, cursor, n, NULL, &raw_len, NULL,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+  if (raw == NULL || sodium_base642bin(raw, CURSOR_JSON_MAX, cursor, n, NULL, &raw_len, NULL,
+                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    free(raw);
     return NULL;
+  }
   json_t *key = json_loadb((const char *)raw, raw_len, 0, NULL);
+  free(raw);
   if (key != NULL && !json_is_array(key)) {
     json_decref(key);
     return NULL;
@@ -51,19 +64,13 @@ static json_t *cursor_decode(const char *cursor) {
 
 /* "2026-11-23T17:01:01.277123", with or without a final Z: the microsecond UTC timestamps lists page by. */
 static bool valid_cursor_timestamp(const char *s) {
-  static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddd";
   size_t n = strlen(s);
-  if (n != sizeof shape - 1 && !(n == sizeof shape && s[n - 1] == 'Z'))
+  if ((n != 26 && !(n == 27 && s[26] == 'Z')) || !valid_date_time(s) || s[19] != '.')
     return false;
-  for (size_t i = 0; i < sizeof shape - 1; i++)
-    if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+  for (size_t i = 20; i < 26; i++)
+    if (s[i] < '0' || s[i] > '9')
       return false;
-  char day[11];
-  memcpy(day, s, 10);
-  day[10] = '\0';
-  int hour = (s[11] - '0') * 10 + (s[12] - '0'), minute = (s[14] - '0') * 10 + (s[15] - '0');
-  int second = (s[17] - '0') * 10 + (s[18] - '0');
-  return valid_date(day) && hour < 24 && minute < 60 && second < 60;
+  return true;
 }
 
 static bool cursor_key_valid(const char *key, enum cursor_key kind) {
@@ -82,29 +89,29 @@ static bool cursor_key_valid(const char *key, enum cursor_key kind) {
         return false;
     return true;
   }
-  default: return utf8_length(key) <= 500;
+  default: return utf8_length(key) <= CURSOR_TEXT_MAX;
   }
 }
 
-bool param_page(struct request *rq, struct page *page, size_t n, const enum cursor_key *kinds, enum MHD_Result *ret) {
+bool page_parse(struct page *page, const char *limit, const char *cursor, size_t n, const enum cursor_key *kinds,
+                const char **field, const char **reason) {
   memset(page, 0, sizeof *page);
-  const char *l = request_query(rq, "limit");
   long value = PAGE_DEFAULT;
-  if (l != NULL) {
+  if (limit != NULL) {
     char *end;
-    value = strtol(l, &end, 10);
-    if (*l == '\0' || *end != '\0' || value < 1) {
-      *ret = reply_field_problem(rq, ERR_INVALID_QUERY, "query:limit", "must be a positive integer");
+    value = strtol(limit, &end, 10);
+    if (*limit == '\0' || *end != '\0' || value < 1) {
+      *field = "query:limit";
+      *reason = "must be a positive integer";
       return false;
     }
     if (value > PAGE_MAX)
       value = PAGE_MAX; /* clamped: a client asking for more gets the largest page */
   }
   snprintf(page->limit, sizeof page->limit, "%ld", value);
-  const char *c = request_query(rq, "cursor");
-  if (c == NULL)
+  if (cursor == NULL)
     return true;
-  page->cursor = cursor_decode(c);
+  page->cursor = cursor_decode(cursor);
   bool ok = page->cursor != NULL && json_array_size(page->cursor) == n && n <= PAGE_MAX_KEYS;
   for (size_t i = 0; ok && i < n; i++) {
     page->after[i] = json_string_value(json_array_get(page->cursor, i));
@@ -112,10 +119,19 @@ bool param_page(struct request *rq, struct page *page, size_t n, const enum curs
   }
   if (!ok) {
     page_free(page);
-    *ret = reply_field_problem(rq, ERR_INVALID_QUERY, "query:cursor", "is not a cursor this server issued");
+    *field = "query:cursor";
+    *reason = "is not a cursor this server issued";
     return false;
   }
   return true;
+}
+
+bool param_page(struct request *rq, struct page *page, size_t n, const enum cursor_key *kinds, enum MHD_Result *ret) {
+  const char *field, *reason;
+  if (page_parse(page, request_query(rq, "limit"), request_query(rq, "cursor"), n, kinds, &field, &reason))
+    return true;
+  *ret = reply_field_problem(rq, ERR_INVALID_QUERY, field, reason);
+  return false;
 }
 
 void page_free(struct page *page) {
@@ -139,14 +155,10 @@ enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows
     return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
   }
   if (rows > 0 && rows == atoi(page->limit)) {
-    json_t *key = json_array();
-    for (size_t i = 0; i < n; i++)
-      json_array_append_new(key, keys[i] != NULL ? json_string(keys[i]) : json_null());
-    char *c = cursor_encode(key);
-    if (c != NULL) {
-      next = json_string(c);
-      free(c);
-    }
+    /* Without its cursor the reply cannot be built (500): better than a list that seems to end here. */
+    char *c = page_cursor_encode(keys, n);
+    next = c != NULL ? json_string(c) : NULL;
+    free(c);
   }
   page_free(page);
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);

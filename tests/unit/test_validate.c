@@ -33,6 +33,15 @@ static void test_uuid_and_dates(void) {
   CHECK(!valid_date("2024-4-30"));
   CHECK(!valid_date("1899-12-31"));
   CHECK(!valid_date("2024-01-01T00:00:00Z"));
+  CHECK(valid_date_time("2024-02-29T23:59:59"));
+  CHECK(valid_date_time("2026-11-23T17:01:01.277123Z")); /* what follows is the caller's */
+  CHECK(!valid_date_time("2023-02-29T00:00:00"));
+  CHECK(!valid_date_time("2024-01-01T24:00:00"));
+  CHECK(!valid_date_time("2024-01-01T00:60:00"));
+  CHECK(!valid_date_time("2024-01-01T00:00:60"));
+  CHECK(!valid_date_time("2024-01-01 00:00:00"));
+  CHECK(!valid_date_time("2024-01-01T00:00"));
+  CHECK(!valid_date_time(""));
 }
 
 static void test_text(void) {
