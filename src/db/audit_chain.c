@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "audit.h"
+#include "audit_db.h"
 #include "log.h"
 #include "queries.h"
 

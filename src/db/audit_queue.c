@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
+#include "audit_db.h"
 #include "log.h"
 #include "queries.h"
 
