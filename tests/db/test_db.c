@@ -230,6 +230,28 @@ static void test_lapse(void) {
   free(events);
 }
 
+/* An ordinary role (no superuser: row-level security applies) named after the test database and SUFFIX, with
+ * the daemon's privileges, into ROLE (80 bytes); a connection of that role, or NULL. Drop it with drop_role(). */
+static struct db *ordinary_role(struct db *db, const char *suffix, char role[80]) {
+  char sql[512], ci[160];
+  snprintf(role, 80, "%s_%s", dbname, suffix);
+  snprintf(sql, sizeof sql,
+           "CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s; "
+           "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; "
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role, role);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  snprintf(ci, sizeof ci, "dbname=%s user=%s", dbname, role);
+  struct db *conn = db_open(ci);
+  CHECK(conn != NULL);
+  return conn;
+}
+
+static void drop_role(struct db *db, const char *role) {
+  char sql[256];
+  snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
+  CHECK(db_simple(db, sql) == DB_ROW);
+}
+
 /* Row-level security: through the daemon's own connection setup (an ordinary role, db_use_commission), a query
  * that forgets its commission predicate still sees only the commission the connection serves. */
 static void test_row_level_security(void) {
@@ -246,16 +268,7 @@ static void test_row_level_security(void) {
     CHECK(db_simple(db, sql) == DB_ROW);
   }
   char role[80];
-  snprintf(role, sizeof role, "%s_app", dbname);
-  snprintf(sql, sizeof sql,
-           "CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s; "
-           "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; "
-           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role, role);
-  CHECK(db_simple(db, sql) == DB_ROW);
-  char ci[160];
-  snprintf(ci, sizeof ci, "dbname=%s user=%s", dbname, role);
-  struct db *app = db_open(ci);
-  CHECK(app != NULL);
+  struct db *app = ordinary_role(db, "app", role);
   if (app != NULL) {
     static const struct db_statement unscoped = {"test_unscoped_people", "SELECT count(*) FROM people", 0, NULL};
     PGresult *res;
@@ -279,8 +292,7 @@ static void test_row_level_security(void) {
     free(seen);
     db_close(app);
   }
-  snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
-  CHECK(db_simple(db, sql) == DB_ROW);
+  drop_role(db, role);
   free(c1);
   free(c2);
 }
@@ -310,16 +322,7 @@ static void test_audit_person_scoped(void) {
     CHECK(strlen(person[i]) == 36 && strlen(app[i]) == 36);
   }
   char role[80];
-  snprintf(role, sizeof role, "%s_audit", dbname);
-  snprintf(sql, sizeof sql,
-           "CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s; "
-           "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; "
-           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role, role);
-  CHECK(db_simple(db, sql) == DB_ROW);
-  char ci[160];
-  snprintf(ci, sizeof ci, "dbname=%s user=%s", dbname, role);
-  struct db *app_db = db_open(ci);
-  CHECK(app_db != NULL);
+  struct db *app_db = ordinary_role(db, "audit", role);
   if (app_db != NULL) {
     CHECK(db_simple(app_db, "SET commissiond.scope = 'all'") == DB_ROW);
     /* Queued reads: commission one reads its own application, two's application, two's care note and two's person. */
@@ -363,8 +366,7 @@ static void test_audit_person_scoped(void) {
   if (strcmp(got, want) != 0)
     fprintf(stderr, "audit persons: %s\n           want: %s\n", got, want);
   free(got);
-  snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
-  CHECK(db_simple(db, sql) == DB_ROW);
+  drop_role(db, role);
   for (int i = 0; i < 2; i++) {
     free(c[i]);
     free(person[i]);
