@@ -57,25 +57,10 @@ static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct 
     }
   } else if (s < 0 || out->body == NULL) {
     ret = reply_db_error(rq);
-  } else {
-    const char *headers[5] = {NULL};
-    size_t h = 0;
-    char etag[24];
-    if (out->version >= 0) {
-      etag_format(out->version, etag, sizeof etag);
-      headers[h++] = MHD_HTTP_HEADER_ETAG;
-      headers[h++] = etag;
-    }
-    if (out->location[0] != '\0') {
-      headers[h++] = MHD_HTTP_HEADER_LOCATION;
-      headers[h++] = out->location;
-    }
-    if (out->reveal != NULL && json_object_update(out->body, out->reveal) != 0) {
-      ret = reply_problem(rq, ERR_INTERNAL, NULL);
-    } else {
-      ret = reply_json(rq, status, out->body, h > 0 ? headers : NULL);
-      out->body = NULL;
-    }
+  } else if (out->reveal != NULL && json_object_update(out->body, out->reveal) != 0) {
+    ret = reply_problem(rq, ERR_INTERNAL, NULL);
+  } else { /* the same answer as a read's: ETag when versioned, Location for a creation */
+    ret = write_out_reply(rq, status, out, true, out->location[0] != '\0' ? out->location : NULL);
   }
   out_reset(out);
   return ret;
