@@ -63,11 +63,4 @@ void etag_format(long version, char *out, size_t n);
 enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t *body, long version,
                                 const char *location);
 
-
-/* The answer to a read of one row by id, given the read's status S and result RES (freed here): REPLY's 200 with
- * the row, a 404 saying MISSING when there was none, or reply_db_error() when the read failed. */
-enum MHD_Result reply_row(struct request *rq, enum db_status s, PGresult *res, const char *missing,
-                          enum MHD_Result (*reply)(struct request *rq, unsigned int status, const PGresult *res,
-                                                   const char *location));
-
 #endif

@@ -22,6 +22,7 @@ struct write_out {
   json_t *members;  /* extra members of the problem (owned), or NULL */
   json_t *errors;   /* a validation refusal's {field, reason} array (owned), or NULL */
   json_t *reveal;   /* a creation's members shown once, in this reply only, never stored for a replay (owned) */
+  enum role reader; /* the role the body is built for: the caller's, set by the skeleton and reply_read/_list */
 };
 
 /* A body: runs inside the transaction on DB. DB_ROW: done (OUT filled); DB_REFUSED: refused (OUT says why);
@@ -62,7 +63,7 @@ enum MHD_Result patch_run(struct request *rq, const struct patch *patch, void *c
  * row when there is one (DB_HARD_ERROR, logged, when RES has no such column). */
 enum db_status patch_locked(enum db_status s, const PGresult *res, long *version);
 
-/* A read answered as a body would have been (reply_row()'s callback): STATUS with OUT's body (taken), its ETag and
+/* A read answered as a body would have been (reply_read()'s end): STATUS with OUT's body (taken), its ETag and
  * LOCATION (may be NULL); 500 when BUILT is false (the row could not be turned into OUT). */
 enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct write_out *out, bool built,
                                 const char *location);
@@ -70,7 +71,7 @@ enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct 
 /* The answer to a read of one row by id, given the read's status S and result RES (cleared here): 200 with the
  * body BUILD makes of the row (and its ETag when it has a version), 404 saying MISSING when there was none, or the
  * database's error. BUILD is the one a write body uses to answer, so a read and a write answer alike. */
-typedef bool (*row_builder)(const PGresult *res, int i, struct write_out *out);
+typedef bool (*row_builder)(const PGresult *res, int i, struct write_out *out); /* as OUT's reader sees it */
 enum MHD_Result reply_read(struct request *rq, enum db_status s, PGresult *res, const char *missing, row_builder build);
 
 /* The answer to a list read, given its status S and result RES (cleared here): {items, next_cursor} with the item

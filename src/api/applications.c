@@ -130,28 +130,20 @@ static json_t *application_json(const struct application_row *r, bool show_situa
   return app;
 }
 
-static bool may_see_situation(struct request *rq) {
-  return access_decide(&rq->principal, RES_SITUATION, ACT_READ).kind != ACCESS_DENY;
+/* Whether ROLE reads the situation text (whether access is denied depends on the role alone). */
+static bool may_see_situation(enum role role) {
+  const struct principal p = {.role = role};
+  return access_decide(&p, RES_SITUATION, ACT_READ).kind != ACCESS_DENY;
 }
 
-/* Row I of RES into OUT: the JSON of the application as RQ's caller may see it, and its version. */
-static bool application_out(struct request *rq, const PGresult *res, int i, struct write_out *out) {
+/* Row I of RES into OUT: the JSON of the application as OUT's reader may see it, and its version. */
+static bool application_out(const PGresult *res, int i, struct write_out *out) {
   struct application_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = application_json(&r, may_see_situation(rq));
+  out->body = application_json(&r, may_see_situation(out->reader));
   out->version = long_of_text(r.version);
   return out->body != NULL;
-}
-
-static enum MHD_Result application_reply(struct request *rq, unsigned int status, const PGresult *res,
-                                         const char *location) {
-  struct write_out out = {0};
-  if (!application_out(rq, res, 0, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
 }
 
 /* In a write's transaction, after it: the application ID read back as the caller sees it, into OUT. */
@@ -161,7 +153,7 @@ static enum db_status application_read_back(struct db *db, struct request *rq, c
   enum db_status s = db_application_get(db, rq->principal.commission_id, id, &rq->access, false, &res);
   if (s < 0)
     return s;
-  bool ok = s == DB_ROW && application_out(rq, res, 0, out);
+  bool ok = s == DB_ROW && application_out(res, 0, out);
   PQclear(res);
   if (s == DB_NO_ROW)
     return write_refuse(out, ERR_NOT_FOUND, "No such application.");
@@ -204,18 +196,7 @@ enum MHD_Result api_applications_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &rq->access, &f, page.after[0],
                                          page.after[1], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  bool situation = may_see_situation(rq);
-  json_t *items = json_array();
-  struct application_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? application_json(&r, situation) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.list_key, r.id}, 2);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, application_out, (const char *const[]){"list_key", "id"}, 2);
 }
 
 /* ---- POST /v1/applications */
@@ -291,7 +272,7 @@ enum MHD_Result api_applications_create(struct request *rq) {
 enum MHD_Result api_applications_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_application_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_row(rq, s, res, "No such application.", application_reply);
+  return reply_read(rq, s, res, "No such application.", application_out);
 }
 
 enum MHD_Result api_applications_history(struct request *rq) {

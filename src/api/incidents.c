@@ -44,13 +44,6 @@ static bool incident_out(const PGresult *res, int i, struct write_out *out) {
   return out->body != NULL;
 }
 
-static enum MHD_Result reply_incident(struct request *rq, unsigned int status, const PGresult *res,
-                                      const char *location) {
-  struct write_out out = {0};
-  bool built = incident_out(res, 0, &out);
-  return write_out_reply(rq, status, &out, built, location);
-}
-
 /* Incident ID as the caller sees it, read in the transaction into OUT. */
 static enum db_status incident_read(struct db *db, struct request *rq, const char *id, struct write_out *out) {
   PGresult *res;
@@ -136,23 +129,13 @@ enum MHD_Result api_incidents_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_incident_list(rq->db, rq->principal.commission_id, &rq->access, status, placement,
                                       page.after[0], page.after[1], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct incident_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? incident_json(&r) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.cursor_at, r.id}, 2);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, incident_out, (const char *const[]){"cursor_at", "id"}, 2);
 }
 
 enum MHD_Result api_incidents_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_incident_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_row(rq, s, res, "No such incident.", reply_incident);
+  return reply_read(rq, s, res, "No such incident.", incident_out);
 }
 
 /* Moves the incident (the path's id) to CLS, the status: open → acknowledged → closed; closing may skip the

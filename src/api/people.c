@@ -221,18 +221,7 @@ enum MHD_Result api_people_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_person_list(rq->db, rq->principal.commission_id, access_scope_param(&rq->access),
                                     access_org_param(&rq->access), q, team, page.after, page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct person_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? person_json(&r) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items,
-                         (const char *const[]){r.family_name, r.given_names, r.id}, 3);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, person_out, (const char *const[]){"family_name", "given_names", "id"}, 3);
 }
 
 /* ---- POST /v1/people */
@@ -348,16 +337,6 @@ enum MHD_Result api_people_create(struct request *rq) {
 
 /* ---- GET /v1/people/{id} */
 
-static enum MHD_Result person_reply(struct request *rq, unsigned int status, const PGresult *res,
-                                    const char *location) {
-  struct write_out out = {0};
-  if (!person_out(res, 0, &out)) {
-    json_decref(out.body);
-    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
-  }
-  return reply_versioned(rq, status, out.body, out.version, location);
-}
-
 /* A person not found: the 404, with a pointer to the file it was linked into when the caller sees that one. */
 static enum MHD_Result person_missing(struct request *rq) {
   PGresult *res;
@@ -385,7 +364,7 @@ enum MHD_Result api_people_get(struct request *rq) {
     PQclear(res);
     return person_missing(rq);
   }
-  return reply_row(rq, s, res, "No such person.", person_reply);
+  return reply_read(rq, s, res, "No such person.", person_out);
 }
 
 /* ---- PATCH /v1/people/{id} */

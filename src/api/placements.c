@@ -58,21 +58,14 @@ json_t *placement_json(const struct placement_row *r, enum role reader) {
   return p;
 }
 
-/* Row I of RES into OUT: the placement as READER sees it, and its version. */
-static bool placement_out(const PGresult *res, int i, enum role reader, struct write_out *out) {
+/* Row I of RES into OUT: the placement as OUT's reader sees it, and its version. */
+static bool placement_out(const PGresult *res, int i, struct write_out *out) {
   struct placement_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = placement_json(&r, reader);
+  out->body = placement_json(&r, out->reader);
   out->version = long_of_text(r.version);
   return out->body != NULL;
-}
-
-static enum MHD_Result reply_placement(struct request *rq, unsigned int status, const PGresult *res,
-                                       const char *location) {
-  struct write_out out = {0};
-  bool built = placement_out(res, 0, rq->principal.role, &out);
-  return write_out_reply(rq, status, &out, built, location);
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {
@@ -100,23 +93,13 @@ enum MHD_Result api_placements_list(struct request *rq) {
                                        active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, landlord,
                                        page.after[0],
                                        page.after[1], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct placement_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? placement_json(&r, rq->principal.role) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.move_in_date, r.id}, 2);
-  PQclear(res);
-  return ret;
+  return reply_list(rq, &page, s, res, placement_out, (const char *const[]){"move_in_date", "id"}, 2);
 }
 
 enum MHD_Result api_placements_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_placement_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_row(rq, s, res, "No such placement.", reply_placement);
+  return reply_read(rq, s, res, "No such placement.", placement_out);
 }
 
 static const char *const leases[] = {"association_main_tenant", "sliding_lease", "direct_lease", NULL};
@@ -219,7 +202,7 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
     return s;
   PGresult *res;
   s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
-  bool ok = s == DB_ROW && placement_out(res, 0, p->role, out);
+  bool ok = s == DB_ROW && placement_out(res, 0, out);
   PQclear(res);
   if (!ok)
     return s < 0 ? s : DB_HARD_ERROR;
@@ -273,7 +256,7 @@ static enum db_status exit_body(struct db *db, struct request *rq, void *cls, st
   if (s <= 0)
     return s < 0 ? s : DB_SOFT_ERROR;
   s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
-  bool ok = s == DB_ROW && placement_out(res, 0, p->role, out);
+  bool ok = s == DB_ROW && placement_out(res, 0, out);
   PQclear(res);
   return ok ? DB_ROW : s < 0 ? s : DB_HARD_ERROR;
 }

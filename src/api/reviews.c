@@ -55,28 +55,21 @@ static json_t *review_json(const struct review_row *r, enum role reader) {
   return o;
 }
 
-/* Row I of RES into OUT: the review as READER sees it, and its version. */
-static bool review_out(const PGresult *res, int i, enum role reader, struct write_out *out) {
+/* Row I of RES into OUT: the review as OUT's reader sees it, and its version. */
+static bool review_out(const PGresult *res, int i, struct write_out *out) {
   struct review_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = review_json(&r, reader);
+  out->body = review_json(&r, out->reader);
   out->version = long_of_text(r.version);
   return out->body != NULL;
-}
-
-static enum MHD_Result reply_review(struct request *rq, unsigned int status, const PGresult *res,
-                                    const char *location) {
-  struct write_out out = {0};
-  bool built = review_out(res, 0, rq->principal.role, &out);
-  return write_out_reply(rq, status, &out, built, location);
 }
 
 /* Review ID as the caller sees it, read in the transaction into OUT. */
 static enum db_status review_read(struct db *db, struct request *rq, const char *id, struct write_out *out) {
   PGresult *res;
   enum db_status s = db_review_get(db, rq->principal.commission_id, id, &rq->access, false, &res);
-  bool ok = s == DB_ROW && review_out(res, 0, rq->principal.role, out);
+  bool ok = s == DB_ROW && review_out(res, 0, out);
   PQclear(res);
   return ok ? DB_ROW : s < 0 ? s : DB_HARD_ERROR;
 }
@@ -234,7 +227,7 @@ enum MHD_Result api_reviews_create(struct request *rq) {
 enum MHD_Result api_reviews_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_review_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_row(rq, s, res, "No such review.", reply_review);
+  return reply_read(rq, s, res, "No such review.", review_out);
 }
 
 static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {

@@ -164,7 +164,6 @@ enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
 }
 
-
 /* Reads the entity-tag at *P (RFC 9110 8.8.3: optional W/, then a quoted opaque tag), moving *P past it. *WEAK says
  * whether it was weak, *VERSION is the version it names when it is one of ours ("v<n>"), else -1. */
 static bool etag_read(const char **p, bool *weak, long *version) {
@@ -269,17 +268,4 @@ enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t 
   etag_format(version, etag, sizeof etag);
   const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
   return reply_json(rq, status, body, headers);
-}
-
-
-
-
-enum MHD_Result reply_row(struct request *rq, enum db_status s, PGresult *res, const char *missing,
-                          enum MHD_Result (*reply)(struct request *rq, unsigned int status, const PGresult *res,
-                                                   const char *location)) {
-  enum MHD_Result ret = s < 0             ? reply_db_error(rq)
-                        : s == DB_NO_ROW ? reply_problem(rq, ERR_NOT_FOUND, missing)
-                                         : reply(rq, MHD_HTTP_OK, res, NULL);
-  PQclear(res);
-  return ret;
 }

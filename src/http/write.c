@@ -19,6 +19,12 @@ static void out_reset(struct write_out *out) {
   out->refusal = ERR__COUNT;
 }
 
+/* OUT emptied for a new attempt (or a row) built for RQ's caller. */
+static void out_start(struct write_out *out, const struct request *rq) {
+  out_reset(out);
+  out->reader = rq->principal.role;
+}
+
 enum db_status write_refuse(struct write_out *out, enum error_code code, const char *detail) {
   out->refusal = code;
   snprintf(out->detail, sizeof out->detail, "%s", detail != NULL ? detail : "");
@@ -77,7 +83,7 @@ struct creation {
 
 static enum db_status creation_body(struct db *db, void *cls) {
   struct creation *c = cls;
-  out_reset(&c->out);
+  out_start(&c->out, c->rq);
   enum db_status s;
   if (c->check != NULL && (s = c->check(db, c->rq, c->cls, &c->out)) < 0)
     return s;
@@ -125,7 +131,7 @@ struct write_tx {
 
 static enum db_status action_body(struct db *db, void *cls) {
   struct write_tx *a = cls;
-  out_reset(&a->out);
+  out_start(&a->out, a->rq);
   return a->body(db, a->rq, a->cls, &a->out);
 }
 
@@ -138,7 +144,7 @@ enum MHD_Result write_run(struct request *rq, unsigned int status, write_body bo
 
 static enum db_status patch_body(struct db *db, void *cls) {
   struct write_tx *a = cls;
-  out_reset(&a->out);
+  out_start(&a->out, a->rq);
   long version = -1;
   enum db_status s = a->patch->lock(db, a->rq, a->cls, &version);
   if (s == DB_NO_ROW)
@@ -211,7 +217,7 @@ const char *patch_pick_int(const struct field_value *v, const char *current, cha
 }
 
 enum MHD_Result reply_read(struct request *rq, enum db_status s, PGresult *res, const char *missing, row_builder build) {
-  struct write_out out = {.version = -1};
+  struct write_out out = {.version = -1, .reader = rq->principal.role};
   enum MHD_Result ret = s < 0             ? reply_db_error(rq)
                         : s == DB_NO_ROW ? reply_problem(rq, ERR_NOT_FOUND, missing)
                                          : write_out_reply(rq, MHD_HTTP_OK, &out, build(res, 0, &out), NULL);
@@ -229,7 +235,7 @@ enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status
   int rows = PQntuples(res);
   json_t *items = json_array();
   for (int i = 0; items != NULL && i < rows; i++) {
-    struct write_out out = {.version = -1};
+    struct write_out out = {.version = -1, .reader = rq->principal.role};
     bool built = build(res, i, &out);
     items = items_append(items, built ? out.body : NULL);
     if (!built)
