@@ -296,14 +296,14 @@ FROM generate_series(1, :ncomm) c, generate_series(0, :nsess) k,
     g(pos, grp, name, org);
 
 INSERT INTO applications (id, commission_id, person_id, situation, wished_unit_kinds, wished_towns, urgency,
-                          referent_name, status, submitted_at, decided_at, created_by_role, version, created_at,
-                          updated_at)
+                          referent_name, status, submitted_at, decided_at, decided_on, created_by_role, version,
+                          created_at, updated_at)
 SELECT pg_temp.uid(a.key, c, a.i), pg_temp.uid('commission', c, 0), pg_temp.uid('person', c, a.i),
   'Situation : hébergé(e) chez un tiers, suivi régulier au CMP, souhaite un logement autonome accompagné.',
   CASE WHEN a.i % 3 = 0 THEN '{hlm_apartment}'::text[] ELSE '{hlm_apartment,foyer_place}'::text[] END,
   CASE WHEN a.i % 2 = 0 THEN '{Lille,Roubaix}'::text[] ELSE '{Lille}'::text[] END,
   (ARRAY['normal', 'normal', 'normal', 'normal', 'high', 'urgent'])[1 + a.i % 6], 'Référent CMP ' || (a.i % 50),
-  a.status, a.submitted_at, a.decided_at,
+  a.status, a.submitted_at, a.decided_at, (a.decided_at AT TIME ZONE 'Europe/Paris')::date,
   CASE WHEN a.i % 2 = 0 THEN 'caregiver' ELSE 'coordinator' END, 1 + (a.status <> 'draft')::integer * 2,
   a.created_at, greatest(a.created_at, coalesce(a.decided_at, a.submitted_at, a.created_at))
 FROM generate_series(1, :ncomm) c, g_app a;
@@ -337,13 +337,14 @@ SELECT pg_temp.uid('item-' || a.key, c, a.i), pg_temp.uid('commission', c, 0), p
 FROM generate_series(1, :ncomm) c, g_app a WHERE a.k IS NOT NULL;
 
 INSERT INTO decisions (id, commission_id, session_id, agenda_item_id, application_id, outcome, unit_id, refusal_reason,
-                       comment, decided_at)
+                       comment, decided_at, decided_on)
 SELECT pg_temp.uid('decision-' || a.key, c, a.i), pg_temp.uid('commission', c, 0), pg_temp.uid('session', c, a.k),
   pg_temp.uid('item-' || a.key, c, a.i), pg_temp.uid(a.key, c, a.i), a.outcome,
   CASE WHEN a.unit_u IS NOT NULL THEN pg_temp.uid('unit', c, a.unit_u) END,
   CASE WHEN a.outcome = 'refuse' THEN (ARRAY['no_suitable_unit', 'care_project_not_ready', 'incomplete_file',
                                              'outside_sector', 'needs_other_structure', 'other'])[1 + a.i % 6] END,
-  CASE WHEN a.i % 4 = 0 THEN 'Avis favorable de l''équipe de secteur.' END, a.decided_at
+  CASE WHEN a.i % 4 = 0 THEN 'Avis favorable de l''équipe de secteur.' END, a.decided_at,
+  (a.decided_at AT TIME ZONE 'Europe/Paris')::date
 FROM generate_series(1, :ncomm) c, g_app a WHERE a.outcome IS NOT NULL;
 
 ALTER TABLE placements DISABLE TRIGGER placements_unit_capacity;
