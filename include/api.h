@@ -14,6 +14,7 @@ enum MHD_Result api_me_get(struct request *rq);
 /* The bodies of routes whose fields the route table checks before the handler runs. */
 extern const struct body_spec organisation_create_body, organisation_update_body;
 extern const struct body_spec token_create_body;
+extern const struct body_spec webhook_create_body, webhook_update_body, webhook_rotate_body;
 extern const struct body_spec unit_create_body, unit_update_body;
 extern const struct body_spec agreement_create_body, agreement_update_body, agreement_renew_body;
 
@@ -26,6 +27,14 @@ enum MHD_Result api_tokens_list(struct request *rq);
 enum MHD_Result api_tokens_create(struct request *rq);
 enum MHD_Result api_tokens_get(struct request *rq);
 enum MHD_Result api_tokens_revoke(struct request *rq);
+enum MHD_Result api_webhooks_list(struct request *rq);
+enum MHD_Result api_webhooks_create(struct request *rq);
+enum MHD_Result api_webhooks_get(struct request *rq);
+enum MHD_Result api_webhooks_update(struct request *rq);
+enum MHD_Result api_webhooks_delete(struct request *rq);
+enum MHD_Result api_webhooks_rotate(struct request *rq);
+enum MHD_Result api_webhooks_deliveries(struct request *rq);
+enum MHD_Result api_webhooks_retry(struct request *rq);
 /* applications.c */
 extern const struct body_spec application_create_body, application_update_body, application_transition_body;
 

@@ -4,7 +4,7 @@
 
 # Everything needed to build and run commissiond on Debian 12 (deploy/quickstart installs these). postgresql-15 is
 # swapped for the distribution's default `postgresql` where that version is not packaged. python3: tests/lib/pg-cluster.
-CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev
+CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev libsodium-dev libpq-dev libcurl4-gnutls-dev
              postgresql-15 python3 curl)
 # What the tests need on top (tests/run adds these): PyYAML for the spec checker and the access matrix, git for the
 # quickstart suite's clean clone, Node.js and npm for the spec linter (tests/spec/validate-openapi).

@@ -31,7 +31,8 @@ static void usage(FILE *out) {
           "                                 tokens issued without an expiry live N days (default 365)\n"
           "  commission configure ID --retention-years N\n"
           "                                 closed files are pseudonymised N years after their last exit or refusal\n"
-          "  maintenance                    daily upkeep: lapse overdue approvals, forget old idempotency keys\n"
+          "  maintenance                    daily upkeep: lapse overdue approvals, forget old idempotency keys,\n"
+          "                                 record the day's time-based webhook events\n"
           "  retention run [--dry-run] [--commission ID]\n"
           "                                 pseudonymise the people past their commission's retention (audited)\n"
           "  audit verify [--checkpoint FILE [--public-key KEY]]\n"
@@ -257,6 +258,13 @@ static int maintenance_cmd(PGconn *conn) {
   if (r == NULL)
     return 1;
   printf("idempotency records forgotten: %s\n", PQcmdTuples(r));
+  PQclear(r);
+  /* Time-based webhook events (refunds due or overdue, penalties accruing, reviews due, agreements and tokens
+   * expiring), each recorded once however often this runs. */
+  r = run(conn, "SELECT coalesce(sum(webhook_time_events(id, current_date)), 0) FROM commissions", 0, NULL);
+  if (r == NULL)
+    return 1;
+  printf("webhook events recorded: %s\n", PQgetvalue(r, 0, 0));
   PQclear(r);
   return 0;
 }

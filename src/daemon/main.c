@@ -21,12 +21,15 @@
 #include "log.h"
 #include "queries.h"
 #include "schema.h"
+#include "webhook_sender.h"
+#include "webhooks.h"
 
 struct options {
   const char *db;
   const char *listen;
   unsigned int shutdown_timeout;
   bool per_ip_set; /* --per-ip-connections given: else a quarter of --max-connections */
+  const char *webhook_key_file;
 };
 
 static void usage(FILE *out) {
@@ -62,6 +65,18 @@ static void usage(FILE *out) {
           "  --audit-reads MODE       async: a read's audit entry is written by the audit thread within about\n"
           "                           100 ms of its answer; sync: committed before its answer is sent\n"
           "                           [COMMISSIOND_AUDIT_READS], default async\n"
+          "  --webhook-key-file PATH  the key that seals webhook secrets in the database: 64 hex digits, in a\n"
+          "                           file only its owner (and group) read [COMMISSIOND_WEBHOOK_KEY_FILE];\n"
+          "                           without it, webhooks are off\n"
+          "  --webhook-workers N      delivery threads, each with a database connection; 0: this instance\n"
+          "                           sends none [COMMISSIOND_WEBHOOK_WORKERS], default 2\n"
+          "  --webhook-timeout SECONDS  longest wait for a receiver's answer [COMMISSIOND_WEBHOOK_TIMEOUT],\n"
+          "                           default 10\n"
+          "  --webhook-retry-base SECONDS  first retry delay; later ones grow to every 4 hours\n"
+          "                           [COMMISSIOND_WEBHOOK_RETRY_BASE], default 5\n"
+          "  --webhook-allow-http     allow plain http endpoints [COMMISSIOND_WEBHOOK_ALLOW_HTTP=1]\n"
+          "  --webhook-allow-private  allow endpoints on loopback and private addresses\n"
+          "                           [COMMISSIOND_WEBHOOK_ALLOW_PRIVATE=1]\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --describe               print the route table (access per role, body fields, audit type) as JSON\n"
@@ -105,6 +120,12 @@ static void set_option(struct options *o, int key, const char *value) {
     }
     audit_reads_sync = strcmp(value, "sync") == 0;
     break;
+  case 'K': o->webhook_key_file = value; break;
+  case 'W': webhook_config.workers = (unsigned)parse_count("--webhook-workers", value, 0, 16); break;
+  case 'O': webhook_config.timeout_seconds = (unsigned)parse_count("--webhook-timeout", value, 1, 120); break;
+  case 'E': webhook_config.retry_base_seconds = (long)parse_count("--webhook-retry-base", value, 1, 3600); break;
+  case 'P': webhook_config.allow_http = value == NULL || strcmp(value, "1") == 0; break;
+  case 'Q': webhook_config.allow_private = value == NULL || strcmp(value, "1") == 0; break;
   case 'L': {
     int level = log_level_parse(value);
     if (level < 0) {
@@ -132,6 +153,12 @@ static const struct option long_options[] = {
   {"auth-failure-limit", required_argument, NULL, 'A'},
   {"audit-backlog", required_argument, NULL, 'B'},
   {"audit-reads", required_argument, NULL, 'R'},
+  {"webhook-key-file", required_argument, NULL, 'K'},
+  {"webhook-workers", required_argument, NULL, 'W'},
+  {"webhook-timeout", required_argument, NULL, 'O'},
+  {"webhook-retry-base", required_argument, NULL, 'E'},
+  {"webhook-allow-http", no_argument, NULL, 'P'},
+  {"webhook-allow-private", no_argument, NULL, 'Q'},
   {"log-level", required_argument, NULL, 'L'},
   {"routes", no_argument, NULL, 'r'},
   {"describe", no_argument, NULL, 'D'},
@@ -148,6 +175,9 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
     {"COMMISSIOND_HEADER_TIMEOUT", 'H'}, {"COMMISSIOND_BODY_TIMEOUT", 'Y'},
     {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'}, {"COMMISSIOND_AUDIT_READS", 'R'},
+    {"COMMISSIOND_WEBHOOK_KEY_FILE", 'K'}, {"COMMISSIOND_WEBHOOK_WORKERS", 'W'}, {"COMMISSIOND_WEBHOOK_TIMEOUT", 'O'},
+    {"COMMISSIOND_WEBHOOK_RETRY_BASE", 'E'}, {"COMMISSIOND_WEBHOOK_ALLOW_HTTP", 'P'},
+    {"COMMISSIOND_WEBHOOK_ALLOW_PRIVATE", 'Q'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;
@@ -155,6 +185,8 @@ static void read_options(int argc, char **argv, struct options *o) {
   o->listen = "127.0.0.1:8080";
   o->shutdown_timeout = 10;
   o->per_ip_set = false;
+  o->webhook_key_file = NULL;
+  webhook_config.retry_base_seconds = 5;
   for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
     const char *v = getenv(envs[i].env);
     if (v != NULL && *v != '\0')
@@ -251,6 +283,14 @@ int main(int argc, char **argv) {
   }
   if (check_schema(o.db) != 0)
     return 1;
+  if (o.webhook_key_file != NULL && *o.webhook_key_file != '\0') {
+    char why[300];
+    if (!webhook_key_load(o.webhook_key_file, webhook_config.key, why, sizeof why)) {
+      fprintf(stderr, "commissiond: --webhook-key-file: %s\n", why);
+      return 2;
+    }
+    webhook_config.enabled = true;
+  }
 
   /* Workers inherit this mask; only the main thread takes the signals, in sigwait(). */
   sigset_t stop_signals;
@@ -296,6 +336,8 @@ int main(int argc, char **argv) {
   unsigned int port = info ? info->port : 0;
   char host[256];
   snprintf(host, sizeof host, "%.*s", (int)(strrchr(o.listen, ':') - o.listen), o.listen);
+  if (webhook_sender_start(o.db) != 0)
+    log_event(LOG_ERROR, "cannot start the webhook delivery workers", NULL);
   log_event(LOG_INFO, "listening", ",\"address\":\"%s:%u\",\"threads\":%u,\"schema_version\":%d", host, port,
             http_config.threads, SCHEMA_VERSION);
 
@@ -318,6 +360,7 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
+  webhook_sender_stop();
   http_watchdog_stop();
   audit_chainer_stop(); /* after the last request: writes what is still queued, and the tokens' last use */
   audit_queue_shutdown();

@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "db.h"
 #include "http_internal.h"
+#include "webhooks.h"
 
 #define MAX_ROUTES 128
 static const unsigned int tracked_status[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 409,
@@ -164,6 +165,20 @@ int metrics_render(char **out, size_t *len) {
       "# TYPE commissiond_http_connections_refused_total counter\ncommissiond_http_connections_refused_total %lu\n",
       audit_queue_pending(), (double)audit_queue_lag_max_us() / 1e6, http_connections_timed_out(),
       http_connections_refused());
+  struct webhook_metrics w;
+  webhook_metrics_read(&w);
+  put(&t,
+      "# HELP commissiond_webhook_attempts_total Webhook delivery attempts by outcome (delivered; retried: failed,\n"
+      "# to be tried again; failed: the last try, after three days).\n"
+      "# TYPE commissiond_webhook_attempts_total counter\n"
+      "commissiond_webhook_attempts_total{outcome=\"delivered\"} %lu\n"
+      "commissiond_webhook_attempts_total{outcome=\"retried\"} %lu\n"
+      "commissiond_webhook_attempts_total{outcome=\"failed\"} %lu\n"
+      "# HELP commissiond_webhook_outbox_pending Deliveries due now and not yet sent (all instances).\n"
+      "# TYPE commissiond_webhook_outbox_pending gauge\ncommissiond_webhook_outbox_pending %ld\n"
+      "# HELP commissiond_webhook_outbox_oldest_seconds How long the oldest delivery due now has waited.\n"
+      "# TYPE commissiond_webhook_outbox_oldest_seconds gauge\ncommissiond_webhook_outbox_oldest_seconds %ld\n",
+      w.delivered, w.retried, w.failed, w.pending, w.oldest_seconds);
   if (t.failed) {
     free(t.buf);
     return -1;

@@ -31,6 +31,7 @@
 #define INCIDENTS_HANDLE MAY(RES_INCIDENT, ACT_UPDATE, "Only the coordinator handles incidents.")
 #define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
 #define DUPLICATES(action) MAY(RES_DUPLICATE, action, "Only the coordinator handles duplicate files.")
+#define WEBHOOKS(action) MAY(RES_WEBHOOK, action, "Only the coordinator manages webhooks.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
 
 #define PUBLIC (ROUTE_PUBLIC)
@@ -53,6 +54,18 @@ const struct route http_routes[] = {
   {"POST", "/v1/tokens", api_tokens_create, BODY, TOKENS(ACT_CREATE), &token_create_body, "tokens"},
   {"GET", "/v1/tokens/{id}", api_tokens_get, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
   {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
+
+  {"GET", "/v1/webhooks", api_webhooks_list, ROUTE_NO_AUDIT, WEBHOOKS(ACT_READ), NULL, "webhooks"},
+  {"POST", "/v1/webhooks", api_webhooks_create, BODY, WEBHOOKS(ACT_CREATE), &webhook_create_body, "webhooks"},
+  {"GET", "/v1/webhooks/{id}", api_webhooks_get, ROUTE_NO_AUDIT, WEBHOOKS(ACT_READ), NULL, "webhooks"},
+  {"PATCH", "/v1/webhooks/{id}", api_webhooks_update, BODY, WEBHOOKS(ACT_UPDATE), &webhook_update_body, "webhooks"},
+  {"DELETE", "/v1/webhooks/{id}", api_webhooks_delete, 0, WEBHOOKS(ACT_UPDATE), NULL, "webhooks"},
+  {"POST", "/v1/webhooks/{id}/rotate-secret", api_webhooks_rotate, BODY, WEBHOOKS(ACT_UPDATE), &webhook_rotate_body,
+   "webhooks"},
+  {"GET", "/v1/webhooks/{id}/deliveries", api_webhooks_deliveries, ROUTE_NO_AUDIT, WEBHOOKS(ACT_READ), NULL,
+   "webhooks"},
+  {"POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", api_webhooks_retry, 0, WEBHOOKS(ACT_UPDATE), NULL,
+   "webhooks"},
 
   {"GET", "/v1/applications", api_applications_list, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
   {"POST", "/v1/applications", api_applications_create, BODY | ROUTE_BODY_BY_HANDLER, APPLICATIONS(ACT_CREATE),

@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 import time
 
 try:
@@ -338,6 +339,19 @@ class World:
             self.hospitalisations.add(iid)
         return iid
 
+    def webhook(self, side=1):
+        """A subscription for the side's landlord (webhooks are the coordinator's whatever the side)."""
+        return self.call("POST", "/v1/webhooks", {"url": "https://hooks.example.org/%s" % rnd("h"),
+                                                  "org_id": self.side_org("ll", side),
+                                                  "event_types": ["session.planned"]})["id"]
+
+    def webhook_delivery(self, side=1):
+        """A subscription and one delivery to it (the event of a new session): (subscription, delivery)."""
+        w = self.webhook(side)
+        self.session()
+        items = self.call("GET", "/v1/webhooks/%s/deliveries" % w)["items"]
+        return w, items[0]["id"]
+
     def session(self, status="planned", day=None):
         """A session on DAY (by default: session_day() for a planned one, today for one opened, as a session opens
         on its date or later)."""
@@ -475,7 +489,7 @@ def plain(method, path, query=""):
 
 
 for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/metrics", ""), ("GET", "/v1/me", ""),
-                   ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"),
+                   ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"), ("GET", "/v1/webhooks", "?limit=200"),
                    ("GET", "/v1/applications", "?limit=200"), ("GET", "/v1/people", "?limit=200"),
                    ("GET", "/v1/people/duplicates", "?limit=200"), ("GET", "/v1/units/free-places", ""),
                    ("GET", "/v1/units", "?limit=200"), ("GET", "/v1/agreements", "?limit=200"),
@@ -524,6 +538,17 @@ def token_of(x):
 
 
 op("GET", "/v1/tokens/{id}")(lambda x: Req("/v1/tokens/%s" % token_of(x)))
+op("POST", "/v1/webhooks")(lambda x: Req("/v1/webhooks", {"url": "https://hooks.example.org/m", "org_id":
+                                                         x.w.side_org("ll", x.side), "event_types": ["session.planned"]}))
+op("GET", "/v1/webhooks/{id}")(lambda x: Req("/v1/webhooks/%s" % x.w.webhook(x.side)))
+op("PATCH", "/v1/webhooks/{id}")(
+    lambda x: Req("/v1/webhooks/%s" % x.w.webhook(x.side), {"description": "Bailleur"}, etag_of=True))
+op("DELETE", "/v1/webhooks/{id}")(lambda x: Req("/v1/webhooks/%s" % x.w.webhook(x.side)))
+op("POST", "/v1/webhooks/{id}/rotate-secret")(
+    lambda x: Req("/v1/webhooks/%s/rotate-secret" % x.w.webhook(x.side), {"overlap_seconds": 60}))
+op("GET", "/v1/webhooks/{id}/deliveries")(lambda x: Req("/v1/webhooks/%s/deliveries" % x.w.webhook(x.side)))
+op("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry")(
+    lambda x: Req("/v1/webhooks/%s/deliveries/%s/retry" % x.w.webhook_delivery(x.side)))
 op("POST", "/v1/tokens/{id}/revoke")(lambda x: Req("/v1/tokens/%s/revoke" % x.w.token("observer")[1]))
 
 
@@ -991,8 +1016,13 @@ def main(suite):
             raise Mismatch("\n".join(msg))
 
     runnable = [r for r in rows if r.key in BUILDERS]
-    with Database(prefix="cd_matrix") as db:
-        with Daemon(db, threads=4) as d:
+    with Database(prefix="cd_matrix") as db, tempfile.TemporaryDirectory() as tmp:
+        key = os.path.join(tmp, "webhook.key")
+        with open(key, "w") as f:
+            f.write(secrets.token_hex(32))
+        os.chmod(key, 0o600)
+        # Webhooks are subscribed (a key) but never sent (no worker): the endpoints are fictitious.
+        with Daemon(db, threads=4, webhook_key_file=key, webhook_workers=0) as d:
             t0 = time.monotonic()
             A = World(db, d, "A").build()
             B = World(db, d, "B").build()
