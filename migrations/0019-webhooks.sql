@@ -99,12 +99,17 @@ END
 $$;
 
 -- Records an event and its deliveries to every active subscription of the commission that asked for its type and
--- may hear it. Called by the triggers below, in the transaction of the change: a rolled-back change sends nothing.
+-- may hear it (nothing when no subscription asked for the type: an event is kept only for those who listen). Called by the triggers below, in the transaction of the change: a rolled-back change sends nothing.
 CREATE FUNCTION webhook_emit(p_commission uuid, p_type text, p_data jsonb, p_all boolean, p_care_team uuid,
                              p_curator uuid, p_landlord uuid, p_org uuid, p_dedup text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE ev uuid;
 BEGIN
+  -- Nobody listening: nothing to record (a change costs one index probe when no subscription asks for its type).
+  IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.commission_id = p_commission AND s.active
+                 AND p_type = ANY (s.event_types)) THEN
+    RETURN;
+  END IF;
   INSERT INTO webhook_events (commission_id, type, data, audience_all, audience_care_team, audience_curator,
                               audience_landlord, audience_org, dedup_key)
   VALUES (p_commission, p_type, p_data, p_all, p_care_team, p_curator, p_landlord, p_org, p_dedup)
