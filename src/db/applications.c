@@ -1,5 +1,8 @@
 /* Queries on applications (demandes) and their history. Every read joins the person, so that the scope
  * predicate on people is the one that decides which applications a token sees. */
+#include <stdbool.h>
+#include <string.h>
+
 #include "queries.h"
 
 #define APP_FROM                                                                                                 \
@@ -37,25 +40,54 @@ DB_STATEMENT(get_for_update, {
 DB_PARAMS_STRUCT(app_get_params, APP_GET);
 
 /* The waiting list: oldest submission first. STATUSES is an array literal; REFERENT a part of the referent's name
- * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). */
+ * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). The page is chosen in the
+ * applications alone (the scope as an EXISTS on the person, kept out of a join by OFFSET 0, so that no plan starts
+ * from every person of the commission), then joined to its people: a page reads its LIMIT rows from the ordered
+ * index, whatever the size of the commission. When every status asked is an open one (the waiting list and the
+ * agenda's candidates), the literal IN lets even a generic plan use the partial index of open applications
+ * (migrations/0020), whose size does not grow with the commission's history. */
 #define APP_LIST(P)                                                                                              \
   P(commission_id) P(scope) P(org) P(statuses) P(person_id) P(referent) P(unit_kind) P(town) P(after_key)       \
   P(after_id) P(limit)
-DB_STATEMENT(list, {
-  "application_list",
-  "SELECT " DB_COLUMNS(APPLICATION_ROW) APP_FROM "WHERE a.commission_id = :commission_id AND "
-  SQL_PERSON_SCOPE("p", ":scope", ":org")
-  " AND (:statuses::text[] IS NULL OR a.status = ANY (:statuses::text[])) AND (:person_id::uuid IS NULL OR "
-  "a.person_id = :person_id::uuid) "
-  "AND (:referent::text IS NULL OR strpos(lower(a.referent_name), lower(:referent)) > 0) "
-  "AND (:unit_kind::text IS NULL OR :unit_kind = ANY (a.wished_unit_kinds)) "
-  "AND (:town::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.wished_towns) w(town) "
-  "WHERE lower(w.town) = lower(:town))) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), a.id) > "
-  "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)) "
-  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT :limit::integer",
-  DB_PARAMS(APP_LIST)
-});
+#define APP_LIST_SQL(STATUS_PREDICATE)                                                                           \
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM (SELECT a.* FROM applications a "                                 \
+  "WHERE a.commission_id = :commission_id " STATUS_PREDICATE                                                     \
+  "AND (:statuses::text[] IS NULL OR a.status = ANY (:statuses::text[])) AND (:person_id::uuid IS NULL OR "      \
+  "a.person_id = :person_id::uuid) "                                                                             \
+  "AND (:referent::text IS NULL OR strpos(lower(a.referent_name), lower(:referent)) > 0) "                       \
+  "AND (:unit_kind::text IS NULL OR :unit_kind = ANY (a.wished_unit_kinds)) "                                    \
+  "AND (:town::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.wished_towns) w(town) "                            \
+  "WHERE lower(w.town) = lower(:town))) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), " \
+  "a.id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)) "                                        \
+  "AND (:scope = 'all' OR EXISTS (SELECT 1 FROM people s WHERE s.commission_id = a.commission_id "               \
+  "AND s.id = a.person_id AND " SQL_PERSON_SCOPE("s", ":scope", ":org") " OFFSET 0)) "                          \
+  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT :limit::integer) a "                               \
+  "JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "                                    \
+  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id"
+DB_STATEMENT(list, {"application_list", APP_LIST_SQL(""), DB_PARAMS(APP_LIST)});
+DB_STATEMENT(list_open, {"application_list_open",
+                         APP_LIST_SQL("AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "),
+                         DB_PARAMS(APP_LIST)});
 DB_PARAMS_STRUCT(app_list_params, APP_LIST);
+
+/* Whether every status of the array literal STATUSES ("{a,b}") is an open one. */
+static bool statuses_open(const char *statuses) {
+  static const char *const open[] = {"submitted", "scheduled", "deferred", "approved"};
+  if (statuses == NULL || *statuses != '{')
+    return false;
+  const char *p = statuses + 1;
+  for (;;) {
+    size_t n = strcspn(p, ",}");
+    bool found = false;
+    for (size_t i = 0; i < sizeof open / sizeof *open; i++)
+      found |= strlen(open[i]) == n && strncmp(open[i], p, n) == 0;
+    if (!found)
+      return false;
+    if (p[n] != ',')
+      return p[n] == '}';
+    p += n + 1;
+  }
+}
 
 #define APP_UPDATE(P) P(commission_id) P(id) P(situation) P(wished_unit_kinds) P(wished_towns) P(urgency) P(referent_name)
 DB_STATEMENT(update, {
@@ -145,7 +177,7 @@ enum db_status db_application_list(struct db *db, const char *commission_id, con
                               .org = access_org_param(scope), .statuses = f->statuses, .person_id = f->person_id,
                               .referent = f->referent, .unit_kind = f->unit_kind, .town = f->town,
                               .after_key = after_key, .after_id = after_id, .limit = limit};
-  return db_run(db, &list, &p, res);
+  return db_run(db, statuses_open(f->statuses) ? &list_open : &list, &p, res);
 }
 
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,
