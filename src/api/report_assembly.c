@@ -106,12 +106,14 @@ static void figure_text(const json_t *value, enum figure kind, char decimal, con
   } else if (kind == FIG_CENTS && json_is_integer(value)) {
     long long cents = json_integer_value(value);
     unsigned long long abs = cents < 0 ? 0ULL - (unsigned long long)cents : (unsigned long long)cents;
-    char units[32], grouped[64];
+    char units[24], grouped[48]; /* at most 18 digits, 5 separators of at most 4 bytes */
     snprintf(units, sizeof units, "%llu", abs / 100);
-    size_t len = strlen(units), o = 0;
-    for (size_t i = 0; i < len; i++) {
-      if (group != NULL && i > 0 && (len - i) % 3 == 0)
-        o += (size_t)snprintf(grouped + o, sizeof grouped - o, "%s", group);
+    size_t len = strlen(units), o = 0, glen = group != NULL ? strlen(group) : 0;
+    for (size_t i = 0; i < len && o + glen + 2 < sizeof grouped; i++) {
+      if (glen > 0 && i > 0 && (len - i) % 3 == 0) {
+        memcpy(grouped + o, group, glen);
+        o += glen;
+      }
       grouped[o++] = units[i];
     }
     grouped[o] = '\0';
