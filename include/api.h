@@ -137,6 +137,7 @@ enum MHD_Result api_people_status(struct request *rq);
 /* reports.c */
 enum MHD_Result api_report_activity(struct request *rq);
 enum MHD_Result api_report_occupancy(struct request *rq);
+enum MHD_Result api_report_assembly(struct request *rq);
 /* audit.c */
 enum MHD_Result api_audit_list(struct request *rq);
 enum MHD_Result api_people_export(struct request *rq);

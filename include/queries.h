@@ -549,6 +549,41 @@ enum db_status db_report_activity(struct db *db, const char *commission_id, cons
                                   const char *today, PGresult **res);
 /* REPORT_OCCUPANCY_ROW per unit kind (in the schema's order), then the one for all. */
 enum db_status db_report_occupancy(struct db *db, const char *commission_id, const char *date, PGresult **res);
+/* The yearly assembly's figures of FROM..TO (see api/openapi.yaml, AssemblyReport, for every counting rule):
+ * exit_reasons and incidents are JSON objects of counts; the wait figures NULL when there is none. */
+#define REPORT_ASSEMBLY_ROW(FIRST, NEXT)                                                                      \
+  FIRST(commission_name, "f.commission_name") NEXT(received, "f.received") NEXT(examined, "f.examined")        \
+  NEXT(approve, "f.approve") NEXT(refuse, "f.refuse") NEXT(defer, "f.defer") NEXT(withdrawn, "f.withdrawn")    \
+  NEXT(lapsed, "f.lapsed") NEXT(housed_at_start, "f.housed_at_start") NEXT(housed_at_end, "f.housed_at_end")   \
+  NEXT(housed_during, "f.housed_during") NEXT(move_ins, "f.move_ins") NEXT(exits, "f.exits")                   \
+  NEXT(exit_reasons, "f.exit_reasons") NEXT(decision_wait_count, "f.decision_wait_count")                       \
+  NEXT(decision_wait_median, "f.decision_wait_median") NEXT(decision_wait_mean, "f.decision_wait_mean")        \
+  NEXT(decision_wait_max, "f.decision_wait_max") NEXT(move_in_wait_count, "f.move_in_wait_count")              \
+  NEXT(move_in_wait_median, "f.move_in_wait_median") NEXT(move_in_wait_mean, "f.move_in_wait_mean")            \
+  NEXT(move_in_wait_max, "f.move_in_wait_max") NEXT(reviews_held, "f.reviews_held")                            \
+  NEXT(incidents, "f.incidents") NEXT(sessions, "f.sessions") NEXT(paid, "f.paid") NEXT(refunded, "f.refunded") \
+  NEXT(deducted, "f.deducted") NEXT(written_off, "f.written_off") NEXT(penalty_claimed, "f.penalty_claimed")   \
+  NEXT(penalty_received, "f.penalty_received") NEXT(penalty_waived, "f.penalty_waived")
+DB_ROW_STRUCT(report_assembly_row, REPORT_ASSEMBLY_ROW);
+/* The places of one unit kind, one town or all (BREAKDOWN unit_kind, town or total; KEY the kind or the town). */
+#define REPORT_PLACES_ROW(FIRST, NEXT)                                                                        \
+  FIRST(breakdown, "CASE WHEN GROUPING(k.ord) = 0 THEN 'unit_kind' WHEN GROUPING(u.town) = 0 THEN 'town' "     \
+                   "ELSE 'total' END")                                                                         \
+  NEXT(key, "CASE WHEN GROUPING(k.ord) = 0 THEN k.key WHEN GROUPING(u.town) = 0 THEN u.town END")              \
+  NEXT(units, "count(u.kind) FILTER (WHERE u.status <> 'withdrawn')")                                          \
+  NEXT(places, "coalesce(sum(u.places) FILTER (WHERE u.status <> 'withdrawn'), 0)")                            \
+  NEXT(occupied, "coalesce(sum(u.occupied) FILTER (WHERE u.status <> 'withdrawn'), 0)")                        \
+  NEXT(vacant, "coalesce(sum(greatest(u.places - u.occupied, 0)) "                                             \
+               "FILTER (WHERE u.status NOT IN ('withdrawn', 'out_of_service')), 0)")                           \
+  NEXT(out_of_service, "coalesce(sum(u.places) FILTER (WHERE u.status = 'out_of_service'), 0)")                \
+  NEXT(move_ins, "coalesce(sum(u.move_ins), 0)") NEXT(exits, "coalesce(sum(u.exits), 0)")
+DB_ROW_STRUCT(report_places_row, REPORT_PLACES_ROW);
+/* One REPORT_ASSEMBLY_ROW. */
+enum db_status db_report_assembly(struct db *db, const char *commission_id, const char *from, const char *to,
+                                  PGresult **res);
+/* REPORT_PLACES_ROW per unit kind, per town (by name), then for all. */
+enum db_status db_report_assembly_places(struct db *db, const char *commission_id, const char *from,
+                                         const char *to, PGresult **res);
 
 /* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status: a
  * write's entry inside its transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW:

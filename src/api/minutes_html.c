@@ -7,90 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html_doc.h"
 #include "labels.h"
 #include "minutes.h"
 
-struct html {
-  char *buf;
-  size_t len, cap;
-  bool failed;
-};
-
-static void raw(struct html *h, const char *s) {
-  size_t n = strlen(s);
-  if (h->failed)
-    return;
-  if (h->len + n + 1 > h->cap) {
-    size_t cap = (h->cap ? h->cap * 2 : 16384) + n;
-    char *grown = realloc(h->buf, cap);
-    if (grown == NULL) {
-      h->failed = true;
-      return;
-    }
-    h->buf = grown;
-    h->cap = cap;
-  }
-  memcpy(h->buf + h->len, s, n + 1);
-  h->len += n;
-}
-
-/* S escaped for HTML text and attributes. */
-static void text(struct html *h, const char *s) {
-  char chunk[256];
-  size_t o = 0;
-  for (; s != NULL && *s != '\0'; s++) {
-    const char *rep = NULL;
-    switch (*s) {
-    case '<': rep = "&lt;"; break;
-    case '>': rep = "&gt;"; break;
-    case '&': rep = "&amp;"; break;
-    case '"': rep = "&quot;"; break;
-    case '\'': rep = "&#39;"; break;
-    default: break;
-    }
-    size_t need = rep ? strlen(rep) : 1;
-    if (o + need + 1 > sizeof chunk) {
-      chunk[o] = '\0';
-      raw(h, chunk);
-      o = 0;
-    }
-    if (rep) {
-      memcpy(chunk + o, rep, need);
-      o += need;
-    } else {
-      chunk[o++] = *s;
-    }
-  }
-  chunk[o] = '\0';
-  raw(h, chunk);
-}
-
-__attribute__((format(printf, 2, 3))) static void rawf(struct html *h, const char *fmt, ...) {
-  char out[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(out, sizeof out, fmt, ap);
-  va_end(ap);
-  raw(h, out);
-}
-
-/* A, then SEP and B when B is not empty (a name and its office, a unit and its town), both escaped. */
-static void pair(struct html *h, const char *a, const char *sep, const char *b) {
-  text(h, a);
-  if (b != NULL && *b != '\0') {
-    raw(h, sep);
-    text(h, b);
-  }
-}
-
-static char *done(struct html *h, size_t *len) {
-  if (h->failed) {
-    free(h->buf);
-    return NULL;
-  }
-  *len = h->len;
-  return h->buf;
-}
+/* This file's many calls keep their short names for the shared helpers of include/html_doc.h. */
+#define raw(h, s) html_raw(h, s)
+#define text(h, s) html_text(h, s)
+#define rawf(...) html_rawf(__VA_ARGS__)
+#define pair(h, a, sep, b) html_pair(h, a, sep, b)
+#define done(h, len) html_done(h, len)
+#define fr(kind, code) html_fr(kind, code)
+#define long_date(h, date, weekday) html_long_date(h, date, weekday)
 
 static const char *str(json_t *obj, const char *key) {
   const char *s = json_string_value(json_object_get(obj, key));
@@ -99,39 +27,14 @@ static const char *str(json_t *obj, const char *key) {
 
 static long num(json_t *obj, const char *key) { return (long)json_integer_value(json_object_get(obj, key)); }
 
-/* The French words of CODE, or CODE itself when the table has none (never for a code the schema allows). */
-static const char *fr(enum label_kind kind, const char *code) {
-  const char *words = label_fr(kind, code);
-  return words != NULL ? words : code;
-}
-
-/* DATE (YYYY-MM-DD, or the date part of a timestamp) written out in French, escaped; "" when it is not a date. */
-static void long_date(struct html *h, const char *date, bool weekday) {
-  char day[11], out[64];
-  struct date d;
-  snprintf(day, sizeof day, "%s", date != NULL ? date : "");
-  if (date_parse(day, &d) && date_long_fr(d, weekday, out, sizeof out))
-    text(h, out);
-}
-
 static const char *const STYLE =
-  "<style>\n"
-  "@page{size:A4;margin:2cm 2cm 2.2cm 2cm}\n"
-  "body{font-family:'DejaVu Serif',Georgia,serif;font-size:11pt;line-height:1.4;color:#000;max-width:17cm;"
-  "margin:1.5em auto}\n"
-  "header{text-align:center;border-bottom:1px solid #000;padding-bottom:.6em;margin-bottom:1em}\n"
-  "header .commission{font-variant:small-caps;font-size:13pt;margin:0}\n"
-  "h1{font-size:16pt;margin:.4em 0 .2em}\n"
-  "h2{font-size:12pt;margin:1.2em 0 .4em;border-bottom:1px solid #888;break-after:avoid}\n"
-  "table{border-collapse:collapse;width:100%;font-size:10pt}\n"
-  "th,td{border:1px solid #444;padding:.25em .4em;text-align:left;vertical-align:top}\n"
-  "thead{display:table-header-group}tr{break-inside:avoid}\n"
+  "<style>\n" HTML_PRINT_CSS
   ".num{width:2.5em;text-align:right}.retire td{color:#444;font-style:italic}\n"
   ".draft{border:2px solid #000;padding:.4em;text-align:center;font-weight:bold}\n"
   ".recorded{font-size:10pt;font-style:italic}\n"
   ".signature{margin-top:2em;break-inside:avoid}.signature .space{height:3cm}\n"
   ".annex{break-before:page}\n"
-  "@media print{body{margin:0;max-width:none}}\n"
+  HTML_PRINT_CSS_END
   "</style>\n";
 
 static void attendance(struct html *h, json_t *attendees) {

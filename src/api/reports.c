@@ -1,17 +1,20 @@
 /* Reports: aggregate figures for the commission's yearly assembly and its housing sub-group — the activity of a
  * period (applications received and decided, admissions and exits, occupancy, deposits, reviews, agreements to
- * renew, sessions) and the occupancy of the units on a day. No person appears in them. For the coordinator and
- * observers (RES_REPORT). As JSON, or as CSV (`section,metric,value`, RFC 4180) when the client asks for
- * text/csv. */
+ * renew, sessions), the occupancy of the units on a day, and the yearly assembly report. No person appears in
+ * them. For the coordinator and observers (RES_REPORT). As JSON, or as CSV (`section,metric,value`, RFC 4180)
+ * when the client asks for text/csv; the assembly report also as a French spreadsheet file and a printable page
+ * (src/api/report_assembly.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "accept.h"
 #include "api.h"
 #include "dates.h"
 #include "json_text.h"
 #include "params.h"
 #include "queries.h"
+#include "report_assembly.h"
 
 #define REPORT_MAX_YEARS 10
 
@@ -226,6 +229,18 @@ static bool query_date(struct request *rq, const char *name, bool required, stru
   return false;
 }
 
+/* The period ?from=&to= (both required, `to` not before `from` and at most 10 years after it) into FROM and TO;
+ * what is wrong appended to ERRORS. */
+static void query_period(struct request *rq, struct date *from, struct date *to, json_t *errors) {
+  bool ok_from = query_date(rq, "from", true, from, errors);
+  bool ok_to = query_date(rq, "to", true, to, errors);
+  if (ok_from && ok_to && date_compare(*from, *to) > 0)
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:to", "reason", "must not be before from"));
+  else if (ok_from && ok_to && date_compare(*to, date_add_months(*from, 12 * REPORT_MAX_YEARS)) > 0)
+    json_array_append_new(errors,
+                          json_pack("{s:s, s:s}", "field", "query:to", "reason", "must be at most 10 years after from"));
+}
+
 /* The 400 invalid-query for ERRORS (stolen, not empty). */
 static enum MHD_Result reply_query_errors(struct request *rq, json_t *errors) {
   char detail[160];
@@ -319,13 +334,7 @@ enum MHD_Result api_report_activity(struct request *rq) {
     return ret;
   struct date from, to;
   json_t *errors = json_array();
-  bool ok_from = query_date(rq, "from", true, &from, errors);
-  bool ok_to = query_date(rq, "to", true, &to, errors);
-  if (ok_from && ok_to && date_compare(from, to) > 0)
-    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:to", "reason", "must not be before from"));
-  else if (ok_from && ok_to && date_compare(to, date_add_months(from, 12 * REPORT_MAX_YEARS)) > 0)
-    json_array_append_new(errors,
-                          json_pack("{s:s, s:s}", "field", "query:to", "reason", "must be at most 10 years after from"));
+  query_period(rq, &from, &to, errors);
   if (json_array_size(errors) > 0)
     return reply_query_errors(rq, errors);
   json_decref(errors);
@@ -375,4 +384,175 @@ enum MHD_Result api_report_occupancy(struct request *rq) {
     body = json_pack("{s:s, s:o, s:o}", "date", date_text, "unit_kinds", kinds, "total", total);
   PQclear(res);
   return reply_report(rq, format, body);
+}
+
+/* The assembly report's representations, as ?format= names them or Accept asks (the first is the default). */
+static const char *const ASSEMBLY_TYPES[] = {"application/json", "text/csv", "text/html"};
+static const char *const ASSEMBLY_FORMATS[] = {"json", "csv", "html"};
+enum { ASSEMBLY_JSON, ASSEMBLY_CSV, ASSEMBLY_HTML };
+
+static json_t *real_of_text(const char *v) { return v == NULL ? json_null() : json_real(strtod(v, NULL)); }
+
+static json_t *wait_json(const char *count, const char *median, const char *mean, const char *max) {
+  return json_pack("{s:o, s:o, s:o, s:o}", "count", json_of_int(count), "median", real_of_text(median), "mean",
+                   real_of_text(mean), "max", json_of_int(max));
+}
+
+/* The places rows of RES (db_report_assembly_places()) as {unit_kinds, towns, total}; NULL when a value could not
+ * be built. */
+static json_t *places_json(const PGresult *res) {
+  json_t *kinds = json_array(), *towns = json_array(), *total = NULL;
+  bool ok = kinds != NULL && towns != NULL;
+  for (int i = 0; ok && i < PQntuples(res); i++) {
+    struct report_places_row r;
+    ok = db_row(res, i, &r);
+    json_t *row = ok ? json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "units", json_of_int(r.units), "places",
+                                 json_of_int(r.places), "occupied", json_of_int(r.occupied), "vacant",
+                                 json_of_int(r.vacant), "out_of_service", json_of_int(r.out_of_service),
+                                 "move_ins", json_of_int(r.move_ins), "exits", json_of_int(r.exits))
+                     : NULL;
+    if (row == NULL) {
+      ok = false;
+      break;
+    }
+    if (strcmp(r.breakdown, "total") == 0) {
+      json_decref(total);
+      total = row;
+      continue;
+    }
+    bool kind = strcmp(r.breakdown, "unit_kind") == 0;
+    json_t *item = json_pack("{s:o}", kind ? "unit_kind" : "town", json_of_text(r.key));
+    ok = item != NULL && json_object_update(item, row) == 0 && json_array_append_new(kind ? kinds : towns, item) == 0;
+    json_decref(row);
+  }
+  if (ok && total != NULL && json_array_size(kinds) == 4)
+    return json_pack("{s:o, s:o, s:o}", "unit_kinds", kinds, "towns", towns, "total", total);
+  json_decref(kinds);
+  json_decref(towns);
+  json_decref(total);
+  return NULL;
+}
+
+/* The report of FROM..TO from R (db_report_assembly()) and PLACES (db_report_assembly_places()). */
+static json_t *assembly_json(const struct report_assembly_row *r, const PGresult *places, const char *from,
+                             const char *to) {
+  json_t *by_place = places_json(places);
+  json_t *exit_reasons = json_of_json(r->exit_reasons), *incidents = json_of_json(r->incidents);
+  if (by_place == NULL || !json_is_object(exit_reasons) || !json_is_object(incidents)) {
+    json_decref(by_place);
+    json_decref(exit_reasons);
+    json_decref(incidents);
+    return NULL;
+  }
+  return json_pack(
+      "{s:o, s:{s:s, s:s}, s:{s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o}, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o}, "
+      "s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}}",
+      "commission", json_of_text(r->commission_name),
+      "period", "from", from, "to", to,
+      "applications", "received", json_of_int(r->received), "examined", json_of_int(r->examined), "decided",
+      "approve", json_of_int(r->approve), "refuse", json_of_int(r->refuse), "defer", json_of_int(r->defer),
+      "withdrawn", json_of_int(r->withdrawn), "lapsed", json_of_int(r->lapsed),
+      "people_housed", "at_start", json_of_int(r->housed_at_start), "at_end", json_of_int(r->housed_at_end),
+      "during", json_of_int(r->housed_during),
+      "placements", "move_ins", json_of_int(r->move_ins), "exits", json_of_int(r->exits), "exit_reasons",
+      exit_reasons,
+      "wait_days", "to_decision",
+      wait_json(r->decision_wait_count, r->decision_wait_median, r->decision_wait_mean, r->decision_wait_max),
+      "to_move_in", wait_json(r->move_in_wait_count, r->move_in_wait_median, r->move_in_wait_mean, r->move_in_wait_max),
+      "places", by_place, "reviews_held", json_of_int(r->reviews_held), "incidents", incidents, "sessions",
+      json_of_int(r->sessions),
+      "deposits", "paid_cents", json_of_int(r->paid), "refunded_cents", json_of_int(r->refunded), "deducted_cents",
+      json_of_int(r->deducted), "written_off_cents", json_of_int(r->written_off), "penalty_claimed_cents",
+      json_of_int(r->penalty_claimed), "penalty_received_cents", json_of_int(r->penalty_received),
+      "penalty_waived_cents", json_of_int(r->penalty_waived), "currency", "EUR");
+}
+
+/* The index of VALUE in NAMES (N of them), -1 when absent or not one of them. */
+static int query_choice(const char *value, const char *const *names, int n) {
+  for (int i = 0; value != NULL && i < n; i++)
+    if (strcmp(value, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* The period of the assembly report: ?year=YYYY (1 January to 31 December) or ?from=&to= (both included), at
+ * most 10 years. On success into FROM and TO; else appends to ERRORS. */
+static void assembly_period(struct request *rq, struct date *from, struct date *to, json_t *errors) {
+  const char *year = request_query(rq, "year");
+  if (year != NULL) {
+    char *end;
+    long y = strtol(year, &end, 10);
+    if (request_query(rq, "from") != NULL || request_query(rq, "to") != NULL)
+      json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:year", "reason",
+                                              "give either year or from and to, not both"));
+    else if (strlen(year) != 4 || *end != '\0' || y < 1900 || y > 2999)
+      json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:year", "reason",
+                                              "must be a year, YYYY"));
+    *from = (struct date){(int)y, 1, 1};
+    *to = (struct date){(int)y, 12, 31};
+    return;
+  }
+  query_period(rq, from, to, errors);
+}
+
+/* GET /v1/reports/assembly?year= | ?from=&to=, [format=json|csv|html], [sep=semicolon|comma], [headers=fr|en]:
+ * the yearly assembly's figures. */
+enum MHD_Result api_report_assembly(struct request *rq) {
+  static const char *const query[] = {"from", "to", "year", "format", "sep", "headers", NULL};
+  static const char *const seps[] = {"semicolon", "comma"}, *const headers[] = {"fr", "en"};
+  enum MHD_Result ret;
+  if (!request_query_only(rq, query, &ret))
+    return ret;
+  struct date from, to;
+  json_t *errors = json_array();
+  assembly_period(rq, &from, &to, errors);
+  const char *format_name = request_query(rq, "format"), *sep = request_query(rq, "sep"),
+             *header_lang = request_query(rq, "headers");
+  int format = query_choice(format_name, ASSEMBLY_FORMATS, 3);
+  if (format_name != NULL && format < 0)
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:format", "reason",
+                                            "must be json, csv or html"));
+  if (sep != NULL && query_choice(sep, seps, 2) < 0)
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:sep", "reason",
+                                            "must be semicolon or comma"));
+  if (header_lang != NULL && query_choice(header_lang, headers, 2) < 0)
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "query:headers", "reason", "must be fr or en"));
+  if (json_array_size(errors) > 0)
+    return reply_query_errors(rq, errors);
+  json_decref(errors);
+  if (format_name == NULL)
+    format = accept_choose(request_header(rq, MHD_HTTP_HEADER_ACCEPT), ASSEMBLY_TYPES, 3);
+  if (format < 0)
+    return reply_problem(rq, ERR_NOT_ACCEPTABLE,
+                         "The assembly report is available as application/json, text/csv or text/html.");
+  char from_text[16], to_text[16];
+  date_format(from, from_text, sizeof from_text);
+  date_format(to, to_text, sizeof to_text);
+  PGresult *res, *places;
+  const char *commission = rq->principal.commission_id;
+  if (db_report_assembly(rq->db, commission, from_text, to_text, &res) < 0)
+    return reply_db_error(rq);
+  if (db_report_assembly_places(rq->db, commission, from_text, to_text, &places) < 0) {
+    PQclear(res);
+    return reply_db_error(rq);
+  }
+  struct report_assembly_row r;
+  json_t *body = PQntuples(res) == 1 && db_row(res, 0, &r) ? assembly_json(&r, places, from_text, to_text) : NULL;
+  PQclear(res);
+  PQclear(places);
+  if (body == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
+  if (format == ASSEMBLY_JSON)
+    return reply_report(rq, FORMAT_JSON, body);
+  size_t len = 0;
+  char *page = format == ASSEMBLY_CSV
+                   ? assembly_csv(body, sep != NULL && strcmp(sep, "comma") == 0,
+                                  header_lang != NULL && strcmp(header_lang, "en") == 0, &len)
+                   : assembly_html(body, &len);
+  json_decref(body);
+  if (page == NULL)
+    return reply_problem(rq, ERR_INTERNAL, NULL);
+  return reply_text(rq, MHD_HTTP_OK,
+                    format == ASSEMBLY_CSV ? "text/csv; charset=utf-8" : "text/html; charset=utf-8",
+                    page, len);
 }

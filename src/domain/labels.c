@@ -36,6 +36,10 @@ static const struct label labels[] = {
   {LABEL_ITEM_KIND, "application", "Demande de logement"},
   {LABEL_ITEM_KIND, "review", "Bilan d'un accompagnement"},
   {LABEL_ITEM_KIND, "incident", "Incident"},
+  {LABEL_UNIT_KIND, "hlm_apartment", "Appartements HLM"},
+  {LABEL_UNIT_KIND, "foyer_place", "Places en foyer"},
+  {LABEL_UNIT_KIND, "transitional_place", "Places en structure d'accueil transitoire"},
+  {LABEL_UNIT_KIND, "residence_place", "Places en résidence"},
   {LABEL_COMMENT, "not examined at this session", "non examiné lors de cette séance, reporté à la suivante"},
 };
 

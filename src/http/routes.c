@@ -156,6 +156,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/incidents/{id}/close", api_incidents_close, BODY, INCIDENTS_HANDLE, &incident_close_body, "incidents"},
   {"GET", "/v1/reports/activity", api_report_activity, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/reports/occupancy", api_report_occupancy, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
+  {"GET", "/v1/reports/assembly", api_report_assembly, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/audit", api_audit_list, ROUTE_NO_AUDIT, AUDIT, NULL, "audit"},
   {"GET", "/v1/people/{id}/export", api_people_export, ROUTE_EXPORT, AUDIT, NULL, "people"},
   {NULL, NULL, NULL, 0, ANY_ROLE, NULL, NULL},

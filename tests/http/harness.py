@@ -618,6 +618,25 @@ def describe(r):
     return "%s %s -> %d\n  headers: %s\n  body: %s" % (r.method, r.path, r.status, r.headers, r.text[:1500])
 
 
+def json_differences(got, want, path=""):
+    """The differences between two JSON values, as readable lines (empty when equal, types included)."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        out = ["%s/%s: missing" % (path, k) for k in want if k not in got]
+        out += ["%s/%s: unexpected" % (path, k) for k in got if k not in want]
+        for k in want:
+            if k in got:
+                out += json_differences(got[k], want[k], "%s/%s" % (path, k))
+        return out
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        out = []
+        for i, (g, x) in enumerate(zip(got, want)):
+            out += json_differences(g, x, "%s/%d" % (path, i))
+        return out
+    if got != want or type(got) is not type(want):
+        return ["%s: got %r, expected %r" % (path, got, want)]
+    return []
+
+
 def check(cond, message, r=None):
     if not cond:
         raise Mismatch(message + ("\n  " + describe(r) if r is not None else ""))

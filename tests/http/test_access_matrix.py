@@ -495,7 +495,8 @@ for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/me
                    ("GET", "/v1/units", "?limit=200"), ("GET", "/v1/agreements", "?limit=200"),
                    ("GET", "/v1/sessions", "?limit=200"),
                    ("GET", "/v1/reports/activity", "?from=%s-01-01&to=%s" % (today()[:4], today())),
-                   ("GET", "/v1/reports/occupancy", ""), ("GET", "/v1/reviews", "?limit=200"),
+                   ("GET", "/v1/reports/occupancy", ""), ("GET", "/v1/reports/assembly", "?year=%s" % today()[:4]),
+                   ("GET", "/v1/reviews", "?limit=200"),
                    ("GET", "/v1/incidents", "?limit=200"), ("GET", "/v1/placements", "?limit=200"),
                    ("GET", "/v1/deposits", "?limit=200"), ("GET", "/v1/reports/deposits", ""),
                    ("GET", "/v1/audit", "?limit=200")):

@@ -19,7 +19,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import Daemon, Database, Suite, check, expect_problem, expect_status, leaks  # noqa: E402
+from harness import (Daemon, Database, Suite, check, expect_problem, expect_status, json_differences,  # noqa: E402
+                     leaks)
 
 ACTIVITY = "/v1/reports/activity"
 OCCUPANCY = "/v1/reports/occupancy"
@@ -409,29 +410,10 @@ def activity(d, token, first=F, last=E, headers=None):
     return d.call("GET", "%s?from=%s&to=%s" % (ACTIVITY, first, last), token=token, headers=headers)
 
 
-def compare(got, want, path=""):
-    """The differences between two JSON values, as readable lines."""
-    if isinstance(want, dict) and isinstance(got, dict):
-        out = ["%s/%s: missing" % (path, k) for k in want if k not in got]
-        out += ["%s/%s: unexpected" % (path, k) for k in got if k not in want]
-        for k in want:
-            if k in got:
-                out += compare(got[k], want[k], "%s/%s" % (path, k))
-        return out
-    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
-        out = []
-        for i, (g, x) in enumerate(zip(got, want)):
-            out += compare(g, x, "%s/%d" % (path, i))
-        return out
-    if got != want or type(got) is not type(want):
-        return ["%s: got %r, expected %r" % (path, got, want)]
-    return []
-
-
 def expect_report(r, want):
     expect_status(r, 200)
     check(r.headers.get("content-type") == "application/json", "Content-Type is not application/json", r)
-    diff = compare(r.body, want)
+    diff = json_differences(r.body, want)
     check(not diff, "the report differs from the data:\n  " + "\n  ".join(diff), r)
 
 
