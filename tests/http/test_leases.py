@@ -133,6 +133,11 @@ def case_provision(suite, w):
         check(b["status"] == "settled" and b["months_late"] == months and b["penalty_cents"] == RENT * months // 10
               and b["penalty_unpaid_cents"] == RENT * months // 10,
               "settled late, the provision's penalty stays: %r" % b)
+        doc = w.ok(200, "GET", "/v1/people/%s/export" % w.placements[pid]["person"]).body
+        provisions = [pl["deposit_provision"] for pl in doc["placements"] if pl["id"] == pid]
+        check(provisions and provisions[0]["amount_cents"] == kept
+              and provisions[0]["accounts_approved_on"] == approved.isoformat(),
+              "the right of access holds the provision: %r" % provisions)
 
     with suite.case("provision: the rest refunded late adds its own months; the provision within its month adds none"):
         pid = w.placed(w.unit(co_owned=True), -400)["id"]
@@ -426,6 +431,12 @@ def case_arrears(suite, w):
         check(b["state"] == "paid_off" and b["next_due_on"] is None and b["next_due_cents"] is None,
               "paid off: %r" % b)
         check(iid in {x["incident_id"] for x in list_all(w, "/v1/arrears-plans?state=paid_off")}, "listed paid off")
+        person = w.placements[w.arrears["placement"]]["person"]
+        doc = w.ok(200, "GET", "/v1/people/%s/export" % person).body
+        plans = [ap for pl in doc["placements"] for ap in pl["arrears_plans"]]
+        check(len(plans) == 1 and plans[0]["incident_id"] == iid and len(plans[0]["instalments"]) == 3
+              and sum(x["amount_cents"] for x in plans[0]["payments"]) == 30000,
+              "the right of access holds the plan, its instalments and payments: %r" % plans)
 
     with suite.case("arrears plan: an instalment due today is not late yet; the status tells only the arrears of the "
                     "current placement"):
