@@ -25,6 +25,7 @@ enum resource {
   RES_AUDIT,        /* the audit trail and a person's export (right of access): the coordinator's */
   RES_DUPLICATE,    /* the duplicates queue, links of two files and distinct marks: the coordinator's */
   RES_WEBHOOK,      /* webhook subscriptions and their delivery logs: the coordinator's */
+  RES_ARREARS_PLAN, /* rent arrears repayment plans: money, not health; the person's curator, the unit's landlord */
 };
 
 enum action {

@@ -114,8 +114,23 @@ enum MHD_Result api_placements_get(struct request *rq);
 enum MHD_Result api_placements_exit(struct request *rq);
 /* deposits.c */
 extern const struct body_spec deposit_entry_create_body;
+extern const struct body_spec deposit_provision_body;
 enum MHD_Result api_deposit_get(struct request *rq);
 enum MHD_Result api_deposit_entry_create(struct request *rq);
+enum MHD_Result api_deposit_provision_put(struct request *rq);
+extern const struct body_spec placement_update_body;
+extern const struct body_spec placement_slide_body;
+extern const struct body_spec prefect_notice_body;
+enum MHD_Result api_placements_update(struct request *rq);
+enum MHD_Result api_placements_slide(struct request *rq);
+enum MHD_Result api_placements_prefect_notice(struct request *rq);
+enum MHD_Result api_sliding_leases_list(struct request *rq);
+extern const struct body_spec arrears_plan_create_body;
+extern const struct body_spec arrears_payment_create_body;
+enum MHD_Result api_arrears_plan_create(struct request *rq);
+enum MHD_Result api_arrears_plan_get(struct request *rq);
+enum MHD_Result api_arrears_payment_create(struct request *rq);
+enum MHD_Result api_arrears_plans_list(struct request *rq);
 enum MHD_Result api_deposits_list(struct request *rq);
 enum MHD_Result api_report_deposits(struct request *rq);
 /* reviews.c */

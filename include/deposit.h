@@ -45,6 +45,21 @@ struct deposit_penalty {
 struct deposit_penalty deposit_penalty_accrued(int64_t rent_cents, struct date due, const struct date *settled_on,
                                                struct date today);
 
+/* In a co-owned building (art. 22) the landlord may keep a provision of at most 20 % of the deposit until the
+ * building's accounts are approved, and settles it within the month after: a second due date. The provision
+ * allowed on a deposit of PAID_CENTS (rounded down to the cent); the provision's due date after the accounts
+ * were approved on APPROVED. */
+int64_t deposit_provision_max(int64_t paid_cents);
+struct date deposit_provision_due(struct date approved);
+/* The penalty of a refund in two parts: the money beyond the provision, due on DUE, late until FIRST_PART_ON
+ * (the day the balance fell to the provision; NULL: not yet, until TODAY); the provision, due on PROVISION_DUE
+ * (NULL: no provision, or the accounts not yet approved: not late), late until SETTLED_ON (NULL: until TODAY).
+ * Each part's started months add up; 10 % of RENT_CENTS per month. Without a provision, FIRST_PART_ON is the
+ * settlement day and this is deposit_penalty_accrued(). */
+struct deposit_penalty deposit_penalty_two_parts(int64_t rent_cents, struct date due, const struct date *first_part_on,
+                                                 const struct date *provision_due, const struct date *settled_on,
+                                                 struct date today);
+
 struct deposit_refusal;
 /* The penalty figures of an account, and an entry about them: a penalty entry needs a penalty accrued; what is
  * claimed never passes what accrued, nor what is received and waived together. */

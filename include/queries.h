@@ -228,7 +228,7 @@ enum db_status db_unit_status(struct db *db, const char *commission_id, const ch
   NEXT(landlord_org_id, "u.landlord_org_id") NEXT(places, "u.places") NEXT(rent_cents, "u.rent_cents")         \
   NEXT(charges_cents, "u.charges_cents") NEXT(deposit_cents, "u.deposit_cents") NEXT(currency, "u.currency")   \
   NEXT(status, "u.status") NEXT(version, "u.version") NEXT(created_at, SQL_TS("u.created_at"))                \
-  NEXT(updated_at, SQL_TS("u.updated_at")) NEXT(occupied, UNIT_OCCUPIED)
+  NEXT(updated_at, SQL_TS("u.updated_at")) NEXT(occupied, UNIT_OCCUPIED) NEXT(co_owned, "u.co_owned")
 DB_ROW_STRUCT(unit_row, UNIT_ROW);
 /* A status change of the history; every column NULL for a unit without any change. */
 #define UNIT_CHANGE_ROW(FIRST, NEXT) \
@@ -238,7 +238,7 @@ DB_ROW_STRUCT(unit_change_row, UNIT_CHANGE_ROW);
  * available; an update writes LABEL .. DEPOSIT_CENTS and STATUS. */
 struct unit_fields {
   const char *kind, *label, *address, *town, *landlord_org_id, *places, *rent_cents, *charges_cents, *deposit_cents,
-      *currency, *status;
+      *currency, *status, *co_owned; /* CO_OWNED "t"/"f": in a co-owned building (deposit provision, art. 22) */
 };
 /* List filters, each NULL or a value. */
 struct unit_filters {
@@ -310,8 +310,9 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
                                  const char *org_id, const char *within_days, const char *after_end,
                                  const char *after_id, const char *limit, PGresult **res);
 
-/* placements.c. A row of the API's Placement (the person and the unit joined); SCOPE decides which placements a
- * token sees (SQL_PLACEMENT_SCOPE). */
+/* placements.c. A row of the API's Placement (the person and the unit joined, and a running sliding lease's
+ * schedule: the sliding_schedule view of migrations/0014); SCOPE decides which placements a token sees
+ * (SQL_PLACEMENT_SCOPE). */
 #define PLACEMENT_ROW(FIRST, NEXT)                                                                            \
   FIRST(id, "pl.id") NEXT(application_id, "pl.application_id") NEXT(person_id, "pl.person_id")                \
   NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(birth_date, "p.birth_date")       \
@@ -320,11 +321,17 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
   NEXT(session_id, "pl.session_id") NEXT(move_in_date, "pl.move_in_date") NEXT(lease, "pl.lease")              \
   NEXT(exit_date, "pl.exit_date") NEXT(exit_reason, "pl.exit_reason") NEXT(exit_comment, "pl.exit_comment")    \
   NEXT(exit_inspection_matches, "pl.exit_inspection_matches") NEXT(version, "pl.version")                      \
-  NEXT(created_at, SQL_TS("pl.created_at")) NEXT(updated_at, SQL_TS("pl.updated_at"))
+  NEXT(created_at, SQL_TS("pl.created_at")) NEXT(updated_at, SQL_TS("pl.updated_at"))                         \
+  NEXT(refund_to_association, "pl.refund_to_association") NEXT(sliding_start_date, "pl.sliding_start_date")    \
+  NEXT(planned_slide_on, "pl.planned_slide_on") NEXT(slid_on, "pl.slid_on")                                    \
+  NEXT(last_tripartite_on, "ss.last_tripartite_on") NEXT(tripartite_review_on, "ss.tripartite_review_on")      \
+  NEXT(prefect_notice_due_on, "ss.prefect_notice_due_on") NEXT(prefect_notice_sent_on, "ss.prefect_notice_sent_on")
 DB_ROW_STRUCT(placement_row, PLACEMENT_ROW);
 /* What starts a placement (the person comes from the application, the deciding session from its approval). */
 struct placement_fields {
   const char *application_id, *unit_id, *move_in_date, *lease;
+  const char *refund_to_association;             /* "t"/"f", NULL: not recorded */
+  const char *sliding_start_date, *planned_slide_on; /* sliding leases only; NULL: the move-in, none */
 };
 /* What ends one (INSPECTION_MATCHES "t"/"f"; COMMENT may be NULL). */
 struct placement_exit_fields {
@@ -349,6 +356,36 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
                                  const char *active, const char *unit_id, const char *person_id,
                                  const char *landlord_org_id, const char *after_date, const char *after_id,
                                  const char *limit, PGresult **res);
+/* Writes the lease's deposit clause ("t"/"f"/NULL) and planned slide (NULL: none). */
+enum db_status db_placement_lease_update(struct db *db, const char *commission_id, const char *id,
+                                         const char *refund_to_association, const char *planned_slide_on);
+/* Records the slide of a sliding lease on SLID_ON; DB_NO_ROW when it is not a sliding lease or has slid. */
+enum db_status db_placement_slide(struct db *db, const char *commission_id, const char *id, const char *slid_on);
+/* The notice to the prefect for the review period ending PERIOD_END (PROPOSES_LEASE "t"/"f", COMMENT may be
+ * NULL); the new id into ID. A second notice for one period: SQLSTATE 23505. */
+struct prefect_notice_fields {
+  const char *period_end, *sent_on, *proposes_lease, *comment;
+};
+enum db_status db_prefect_notice_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                        const struct prefect_notice_fields *f, const char *token_id, const char *role,
+                                        char id[UUID_STR_LEN]);
+/* A running sliding lease (the sliding_schedule view) with its tenant's names and unit, and the date of its next
+ * step (NEXT_ON, the list's key). */
+#define SLIDING_LEASE_ROW(FIRST, NEXT)                                                                         \
+  FIRST(placement_id, "ss.placement_id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") \
+  NEXT(unit_id, "u.id") NEXT(unit_label, "u.label") NEXT(unit_town, "u.town")                                 \
+  NEXT(sliding_start_date, "ss.sliding_start_date") NEXT(planned_slide_on, "ss.planned_slide_on")              \
+  NEXT(last_tripartite_on, "ss.last_tripartite_on") NEXT(tripartite_review_on, "ss.tripartite_review_on")      \
+  NEXT(prefect_notice_due_on, "ss.prefect_notice_due_on")                                                     \
+  NEXT(prefect_notice_sent_on, "ss.prefect_notice_sent_on") NEXT(next_on, SLIDING_NEXT_ON)
+DB_ROW_STRUCT(sliding_lease_row, SLIDING_LEASE_ROW);
+#define SLIDING_NEXT_ON                                                                                          \
+  "least(CASE WHEN ss.prefect_notice_sent_on IS NULL THEN ss.prefect_notice_due_on END, ss.tripartite_review_on, " \
+  "ss.planned_slide_on)"
+/* STATUS: NULL, notice_due, review_due or slide_due; AFTER_*: the keyset position (next_on, placement id). */
+enum db_status db_sliding_lease_list(struct db *db, const char *commission_id, const struct access *scope,
+                                     const char *status, const char *after_date, const char *after_id,
+                                     const char *limit, PGresult **res);
 /* DB_NO_ROW when the placement had already ended. */
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,
                                  const struct placement_exit_fields *f);
@@ -366,7 +403,11 @@ enum db_status db_placement_exit(struct db *db, const char *commission_id, const
   NEXT(given_names, "p.given_names") NEXT(move_in_date, "da.move_in_date") NEXT(settled_on, "da.settled_on")  \
   NEXT(penalty_claimed_cents, "da.penalty_claimed_cents")                                                    \
   NEXT(penalty_received_cents, "da.penalty_received_cents")                                                  \
-  NEXT(penalty_waived_cents, "da.penalty_waived_cents")
+  NEXT(penalty_waived_cents, "da.penalty_waived_cents") NEXT(co_owned, "da.co_owned")                       \
+  NEXT(provision_cents, "da.provision_cents") NEXT(provision_justification, "da.provision_justification")       \
+  NEXT(accounts_approved_on, "da.accounts_approved_on") NEXT(provision_due_on, "da.provision_due_on")           \
+  NEXT(first_part_until, "da.first_part_until") NEXT(lease, "da.lease")                                       \
+  NEXT(refund_to_association, "da.refund_to_association")
 DB_ROW_STRUCT(deposit_account_row, DEPOSIT_ACCOUNT_ROW);
 /* One entry of an account's ledger. */
 #define DEPOSIT_ENTRY_ROW(FIRST, NEXT)                                                                        \
@@ -412,6 +453,14 @@ enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id,
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,
                                        const char *status, const char *landlord_id, const char *after_id,
                                        const char *limit, PGresult **res);
+/* The provision the landlord of a co-owned building keeps (AMOUNT_CENTS, JUSTIFICATION, ACCOUNTS_APPROVED_ON may
+ * be NULL), recorded by TOKEN_ID in ROLE; replaces the one recorded before. */
+struct deposit_provision_fields {
+  const char *amount_cents, *justification, *accounts_approved_on;
+};
+enum db_status db_deposit_provision_put(struct db *db, const char *commission_id, const char *placement_id,
+                                        const struct deposit_provision_fields *f, const char *token_id,
+                                        const char *role);
 /* DEPOSIT_REPORT_ROW per landlord, then (landlord NULL) for all. */
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res);
 
@@ -426,7 +475,7 @@ enum db_status db_deposit_report(struct db *db, const char *commission_id, PGres
   NEXT(autonomy, "r.autonomy") NEXT(autonomy_by_role, "r.autonomy_by_role")                                    \
   NEXT(autonomy_at, SQL_TS("r.autonomy_at")) NEXT(outcome, "r.outcome") NEXT(outcome_by_role, "r.outcome_by_role") \
   NEXT(outcome_at, SQL_TS("r.outcome_at")) NEXT(version, "r.version") NEXT(created_at, SQL_TS("r.created_at"))  \
-  NEXT(updated_at, SQL_TS("r.updated_at"))
+  NEXT(updated_at, SQL_TS("r.updated_at")) NEXT(tripartite, "r.tripartite")
 DB_ROW_STRUCT(review_row, REVIEW_ROW);
 /* A line of the review schedule (the review_schedule view); STATUS is overdue, due or scheduled. */
 #define REVIEW_SCHEDULE_ROW(FIRST, NEXT)                                                                      \
@@ -435,7 +484,8 @@ DB_ROW_STRUCT(review_row, REVIEW_ROW);
   NEXT(move_in_date, "rs.move_in_date") NEXT(last_review_date, "rs.last_review_date")                          \
   NEXT(next_review_on, "rs.next_review_on")                                                                    \
   NEXT(status, "CASE WHEN rs.next_review_on < current_date THEN 'overdue' "                                    \
-               "WHEN rs.next_review_on <= current_date + 30 THEN 'due' ELSE 'scheduled' END")
+               "WHEN rs.next_review_on <= current_date + 30 THEN 'due' ELSE 'scheduled' END")                  \
+  NEXT(tripartite_review_on, "rs.tripartite_review_on")
 DB_ROW_STRUCT(review_schedule_row, REVIEW_SCHEDULE_ROW);
 /* The parts a review write sets: for each, a "t"/"f" flag (write it?) and its value(s), NULL for SQL NULL. */
 struct review_parts {
@@ -444,6 +494,7 @@ struct review_parts {
   const char *housing_set, *housing;
   const char *autonomy_set, *autonomy;
   const char *outcome_set, *outcome;
+  const char *tripartite; /* "t"/"f": the sliding lease's tripartite examination or not; NULL: unchanged */
 };
 /* The new review's id into ID. */
 enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
@@ -488,6 +539,53 @@ enum db_status db_incident_list(struct db *db, const char *commission_id, const 
 enum db_status db_incident_set_status(struct db *db, const char *commission_id, const char *id, const char *status,
                                       const char *note);
 
+/* arrears.c. Rent arrears repayment plans (migrations/0014); SCOPE: access to RES_ARREARS_PLAN, through the
+ * placement (SQL_PLACEMENT_SCOPE). The incident a plan is for, locked: its kind and its plan's id (NULL: none). */
+#define ARREARS_INCIDENT_ROW(FIRST, NEXT) FIRST(kind, "i.kind") NEXT(plan_id, "ap.id")
+DB_ROW_STRUCT(arrears_incident_row, ARREARS_INCIDENT_ROW);
+/* A plan as the API's ArrearsPlan: its state on today (arrears_plan_states), instalments and payments as JSON
+ * arrays (text); CURSOR_AT is created_at with microseconds (the list's key). */
+#define ARREARS_PLAN_ROW(FIRST, NEXT)                                                                          \
+  FIRST(id, "ap.id") NEXT(incident_id, "ap.incident_id") NEXT(placement_id, "i.placement_id")                  \
+  NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(unit_label, "u.label")            \
+  NEXT(unit_town, "u.town") NEXT(total_cents, "ap.total_cents") NEXT(paid_cents, "s.paid_cents")               \
+  NEXT(due_cents, "s.due_cents") NEXT(state, "s.state") NEXT(next_due_on, "s.next_due_on")                    \
+  NEXT(next_due_cents, "s.next_due_cents") NEXT(created_by_role, "ap.created_by_role")                        \
+  NEXT(created_at, SQL_TS("ap.created_at"))                                                                   \
+  NEXT(instalments, "(SELECT json_agg(json_build_object('due_on', x.due_on, 'amount_cents', x.amount_cents) "  \
+                    "ORDER BY x.due_on, x.position) FROM arrears_instalments x WHERE x.commission_id = "      \
+                    "ap.commission_id AND x.plan_id = ap.id)::text")                                          \
+  NEXT(payments, "(SELECT coalesce(json_agg(json_build_object('id', y.id, 'paid_on', y.paid_on, 'amount_cents', " \
+                 "y.amount_cents, 'recorded_by_role', y.role, 'created_at', " SQL_TS("y.created_at") ") ORDER BY " \
+                 "y.paid_on, y.created_at, y.id), '[]') FROM arrears_payments y WHERE y.commission_id = "      \
+                 "ap.commission_id AND y.plan_id = ap.id)::text")                                             \
+  NEXT(cursor_at, "to_char(ap.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+DB_ROW_STRUCT(arrears_plan_row, ARREARS_PLAN_ROW);
+/* A plan to record: TOTAL_CENTS, and its instalments as array literals of the same length (DUE_DATES of
+ * YYYY-MM-DD, AMOUNTS of cents). */
+struct arrears_plan_fields {
+  const char *total_cents, *due_dates, *amounts;
+};
+/* ARREARS_INCIDENT_ROW of the incident, locked; no row when out of SCOPE. */
+enum db_status db_arrears_incident(struct db *db, const char *commission_id, const char *incident_id,
+                                   const struct access *scope, PGresult **res);
+/* The plan and its instalments; the new id into ID. The instalments' sum is checked at commit (23514). */
+enum db_status db_arrears_plan_insert(struct db *db, const char *commission_id, const char *incident_id,
+                                      const struct arrears_plan_fields *f, const char *token_id, const char *role,
+                                      char id[UUID_STR_LEN]);
+enum db_status db_arrears_payment_insert(struct db *db, const char *commission_id, const char *plan_id,
+                                         const char *paid_on, const char *amount_cents, const char *token_id,
+                                         const char *role, char id[UUID_STR_LEN]);
+/* ARREARS_PLAN_ROW of the incident's plan; no row when none or out of SCOPE. */
+enum db_status db_arrears_plan_get(struct db *db, const char *commission_id, const char *incident_id,
+                                   const struct access *scope, PGresult **res);
+/* STATE (on_track, late, paid_off) and the AFTER_* keyset position may be NULL. */
+enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, const struct access *scope,
+                                    const char *state, const char *after_at, const char *after_id, const char *limit,
+                                    PGresult **res);
+
+/* The placement ALIAS runs today (moved in or not, not yet left). */
+#define SQL_PLACEMENT_RUNS(alias) "(" alias ".exit_date IS NULL OR " alias ".exit_date > current_date)"
 /* status.c. One row: what a curator checks about a person, from the latest application (app), its last decision
  * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid; da:
  * its account, due date and penalty), the last review with a rent status of the placement while it runs (rv); a
@@ -502,22 +600,31 @@ enum db_status db_incident_set_status(struct db *db, const char *commission_id, 
   NEXT(deposit_balance, "dep.balance")                                                                          \
   NEXT(deposit_status, "CASE WHEN pl.id IS NULL THEN NULL WHEN pl.exit_date IS NULL OR pl.exit_date > "         \
                        "current_date THEN CASE WHEN dep.balance > 0 THEN 'held' WHEN dep.paid > 0 THEN 'settled' " \
-                       "ELSE 'not_paid' END WHEN dep.balance = 0 THEN 'settled' WHEN current_date > (pl.exit_date " \
-                       "+ CASE WHEN pl.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' " \
-                       "END)::date THEN 'overdue' ELSE 'outstanding' END")                                     \
+                       "ELSE 'not_paid' END WHEN dep.balance = 0 THEN 'settled' WHEN da.status = 'overdue' THEN 'overdue' " \
+                       "ELSE 'outstanding' END")                                                               \
   NEXT(deposit_refund_due_on, "da.refund_due_on") NEXT(deposit_settled_on, "da.settled_on")                  \
   NEXT(unit_rent_cents, "u.rent_cents") NEXT(penalty_received_cents, "da.penalty_received_cents")              \
   NEXT(penalty_waived_cents, "da.penalty_waived_cents")                                                        \
+  NEXT(deposit_provision_cents, "da.provision_cents") NEXT(deposit_provision_due_on, "da.provision_due_on")    \
+  NEXT(deposit_first_part_until, "da.first_part_until")                                                        \
   NEXT(rent_status, "rv.rent_status") NEXT(arrears_cents, "rv.arrears_cents") NEXT(rent_as_of, "rv.review_date") \
-  NEXT(next_review_on, "CASE WHEN pl.id IS NOT NULL AND (pl.exit_date IS NULL OR pl.exit_date > current_date) " \
-                       "THEN (coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "       \
-                       "pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) + interval '3 months')::date " \
-                       "END")                                                                                   \
+  NEXT(next_review_on, "(SELECT rs.next_review_on FROM review_schedule rs WHERE rs.commission_id = "          \
+                       "pl.commission_id AND rs.placement_id = pl.id)")                                         \
   NEXT(open_incidents, "(SELECT coalesce(json_agg(json_build_object('id', i.id, 'kind', i.kind, 'occurred_on', " \
                        "i.occurred_on, 'status', i.status, 'arrears_cents', i.arrears_cents) ORDER BY "          \
                        "i.created_at), '[]') FROM incidents i WHERE i.commission_id = pl.commission_id AND "     \
                        "i.placement_id = pl.id AND i.status <> 'closed' AND (:scope <> 'curator' OR i.kind <> "  \
-                       "'hospitalisation'))")
+                       "'hospitalisation') AND (i.kind <> 'rent_arrears' OR " SQL_PLACEMENT_RUNS("pl") "))")     \
+  NEXT(refund_to_association, "pl.refund_to_association") NEXT(sliding_start_date, "pl.sliding_start_date")    \
+  NEXT(planned_slide_on, "pl.planned_slide_on") NEXT(slid_on, "pl.slid_on")                                    \
+  NEXT(last_tripartite_on, "ss.last_tripartite_on") NEXT(tripartite_review_on, "ss.tripartite_review_on")      \
+  NEXT(prefect_notice_due_on, "ss.prefect_notice_due_on") NEXT(prefect_notice_sent_on, "ss.prefect_notice_sent_on") \
+  NEXT(arrears_plans, "(SELECT coalesce(json_agg(json_build_object('incident_id', s.incident_id, 'state', "       \
+                      "s.state, 'total_cents', s.total_cents, 'paid_cents', s.paid_cents, 'next_due_on', "         \
+                      "s.next_due_on, 'next_due_cents', s.next_due_cents) ORDER BY i.created_at), '[]') FROM "     \
+                      "incidents i JOIN arrears_plan_states s ON s.commission_id = i.commission_id AND "          \
+                      "s.incident_id = i.id WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id " \
+                      "AND " SQL_PLACEMENT_RUNS("pl") ")")
 DB_ROW_STRUCT(person_status_row, PERSON_STATUS_ROW);
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
                                 const struct access *scope, PGresult **res);
@@ -535,7 +642,7 @@ enum db_status db_person_status(struct db *db, const char *commission_id, const 
   NEXT(deposits_refunded, "f.deposits_refunded") NEXT(deposits_deducted, "f.deposits_deducted")                \
   NEXT(deposits_written_off, "f.deposits_written_off") NEXT(overdue_accounts, "f.overdue_accounts")            \
   NEXT(reviews_done, "f.reviews_done") NEXT(reviews_overdue, "f.reviews_overdue")                              \
-  NEXT(agreements_to_renew, "f.agreements_to_renew") NEXT(sessions, "f.sessions")
+  NEXT(agreements_to_renew, "f.agreements_to_renew") NEXT(sessions, "f.sessions") NEXT(slides, "f.slides")
 DB_ROW_STRUCT(report_activity_row, REPORT_ACTIVITY_ROW);
 /* The occupancy of one unit kind (KIND NULL: all kinds) as of DATE. */
 #define REPORT_OCCUPANCY_ROW(FIRST, NEXT)                                                                     \

@@ -50,11 +50,15 @@ DB_ROW_STRUCT(attendee_row, ATTENDEE_ROW);
   NEXT(corrects_decision_id, "d.corrects_decision_id") NEXT(unit_label, "du.label") NEXT(unit_town, "du.town")  \
   NEXT(placement_id, "pl.id") NEXT(placement_unit_label, "pu.label") NEXT(placement_unit_town, "pu.town")       \
   NEXT(move_in_date, "pl.move_in_date")                                                                         \
-  NEXT(next_review_on, "CASE WHEN i.kind = 'review' THEN (coalesce((SELECT max(r.review_date) FROM reviews r "  \
-                       "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) " \
-                       "+ interval '3 months')::date END")                                                      \
+  NEXT(next_review_on, "CASE WHEN i.kind = 'review' THEN coalesce((SELECT rs.next_review_on FROM "               \
+                       "review_schedule rs WHERE rs.commission_id = pl.commission_id AND rs.placement_id = pl.id), " \
+                       "(coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "             \
+                       "pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) + interval '3 months')::date) " \
+                       "END")                                                                                   \
   NEXT(incident_id, "inc.id") NEXT(incident_kind, "inc.kind") NEXT(incident_status, "inc.status")               \
   NEXT(occurred_on, "inc.occurred_on")                                                                          \
+  NEXT(arrears_plan_state, "(SELECT ps.state FROM arrears_plan_states ps WHERE ps.commission_id = "             \
+                           "inc.commission_id AND ps.incident_id = inc.id)")                                    \
   NEXT(placement_visible,                                                                                       \
        "pl.id IS NOT NULL AND " SQL_PLACEMENT_SCOPE("p", "pu", ":placement_scope", ":placement_org"))           \
   NEXT(incident_visible,                                                                                        \

@@ -27,7 +27,7 @@ static json_t *person_or_null(const struct agenda_row *r, bool visible, bool bir
 
 /* One agenda line as the API's agenda item, showing what the reader may see of it, each part through the rule of
  * its own route; NULL when it cannot be built. */
-static json_t *agenda_item_json(const struct agenda_row *r, bool show_situation) {
+static json_t *agenda_item_json(const struct agenda_row *r, bool show_situation, bool plans_visible) {
   bool visible = session_yes(r->person_visible);
   json_t *decision = r->decision_id == NULL
                          ? json_null()
@@ -67,9 +67,10 @@ static json_t *agenda_item_json(const struct agenda_row *r, bool show_situation)
     json_object_set_new(item, "incident",
                         !session_yes(r->incident_visible)
                             ? json_null()
-                            : json_pack("{s:o, s:o, s:o, s:o}", "id", json_of_text(r->incident_id), "kind",
+                            : json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->incident_id), "kind",
                                         json_of_text(r->incident_kind), "status", json_of_text(r->incident_status),
-                                        "occurred_on", json_of_text(r->occurred_on)));
+                                        "occurred_on", json_of_text(r->occurred_on), "arrears_plan_state",
+                                        json_of_text(plans_visible ? r->arrears_plan_state : NULL)));
   return item;
 }
 
@@ -84,10 +85,11 @@ enum db_status agenda_document(struct db *db, struct request *rq, const struct s
   if (s < 0)
     return s;
   bool situation = access_decide(&rq->principal, RES_SITUATION, ACT_READ).kind != ACCESS_DENY;
+  bool plans = access_decide(&rq->principal, RES_ARREARS_PLAN, ACT_READ).kind != ACCESS_DENY;
   json_t *items = json_array();
   struct agenda_row r;
   for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? agenda_item_json(&r, situation) : NULL);
+    items = items_append(items, db_row(res, i, &r) ? agenda_item_json(&r, situation, plans) : NULL);
   PQclear(res);
   if (items == NULL)
     return DB_HARD_ERROR;

@@ -29,15 +29,21 @@ static json_t *entry_json(const struct deposit_entry_row *e) {
 }
 
 /* The penalty figures of account R (loi n° 89-462 art. 22, src/domain/deposit.c): accrued from the refund's due
- * date until the account was settled, or until today while money is still held. */
+ * date until the money beyond any provision was back (first_part_until: the settlement day without a provision),
+ * and from the provision's due date (co-owned building, accounts approved) until the account was settled, or
+ * until today while money is still held. */
 static struct deposit_penalty_figures account_penalty(const struct deposit_account_row *r, int *months_late) {
   struct deposit_penalty_figures f = {0, 0, 0, 0};
-  struct date due, settled;
+  struct date due, first, prov_due, settled;
   *months_late = 0;
   if (r->refund_due_on != NULL && date_parse(r->refund_due_on, &due)) {
+    bool has_first = r->first_part_until != NULL && date_parse(r->first_part_until, &first);
+    bool has_prov = r->provision_cents != NULL && strtoll(r->provision_cents, NULL, 10) > 0 &&
+                    r->provision_due_on != NULL && date_parse(r->provision_due_on, &prov_due);
     bool is_settled = r->settled_on != NULL && date_parse(r->settled_on, &settled);
-    struct deposit_penalty p = deposit_penalty_accrued(r->rent_cents != NULL ? strtoll(r->rent_cents, NULL, 10) : 0,
-                                                       due, is_settled ? &settled : NULL, date_today());
+    struct deposit_penalty p = deposit_penalty_two_parts(
+        r->rent_cents != NULL ? strtoll(r->rent_cents, NULL, 10) : 0, due, has_first ? &first : NULL,
+        has_prov ? &prov_due : NULL, is_settled ? &settled : NULL, date_today());
     *months_late = p.months_late;
     f.accrued = p.penalty_cents;
   }
@@ -45,6 +51,45 @@ static struct deposit_penalty_figures account_penalty(const struct deposit_accou
   f.received = r->penalty_received_cents != NULL ? strtoll(r->penalty_received_cents, NULL, 10) : 0;
   f.waived = r->penalty_waived_cents != NULL ? strtoll(r->penalty_waived_cents, NULL, 10) : 0;
   return f;
+}
+
+/* The lease's deposit clause and the provision of account R, added to A: who the refund goes to (Cass. 3e civ.,
+ * 14 June 2006: the tenant, unless the lease says the association), a warning when the association advanced a
+ * deposit whose refund is not recorded to come back to it, and the provision of a co-owned building. */
+static bool account_lease_and_provision(json_t *a, const struct deposit_account_row *r) {
+  const char *clause = r->refund_to_association;
+  int64_t paid = r->paid_cents != NULL ? strtoll(r->paid_cents, NULL, 10) : 0;
+  int64_t provision = r->provision_cents != NULL ? strtoll(r->provision_cents, NULL, 10) : 0;
+  json_t *warnings = json_array();
+  if (warnings != NULL && paid > 0 && clause == NULL)
+    json_array_append_new(warnings, json_pack("{s:s, s:s}", "code", "refund_clause_not_recorded", "message",
+                                              "The lease's deposit clause is not recorded: without a clause "
+                                              "refunding the association, the refund goes to the tenant."));
+  else if (warnings != NULL && paid > 0 && strcmp(clause, "f") == 0)
+    json_array_append_new(warnings, json_pack("{s:s, s:s}", "code", "refund_goes_to_tenant", "message",
+                                              "The lease has no clause refunding the association: the deposit it "
+                                              "advanced will be refunded to the tenant."));
+  json_t *prov = provision <= 0 ? json_null()
+                                : json_pack("{s:I, s:I, s:o, s:o}", "amount_cents", (json_int_t)provision, "max_cents",
+                                            (json_int_t)deposit_provision_max(paid), "justification",
+                                            json_of_text(r->provision_justification), "accounts_approved_on",
+                                            json_of_text(r->accounts_approved_on));
+  if (warnings == NULL || prov == NULL) {
+    json_decref(warnings);
+    json_decref(prov);
+    return false;
+  }
+  /* json_object_set_new() takes each value, also when it fails: every one is set, the failures counted */
+  int failed = json_object_set_new(a, "co_owned", json_of_bool(r->co_owned));
+  failed |= json_object_set_new(a, "provision", prov);
+  failed |= json_object_set_new(a, "provision_due_on", json_of_text(provision > 0 ? r->provision_due_on : NULL));
+  failed |= json_object_set_new(a, "lease", json_of_text(r->lease));
+  failed |= json_object_set_new(a, "refund_to_association", json_of_bool(clause));
+  failed |= json_object_set_new(a, "refund_to", clause == NULL ? json_null()
+                                                      : json_string(strcmp(clause, "t") == 0 ? "association" : "tenant"));
+  failed |= json_object_set_new(a, "warnings", warnings);
+  bool ok = failed == 0;
+  return ok;
 }
 
 /* An account as the API's DepositAccount, with ENTRIES (a ledger result: its "entries") unless NULL; NULL when it
@@ -69,7 +114,8 @@ static json_t *account_json(const struct deposit_account_row *r, const PGresult 
        json_object_set_new(a, "penalty_claimed_cents", json_integer(pen.claimed)) != 0 ||
        json_object_set_new(a, "penalty_received_cents", json_integer(pen.received)) != 0 ||
        json_object_set_new(a, "penalty_waived_cents", json_integer(pen.waived)) != 0 ||
-       json_object_set_new(a, "penalty_unpaid_cents", json_integer(unpaid > 0 ? unpaid : 0)) != 0)) {
+       json_object_set_new(a, "penalty_unpaid_cents", json_integer(unpaid > 0 ? unpaid : 0)) != 0 ||
+       !account_lease_and_provision(a, r))) {
     json_decref(a);
     return NULL;
   }
@@ -332,4 +378,80 @@ enum MHD_Result api_report_deposits(struct request *rq) {
     return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
   }
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "landlords", landlords, "total", total), NULL);
+}
+
+enum { V_AMOUNT, V_JUSTIFICATION, V_APPROVED };
+
+static const struct field_spec provision_spec[] = {
+  [V_AMOUNT] = {"amount_cents", FIELD_INT, FIELD_REQUIRED, 1, 100000000, NULL},
+  [V_JUSTIFICATION] = {"justification", FIELD_TEXT, FIELD_REQUIRED, 1, 5000, NULL},
+  [V_APPROVED] = {"accounts_approved_on", FIELD_DATE, FIELD_NULLABLE, 0, 0, NULL},
+};
+
+const struct body_spec deposit_provision_body = {provision_spec, FIELDS_COUNT(provision_spec)};
+
+/* Records the provision kept on the placement's deposit (the placement locked first, so it is serialized with the
+ * ledger's entries): only after the exit, on a unit in a co-owned building, at most 20 % of the deposit paid, the
+ * accounts approved (if they were) on or after the exit. The body is the account as it now stands. */
+static enum db_status provision_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  const struct principal *p = &rq->principal;
+  const struct field_value *v = rq->fields;
+  const char *placement = rq->args[0];
+  PGresult *res;
+  enum db_status s = db_placement_get(db, p->commission_id, placement, &rq->access, true, &res);
+  PQclear(res);
+  if (s == DB_NO_ROW)
+    return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
+  if (s < 0)
+    return s;
+  s = db_deposit_account(db, p->commission_id, placement, &rq->access, &res);
+  struct deposit_account_row r;
+  if (s == DB_ROW && !db_row(res, 0, &r))
+    s = DB_HARD_ERROR;
+  bool ended = s == DB_ROW && r.exit_date != NULL;
+  bool co_owned = s == DB_ROW && r.co_owned != NULL && strcmp(r.co_owned, "t") == 0;
+  int64_t max = s == DB_ROW && r.paid_cents != NULL ? deposit_provision_max(strtoll(r.paid_cents, NULL, 10)) : 0;
+  char exit_date[11] = "";
+  if (ended)
+    snprintf(exit_date, sizeof exit_date, "%s", r.exit_date);
+  PQclear(res);
+  if (s <= 0)
+    return s < 0 ? s : DB_HARD_ERROR;
+  if (!co_owned)
+    return write_refuse_with(out, ERR_INVALID_STATE,
+                             "Only the landlord of a unit in a co-owned building keeps a provision (art. 22).",
+                             json_pack("{s:b}", "co_owned", 0));
+  if (!ended)
+    return write_refuse_with(out, ERR_INVALID_STATE, "A provision is kept at the exit: the placement has not ended.",
+                             json_pack("{s:s}", "current_status", "active"));
+  if (v[V_AMOUNT].i > max)
+    return write_refuse_with(out, ERR_VALIDATION_FAILED, "The provision is at most 20 % of the deposit paid.",
+                             json_pack("{s:I, s:[{s:s, s:s}]}", "max_cents", (json_int_t)max, "errors", "field",
+                                       "/amount_cents", "reason", "must not exceed 20 % of the deposit paid"));
+  const char *approved = patch_pick(&v[V_APPROVED], NULL);
+  if (approved != NULL && strcmp(approved, exit_date) < 0)
+    return write_refuse_field(out, ERR_VALIDATION_FAILED, "/accounts_approved_on",
+                              "must not be before the exit: the provision is kept until the next approval");
+  char amount[24];
+  snprintf(amount, sizeof amount, "%lld", v[V_AMOUNT].i);
+  struct deposit_provision_fields f = {.amount_cents = amount, .justification = v[V_JUSTIFICATION].s,
+                                       .accounts_approved_on = approved};
+  s = db_deposit_provision_put(db, p->commission_id, placement, &f, p->token_id, role_name(p->role));
+  if (s <= 0)
+    return s < 0 ? s : DB_HARD_ERROR;
+  s = load_account(db, p->commission_id, placement, &rq->access, &out->body);
+  return s <= 0 ? (s < 0 ? s : DB_HARD_ERROR) : DB_ROW;
+}
+
+/* PUT /v1/placements/{id}/deposit/provision: the landlord of a unit in a co-owned building (or the coordinator)
+ * records the provision kept until the building's accounts are approved, and the day they were; each PUT
+ * replaces the record (so a retry changes nothing more). */
+enum MHD_Result api_deposit_provision_put(struct request *rq) {
+  const struct field_value *v = rq->fields;
+  struct date approved;
+  if (v[V_APPROVED].present && !v[V_APPROVED].null &&
+      (!date_parse(v[V_APPROVED].s, &approved) || date_compare(approved, date_today()) > 0))
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/accounts_approved_on", "must not be in the future");
+  return write_run(rq, MHD_HTTP_OK, provision_body, NULL);
 }

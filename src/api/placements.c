@@ -13,11 +13,55 @@
 #include "dates.h"
 #include "fields.h"
 #include "json_text.h"
+#include "lease.h"
 #include "params.h"
 #include "placements.h"
 #include "queries.h"
 #include "validate.h"
 #include "write.h"
+
+const char *lease_holder(const char *lease, const char *slid_on) {
+  if (lease != NULL && strcmp(lease, "direct_lease") == 0)
+    return "tenant";
+  return lease != NULL && strcmp(lease, "sliding_lease") == 0 && slid_on != NULL ? "tenant" : "association";
+}
+
+/* TEXT as a date into *D: false when NULL or malformed. */
+static bool date_of(const char *text, struct date *d) { return text != NULL && date_parse(text, d); }
+
+json_t *sliding_json(const struct sliding_dates *d) {
+  struct date today = date_today(), review, notice, planned;
+  json_t *next = json_null(), *review_status = json_null();
+  if (d->slid_on == NULL && date_of(d->tripartite_review_on, &review) && date_of(d->prefect_notice_due_on, &notice)) {
+    bool has_planned = date_of(d->planned_slide_on, &planned);
+    struct lease_step step = lease_next_step(notice, d->prefect_notice_sent_on != NULL, review,
+                                             has_planned ? &planned : NULL, today);
+    char due[11];
+    date_format(step.due_on, due, sizeof due);
+    next = json_pack("{s:s, s:s, s:s}", "step", step.step, "due_on", due, "status", step.status);
+    review_status = json_string(lease_due_status(review, today));
+  }
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "start_date", json_of_text(d->start_date),
+                   "planned_slide_on", json_of_text(d->planned_slide_on), "slid_on", json_of_text(d->slid_on),
+                   "last_tripartite_review_on", json_of_text(d->last_tripartite_on), "tripartite_review_on",
+                   json_of_text(d->tripartite_review_on), "tripartite_review_status", review_status,
+                   "prefect_notice_due_on", json_of_text(d->prefect_notice_due_on), "prefect_notice_sent_on",
+                   json_of_text(d->prefect_notice_sent_on), "next_step", next);
+}
+
+/* The lease of placement R: who holds it, the deposit clause, and a sliding lease's calendar. */
+static bool add_lease(json_t *p, const struct placement_row *r) {
+  struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
+                            r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
+                            r->prefect_notice_sent_on};
+  json_t *sliding = r->sliding_start_date != NULL ? sliding_json(&d) : json_null();
+  if (sliding == NULL)
+    return false;
+  int failed = json_object_set_new(p, "sliding", sliding);
+  failed |= json_object_set_new(p, "lease_holder", json_string(lease_holder(r->lease, r->slid_on)));
+  failed |= json_object_set_new(p, "refund_to_association", json_of_bool(r->refund_to_association));
+  return failed == 0;
+}
 
 json_t *placement_json(const struct placement_row *r, enum role reader) {
   bool landlord_view = reader == ROLE_LANDLORD;
@@ -39,6 +83,10 @@ json_t *placement_json(const struct placement_row *r, enum role reader) {
                         "unit", unit, "move_in_date", json_of_text(r->move_in_date), "lease", json_of_text(r->lease),
                         "exit_date", json_of_text(r->exit_date), "status", active ? "active" : "ended", "version",
                         json_of_int(r->version));
+  if (p != NULL && !add_lease(p, r)) {
+    json_decref(p);
+    return NULL;
+  }
   if (p != NULL && !landlord_view) {
     /* An exit to hospital or to a care facility is health information: a curator reads "confidential", and no
      * exit comment (free text written by the care side). */
@@ -66,6 +114,29 @@ static bool placement_out(const PGresult *res, int i, struct write_out *out) {
   out->body = placement_json(&r, out->reader);
   out->version = long_of_text(r.version);
   return out->body != NULL;
+}
+
+/* Placement ID as the caller sees it now, read in the write's transaction into OUT (a write's answer). */
+static enum db_status placement_answer(struct db *db, struct request *rq, const char *id, struct write_out *out) {
+  PGresult *res;
+  enum db_status s = db_placement_get(db, rq->principal.commission_id, id, &rq->access, false, &res);
+  bool ok = s == DB_ROW && placement_out(res, 0, out);
+  PQclear(res);
+  return ok ? DB_ROW : s < 0 ? s : DB_HARD_ERROR;
+}
+
+/* The placement of the path, locked for the write, into *RES (the caller clears it) and CUR: DB_ROW, a 404
+ * refusal, or the database's error (RES cleared on both). */
+static enum db_status placement_locked(struct db *db, struct request *rq, struct write_out *out, PGresult **res,
+                                       struct placement_row *cur) {
+  enum db_status s = db_placement_get(db, rq->principal.commission_id, rq->args[0], &rq->access, true, res);
+  if (s == DB_ROW && !db_row(*res, 0, cur))
+    s = DB_HARD_ERROR;
+  if (s != DB_ROW) {
+    PQclear(*res);
+    *res = NULL;
+  }
+  return s == DB_NO_ROW ? write_refuse(out, ERR_NOT_FOUND, "No such placement.") : s;
 }
 
 enum MHD_Result api_placements_list(struct request *rq) {
@@ -104,7 +175,7 @@ enum MHD_Result api_placements_get(struct request *rq) {
 
 static const char *const leases[] = {"association_main_tenant", "sliding_lease", "direct_lease", NULL};
 
-enum { F_APPLICATION, F_UNIT, F_MOVE_IN, F_LEASE, F_PAY };
+enum { F_APPLICATION, F_UNIT, F_MOVE_IN, F_LEASE, F_PAY, F_REFUND_CLAUSE, F_SLIDING_START, F_PLANNED_SLIDE };
 
 static const struct field_spec create_spec[] = {
   [F_APPLICATION] = {"application_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL},
@@ -112,6 +183,9 @@ static const struct field_spec create_spec[] = {
   [F_MOVE_IN] = {"move_in_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
   [F_LEASE] = {"lease", FIELD_ENUM, FIELD_REQUIRED, 0, 0, leases},
   [F_PAY] = {"pay_deposit", FIELD_ANY, 0, 0, 0, NULL}, /* true, false or cents: pay_deposit_amount() */
+  [F_REFUND_CLAUSE] = {"refund_to_association", FIELD_BOOL, FIELD_NULLABLE, 0, 0, NULL},
+  [F_SLIDING_START] = {"sliding_start_date", FIELD_DATE, FIELD_NULLABLE, 0, 0, NULL},
+  [F_PLANNED_SLIDE] = {"planned_slide_on", FIELD_DATE, FIELD_NULLABLE, 0, 0, NULL},
 };
 
 static const char *const exit_reasons[] = {"lease_transferred", "other_housing", "hospitalisation", "care_facility",
@@ -185,7 +259,10 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/unit_id",
                               "is not a unit of this commission in service (available or occupied)");
   struct placement_fields f = {.application_id = v[F_APPLICATION].s, .unit_id = v[F_UNIT].s,
-                               .move_in_date = v[F_MOVE_IN].s, .lease = v[F_LEASE].s};
+                               .move_in_date = v[F_MOVE_IN].s, .lease = v[F_LEASE].s,
+                               .refund_to_association = patch_pick_bool(&v[F_REFUND_CLAUSE], NULL),
+                               .sliding_start_date = patch_pick(&v[F_SLIDING_START], NULL),
+                               .planned_slide_on = patch_pick(&v[F_PLANNED_SLIDE], NULL)};
   char id[UUID_STR_LEN];
   s = db_placement_insert(db, p->commission_id, &f, id);
   if (s < 0 && strcmp(db_sqlstate(db), "23P01") == 0)
@@ -223,6 +300,18 @@ enum MHD_Result api_placements_create(struct request *rq) {
   else if (pay != NULL && !json_is_false(pay))
     return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/pay_deposit",
                                "must be true (the unit's deposit), false, or an amount in cents (1 to 100000000)");
+  const struct field_value *v = rq->fields;
+  const char *start = patch_pick(&v[F_SLIDING_START], NULL), *planned = patch_pick(&v[F_PLANNED_SLIDE], NULL);
+  bool sliding = strcmp(v[F_LEASE].s, "sliding_lease") == 0;
+  if (!sliding && start != NULL)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/sliding_start_date", "is only for a sliding lease");
+  if (!sliding && planned != NULL)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/planned_slide_on", "is only for a sliding lease");
+  if (start != NULL && strcmp(start, v[F_MOVE_IN].s) < 0)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/sliding_start_date", "must not be before the move-in");
+  if (planned != NULL && strcmp(planned, start != NULL ? start : v[F_MOVE_IN].s) < 0)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/planned_slide_on",
+                               "must not be before the sliding lease's start");
   return creation_run(rq, start_body, &amount);
 }
 
@@ -255,11 +344,219 @@ static enum db_status exit_body(struct db *db, struct request *rq, void *cls, st
   s = db_placement_exit(db, p->commission_id, id, &f);
   if (s <= 0)
     return s < 0 ? s : DB_SOFT_ERROR;
-  s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
-  bool ok = s == DB_ROW && placement_out(res, 0, out);
-  PQclear(res);
-  return ok ? DB_ROW : s < 0 ? s : DB_HARD_ERROR;
+  return placement_answer(db, rq, id, out);
 }
 
 /* POST /v1/placements/{id}/exit: the exit frees the place from that date; the deposit's refund delay starts. */
 enum MHD_Result api_placements_exit(struct request *rq) { return write_run(rq, MHD_HTTP_OK, exit_body, NULL); }
+
+/* The lease after the start (PATCH /v1/placements/{id}): the deposit clause, and a sliding lease's planned
+ * slide. */
+enum { U_REFUND_CLAUSE, U_PLANNED_SLIDE };
+
+static const struct field_spec update_spec[] = {
+  [U_REFUND_CLAUSE] = {"refund_to_association", FIELD_BOOL, FIELD_NULLABLE, 0, 0, NULL},
+  [U_PLANNED_SLIDE] = {"planned_slide_on", FIELD_DATE, FIELD_NULLABLE, 0, 0, NULL},
+};
+
+const struct body_spec placement_update_body = {update_spec, FIELDS_COUNT(update_spec)};
+
+/* The placement read FOR UPDATE by the lock, for the write. */
+struct placement_tx {
+  PGresult *current;
+};
+
+static enum db_status update_lock(struct db *db, struct request *rq, void *cls, long *version) {
+  struct placement_tx *t = cls;
+  PQclear(t->current);
+  t->current = NULL;
+  enum db_status s = db_placement_get(db, rq->principal.commission_id, rq->args[0], &rq->access, true, &t->current);
+  return patch_locked(s, t->current, version);
+}
+
+static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  struct placement_tx *t = cls;
+  const struct field_value *v = rq->fields;
+  struct placement_row cur;
+  if (!db_row(t->current, 0, &cur))
+    return DB_HARD_ERROR;
+  const char *planned = patch_pick(&v[U_PLANNED_SLIDE], cur.planned_slide_on);
+  if (v[U_PLANNED_SLIDE].present && !v[U_PLANNED_SLIDE].null) {
+    if (cur.sliding_start_date == NULL)
+      return write_refuse_field(out, ERR_VALIDATION_FAILED, "/planned_slide_on", "is only for a sliding lease");
+    if (cur.slid_on != NULL)
+      return write_refuse_with(out, ERR_INVALID_STATE, "The lease has already slid.",
+                               json_pack("{s:s}", "slid_on", cur.slid_on));
+    if (strcmp(planned, cur.sliding_start_date) < 0)
+      return write_refuse_field(out, ERR_VALIDATION_FAILED, "/planned_slide_on",
+                                "must not be before the sliding lease's start");
+  }
+  enum db_status s = db_placement_lease_update(db, rq->principal.commission_id, rq->args[0],
+                                               patch_pick_bool(&v[U_REFUND_CLAUSE], cur.refund_to_association),
+                                               planned);
+  if (s <= 0)
+    return s < 0 ? s : DB_SOFT_ERROR;
+  return placement_answer(db, rq, rq->args[0], out);
+}
+
+/* PATCH /v1/placements/{id}: the lease's terms recorded after the start (If-Match). */
+enum MHD_Result api_placements_update(struct request *rq) {
+  static const struct patch patch = {"placement", "No such placement.", update_lock, update_write};
+  struct placement_tx t = {NULL};
+  enum MHD_Result ret = patch_run(rq, &patch, &t);
+  PQclear(t.current);
+  return ret;
+}
+
+enum { S_DATE };
+
+static const struct field_spec slide_spec[] = {
+  [S_DATE] = {"slid_on", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
+};
+
+const struct body_spec placement_slide_body = {slide_spec, FIELDS_COUNT(slide_spec)};
+
+/* The slide of a sliding lease: the association's lease ends, the person stays (no exit: the place stays taken).
+ * Only a sliding lease that has not slid, of a placement running on that day, not before the lease's start. The
+ * same slide sent again answers the placement as it is (a retry changes nothing); another date is 409. */
+static enum db_status slide_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  const struct principal *p = &rq->principal;
+  const char *id = rq->args[0], *slid_on = rq->fields[S_DATE].s;
+  PGresult *res;
+  struct placement_row cur;
+  enum db_status s = placement_locked(db, rq, out, &res, &cur);
+  if (s != DB_ROW)
+    return s;
+  enum db_status refusal = DB_ROW;
+  if (strcmp(cur.lease, "sliding_lease") != 0)
+    refusal = write_refuse_with(out, ERR_INVALID_STATE, "Only a sliding lease slides.",
+                                json_pack("{s:s}", "lease", cur.lease));
+  else if (cur.slid_on != NULL && strcmp(cur.slid_on, slid_on) != 0)
+    refusal = write_refuse_with(out, ERR_INVALID_STATE, "The lease has already slid.",
+                                json_pack("{s:s}", "slid_on", cur.slid_on));
+  else if (cur.slid_on == NULL && cur.exit_date != NULL && strcmp(cur.exit_date, slid_on) < 0)
+    refusal = write_refuse_with(out, ERR_INVALID_STATE, "The placement ended before that day.",
+                                json_pack("{s:s}", "exit_date", cur.exit_date));
+  else if (strcmp(slid_on, cur.sliding_start_date) < 0)
+    refusal = write_refuse_field(out, ERR_VALIDATION_FAILED, "/slid_on", "must not be before the sliding lease's start");
+  bool replay = refusal == DB_ROW && cur.slid_on != NULL;
+  if (replay) {
+    bool ok = placement_out(res, 0, out);
+    PQclear(res);
+    return ok ? DB_NO_ROW : DB_HARD_ERROR; /* nothing written: no audit entry of a write that did nothing */
+  }
+  PQclear(res);
+  if (refusal != DB_ROW)
+    return refusal;
+  s = db_placement_slide(db, p->commission_id, id, slid_on);
+  if (s <= 0)
+    return s < 0 ? s : DB_SOFT_ERROR;
+  return placement_answer(db, rq, id, out);
+}
+
+/* POST /v1/placements/{id}/slide: the lease slides to the tenant (CCH L442-8-3): a success, not a vacancy. */
+enum MHD_Result api_placements_slide(struct request *rq) {
+  struct date d;
+  if (!date_parse(rq->fields[S_DATE].s, &d) || date_compare(d, date_today()) > 0)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/slid_on", "must not be in the future");
+  return write_run(rq, MHD_HTTP_OK, slide_body, NULL);
+}
+
+enum { N_SENT, N_PROPOSES, N_COMMENT };
+
+static const struct field_spec notice_spec[] = {
+  [N_SENT] = {"sent_on", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
+  [N_PROPOSES] = {"proposes_lease", FIELD_BOOL, FIELD_REQUIRED, 0, 0, NULL},
+  [N_COMMENT] = {"comment", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
+};
+
+const struct body_spec prefect_notice_body = {notice_spec, FIELDS_COUNT(notice_spec)};
+
+/* The notice to the prefect for the running review period of a sliding lease that has not slid (the period that
+ * ends on its next tripartite review). One per period. */
+static enum db_status notice_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  const struct principal *p = &rq->principal;
+  const struct field_value *v = rq->fields;
+  const char *id = rq->args[0];
+  PGresult *res;
+  struct placement_row cur;
+  enum db_status s = placement_locked(db, rq, out, &res, &cur);
+  if (s != DB_ROW)
+    return s;
+  char period_end[11] = "";
+  bool running = cur.tripartite_review_on != NULL;
+  if (running)
+    snprintf(period_end, sizeof period_end, "%s", cur.tripartite_review_on);
+  PQclear(res);
+  if (!running)
+    return write_refuse(out, ERR_INVALID_STATE,
+                        "Only a running sliding lease that has not slid owes the prefect a notice.");
+  struct prefect_notice_fields f = {.period_end = period_end, .sent_on = v[N_SENT].s,
+                                    .proposes_lease = v[N_PROPOSES].b ? "t" : "f",
+                                    .comment = patch_pick(&v[N_COMMENT], NULL)};
+  char notice[UUID_STR_LEN];
+  s = db_prefect_notice_insert(db, p->commission_id, id, &f, p->token_id, role_name(p->role), notice);
+  if (s < 0 && strcmp(db_sqlstate(db), "23505") == 0)
+    return write_refuse_with(out, ERR_CONFLICT, "The notice of this review period is already recorded.",
+                             json_pack("{s:s}", "period_end", period_end));
+  if (s <= 0)
+    return s < 0 ? s : DB_HARD_ERROR;
+  s = placement_answer(db, rq, id, out);
+  if (s == DB_ROW)
+    snprintf(out->location, sizeof out->location, "/v1/placements/%s", id);
+  return s;
+}
+
+/* POST /v1/placements/{id}/prefect-notices: what the association told the prefect (whether it proposes the lease
+ * to the sub-tenant), owed two months before the review period ends. Idempotency-Key as every creation. */
+enum MHD_Result api_placements_prefect_notice(struct request *rq) {
+  struct date d;
+  if (!date_parse(rq->fields[N_SENT].s, &d) || date_compare(d, date_today()) > 0)
+    return reply_field_problem(rq, ERR_VALIDATION_FAILED, "/sent_on", "must not be in the future");
+  return creation_run(rq, notice_body, NULL);
+}
+
+/* A running sliding lease as the API's SlidingLeaseLine. */
+static json_t *sliding_line_json(const struct sliding_lease_row *r) {
+  struct sliding_dates d = {r->sliding_start_date,    r->planned_slide_on,     NULL,
+                            r->last_tripartite_on,    r->tripartite_review_on, r->prefect_notice_due_on,
+                            r->prefect_notice_sent_on};
+  json_t *sliding = sliding_json(&d);
+  if (sliding == NULL)
+    return NULL;
+  return json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:o}", "placement_id", json_of_text(r->placement_id),
+                   "person", "family_name", json_of_text(r->family_name), "given_names",
+                   json_of_text(r->given_names), "unit", "id", json_of_text(r->unit_id), "label",
+                   json_of_text(r->unit_label), "town", json_of_text(r->unit_town), "sliding", sliding);
+}
+
+static bool sliding_line_out(const PGresult *res, int i, struct write_out *out) {
+  struct sliding_lease_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  out->body = sliding_line_json(&r);
+  return out->body != NULL;
+}
+
+/* GET /v1/sliding-leases?status=notice_due|review_due|slide_due: the running sliding leases the caller sees, by
+ * the date of their next step. */
+enum MHD_Result api_sliding_leases_list(struct request *rq) {
+  static const char *const query[] = {"status", "limit", "cursor", NULL};
+  static const enum cursor_key keys[] = {KEY_DATE, KEY_UUID};
+  enum MHD_Result ret;
+  struct page page;
+  if (!request_query_only(rq, query, &ret))
+    return ret;
+  const char *status = request_query(rq, "status");
+  if (status != NULL && strcmp(status, "notice_due") != 0 && strcmp(status, "review_due") != 0 &&
+      strcmp(status, "slide_due") != 0)
+    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status", "must be notice_due, review_due or slide_due");
+  if (!param_page(rq, &page, 2, keys, &ret))
+    return ret;
+  PGresult *res;
+  enum db_status s = db_sliding_lease_list(rq->db, rq->principal.commission_id, &rq->access, status, page.after[0],
+                                           page.after[1], page.limit, &res);
+  return reply_list(rq, &page, s, res, sliding_line_out, (const char *const[]){"next_on", "placement_id"}, 2);
+}

@@ -308,14 +308,14 @@ static json_t *activity_json(const struct report_activity_row *r, const PGresult
   json_t *waiting =
       r->average_waiting_days == NULL ? json_null() : json_real(strtod(r->average_waiting_days, NULL));
   return json_pack(
-      "{s:{s:s, s:s}, s:{s:o, s:{s:o, s:o, s:o}, s:o, s:o}, s:{s:o, s:o, s:o}, s:o, "
+      "{s:{s:s, s:s}, s:{s:o, s:{s:o, s:o, s:o}, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, "
       "s:{s:o, s:o, s:o, s:o, s:o, s:o, s:s}, s:{s:o, s:o}, s:o, s:o}",
       "period", "from", from, "to", to,
       "applications", "received", json_of_int(r->received), "decided", "approve", json_of_int(r->approve),
       "refuse", json_of_int(r->refuse), "defer", json_of_int(r->defer), "refusal_reasons", reasons,
       "average_waiting_days", waiting,
       "placements", "admissions", json_of_int(r->admissions), "exits", exits, "lease_transfers",
-      json_of_int(r->lease_transfers),
+      json_of_int(r->lease_transfers), "slides", json_of_int(r->slides),
       "occupancy", kinds,
       "deposits", "paid", json_of_int(r->deposits_paid), "held", json_of_int(r->deposits_held), "refunded",
       json_of_int(r->deposits_refunded), "deducted", json_of_int(r->deposits_deducted), "written_off",

@@ -27,8 +27,9 @@ static bool add_part(json_t *o, const char *name, json_t *values, const char *by
 
 /* A review as the API's Review, with the parts READER reads; NULL when it cannot be built. */
 static json_t *review_json(const struct review_row *r, enum role reader) {
-  json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->id), "placement_id",
-                        json_of_text(r->placement_id), "review_date", json_of_text(r->review_date), "version",
+  json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->id), "placement_id",
+                        json_of_text(r->placement_id), "review_date", json_of_text(r->review_date), "tripartite",
+                        json_of_bool(r->tripartite), "version",
                         json_of_int(r->version), "created_at", json_of_text(r->created_at), "updated_at",
                         json_of_text(r->updated_at));
   if (o == NULL)
@@ -77,7 +78,7 @@ static enum db_status review_read(struct db *db, struct request *rq, const char 
 static const char *const rent_statuses[] = {"up_to_date", "arrears", NULL};
 static const char *const outcomes[] = {"continue", "adjust_support", "prepare_lease_transfer", "prepare_exit", NULL};
 
-enum { F_DATE, F_CARE, F_RENT, F_ARREARS, F_HOUSING, F_AUTONOMY, F_OUTCOME };
+enum { F_DATE, F_CARE, F_RENT, F_ARREARS, F_HOUSING, F_AUTONOMY, F_OUTCOME, F_TRIPARTITE };
 
 static const struct field_spec create_spec[] = {
   [F_DATE] = {"review_date", FIELD_DATE, FIELD_REQUIRED, 0, 0, NULL},
@@ -87,6 +88,7 @@ static const struct field_spec create_spec[] = {
   [F_HOUSING] = {"housing", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
   [F_AUTONOMY] = {"autonomy", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
   [F_OUTCOME] = {"outcome", FIELD_ENUM, FIELD_NULLABLE, 0, 0, outcomes},
+  [F_TRIPARTITE] = {"tripartite", FIELD_BOOL, 0, 0, 0, NULL},
 };
 
 static const struct field_spec update_spec[] = {
@@ -97,6 +99,7 @@ static const struct field_spec update_spec[] = {
   [F_HOUSING] = {"housing", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
   [F_AUTONOMY] = {"autonomy", FIELD_TEXT, FIELD_NULLABLE, 1, 5000, NULL},
   [F_OUTCOME] = {"outcome", FIELD_ENUM, FIELD_NULLABLE, 0, 0, outcomes},
+  [F_TRIPARTITE] = {"tripartite", FIELD_BOOL, 0, 0, 0, NULL},
 };
 
 const struct body_spec review_create_body = {create_spec, FIELDS_COUNT(create_spec)};
@@ -140,7 +143,8 @@ static bool parts_from_body(struct request *rq, const struct field_value *v, str
     .arrears_cents = amount,                          .housing_set = set[REVIEW_HOUSING] ? "t" : "f",
     .housing = patch_pick(&v[F_HOUSING], NULL),       .autonomy_set = set[REVIEW_AUTONOMY] ? "t" : "f",
     .autonomy = patch_pick(&v[F_AUTONOMY], NULL),     .outcome_set = set[REVIEW_OUTCOME] ? "t" : "f",
-    .outcome = patch_pick(&v[F_OUTCOME], NULL)};
+    .outcome = patch_pick(&v[F_OUTCOME], NULL),
+    .tripartite = patch_pick_bool(&v[F_TRIPARTITE], NULL)};
   if (set[REVIEW_RENT]) {
     const char *why = review_rent_problem(w->parts.rent_status, amount != NULL ? &v[F_ARREARS].i : NULL);
     if (why != NULL) {
@@ -288,13 +292,14 @@ enum MHD_Result api_reviews_schedule(struct request *rq) {
     items = items_append(
         items, !db_row(res, i, &r)
                    ? NULL
-                   : json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o}", "placement_id",
+                   : json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o}", "placement_id",
                                json_of_text(r.placement_id), "person", "family_name", json_of_text(r.family_name),
                                "given_names", json_of_text(r.given_names), "unit", "id", json_of_text(r.unit_id),
                                "label", json_of_text(r.unit_label), "town", json_of_text(r.unit_town),
                                "move_in_date", json_of_text(r.move_in_date), "last_review_date",
                                json_of_text(r.last_review_date), "next_review_on", json_of_text(r.next_review_on),
-                               "status", json_of_text(r.status)));
+                               "status", json_of_text(r.status), "tripartite_review_on",
+                               json_of_text(r.tripartite_review_on)));
   ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.next_review_on, r.placement_id},
                          2);
   PQclear(res);

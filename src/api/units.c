@@ -32,6 +32,7 @@ enum {
   F_DEPOSIT,
   F_CURRENCY,
   F_STATUS,
+  F_CO_OWNED,
   F_REASON,
 };
 
@@ -47,6 +48,7 @@ static const struct field_spec create_spec[] = {
   [F_DEPOSIT] = {"deposit_cents", FIELD_INT, FIELD_REQUIRED, 0, MONEY_MAX, NULL},
   [F_CURRENCY] = {"currency", FIELD_ENUM, 0, 0, 0, currencies},
   [F_STATUS] = {"status", FIELD_ENUM, 0, 0, 0, statuses},
+  [F_CO_OWNED] = {"co_owned", FIELD_BOOL, 0, 0, 0, NULL},
 };
 
 static const struct field_spec update_spec[] = {
@@ -61,6 +63,7 @@ static const struct field_spec update_spec[] = {
   [F_DEPOSIT] = {"deposit_cents", FIELD_INT, 0, 0, MONEY_MAX, NULL},
   [F_CURRENCY] = {"currency", FIELD_ENUM, FIELD_FIXED, 0, 0, currencies},
   [F_STATUS] = {"status", FIELD_ENUM, 0, 0, 0, statuses},
+  [F_CO_OWNED] = {"co_owned", FIELD_BOOL, 0, 0, 0, NULL},
   [F_REASON] = {"status_reason", FIELD_TEXT, FIELD_NULLABLE, 0, 1000, NULL},
 };
 
@@ -76,6 +79,7 @@ static json_t *unit_json(const struct unit_row *r) {
                            json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
   long places = long_of_text(r->places), occupied = long_of_text(r->occupied);
   if (unit != NULL && (json_object_set_new(unit, "occupied_places", json_integer(occupied)) != 0 ||
+                       json_object_set_new(unit, "co_owned", json_of_bool(r->co_owned)) != 0 ||
                        json_object_set_new(unit, "vacant_places", json_integer(places > occupied ? places - occupied
                                                                                                  : 0)) != 0)) {
     json_decref(unit);
@@ -160,7 +164,8 @@ static enum db_status create_body(struct db *db, struct request *rq, void *cls, 
                           .rent_cents = patch_pick_int(&v[F_RENT], NULL, numbers[1]),
                           .charges_cents = patch_pick_int(&v[F_CHARGES], NULL, numbers[2]),
                           .deposit_cents = patch_pick_int(&v[F_DEPOSIT], NULL, numbers[3]),
-                          .currency = patch_pick(&v[F_CURRENCY], NULL), .status = patch_pick(&v[F_STATUS], NULL)};
+                          .currency = patch_pick(&v[F_CURRENCY], NULL), .status = patch_pick(&v[F_STATUS], NULL),
+                          .co_owned = patch_pick_bool(&v[F_CO_OWNED], "f")};
   PGresult *res;
   s = db_unit_insert(db, rq->principal.commission_id, &f, rq->principal.token_id, &res);
   if (s < 0)
@@ -264,7 +269,8 @@ static enum db_status update_write(struct db *db, struct request *rq, void *cls,
                           .rent_cents = patch_pick_int(&v[F_RENT], cur.rent_cents, numbers[1]),
                           .charges_cents = patch_pick_int(&v[F_CHARGES], cur.charges_cents, numbers[2]),
                           .deposit_cents = patch_pick_int(&v[F_DEPOSIT], cur.deposit_cents, numbers[3]),
-                          .status = patch_pick(st, cur.status)};
+                          .status = patch_pick(st, cur.status),
+                          .co_owned = patch_pick_bool(&v[F_CO_OWNED], cur.co_owned)};
   enum db_status s;
   if (status_change &&
       (s = db_unit_status_change(db, commission, rq->args[0], cur.status, st->s, patch_pick(&v[F_REASON], NULL),

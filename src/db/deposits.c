@@ -77,6 +77,30 @@ DB_STATEMENT(report, {
 });
 DB_PARAMS_STRUCT(deposit_report_params, DEPOSIT_REPORT);
 
+#define DEPOSIT_PROVISION_PUT(P)                                                                                 \
+  P(commission_id) P(placement_id) P(amount_cents) P(justification) P(accounts_approved_on) P(role) P(token_id)
+DB_STATEMENT(provision_put, {
+  "deposit_provision_put",
+  "INSERT INTO deposit_provisions (commission_id, placement_id, amount_cents, justification, accounts_approved_on, "
+  "role, token_id) VALUES (:commission_id, :placement_id, :amount_cents::bigint, :justification, "
+  ":accounts_approved_on::date, :role, :token_id::uuid) ON CONFLICT (commission_id, placement_id) DO UPDATE SET "
+  "amount_cents = EXCLUDED.amount_cents, justification = EXCLUDED.justification, "
+  "accounts_approved_on = EXCLUDED.accounts_approved_on, role = EXCLUDED.role, token_id = EXCLUDED.token_id, "
+  "version = deposit_provisions.version + 1, updated_at = now()",
+  DB_PARAMS(DEPOSIT_PROVISION_PUT)
+});
+DB_PARAMS_STRUCT(deposit_provision_put_params, DEPOSIT_PROVISION_PUT);
+
+enum db_status db_deposit_provision_put(struct db *db, const char *commission_id, const char *placement_id,
+                                        const struct deposit_provision_fields *f, const char *token_id,
+                                        const char *role) {
+  struct deposit_provision_put_params p = {.commission_id = commission_id, .placement_id = placement_id,
+                                           .amount_cents = f->amount_cents, .justification = f->justification,
+                                           .accounts_approved_on = f->accounts_approved_on, .role = role,
+                                           .token_id = token_id};
+  return db_run_discard(db, &provision_put, &p);
+}
+
 enum db_status db_deposit_account(struct db *db, const char *commission_id, const char *placement_id,
                                   const struct access *scope, PGresult **res) {
   struct deposit_account_params p = {.commission_id = commission_id, .placement_id = placement_id,

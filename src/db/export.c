@@ -1,6 +1,6 @@
 /* Right of access: everything held about one person, as one JSON document built by PostgreSQL in one statement
  * — identity, care notes, applications with their history and decisions, placements with their deposit
- * ledger, reviews and incidents, and the audit entries about the person (those about the files linked into this
+ * ledger and provision, reviews, incidents and their repayment plans, notices to the prefect, and the audit entries about the person (those about the files linked into this
  * one included: the trail is append-only, its entries keep the ids they named). */
 #include "queries.h"
 
@@ -25,7 +25,18 @@
   "'reviews', (SELECT coalesce(json_agg(to_jsonb(r) - 'commission_id' ORDER BY r.review_date), '[]') FROM reviews r "  \
   "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id), "  \
   "'incidents', (SELECT coalesce(json_agg(to_jsonb(i) - 'commission_id' ORDER BY i.created_at), '[]') "  \
-  "FROM incidents i WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id)) ORDER BY pl.move_in_date) "  \
+  "FROM incidents i WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id), "  \
+  "'deposit_provision', (SELECT to_jsonb(v) - 'commission_id' FROM deposit_provisions v "  \
+  "WHERE v.commission_id = pl.commission_id AND v.placement_id = pl.id), "  \
+  "'prefect_notices', (SELECT coalesce(json_agg(to_jsonb(n) - 'commission_id' ORDER BY n.period_end), '[]') "  \
+  "FROM prefect_notices n WHERE n.commission_id = pl.commission_id AND n.placement_id = pl.id), "  \
+  "'arrears_plans', (SELECT coalesce(json_agg(to_jsonb(ap) - 'commission_id' || jsonb_build_object("  \
+  "'instalments', (SELECT json_agg(to_jsonb(x) - 'commission_id' ORDER BY x.due_on, x.position) "  \
+  "FROM arrears_instalments x WHERE x.commission_id = ap.commission_id AND x.plan_id = ap.id), "  \
+  "'payments', (SELECT coalesce(json_agg(to_jsonb(y) - 'commission_id' ORDER BY y.paid_on, y.created_at), '[]') "  \
+  "FROM arrears_payments y WHERE y.commission_id = ap.commission_id AND y.plan_id = ap.id)) ORDER BY ap.created_at), "  \
+  "'[]') FROM arrears_plans ap JOIN incidents j ON j.commission_id = ap.commission_id AND j.id = ap.incident_id "  \
+  "WHERE j.commission_id = pl.commission_id AND j.placement_id = pl.id)) ORDER BY pl.move_in_date) "  \
   "FROM placements pl WHERE pl.commission_id = :commission_id AND pl.person_id = :person_id::uuid), '[]'), "  \
   "'audit', coalesce((SELECT json_agg(json_build_object('at', " J_TS("l.at") ", 'token_id', l.token_id, 'role', "  \
   "l.role, 'action', l.action, 'method', l.method, 'route', l.route, 'object_type', l.object_type, 'object_id', "  \

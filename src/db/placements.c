@@ -6,7 +6,9 @@
 
 #define PLACEMENT_FROM                                                                                           \
   " FROM placements pl JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "            \
-  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
+  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "                                  \
+  "LEFT JOIN LATERAL (SELECT * FROM sliding_schedule x WHERE x.commission_id = pl.commission_id "              \
+  "AND x.placement_id = pl.id OFFSET 0) ss ON true "
 
 /* The application a placement starts from, locked until the placement is recorded: its status and the UTC day
  * of its decision. */
@@ -27,13 +29,19 @@ DB_STATEMENT(unit_status, {"placement_unit_status",
 DB_PARAMS_STRUCT(placement_unit_params, PLACEMENT_UNIT);
 
 /* The person comes from the application; the deciding session from its latest approval. */
-#define PLACEMENT_INSERT(P) P(commission_id) P(application_id) P(unit_id) P(move_in_date) P(lease)
+/* A sliding lease starts with the move-in unless told otherwise. */
+#define PLACEMENT_INSERT(P)                                                                                      \
+  P(commission_id) P(application_id) P(unit_id) P(move_in_date) P(lease) P(refund_to_association)               \
+  P(sliding_start_date) P(planned_slide_on)
 DB_STATEMENT(insert, {
   "placement_insert",
-  "INSERT INTO placements (commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease) "
+  "INSERT INTO placements (commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease, "
+  "refund_to_association, sliding_start_date, planned_slide_on) "
   "SELECT :commission_id, a.id, a.person_id, :unit_id, (SELECT d.session_id FROM decisions d "
   "WHERE d.commission_id = a.commission_id AND d.application_id = a.id AND d.outcome = 'approve' "
-  "ORDER BY d.decided_at DESC LIMIT 1), :move_in_date, :lease "
+  "ORDER BY d.decided_at DESC LIMIT 1), :move_in_date, :lease, :refund_to_association::boolean, "
+  "CASE WHEN :lease = 'sliding_lease' THEN coalesce(:sliding_start_date::date, :move_in_date::date) END, "
+  ":planned_slide_on::date "
   "FROM applications a WHERE a.commission_id = :commission_id AND a.id = :application_id RETURNING id",
   DB_PARAMS(PLACEMENT_INSERT)
 });
@@ -107,7 +115,10 @@ enum db_status db_placement_unit_status(struct db *db, const char *commission_id
 enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
                                    char id[UUID_STR_LEN]) {
   struct placement_insert_params p = {.commission_id = commission_id, .application_id = f->application_id,
-                                      .unit_id = f->unit_id, .move_in_date = f->move_in_date, .lease = f->lease};
+                                      .unit_id = f->unit_id, .move_in_date = f->move_in_date, .lease = f->lease,
+                                      .refund_to_association = f->refund_to_association,
+                                      .sliding_start_date = f->sliding_start_date,
+                                      .planned_slide_on = f->planned_slide_on};
   return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
@@ -138,4 +149,87 @@ enum db_status db_placement_exit(struct db *db, const char *commission_id, const
   enum db_status s = db_run(db, &exit_placement, &p, &res);
   PQclear(res);
   return s;
+}
+
+/* The lease's terms a coordinator may change after the start: the deposit clause and the planned slide. */
+#define PLACEMENT_LEASE_UPDATE(P) P(commission_id) P(id) P(refund_to_association) P(planned_slide_on)
+DB_STATEMENT(lease_update, {
+  "placement_lease_update",
+  "UPDATE placements SET refund_to_association = :refund_to_association::boolean, "
+  "planned_slide_on = :planned_slide_on::date, version = version + 1, updated_at = now() "
+  "WHERE commission_id = :commission_id AND id = :id",
+  DB_PARAMS(PLACEMENT_LEASE_UPDATE)
+});
+DB_PARAMS_STRUCT(placement_lease_update_params, PLACEMENT_LEASE_UPDATE);
+
+/* The slide: the association's lease ends, the placement runs on (no exit, the place stays taken). */
+#define PLACEMENT_SLIDE(P) P(commission_id) P(id) P(slid_on)
+DB_STATEMENT(slide, {
+  "placement_slide",
+  "UPDATE placements SET slid_on = :slid_on::date, version = version + 1, updated_at = now() "
+  "WHERE commission_id = :commission_id AND id = :id AND lease = 'sliding_lease' AND slid_on IS NULL",
+  DB_PARAMS(PLACEMENT_SLIDE)
+});
+DB_PARAMS_STRUCT(placement_slide_params, PLACEMENT_SLIDE);
+
+#define PREFECT_NOTICE_INSERT(P)                                                                                 \
+  P(commission_id) P(placement_id) P(period_end) P(sent_on) P(proposes_lease) P(comment) P(role) P(token_id)
+DB_STATEMENT(notice_insert, {
+  "prefect_notice_insert",
+  "INSERT INTO prefect_notices (commission_id, placement_id, period_end, sent_on, proposes_lease, comment, role, "
+  "token_id) VALUES (:commission_id, :placement_id, :period_end::date, :sent_on::date, :proposes_lease::boolean, "
+  ":comment, :role, :token_id::uuid) RETURNING id",
+  DB_PARAMS(PREFECT_NOTICE_INSERT)
+});
+DB_PARAMS_STRUCT(prefect_notice_insert_params, PREFECT_NOTICE_INSERT);
+
+/* The running sliding leases the caller sees, by their next step's date; STATUS narrows to those whose notice,
+ * tripartite review or planned slide falls within 30 days or is past (the notice only while not sent). */
+#define SLIDING_LIST(P) P(commission_id) P(scope) P(org) P(status) P(after_date) P(after_id) P(limit)
+DB_STATEMENT(sliding_list, {
+  "sliding_lease_list",
+  "SELECT " DB_COLUMNS(SLIDING_LEASE_ROW) " FROM sliding_schedule ss "
+  "JOIN people p ON p.commission_id = ss.commission_id AND p.id = ss.person_id "
+  "JOIN units u ON u.commission_id = ss.commission_id AND u.id = ss.unit_id "
+  "WHERE ss.commission_id = :commission_id AND " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
+  " AND (:status::text IS NULL "
+  "OR (:status = 'notice_due' AND ss.prefect_notice_sent_on IS NULL AND ss.prefect_notice_due_on <= current_date + 30) "
+  "OR (:status = 'review_due' AND ss.tripartite_review_on <= current_date + 30) "
+  "OR (:status = 'slide_due' AND ss.planned_slide_on <= current_date + 30)) "
+  "AND (:after_date::date IS NULL OR (" SLIDING_NEXT_ON ", ss.placement_id) > (:after_date::date, :after_id::uuid)) "
+  "ORDER BY " SLIDING_NEXT_ON ", ss.placement_id LIMIT :limit::integer",
+  DB_PARAMS(SLIDING_LIST)
+});
+DB_PARAMS_STRUCT(sliding_list_params, SLIDING_LIST);
+
+enum db_status db_placement_lease_update(struct db *db, const char *commission_id, const char *id,
+                                         const char *refund_to_association, const char *planned_slide_on) {
+  struct placement_lease_update_params p = {.commission_id = commission_id, .id = id,
+                                            .refund_to_association = refund_to_association,
+                                            .planned_slide_on = planned_slide_on};
+  return db_run_discard(db, &lease_update, &p);
+}
+
+enum db_status db_placement_slide(struct db *db, const char *commission_id, const char *id, const char *slid_on) {
+  struct placement_slide_params p = {.commission_id = commission_id, .id = id, .slid_on = slid_on};
+  return db_run_discard(db, &slide, &p);
+}
+
+enum db_status db_prefect_notice_insert(struct db *db, const char *commission_id, const char *placement_id,
+                                        const struct prefect_notice_fields *f, const char *token_id, const char *role,
+                                        char id[UUID_STR_LEN]) {
+  struct prefect_notice_insert_params p = {.commission_id = commission_id, .placement_id = placement_id,
+                                           .period_end = f->period_end, .sent_on = f->sent_on,
+                                           .proposes_lease = f->proposes_lease, .comment = f->comment, .role = role,
+                                           .token_id = token_id};
+  return db_run_text(db, &notice_insert, &p, id, UUID_STR_LEN);
+}
+
+enum db_status db_sliding_lease_list(struct db *db, const char *commission_id, const struct access *scope,
+                                     const char *status, const char *after_date, const char *after_id,
+                                     const char *limit, PGresult **res) {
+  struct sliding_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
+                                  .org = access_org_param(scope), .status = status, .after_date = after_date,
+                                  .after_id = after_id, .limit = limit};
+  return db_run(db, &sliding_list, &p, res);
 }

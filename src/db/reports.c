@@ -47,7 +47,13 @@ DB_STATEMENT(activity, {
   "AND pl.move_in_date BETWEEN :from::date AND :to::date) AS admissions, "
   "(SELECT json_object_agg(k.key, coalesce(e.n, 0) ORDER BY k.ord) FROM " EXIT_REASONS
   " LEFT JOIN exits e ON e.exit_reason = k.key) AS exits, "
-  "(SELECT coalesce(sum(n), 0) FROM exits WHERE exit_reason = 'lease_transferred') AS lease_transfers, "
+  /* a success: a sliding lease that slid in the period (the person stays: not an exit), or an exit because the
+   * lease passed to the tenant (not counted twice when the slide was recorded too) */
+  "(SELECT count(*) FROM placements pl WHERE pl.commission_id = :commission_id "
+  "AND pl.slid_on BETWEEN :from::date AND :to::date) AS slides, "
+  "(SELECT count(*) FROM placements pl WHERE pl.commission_id = :commission_id AND ((pl.slid_on BETWEEN :from::date "
+  "AND :to::date) OR (pl.exit_reason = 'lease_transferred' AND pl.exit_date BETWEEN :from::date AND :to::date "
+  "AND pl.slid_on IS NULL))) AS lease_transfers, "
   "da.paid AS deposits_paid, da.held AS deposits_held, da.refunded AS deposits_refunded, "
   "da.deducted AS deposits_deducted, da.written_off AS deposits_written_off, da.overdue AS overdue_accounts, "
   "(SELECT count(*) FROM reviews r WHERE r.commission_id = :commission_id "

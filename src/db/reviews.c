@@ -42,10 +42,10 @@ DB_PARAMS_STRUCT(review_list_params, REVIEW_LIST);
 /* Writes each part (care, rent, housing, autonomy, outcome) whose flag says so, recording who and when. */
 #define REVIEW_UPDATE(P)                                                                                         \
   P(commission_id) P(id) P(care_set) P(care_followup) P(rent_set) P(rent_status) P(arrears_cents) P(housing_set) \
-  P(housing) P(autonomy_set) P(autonomy) P(outcome_set) P(outcome) P(role) P(token_id)
+  P(housing) P(autonomy_set) P(autonomy) P(outcome_set) P(outcome) P(role) P(token_id) P(tripartite)
 DB_STATEMENT(update, {
   "review_update",
-  "UPDATE reviews SET "
+  "UPDATE reviews SET tripartite = coalesce(:tripartite::boolean, tripartite), "
   "care_followup = CASE WHEN :care_set THEN :care_followup ELSE care_followup END, "
   "care_by_role = CASE WHEN :care_set THEN :role ELSE care_by_role END, "
   "care_by_token = CASE WHEN :care_set THEN :token_id::uuid ELSE care_by_token END, "
@@ -115,7 +115,7 @@ enum db_status db_review_update(struct db *db, const char *commission_id, const 
     .rent_set = parts->rent_set, .rent_status = parts->rent_status, .arrears_cents = parts->arrears_cents,
     .housing_set = parts->housing_set, .housing = parts->housing, .autonomy_set = parts->autonomy_set,
     .autonomy = parts->autonomy, .outcome_set = parts->outcome_set, .outcome = parts->outcome, .role = role,
-    .token_id = token_id};
+    .token_id = token_id, .tripartite = parts->tripartite};
   PGresult *res;
   enum db_status s = db_run(db, &update, &p, &res);
   PQclear(res);

@@ -70,7 +70,8 @@ DB_STATEMENT(attendees, {"session_attendees",
 
 /* Schedules every submitted or deferred application not yet on this agenda (urgent first, then by waiting time),
  * moving each to 'scheduled' with its event; then adds the placements whose review falls due by the session's
- * date and the incidents still open — all in one statement. */
+ * date and the incidents still open, or closed with a late rent arrears repayment plan (migrations/0014) — all in
+ * one statement. */
 #define AGENDA_BUILT_ROW(FIRST, NEXT)                                                                            \
   FIRST(applications, "(SELECT count(*) FROM items)") NEXT(events, "(SELECT count(*) FROM events)")             \
   NEXT(reviews, "(SELECT count(*) FROM reviews)") NEXT(incidents, "(SELECT count(*) FROM incident_items)")
@@ -100,7 +101,8 @@ DB_STATEMENT(agenda_build, {
   "SELECT :commission_id, :session_id, 'review', due.placement_id, base.p + (SELECT count(*) FROM moved) "
   "+ row_number() OVER (ORDER BY due.next_review_on, due.placement_id) FROM due, base RETURNING 1), "
   "open_incidents AS (SELECT x.id, x.created_at FROM incidents x WHERE x.commission_id = :commission_id "
-  "AND x.status <> 'closed' "
+  "AND (x.status <> 'closed' OR EXISTS (SELECT 1 FROM arrears_plan_states ps WHERE ps.commission_id = "
+  "x.commission_id AND ps.incident_id = x.id AND ps.state = 'late')) "
   "AND NOT EXISTS (SELECT 1 FROM agenda_items i WHERE i.session_id = :session_id AND i.incident_id = x.id)), "
   "incident_items AS (INSERT INTO agenda_items (commission_id, session_id, kind, incident_id, position) "
   "SELECT :commission_id, :session_id, 'incident', o.id, base.p + (SELECT count(*) FROM moved) "

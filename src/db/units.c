@@ -5,13 +5,13 @@
 /* The unit and its first status, recorded in the same statement. */
 #define UNIT_INSERT(P)                                                                                         \
   P(commission_id) P(kind) P(label) P(address) P(town) P(landlord_org_id) P(places) P(rent_cents)             \
-  P(charges_cents) P(deposit_cents) P(currency) P(status) P(token_id)
+  P(charges_cents) P(deposit_cents) P(currency) P(status) P(token_id) P(co_owned)
 DB_STATEMENT(insert, {"unit_insert",
                       "WITH u AS (INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, "
-                      "places, rent_cents, charges_cents, deposit_cents, currency, status) VALUES (:commission_id, "
+                      "places, rent_cents, charges_cents, deposit_cents, currency, status, co_owned) VALUES (:commission_id, "
                       ":kind, :label, :address, :town, :landlord_org_id::uuid, :places::integer, :rent_cents::bigint, "
                       ":charges_cents::bigint, :deposit_cents::bigint, coalesce(:currency, 'EUR'), "
-                      "coalesce(:status, 'available')) RETURNING *), "
+                      "coalesce(:status, 'available'), :co_owned::boolean) RETURNING *), "
                       "h AS (INSERT INTO unit_status_changes (commission_id, unit_id, from_status, to_status, "
                       "token_id) SELECT commission_id, id, NULL, status, :token_id::uuid FROM u) "
                       "SELECT " DB_COLUMNS(UNIT_ROW) " FROM u",
@@ -32,12 +32,12 @@ DB_PARAMS_STRUCT(unit_get_params, UNIT_GET);
 
 #define UNIT_UPDATE(P)                                                                                         \
   P(commission_id) P(id) P(label) P(address) P(town) P(places) P(rent_cents) P(charges_cents) P(deposit_cents) \
-  P(status)
+  P(status) P(co_owned)
 DB_STATEMENT(update, {"unit_update",
                       "UPDATE units u SET label = :label, address = :address, town = :town, "
                       "places = :places::integer, rent_cents = :rent_cents::bigint, "
                       "charges_cents = :charges_cents::bigint, deposit_cents = :deposit_cents::bigint, "
-                      "status = :status, version = version + 1, updated_at = now() "
+                      "status = :status, co_owned = :co_owned::boolean, version = version + 1, updated_at = now() "
                       "WHERE u.commission_id = :commission_id AND u.id = :id RETURNING " DB_COLUMNS(UNIT_ROW),
                       DB_PARAMS(UNIT_UPDATE)});
 DB_PARAMS_STRUCT(unit_update_params, UNIT_UPDATE);
@@ -79,7 +79,7 @@ enum db_status db_unit_insert(struct db *db, const char *commission_id, const st
                                  .address = f->address, .town = f->town, .landlord_org_id = f->landlord_org_id,
                                  .places = f->places, .rent_cents = f->rent_cents, .charges_cents = f->charges_cents,
                                  .deposit_cents = f->deposit_cents, .currency = f->currency, .status = f->status,
-                                 .token_id = token_id};
+                                 .token_id = token_id, .co_owned = f->co_owned};
   return db_run(db, &insert, &p, res);
 }
 
@@ -94,7 +94,7 @@ enum db_status db_unit_update(struct db *db, const char *commission_id, const ch
   struct unit_update_params p = {.commission_id = commission_id, .id = id, .label = f->label, .address = f->address,
                                  .town = f->town, .places = f->places, .rent_cents = f->rent_cents,
                                  .charges_cents = f->charges_cents, .deposit_cents = f->deposit_cents,
-                                 .status = f->status};
+                                 .status = f->status, .co_owned = f->co_owned};
   return db_run(db, &update, &p, res);
 }
 

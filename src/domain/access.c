@@ -19,6 +19,7 @@
  *   report          all          -              -              -              read
  *   audit, export   all          -              -              -              -
  *   duplicates      all          -              -              -              -
+ *   arrears plan    all          -              own protected  own units      -
  *
  * "own team" / "own protected" / "own units" read and write within that relation; other cells read only.
  * (*) a landlord records refunds and deductions on the deposits of its units' placements.
@@ -89,6 +90,10 @@ struct access access_decide(const struct principal *p, enum resource resource, e
     return p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
   case RES_REPORT:
     return read && p->role == ROLE_OBSERVER ? all : deny;
+  case RES_ARREARS_PLAN:
+    if (p->role == ROLE_CURATOR)
+      return scoped(p, REL_CURATOR);
+    return p->role == ROLE_LANDLORD ? scoped(p, REL_LANDLORD) : deny;
   case RES_TOKEN:
   case RES_SESSION_WORK:
   case RES_AUDIT:

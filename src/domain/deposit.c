@@ -60,6 +60,21 @@ struct deposit_penalty deposit_penalty_accrued(int64_t rent_cents, struct date d
   return p;
 }
 
+int64_t deposit_provision_max(int64_t paid_cents) { return paid_cents > 0 ? paid_cents * 20 / 100 : 0; }
+
+struct date deposit_provision_due(struct date approved) { return date_add_months(approved, 1); }
+
+struct deposit_penalty deposit_penalty_two_parts(int64_t rent_cents, struct date due, const struct date *first_part_on,
+                                                 const struct date *provision_due, const struct date *settled_on,
+                                                 struct date today) {
+  struct deposit_penalty p;
+  p.months_late = deposit_months_late(due, first_part_on != NULL ? *first_part_on : today);
+  if (provision_due != NULL)
+    p.months_late += deposit_months_late(*provision_due, settled_on != NULL ? *settled_on : today);
+  p.penalty_cents = deposit_penalty_cents(rent_cents, p.months_late);
+  return p;
+}
+
 static bool refuse(struct deposit_refusal *why, const char *field, const char *reason) {
   why->field = field;
   why->reason = reason;

@@ -32,6 +32,8 @@
 #define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
 #define DUPLICATES(action) MAY(RES_DUPLICATE, action, "Only the coordinator handles duplicate files.")
 #define WEBHOOKS(action) MAY(RES_WEBHOOK, action, "Only the coordinator manages webhooks.")
+#define ARREARS_PLANS(action) \
+  MAY(RES_ARREARS_PLAN, action, "Repayment plans are for the coordinator, the curator and the landlord.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
 
 #define PUBLIC (ROUTE_PUBLIC)
@@ -136,9 +138,18 @@ const struct route http_routes[] = {
   {"GET", "/v1/placements/{id}", api_placements_get, 0, PLACEMENTS_READ, NULL, "placements"},
   {"POST", "/v1/placements/{id}/exit", api_placements_exit, BODY, PLACEMENTS_WRITE(ACT_UPDATE), &placement_exit_body,
    "placements"},
+  {"PATCH", "/v1/placements/{id}", api_placements_update, BODY, PLACEMENTS_WRITE(ACT_UPDATE), &placement_update_body,
+   "placements"},
+  {"POST", "/v1/placements/{id}/slide", api_placements_slide, BODY, PLACEMENTS_WRITE(ACT_UPDATE),
+   &placement_slide_body, "placements"},
+  {"POST", "/v1/placements/{id}/prefect-notices", api_placements_prefect_notice, BODY, PLACEMENTS_WRITE(ACT_UPDATE),
+   &prefect_notice_body, "placements"},
+  {"GET", "/v1/sliding-leases", api_sliding_leases_list, 0, PLACEMENTS_READ, NULL, "placements"},
   {"GET", "/v1/placements/{id}/deposit", api_deposit_get, 0, DEPOSITS(ACT_READ), NULL, "placements"},
   {"POST", "/v1/placements/{id}/deposit/entries", api_deposit_entry_create, BODY, DEPOSITS(ACT_CREATE),
    &deposit_entry_create_body, "placements"},
+  {"PUT", "/v1/placements/{id}/deposit/provision", api_deposit_provision_put, BODY, DEPOSITS(ACT_UPDATE),
+   &deposit_provision_body, "placements"},
   {"GET", "/v1/deposits", api_deposits_list, 0, DEPOSITS(ACT_READ), NULL, "deposits"},
   {"GET", "/v1/reports/deposits", api_report_deposits, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/people/{id}/status", api_people_status, 0, PEOPLE(ACT_READ), NULL, "people"},
@@ -154,6 +165,12 @@ const struct route http_routes[] = {
   {"GET", "/v1/incidents/{id}", api_incidents_get, 0, INCIDENTS(ACT_READ), NULL, "incidents"},
   {"POST", "/v1/incidents/{id}/acknowledge", api_incidents_acknowledge, 0, INCIDENTS_HANDLE, NULL, "incidents"},
   {"POST", "/v1/incidents/{id}/close", api_incidents_close, BODY, INCIDENTS_HANDLE, &incident_close_body, "incidents"},
+  {"GET", "/v1/incidents/{id}/arrears-plan", api_arrears_plan_get, 0, ARREARS_PLANS(ACT_READ), NULL, "incidents"},
+  {"POST", "/v1/incidents/{id}/arrears-plan", api_arrears_plan_create, BODY, ARREARS_PLANS(ACT_CREATE),
+   &arrears_plan_create_body, "incidents"},
+  {"POST", "/v1/incidents/{id}/arrears-plan/payments", api_arrears_payment_create, BODY, ARREARS_PLANS(ACT_CREATE),
+   &arrears_payment_create_body, "incidents"},
+  {"GET", "/v1/arrears-plans", api_arrears_plans_list, 0, ARREARS_PLANS(ACT_READ), NULL, "incidents"},
   {"GET", "/v1/reports/activity", api_report_activity, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/reports/occupancy", api_report_occupancy, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/reports/assembly", api_report_assembly, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},

@@ -225,6 +225,7 @@ class World:
         self.family = {}                     # person id -> family name
         self.org, self.tok, self.tok_id = {}, {}, {}
         self.U, self.Ag, self.P, self.App, self.Pl, self.Rv, self.I, self.Ih, self.Ic, self.CN = ({} for _ in range(10))
+        self.Ap = {}  # side -> rent arrears incident with a repayment plan
 
     # -- plumbing
     def call(self, method, path, body=None, token=None, headers=None, expect=(200, 201)):
@@ -264,11 +265,11 @@ class World:
         self.what[pid] = "person of side %d" % side
         return pid
 
-    def unit(self, side, places=100):
+    def unit(self, side, places=100, co_owned=False):
         uid = self.call("POST", "/v1/units", {
             "kind": "hlm_apartment", "label": rnd("T2"), "address": "1 rue des Tilleuls", "town": "Lille",
             "landlord_org_id": self.side_org("ll", side), "places": places, "rent_cents": 40000,
-            "charges_cents": 5000, "deposit_cents": 40000})["id"]
+            "charges_cents": 5000, "deposit_cents": 40000, "co_owned": co_owned})["id"]
         self.housing[side].add(uid)
         self.what[uid] = "unit of landlord %d" % side
         return uid
@@ -296,15 +297,22 @@ class World:
                   {"to": "approved", "force": True, "reason": "Décision du bureau (test)"})
         return aid
 
-    def placement(self, side, paid=True):
-        """A placement of a fresh person of SIDE in the side's unit, its deposit paid."""
+    def placement(self, side, paid=True, unit=None):
+        """A placement of a fresh person of SIDE in the side's unit (or UNIT), its deposit paid."""
         app = self.approved_application(side)
-        pl = self.call("POST", "/v1/placements", {"application_id": app, "unit_id": self.U[side],
+        pl = self.call("POST", "/v1/placements", {"application_id": app, "unit_id": unit or self.U[side],
                                                   "move_in_date": today(), "lease": "sliding_lease"})["id"]
         self.personal[side].add(pl)
         self.what[pl] = "placement of side %d" % side
         if paid:
             self.deposit_paid(pl)
+        return pl
+
+    def ended_in_co_owned(self, side):
+        """A placement of SIDE in a fresh unit of a co-owned building, its deposit paid, ended today."""
+        pl = self.placement(side, unit=self.unit(side, places=1, co_owned=True))
+        self.call("POST", "/v1/placements/%s/exit" % pl,
+                  {"exit_date": today(), "exit_reason": "other_housing", "inspection_matches": True})
         return pl
 
     def deposit_paid(self, pl):
@@ -351,6 +359,20 @@ class World:
         self.session()
         items = self.call("GET", "/v1/webhooks/%s/deliveries" % w)["items"]
         return w, items[0]["id"]
+    def arrears_plan(self, side, plan=True):
+        """A rent arrears incident on SIDE's placement reported by its landlord, with a repayment plan unless not
+        PLAN; its id."""
+        iid = self.call("POST", "/v1/placements/%s/incidents" % self.Pl[side],
+                        {"kind": "rent_arrears", "description": "Loyers impayés (%d)" % side, "arrears_cents": 60000,
+                         "occurred_on": today()}, token=self.tok[("landlord", side)])["id"]
+        self.personal[side].add(iid)
+        self.what[iid] = "rent arrears incident of side %d, reported by its landlord" % side
+        if plan:
+            body = self.call("POST", "/v1/incidents/%s/arrears-plan" % iid,
+                             {"total_cents": 60000, "instalments": [{"due_on": today(), "amount_cents": 60000}]})
+            self.personal[side].add(body["id"])
+            self.what[body["id"]] = "arrears plan of side %d" % side
+        return iid
 
     def session(self, status="planned", day=None):
         """A session on DAY (by default: session_day() for a planned one, today for one opened, as a session opens
@@ -431,6 +453,7 @@ class World:
             self.I[side] = self.incident(side, token=self.tok[("landlord", side)])
             self.Ih[side] = self.incident(side, token=self.tok[("caregiver", side)], kind="hospitalisation")
             self.Ic[side] = self.incident(side, token=self.tok[("caregiver", side)], kind="prolonged_absence")
+            self.Ap[side] = self.arrears_plan(side)
             note = self.call("POST", "/v1/people/%s/care-notes" % self.P[side],
                              {"body": "Entretien infirmier, traitement bien pris (%d)" % side},
                              token=self.tok[("caregiver", side)])
@@ -515,6 +538,8 @@ MUST_LIST = {
     ("GET", "/v1/incidents"): lambda A, role: A.I[1],
     ("GET", "/v1/placements"): lambda A, role: A.Pl[1],
     ("GET", "/v1/deposits"): lambda A, role: A.Pl[1],
+    ("GET", "/v1/sliding-leases"): lambda A, role: A.Pl[1],
+    ("GET", "/v1/arrears-plans"): lambda A, role: A.Ap[1],
 }
 
 
@@ -687,6 +712,28 @@ def _(x):
     kind = "paid" if x.role == "coordinator" else "refunded"
     return Req("/v1/placements/%s/deposit/entries" % x.w.placement(x.side),
                {"kind": kind, "amount_cents": 1000, "entry_date": today()}, {"Idempotency-Key": rnd("entry")})
+
+
+op("PATCH", "/v1/placements/{id}")(
+    lambda x: Req("/v1/placements/%s" % x.w.placement(x.side, paid=False), {"refund_to_association": True},
+                  etag_of=True))
+op("POST", "/v1/placements/{id}/slide")(
+    lambda x: Req("/v1/placements/%s/slide" % x.w.placement(x.side, paid=False), {"slid_on": today()}))
+op("POST", "/v1/placements/{id}/prefect-notices")(
+    lambda x: Req("/v1/placements/%s/prefect-notices" % x.w.placement(x.side, paid=False),
+                  {"sent_on": today(), "proposes_lease": False}))
+plain("GET", "/v1/sliding-leases", "?limit=200")
+plain("GET", "/v1/arrears-plans", "?limit=200")
+op("GET", "/v1/incidents/{id}/arrears-plan")(lambda x: Req("/v1/incidents/%s/arrears-plan" % x.w.Ap[x.side]))
+op("POST", "/v1/incidents/{id}/arrears-plan")(
+    lambda x: Req("/v1/incidents/%s/arrears-plan" % x.w.arrears_plan(x.side, plan=False),
+                  {"total_cents": 30000, "instalments": [{"due_on": today(), "amount_cents": 30000}]}))
+op("POST", "/v1/incidents/{id}/arrears-plan/payments")(
+    lambda x: Req("/v1/incidents/%s/arrears-plan/payments" % x.w.arrears_plan(x.side),
+                  {"paid_on": today(), "amount_cents": 1000}, {"Idempotency-Key": rnd("pay")}))
+op("PUT", "/v1/placements/{id}/deposit/provision")(
+    lambda x: Req("/v1/placements/%s/deposit/provision" % x.w.ended_in_co_owned(x.side),
+                  {"amount_cents": 1000, "justification": "Charges de copropriété (matrice)"}))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -32,16 +32,19 @@ from harness import (ALL_RESPONSES, TIMESTAMP_RE, UUID_RE, CommandFailed, Daemon
                      expect_problem, expect_status, leaks, poll, sql_refusal)
 
 MISSING = "00000000-0000-4000-8000-000000000000"
+LEASE_MEMBERS = {"lease_holder", "refund_to_association", "sliding"}  # the lease as signed (issue 13 item 4)
 FULL_MEMBERS = {"id", "person", "unit", "move_in_date", "lease", "exit_date", "status", "version", "application_id",
-                "session_id", "exit_reason", "exit_comment", "exit_inspection_matches", "created_at", "updated_at"}
-LANDLORD_MEMBERS = {"id", "person", "unit", "move_in_date", "lease", "exit_date", "status", "version"}
+                "session_id", "exit_reason", "exit_comment", "exit_inspection_matches", "created_at",
+                "updated_at"} | LEASE_MEMBERS
+LANDLORD_MEMBERS = {"id", "person", "unit", "move_in_date", "lease", "exit_date", "status", "version"} | LEASE_MEMBERS
 HIDDEN_FROM_LANDLORD = FULL_MEMBERS - LANDLORD_MEMBERS
 UNIT_MEMBERS = {"id", "label", "address", "town", "kind", "landlord_org_id"}
 ACCOUNT_MEMBERS = {"placement_id", "person", "unit_id", "landlord_org_id", "currency", "expected_cents",
                    "balance_cents", "paid_cents", "refunded_cents", "deducted_cents", "written_off_cents", "status",
                    "move_in_date", "exit_date", "exit_inspection_matches", "refund_due_on", "months_late",
                    "penalty_cents", "settled_on", "penalty_claimed_cents", "penalty_received_cents",
-                   "penalty_waived_cents", "penalty_unpaid_cents"}
+                   "penalty_waived_cents", "penalty_unpaid_cents", "co_owned", "provision", "provision_due_on", "lease",
+                   "refund_to_association", "refund_to", "warnings"}
 ENTRY_MEMBERS = {"id", "kind", "amount_cents", "effect_cents", "entry_date", "justification", "reverses_entry_id",
                  "recorded_by_role", "created_at"}
 REPORT_MEMBERS = {"accounts", "paid_cents", "held_cents", "refunded_cents", "deducted_cents", "written_off_cents",
@@ -1085,7 +1088,8 @@ def case_penalty(suite, w):
             check(r.body["deposit"] == {"balance_cents": 0, "currency": "EUR", "status": "settled",
                                         "refund_due_on": due.isoformat(), "months_late": months,
                                         "penalty_cents": RENT * months // 10,
-                                        "penalty_unpaid_cents": RENT * months // 10},
+                                        "penalty_unpaid_cents": RENT * months // 10, "provision_cents": 0,
+                                        "provision_due_on": None},
                   "%s's status check: the deposit's due date and penalty" % who, r)
             check(r.body["rent"] is None, "%s's status check: no arrears of a placement that has ended" % who, r)
 

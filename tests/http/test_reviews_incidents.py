@@ -41,14 +41,14 @@ PART_FIELD = {"care_followup": "/care_followup", "rent": "/rent_status", "housin
               "autonomy": "/autonomy", "outcome": "/outcome"}
 PART_VALUE = {"care_followup": ("text",), "rent": ("status", "arrears_cents"), "housing": ("text",),
               "autonomy": ("text",), "outcome": ("value",)}
-REVIEW_BASE = {"id", "placement_id", "review_date", "version", "created_at", "updated_at"}
+REVIEW_BASE = {"id", "placement_id", "review_date", "version", "created_at", "updated_at", "tripartite"}
 SCHEDULE_MEMBERS = {"placement_id", "person", "unit", "move_in_date", "last_review_date", "next_review_on",
-                    "status"}
+                    "status", "tripartite_review_on"}
 INCIDENT_MEMBERS = {"id", "placement_id", "person", "unit", "kind", "description", "arrears_cents", "occurred_on",
                     "status", "reported_by_role", "acknowledged_at", "closed_at", "closing_note", "version",
                     "created_at", "updated_at"}
 STATUS_MEMBERS = {"person", "application", "last_decision", "placement", "deposit", "rent", "open_incidents",
-                  "next_review_on"}
+                  "next_review_on", "arrears_plans"}
 
 # Care-confidential texts of the status-check person: none may appear in a status answer.
 SITUATION_MARK = "SITUATIONMARK-psychose-7q2"
@@ -171,7 +171,7 @@ def start_placement(w, label, person, unit, days_ago, app_id=None):
              "WHERE id = '%s'" % (days_ago + 1, days_ago + 1, app_id))
     r = w.call("coord", "POST", "/v1/placements", body={
         "application_id": app_id, "unit_id": w.units[unit]["id"], "move_in_date": day(-days_ago),
-        "lease": "sliding_lease"})
+        "lease": "association_main_tenant"})  # a sub-lease: quarterly reviews only (sliding leases: test_leases.py)
     expect_status(r, 201)
     w.placements[label] = {"id": r.body["id"], "person": person, "unit": unit, "move_in": day(-days_ago),
                            "ended": False}
@@ -804,8 +804,9 @@ def run_cases(suite, w):
             inc = [x for x in w.incidents if x["id"] == i["incident"]["id"]][0]
             check(i["application"] is None and i["decision"] is None, "an incident item has no application", r)
             check(i["incident"]["kind"] == inc["kind"] and i["incident"]["status"] == inc["status"]
-                  and set(i["incident"]) == {"id", "kind", "status", "occurred_on"},
-                  "the incident item: id, kind, status, occurred_on", r)
+                  and set(i["incident"]) == {"id", "kind", "status", "occurred_on", "arrears_plan_state"}
+                  and i["incident"]["arrears_plan_state"] is None,
+                  "the incident item: id, kind, status, occurred_on, no repayment plan", r)
         positions = [i["position"] for i in items]
         check(positions == sorted(positions) and len(set(positions)) == len(positions), "distinct positions", r)
         before = sorted(i["id"] for i in items)
@@ -930,10 +931,12 @@ def run_cases(suite, w):
               and b["last_decision"]["outcome"] == "approve" and b["last_decision"]["refusal_reason"] is None
               and b["last_decision"]["session_date"] == w.s0["date"]
               and TIMESTAMP_RE.match(b["last_decision"]["decided_at"]), "last decision: the session's approval", r)
-        check(b["placement"] == {"id": pe, "move_in_date": day(-100), "lease": "sliding_lease", "exit_date": None,
-                                 "unit": {"label": "T2 Fives", "town": "Lille"}}, "placement with its unit", r)
+        check(b["placement"] == {"id": pe, "move_in_date": day(-100), "lease": "association_main_tenant", "exit_date": None,
+                                 "unit": {"label": "T2 Fives", "town": "Lille"}, "lease_holder": "association",
+                                 "refund_to_association": None, "sliding": None}, "placement with its unit", r)
         check(b["deposit"] == {"balance_cents": 42000, "currency": "EUR", "status": "held", "refund_due_on": None,
-                               "months_late": 0, "penalty_cents": 0, "penalty_unpaid_cents": 0}, "deposit held", r)
+                               "months_late": 0, "penalty_cents": 0, "penalty_unpaid_cents": 0,
+                               "provision_cents": 0, "provision_due_on": None}, "deposit held", r)
         check(b["rent"] == {"status": "arrears", "arrears_cents": 15000, "currency": "EUR", "as_of": day(-60)},
               "rent: the latest review with a rent part (not the later care-only one)", r)
         check([i["id"] for i in b["open_incidents"]] == [disturbance["id"]],

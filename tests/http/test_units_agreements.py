@@ -22,7 +22,7 @@ UNITS = "/v1/units"
 AGREEMENTS = "/v1/agreements"
 UNIT_MEMBERS = {"id", "kind", "label", "address", "town", "landlord_org_id", "places", "rent_cents", "charges_cents",
                 "deposit_cents", "currency", "status", "version", "created_at", "updated_at", "occupied_places",
-                "vacant_places"}
+                "vacant_places", "co_owned"}
 AGREEMENT_MEMBERS = {"id", "org_id", "reference", "signatory", "start_date", "end_date", "status", "days_to_end",
                      "notes", "unit_ids", "renewals", "version", "created_at", "updated_at"}
 def utc_today():

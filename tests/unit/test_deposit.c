@@ -162,6 +162,37 @@ static void test_penalty_accrued(void) {
   CHECK(p.months_late == 1 && p.penalty_cents == 3800); /* rounded down to the cent */
 }
 
+/* A co-owned building: the provision (20 % at most) is due the month after the accounts' approval; each part of
+ * the refund earns its own started months. */
+static void test_provision(void) {
+  CHECK(deposit_provision_max(80000) == 16000);
+  CHECK(deposit_provision_max(80003) == 16000); /* rounded down to the cent */
+  CHECK(deposit_provision_max(0) == 0);
+  CHECK(date_compare(deposit_provision_due(d("2027-03-31")), d("2027-04-30")) == 0);
+  struct date due = d("2026-09-30"), first = d("2026-09-20"), prov_due = d("2027-04-30"), settled;
+  /* the part beyond the provision on time, the accounts approved, the provision not yet back */
+  struct deposit_penalty p = deposit_penalty_two_parts(38000, due, &first, &prov_due, NULL, d("2027-04-30"));
+  CHECK(p.months_late == 0 && p.penalty_cents == 0); /* due today */
+  p = deposit_penalty_two_parts(38000, due, &first, &prov_due, NULL, d("2027-05-01"));
+  CHECK(p.months_late == 1 && p.penalty_cents == 3800);
+  settled = d("2027-06-15"); /* two started months late for the provision */
+  p = deposit_penalty_two_parts(38000, due, &first, &prov_due, &settled, d("2027-09-01"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600);
+  /* the first part late too (back on 2026-11-10: two started months), the provision on time */
+  first = d("2026-11-10");
+  settled = d("2027-04-20");
+  p = deposit_penalty_two_parts(38000, due, &first, &prov_due, &settled, d("2027-09-01"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600);
+  /* accounts not approved yet: the provision is not late, the first part still runs */
+  p = deposit_penalty_two_parts(38000, due, NULL, NULL, NULL, d("2026-10-05"));
+  CHECK(p.months_late == 1);
+  /* without a provision it is deposit_penalty_accrued() */
+  settled = d("2026-12-15");
+  struct deposit_penalty a = deposit_penalty_accrued(38000, due, &settled, d("2027-01-10"));
+  p = deposit_penalty_two_parts(38000, due, &settled, NULL, &settled, d("2027-01-10"));
+  CHECK(a.months_late == p.months_late && a.penalty_cents == p.penalty_cents);
+}
+
 static void test_penalty_entries(void) {
   CHECK(deposit_entry_kind_parse("penalty_claimed") == DEPOSIT_PENALTY_CLAIMED);
   CHECK(deposit_entry_kind_parse("penalty_received") == DEPOSIT_PENALTY_RECEIVED);
@@ -197,6 +228,7 @@ int main(void) {
   test_entry_rules();
   test_reversal_rules();
   test_penalty_accrued();
+  test_provision();
   test_penalty_entries();
   return check_exit();
 }
