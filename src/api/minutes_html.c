@@ -127,11 +127,13 @@ static const char *const STYLE =
   "th,td{border:1px solid #444;padding:.25em .4em;text-align:left;vertical-align:top}\n"
   "thead{display:table-header-group}tr{break-inside:avoid}\n"
   ".num{width:2.5em;text-align:right}.retire td{color:#444;font-style:italic}\n"
+  ".decisions th:nth-child(2){width:22%}.decisions th:nth-child(3){width:14%}"
+  ".decisions th:nth-child(4){width:24%}\n"
   ".draft{border:2px solid #000;padding:.4em;text-align:center;font-weight:bold}\n"
   ".recorded{font-size:10pt;font-style:italic}\n"
-  ".signature{margin-top:2em;break-inside:avoid}.signature .space{height:3cm}\n"
-  ".annex{break-before:page}\n"
-  "@media print{body{margin:0;max-width:none}}\n"
+  ".signature{margin-top:2em;break-inside:avoid}.signature .space{height:2.5cm}\n"
+  ".annex{break-before:page;margin-top:3em;border-top:3px double #000;padding-top:.2em}\n"
+  "@media print{body{margin:0;max-width:none}.annex{margin-top:0;border-top:none;padding-top:0}}\n"
   "</style>\n";
 
 static void attendance(struct html *h, json_t *attendees) {
@@ -333,7 +335,10 @@ char *minutes_html(json_t *minutes, json_t *annexes, size_t *len) {
     long_date(&h, str(session, "closed_at"), false);
   else
     raw(&h, "……………………");
-  raw(&h, ".</p>\n<p>Le président de séance,<br>");
+  /* The chair's title agrees with the civility the name is written with ("Mme ...": la présidente). */
+  const char *chair = str(session, "chair_name");
+  bool madame = strncmp(chair, "Mme ", 4) == 0 || strncmp(chair, "Madame ", 7) == 0;
+  raw(&h, madame ? ".</p>\n<p>La présidente de séance,<br>" : ".</p>\n<p>Le président de séance,<br>");
   pair(&h, str(session, "chair_name"), "<br>", str(session, "chair_title"));
   raw(&h, "</p>\n<div class=\"space\"></div>\n</div>\n");
   size_t i;

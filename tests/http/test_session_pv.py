@@ -203,7 +203,7 @@ def run_cases(suite, w):
                       "Les décisions de cette séance ont été enregistrées le %s ; elles portent la date de la séance."
                       % french_date(TODAY),
                       "Fait à Mons-en-Barœul, le %s." % french_date(closed_on),
-                      "Le président de séance,<br>Mme Claire Dupont<br>Adjointe au maire chargée de la santé",
+                      "La présidente de séance,<br>Mme Claire Dupont<br>Adjointe au maire chargée de la santé",
                       "@page{size:A4"):
             check(words in page, "the page holds %r" % words, r)
         for code in ("2026-03-12", "care_project_not_ready", "not examined", "elected_officials", "withdrawn",
@@ -370,7 +370,8 @@ def run_cases(suite, w):
         for words in ("Séance du jeudi 10 septembre 2026 à Hellemmes", "Bilans examinés : 1 ; incidents examinés : 1",
                       "Bilan d&#39;un accompagnement — Martin Alice", "Bilan favorable : maintien dans le logement.",
                       "Incident : impayés de loyer du 2 septembre 2026 — Martin Alice",
-                      "Plan d&#39;apurement avec la curatelle."):
+                      "Plan d&#39;apurement avec la curatelle.",
+                      "Le président de séance,<br>M. Jean Lefebvre<br>Conseiller municipal délégué"):
             check(words in page, "the page holds %r" % words)
     s["world"] = w
 
