@@ -22,6 +22,12 @@ enum MHD_Result api_organisations_list(struct request *rq);
 enum MHD_Result api_organisations_create(struct request *rq);
 enum MHD_Result api_organisations_get(struct request *rq);
 enum MHD_Result api_organisations_update(struct request *rq);
+/* shares.c */
+extern const struct body_spec share_create_body;
+enum MHD_Result api_shares_create(struct request *rq);
+enum MHD_Result api_shares_list(struct request *rq);
+enum MHD_Result api_shares_revoke(struct request *rq);
+enum MHD_Result api_share_open(struct request *rq);
 /* tokens.c */
 enum MHD_Result api_tokens_list(struct request *rq);
 enum MHD_Result api_tokens_create(struct request *rq);

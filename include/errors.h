@@ -24,6 +24,7 @@
   X(ERR_INVALID_STATE, "invalid-state", 409, "Not allowed in the current state") \
   X(ERR_POSSIBLE_DUPLICATE, "possible-duplicate", 409, "A matching record already exists") \
   X(ERR_NOT_ACCEPTABLE, "not-acceptable", 406, "No acceptable representation") \
+  X(ERR_SHARE_GONE, "share-gone", 410, "This link is no longer valid") \
   X(ERR_TOO_MANY_REQUESTS, "too-many-requests", 429, "Too many failed authentications") \
   X(ERR_SERVICE_UNAVAILABLE, "service-unavailable", 503, "Service unavailable") \
   X(ERR_READ_ONLY, "read-only", 503, "The database is read-only") \

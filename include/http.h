@@ -43,6 +43,7 @@ struct request {
   char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
   const char *audit_type;           /* its type, when audit_object is set */
   bool audited;                    /* recorded inside the write's transaction */
+  bool via_share;                  /* opened through a share link (src/api/shares.c): served as its issuer */
   struct db *db;
   uint64_t start_ns;
   unsigned int status; /* of the queued reply, for the log and metrics */
@@ -59,6 +60,7 @@ enum route_flags {
   ROUTE_EXPORT = 32,       /* a read recorded as an export */
   ROUTE_BODY_BY_HANDLER = 64, /* the handler checks the body against the route's spec itself, together with rules
                                  across fields, so that one 422 names every offending field */
+  ROUTE_CAPABILITY = 128,     /* its one {name} is a capability, not a UUID: the handler checks it */
 };
 
 /* Who may call a route: dispatch asks access_decide(principal, RESOURCE, ACTION) and answers 403 with FORBIDDEN

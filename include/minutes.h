@@ -28,6 +28,12 @@ json_t *minutes_for_reader(json_t *model, json_t *flags);
  * the page and the BLAKE2b-256 hash of both (session_minutes). RQ is the closing coordinator's (who sees every
  * line). */
 enum db_status minutes_seal(struct db *db, struct request *rq, const struct session_row *session);
+/* In the transaction of a correction of decision DECISION_ID on agenda item ITEM_ID of SESSION, just recorded:
+ * when the session's minutes are sealed, seals the next annex of corrections (the decision BEFORE, the whole model
+ * read before the correction, held for the item; the decision now; why, when, and the label of the token that
+ * corrects), stored with its hash, which enters the audit chain. DB_ROW also when there is nothing to annex. */
+enum db_status minutes_annex_seal(struct db *db, struct request *rq, const struct session_row *session,
+                                  json_t *before, const char *item_id, const char *decision_id);
 
 /* The printable page (HTML5, French, A4 print CSS) of MINUTES, the document model of minutes_model(): malloc'ed,
  * *LEN its length; NULL when out of memory. ANNEXES (an array of annex models, possibly empty, or NULL) are

@@ -7,6 +7,7 @@
 #include "access.h"
 #include "api.h"
 #include "json_text.h"
+#include "negotiate.h"
 #include "params.h"
 #include "queries.h"
 #include "validate.h"
@@ -60,6 +61,10 @@ enum MHD_Result api_audit_list(struct request *rq) {
 }
 
 enum MHD_Result api_people_export(struct request *rq) {
+  static const struct representation json_only[] = {{"json", "application/json"}};
+  enum MHD_Result ret;
+  if (negotiate(rq, json_only, 1, &ret) < 0)
+    return ret;
   PGresult *res;
   enum db_status s = db_person_export(rq->db, rq->principal.commission_id, rq->args[0], &res);
   if (s < 0)

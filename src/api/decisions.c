@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "fields.h"
 #include "json_text.h"
+#include "minutes.h"
 #include "params.h"
 #include "sessions.h"
 #include "write.h"
@@ -150,8 +151,19 @@ static enum db_status correct_body(struct db *db, struct request *rq, void *cls,
   PQclear(res);
   if (s == DB_ROW)
     s = check_unit(db, rq, out);
+  /* After closing, the sealed minutes do not change: the correction is sealed in an annex (minutes_annex_seal()),
+   * which needs the minutes as they read before it. */
+  struct session_row session;
+  bool closed = s == DB_ROW && db_row(row, 0, &session) && strcmp(session.status, "closed") == 0;
+  json_t *before = NULL, *flags = NULL;
+  if (closed)
+    s = minutes_model(db, rq, &session, &before, &flags);
   if (s == DB_ROW)
     s = record_decision(db, rq, item, app, current, rq->args[1], out);
+  if (s == DB_ROW && closed)
+    s = minutes_annex_seal(db, rq, &session, before, item, rq->audit_object);
+  json_decref(before);
+  json_decref(flags);
   return agenda_written(db, rq, s, row, out);
 }
 

@@ -11,22 +11,15 @@
 #include "api.h"
 #include "json_text.h"
 #include "minutes.h"
+#include "minutes_seal.h"
+#include "negotiate.h"
 #include "params.h"
 #include "seal.h"
 #include "sessions.h"
 
-/* Which representation the Accept header asks for: 1 HTML, 0 JSON, -1 none we have. */
-static int wants_html(struct request *rq) {
-  const char *accept = request_header(rq, MHD_HTTP_HEADER_ACCEPT);
-  if (accept == NULL)
-    return 0;
-  if (strstr(accept, "text/html") != NULL && strstr(accept, "application/json") == NULL)
-    return 1;
-  if (strstr(accept, "application/json") || strstr(accept, "*/*") || strstr(accept, "application/*") ||
-      strstr(accept, "application/problem+json"))
-    return 0;
-  return -1;
-}
+/* The minutes' representations: JSON (the default) and the printable page. */
+static const struct representation minutes_formats[] = {{"json", "application/json"},
+                                                        {"html", "text/html"}};
 
 static const char *text_or_empty(const char *text) { return text != NULL ? text : ""; }
 
@@ -230,6 +223,12 @@ json_t *minutes_for_reader(json_t *model, json_t *flags) {
   return copy;
 }
 
+/* The author of a seal made by RQ, for its audit entry. */
+static struct seal_author author_of(struct request *rq) {
+  return (struct seal_author){rq->principal.commission_id, rq->principal.token_id, role_name(rq->principal.role),
+                              rq->method, rq->route->pattern, rq->request_id};
+}
+
 enum db_status minutes_seal(struct db *db, struct request *rq, const struct session_row *session) {
   json_t *model, *flags;
   enum db_status s = minutes_model(db, rq, session, &model, &flags);
@@ -243,7 +242,10 @@ enum db_status minutes_seal(struct db *db, struct request *rq, const struct sess
   if (text != NULL && page != NULL) {
     char hex[SEAL_HEX_LEN];
     seal_hash(text, page, hex);
+    struct seal_author by = author_of(rq);
     s = db_minutes_seal(db, rq->principal.commission_id, session->id, text, page, hex);
+    if (s >= 0) /* the hash enters the audit chain in the same transaction */
+      s = db_seal_audit(db, &by, "session_minutes", session->id, hex);
   }
   free(text);
   free(page);
@@ -253,78 +255,121 @@ enum db_status minutes_seal(struct db *db, struct request *rq, const struct sess
   return s < 0 ? s : DB_ROW;
 }
 
-/* The annex of corrections of sealed minutes: each decision of the LIVE model (read now) that corrects one and
- * was recorded after SEALED_AT, beside the decision the SEALED model holds for its item, as the reader sees it
- * (FLAGS). */
-static json_t *annexes_of(json_t *live, json_t *sealed, json_t *flags, const char *sealed_at) {
+/* The line of MODEL for agenda item ITEM_ID, or NULL. */
+static json_t *line_of(json_t *model, const char *item_id) {
+  size_t i;
+  json_t *line;
+  json_array_foreach(json_object_get(model, "items"), i, line) {
+    const char *id = json_string_value(json_object_get(line, "item_id"));
+    if (id != NULL && strcmp(id, item_id) == 0)
+      return line;
+  }
+  return NULL;
+}
+
+enum db_status minutes_annex_seal(struct db *db, struct request *rq, const struct session_row *session,
+                                  json_t *before, const char *item_id, const char *decision_id) {
+  PGresult *next;
+  enum db_status s = db_annex_next(db, rq->principal.commission_id, session->id, rq->principal.token_id, &next);
+  struct annex_next_row n;
+  if (s == DB_NO_ROW) { /* closed before minutes were sealed: nothing to annex */
+    PQclear(next);
+    return DB_ROW;
+  }
+  if (s < 0 || !db_row(next, 0, &n) || n.number == NULL) {
+    PQclear(next);
+    return s < 0 ? s : DB_HARD_ERROR;
+  }
+  json_t *after = NULL, *flags = NULL;
+  s = minutes_model(db, rq, session, &after, &flags);
+  json_t *old = s == DB_ROW ? line_of(before, item_id) : NULL, *now = s == DB_ROW ? line_of(after, item_id) : NULL;
+  json_t *d = json_object_get(now, "decision");
+  json_t *annex =
+    old != NULL && json_is_object(d)
+      ? json_pack("{s:I, s:O, s:s, s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:o, s:s}", "number",
+                  (json_int_t)strtoll(n.number, NULL, 10), "item_number", json_object_get(now, "number"), "item_id",
+                  item_id, "label", json_object_get(now, "label"), "decision_id", decision_id, "before",
+                  json_object_get(old, "decision"), "after", d, "why", json_object_get(d, "comment"), "recorded_at",
+                  json_object_get(d, "recorded_at"), "corrects_decision_id", json_object_get(d, "corrects_decision_id"),
+                  "by", json_of_text(n.by_label), "by_role", role_name(rq->principal.role))
+      : NULL;
+  char *text = annex != NULL ? json_dumps(annex, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  size_t len = 0;
+  char *section = annex != NULL ? minutes_annex_html(annex, &len) : NULL;
+  if (s == DB_ROW) {
+    s = DB_HARD_ERROR;
+    if (text != NULL && section != NULL) {
+      char hex[SEAL_HEX_LEN];
+      seal_hash(text, section, hex);
+      struct seal_author by = author_of(rq);
+      s = db_annex_insert(db, rq->principal.commission_id, session->id, n.number, decision_id, text, section, hex);
+      if (s >= 0)
+        s = db_seal_audit(db, &by, "minutes_annexes", decision_id, hex);
+    }
+  }
+  free(text);
+  free(section);
+  json_decref(annex);
+  json_decref(after);
+  json_decref(flags);
+  PQclear(next);
+  return s < 0 ? s : DB_ROW;
+}
+
+/* A decision of an annex as a reader who may not see its person reads it. */
+static void decision_redact(json_t *d) {
+  if (!json_is_object(d))
+    return;
+  json_object_set_new(d, "id", json_null());
+  json_object_set_new(d, "comment", json_null());
+  json_object_set_new(d, "corrects_decision_id", json_null());
+}
+
+/* The sealed annexes ROWS (ANNEX_ROW) as the reader sees them (FLAGS): each one's model, with its seal; a person the
+ * reader may not see is "Dossier n° N", without the comments. NULL when one cannot be read. */
+static json_t *annexes_for_reader(PGresult *rows, json_t *flags) {
   json_t *list = json_array();
-  size_t i, k;
-  json_t *line, *old;
-  json_array_foreach(json_object_get(live, "items"), i, line) {
-    json_t *d = json_object_get(line, "decision");
-    const char *at = json_string_value(json_object_get(d, "recorded_at"));
-    if (list == NULL || !json_is_string(json_object_get(d, "corrects_decision_id")) || at == NULL ||
-        strcmp(at, sealed_at) <= 0)
-      continue;
-    json_t *before = json_null();
-    json_array_foreach(json_object_get(sealed, "items"), k, old) {
-      if (json_equal(json_object_get(old, "item_id"), json_object_get(line, "item_id")))
-        before = json_object_get(old, "decision");
+  struct annex_row r;
+  for (int i = 0; list != NULL && i < PQntuples(rows); i++) {
+    json_t *annex = db_row(rows, i, &r) ? json_loads(r.model, 0, NULL) : NULL;
+    if (annex == NULL) {
+      json_decref(list);
+      return NULL;
     }
-    json_t *f = json_object_get(flags, json_string_value(json_object_get(line, "item_id")));
-    bool visible = json_is_true(json_array_get(f, 0));
-    list = items_append(list, json_pack("{s:I, s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:s}", "number",
-                                        (json_int_t)json_array_size(list) + 1, "item_number",
-                                        json_object_get(line, "number"), "item_id", json_object_get(line, "item_id"),
-                                        "label", visible ? json_deep_copy(json_object_get(line, "label"))
-                                                         : json_sprintf("Dossier n° %lld",
-                                                                        (long long)json_integer_value(
-                                                                          json_object_get(line, "number"))),
-                                        "before", before, "after", d, "why",
-                                        visible ? json_object_get(d, "comment") : json_null(), "recorded_at",
-                                        json_object_get(d, "recorded_at"), "by", "la coordination"));
-    if (!visible && list != NULL) {
-      json_t *last = json_array_get(list, json_array_size(list) - 1);
-      json_t *after = json_deep_copy(d), *prior = json_deep_copy(before);
-      for (json_t **x = (json_t *[]){after, prior, NULL}; *x != NULL; x++)
-        if (json_is_object(*x)) {
-          json_object_set_new(*x, "id", json_null());
-          json_object_set_new(*x, "comment", json_null());
-          json_object_set_new(*x, "corrects_decision_id", json_null());
-        }
-      json_object_set_new(last, "after", after);
-      json_object_set_new(last, "before", prior);
+    json_t *f = json_object_get(flags, json_string_value(json_object_get(annex, "item_id")));
+    if (!json_is_true(json_array_get(f, 0))) {
+      json_object_set_new(annex, "label", json_sprintf("Dossier n° %lld", (long long)json_integer_value(
+                                                                             json_object_get(annex, "item_number"))));
+      json_object_set_new(annex, "why", json_null());
+      json_object_set_new(annex, "decision_id", json_null());
+      json_object_set_new(annex, "corrects_decision_id", json_null());
+      decision_redact(json_object_get(annex, "before"));
+      decision_redact(json_object_get(annex, "after"));
     }
+    json_object_set_new(annex, "sealed", json_pack("{s:s, s:s}", "hash", r.hash, "sealed_at", r.sealed_at));
+    list = items_append(list, annex);
   }
   return list;
 }
 
-/* The sealed page DOCUMENT with the annexes ANNEXES inserted before its end; malloc'ed, NULL when out of memory. */
-static char *sealed_page(const char *document, json_t *annexes, size_t *len) {
+/* The sealed page DOCUMENT with the sealed sections of the annexes ROWS (ANNEX_ROW) before its end; malloc'ed, NULL
+ * when out of memory. */
+static char *sealed_page(const char *document, PGresult *rows, size_t *len) {
   const char *end = strstr(document, "</body>");
-  size_t head = end != NULL ? (size_t)(end - document) : strlen(document);
-  size_t cap = strlen(document) + 1, used = head;
-  char *page = malloc(cap);
+  size_t head = end != NULL ? (size_t)(end - document) : strlen(document), total = strlen(document);
+  struct annex_row r;
+  for (int i = 0; i < PQntuples(rows); i++)
+    total += db_row(rows, i, &r) ? strlen(r.document) : 0;
+  char *page = malloc(total + 1);
   if (page == NULL)
     return NULL;
   memcpy(page, document, head);
-  size_t i;
-  json_t *annex;
-  json_array_foreach(annexes, i, annex) {
-    size_t n;
-    char *part = minutes_annex_html(annex, &n);
-    char *grown = part != NULL ? realloc(page, cap + n) : NULL;
-    if (grown == NULL) {
-      free(part);
-      free(page);
-      return NULL;
+  size_t used = head;
+  for (int i = 0; i < PQntuples(rows); i++)
+    if (db_row(rows, i, &r)) {
+      memcpy(page + used, r.document, strlen(r.document));
+      used += strlen(r.document);
     }
-    page = grown;
-    cap += n;
-    memcpy(page + used, part, n);
-    used += n;
-    free(part);
-  }
   memcpy(page + used, document + head, strlen(document) - head + 1);
   *len = used + strlen(document) - head;
   return page;
@@ -343,65 +388,71 @@ static bool sees_everything(json_t *flags) {
 }
 
 enum MHD_Result api_minutes_get(struct request *rq) {
-  int html = wants_html(rq);
+  enum MHD_Result ret;
+  int html = negotiate(rq, minutes_formats, 2, &ret);
   if (html < 0)
-    return reply_problem(rq, ERR_NOT_ACCEPTABLE, "The minutes are available as application/json or text/html.");
+    return ret;
   PGresult *session;
   enum db_status s = db_session_get(rq->db, rq->principal.commission_id, rq->args[0], LOCK_NONE, &session);
   json_t *model = NULL, *flags = NULL;
   struct session_row r;
   if (s == DB_ROW)
     s = db_row(session, 0, &r) ? minutes_model(rq->db, rq, &r, &model, &flags) : DB_HARD_ERROR;
-  /* A closed session's minutes are the sealed ones: the model stored at closing, the page as rendered then. */
-  PGresult *sealed = NULL;
+  /* A closed session's minutes are the sealed ones: the model stored at closing, the page as rendered then, and
+   * the annexes sealed at each correction since. */
+  PGresult *sealed = NULL, *annex_rows = NULL;
   struct sealed_minutes_row seal = {0};
   if (s == DB_ROW)
     s = db_minutes_sealed(rq->db, rq->principal.commission_id, r.id, &sealed);
-  bool is_sealed = s == DB_ROW && PQntuples(sealed) > 0 && db_row(sealed, 0, &seal) && seal.model != NULL && seal.document != NULL;
+  bool is_sealed = s == DB_ROW && db_row(sealed, 0, &seal) && seal.model != NULL && seal.document != NULL;
+  if (s == DB_NO_ROW && model != NULL)
+    s = DB_ROW;
+  if (s == DB_ROW && is_sealed)
+    s = db_annexes(rq->db, rq->principal.commission_id, r.id, &annex_rows);
   if (s == DB_NO_ROW && model != NULL)
     s = DB_ROW;
   PQclear(session);
-  if (s < 0 || (s == DB_ROW && !is_sealed && sealed != NULL && PQntuples(sealed) > 0)) {
-    json_decref(model);
-    json_decref(flags);
-    PQclear(sealed);
-    return s < 0 ? reply_db_error(rq) : reply_problem(rq, ERR_INTERNAL, NULL);
-  }
-  if (s == DB_NO_ROW) {
-    PQclear(sealed);
-    return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
-  }
   json_t *stored = is_sealed ? json_loads(seal.model, 0, NULL) : NULL;
-  json_t *annexes = stored != NULL ? annexes_of(model, stored, flags, seal.sealed_at) : json_array();
-  if (is_sealed && html == 1 && sees_everything(flags)) {
+  json_t *annexes = s == DB_ROW ? (is_sealed ? annexes_for_reader(annex_rows, flags) : json_array()) : NULL;
+  if (s == DB_ROW && (annexes == NULL || (is_sealed && stored == NULL)))
+    s = DB_HARD_ERROR;
+  if (s == DB_ROW && is_sealed && html == 1 && sees_everything(flags)) {
     size_t len = 0;
-    char *page = annexes != NULL ? sealed_page(seal.document, annexes, &len) : NULL;
-    json_decref(annexes);
-    json_decref(stored);
-    enum MHD_Result ret = page == NULL ? reply_problem(rq, ERR_INTERNAL, NULL)
-                                       : reply_text(rq, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
-    json_decref(model);
-    json_decref(flags);
-    PQclear(sealed);
-    return ret;
+    char *page = sealed_page(seal.document, annex_rows, &len);
+    s = page != NULL ? DB_ROW : DB_HARD_ERROR;
+    if (page != NULL)
+      ret = reply_text(rq, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
+    html = -1; /* answered */
   }
-  if (is_sealed) {
+  if (is_sealed && stored != NULL) {
     json_decref(model);
     model = stored;
+    stored = NULL;
   }
-  json_t *minutes = model != NULL ? minutes_for_reader(model, flags) : NULL;
+  json_t *minutes = s == DB_ROW && html >= 0 && model != NULL ? minutes_for_reader(model, flags) : NULL;
   if (minutes != NULL)
     json_object_set_new(minutes, "sealed", is_sealed ? json_pack("{s:s, s:s}", "hash", seal.hash, "sealed_at",
                                                                  seal.sealed_at)
                                                      : json_null());
   if (minutes != NULL)
-    json_object_set(minutes, "annexes", annexes != NULL ? annexes : json_null());
+    json_object_set(minutes, "annexes", annexes);
   PQclear(sealed);
+  PQclear(annex_rows);
+  json_decref(stored);
   json_decref(model);
   json_decref(flags);
-  if (minutes == NULL) {
+  if (s < 0 || (s == DB_ROW && html >= 0 && minutes == NULL)) {
     json_decref(annexes);
-    return reply_problem(rq, ERR_INTERNAL, NULL);
+    json_decref(minutes);
+    return s < 0 ? reply_db_error(rq) : reply_problem(rq, ERR_INTERNAL, NULL);
+  }
+  if (s == DB_NO_ROW) {
+    json_decref(annexes);
+    return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
+  }
+  if (html < 0) {
+    json_decref(annexes);
+    return ret;
   }
   if (html == 0) {
     json_decref(annexes);

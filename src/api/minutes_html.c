@@ -30,10 +30,13 @@ static long num(json_t *obj, const char *key) { return (long)json_integer_value(
 static const char *const STYLE =
   "<style>\n" HTML_PRINT_CSS
   ".num{width:2.5em;text-align:right}.retire td{color:#444;font-style:italic}\n"
+  ".decisions th:nth-child(2){width:22%}.decisions th:nth-child(3){width:14%}"
+  ".decisions th:nth-child(4){width:24%}\n"
   ".draft{border:2px solid #000;padding:.4em;text-align:center;font-weight:bold}\n"
   ".recorded{font-size:10pt;font-style:italic}\n"
-  ".signature{margin-top:2em;break-inside:avoid}.signature .space{height:3cm}\n"
-  ".annex{break-before:page}\n"
+  ".signature{margin-top:2em;break-inside:avoid}.signature .space{height:2.5cm}\n"
+  ".annex{break-before:page;margin-top:3em;border-top:3px double #000;padding-top:.2em}\n"
+  "@media print{.annex{margin-top:0;border-top:none;padding-top:0}}\n"
   HTML_PRINT_CSS_END
   "</style>\n";
 
@@ -236,7 +239,10 @@ char *minutes_html(json_t *minutes, json_t *annexes, size_t *len) {
     long_date(&h, str(session, "closed_at"), false);
   else
     raw(&h, "……………………");
-  raw(&h, ".</p>\n<p>Le président de séance,<br>");
+  /* The chair's title agrees with the civility the name is written with ("Mme ...": la présidente). */
+  const char *chair = str(session, "chair_name");
+  bool madame = strncmp(chair, "Mme ", 4) == 0 || strncmp(chair, "Madame ", 7) == 0;
+  raw(&h, madame ? ".</p>\n<p>La présidente de séance,<br>" : ".</p>\n<p>Le président de séance,<br>");
   pair(&h, str(session, "chair_name"), "<br>", str(session, "chair_title"));
   raw(&h, "</p>\n<div class=\"space\"></div>\n</div>\n");
   size_t i;

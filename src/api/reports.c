@@ -6,84 +6,22 @@
  * (src/api/report_assembly.c). */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "accept.h"
 #include "api.h"
 #include "dates.h"
 #include "json_text.h"
+#include "negotiate.h"
 #include "params.h"
 #include "queries.h"
 #include "report_assembly.h"
 
 #define REPORT_MAX_YEARS 10
 
-enum format { FORMAT_NONE, FORMAT_JSON, FORMAT_CSV };
+enum format { FORMAT_JSON, FORMAT_CSV };
 
-/* How well the media range RANGE (type/subtype, lower or upper case) matches TYPE/SUBTYPE: 2 exactly, 1 by
- * type/x, 0 by x/x, -1 not at all. */
-static int range_match(const char *range, size_t len, const char *type, const char *subtype) {
-  size_t tlen = strlen(type), slen = strlen(subtype);
-  if (len == 3 && strncmp(range, "*/*", 3) == 0)
-    return 0;
-  if (len < tlen + 2 || strncasecmp(range, type, tlen) != 0 || range[tlen] != '/')
-    return -1;
-  const char *sub = range + tlen + 1;
-  size_t sublen = len - tlen - 1;
-  if (sublen == 1 && sub[0] == '*')
-    return 1;
-  return sublen == slen && strncasecmp(sub, subtype, slen) == 0 ? 2 : -1;
-}
-
-/* The q value of the parameters P..END (";q=0.5"); 1 when absent, 0 when malformed. */
-static double range_quality(const char *p, const char *end) {
-  while (p < end) {
-    p += strspn(p, "; \t");
-    if (p < end && (p[0] == 'q' || p[0] == 'Q') && p + 1 < end && p[1] == '=') {
-      char *stop;
-      double q = strtod(p + 2, &stop);
-      return stop == p + 2 || q < 0 || q > 1 ? 0 : q;
-    }
-    const char *next = memchr(p, ';', (size_t)(end - p));
-    p = next ? next : end;
-  }
-  return 1;
-}
-
-/* What the Accept header asks for: JSON when it is absent or accepts JSON at least as well as CSV, CSV when
- * it prefers text/csv (higher q, or the same q by a more specific range), none when it accepts neither. */
-static enum format negotiate(struct request *rq) {
-  const char *accept = request_header(rq, MHD_HTTP_HEADER_ACCEPT);
-  if (accept == NULL || accept[strspn(accept, " \t")] == '\0')
-    return FORMAT_JSON;
-  int json_spec = -1, csv_spec = -1;
-  double json_q = 0, csv_q = 0;
-  const char *p = accept;
-  while (*p != '\0') {
-    const char *end = p + strcspn(p, ",");
-    const char *range = p + strspn(p, " \t");
-    size_t len = strcspn(range, ";, \t");
-    if (range + len > end)
-      len = (size_t)(end - range);
-    double q = range_quality(range + len, end);
-    int m = range_match(range, len, "application", "json");
-    if (m > json_spec) {
-      json_spec = m;
-      json_q = q;
-    }
-    m = range_match(range, len, "text", "csv");
-    if (m > csv_spec) {
-      csv_spec = m;
-      csv_q = q;
-    }
-    p = *end == ',' ? end + 1 : end;
-  }
-  if (csv_spec >= 0 && csv_q > 0 && (csv_q > json_q || (csv_q == json_q && csv_spec > json_spec)))
-    return FORMAT_CSV;
-  if (json_spec >= 0 && json_q > 0)
-    return FORMAT_JSON;
-  return FORMAT_NONE;
-}
+/* The reports' representations, in enum format's order: JSON (the default) and CSV. */
+static const struct representation report_formats[] = {{"json", "application/json"}, {"csv", "text/csv"}};
 
 /* A growing text buffer for the CSV form. */
 struct text {
@@ -205,13 +143,12 @@ static enum MHD_Result reply_report(struct request *rq, enum format format, json
                     len);
 }
 
-/* The format the Accept header asks for into *FORMAT; else queues 406 and returns false. */
+/* The format the request asks for (negotiate(): ?format=, then Accept) into *FORMAT; else queues 406 and returns
+ * false. */
 static bool report_format(struct request *rq, enum format *format, enum MHD_Result *ret) {
-  *format = negotiate(rq);
-  if (*format != FORMAT_NONE)
-    return true;
-  *ret = reply_problem(rq, ERR_NOT_ACCEPTABLE, "Reports are available as application/json or text/csv.");
-  return false;
+  int chosen = negotiate(rq, report_formats, 2, ret);
+  *format = chosen == 1 ? FORMAT_CSV : FORMAT_JSON;
+  return chosen >= 0;
 }
 
 /* Reads the query parameter NAME as a date into OUT; when it is malformed, or missing and REQUIRED, appends
@@ -327,7 +264,7 @@ static json_t *activity_json(const struct report_activity_row *r, const PGresult
 /* GET /v1/reports/activity?from=&to=: the figures of a period (both days included, UTC), with the occupancy on
  * `to`, the deposits as they stand and the reviews overdue today. */
 enum MHD_Result api_report_activity(struct request *rq) {
-  static const char *const query[] = {"from", "to", NULL};
+  static const char *const query[] = {"from", "to", "format", NULL};
   enum MHD_Result ret;
   enum format format;
   if (!request_query_only(rq, query, &ret))
@@ -362,7 +299,7 @@ enum MHD_Result api_report_activity(struct request *rq) {
 /* GET /v1/reports/occupancy?date=: units, places, occupied, vacant and out of service per unit kind and in all,
  * on DATE (default today, UTC). */
 enum MHD_Result api_report_occupancy(struct request *rq) {
-  static const char *const query[] = {"date", NULL};
+  static const char *const query[] = {"date", "format", NULL};
   enum MHD_Result ret;
   enum format format;
   if (!request_query_only(rq, query, &ret))

@@ -303,5 +303,7 @@ int ctl_audit_verify(struct db *db, int argc, char **argv) {
   if (v[0] != NULL)
     printf("; it holds entry %lld of the checkpoint of %s", (long long)cp.position, cp.time);
   printf("\n");
-  return 0;
+  /* The sealed minutes and annexes must still be what the chain recorded at their sealing. */
+  int seals = ctl_seals_verify(db_pgconn(db), NULL, true);
+  return seals < 0 || seals == 1 ? 1 : 0;
 }

@@ -2,6 +2,8 @@
 #ifndef COMMISSIONCTL_CTL_H
 #define COMMISSIONCTL_CTL_H
 
+#include <stdbool.h>
+
 #include <libpq-fe.h>
 
 int ctl_migrate(PGconn *conn, const char *dir);
@@ -22,5 +24,9 @@ int ctl_audit_checkpoint(struct db *db, int argc, char **argv);
 /* audit verify [--checkpoint FILE [--public-key KEY]]: walks the chain; with a checkpoint, checks its signature
  * (with KEY: 64 hex digits or a file holding them) and that the chain still holds its entry. 0 intact, 1 not. */
 int ctl_audit_verify(struct db *db, int argc, char **argv);
+/* The sealed minutes and annexes of SESSION_ID (NULL: every session): each must hash to its stored hash, recorded
+ * by an intact audit entry (src/ctl/seals.c). Prints each on stdout (QUIET: only a count), each altered one on
+ * stderr. 0 intact, 1 one altered, 2 none found, -1 error. */
+int ctl_seals_verify(PGconn *conn, const char *session_id, bool quiet);
 
 #endif

@@ -12,7 +12,6 @@
 #include "ctl.h"
 #include "queries.h"
 #include "principal.h"
-#include "seal.h"
 #include "token.h"
 #include "validate.h"
 
@@ -190,26 +189,11 @@ static int minutes_cmd(PGconn *conn, int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  const char *params[] = {argv[1]};
-  PGresult *r = run(conn, "SELECT model, document, hash FROM session_minutes WHERE session_id = $1", 1, params);
-  if (r == NULL)
-    return 1;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
+  int rc = ctl_seals_verify(conn, argv[1], false);
+  if (rc == 2)
     fprintf(stderr, "commissionctl: session %s has no sealed minutes (not closed, or closed before sealing)\n",
             argv[1]);
-    return 1;
-  }
-  char hex[SEAL_HEX_LEN];
-  seal_hash(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), hex);
-  bool intact = strcmp(hex, PQgetvalue(r, 0, 2)) == 0;
-  if (intact)
-    printf("minutes of session %s: intact (BLAKE2b-256 %s)\n", argv[1], hex);
-  else
-    fprintf(stderr, "commissionctl: minutes of session %s ALTERED: sealed with %s, the stored minutes hash to %s\n",
-            argv[1], PQgetvalue(r, 0, 2), hex);
-  PQclear(r);
-  return intact ? 0 : 1;
+  return rc == 0 ? 0 : 1;
 }
 
 static int retention_cmd(PGconn *conn, int argc, char **argv) {

@@ -38,8 +38,10 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
   unsigned int code = in_transaction ? (rq->audit_object[0] != '\0' ? MHD_HTTP_CREATED : MHD_HTTP_OK) : rq->status;
   snprintf(status, sizeof status, "%u", code);
   const struct principal *p = &rq->principal;
+  char route[96]; /* an opening through a share link: "/s/{capability}" before the document's route */
+  snprintf(route, sizeof route, "%s%s", rq->via_share ? "/s/{capability}" : "", rq->route->pattern);
   const char *f[10] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
-                       rq->method, rq->route->pattern, type, object, rq->request_id, status};
+                       rq->method, route, type, object, rq->request_id, status};
   if (in_transaction)
     return db_audit_insert(db, f);
   if (db != NULL)
@@ -57,7 +59,7 @@ static enum db_status record_in_transaction(struct db *db, void *cls) {
 
 static bool audited_route(const struct request *rq) {
   return rq->route != NULL && !(rq->route->flags & ROUTE_PUBLIC) && rq->principal.token_id[0] != '\0' &&
-         (strcmp(rq->method, "GET") != 0 || !(rq->route->flags & ROUTE_NO_AUDIT));
+         (strcmp(rq->method, "GET") != 0 || !(rq->route->flags & ROUTE_NO_AUDIT) || rq->via_share);
 }
 
 void audit_request_start(struct request *rq) {

@@ -90,7 +90,7 @@ static bool route_admits(struct request *rq, enum MHD_Result *ret) {
     const char *end = strchr(p, '}');
     if (end == NULL)
       break;
-    if (rq->args[i] == NULL || !valid_uuid(rq->args[i])) {
+    if (rq->args[i] == NULL || (!valid_uuid(rq->args[i]) && !(rq->route->flags & ROUTE_CAPABILITY))) {
       char field[48];
       snprintf(field, sizeof field, "path:%.*s", (int)(end - p - 1), p + 1);
       *ret = reply_field_problem(rq, ERR_INVALID_ID, field, "must be a UUID");

@@ -26,6 +26,8 @@ static enum MHD_Result queue(struct request *rq, unsigned int status, const char
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
   for (size_t i = 0; ok && headers != NULL && headers[i] != NULL; i += 2)
     ok = MHD_add_response_header(resp, headers[i], headers[i + 1]) == MHD_YES;
+  if (ok && rq->route != NULL && (rq->via_share || (rq->route->flags & ROUTE_CAPABILITY)))
+    ok = MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES; /* the link is the secret */
   if (ok && rq->close_connection)
     ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES;
   enum MHD_Result ret = ok ? MHD_queue_response(rq->connection, status, resp) : MHD_NO;

@@ -176,5 +176,12 @@ const struct route http_routes[] = {
   {"GET", "/v1/reports/assembly", api_report_assembly, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/audit", api_audit_list, ROUTE_NO_AUDIT, AUDIT, NULL, "audit"},
   {"GET", "/v1/people/{id}/export", api_people_export, ROUTE_EXPORT, AUDIT, NULL, "people"},
+
+  /* Share links: any role shares what it may read (the handler asks the document's route); opening one is public,
+   * served and audited as the issuer (src/api/shares.c). */
+  {"GET", "/v1/shares", api_shares_list, ROUTE_NO_AUDIT, ANY_ROLE, NULL, "shares"},
+  {"POST", "/v1/shares", api_shares_create, BODY, ANY_ROLE, &share_create_body, "shares"},
+  {"DELETE", "/v1/shares/{id}", api_shares_revoke, 0, ANY_ROLE, NULL, "shares"},
+  {"GET", "/s/{capability}", api_share_open, PUBLIC | ROUTE_CAPABILITY, ANY_ROLE, NULL, NULL},
   {NULL, NULL, NULL, 0, ANY_ROLE, NULL, NULL},
 };

@@ -701,6 +701,15 @@ def leaks(responses=None):
     return found
 
 
+def case_no_leak_no_5xx(suite):
+    """The closing case of a scenario: no response so far held an internal detail or was a 5xx."""
+    with suite.case("no response holds SQL or PostgreSQL's words; no 5xx"):
+        found = leaks()
+        check(not found, "internal details in responses: %s" % found[:3])
+        bad = [r for r in ALL_RESPONSES if r.status >= 500]
+        check(not bad, "5xx answers:\n" + "\n".join(repr(r) for r in bad[:5]))
+
+
 def poll(fn, timeout, interval=0.05):
     """Calls FN every INTERVAL until it returns a true value or TIMEOUT passes; returns (value, elapsed)."""
     start = time.monotonic()

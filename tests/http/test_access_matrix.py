@@ -522,7 +522,7 @@ for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/me
                    ("GET", "/v1/reviews", "?limit=200"),
                    ("GET", "/v1/incidents", "?limit=200"), ("GET", "/v1/placements", "?limit=200"),
                    ("GET", "/v1/deposits", "?limit=200"), ("GET", "/v1/reports/deposits", ""),
-                   ("GET", "/v1/audit", "?limit=200")):
+                   ("GET", "/v1/audit", "?limit=200"), ("GET", "/v1/shares", "?limit=200")):
     plain(_m, _p, _q)
 
 # What a list must hold for a role that may read it: side 1's object of commission A.
@@ -734,6 +734,23 @@ op("POST", "/v1/incidents/{id}/arrears-plan/payments")(
 op("PUT", "/v1/placements/{id}/deposit/provision")(
     lambda x: Req("/v1/placements/%s/deposit/provision" % x.w.ended_in_co_owned(x.side),
                   {"amount_cents": 1000, "justification": "Charges de copropriété (matrice)"}))
+# Each role shares a document it reads: the occupancy report (coordinator, observer), the minutes (the others).
+op("POST", "/v1/shares")(lambda x: Req("/v1/shares", {"path": "/v1/reports/occupancy" if x.role in (
+    "coordinator", "observer") else "/v1/sessions/%s/minutes" % x.A.S, "format": "json"}))
+
+
+@op("DELETE", "/v1/shares/{id}")
+def _(x):
+    # a: the role's own share; b: the coordinator's share in the same commission; c: one of commission B.
+    own = x.situation == "in" and x.role != "coordinator"
+    owner = x.w.tok[(x.role, 1)] if own else x.w.coord
+    path = ("/v1/reports/occupancy" if not own or x.role == "observer" else "/v1/sessions/%s/minutes" % x.w.S)
+    return Req("/v1/shares/%s" % x.w.call("POST", "/v1/shares", {"path": path, "format": "json"}, token=owner)["id"])
+
+
+# Opening a link takes no token (the role's is sent all the same): the coordinator's share of a report.
+op("GET", "/s/{capability}")(
+    lambda x: Req(x.A.call("POST", "/v1/shares", {"path": "/v1/reports/occupancy", "format": "json"})["url"]))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import (ALL_RESPONSES, TIMESTAMP_RE, CommandFailed, Daemon, Database, Suite, check, expect_problem,  # noqa: E402
-                     expect_status, leaks)
+from harness import (TIMESTAMP_RE, CommandFailed, Daemon, Database, Suite, case_no_leak_no_5xx, check,  # noqa: E402
+                     expect_problem, expect_status)
 
 SESSION_DAY = "2026-03-12"   # a Thursday
 MOVE_IN = "2026-03-20"       # after the session, before the day it is typed in
@@ -43,6 +43,7 @@ class World:
         self.curators = db.organisation_create(self.c, "curator_service", "Service mandataire")
         self.landlord = db.organisation_create(self.c, "landlord", "Lille Métropole Habitat")
         self.coord = db.token_create(self.c, "coordinator", label="coordination").token
+        self.corrector = db.token_create(self.c, "coordinator", label="Mme Lucie Caron, coordinatrice").token
         self.care = db.token_create(self.c, "caregiver", scope=self.team, label="soignant").token
         self.observer = db.token_create(self.c, "observer", label="observateur").token
 
@@ -84,11 +85,7 @@ def body(suite):
         with Daemon(db, threads=2) as d:
             w = World(d, db)
             run_cases(suite, w)
-            with suite.case("no response holds SQL or PostgreSQL's words; no 5xx"):
-                found = leaks()
-                check(not found, "internal details in responses: %s" % found[:3])
-                bad = [r for r in ALL_RESPONSES if r.status >= 500]
-                check(not bad, "5xx answers:\n" + "\n".join(repr(r) for r in bad[:5]))
+            case_no_leak_no_5xx(suite)
             d.stop()
 
 
@@ -206,7 +203,7 @@ def run_cases(suite, w):
                       "Les décisions de cette séance ont été enregistrées le %s ; elles portent la date de la séance."
                       % french_date(TODAY),
                       "Fait à Mons-en-Barœul, le %s." % french_date(closed_on),
-                      "Le président de séance,<br>Mme Claire Dupont<br>Adjointe au maire chargée de la santé",
+                      "La présidente de séance,<br>Mme Claire Dupont<br>Adjointe au maire chargée de la santé",
                       "@page{size:A4"):
             check(words in page, "the page holds %r" % words, r)
         for code in ("2026-03-12", "care_project_not_ready", "not examined", "elected_officials", "withdrawn",
@@ -234,7 +231,7 @@ def run_cases(suite, w):
     with suite.case("a correction after close keeps the session's date, and is recorded today"):
         bruno = [i for i in w.agenda(s["sid"]) if i["id"] == s["items"]["bruno"]][0]["decision"]
         w.ok(201, "POST", "/v1/sessions/%s/decisions/%s/corrections" % (s["sid"], bruno["id"]),
-             {"outcome": "defer", "comment": "Erreur de saisie : le dossier avait été ajourné."})
+             {"outcome": "defer", "comment": "Erreur de saisie : le dossier avait été ajourné."}, token=w.corrector)
         dec = [i for i in w.agenda(s["sid"]) if i["id"] == s["items"]["bruno"]][0]["decision"]
         check(dec["outcome"] == "defer" and dec["decided_on"] == SESSION_DAY and dec["recorded_at"][:10] == TODAY
               and dec["corrects_decision_id"] == bruno["id"], "the standing correction: %s" % dec)
@@ -252,8 +249,13 @@ def run_cases(suite, w):
         annex = after[start:end].decode()
         for words in ("Annexe n° 1 : rectification du %s" % french_date(TODAY), "Bernard Bruno",
                       "Décision de la séance</th><td>Refus", "Décision rectifiée</th><td>Ajournement",
-                      "Motif de la rectification : Erreur de saisie : le dossier avait été ajourné."):
+                      "Motif de la rectification : Erreur de saisie : le dossier avait été ajourné.",
+                      "(UTC) par Mme Lucie Caron, coordinatrice."):
             check(words in annex, "the annex holds %r" % words, r)
+        s["annex1"] = after[start:end]
+        stored_annex = w.db.sql("SELECT encode(convert_to(document, 'UTF8'), 'hex') FROM minutes_annexes "
+                                "WHERE session_id = '%s' AND number = 1" % s["sid"])
+        check(bytes.fromhex(stored_annex) == s["annex1"], "the annex served is the one sealed, byte for byte")
         stored = w.db.sql("SELECT encode(convert_to(document, 'UTF8'), 'hex') FROM session_minutes "
                           "WHERE session_id = '%s'" % s["sid"])
         check(bytes.fromhex(stored) == s["page"], "the stored document is the page served at closing")
@@ -265,14 +267,68 @@ def run_cases(suite, w):
         line = [x for x in m["decisions"] if x["label"] == "Bernard Bruno"][0]
         check(line["outcome"] == "refuse" and m["sealed"]["hash"] == hash_ and len(m["annexes"]) == 1
               and m["annexes"][0]["after"]["outcome"] == "defer", "JSON: the refusal voted, the annex, the seal", r)
+        a = m["annexes"][0]
+        check(a["by"] == "Mme Lucie Caron, coordinatrice" and a["by_role"] == "coordinator"
+              and a["before"]["outcome"] == "refuse" and a["why"].startswith("Erreur de saisie")
+              and a["recorded_at"][:10] == TODAY and len(a["sealed"]["hash"]) == 64,
+              "the annex names who corrected, when and why, with its own seal: %s" % a, r)
+        s["annex_hash"] = a["sealed"]["hash"]
+        w.db.ctl("audit", "chain")
+        chained = w.db.sql("SELECT object_type || ' ' || document_hash || ' ' || (chain_pos IS NOT NULL) FROM "
+                           "audit_log WHERE document_hash IS NOT NULL ORDER BY id").split("\n")
+        check("session_minutes %s true" % hash_ in chained and "minutes_annexes %s true" % a["sealed"]["hash"]
+              in chained, "the chain holds the PV's and the annex's hashes: %s" % chained)
         r = w.d.call("GET", "/v1/sessions/%s/minutes" % s["sid"], token=w.care, headers={"Accept": "text/html"})
         check(expect_status(r, 200).raw == after, "the care team follows every person of this session: it reads the "
               "same bytes", r)
         expect_problem(w.d.call("GET", "/v1/sessions/%s/minutes" % s["sid"], token=w.observer), 403, "forbidden")
 
+    with suite.case("a second correction adds annex n° 2; the PV and annex n° 1 stay byte-identical"):
+        carl = [i for i in w.agenda(s["sid"]) if i["id"] == s["items"]["chloe"]][0]["decision"]
+        w.ok(201, "POST", "/v1/sessions/%s/decisions/%s/corrections" % (s["sid"], carl["id"]),
+             {"outcome": "refuse", "refusal_reason": "incomplete_file", "comment": "Pièces manquantes."})
+        r = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"], headers={"Accept": "text/html"})
+        first = r.raw.find(b'<section class="annex">')
+        end = r.raw.rfind(b"</section>\n") + len(b"</section>\n")
+        sections = r.raw[first:end]
+        check(r.raw[:first] + r.raw[end:] == s["page"] and sections.startswith(s["annex1"])
+              and "Annexe n° 2 : rectification du" in sections[len(s["annex1"]):].decode()
+              and "(UTC) par coordination." in sections[len(s["annex1"]):].decode(),
+              "PV and annex 1 unchanged, annex 2 after them", r)
+        m = w.ok(200, "GET", "/v1/sessions/%s/minutes" % s["sid"]).body
+        check([x["number"] for x in m["annexes"]] == [1, 2] and m["annexes"][0]["sealed"]["hash"] == s["annex_hash"],
+              "two annexes, the first with its seal unchanged", r)
+
     with suite.case("commissionctl minutes verify: 0 while intact; 1 once the stored document is altered"):
         p = w.db.ctl("minutes", "verify", s["sid"], check=False)
-        check(p.returncode == 0 and "intact" in p.stdout, "intact: %r %r" % (p.stdout, p.stderr))
+        check(p.returncode == 0 and p.stdout.count("intact") == 3 and "in the audit chain" in p.stdout,
+              "PV and two annexes intact: %r %r" % (p.stdout, p.stderr))
+        p = w.db.ctl("audit", "verify", check=False)
+        check(p.returncode == 0 and "sealed documents intact: " in p.stdout, "audit verify: %r %r"
+              % (p.stdout, p.stderr))
+        # An annex rewritten with its hash recomputed to match: the chain still says what was sealed.
+        w.db.sql("ALTER TABLE minutes_annexes DISABLE TRIGGER minutes_annexes_sealed; "
+                 "UPDATE minutes_annexes SET document = replace(document, 'Ajournement', 'Accord') "
+                 "WHERE session_id = '%s' AND number = 1; "
+                 "ALTER TABLE minutes_annexes ENABLE TRIGGER minutes_annexes_sealed" % s["sid"])
+        model, doc = [bytes.fromhex(x) for x in w.db.sql(
+            "SELECT encode(convert_to(model, 'UTF8'), 'hex') || ' ' || encode(convert_to(document, 'UTF8'), 'hex') "
+            "FROM minutes_annexes WHERE session_id = '%s' AND number = 1" % s["sid"]).split(" ")]
+        forged = hashlib.blake2b(model + b"\0" + doc, digest_size=32).hexdigest()
+        w.db.sql("ALTER TABLE minutes_annexes DISABLE TRIGGER minutes_annexes_sealed; "
+                 "UPDATE minutes_annexes SET hash = '%s' WHERE session_id = '%s' AND number = 1; "
+                 "ALTER TABLE minutes_annexes ENABLE TRIGGER minutes_annexes_sealed" % (forged, s["sid"]))
+        for cmd in (("minutes", "verify", s["sid"]), ("audit", "verify")):
+            p = w.db.ctl(*cmd, check=False)
+            check(p.returncode == 1 and "annex n° 1 of the minutes of session %s ALTERED" % s["sid"] in p.stderr
+                  and "the audit chain recorded %s" % s["annex_hash"] in p.stderr,
+                  "%s fails on the rewritten annex: %r %r" % (cmd[0], p.stdout, p.stderr))
+        w.db.sql("ALTER TABLE minutes_annexes DISABLE TRIGGER minutes_annexes_sealed; "
+                 "DELETE FROM minutes_annexes WHERE session_id = '%s' AND number = 1; "
+                 "ALTER TABLE minutes_annexes ENABLE TRIGGER minutes_annexes_sealed" % s["sid"])
+        p = w.db.ctl("minutes", "verify", s["sid"], check=False)
+        check(p.returncode == 1 and "a sealed annex of the minutes of session %s DELETED" % s["sid"] in p.stderr
+              and "ALTERED" not in p.stderr, "a deleted annex is found: %r %r" % (p.stdout, p.stderr))
         try:
             w.db.sql("UPDATE session_minutes SET document = document || ' ' WHERE session_id = '%s'" % s["sid"])
             refused = False
@@ -284,8 +340,10 @@ def run_cases(suite, w):
                  "UPDATE session_minutes SET document = replace(document, '<td>Refus</td>', '<td>Accord</td>') "
                  "WHERE session_id = '%s'; ALTER TABLE session_minutes ENABLE TRIGGER session_minutes_sealed"
                  % s["sid"])
-        p = w.db.ctl("minutes", "verify", s["sid"], check=False)
-        check(p.returncode == 1 and "ALTERED" in p.stderr, "altered: %r %r" % (p.stdout, p.stderr))
+        for cmd in (("minutes", "verify", s["sid"]), ("audit", "verify")):
+            p = w.db.ctl(*cmd, check=False)
+            check(p.returncode == 1 and "minutes of session %s ALTERED" % s["sid"] in p.stderr,
+                  "%s: altered: %r %r" % (cmd[0], p.stdout, p.stderr))
         p = w.db.ctl("minutes", "verify", "00000000-0000-4000-8000-000000000000", check=False)
         check(p.returncode == 1 and "no sealed minutes" in p.stderr, "no minutes: %r" % p.stderr)
 
@@ -312,7 +370,8 @@ def run_cases(suite, w):
         for words in ("Séance du jeudi 10 septembre 2026 à Hellemmes", "Bilans examinés : 1 ; incidents examinés : 1",
                       "Bilan d&#39;un accompagnement — Martin Alice", "Bilan favorable : maintien dans le logement.",
                       "Incident : impayés de loyer du 2 septembre 2026 — Martin Alice",
-                      "Plan d&#39;apurement avec la curatelle."):
+                      "Plan d&#39;apurement avec la curatelle.",
+                      "Le président de séance,<br>M. Jean Lefebvre<br>Conseiller municipal délégué"):
             check(words in page, "the page holds %r" % words)
     s["world"] = w
 
