@@ -24,6 +24,7 @@ enum resource {
   RES_REPORT,       /* aggregate figures, no personal data */
   RES_AUDIT,        /* the audit trail and a person's export (right of access): the coordinator's */
   RES_DUPLICATE,    /* the duplicates queue, links of two files and distinct marks: the coordinator's */
+  RES_CALENDAR,     /* the calendar feed of sessions: read with a calendar token only, never another's */
 };
 
 enum action {

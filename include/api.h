@@ -97,6 +97,10 @@ enum MHD_Result api_decisions_create(struct request *rq);
 enum MHD_Result api_decisions_correct(struct request *rq);
 /* minutes.c */
 enum MHD_Result api_minutes_get(struct request *rq);
+/* decision_letter.c */
+enum MHD_Result api_decision_letter_get(struct request *rq);
+/* calendar.c */
+enum MHD_Result api_calendar_get(struct request *rq);
 /* placements.c */
 extern const struct body_spec placement_create_body, placement_exit_body;
 enum MHD_Result api_placements_list(struct request *rq);

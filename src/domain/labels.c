@@ -37,6 +37,16 @@ static const struct label labels[] = {
   {LABEL_ITEM_KIND, "review", "Bilan d'un accompagnement"},
   {LABEL_ITEM_KIND, "incident", "Incident"},
   {LABEL_COMMENT, "not examined at this session", "non examiné lors de cette séance, reporté à la suivante"},
+  {LABEL_UNIT_KIND, "hlm_apartment", "appartement dans le parc social (HLM)"},
+  {LABEL_UNIT_KIND, "foyer_place", "place en foyer"},
+  {LABEL_UNIT_KIND, "transitional_place", "place en structure d'accueil transitoire"},
+  {LABEL_UNIT_KIND, "residence_place", "place en résidence"},
+  {LABEL_URGENCY, "normal", "normale"},
+  {LABEL_URGENCY, "high", "élevée"},
+  {LABEL_URGENCY, "urgent", "urgente"},
+  {LABEL_INCIDENT_STATUS, "open", "ouvert"},
+  {LABEL_INCIDENT_STATUS, "acknowledged", "pris en charge"},
+  {LABEL_INCIDENT_STATUS, "closed", "clos"},
 };
 
 const char *label_fr(enum label_kind kind, const char *code) {

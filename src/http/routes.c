@@ -31,6 +31,7 @@
 #define INCIDENTS_HANDLE MAY(RES_INCIDENT, ACT_UPDATE, "Only the coordinator handles incidents.")
 #define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
 #define DUPLICATES(action) MAY(RES_DUPLICATE, action, "Only the coordinator handles duplicate files.")
+#define CALENDAR MAY(RES_CALENDAR, ACT_READ, "Only a calendar token reads the calendar feed.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
 
 #define PUBLIC (ROUTE_PUBLIC)
@@ -61,6 +62,8 @@ const struct route http_routes[] = {
   {"PATCH", "/v1/applications/{id}", api_applications_update, BODY, APPLICATIONS(ACT_UPDATE),
    &application_update_body, "applications"},
   {"GET", "/v1/applications/{id}/history", api_applications_history, 0, APPLICATIONS(ACT_READ), NULL,
+   "applications"},
+  {"GET", "/v1/applications/{id}/decision-letter", api_decision_letter_get, 0, APPLICATIONS(ACT_READ), NULL,
    "applications"},
   {"POST", "/v1/applications/{id}/transitions", api_applications_transition, BODY, APPLICATIONS(ACT_UPDATE),
    &application_transition_body, "applications"},
@@ -116,6 +119,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/sessions/{id}/decisions/{decision_id}/corrections", api_decisions_correct, BODY, SESSION_WORK,
    &decision_correct_body, "sessions"},
   {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, 0, AGENDAS, NULL, "sessions"},
+  {"GET", "/v1/calendar.ics", api_calendar_get, ROUTE_NO_AUDIT | ROUTE_TOKEN_IN_QUERY, CALENDAR, NULL, "sessions"},
 
   {"GET", "/v1/placements", api_placements_list, 0, PLACEMENTS_READ, NULL, "placements"},
   {"POST", "/v1/placements", api_placements_create, BODY, PLACEMENTS_WRITE(ACT_CREATE), &placement_create_body,
