@@ -81,6 +81,7 @@ enum MHD_Result api_sessions_get(struct request *rq);
 enum MHD_Result api_sessions_update(struct request *rq);
 enum MHD_Result api_sessions_open(struct request *rq);
 enum MHD_Result api_sessions_close(struct request *rq);
+enum MHD_Result api_sessions_cancel(struct request *rq);
 enum MHD_Result api_sessions_attendance(struct request *rq);
 /* agenda.c */
 extern const struct body_spec agenda_item_add_body, agenda_item_update_body;

@@ -107,6 +107,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/sessions/{id}/open", api_sessions_open, 0, SESSION_WORK, NULL, "sessions"},
   {"POST", "/v1/sessions/{id}/close", api_sessions_close, ROUTE_JSON_OPTIONAL, SESSION_WORK, &session_close_body,
    "sessions"},
+  {"POST", "/v1/sessions/{id}/cancel", api_sessions_cancel, 0, SESSION_WORK, NULL, "sessions"},
   {"PUT", "/v1/sessions/{id}/attendance", api_sessions_attendance, BODY, SESSION_WORK, &session_attendance_body,
    "sessions"},
   {"GET", "/v1/sessions/{id}/agenda", api_agenda_get, 0, AGENDAS, NULL, "sessions"},

@@ -605,6 +605,7 @@ op("GET", "/v1/sessions/{id}")(lambda x: Req("/v1/sessions/%s" % x.w.S))
 op("PATCH", "/v1/sessions/{id}")(
     lambda x: Req("/v1/sessions/%s" % x.w.session(), {"place": "Salle des fêtes"}, etag_of=True))
 op("POST", "/v1/sessions/{id}/open")(lambda x: Req("/v1/sessions/%s/open" % x.w.session(day=today())))
+op("POST", "/v1/sessions/{id}/cancel")(lambda x: Req("/v1/sessions/%s/cancel" % x.w.session()))
 op("POST", "/v1/sessions/{id}/close")(lambda x: Req("/v1/sessions/%s/close" % x.w.session("open")))
 op("PUT", "/v1/sessions/{id}/attendance")(
     lambda x: Req("/v1/sessions/%s/attendance" % x.w.session(),

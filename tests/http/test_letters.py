@@ -521,8 +521,9 @@ def calendar(suite, w, s):
         s["cal"], s["cal_id"] = r.body["token"], r.body["id"]
         expect_problem(w.d.call("POST", "/v1/tokens", token=w.coord, body={
             "role": "calendar", "label": "x", "scope_org_id": w.team}), 422, "validation-failed", field="/scope_org_id")
-        w.ok(201, "POST", "/v1/sessions", {"session_date": "2026-06-18", "town": "Lille", "place": long_place,
-                                           "chair_name": "M. Éric Lévêque-Dubœuf", "chair_title": "Maire"})
+        s["june"] = w.ok(201, "POST", "/v1/sessions", {
+            "session_date": "2026-06-18", "town": "Lille", "place": long_place,
+            "chair_name": "M. Éric Lévêque-Dubœuf", "chair_title": "Maire"}).body["id"]
 
     def feed(token, accept=None):
         return w.d.call("GET", "/v1/calendar.ics?token=%s" % token, headers={"Accept": accept} if accept else None)
@@ -567,6 +568,32 @@ def calendar(suite, w, s):
         expect_problem(w.d.call("GET", "/v1/calendar.ics?token=%s&x=1" % s["cal"]), 400, "invalid-query")
         expect_problem(feed(s["cal"], accept="application/json"), 406, "not-acceptable")
         expect_status(feed(s["cal"], accept="text/calendar"), 200)
+
+    with suite.case("a cancelled session: its applications wait again, the feed says CANCELLED, the report skips it"):
+        yves = w.application(w.person("Yvon", "Yves", "1979-07-07"), "Situation d'Yves")
+        w.ok(201, "POST", "/v1/sessions/%s/agenda/items" % s["june"], {"application_id": yves})
+        june = w.ok(200, "POST", "/v1/sessions/%s/cancel" % s["june"]).body
+        check(june["status"] == "cancelled", "the session is cancelled: %s" % june["status"])
+        app = w.ok(200, "GET", "/v1/applications/%s" % yves).body
+        check(app["status"] == "submitted", "Yves's application waits again: %s" % app["status"])
+        last = w.ok(200, "GET", "/v1/applications/%s/history" % yves).body["items"][-1]
+        check((last["from_status"], last["to_status"], last["reason"], last["session_id"])
+              == ("scheduled", "submitted", "session cancelled", s["june"]), "the move is recorded: %s" % last)
+        check(w.ok(200, "GET", "/v1/sessions/%s/agenda" % s["june"]).body["items"] == [], "its agenda is gone")
+        for action in ("open", "cancel", "agenda/build"):
+            b = expect_problem(w.d.call("POST", "/v1/sessions/%s/%s" % (s["june"], action), token=w.coord), 409,
+                               "invalid-state")
+            check(b.get("current_status") == "cancelled", "%s: current_status cancelled" % action)
+        expect_problem(w.d.call("POST", "/v1/sessions/%s/cancel" % s["sid"], token=w.coord), 409, "invalid-state")
+        events = {e["DTSTART"]: e for e in ics_check(expect_status(feed(s["cal"]), 200).raw)[1]}
+        check(events["20260618"]["STATUS"] == "CANCELLED" and events["20260312"]["STATUS"] == "CONFIRMED",
+              "the feed: %s" % {k: v["STATUS"] for k, v in events.items()})
+        check(events["20260618"]["SEQUENCE"] > "0", "the change raises the event's SEQUENCE")
+        report = w.ok(200, "GET", "/v1/reports/activity?from=2026-03-01&to=2026-06-30").body
+        check(report["sessions"] == 1, "the report counts the session held, not the cancelled one: %s"
+              % report["sessions"])
+        listed = w.ok(200, "GET", "/v1/sessions?status=cancelled").body["items"]
+        check([x["id"] for x in listed] == [s["june"]], "?status=cancelled lists it")
 
     with suite.case("revoking the calendar token closes the feed at once"):
         expect_status(feed(s["cal"]), 200)  # cached now
