@@ -177,6 +177,9 @@ char *agenda_pack_html(const char *commission, json_t *agenda, size_t *len) {
   html_text(&h, commission);
   html_raw(&h, "</p>\n<h1>Dossier de séance</h1>\n<p class=\"date\">Séance du ");
   html_long_date(&h, date, true);
+  if (strcmp(html_str(session, "status"), "cancelled") == 0)
+    html_raw(&h, "</p>\n<p class=\"notice\"><strong>Séance annulée.</strong> Les demandes inscrites attendent une "
+                 "prochaine séance.");
   html_raw(&h, "</p>\n<p class=\"place\">");
   html_pair(&h, html_str(session, "town"), " — ", html_str(session, "place"));
   html_raw(&h, "</p>\n<p class=\"chair\">Présidence de séance : ");

@@ -29,7 +29,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from harness import (ALL_RESPONSES, Daemon, Database, Skip, Suite, check, expect_problem, expect_status,  # noqa: E402
-                     leaks)
+                     leaks, poll)
 
 SESSION_DAY = "2026-03-12"  # a Thursday
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -246,6 +246,14 @@ def letters(suite, w, s):
         expect_problem(w.letter(s["apps"]["alice"], token=w.care2), 404, "not-found")    # another team
         expect_problem(w.letter(s["apps"]["alice"], token=w.landlord_tok), 403, "forbidden")
         expect_problem(w.letter(s["apps"]["alice"], token=w.observer), 403, "forbidden")
+
+    with suite.case("reading a letter is recorded in the audit trail with the person it concerns"):
+        def entries():
+            items = w.ok(200, "GET", "/v1/audit?object=%s&limit=200" % s["apps"]["alice"]).body["items"]
+            return [e for e in items if e["route"] == "/v1/applications/{id}/decision-letter" and e["status"] == 200
+                    and e["person_id"] == s["people"]["alice"] and e["role"] == "caregiver"]
+        found, waited = poll(entries, 10)
+        check(found, "no audit entry for the caregiver's reading of Alice's letter after %.1f s" % waited)
 
 
 def agenda_pack(suite, w, s):
@@ -580,6 +588,8 @@ def calendar(suite, w, s):
         check((last["from_status"], last["to_status"], last["reason"], last["session_id"])
               == ("scheduled", "submitted", "session cancelled", s["june"]), "the move is recorded: %s" % last)
         check(w.ok(200, "GET", "/v1/sessions/%s/agenda" % s["june"]).body["items"] == [], "its agenda is gone")
+        pack = page_text(w.ok(200, "GET", "/v1/sessions/%s/agenda" % s["june"], headers={"Accept": "text/html"}))
+        check("Séance annulée." in pack and "Ordre du jour : 0 point " in pack, "the pack says it is cancelled")
         for action in ("open", "cancel", "agenda/build"):
             b = expect_problem(w.d.call("POST", "/v1/sessions/%s/%s" % (s["june"], action), token=w.coord), 409,
                                "invalid-state")
