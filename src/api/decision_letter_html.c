@@ -101,9 +101,9 @@ static void heard_again(struct html *h, const struct letter_row *r, bool deferre
   html_raw(h, "</p>\n");
 }
 
-static void approval(struct html *h, const struct letter_row *r) {
-  html_raw(h, "<p>Elle a donné son <strong>accord</strong> à votre demande et vous attribue le logement "
-              "suivant :</p>\n<table class=\"unit\"><tbody>\n<tr><th>Logement</th><td>");
+/* The unit an approval names, as a table. */
+static void unit_table(struct html *h, const struct letter_row *r) {
+  html_raw(h, "<table class=\"unit\"><tbody>\n<tr><th>Logement</th><td>");
   html_text(h, r->unit_label);
   html_raw(h, "</td></tr>\n<tr><th>Nature</th><td>");
   html_text(h, html_fr(LABEL_UNIT_KIND, or_empty(r->unit_kind)));
@@ -115,7 +115,21 @@ static void approval(struct html *h, const struct letter_row *r) {
   html_euros(h, long_of_text(r->rent_cents));
   html_raw(h, " hors charges, charges ");
   html_euros(h, long_of_text(r->charges_cents));
-  html_raw(h, "</td></tr>\n</tbody></table>\n<h2>Les prochaines étapes</h2>\n<ol class=\"steps\">\n"
+  html_raw(h, "</td></tr>\n</tbody></table>\n");
+}
+
+/* An approval: the unit (when the session named one; otherwise the coordination proposes it) and the next steps. */
+static void approval(struct html *h, const struct letter_row *r) {
+  bool unit = r->unit_label != NULL;
+  if (unit) {
+    html_raw(h, "<p>Elle a donné son <strong>accord</strong> à votre demande et vous attribue le logement "
+                "suivant :</p>\n");
+    unit_table(h, r);
+  } else {
+    html_raw(h, "<p>Elle a donné son <strong>accord</strong> à votre demande. Le logement qui vous sera attribué "
+                "vous sera proposé par la coordination de la commission, avec votre équipe de secteur.</p>\n");
+  }
+  html_raw(h, "<h2>Les prochaines étapes</h2>\n<ol class=\"steps\">\n"
               "<li><strong>Entrée dans les lieux.</strong> La date est fixée avec vous par la coordination de la "
               "commission et votre équipe de secteur ; l'entrée peut avoir lieu dès le ");
   html_long_date(h, r->session_date, false);
@@ -123,11 +137,17 @@ static void approval(struct html *h, const struct letter_row *r) {
   html_long_date(h, r->valid_until, false);
   html_raw(h, " : sans entrée dans les lieux à cette date, il devient caduc.</li>\n"
               "<li><strong>Dépôt de garantie.</strong> L'association verse pour vous au bailleur le dépôt de "
-              "garantie de ");
-  html_euros(h, long_of_text(r->deposit_cents));
+              "garantie");
+  if (unit) {
+    html_raw(h, " de ");
+    html_euros(h, long_of_text(r->deposit_cents));
+  }
   html_raw(h, " ; vous n'avez rien à avancer.</li>\n<li><strong>Bail.</strong> Le bail (ou la convention "
               "d'occupation) est signé avec ");
-  html_text(h, r->landlord_name);
+  if (unit)
+    html_text(h, r->landlord_name);
+  else
+    html_raw(h, "le bailleur");
   html_raw(h, " et l'association avant l'entrée dans les lieux. Le loyer et les charges sont à votre charge");
   if (r->curator_name != NULL)
     html_raw(h, ", avec l'aide de votre mandataire judiciaire");

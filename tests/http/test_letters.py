@@ -129,14 +129,14 @@ def letters(suite, w, s):
     with suite.case("setup: the session of 12 March 2026 decides four applications; one waits"):
         people = {k: w.person(*v) for k, v in {
             "alice": ("Martin", "Alice", "1980-02-03"), "chloe": ("Petit", "Chloé", "1990-08-09"),
-            "david": ("Durand", "David", "1965-11-12")}.items()}
+            "david": ("Durand", "David", "1965-11-12"), "fanny": ("Faure", "Fanny", "1992-10-11")}.items()}
         people["bruno"] = w.person("Bernard", "Bruno", "1971-05-06", curator=True)
         people["zoe"] = w.person("Zeller", "Zoé", "1988-01-02", team=w.team2)
         s["people"] = people
-        s["names"] = ["Martin", "Alice", "Bernard", "Bruno", "Petit", "Chloé", "Durand", "David", "Zeller", "Zoé",
+        s["names"] = ["Faure", "Fanny", "Martin", "Alice", "Bernard", "Bruno", "Petit", "Chloé", "Durand", "David", "Zeller", "Zoé",
                       "Leroy", "Ève"]
         apps = {k: w.application(people[k], "Situation de %s : sortie d'hospitalisation" % k)
-                for k in ("alice", "bruno", "chloe", "david")}
+                for k in ("alice", "bruno", "chloe", "david", "fanny")}
         s["lilas"] = w.unit("Appartement des Lilas", "3 rue Daubenton")
         s["tilleuls"] = w.unit("T2 des Tilleuls", "8 rue des Tilleuls", rent=38000)
         sess = w.ok(201, "POST", "/v1/sessions", {"session_date": SESSION_DAY, "town": TOWN, "place": PLACE,
@@ -154,6 +154,7 @@ def letters(suite, w, s):
         decide("bruno", outcome="refuse", refusal_reason="care_project_not_ready",
                comment="Reprendre le projet avec le CMP.")
         decide("chloe", outcome="defer", comment="Attendre le bilan de l'hôpital de jour.")
+        decide("fanny", outcome="approve")  # no unit named yet
         agenda = decide("david", outcome="refuse", refusal_reason="no_suitable_unit").body
         david_decision = [i["decision"]["id"] for i in agenda["items"] if i["id"] == item["david"]][0]
         w.ok(200, "POST", "/v1/sessions/%s/close" % sid)
@@ -217,6 +218,11 @@ def letters(suite, w, s):
                       "Dépôt de garantie.", "garantie de 410,00\u00a0€", "Bail."):
             check(words in page, "the approval letter holds %r" % words)
         check("Être entendu" not in page and "Motif" not in page, "an approval has no reason nor appeal")
+        page = page_of(w.letter(s["apps"]["fanny"]))
+        for words in ("décision d'accord", "vous sera proposé par la coordination", "Entrée dans les lieux.",
+                      "le dépôt de garantie ; vous n'avez rien à avancer", "signé avec le bailleur"):
+            check(words in page, "an approval without a unit holds %r" % words)
+        check("€" not in page and "<table" not in page, "an approval without a unit prints no amount nor unit")
 
     with suite.case("a decision corrected after the session: the letter notifies the corrected one, and says so"):
         page = page_of(w.letter(s["apps"]["david"]))
