@@ -26,6 +26,7 @@ enum resource {
   RES_DUPLICATE,    /* the duplicates queue, links of two files and distinct marks: the coordinator's */
   RES_WEBHOOK,      /* webhook subscriptions and their delivery logs: the coordinator's */
   RES_ARREARS_PLAN, /* rent arrears repayment plans: money, not health; the person's curator, the unit's landlord */
+  RES_CALENDAR,     /* the calendar feed of sessions: read with a calendar token only, never another's */
 };
 
 enum action {

@@ -96,6 +96,7 @@ enum MHD_Result api_sessions_get(struct request *rq);
 enum MHD_Result api_sessions_update(struct request *rq);
 enum MHD_Result api_sessions_open(struct request *rq);
 enum MHD_Result api_sessions_close(struct request *rq);
+enum MHD_Result api_sessions_cancel(struct request *rq);
 enum MHD_Result api_sessions_attendance(struct request *rq);
 /* agenda.c */
 extern const struct body_spec agenda_item_add_body, agenda_item_update_body;
@@ -112,6 +113,10 @@ enum MHD_Result api_decisions_create(struct request *rq);
 enum MHD_Result api_decisions_correct(struct request *rq);
 /* minutes.c */
 enum MHD_Result api_minutes_get(struct request *rq);
+/* decision_letter.c */
+enum MHD_Result api_decision_letter_get(struct request *rq);
+/* calendar.c */
+enum MHD_Result api_calendar_get(struct request *rq);
 /* placements.c */
 extern const struct body_spec placement_create_body, placement_exit_body;
 enum MHD_Result api_placements_list(struct request *rq);

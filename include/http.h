@@ -61,6 +61,8 @@ enum route_flags {
   ROUTE_BODY_BY_HANDLER = 64, /* the handler checks the body against the route's spec itself, together with rules
                                  across fields, so that one 422 names every offending field */
   ROUTE_CAPABILITY = 128,     /* its one {name} is a capability, not a UUID: the handler checks it */
+  ROUTE_TOKEN_IN_QUERY = 256, /* the token is the query's `token` (a calendar app cannot send headers), and only a
+                                 calendar token authenticates there; a calendar token authenticates nowhere else */
 };
 
 /* Who may call a route: dispatch asks access_decide(principal, RESOURCE, ACTION) and answers 403 with FORBIDDEN
@@ -132,6 +134,9 @@ bool request_query_only(struct request *rq, const char *const *allowed, enum MHD
 /* GET /v1/me's document for RQ's token, kept in this thread's token cache (emptied with it on any revocation,
  * expiry change, or renaming of a commission or organisation); NULL when not cached. */
 const char *auth_cached_me(const struct request *rq);
+/* Empties every thread's token cache, as a revocation notification does: called once this process committed a
+ * revocation, so that its own next request already refuses the token (other processes learn it by NOTIFY). */
+void auth_revocation_seen(void);
 void auth_cache_me(const struct request *rq, const char *document);
 
 /* The daemon's configuration as the HTTP layer needs it. */

@@ -15,7 +15,10 @@ enum label_kind {
   LABEL_INCIDENT_KIND,  /* rent_arrears, ... */
   LABEL_ITEM_KIND,      /* application, review, incident */
   LABEL_COMMENT,        /* the comments the server itself writes ("not examined at this session") */
-  LABEL_UNIT_KIND,      /* hlm_apartment, ... (plural: a heading over a count) */
+  LABEL_UNIT_KINDS,     /* hlm_apartment, ... (plural: a heading over a count) */
+  LABEL_UNIT_KIND,      /* hlm_apartment, ... */
+  LABEL_URGENCY,        /* normal, high, urgent */
+  LABEL_INCIDENT_STATUS, /* open, acknowledged, closed */
 };
 
 /* The French words for CODE of KIND; NULL when CODE is not one of KIND's codes (or NULL). */

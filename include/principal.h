@@ -14,6 +14,7 @@ enum role {
   ROLE_CURATOR,
   ROLE_LANDLORD,
   ROLE_OBSERVER,
+  ROLE_CALENDAR, /* reads the calendar feed of sessions only, with its token in the feed's URL */
 };
 
 struct principal {

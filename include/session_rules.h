@@ -8,8 +8,9 @@
 
 #include "application_state.h"
 
-/*   planned ─open─▶ open ─close─▶ closed (frozen: only corrections of its decisions) */
-enum session_status { SESSION_INVALID = -1, SESSION_PLANNED, SESSION_OPEN, SESSION_CLOSED };
+/*   planned ─open─▶ open ─close─▶ closed (frozen: only corrections of its decisions)
+ *   planned ─cancel─▶ cancelled (never held: nothing more happens to it) */
+enum session_status { SESSION_INVALID = -1, SESSION_PLANNED, SESSION_OPEN, SESSION_CLOSED, SESSION_CANCELLED };
 
 /* What the coordinator does with a session. */
 enum session_work {
@@ -19,6 +20,7 @@ enum session_work {
   WORK_CORRECT, /* correct a decision */
   WORK_OPEN,    /* planned → open */
   WORK_CLOSE,   /* open → closed */
+  WORK_CANCEL,  /* planned → cancelled */
 };
 
 enum session_status session_status_parse(const char *name);

@@ -128,6 +128,9 @@ enum db_status db_agenda_item(struct db *db, const char *commission_id, const ch
                               PGresult **res);
 enum db_status db_agenda_delete(struct db *db, const char *commission_id, const char *session_id,
                                 const char *item_id);
+/* Deletes the agenda of a session being cancelled; its scheduled applications wait again (submitted). */
+enum db_status db_agenda_release(struct db *db, const char *commission_id, const char *session_id,
+                                 const char *token_id, const char *role);
 /* POSITION NULL keeps it; the note is written only with SET_NOTE. */
 enum db_status db_agenda_update(struct db *db, const char *commission_id, const char *session_id, const char *item_id,
                                 const char *position, bool set_note, const char *note);

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accept.h"
 #include "api.h"
 #include "application_state.h"
 #include "audit.h"
 #include "fields.h"
 #include "json_text.h"
+#include "letters.h"
 #include "params.h"
 #include "sessions.h"
 #include "write.h"
@@ -97,8 +99,27 @@ enum db_status agenda_document(struct db *db, struct request *rq, const struct s
   return *body != NULL ? DB_ROW : DB_HARD_ERROR;
 }
 
-/* GET /v1/sessions/{id}/agenda: the session and its items. */
+/* The agenda pack of BODY (the agenda document as RQ's reader receives it): the HTML reply. */
+static enum MHD_Result agenda_pack_reply(struct request *rq, json_t *body) {
+  PGresult *res;
+  enum db_status s = db_session_commission(rq->db, rq->principal.commission_id, &res);
+  struct commission_row c;
+  size_t len = 0;
+  char *page = s == DB_ROW && db_row(res, 0, &c) ? agenda_pack_html(c.name, body, &len) : NULL;
+  PQclear(res);
+  json_decref(body);
+  if (s < 0)
+    return reply_db_error(rq);
+  return page != NULL ? reply_text(rq, MHD_HTTP_OK, "text/html; charset=utf-8", page, len)
+                      : reply_problem(rq, ERR_INTERNAL, NULL);
+}
+
+/* GET /v1/sessions/{id}/agenda: the session and its items, as JSON or as the printable pack (text/html). */
 enum MHD_Result api_agenda_get(struct request *rq) {
+  static const char *const offers[] = {"application/json", "text/html"};
+  int chosen = accept_choose(request_header(rq, MHD_HTTP_HEADER_ACCEPT), offers, 2);
+  if (chosen < 0)
+    return reply_problem(rq, ERR_NOT_ACCEPTABLE, "The agenda is available as application/json or text/html.");
   PGresult *res;
   enum db_status s = db_session_get(rq->db, rq->principal.commission_id, rq->args[0], LOCK_NONE, &res);
   json_t *body = NULL;
@@ -110,6 +131,8 @@ enum MHD_Result api_agenda_get(struct request *rq) {
     return reply_db_error(rq);
   if (s == DB_NO_ROW)
     return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
+  if (chosen == 1)
+    return agenda_pack_reply(rq, body);
   return reply_json(rq, MHD_HTTP_OK, body, NULL);
 }
 

@@ -179,7 +179,7 @@ static void csv_places(struct csv *c, json_t *places) {
   json_array_foreach(json_object_get(places, "unit_kinds"), i, item) {
     const char *kind = json_string_value(json_object_get(item, "unit_kind"));
     snprintf(en, sizeof en, "places.unit_kinds.%s", kind ? kind : "");
-    snprintf(fr, sizeof fr, "Places : %s", html_fr(LABEL_UNIT_KIND, kind ? kind : ""));
+    snprintf(fr, sizeof fr, "Places : %s", html_fr(LABEL_UNIT_KINDS, kind ? kind : ""));
     csv_places_row(c, item, en, fr);
   }
   json_array_foreach(json_object_get(places, "towns"), i, item) {
@@ -257,7 +257,7 @@ static void html_places(struct html *h, json_t *places, const char *list, const 
     if (r == n)
       html_raw(h, "Ensemble");
     else if (strcmp(member, "unit_kind") == 0)
-      html_text(h, html_fr(LABEL_UNIT_KIND, name));
+      html_text(h, html_fr(LABEL_UNIT_KINDS, name));
     else
       html_text(h, name);
     html_raw(h, r < n ? "</td>" : "</th>");

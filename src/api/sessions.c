@@ -108,7 +108,7 @@ enum MHD_Result api_sessions_list(struct request *rq) {
     return ret;
   const char *status = request_query(rq, "status");
   if (status != NULL && session_status_parse(status) == SESSION_INVALID)
-    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status", "must be planned, open or closed");
+    return reply_field_problem(rq, ERR_INVALID_QUERY, "query:status", "must be planned, open, closed or cancelled");
   if (!param_page(rq, &page, 2, keys, &ret))
     return ret;
   PGresult *res;
@@ -292,6 +292,11 @@ static enum db_status status_body(struct db *db, struct request *rq, void *cls, 
   PQclear(res);
   if (s != DB_ROW)
     return s;
+  if (c->work == WORK_CANCEL) {
+    s = db_agenda_release(db, p->commission_id, rq->args[0], p->token_id, role_name(p->role));
+    if (s != DB_ROW)
+      return s;
+  }
   if (c->work == WORK_CLOSE) {
     bool defer = rq->fields != NULL && rq->fields[0].present && rq->fields[0].b;
     if (defer)
@@ -316,6 +321,12 @@ enum MHD_Result api_sessions_open(struct request *rq) {
 enum MHD_Result api_sessions_close(struct request *rq) {
   static const struct status_change close = {WORK_CLOSE, "closed", "Only an open session can be closed."};
   return write_run(rq, MHD_HTTP_OK, status_body, (void *)&close);
+}
+
+/* POST /v1/sessions/{id}/cancel: a planned session will not be held; its agenda's applications wait again. */
+enum MHD_Result api_sessions_cancel(struct request *rq) {
+  static const struct status_change cancel = {WORK_CANCEL, "cancelled", "Only a planned session can be cancelled."};
+  return write_run(rq, MHD_HTTP_OK, status_body, (void *)&cancel);
 }
 
 static const char *const attendee_groups[] = {"elected_officials", "landlords", "care_team", "curators",

@@ -17,7 +17,7 @@
 #include "validate.h"
 #include "write.h"
 
-static const char *const roles[] = {"coordinator", "caregiver", "curator", "landlord", "observer", NULL};
+static const char *const roles[] = {"coordinator", "caregiver", "curator", "landlord", "observer", "calendar", NULL};
 
 enum { F_ROLE, F_SCOPE, F_LABEL, F_EXPIRES };
 
@@ -123,4 +123,8 @@ enum MHD_Result api_tokens_get(struct request *rq) {
   return reply_read(rq, s, res, "No such token.", token_out);
 }
 
-enum MHD_Result api_tokens_revoke(struct request *rq) { return write_run(rq, MHD_HTTP_OK, revoke_body, NULL); }
+enum MHD_Result api_tokens_revoke(struct request *rq) {
+  enum MHD_Result ret = write_run(rq, MHD_HTTP_OK, revoke_body, NULL);
+  auth_revocation_seen(); /* committed (or refused): before the answer leaves, no thread trusts its cache */
+  return ret;
+}

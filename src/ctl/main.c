@@ -52,7 +52,8 @@ static void usage(FILE *out) {
           "                                 care_team, partner); prints its id last\n"
           "  token create --commission ID --role ROLE [--scope ORG_ID] [--expires YYYY-MM-DD] --label TEXT\n"
           "                                 issue a token (default expiry: one year); prints it once, last.\n"
-          "                                 Roles: coordinator, observer (no scope); caregiver (care_team),\n"
+          "                                 Roles: coordinator, observer, calendar (no scope; calendar reads\n"
+          "                                 only the calendar feed); caregiver (care_team),\n"
           "                                 curator (curator_service), landlord (landlord) need --scope\n"
           "  token list [--commission ID]   list tokens (never their secrets)\n"
           "  token revoke ID                revoke a token; running daemons drop it within a second\n");
@@ -281,7 +282,7 @@ static int token_create(struct db *db, int argc, char **argv) {
   enum role role = role_parse(v[1]);
   if (v[0] == NULL || !valid_uuid(v[0]) || role == ROLE_NONE || v[4] == NULL || *v[4] == '\0') {
     fprintf(stderr, "commissionctl: token create needs --commission ID, --role (coordinator, caregiver, curator, "
-                    "landlord, observer) and --label TEXT\n");
+                    "landlord, observer, calendar) and --label TEXT\n");
     return 2;
   }
   if (role_needs_scope(role) != (v[2] != NULL)) {

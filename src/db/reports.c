@@ -63,7 +63,7 @@ DB_STATEMENT(activity, {
   "(SELECT count(*) FROM agreements g WHERE g.commission_id = :commission_id "
   "AND g.end_date <= :to::date + 90) AS agreements_to_renew, "
   "(SELECT count(*) FROM sessions s WHERE s.commission_id = :commission_id "
-  "AND s.session_date BETWEEN :from::date AND :to::date) AS sessions "
+  "AND s.session_date BETWEEN :from::date AND :to::date AND s.status <> 'cancelled') AS sessions "
   "FROM (SELECT coalesce(sum(paid_cents), 0) AS paid, coalesce(sum(balance_cents), 0) AS held, "
   "coalesce(sum(refunded_cents), 0) AS refunded, coalesce(sum(deducted_cents), 0) AS deducted, "
   "coalesce(sum(written_off_cents), 0) AS written_off, count(*) FILTER (WHERE status = 'overdue') AS overdue "

@@ -137,6 +137,32 @@ DB_STATEMENT(agenda_delete, {
   "DELETE FROM agenda_items WHERE commission_id = :commission_id AND session_id = :session_id AND id = :item_id",
   DB_PARAMS(AGENDA_ITEM)});
 
+/* A cancelled session's agenda goes: its items are deleted, and each application still scheduled there waits
+ * again (scheduled → submitted, an event naming the session), as when an item is taken off an agenda. */
+#define AGENDA_RELEASE(P) P(commission_id) P(session_id) P(token_id) P(role)
+DB_STATEMENT(agenda_release, {
+  "agenda_release",
+  "WITH gone AS (DELETE FROM agenda_items i WHERE i.commission_id = :commission_id AND i.session_id = :session_id "
+  "RETURNING i.application_id), "
+  "moved AS (UPDATE applications a SET status = 'submitted', version = a.version + 1, updated_at = now() "
+  "FROM gone WHERE a.commission_id = :commission_id AND a.id = gone.application_id AND a.status = 'scheduled' "
+  "RETURNING a.id) "
+  "INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, session_id, "
+  "token_id, role) SELECT :commission_id, m.id, 'scheduled', 'submitted', 'session cancelled', :session_id, "
+  ":token_id, :role FROM moved m",
+  DB_PARAMS(AGENDA_RELEASE)});
+DB_PARAMS_STRUCT(agenda_release_params, AGENDA_RELEASE);
+
+enum db_status db_agenda_release(struct db *db, const char *commission_id, const char *session_id,
+                                 const char *token_id, const char *role) {
+  struct agenda_release_params p = {.commission_id = commission_id, .session_id = session_id, .token_id = token_id,
+                                    .role = role};
+  PGresult *res;
+  enum db_status s = db_run(db, &agenda_release, &p, &res);
+  PQclear(res);
+  return s < 0 ? s : DB_ROW;
+}
+
 #define AGENDA_UPDATE(P) P(commission_id) P(session_id) P(item_id) P(position) P(set_note) P(note)
 DB_STATEMENT(agenda_update, {
   "agenda_update",

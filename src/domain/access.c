@@ -20,6 +20,7 @@
  *   audit, export   all          -              -              -              -
  *   duplicates      all          -              -              -              -
  *   arrears plan    all          -              own protected  own units      -
+ *   calendar feed   -            -              -              -              -
  *
  * "own team" / "own protected" / "own units" read and write within that relation; other cells read only.
  * (*) a landlord records refunds and deductions on the deposits of its units' placements.
@@ -27,7 +28,10 @@
  * see hospitalisations, a landlord sees the incidents landlords reported (see SQL_INCIDENT_SCOPE). Review parts:
  * see src/api/reviews.c.
  * (***) each line of an agenda or minutes shows its person, application, placement or incident only to a reader
- * who may see that object through its own route; otherwise the line stays, anonymous. */
+ * who may see that object through its own route; otherwise the line stays, anonymous.
+ *
+ * The calendar role reads the calendar feed and nothing else, and the feed is read with a calendar token only: its
+ * token travels in a URL (phone calendars cannot send headers), where no other role's token may ever be put. */
 #include <stddef.h>
 
 #include "access.h"
@@ -40,6 +44,10 @@ static struct access scoped(const struct principal *p, enum access_relation rela
 struct access access_decide(const struct principal *p, enum resource resource, enum action action) {
   struct access all = {ACCESS_COMMISSION, REL_NONE, p->commission_id, NULL};
   struct access deny = {ACCESS_DENY, REL_NONE, p->commission_id, NULL};
+  if (resource == RES_CALENDAR)
+    return p->role == ROLE_CALENDAR && action == ACT_READ ? all : deny;
+  if (p->role == ROLE_CALENDAR)
+    return deny;
   if (p->role == ROLE_COORDINATOR)
     return all;
   if (p->role == ROLE_NONE || action == ACT_FORCE)
@@ -99,6 +107,7 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_AUDIT:
   case RES_DUPLICATE:
   case RES_WEBHOOK:
+  case RES_CALENDAR:
     return deny;
   }
   return deny;

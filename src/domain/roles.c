@@ -10,6 +10,7 @@ static const char *const role_names[] = {
   [ROLE_CURATOR] = "curator",
   [ROLE_LANDLORD] = "landlord",
   [ROLE_OBSERVER] = "observer",
+  [ROLE_CALENDAR] = "calendar",
 };
 
 enum role role_parse(const char *name) {

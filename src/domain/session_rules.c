@@ -5,7 +5,7 @@
 
 enum session_status session_status_parse(const char *name) {
   static const char *const names[] = {[SESSION_PLANNED] = "planned", [SESSION_OPEN] = "open",
-                                      [SESSION_CLOSED] = "closed"};
+                                      [SESSION_CLOSED] = "closed", [SESSION_CANCELLED] = "cancelled"};
   for (size_t i = 0; name != NULL && i < sizeof names / sizeof *names; i++)
     if (strcmp(name, names[i]) == 0)
       return (enum session_status)i;
@@ -23,6 +23,7 @@ bool session_allows(enum session_status status, enum session_work work) {
   case WORK_CORRECT:
     return status == SESSION_OPEN || status == SESSION_CLOSED;
   case WORK_OPEN:
+  case WORK_CANCEL:
     return status == SESSION_PLANNED;
   }
   return false;

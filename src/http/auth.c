@@ -135,6 +135,8 @@ static enum MHD_Result count_authorization(void *cls, enum MHD_ValueKind kind, c
   return MHD_YES;
 }
 
+static bool token_authenticate(struct request *rq, const char *token, enum MHD_Result *ret);
+
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   /* Two Authorization headers are ambiguous (a proxy and the server could each take a different one): refused
    * before any token work, whichever is valid. */
@@ -149,18 +151,42 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
                          "Too many failed authentications from this address: retry after the delay given.");
     return false;
   }
-  const char *h = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (h == NULL) {
-    *ret = unauthorized(rq, "An Authorization: Bearer token is required.");
+  bool in_query = rq->route != NULL && (rq->route->flags & ROUTE_TOKEN_IN_QUERY);
+  const char *token;
+  if (in_query) {
+    token = request_query(rq, "token");
+    if (token == NULL) {
+      *ret = unauthorized(rq, "This feed takes its calendar token in the URL: ?token=...");
+      return false;
+    }
+  } else {
+    const char *h = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL) {
+      *ret = unauthorized(rq, "An Authorization: Bearer token is required.");
+      return false;
+    }
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+      *ret = unauthorized(rq, "Only Bearer tokens are accepted.");
+      return false;
+    }
+    token = h + 7;
+    while (*token == ' ')
+      token++;
+  }
+  if (!token_authenticate(rq, token, ret))
+    return false;
+  /* A calendar token sits in URLs (phone settings, browser history, proxies' logs): it opens the feed and
+   * nothing else. Another role's token in the feed's URL is refused by the route's access (403). */
+  if (rq->principal.role == ROLE_CALENDAR && !in_query) {
+    *ret = reply_problem(rq, ERR_FORBIDDEN, "A calendar token reads the calendar feed only.");
     return false;
   }
-  if (strncasecmp(h, "Bearer ", 7) != 0) {
-    *ret = unauthorized(rq, "Only Bearer tokens are accepted.");
-    return false;
-  }
-  const char *token = h + 7;
-  while (*token == ' ')
-    token++;
+  return true;
+}
+
+/* Authenticates TOKEN (from the header or the feed's URL): RQ's principal, from this thread's cache or the
+ * database; false with the 401 (or 503) queued. */
+static bool token_authenticate(struct request *rq, const char *token, enum MHD_Result *ret) {
   size_t len = strlen(token);
   char selector[TOKEN_SELECTOR_LEN + 1];
   if (!token_parse(token, len, selector)) {
@@ -228,6 +254,8 @@ void auth_cache_me(const struct request *rq, const char *document) {
   if (e != NULL && strlen(document) < sizeof e->me)
     memcpy(e->me, document, strlen(document) + 1);
 }
+
+void auth_revocation_seen(void) { atomic_fetch_add(&revocation_epoch, 1); }
 
 static void *listener_main(void *arg) {
   (void)arg;

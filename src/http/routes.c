@@ -34,6 +34,7 @@
 #define WEBHOOKS(action) MAY(RES_WEBHOOK, action, "Only the coordinator manages webhooks.")
 #define ARREARS_PLANS(action) \
   MAY(RES_ARREARS_PLAN, action, "Repayment plans are for the coordinator, the curator and the landlord.")
+#define CALENDAR MAY(RES_CALENDAR, ACT_READ, "Only a calendar token reads the calendar feed.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
 
 #define PUBLIC (ROUTE_PUBLIC)
@@ -77,6 +78,8 @@ const struct route http_routes[] = {
    &application_update_body, "applications"},
   {"GET", "/v1/applications/{id}/history", api_applications_history, 0, APPLICATIONS(ACT_READ), NULL,
    "applications"},
+  {"GET", "/v1/applications/{id}/decision-letter", api_decision_letter_get, 0, APPLICATIONS(ACT_READ), NULL,
+   "applications"},
   {"POST", "/v1/applications/{id}/transitions", api_applications_transition, BODY, APPLICATIONS(ACT_UPDATE),
    &application_transition_body, "applications"},
 
@@ -119,6 +122,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/sessions/{id}/open", api_sessions_open, 0, SESSION_WORK, NULL, "sessions"},
   {"POST", "/v1/sessions/{id}/close", api_sessions_close, ROUTE_JSON_OPTIONAL, SESSION_WORK, &session_close_body,
    "sessions"},
+  {"POST", "/v1/sessions/{id}/cancel", api_sessions_cancel, 0, SESSION_WORK, NULL, "sessions"},
   {"PUT", "/v1/sessions/{id}/attendance", api_sessions_attendance, BODY, SESSION_WORK, &session_attendance_body,
    "sessions"},
   {"GET", "/v1/sessions/{id}/agenda", api_agenda_get, 0, AGENDAS, NULL, "sessions"},
@@ -131,6 +135,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/sessions/{id}/decisions/{decision_id}/corrections", api_decisions_correct, BODY, SESSION_WORK,
    &decision_correct_body, "sessions"},
   {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, 0, AGENDAS, NULL, "sessions"},
+  {"GET", "/v1/calendar.ics", api_calendar_get, ROUTE_NO_AUDIT | ROUTE_TOKEN_IN_QUERY, CALENDAR, NULL, "sessions"},
 
   {"GET", "/v1/placements", api_placements_list, 0, PLACEMENTS_READ, NULL, "placements"},
   {"POST", "/v1/placements", api_placements_create, BODY, PLACEMENTS_WRITE(ACT_CREATE), &placement_create_body,

@@ -434,6 +434,7 @@ class World:
             self.call("POST", "/v1/sessions/%s/decisions" % self.S,
                       {"agenda_item_id": it["id"], "outcome": "approve", "unit_id": self.U[side]})
         self.call("POST", "/v1/sessions/%s/close" % self.S)
+        self.Decided = placed
         for side in (1, 2):
             self.Pl[side] = self.call("POST", "/v1/placements", {
                 "application_id": placed[side], "unit_id": self.U[side], "move_in_date": today(),
@@ -585,6 +586,9 @@ def _(x):
 
 op("GET", "/v1/applications/{id}")(lambda x: Req("/v1/applications/%s" % x.w.App[x.side]))
 op("GET", "/v1/applications/{id}/history")(lambda x: Req("/v1/applications/%s/history" % x.w.App[x.side]))
+# The applications the first session decided (a draft has no letter: 409).
+op("GET", "/v1/applications/{id}/decision-letter")(
+    lambda x: Req("/v1/applications/%s/decision-letter" % x.w.Decided[x.side], headers={"Accept": "text/html"}))
 op("PATCH", "/v1/applications/{id}")(
     lambda x: Req("/v1/applications/%s" % x.w.application(x.side), {"urgency": "high"}, etag_of=True))
 op("POST", "/v1/applications/{id}/transitions")(
@@ -652,12 +656,16 @@ op("GET", "/v1/sessions/{id}")(lambda x: Req("/v1/sessions/%s" % x.w.S))
 op("PATCH", "/v1/sessions/{id}")(
     lambda x: Req("/v1/sessions/%s" % x.w.session(), {"place": "Salle des fêtes"}, etag_of=True))
 op("POST", "/v1/sessions/{id}/open")(lambda x: Req("/v1/sessions/%s/open" % x.w.session(day=today())))
+op("POST", "/v1/sessions/{id}/cancel")(lambda x: Req("/v1/sessions/%s/cancel" % x.w.session()))
 op("POST", "/v1/sessions/{id}/close")(lambda x: Req("/v1/sessions/%s/close" % x.w.session("open")))
 op("PUT", "/v1/sessions/{id}/attendance")(
     lambda x: Req("/v1/sessions/%s/attendance" % x.w.session(),
                   {"attendees": [{"group": "elected_officials", "name": "Mme Dupont"}]}))
 op("GET", "/v1/sessions/{id}/agenda")(lambda x: Req("/v1/sessions/%s/agenda" % x.w.S_open))
 op("GET", "/v1/sessions/{id}/minutes")(lambda x: Req("/v1/sessions/%s/minutes" % x.w.S))
+# The feed takes its token in the URL, and only a calendar token: each role's own token there is 403.
+op("GET", "/v1/calendar.ics")(
+    lambda x: Req("/v1/calendar.ics?token=%s" % (x.A.coord if x.role == "coordinator" else x.A.tok[(x.role, 1)])))
 op("POST", "/v1/sessions/{id}/agenda/build")(lambda x: Req("/v1/sessions/%s/agenda/build" % x.w.session()))
 op("POST", "/v1/sessions/{id}/agenda/items")(
     lambda x: Req("/v1/sessions/%s/agenda/items" % x.w.S_open,

@@ -97,10 +97,11 @@ const rules = {
   'request-mime-type': { severity: 'error', allowedValues: ['application/json'] },
   'response-mime-type': {
     severity: 'error',
-    // text/plain: /metrics (Prometheus); text/html: the printable minutes of a session (Accept: text/html);
-    // text/csv: the reports (Accept: text/csv).
+    // text/plain: /metrics (Prometheus); text/html: the printable minutes of a session, its agenda pack and the
+    // decision letters (Accept: text/html); text/csv: the reports (Accept: text/csv); text/calendar: the
+    // calendar feed of sessions (RFC 5545).
     allowedValues: ['application/json', 'application/problem+json', 'text/plain; version=0.0.4; charset=utf-8',
-                    'text/html; charset=utf-8', 'text/csv; charset=utf-8'],
+                    'text/html; charset=utf-8', 'text/csv; charset=utf-8', 'text/calendar; charset=utf-8'],
   },
   'response-contains-header': {
     severity: 'error',

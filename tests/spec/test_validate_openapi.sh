@@ -58,8 +58,8 @@ broken no-title.yaml "        title:
           description: A short summary of the problem code" "        summary:
           type: string
           description: A short summary of the problem code"
-broken duplicate-enum.yaml "enum: [coordinator, caregiver, curator, landlord, observer]" \
-    "enum: [coordinator, caregiver, curator, landlord, observer, curator]"
+broken duplicate-enum.yaml "enum: [coordinator, caregiver, curator, landlord, observer, calendar]" \
+    "enum: [coordinator, caregiver, curator, landlord, observer, calendar, curator]"
 broken mixed-range.yaml "      minimum: 1
       maximum: 500" "      minimum: 1
       exclusiveMinimum: 0

@@ -45,5 +45,11 @@ int main(void) {
   CHECK(label_fr(LABEL_OUTCOME, "no_suitable_unit") == NULL);
   CHECK(label_fr(LABEL_REFUSAL_REASON, NULL) == NULL);
   CHECK(label_fr(LABEL_COMMENT, "not examined at this session") != NULL);
+  static const char *const unit_kinds[] = {"hlm_apartment", "foyer_place", "transitional_place", "residence_place"};
+  for (size_t i = 0; i < 4; i++)
+    CHECK(label_fr(LABEL_UNIT_KIND, unit_kinds[i]) != NULL);
+  CHECK(label_fr(LABEL_URGENCY, "normal") && label_fr(LABEL_URGENCY, "high") && label_fr(LABEL_URGENCY, "urgent"));
+  CHECK(label_fr(LABEL_INCIDENT_STATUS, "open") && label_fr(LABEL_INCIDENT_STATUS, "acknowledged") &&
+        label_fr(LABEL_INCIDENT_STATUS, "closed"));
   return check_exit();
 }

@@ -5,10 +5,12 @@
 #include "check.h"
 #include "session_rules.h"
 
-/* What each status allows, written out independently of the implementation: planned, open, closed. */
-static const struct { enum session_work work; bool allowed[3]; } table[] = {
-  {WORK_EDIT, {true, true, false}},     {WORK_AGENDA, {true, true, false}}, {WORK_DECIDE, {false, true, false}},
-  {WORK_CORRECT, {false, true, true}},  {WORK_OPEN, {true, false, false}},  {WORK_CLOSE, {false, true, false}},
+/* What each status allows, written out independently of the implementation: planned, open, closed, cancelled. */
+static const struct { enum session_work work; bool allowed[4]; } table[] = {
+  {WORK_EDIT, {true, true, false, false}},     {WORK_AGENDA, {true, true, false, false}},
+  {WORK_DECIDE, {false, true, false, false}},  {WORK_CORRECT, {false, true, true, false}},
+  {WORK_OPEN, {true, false, false, false}},    {WORK_CLOSE, {false, true, false, false}},
+  {WORK_CANCEL, {true, false, false, false}},
 };
 
 static bool same(const char *a, const char *b) { return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0); }
@@ -17,12 +19,13 @@ int main(void) {
   CHECK(session_status_parse("planned") == SESSION_PLANNED);
   CHECK(session_status_parse("open") == SESSION_OPEN);
   CHECK(session_status_parse("closed") == SESSION_CLOSED);
+  CHECK(session_status_parse("cancelled") == SESSION_CANCELLED);
   CHECK(session_status_parse("Open") == SESSION_INVALID);
   CHECK(session_status_parse("") == SESSION_INVALID);
   CHECK(session_status_parse(NULL) == SESSION_INVALID);
 
   for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-    for (int s = SESSION_PLANNED; s <= SESSION_CLOSED; s++)
+    for (int s = SESSION_PLANNED; s <= SESSION_CANCELLED; s++)
       CHECK(session_allows((enum session_status)s, table[i].work) == table[i].allowed[s]);
     CHECK(!session_allows(SESSION_INVALID, table[i].work));
   }
