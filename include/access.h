@@ -24,6 +24,7 @@ enum resource {
   RES_REPORT,       /* aggregate figures, no personal data */
   RES_AUDIT,        /* the audit trail and a person's export (right of access): the coordinator's */
   RES_DUPLICATE,    /* the duplicates queue, links of two files and distinct marks: the coordinator's */
+  RES_IMPORT,       /* imports of a spreadsheet and exports of the lists as CSV: the coordinator's */
 };
 
 enum action {

@@ -93,6 +93,7 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_SESSION_WORK:
   case RES_AUDIT:
   case RES_DUPLICATE:
+  case RES_IMPORT:
     return deny;
   }
   return deny;

@@ -32,6 +32,7 @@
 #define REPORTS MAY(RES_REPORT, ACT_READ, "Reports are for the coordinator and observers.")
 #define DUPLICATES(action) MAY(RES_DUPLICATE, action, "Only the coordinator handles duplicate files.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
+#define IMPORTS(action) MAY(RES_IMPORT, action, "Only the coordinator imports and exports the commission's lists.")
 
 #define PUBLIC (ROUTE_PUBLIC)
 #define BODY ROUTE_JSON_BODY
@@ -145,5 +146,8 @@ const struct route http_routes[] = {
   {"GET", "/v1/reports/occupancy", api_report_occupancy, ROUTE_NO_AUDIT, REPORTS, NULL, "reports"},
   {"GET", "/v1/audit", api_audit_list, ROUTE_NO_AUDIT, AUDIT, NULL, "audit"},
   {"GET", "/v1/people/{id}/export", api_people_export, ROUTE_EXPORT, AUDIT, NULL, "people"},
+  {"POST", "/v1/imports", api_imports_create, ROUTE_CSV_BODY, IMPORTS(ACT_CREATE), NULL, "imports"},
+  {"POST", "/v1/imports/{id}/commit", api_imports_commit, 0, IMPORTS(ACT_UPDATE), NULL, "imports"},
+  {"GET", "/v1/exports", api_exports_get, ROUTE_EXPORT, IMPORTS(ACT_READ), NULL, "exports"},
   {NULL, NULL, NULL, 0, ANY_ROLE, NULL, NULL},
 };
