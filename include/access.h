@@ -27,6 +27,7 @@ enum resource {
   RES_WEBHOOK,      /* webhook subscriptions and their delivery logs: the coordinator's */
   RES_ARREARS_PLAN, /* rent arrears repayment plans: money, not health; the person's curator, the unit's landlord */
   RES_CALENDAR,     /* the calendar feed of sessions: read with a calendar token only, never another's */
+  RES_IMPORT,       /* imports of a spreadsheet and exports of the lists as CSV: the coordinator's */
 };
 
 enum action {

@@ -167,5 +167,9 @@ enum MHD_Result api_report_assembly(struct request *rq);
 /* audit.c */
 enum MHD_Result api_audit_list(struct request *rq);
 enum MHD_Result api_people_export(struct request *rq);
+/* imports.c */
+enum MHD_Result api_imports_create(struct request *rq);
+enum MHD_Result api_imports_commit(struct request *rq);
+enum MHD_Result api_exports_get(struct request *rq);
 
 #endif

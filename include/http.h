@@ -34,6 +34,7 @@ struct request {
   bool close_connection;    /* answered with Connection: close (a connection past a limit) */
   char *body;
   size_t body_len, body_cap;
+  size_t body_limit; /* http_config.max_body, or max_import_body for a route that takes a CSV file */
   bool body_too_large;
   json_t *json; /* the parsed body (an object), for routes that take one */
   struct field_value *fields; /* the body's values, for a route with a body spec (in its spec's order) */
@@ -63,6 +64,8 @@ enum route_flags {
   ROUTE_CAPABILITY = 128,     /* its one {name} is a capability, not a UUID: the handler checks it */
   ROUTE_TOKEN_IN_QUERY = 256, /* the token is the query's `token` (a calendar app cannot send headers), and only a
                                  calendar token authenticates there; a calendar token authenticates nowhere else */
+  ROUTE_CSV_BODY = 512,       /* takes a text/csv body (any bytes: the handler reads its encoding), up to
+                                 --max-import-body rather than --max-body */
 };
 
 /* Who may call a route: dispatch asks access_decide(principal, RESOURCE, ACTION) and answers 403 with FORBIDDEN
@@ -142,6 +145,7 @@ void auth_cache_me(const struct request *rq, const char *document);
 /* The daemon's configuration as the HTTP layer needs it. */
 struct http_config {
   size_t max_body;
+  size_t max_import_body; /* for the routes that take a CSV file (ROUTE_CSV_BODY) */
   unsigned int threads;
   unsigned int connection_timeout; /* idle, libmicrohttpd's */
   unsigned int header_timeout;     /* in all, for a request line and its headers */

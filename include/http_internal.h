@@ -9,6 +9,8 @@
 /* Finds the route for RQ's method and URL, filling RQ->args. NULL when none: *PATH_KNOWN tells whether another
  * method serves the path (405, with rq->allow listing them) or none does (404). */
 const struct route *router_match(struct request *rq, bool *path_known);
+/* The route serving METHOD on URL, or NULL; no allocation (for the first call, before the body arrives). */
+const struct route *router_find(const char *method, const char *url);
 
 /* Authenticates RQ from its Authorization header, filling rq->principal. On failure a 401 (or 503) is queued
  * and false returned with *RET set. */

@@ -29,4 +29,10 @@ int ctl_audit_verify(struct db *db, int argc, char **argv);
  * stderr. 0 intact, 1 one altered, 2 none found, -1 error. */
 int ctl_seals_verify(PGconn *conn, const char *session_id, bool quiet);
 
+/* import FILE --kind K [--commission ID] [--dry-run]: reads a spreadsheet's CSV into the commission (one
+ * transaction, audited), or only checks it; prints a summary. 0 imported (or a clean dry run), 1 not, 2 usage.
+ * export --kind K [--commission ID] [--out FILE]: the list as CSV (src/ctl/import.c). */
+int ctl_import(struct db *db, int argc, char **argv);
+int ctl_export(struct db *db, int argc, char **argv);
+
 #endif

@@ -56,7 +56,13 @@ static void usage(FILE *out) {
           "                                 only the calendar feed); caregiver (care_team),\n"
           "                                 curator (curator_service), landlord (landlord) need --scope\n"
           "  token list [--commission ID]   list tokens (never their secrets)\n"
-          "  token revoke ID                revoke a token; running daemons drop it within a second\n");
+          "  token revoke ID                revoke a token; running daemons drop it within a second\n"
+          "  import FILE.csv --kind KIND [--commission ID] [--dry-run]\n"
+          "                                 import a spreadsheet's CSV (KIND: organisations, units, people,\n"
+          "                                 applications, placements, deposits): all rows or none, audited; with\n"
+          "                                 --dry-run only check it. Prints each error with its line and column\n"
+          "  export --kind KIND [--commission ID] [--out FILE]\n"
+          "                                 the commission's list of KIND as CSV, in the import's format\n");
 }
 
 static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *params) {
@@ -415,7 +421,8 @@ int main(int argc, char **argv) {
     return ctl_audit_keygen(sub_argc - 1, sub_argv + 1); /* no database */
   if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "commission") != 0 && strcmp(cmd, "organisation") != 0 &&
       strcmp(cmd, "token") != 0 && strcmp(cmd, "maintenance") != 0 && strcmp(cmd, "audit") != 0 &&
-      strcmp(cmd, "retention") != 0 && strcmp(cmd, "minutes") != 0) {
+      strcmp(cmd, "retention") != 0 && strcmp(cmd, "minutes") != 0 && strcmp(cmd, "import") != 0 &&
+      strcmp(cmd, "export") != 0) {
     fprintf(stderr, "commissionctl: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return 2;
@@ -447,6 +454,10 @@ int main(int argc, char **argv) {
     rc = sub_argc == 0 ? maintenance_cmd(conn) : 2;
   else if (strcmp(cmd, "organisation") == 0)
     rc = organisation_cmd(conn, sub_argc, sub_argv);
+  else if (strcmp(cmd, "import") == 0)
+    rc = ctl_import(handle, sub_argc, sub_argv);
+  else if (strcmp(cmd, "export") == 0)
+    rc = ctl_export(handle, sub_argc, sub_argv);
   else
     rc = token_cmd(handle, sub_argc, sub_argv);
   db_close(handle);

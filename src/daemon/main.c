@@ -43,6 +43,8 @@ static void usage(FILE *out) {
           "  --threads N              worker threads, one database connection each [COMMISSIOND_THREADS],\n"
           "                           default: number of cores\n"
           "  --max-body BYTES         largest request body [COMMISSIOND_MAX_BODY], default 1048576\n"
+          "  --max-import-body BYTES  largest CSV file POST /v1/imports takes [COMMISSIOND_MAX_IMPORT_BODY],\n"
+          "                           default 16777216\n"
           "  --timeout SECONDS        idle connection timeout [COMMISSIOND_TIMEOUT], default 30\n"
           "  --header-timeout SECONDS  time in all for a request line and its headers, from the connection's\n"
           "                           start or the end of its previous request [COMMISSIOND_HEADER_TIMEOUT],\n"
@@ -102,6 +104,9 @@ static void set_option(struct options *o, int key, const char *value) {
   case 'l': o->listen = value; break;
   case 't': http_config.threads = (unsigned)parse_count("--threads", value, 1, 256); break;
   case 'b': http_config.max_body = parse_count("--max-body", value, 1024, 64ul * 1024 * 1024); break;
+  case 'I':
+    http_config.max_import_body = parse_count("--max-import-body", value, 1024, 256ul * 1024 * 1024);
+    break;
   case 'T': http_config.connection_timeout = (unsigned)parse_count("--timeout", value, 1, 3600); break;
   case 'H': http_config.header_timeout = (unsigned)parse_count("--header-timeout", value, 1, 3600); break;
   case 'Y': http_config.body_timeout = (unsigned)parse_count("--body-timeout", value, 1, 3600); break;
@@ -144,6 +149,7 @@ static const struct option long_options[] = {
   {"listen", required_argument, NULL, 'l'},
   {"threads", required_argument, NULL, 't'},
   {"max-body", required_argument, NULL, 'b'},
+  {"max-import-body", required_argument, NULL, 'I'},
   {"timeout", required_argument, NULL, 'T'},
   {"header-timeout", required_argument, NULL, 'H'},
   {"body-timeout", required_argument, NULL, 'Y'},
@@ -171,7 +177,7 @@ static const struct option long_options[] = {
 static void read_options(int argc, char **argv, struct options *o) {
   static const struct { const char *env; int key; } envs[] = {
     {"COMMISSIOND_DB", 'd'}, {"COMMISSIOND_LISTEN", 'l'}, {"COMMISSIOND_THREADS", 't'},
-    {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
+    {"COMMISSIOND_MAX_BODY", 'b'}, {"COMMISSIOND_MAX_IMPORT_BODY", 'I'}, {"COMMISSIOND_TIMEOUT", 'T'}, {"COMMISSIOND_SHUTDOWN_TIMEOUT", 'S'},
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
     {"COMMISSIOND_HEADER_TIMEOUT", 'H'}, {"COMMISSIOND_BODY_TIMEOUT", 'Y'},
     {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'}, {"COMMISSIOND_AUDIT_READS", 'R'},

@@ -108,6 +108,7 @@ struct access access_decide(const struct principal *p, enum resource resource, e
   case RES_DUPLICATE:
   case RES_WEBHOOK:
   case RES_CALENDAR:
+  case RES_IMPORT:
     return deny;
   }
   return deny;

@@ -18,6 +18,7 @@
 
 struct http_config http_config = {
   .max_body = 1024 * 1024,
+  .max_import_body = 16 * 1024 * 1024,
   .threads = 2,
   .connection_timeout = 30,
   .header_timeout = 10,
@@ -82,6 +83,30 @@ static bool content_type_is_json(const char *ct) {
   return strncasecmp(rest, "charset=utf-8", 13) == 0 && (rest[13] == '\0' || rest[13] == ' ' || rest[13] == ';');
 }
 
+/* TYPE, optionally with parameters (a CSV file's charset is read from its bytes, not from here). */
+static bool content_type_is(const char *ct, const char *type) {
+  size_t n = strlen(type);
+  if (ct == NULL || strncasecmp(ct, type, n) != 0)
+    return false;
+  return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* The largest body the request's route takes: a CSV file's own limit, or the general one. */
+static size_t body_limit(const struct request *rq) {
+  const struct route *r = router_find(rq->method, rq->url);
+  return r != NULL && (r->flags & ROUTE_CSV_BODY) ? http_config.max_import_body : http_config.max_body;
+}
+
+/* The 413, saying which limit: an import's file is told its own. */
+static enum MHD_Result reply_too_large(struct request *rq) {
+  if (rq->body_limit == http_config.max_body || rq->body_limit == 0)
+    return reply_problem(rq, ERR_BODY_TOO_LARGE, "The request body exceeds the configured limit.");
+  char detail[200];
+  snprintf(detail, sizeof detail, "The file exceeds the import limit of %zu bytes (--max-import-body): split it.",
+           rq->body_limit);
+  return reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
+}
+
 /* What the route table says before the handler runs: every {name} of the path is a UUID (400 naming path:name),
  * the role may do this (403), the body has the route's fields (422 naming each). False with *RET queued when not. */
 static bool route_admits(struct request *rq, enum MHD_Result *ret) {
@@ -142,7 +167,7 @@ static enum MHD_Result dispatch(struct request *rq) {
     return path_known ? reply_problem(rq, ERR_METHOD_NOT_ALLOWED, "This path does not serve this method.")
                       : reply_problem(rq, ERR_ROUTE_NOT_FOUND, "No route serves this path.");
   if (rq->body_too_large)
-    return reply_problem(rq, ERR_BODY_TOO_LARGE, "The request body exceeds the configured limit.");
+    return reply_too_large(rq);
   enum MHD_Result ret;
   if (!(rq->route->flags & ROUTE_PUBLIC) && !auth_authenticate(rq, &ret))
     return ret;
@@ -157,6 +182,9 @@ static enum MHD_Result dispatch(struct request *rq) {
       return reply_json_error(rq, &jerr);
     if (!json_is_object(rq->json))
       return reply_field_problem(rq, ERR_INVALID_JSON, "", "The body must be a JSON object.");
+  } else if (rq->route->flags & ROUTE_CSV_BODY) {
+    if (!content_type_is(request_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE), "text/csv"))
+      return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "The body must be a CSV file (Content-Type: text/csv).");
   } else if (rq->body_len > 0) {
     return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "This route takes no request body.");
   }
@@ -210,15 +238,16 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
                                ? "The server has reached its connection limit; retry later."
                                : "Too many connections from this address; retry later.");
     }
+    rq->body_limit = body_limit(rq);
     /* Refuse an announced oversized body now, before any of it is read. */
     const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
       char *end;
       unsigned long long n = strtoull(cl, &end, 10);
-      if (*end != '\0' || n > http_config.max_body) {
+      if (*end != '\0' || n > rq->body_limit) {
         bool path_known;
         rq->route = router_match(rq, &path_known); /* for the request's log line and metrics only */
-        return reply_problem(rq, ERR_BODY_TOO_LARGE, "The request body exceeds the configured limit.");
+        return reply_too_large(rq);
       }
     }
     return MHD_YES;
@@ -228,7 +257,7 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
     *upload_data_size = 0;
     if (rq->body_too_large || !method_has_body(method))
       return MHD_YES; /* discard; answered once the upload is complete */
-    if (rq->body_len + n > http_config.max_body) {
+    if (rq->body_len + n > rq->body_limit) {
       rq->body_too_large = true;
       return MHD_YES;
     }
@@ -236,8 +265,8 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
       size_t cap = rq->body_cap ? rq->body_cap : 1024;
       while (cap < rq->body_len + n)
         cap *= 2;
-      if (cap > http_config.max_body)
-        cap = http_config.max_body;
+      if (cap > rq->body_limit)
+        cap = rq->body_limit;
       char *grown = realloc(rq->body, cap);
       if (grown == NULL)
         return MHD_NO;

@@ -48,6 +48,20 @@ static bool pattern_match(const char *pattern, char *scratch, const char **args)
   return true;
 }
 
+const struct route *router_find(const char *method, const char *url) {
+  size_t len = strlen(url);
+  char probe[URL_MAX + 1];
+  if (len > URL_MAX)
+    return NULL;
+  for (const struct route *r = http_routes; r->method != NULL; r++) {
+    memcpy(probe, url, len + 1);
+    const char *args[ROUTE_MAX_ARGS];
+    if (strcmp(r->method, method) == 0 && pattern_match(r->pattern, probe, args))
+      return r;
+  }
+  return NULL;
+}
+
 const struct route *router_match(struct request *rq, bool *path_known) {
   size_t len = strlen(rq->url);
   char probe[URL_MAX + 1];

@@ -36,6 +36,7 @@
   MAY(RES_ARREARS_PLAN, action, "Repayment plans are for the coordinator, the curator and the landlord.")
 #define CALENDAR MAY(RES_CALENDAR, ACT_READ, "Only a calendar token reads the calendar feed.")
 #define AUDIT MAY(RES_AUDIT, ACT_READ, "Only the coordinator reads the audit trail and exports files.")
+#define IMPORTS(action) MAY(RES_IMPORT, action, "Only the coordinator imports and exports the commission's lists.")
 
 #define PUBLIC (ROUTE_PUBLIC)
 #define BODY ROUTE_JSON_BODY
@@ -188,5 +189,8 @@ const struct route http_routes[] = {
   {"POST", "/v1/shares", api_shares_create, BODY, ANY_ROLE, &share_create_body, "shares"},
   {"DELETE", "/v1/shares/{id}", api_shares_revoke, 0, ANY_ROLE, NULL, "shares"},
   {"GET", "/s/{capability}", api_share_open, PUBLIC | ROUTE_CAPABILITY, ANY_ROLE, NULL, NULL},
+  {"POST", "/v1/imports", api_imports_create, ROUTE_CSV_BODY, IMPORTS(ACT_CREATE), NULL, "imports"},
+  {"POST", "/v1/imports/{id}/commit", api_imports_commit, 0, IMPORTS(ACT_UPDATE), NULL, "imports"},
+  {"GET", "/v1/exports", api_exports_get, ROUTE_EXPORT, IMPORTS(ACT_READ), NULL, "exports"},
   {NULL, NULL, NULL, 0, ANY_ROLE, NULL, NULL},
 };

@@ -493,8 +493,9 @@ class Ctx:
 
 
 class Req:
-    def __init__(self, path, body=None, headers=None, etag_of=None):
+    def __init__(self, path, body=None, headers=None, etag_of=None, raw_body=None):
         self.path, self.body, self.headers, self.etag_of = path, body, dict(headers or {}), etag_of
+        self.raw_body = raw_body  # a body that is not JSON (a CSV file)
         self.path_world_b = False  # the object is commission B's: its coordinator reads the ETag
 
 
@@ -523,7 +524,8 @@ for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/me
                    ("GET", "/v1/reviews", "?limit=200"),
                    ("GET", "/v1/incidents", "?limit=200"), ("GET", "/v1/placements", "?limit=200"),
                    ("GET", "/v1/deposits", "?limit=200"), ("GET", "/v1/reports/deposits", ""),
-                   ("GET", "/v1/audit", "?limit=200"), ("GET", "/v1/shares", "?limit=200")):
+                   ("GET", "/v1/audit", "?limit=200"), ("GET", "/v1/shares", "?limit=200"),
+                   ("GET", "/v1/exports", "?kind=people")):
     plain(_m, _p, _q)
 
 # What a list must hold for a role that may read it: side 1's object of commission A.
@@ -621,6 +623,24 @@ op("POST", "/v1/people/{id}/link")(
     lambda x: Req("/v1/people/%s/link" % x.w.person(x.side), {"other_person_id": x.w.person(x.side)}))
 op("POST", "/v1/people/{id}/distinct")(
     lambda x: Req("/v1/people/%s/distinct" % x.w.person(x.side), {"other_person_id": x.w.person(x.side)}))
+
+
+def import_file():
+    return ("Nom;Type\r\n%s;Partenaire\r\n" % rnd("Partenaire")).encode("utf-8")
+
+
+op("POST", "/v1/imports")(
+    lambda x: Req("/v1/imports?kind=organisations", raw_body=import_file(), headers={"Content-Type": "text/csv"}))
+
+
+@op("POST", "/v1/imports/{id}/commit")
+def _(x):
+    """A fresh dry run of the object's commission, made by its coordinator."""
+    r = x.w.d.call("POST", "/v1/imports?kind=organisations", token=x.w.coord, raw_body=import_file(),
+                   headers={"Content-Type": "text/csv"})
+    if r.status != 201:
+        raise FixtureFailed("fixture of %s: %s" % (x.w.name, describe(r)))
+    return Req("/v1/imports/%s/commit" % r.body["id"])
 
 
 @op("POST", "/v1/units")
@@ -784,7 +804,8 @@ class Run:
             headers["If-Match"] = w.etag(req.path)
         uuids_in(req.body, self.sent)
         self.sent |= {m.lower() for m in re.findall(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", req.path)}
-        r = self.A.d.call(method, req.path, token=self.token(role), body=req.body, headers=headers or None)
+        r = self.A.d.call(method, req.path, token=self.token(role), body=req.body, headers=headers or None,
+                          raw_body=req.raw_body)
         self.answers.append((role, label, r))
         if VERBOSE:
             detail = r.body.get("detail", "") if isinstance(r.body, dict) else ""

@@ -94,7 +94,8 @@ const rules = {
   // The conventions every route follows (api/openapi.yaml, info.description).
   'operation-4xx-problem-details-rfc7807': 'off', // 1.34's: replaced by ours, which follows allOf
   'commissiond/operation-4xx-problem-details-rfc7807': 'error',
-  'request-mime-type': { severity: 'error', allowedValues: ['application/json'] },
+  // text/csv: a spreadsheet's file to import (POST /v1/imports).
+  'request-mime-type': { severity: 'error', allowedValues: ['application/json', 'text/csv'] },
   'response-mime-type': {
     severity: 'error',
     // text/plain: /metrics (Prometheus); text/html: the printable minutes of a session, its agenda pack and the
