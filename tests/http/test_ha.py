@@ -5,7 +5,9 @@
 promoted (deploy/ha-demo failover), the same daemon reconnects by itself and its writes succeed on the new primary,
 with what was written before. The old primary restarted (deploy/ha-demo start-node) is fenced: it runs as a
 standby of the new primary, refuses a write, follows the new primary's writes; a daemon started afterwards, with
-the old primary still listed first, writes to the new one. The audit chain is whole after all that.
+the old primary still listed first, writes to the new one. The audit chain is whole after all that. Last, what
+the fencing prevents: the old primary started on its own, without standby.signal, is a second primary, and a daemon
+listing it first writes there, on a history the new primary never sees.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
@@ -16,7 +18,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import CommandFailed, Daemon, Suite, check, env, expect_status, poll, psql_path, run  # noqa: E402
+from harness import (CommandFailed, Daemon, Suite, check, env, expect_status, pg_cluster_script, poll,  # noqa: E402
+                     psql_path, run)
 
 DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "deploy",
                     "ha-demo")
@@ -129,6 +132,18 @@ def cases(suite, pair):
             ctl(pair, "audit", "verify")
         except CommandFailed as e:
             raise AssertionError("audit verify after the failover: %s" % e) from None
+
+    with suite.case("what the fencing prevents: the old primary started without it takes writes (split brain)"):
+        node_a = os.path.join(pair.dir, "a")
+        run([pg_cluster_script(), "stop-server", node_a])
+        os.remove(os.path.join(node_a, "data", "standby.signal"))
+        run([pg_cluster_script(), "start-server", node_a])
+        check(pair.status()["a"][1] == "primary" and pair.status()["b"][1] == "primary", "two primaries: %r"
+              % pair.status())
+        with Daemon(pair.conninfo) as d:
+            expect_status(post_org(d, token, "Cerveau divisé"), 201)
+        check(pair.has_org("a", "Cerveau divisé") and not pair.has_org("b", "Cerveau divisé"),
+              "the daemon wrote on the old primary, which b never sees")
 
 
 if __name__ == "__main__":
