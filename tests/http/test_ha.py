@@ -7,7 +7,8 @@ with what was written before. The old primary restarted (deploy/ha-demo start-no
 standby of the new primary, refuses a write, follows the new primary's writes; a daemon started afterwards, with
 the old primary still listed first, writes to the new one. The audit chain is whole after all that. Last, what
 the fencing prevents: the old primary started on its own, without standby.signal, is a second primary, and a daemon
-listing it first writes there, on a history the new primary never sees.
+listing it first writes there, on a history the new primary never sees. Then, with synchronous replication (deploy/ha-demo start DIR sync): every
+write answered 201 just before the primary crashes (stop -m immediate) is on the promoted standby.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
@@ -35,8 +36,16 @@ class Pair:
     def demo(self, *args, timeout=120):
         return run([DEMO] + list(args[:1]) + [self.dir] + list(args[1:]), timeout=timeout)
 
-    def start(self):
-        self.conninfo = self.demo("start").stdout.strip().splitlines()[-1] + " dbname=commissiond"
+    def start(self, *mode):
+        self.conninfo = self.demo("start", *mode).stdout.strip().splitlines()[-1] + " dbname=commissiond"
+
+    def prepare(self):
+        """The database, migrated, a commission and its coordinator's token (returned)."""
+        self.psql("a", "CREATE DATABASE commissiond", dbname="postgres")
+        ctl(self, "migrate")
+        commission = last_line(ctl(self, "commission", "create", "Commission appartement de Lille"))
+        return last_line(ctl(self, "token", "create", "--commission", commission, "--role", "coordinator",
+                             "--label", "ha"))
 
     def status(self):
         """{node: (port, role)} from `ha-demo status`."""
@@ -69,25 +78,21 @@ def post_org(d, token, name):
 
 
 def main(suite):
-    directory = tempfile.mkdtemp(prefix="cd-ha-", dir="/tmp")
-    os.chmod(directory, 0o755)
-    pair = Pair(directory)
-    try:
-        cases(suite, pair)
-    finally:
-        run([DEMO, "destroy", directory], check=False, timeout=120)
-        shutil.rmtree(directory, ignore_errors=True)
+    for body in (cases, sync_cases):
+        directory = tempfile.mkdtemp(prefix="cd-ha-", dir="/tmp")
+        os.chmod(directory, 0o755)
+        try:
+            body(suite, Pair(directory))
+        finally:
+            run([DEMO, "destroy", directory], check=False, timeout=120)
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def cases(suite, pair):
     pair.start()
     check(pair.status() == {"a": (pair.status()["a"][0], "primary"), "b": (pair.status()["b"][0], "standby")},
           "a primary and a standby: %r" % pair.status())
-    pair.psql("a", "CREATE DATABASE commissiond", dbname="postgres")
-    ctl(pair, "migrate")
-    commission = last_line(ctl(pair, "commission", "create", "Commission appartement de Lille"))
-    token = last_line(ctl(pair, "token", "create", "--commission", commission, "--role", "coordinator",
-                          "--label", "ha"))
+    token = pair.prepare()
 
     with Daemon(pair.conninfo) as d:
         with suite.case("through the multi-host conninfo, writes land on the primary and reach the standby"):
@@ -144,6 +149,22 @@ def cases(suite, pair):
             expect_status(post_org(d, token, "Cerveau divisé"), 201)
         check(pair.has_org("a", "Cerveau divisé") and not pair.has_org("b", "Cerveau divisé"),
               "the daemon wrote on the old primary, which b never sees")
+
+
+def sync_cases(suite, pair):
+    pair.start("sync")
+    token = pair.prepare()
+    with suite.case("synchronous replication: every write answered 201 survives a crash of the primary"):
+        names = ["Synchrone %d" % i for i in range(20)]
+        with Daemon(pair.conninfo) as d:
+            for name in names:
+                expect_status(post_org(d, token, name), 201)
+            pair.demo("failover", "immediate")
+            ok, _ = poll(lambda: post_org(d, token, "Après le crash").status == 201 or None, 30, interval=0.1)
+            check(ok, "no successful write on b within 30 s of the promotion")
+        p = pair.psql("b", "SELECT count(*) FROM organisations WHERE name LIKE 'Synchrone %'")
+        check(p.stdout.strip() == str(len(names)), "all %d writes answered 201 are on b: %s"
+              % (len(names), p.stdout.strip()))
 
 
 if __name__ == "__main__":
