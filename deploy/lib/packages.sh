@@ -10,10 +10,11 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
 # quickstart suite's clean clone, Node.js and npm for the spec linter (tests/spec/validate-openapi).
 # shellcheck disable=SC2034 # used by tests/run
 # clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes, only recommended by clang) build the fuzz suite's
-# targets; llvm gives llvm-symbolizer, for readable stack traces in sanitizer and fuzzer reports.
 # targets; llvm gives llvm-symbolizer, for readable stack traces in sanitizer and fuzzer reports. chromium renders
-# a decision letter and an agenda pack headless (screenshot and A4 print) in http-letters.
-CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm chromium)
+# the minutes, a decision letter and an agenda pack headless (screenshot and A4 print). build-essential, dpkg-dev,
+# debhelper, fakeroot and lintian build and check the Debian package (the package suite, tests/package/run).
+CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm chromium build-essential dpkg-dev debhelper
+                  fakeroot lintian)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 

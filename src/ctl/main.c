@@ -1,9 +1,11 @@
 /* commissionctl: administration of a commissiond database — migrations, commissions, organisations, tokens.
  * Commands that create something print its id (or the token) alone on their last line of output. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -20,8 +22,9 @@ static void usage(FILE *out) {
           "Usage: commissionctl [--db CONNINFO] COMMAND ...\n"
           "Administration of a commissiond database. --db defaults to $COMMISSIOND_DB, then libpq's PG* variables.\n\n"
           "Commands:\n"
-          "  migrate [--dir DIR]            apply pending migrations (DIR default: $COMMISSIOND_MIGRATIONS or the\n"
-          "                                 source tree's migrations/)\n"
+          "  migrate [--dir DIR]            apply pending migrations (DIR default: $COMMISSIOND_MIGRATIONS, else\n"
+          "                                 " COMMISSIOND_MIGRATIONS_DIR ";\n"
+          "                                 run from its build directory: the checkout's migrations/)\n"
           "  commission create NAME         create a commission; prints its id last\n"
           "  commission list                list commissions\n"
           "  commission configure ID --lapse-days N\n"
@@ -382,6 +385,22 @@ static int token_cmd(struct db *db, int argc, char **argv) {
   return 2;
 }
 
+/* Where `migrate` reads without --dir or $COMMISSIOND_MIGRATIONS: the installed $datadir/commissiond/migrations,
+ * except for a commissionctl run from its build directory, which reads its checkout's migrations/ (the tests, the
+ * quickstart). Never the build machine's checkout from an installed copy: a directory of that name on the host
+ * would be run as SQL. */
+static const char *default_migrations_dir(void) {
+  char exe[PATH_MAX], root[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1); /* symbolic links resolved, as realpath does */
+  if (n <= 0 || realpath(COMMISSIOND_BUILD_ROOT, root) == NULL)
+    return COMMISSIOND_MIGRATIONS_DIR;
+  exe[n] = '\0';
+  size_t len = strlen(root);
+  if (strncmp(exe, root, len) == 0 && exe[len] == '/')
+    return COMMISSIOND_SOURCE_MIGRATIONS_DIR;
+  return COMMISSIOND_MIGRATIONS_DIR;
+}
+
 int main(int argc, char **argv) {
   const char *db = getenv("COMMISSIOND_DB");
   const char *dir = getenv("COMMISSIOND_MIGRATIONS");
@@ -441,7 +460,7 @@ int main(int argc, char **argv) {
   }
   int rc;
   if (strcmp(cmd, "migrate") == 0)
-    rc = ctl_migrate(conn, dir ? dir : COMMISSIOND_MIGRATIONS_DIR);
+    rc = ctl_migrate(conn, dir ? dir : default_migrations_dir());
   else if (strcmp(cmd, "commission") == 0)
     rc = commission_cmd(conn, sub_argc, sub_argv);
   else if (strcmp(cmd, "audit") == 0)

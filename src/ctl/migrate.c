@@ -1,6 +1,7 @@
 /* commissionctl migrate: applies migrations/NNNN-*.sql in order, each in its own transaction and recorded in
  * schema_migrations, under an advisory lock so concurrent runs wait for each other. Idempotent. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,8 @@ static int by_version(const void *a, const void *b) {
 static int list_migrations(const char *dir, struct migration **out) {
   DIR *d = opendir(dir);
   if (d == NULL) {
-    fprintf(stderr, "commissionctl: cannot open migrations folder %s\n", dir);
+    fprintf(stderr, "commissionctl: cannot open migrations folder %s: %s (give another with --dir DIR or "
+                    "COMMISSIOND_MIGRATIONS)\n", dir, strerror(errno));
     return -1;
   }
   struct migration *list = NULL;

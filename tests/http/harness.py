@@ -21,11 +21,13 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -217,6 +219,39 @@ class Database:
 
     def token_revoke(self, token_id):
         return self.ctl("token", "revoke", str(token_id))
+
+
+class Cluster:
+    """Another PostgreSQL cluster, of its own (tests/lib/pg-cluster in a new directory under /tmp, which the
+    postgres user reaches when we are root); a context manager that destroys it. .env holds its PGHOST and PGPORT
+    (for run(..., env_extra=cluster.env)), .conninfo(DBNAME) reaches DBNAME there."""
+
+    def __init__(self, prefix="cd-cluster-"):
+        self.dir = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+        self.env = {}
+
+    def __enter__(self):
+        try:
+            p = run([pg_cluster_script(), "start", self.dir], timeout=120)
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        exports = dict(re.findall(r"^export (\w+)=(.*)$", p.stdout, re.M))
+        self.env = {k: shlex.split(exports[k])[0] for k in ("PGHOST", "PGPORT")}
+        return self
+
+    def __exit__(self, *exc):
+        run([pg_cluster_script(), "destroy", self.dir], check=False, timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+    def conninfo(self, dbname):
+        return "host=%s port=%s dbname=%s" % (self.env["PGHOST"], self.env["PGPORT"], dbname)
+
+    def sql(self, query, dbname="postgres"):
+        p = run([psql_path(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-c", query],
+                env_extra=self.env)
+        return p.stdout.rstrip("\n")
 
 
 # ---------------------------------------------------------------------------------------------------------------
