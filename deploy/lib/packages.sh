@@ -11,7 +11,9 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
 # shellcheck disable=SC2034 # used by tests/run
 # clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes, only recommended by clang) build the fuzz suite's
 # targets; llvm gives llvm-symbolizer, for readable stack traces in sanitizer and fuzzer reports.
-CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm)
+# chromium runs the web front's browser tests (tests/web, headless, driven by playwright-core from npm);
+# fonts-dejavu-core gives it the font the front asks for (chromium only recommends fonts).
+CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm chromium fonts-dejavu-core)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 

@@ -62,6 +62,11 @@ static void usage(FILE *out) {
           "  --audit-reads MODE       async: a read's audit entry is written by the audit thread within about\n"
           "                           100 ms of its answer; sync: committed before its answer is sent\n"
           "                           [COMMISSIOND_AUDIT_READS], default async\n"
+          "  --web-idle-timeout SECONDS  a web front session unused this long ends\n"
+          "                           [COMMISSIOND_WEB_IDLE_TIMEOUT], default 1800 (30 minutes)\n"
+          "  --web-secure-cookie      always mark the web session cookie Secure (else: when the request came\n"
+          "                           over TLS, as a proxy says with X-Forwarded-Proto: https)\n"
+          "                           [COMMISSIOND_WEB_SECURE_COOKIE=1]\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --describe               print the route table (access per role, body fields, audit type) as JSON\n"
@@ -98,6 +103,8 @@ static void set_option(struct options *o, int key, const char *value) {
     break;
   case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
   case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
+  case 'W': http_config.web_idle_timeout = (unsigned)parse_count("--web-idle-timeout", value, 1, 86400); break;
+  case 'K': http_config.web_secure_cookie = value == NULL || strcmp(value, "0") != 0; break;
   case 'R':
     if (strcmp(value, "sync") != 0 && strcmp(value, "async") != 0) {
       fprintf(stderr, "commissiond: --audit-reads must be sync or async, not \"%s\"\n", value);
@@ -133,6 +140,8 @@ static const struct option long_options[] = {
   {"audit-backlog", required_argument, NULL, 'B'},
   {"audit-reads", required_argument, NULL, 'R'},
   {"log-level", required_argument, NULL, 'L'},
+  {"web-idle-timeout", required_argument, NULL, 'W'},
+  {"web-secure-cookie", no_argument, NULL, 'K'},
   {"routes", no_argument, NULL, 'r'},
   {"describe", no_argument, NULL, 'D'},
   {"version", no_argument, NULL, 'V'},
@@ -148,6 +157,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_MAX_CONNECTIONS", 'c'}, {"COMMISSIOND_PER_IP_CONNECTIONS", 'p'}, {"COMMISSIOND_LOG_LEVEL", 'L'},
     {"COMMISSIOND_HEADER_TIMEOUT", 'H'}, {"COMMISSIOND_BODY_TIMEOUT", 'Y'},
     {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'}, {"COMMISSIOND_AUDIT_READS", 'R'},
+    {"COMMISSIOND_WEB_IDLE_TIMEOUT", 'W'}, {"COMMISSIOND_WEB_SECURE_COOKIE", 'K'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;

@@ -135,6 +135,22 @@ static enum MHD_Result count_authorization(void *cls, enum MHD_ValueKind kind, c
   return MHD_YES;
 }
 
+static bool auth_token(struct request *rq, const char *token, size_t len, enum MHD_Result *ret);
+
+void principal_fill(struct principal *p, const char *token_id, const char *commission_id, const char *role,
+                    const char *scope_org_id, const char *expires_epoch) {
+  snprintf(p->token_id, sizeof p->token_id, "%s", token_id);
+  snprintf(p->commission_id, sizeof p->commission_id, "%s", commission_id);
+  p->role = role_parse(role);
+  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", scope_org_id != NULL ? scope_org_id : "");
+  p->expires_at = strtoll(expires_epoch, NULL, 10);
+}
+
+bool auth_web_failure(struct request *rq, const char *detail, enum MHD_Result *ret) {
+  *ret = unauthorized(rq, detail);
+  return false;
+}
+
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   /* Two Authorization headers are ambiguous (a proxy and the server could each take a different one): refused
    * before any token work, whichever is valid. */
@@ -151,6 +167,10 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   }
   const char *h = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
   if (h == NULL) {
+    /* The web front's calls carry its session cookie instead (src/http/web_session.c); a bearer token wins. */
+    const char *cookie = MHD_lookup_connection_value(rq->connection, MHD_COOKIE_KIND, WEB_SESSION_COOKIE);
+    if (cookie != NULL)
+      return web_session_authenticate(rq, cookie, ret);
     *ret = unauthorized(rq, "An Authorization: Bearer token is required.");
     return false;
   }
@@ -161,7 +181,26 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   const char *token = h + 7;
   while (*token == ' ')
     token++;
-  size_t len = strlen(token);
+  return auth_token(rq, token, strlen(token), ret);
+}
+
+bool auth_body_token(struct request *rq, enum MHD_Result *ret) {
+  if (throttled(rq, client_key(rq), time(NULL))) {
+    *ret = reply_problem(rq, ERR_TOO_MANY_REQUESTS,
+                         "Too many failed authentications from this address: retry after the delay given.");
+    return false;
+  }
+  json_t *t = json_object_get(rq->json, "token");
+  if (!json_is_string(t)) {
+    note_failure(client_key(rq), time(NULL));
+    *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/token", t == NULL ? "is required" : "must be a string");
+    return false;
+  }
+  return auth_token(rq, json_string_value(t), json_string_length(t), ret);
+}
+
+/* Authenticates RQ with TOKEN (LEN bytes): the thread's cache, else the database. */
+static bool auth_token(struct request *rq, const char *token, size_t len, enum MHD_Result *ret) {
   char selector[TOKEN_SELECTOR_LEN + 1];
   if (!token_parse(token, len, selector)) {
     *ret = unauthorized(rq, "The token is not valid.");
@@ -199,11 +238,7 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
     return false;
   }
   struct principal *p = &rq->principal;
-  snprintf(p->token_id, sizeof p->token_id, "%s", t.id);
-  snprintf(p->commission_id, sizeof p->commission_id, "%s", t.commission_id);
-  p->role = role_parse(t.role);
-  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", t.scope_org_id != NULL ? t.scope_org_id : "");
-  p->expires_at = strtoll(t.expires_epoch, NULL, 10);
+  principal_fill(p, t.id, t.commission_id, t.role, t.scope_org_id, t.expires_epoch);
   PQclear(res);
   cache_put(hash, p, epoch, now);
   token_used(p->token_id);

@@ -475,6 +475,7 @@ def plain(method, path, query=""):
 
 
 for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/metrics", ""), ("GET", "/v1/me", ""),
+                   ("GET", "/", ""), ("GET", "/v1/web/session", ""), ("DELETE", "/v1/web/session", ""),
                    ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"),
                    ("GET", "/v1/applications", "?limit=200"), ("GET", "/v1/people", "?limit=200"),
                    ("GET", "/v1/people/duplicates", "?limit=200"), ("GET", "/v1/units/free-places", ""),
@@ -508,6 +509,9 @@ def org_body(x):
 
 
 op("POST", "/v1/organisations")(lambda x: Req("/v1/organisations", org_body(x)))
+op("GET", "/assets/{file}")(lambda x: Req("/assets/app.js"))
+op("POST", "/v1/web/session")(
+    lambda x: Req("/v1/web/session", {"token": x.A.coord if x.role == "coordinator" else x.A.tok[(x.role, 1)]}))
 op("GET", "/v1/organisations/{id}")(lambda x: Req("/v1/organisations/%s" % x.own_org))
 op("PATCH", "/v1/organisations/{id}")(
     lambda x: Req("/v1/organisations/%s" % x.own_org, {"phone": "+33 3 20 00 00 0%d" % x.side}, etag_of=True))

@@ -98,9 +98,10 @@ const rules = {
   'response-mime-type': {
     severity: 'error',
     // text/plain: /metrics (Prometheus); text/html: the printable minutes of a session (Accept: text/html);
-    // text/csv: the reports (Accept: text/csv).
+    // text/csv: the reports (Accept: text/csv); text/css and text/javascript: the web front's files (src/web).
     allowedValues: ['application/json', 'application/problem+json', 'text/plain; version=0.0.4; charset=utf-8',
-                    'text/html; charset=utf-8', 'text/csv; charset=utf-8'],
+                    'text/html; charset=utf-8', 'text/csv; charset=utf-8', 'text/css; charset=utf-8',
+                    'text/javascript; charset=utf-8'],
   },
   'response-contains-header': {
     severity: 'error',
