@@ -14,7 +14,7 @@ const struct route *router_match(struct request *rq, bool *path_known);
  * and false returned with *RET set. */
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret);
 /* Authenticates a sign-in (POST /v1/web/session) by the token of its JSON body's "token" member, with the same
- * checks and throttle as a bearer token. */
+ * checks and throttle as a bearer token, or by the sign-in link of its "link" member. */
 bool auth_body_token(struct request *rq, enum MHD_Result *ret);
 /* Fills P from a token's row (its id, commission, role name, scope or NULL, expiry in unix seconds). */
 void principal_fill(struct principal *p, const char *token_id, const char *commission_id, const char *role,
@@ -28,6 +28,9 @@ bool auth_web_failure(struct request *rq, const char *detail, enum MHD_Result *r
  * the CSRF-exempt reads (ROUTE_WEB_NAVIGABLE), the X-CSRF-Token header of this session; a state-changing request
  * must also come from this origin (Origin, Sec-Fetch-Site). Fills rq->principal; false with *RET queued else. */
 bool web_session_authenticate(struct request *rq, const char *cookie, enum MHD_Result *ret);
+
+/* Authenticates a sign-in by a sign-in link's secret LINK (used up here: one use); false with *RET queued else. */
+bool web_link_authenticate(struct request *rq, const char *link, enum MHD_Result *ret);
 
 /* Starts the revocation listener thread on CONNINFO; 0 on success. */
 int auth_listener_start(const char *conninfo);

@@ -14,3 +14,16 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX web_sessions_token ON web_sessions (token_id);
 CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+
+-- Sign-in links: the coordinator makes one for a token (POST /v1/tokens/{id}/sign-in-links) and hands it over; it
+-- opens a web session as that token once, within a quarter of an hour. Only a hash of its secret is stored.
+CREATE TABLE web_sign_in_links (
+  hash bytea PRIMARY KEY CHECK (length(hash) = 32),
+  commission_id uuid NOT NULL REFERENCES commissions (id),
+  token_id uuid NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz,
+  CHECK (expires_at > created_at)
+);
+CREATE INDEX web_sign_in_links_token ON web_sign_in_links (token_id);

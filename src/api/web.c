@@ -51,7 +51,8 @@ enum MHD_Result api_web_asset(struct request *rq) { return serve(rq, rq->url); }
 
 /* The token is read (and authenticated) by dispatch before this spec is checked (ROUTE_TOKEN_IN_BODY). */
 static const struct field_spec session_create_spec[] = {
-  {"token", FIELD_STRING, FIELD_REQUIRED, 62, 62, NULL},
+  {"token", FIELD_STRING, 0, 62, 62, NULL},
+  {"link", FIELD_STRING, 0, 43, 43, NULL},
 };
 const struct body_spec web_session_create_body = {session_create_spec, FIELDS_COUNT(session_create_spec)};
 
@@ -124,3 +125,30 @@ enum MHD_Result api_web_session_end(struct request *rq) {
                                             "token).");
   return write_run(rq, MHD_HTTP_OK, end_body, NULL);
 }
+
+/* POST /v1/tokens/{id}/sign-in-links: a one-use link that opens a web session as the token, for a quarter of an
+ * hour. The secret is in the answer only (the page's address fragment: never sent to a server or a referrer). */
+static enum db_status link_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
+  (void)cls;
+  unsigned char secret[WEB_SESSION_ID_BYTES];
+  randombytes_buf(secret, sizeof secret);
+  char hash[65], text[WEB_TEXT_LEN], expires[40], path[80];
+  web_session_hash_hex(secret, hash);
+  sodium_bin2base64(text, sizeof text, secret, sizeof secret, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(secret, sizeof secret);
+  enum db_status s = db_web_link_create(db, hash, rq->principal.commission_id, rq->args[0], expires, sizeof expires);
+  if (s == DB_NO_ROW)
+    s = write_refuse(out, ERR_NOT_FOUND, "No such token, or it is revoked or expired.");
+  if (s == DB_ROW) {
+    snprintf(path, sizeof path, "/#/connexion/%s", text);
+    out->body = json_pack("{s:s, s:s, s:s, s:s}", "token_id", rq->args[0], "link", text, "path", path,
+                          "expires_at", expires);
+    if (out->body == NULL)
+      s = DB_HARD_ERROR;
+  }
+  sodium_memzero(text, sizeof text);
+  sodium_memzero(path, sizeof path);
+  return s;
+}
+
+enum MHD_Result api_web_link_create(struct request *rq) { return write_run(rq, MHD_HTTP_CREATED, link_body, NULL); }

@@ -47,3 +47,36 @@ enum db_status db_web_session_end(struct db *db, const char *hash_hex) {
   struct web_session_end_params p = {.hash_hex = hash_hex};
   return db_run_discard(db, &web_end, &p);
 }
+
+/* A sign-in link for a valid token of the commission: a quarter of an hour, never past the token's expiry. */
+#define WEB_LINK_CREATE(P) P(hash_hex) P(commission_id) P(token_id)
+DB_STATEMENT(link_create, {"web_link_create",
+                           "INSERT INTO web_sign_in_links (hash, commission_id, token_id, expires_at) "
+                           "SELECT decode(:hash_hex, 'hex'), t.commission_id, t.id, "
+                           "least(now() + interval '15 minutes', t.expires_at) FROM tokens t "
+                           "WHERE t.commission_id = :commission_id AND t.id = :token_id::uuid "
+                           "AND t.revoked_at IS NULL AND t.expires_at > now() "
+                           "RETURNING " SQL_TS("expires_at"),
+                           DB_PARAMS(WEB_LINK_CREATE)});
+DB_PARAMS_STRUCT(web_link_create_params, WEB_LINK_CREATE);
+
+/* A link used: once, before it expires, while its token is valid; the token's principal. */
+#define WEB_LINK_USE(P) P(hash_hex)
+DB_STATEMENT(link_use, {"web_link_use",
+                        "UPDATE web_sign_in_links l SET used_at = now() FROM tokens t "
+                        "WHERE l.hash = decode(:hash_hex, 'hex') AND l.used_at IS NULL AND l.expires_at > now() "
+                        "AND t.id = l.token_id AND t.revoked_at IS NULL AND t.expires_at > now() "
+                        "RETURNING " DB_COLUMNS(WEB_LINK_ROW),
+                        DB_PARAMS(WEB_LINK_USE)});
+DB_PARAMS_STRUCT(web_link_use_params, WEB_LINK_USE);
+
+enum db_status db_web_link_create(struct db *db, const char *hash_hex, const char *commission_id,
+                                  const char *token_id, char *expires_at, size_t n) {
+  struct web_link_create_params p = {.hash_hex = hash_hex, .commission_id = commission_id, .token_id = token_id};
+  return db_run_text(db, &link_create, &p, expires_at, n);
+}
+
+enum db_status db_web_link_use(struct db *db, const char *hash_hex, PGresult **res) {
+  struct web_link_use_params p = {.hash_hex = hash_hex};
+  return db_run(db, &link_use, &p, res);
+}

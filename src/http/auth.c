@@ -190,7 +190,17 @@ bool auth_body_token(struct request *rq, enum MHD_Result *ret) {
                          "Too many failed authentications from this address: retry after the delay given.");
     return false;
   }
-  json_t *t = json_object_get(rq->json, "token");
+  json_t *t = json_object_get(rq->json, "token"), *link = json_object_get(rq->json, "link");
+  if (link != NULL && t != NULL) {
+    *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/link", "send a token or a sign-in link, not both");
+    return false;
+  }
+  if (json_is_string(link))
+    return web_link_authenticate(rq, json_string_value(link), ret);
+  if (link != NULL) {
+    *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/link", "must be a string");
+    return false;
+  }
   if (!json_is_string(t)) {
     note_failure(client_key(rq), time(NULL));
     *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/token", t == NULL ? "is required" : "must be a string");

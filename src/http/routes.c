@@ -62,6 +62,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/tokens", api_tokens_create, BODY, TOKENS(ACT_CREATE), &token_create_body, "tokens"},
   {"GET", "/v1/tokens/{id}", api_tokens_get, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
   {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
+  {"POST", "/v1/tokens/{id}/sign-in-links", api_web_link_create, 0, TOKENS(ACT_CREATE), NULL, "tokens"},
 
   {"GET", "/v1/applications", api_applications_list, 0, APPLICATIONS(ACT_READ), NULL, "applications"},
   {"POST", "/v1/applications", api_applications_create, BODY | ROUTE_BODY_BY_HANDLER, APPLICATIONS(ACT_CREATE),

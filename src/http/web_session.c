@@ -65,13 +65,29 @@ bool web_same_origin(struct request *rq) {
 
 static bool method_is_safe(const char *method) { return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0; }
 
+/* TEXT (43 base64url characters) into the 32 bytes of OUT; false when it is anything else. */
+static bool secret_decode(const char *text, unsigned char out[WEB_SESSION_ID_BYTES]) {
+  size_t n = 0;
+  return strlen(text) == WEB_TEXT_LEN - 1 &&
+         sodium_base642bin(out, WEB_SESSION_ID_BYTES, text, strlen(text), NULL, &n, NULL,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+         n == WEB_SESSION_ID_BYTES;
+}
+
+/* RQ's database connection; false with a 503 queued when there is none. */
+static bool request_db(struct request *rq, enum MHD_Result *ret) {
+  if (rq->db == NULL)
+    rq->db = db_thread();
+  if (rq->db == NULL) {
+    *ret = reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+    return false;
+  }
+  return true;
+}
+
 bool web_session_authenticate(struct request *rq, const char *cookie, enum MHD_Result *ret) {
   unsigned char id[WEB_SESSION_ID_BYTES];
-  size_t n = 0;
-  if (strlen(cookie) != WEB_TEXT_LEN - 1 ||
-      sodium_base642bin(id, sizeof id, cookie, strlen(cookie), NULL, &n, NULL,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-      n != sizeof id)
+  if (!secret_decode(cookie, id))
     return auth_web_failure(rq, "The web session is not valid: sign in again.", ret);
   bool safe = method_is_safe(rq->method);
   if (!(safe && (rq->route->flags & ROUTE_WEB_NAVIGABLE))) {
@@ -92,12 +108,8 @@ bool web_session_authenticate(struct request *rq, const char *cookie, enum MHD_R
                                "a call made with the web session cookie must come from this server's own pages");
     return false;
   }
-  if (rq->db == NULL)
-    rq->db = db_thread();
-  if (rq->db == NULL) {
-    *ret = reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+  if (!request_db(rq, ret))
     return false;
-  }
   char hash[65], idle[16];
   web_session_hash_hex(id, hash);
   snprintf(idle, sizeof idle, "%u", http_config.web_idle_timeout);
@@ -120,6 +132,32 @@ bool web_session_authenticate(struct request *rq, const char *cookie, enum MHD_R
   rq->web_session = true;
   memcpy(rq->web_session_id, id, sizeof id);
   sodium_memzero(id, sizeof id);
+  token_used(rq->principal.token_id);
+  return true;
+}
+
+bool web_link_authenticate(struct request *rq, const char *link, enum MHD_Result *ret) {
+  unsigned char secret[WEB_SESSION_ID_BYTES];
+  if (!secret_decode(link, secret))
+    return auth_web_failure(rq, "The sign-in link is not valid.", ret);
+  if (!request_db(rq, ret))
+    return false;
+  char hash[65];
+  web_session_hash_hex(secret, hash);
+  sodium_memzero(secret, sizeof secret);
+  PGresult *res;
+  enum db_status s = db_web_link_use(rq->db, hash, &res);
+  if (s < 0) {
+    *ret = reply_db_error(rq);
+    return false;
+  }
+  struct web_link_row l;
+  if (s == DB_NO_ROW || !db_row(res, 0, &l)) {
+    PQclear(res);
+    return auth_web_failure(rq, "The sign-in link is unknown, was already used or has expired.", ret);
+  }
+  principal_fill(&rq->principal, l.id, l.commission_id, l.role, l.scope_org_id, l.expires_epoch);
+  PQclear(res);
   token_used(rq->principal.token_id);
   return true;
 }

@@ -529,6 +529,7 @@ def token_of(x):
 
 op("GET", "/v1/tokens/{id}")(lambda x: Req("/v1/tokens/%s" % token_of(x)))
 op("POST", "/v1/tokens/{id}/revoke")(lambda x: Req("/v1/tokens/%s/revoke" % x.w.token("observer")[1]))
+op("POST", "/v1/tokens/{id}/sign-in-links")(lambda x: Req("/v1/tokens/%s/sign-in-links" % x.w.token("observer")[1]))
 
 
 @op("POST", "/v1/applications")

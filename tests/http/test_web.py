@@ -173,6 +173,34 @@ def body(suite):
                 expect_problem(d.call("GET", "/v1/me", headers=with_cookie(cookie, csrf)), 401, "unauthorized")
                 expect_problem(d.call("POST", "/v1/web/session", body={"token": str(obs)}), 401, "unauthorized")
 
+            with suite.case("a sign-in link opens one session, once, within its time, while its token is valid"):
+                obs = db.token_create(c, "observer", label="lien")
+                r = d.call("POST", "/v1/tokens/%s/sign-in-links" % obs.id, token=coord.token)
+                expect_status(r, 201)
+                link = r.json["link"]
+                check(r.json["path"] == "/#/connexion/" + link and len(link) == 43, "the link: %r" % r.json)
+                check(db.sql("SELECT count(*) FROM web_sign_in_links WHERE token_id = '%s' AND hash = "
+                             "decode('%s', 'hex')" % (obs.id, hashlib.blake2b(
+                                 __import__("base64").urlsafe_b64decode(link + "="), digest_size=32).hexdigest()))
+                      == "1", "the link's hash is not what is stored")
+                r = d.call("POST", "/v1/web/session", body={"link": link})
+                expect_status(r, 201)
+                check(r.json["role"] == "observer", "the link's session is not the token's: %r" % r.json)
+                expect_problem(d.call("POST", "/v1/web/session", body={"link": link}), 401, "unauthorized")
+                # expired, and revoked: no session
+                late = d.call("POST", "/v1/tokens/%s/sign-in-links" % obs.id, token=coord.token).json["link"]
+                db.sql("UPDATE web_sign_in_links SET created_at = created_at - interval '1 hour', "
+                       "expires_at = created_at - interval '45 minutes' WHERE used_at IS NULL")
+                expect_problem(d.call("POST", "/v1/web/session", body={"link": late}), 401, "unauthorized")
+                fresh = d.call("POST", "/v1/tokens/%s/sign-in-links" % obs.id, token=coord.token).json["link"]
+                db.token_revoke(obs.id)
+                expect_problem(d.call("POST", "/v1/web/session", body={"link": fresh}), 401, "unauthorized")
+                expect_problem(d.call("POST", "/v1/tokens/%s/sign-in-links" % obs.id, token=coord.token), 404,
+                               "not-found")
+                r = d.call("POST", "/v1/web/session", body={"link": "A" * 43, "token": coord.token})
+                expect_problem(r, 422, "validation-failed", field="/link")
+                expect_problem(d.call("POST", "/v1/web/session", body={"link": "A" * 43}), 401, "unauthorized")
+
         with Daemon(db, web_idle_timeout=2) as d:
             with suite.case("an idle session ends after --web-idle-timeout; use keeps it alive"):
                 _, cookie, csrf = sign_in(d, coord)

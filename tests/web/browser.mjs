@@ -106,8 +106,11 @@ await test('the session room: build the agenda, tick attendance by group, open',
   // last session's attendees are offered, unticked; tick the elected officials as a group, one landlord, add one
   await coord.getByRole('button', { name: 'Tout cocher : Élus' }).click();
   await coord.getByLabel('M. Paul Masson (Lille Métropole Habitat)').check();
-  await coord.getByLabel('Nom (Équipe soignante)').fill('Dr Anne Roussel');
-  await coord.getByRole('group', { name: 'Équipe soignante' }).getByRole('button', { name: 'Ajouter' }).click();
+  await coord.getByLabel('Collège').selectOption('care_team');
+  await coord.getByLabel('Nom', { exact: true }).fill('Dr Anne Roussel');
+  await coord.getByRole('button', { name: 'Ajouter', exact: true }).click();
+  await coord.getByLabel('Dr Anne Roussel').waitFor({ timeout: STEP });
+  assert(await coord.getByLabel('M. Jean Lefebvre (Ville d\'Hellemmes)').isChecked(), 'adding someone unticked the others');
   await coord.getByRole('button', { name: 'Enregistrer les présences' }).click();
   await coord.getByText('4 présent(s)', { exact: false }).waitFor({ timeout: STEP });
   await coord.getByRole('button', { name: 'Ouvrir la séance' }).click();
@@ -235,6 +238,24 @@ await test('a landlord sees only its units', async () => {
   await shot(page, 'bailleur');
   await accessible(page, "the landlord's page");
   await context.close();
+});
+
+await test('a sign-in link made by the coordinator opens a session once, and leaves no secret in the address', async () => {
+  await coord.goto(`${cfg.base}/#/jetons`);
+  await coord.getByRole('heading', { level: 1, name: 'Accès' }).waitFor({ timeout: STEP });
+  await coord.getByRole('button', { name: 'Créer un lien de connexion pour UDAF' }).click();
+  const url = await coord.locator('#lien-url').inputValue();
+  assert(url.startsWith(`${cfg.base}/#/connexion/`), `the link: ${url}`);
+  await accessible(coord, 'the tokens page');
+  const { page, context } = await newPage();
+  await page.goto(url);
+  await page.getByRole('heading', { level: 1, name: 'Personnes protégées' }).waitFor({ timeout: STEP });
+  assert(!page.url().includes('connexion'), `the secret stays in the address: ${page.url()}`);
+  await context.close();
+  const again = await newPage();
+  await again.page.goto(url);
+  await again.page.getByText('Ce lien de connexion a déjà servi').waitFor({ timeout: STEP });
+  await again.context.close();
 });
 
 await test('keyboard only: the skip link comes first and moves to the content', async () => {

@@ -93,6 +93,13 @@ export async function signIn(token) {
   return r.body;
 }
 
+/** Opens a session with a sign-in link's secret (one use). */
+export async function signInWithLink(link) {
+  const r = await api('POST', '/v1/web/session', { link });
+  csrf = r.body.csrf_token;
+  return r.body;
+}
+
 export async function signOut() {
   try {
     await api('DELETE', '/v1/web/session');

@@ -1,6 +1,6 @@
 // The web front: signing in, the menu for the reader's role, and the pages by address (#/seances, #/seance/ID,
 // #/bureau, #/protegees, #/bailleur, #/fiche/TYPE/ID). Each page is a module that fills <main>.
-import { api, get, all, resume, signIn, signOut, onSignedOut, idempotencyKey } from './api.js';
+import { api, get, all, resume, signIn, signInWithLink, signOut, onSignedOut, idempotencyKey } from './api.js';
 import { h, fill, dateLongue, annonce, erreur, lien, tableau, section } from './dom.js';
 import { ROLE, SESSION_STATUS, fr } from './labels.js';
 import { roomPage } from './room.js';
@@ -12,7 +12,7 @@ const main = document.getElementById('contenu');
 let me = null;
 
 const MENUS = {
-  coordinator: [['#/seances', 'Séances'], ['#/bureau', 'Bureau de la coordination']],
+  coordinator: [['#/seances', 'Séances'], ['#/bureau', 'Bureau de la coordination'], ['#/jetons', 'Accès']],
   observer: [['#/seances', 'Séances']],
   caregiver: [['#/seances', 'Séances']],
   curator: [['#/protegees', 'Personnes protégées'], ['#/seances', 'Séances']],
@@ -116,6 +116,34 @@ function planForm() {
   return section('planifier', 'Planifier une séance', form);
 }
 
+/** The coordinator's tokens, each with a button that makes a sign-in link (one use, 15 minutes) to hand over. */
+async function tokensPage() {
+  setTitle('Accès');
+  const tokens = (await all('/v1/tokens')).filter((t) => t.status === 'active');
+  const out = h('div', { id: 'lien-resultat', 'aria-live': 'polite' });
+  const rows = tokens.map((t) => [t.label, fr(ROLE, t.role), dateLongue(t.expires_at),
+    h('button', {
+      type: 'button', class: 'secondaire', 'aria-label': `Créer un lien de connexion pour ${t.label}`,
+      on: {
+        click: async () => {
+          try {
+            const r = await api('POST', `/v1/tokens/${t.id}/sign-in-links`);
+            const url = `${location.origin}${r.body.path}`;
+            fill(out, h('label', { for: 'lien-url', text: `Lien de connexion pour ${t.label} (une seule fois, avant ${new Date(r.body.expires_at).toLocaleTimeString('fr-FR')})` }),
+              h('input', { id: 'lien-url', type: 'text', readonly: true, value: url, class: 'lien-url' }));
+            out.querySelector('input').select();
+            out.querySelector('input').focus();
+          } catch (e) {
+            fill(out, erreur(e));
+          }
+        },
+      },
+    }, 'Créer un lien de connexion')]);
+  fill(main, h('h1', { text: 'Accès' }),
+    h('p', { text: "Un lien de connexion ouvre une session pour la personne qui détient ce jeton, sans qu'elle ait à le coller : il ne sert qu'une fois et expire au bout de 15 minutes." }),
+    tableau('Jetons en cours de validité', ['Libellé', 'Rôle', 'Expire le', 'Lien'], rows, 'Aucun jeton actif.'), out);
+}
+
 async function route() {
   if (me === null) return;
   const hash = location.hash;
@@ -132,6 +160,7 @@ async function route() {
     else if (page === 'bureau') await deskPage(main, me, setTitle);
     else if (page === 'protegees') await curatorPage(main, me, setTitle);
     else if (page === 'bailleur') await landlordPage(main, me, setTitle);
+    else if (page === 'jetons' && me.role === 'coordinator') await tokensPage();
     else if (page === 'fiche' && rest.length === 2) await recordPage(main, me, rest[0], rest[1], setTitle);
     else location.replace(home());
   } catch (e) {
@@ -163,7 +192,18 @@ window.addEventListener('hashchange', route);
 
 (async () => {
   try {
-    if (await resume()) await start();
+    if (location.hash.startsWith('#/connexion/')) {
+      // A sign-in link: its secret leaves the address at once (history, bookmarks), then opens the session.
+      const link = location.hash.slice('#/connexion/'.length);
+      history.replaceState(null, '', location.pathname);
+      try {
+        await signInWithLink(link);
+      } catch (e) {
+        signInPage('Ce lien de connexion a déjà servi ou a expiré : demandez-en un autre, ou collez votre jeton.');
+        return;
+      }
+      await start();
+    } else if (await resume()) await start();
     else signInPage();
   } catch (e) {
     fill(main, h('h1', { text: 'Erreur' }), erreur(e));

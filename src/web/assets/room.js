@@ -23,6 +23,7 @@ class Room {
 
   async load() {
     this.session = await get(`/v1/sessions/${this.id}`);
+    this.people = null;
     this.items = null;
     if (this.me.role !== 'observer') this.items = (await get(`/v1/sessions/${this.id}/agenda`)).items;
     if (this.coordinator && this.session.status !== 'closed') {
@@ -138,50 +139,67 @@ class Room {
           : h('dl', { class: 'presences' }, byGroup.map(([g, l]) => [h('dt', { text: GROUP[g] }),
             l.map((a) => h('dd', { text: a.organisation ? `${a.name} (${a.organisation})` : a.name }))])));
     }
-    const key = (a) => `${a.group}\u0000${a.name}\u0000${a.organisation || ''}`;
-    const people = new Map();
-    for (const a of this.suggested) people.set(key(a), { ...a, checked: false });
-    for (const a of current) people.set(key(a), { ...a, checked: true });
+    if (!this.people) {
+      // Last session's attendees are offered unticked; those recorded for this one are ticked.
+      const key = (a) => `${a.group}\u0000${a.name}\u0000${a.organisation || ''}`;
+      this.people = new Map();
+      for (const a of this.suggested) this.people.set(key(a), { ...a, checked: false });
+      for (const a of current) this.people.set(key(a), { ...a, checked: true });
+    }
+    const box = section('presences', 'Présences', this.attendanceForm());
+    this.attendanceBox = box;
+    return box;
+  }
+
+  attendanceForm() {
     const form = h('form', { class: 'presences', id: 'form-presences' });
     let n = 0;
     for (const [g, label] of Object.entries(GROUP)) {
-      const list = h('ul', { class: 'cases' });
-      const addOne = (a) => {
+      const people = [...this.people.values()].filter((a) => a.group === g);
+      if (people.length === 0) continue;
+      const list = h('ul', { class: 'cases' }, people.map((a) => {
         const cid = `presence-${n++}`;
-        list.append(h('li', {},
-          h('input', { type: 'checkbox', id: cid, checked: a.checked, 'data-group': a.group, 'data-name': a.name, 'data-organisation': a.organisation || '' }),
-          h('label', { for: cid, text: a.organisation ? `${a.name} (${a.organisation})` : a.name })));
-      };
-      for (const a of people.values()) if (a.group === g) addOne(a);
-      const nameId = `ajout-nom-${g}`;
-      const orgId = `ajout-org-${g}`;
-      const name = h('input', { id: nameId, type: 'text', maxlength: '200' });
-      const org = h('input', { id: orgId, type: 'text', maxlength: '200' });
-      const fs = h('fieldset', { class: 'groupe' },
-        h('legend', { text: label }),
-        list,
-        h('div', { class: 'ajout' },
-          h('div', { class: 'champ' }, h('label', { for: nameId, text: `Nom (${label})` }), name),
-          h('div', { class: 'champ' }, h('label', { for: orgId, text: 'Structure (facultatif)' }), org),
-          h('button', {
-            type: 'button', class: 'secondaire',
-            on: { click: () => { if (name.value.trim()) { addOne({ group: g, name: name.value.trim(), organisation: org.value.trim() || null, checked: true }); name.value = ''; org.value = ''; name.focus(); } } },
-          }, 'Ajouter')),
+        return h('li', {},
+          h('input', { type: 'checkbox', id: cid, checked: a.checked, on: { change: (ev) => { a.checked = ev.target.checked; } } }),
+          h('label', { for: cid, text: a.organisation ? `${a.name} (${a.organisation})` : a.name }));
+      }));
+      form.append(h('fieldset', { class: 'groupe' },
+        h('legend', { text: label }), list,
         h('button', {
           type: 'button', class: 'lien-bouton',
-          on: { click: () => { for (const c of list.querySelectorAll('input[type=checkbox]')) c.checked = true; } },
-        }, `Tout cocher : ${label}`));
-      form.append(fs);
+          on: { click: () => { for (const a of people) a.checked = true; for (const c of list.querySelectorAll('input')) c.checked = true; } },
+        }, `Tout cocher : ${label}`)));
     }
+    const group = h('select', { id: 'ajout-groupe' }, Object.entries(GROUP).map(([v, t]) => h('option', { value: v }, t)));
+    const name = h('input', { id: 'ajout-nom', type: 'text', maxlength: '200' });
+    const org = h('input', { id: 'ajout-structure', type: 'text', maxlength: '200' });
+    form.append(h('fieldset', { class: 'ajout' },
+      h('legend', { text: 'Ajouter une personne présente' }),
+      h('div', { class: 'champ' }, h('label', { for: 'ajout-groupe', text: 'Collège' }), group),
+      h('div', { class: 'champ' }, h('label', { for: 'ajout-nom', text: 'Nom' }), name),
+      h('div', { class: 'champ' }, h('label', { for: 'ajout-structure', text: 'Structure (facultatif)' }), org),
+      h('button', {
+        type: 'button', class: 'secondaire', id: 'ajouter-presence',
+        on: {
+          click: () => {
+            const a = { group: group.value, name: name.value.trim(), organisation: org.value.trim() || null, checked: true };
+            if (!a.name) { name.focus(); return; }
+            this.people.set(`${a.group}\u0000${a.name}\u0000${a.organisation || ''}`, a);
+            const fresh = this.attendanceForm();
+            this.attendanceBox.querySelector('form').replaceWith(fresh);
+            annonce(`${a.name} ajouté(e) aux présents.`);
+            fresh.querySelector('#ajout-nom').focus();
+          },
+        },
+      }, 'Ajouter')));
     form.append(h('button', { type: 'submit', id: 'enregistrer-presences' }, 'Enregistrer les présences'));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      const attendees = [...form.querySelectorAll('input[type=checkbox]:checked')].map((c) => ({
-        group: c.dataset.group, name: c.dataset.name, organisation: c.dataset.organisation || null,
-      }));
-      this.act('Enregistrement des présences', () => api('PUT', `/v1/sessions/${s.id}/attendance`, { attendees }));
+      const attendees = [...this.people.values()].filter((a) => a.checked)
+        .map((a) => ({ group: a.group, name: a.name, organisation: a.organisation || null }));
+      this.act('Enregistrement des présences', () => api('PUT', `/v1/sessions/${this.id}/attendance`, { attendees }));
     });
-    return section('presences', 'Présences', form);
+    return form;
   }
 
   agenda() {
