@@ -62,6 +62,7 @@ async function accessible(page, what) {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
   }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  console.log(`# axe ${what}: ${result.passes.length} rules passed, ${result.violations.length} violated, ${result.incomplete.length} to review`);
   for (const v of result.violations) {
     console.log(`# axe ${what}: ${v.impact} ${v.id} (${v.nodes.length}): ${v.help} — ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(' | ')}`);
   }
@@ -102,7 +103,8 @@ await test('the session room: build the agenda, tick attendance by group, open',
   await coord.getByRole('heading', { level: 1, name: /^Séance du / }).waitFor({ timeout: STEP });
   await coord.getByRole('button', { name: "Construire l'ordre du jour" }).click();
   await coord.locator('.ordre-du-jour > li').first().waitFor({ timeout: STEP });
-  assert(await coord.locator('.ordre-du-jour > li').count() === 3, 'three items on the agenda');
+  assert(await coord.locator('.ordre-du-jour > li.point-application').count() === 3, 'three applications on the agenda');
+  assert(await coord.locator('.ordre-du-jour > li.point-incident').count() === 2, 'two open incidents on the agenda');
   // last session's attendees are offered, unticked; tick the elected officials as a group, one landlord, add one
   await coord.getByRole('button', { name: 'Tout cocher : Élus' }).click();
   await coord.getByLabel('M. Paul Masson (Lille Métropole Habitat)').check();
@@ -118,7 +120,7 @@ await test('the session room: build the agenda, tick attendance by group, open',
 });
 
 /** The agenda line of the person named NAME. */
-const line = (name) => coord.locator('.ordre-du-jour > li').filter({ has: coord.locator('.personne', { hasText: name }) });
+const line = (name) => coord.locator('.ordre-du-jour > li.point-application').filter({ has: coord.locator('.personne', { hasText: name }) });
 
 await test('decisions in two clicks: approve with a free unit, refuse with a reason, defer; the counts follow', async () => {
   const plain = line(cfg.names.plain);
@@ -187,6 +189,10 @@ await test("the coordinator's desk: waiting list, free places, and a line opens 
   await coord.getByRole('heading', { level: 1, name: 'Bureau de la coordination' }).waitFor({ timeout: STEP });
   await coord.locator('#places-resultats table').waitFor({ timeout: STEP });
   await coord.locator('#liste-attente-resultats table').waitFor({ timeout: STEP });
+  await coord.locator('#incidents-resultats table').waitFor({ timeout: STEP });
+  const desk = await coord.locator('main').innerText();
+  assert(desk.includes('impayés de loyer') && desk.includes('hospitalisation'), 'the open incidents are missing');
+  assert(desk.includes('CONV-LMH-2024-07'), 'the agreement ending within 90 days is missing');
   const waiting = await coord.locator('#liste-attente-resultats').innerText();
   assert(waiting.includes(cfg.names.script), `the deferred application is not waiting: ${waiting}`);
   await coord.getByLabel('Type de logement souhaité').selectOption('foyer_place');
@@ -213,6 +219,7 @@ await test('a curator sees only the people its service protects, and no care not
   for (const s of cfg.secrets) assert(!text.includes(s), `the curator's page shows "${s}"`);
   assert(!text.includes(cfg.names.script) && !text.includes(cfg.names.plain), 'another service\'s person is shown');
   assert(text.includes(cfg.units.placed), 'the placement is not in the status');
+  assert(text.includes('impayés de loyer'), 'the rent arrears incident is not in the status');
   assert(await page.evaluate(() => window.__xss) === undefined, 'injected code ran');
   await shot(page, 'curateur');
   await accessible(page, "the curator's page");

@@ -29,6 +29,7 @@ XSS_IMG = "<img src=x onerror=\"window.__xss='img'\">"
 XSS_SCRIPT = "<script>window.__xss='script'</script>"
 CARE_NOTE = "NOTE-SOIGNANTE-CONFIDENTIELLE traitement en cours"
 SITUATION = "SITUATION-CONFIDENTIELLE sortie d'hospitalisation"
+HOSPITAL = "HOSPITALISATION-CONFIDENTIELLE au CHU"
 
 
 def today(delta=0):
@@ -120,8 +121,18 @@ class World:
             w.ok(201, "POST", "/v1/sessions/%s/decisions" % earlier, {"agenda_item_id": i["id"],
                                                                     "outcome": "approve", "unit_id": w.u3})
         w.ok(200, "POST", "/v1/sessions/%s/close" % earlier)
-        w.ok(201, "POST", "/v1/placements", {"application_id": app_placed, "unit_id": w.u3,
-                                             "move_in_date": today(), "lease": "sliding_lease"})
+        pl = w.ok(201, "POST", "/v1/placements", {"application_id": app_placed, "unit_id": w.u3,
+                                                  "move_in_date": today(), "lease": "sliding_lease"})["id"]
+        # For the desk: an agreement ending within 90 days, two open incidents (one a hospitalisation, which the
+        # curator must never see).
+        w.ok(201, "POST", "/v1/agreements", {"org_id": w.ll1, "reference": "CONV-LMH-2024-07",
+                                             "signatory": "Mme Martin", "start_date": "2024-01-01",
+                                             "end_date": today(40), "unit_ids": [w.u3]})
+        w.ok(201, "POST", "/v1/placements/%s/incidents" % pl, {
+            "kind": "rent_arrears", "description": "Deux mois de loyer impayés", "occurred_on": today(),
+            "arrears_cents": 82000})
+        w.ok(201, "POST", "/v1/placements/%s/incidents" % pl, {
+            "kind": "hospitalisation", "description": HOSPITAL, "occurred_on": today()}, token=w.care)
         # Today's session: three applications to decide.
         w.apps = {k: w.application(p) for k, p in (("img", w.p_img), ("script", w.p_script), ("plain", w.p_plain))}
         w.sid = w.ok(201, "POST", "/v1/sessions", {"session_date": today(), "town": "Villeneuve-d'Ascq",
@@ -150,7 +161,7 @@ def body(suite):
                        "landlord": w.landlord},
             "coordinator2_id": w.coord2.id, "session_id": w.sid,
             "names": {"img": XSS_IMG, "script": XSS_SCRIPT, "plain": "Martin Chloé", "placed": "Durand David"},
-            "secrets": [CARE_NOTE, "SITUATION-CONFIDENTIELLE"],
+            "secrets": [CARE_NOTE, "SITUATION-CONFIDENTIELLE", "HOSPITALISATION-CONFIDENTIELLE", "hospitalisation du"],
             "units": {"mine": "Appartement des Lilas", "other": "Appartement des Tilleuls",
                       "placed": "Appartement du Parc"},
         }
