@@ -10,6 +10,14 @@ enum MHD_Result api_readyz(struct request *rq);
 enum MHD_Result api_metrics(struct request *rq);
 /* me.c */
 enum MHD_Result api_me_get(struct request *rq);
+/* The web front (src/api/web.c). */
+extern const struct body_spec web_session_create_body;
+enum MHD_Result api_web_page(struct request *rq);
+enum MHD_Result api_web_asset(struct request *rq);
+enum MHD_Result api_web_session_open(struct request *rq);
+enum MHD_Result api_web_session_get(struct request *rq);
+enum MHD_Result api_web_session_end(struct request *rq);
+enum MHD_Result api_web_link_create(struct request *rq);
 /* organisations.c */
 /* The bodies of routes whose fields the route table checks before the handler runs. */
 extern const struct body_spec organisation_create_body, organisation_update_body;

@@ -41,6 +41,9 @@ struct request {
   struct principal principal;
   struct access access; /* what the route's access decided for this principal (scope included) */
   unsigned char token_hash[32];    /* of the bearer token, the cache's key */
+  bool web_session;                /* authenticated by the web front's session cookie, not a bearer token */
+  unsigned char web_session_id[32]; /* that session's random id (the cookie's value, decoded) */
+  char set_cookie[200];            /* a Set-Cookie header for a successful reply, or "" */
   char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
   const char *audit_type;           /* its type, when audit_object is set */
   bool audited;                    /* recorded inside the write's transaction */
@@ -66,6 +69,10 @@ enum route_flags {
                                  calendar token authenticates there; a calendar token authenticates nowhere else */
   ROUTE_CSV_BODY = 512,       /* takes a text/csv body (any bytes: the handler reads its encoding), up to
                                  --max-import-body rather than --max-body */
+  ROUTE_PATH_NAMES = 1024,   /* its {name} segments are file names of the web front (src/web), not UUIDs */
+  ROUTE_TOKEN_IN_BODY = 2048, /* authenticated by the token of its JSON body (signing in to the web front) */
+  ROUTE_WEB_NAVIGABLE = 4096, /* a GET a browser may open with the web session cookie alone, without X-CSRF-Token
+                                (a printable document, the session's own description) */
 };
 
 /* Who may call a route: dispatch asks access_decide(principal, RESOURCE, ACTION) and answers 403 with FORBIDDEN
@@ -111,6 +118,10 @@ size_t http_route_index(const struct route *route);
 enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers);
 enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *content_type, char *text,
                            size_t len);
+/* A file of the web front (src/web, embedded at build time): STATUS with DATA (LEN bytes, static, not copied)
+ * and the front's security headers (Content-Security-Policy, Referrer-Policy, ...), revalidated by ETAG. */
+enum MHD_Result reply_static(struct request *rq, unsigned int status, const char *content_type, const void *data,
+                             size_t len, const char *etag);
 /* A problem+json reply for CODE with DETAIL (may be NULL: the registry's title is used). */
 enum MHD_Result reply_problem(struct request *rq, enum error_code code, const char *detail);
 /* A problem with extra members MEMBERS (an object, stolen, may be NULL), e.g. the current state of a record
@@ -153,6 +164,9 @@ struct http_config {
   unsigned int max_connections;
   unsigned int per_ip_connections;
   unsigned int auth_failure_limit; /* failed authentications per client address and minute before 429 */
+  unsigned int web_idle_timeout;   /* seconds a web front session may stay unused */
+  bool web_secure_cookie;          /* mark the session cookie Secure whatever the request (a TLS proxy that does not
+                                      send X-Forwarded-Proto) */
 };
 extern struct http_config http_config;
 

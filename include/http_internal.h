@@ -15,6 +15,25 @@ const struct route *router_find(const char *method, const char *url);
 /* Authenticates RQ from its Authorization header, filling rq->principal. On failure a 401 (or 503) is queued
  * and false returned with *RET set. */
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret);
+/* Authenticates a sign-in (POST /v1/web/session) by the token of its JSON body's "token" member, with the same
+ * checks and throttle as a bearer token, or by the sign-in link of its "link" member. */
+bool auth_body_token(struct request *rq, enum MHD_Result *ret);
+/* Fills P from a token's row (its id, commission, role name, scope or NULL, expiry in unix seconds). */
+void principal_fill(struct principal *p, const char *token_id, const char *commission_id, const char *role,
+                    const char *scope_org_id, const char *expires_epoch);
+/* A failed authentication (counted by the per-address throttle): the 401 with DETAIL queued, false returned. */
+bool auth_web_failure(struct request *rq, const char *detail, enum MHD_Result *ret);
+
+/* The web front's session cookie (src/http/web_session.c). */
+#define WEB_SESSION_COOKIE "commissiond_session"
+/* Authenticates RQ by the session cookie COOKIE: a session still valid whose token is valid, and for every call but
+ * the CSRF-exempt reads (ROUTE_WEB_NAVIGABLE), the X-CSRF-Token header of this session; a state-changing request
+ * must also come from this origin (Origin, Sec-Fetch-Site). Fills rq->principal; false with *RET queued else. */
+bool web_session_authenticate(struct request *rq, const char *cookie, enum MHD_Result *ret);
+
+/* Authenticates a sign-in by a sign-in link's secret LINK (used up here: one use); false with *RET queued else. */
+bool web_link_authenticate(struct request *rq, const char *link, enum MHD_Result *ret);
+
 /* Starts the revocation listener thread on CONNINFO; 0 on success. */
 int auth_listener_start(const char *conninfo);
 void auth_listener_stop(void);

@@ -71,6 +71,27 @@ enum db_status db_token_list(struct db *db, const char *commission_id, const cha
                              const char *after_id, const char *limit, PGresult **res);
 enum db_status db_token_get(struct db *db, const char *commission_id, const char *id, PGresult **res);
 enum db_status db_token_revoke(struct db *db, const char *commission_id, const char *id, PGresult **res);
+/* Web front sessions (src/db/web_sessions.c), named by the hex BLAKE2b-256 hash of their random id. Open: for a
+ * valid token, expiring with it (its expiry in unix seconds into EXPIRES_EPOCH); no row when the token is revoked or
+ * expired. Use: the principal of a session still valid (not idle past IDLE_SECONDS, token valid), its last use
+ * moved to now. End: forgets the session. */
+#define WEB_SESSION_ROW(FIRST, NEXT)                                                                           \
+  FIRST(id, "t.id") NEXT(commission_id, "t.commission_id") NEXT(role, "t.role")                               \
+  NEXT(scope_org_id, "t.scope_org_id") NEXT(expires_epoch, "extract(epoch FROM s.expires_at)::bigint")
+DB_ROW_STRUCT(web_session_row, WEB_SESSION_ROW);
+enum db_status db_web_session_open(struct db *db, const char *hash_hex, const char *token_id, const char *idle_seconds,
+                                   char *expires_epoch, size_t n);
+enum db_status db_web_session_use(struct db *db, const char *hash_hex, const char *idle_seconds, PGresult **res);
+enum db_status db_web_session_end(struct db *db, const char *hash_hex);
+/* Sign-in links (one use, a quarter of an hour): made for a valid token of COMMISSION_ID (its expiry, RFC 3339, into
+ * EXPIRES_AT; no row for an unknown, revoked or expired token); used once, giving the token's principal. */
+#define WEB_LINK_ROW(FIRST, NEXT)                                                                              \
+  FIRST(id, "t.id") NEXT(commission_id, "t.commission_id") NEXT(role, "t.role")                               \
+  NEXT(scope_org_id, "t.scope_org_id") NEXT(expires_epoch, "extract(epoch FROM t.expires_at)::bigint")
+DB_ROW_STRUCT(web_link_row, WEB_LINK_ROW);
+enum db_status db_web_link_create(struct db *db, const char *hash_hex, const char *commission_id,
+                                  const char *token_id, char *expires_at, size_t n);
+enum db_status db_web_link_use(struct db *db, const char *hash_hex, PGresult **res);
 /* Notes that TOKEN_ID authenticated a request: its last_used_at is written by the next token_used_flush(), off the
  * request path, so that a read-only database still serves reads. */
 void token_used(const char *token_id);

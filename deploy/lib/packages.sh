@@ -11,10 +11,11 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
 # shellcheck disable=SC2034 # used by tests/run
 # clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes, only recommended by clang) build the fuzz suite's
 # targets; llvm gives llvm-symbolizer, for readable stack traces in sanitizer and fuzzer reports. chromium renders
-# the minutes, a decision letter and an agenda pack headless (screenshot and A4 print). build-essential, dpkg-dev,
-# debhelper, fakeroot and lintian build and check the Debian package (the package suite, tests/package/run).
-CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm chromium build-essential dpkg-dev debhelper
-                  fakeroot lintian)
+# the minutes, a decision letter and an agenda pack headless (screenshot and A4 print) and runs the web front's
+# browser tests (tests/web, driven by playwright-core from npm); fonts-dejavu-core gives it the font the pages ask
+# for. build-essential, dpkg-dev, debhelper, fakeroot and lintian build and check the Debian package (tests/package).
+CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm chromium fonts-dejavu-core build-essential
+                  dpkg-dev debhelper fakeroot lintian)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 

@@ -79,6 +79,11 @@ static void usage(FILE *out) {
           "  --webhook-allow-http     allow plain http endpoints [COMMISSIOND_WEBHOOK_ALLOW_HTTP=1]\n"
           "  --webhook-allow-private  allow endpoints on loopback and private addresses\n"
           "                           [COMMISSIOND_WEBHOOK_ALLOW_PRIVATE=1]\n"
+          "  --web-idle-timeout SECONDS  a web front session unused this long ends\n"
+          "                           [COMMISSIOND_WEB_IDLE_TIMEOUT], default 1800 (30 minutes)\n"
+          "  --web-secure-cookie      always mark the web session cookie Secure (else: when the request came\n"
+          "                           over TLS, as a proxy says with X-Forwarded-Proto: https)\n"
+          "                           [COMMISSIOND_WEB_SECURE_COOKIE=1]\n"
           "  --log-level LEVEL        error, warn, info or debug [COMMISSIOND_LOG_LEVEL], default info\n"
           "  --routes                 print the routes served (METHOD PATH) and exit\n"
           "  --describe               print the route table (access per role, body fields, audit type) as JSON\n"
@@ -118,6 +123,8 @@ static void set_option(struct options *o, int key, const char *value) {
     break;
   case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
   case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
+  case 1001: http_config.web_idle_timeout = (unsigned)parse_count("--web-idle-timeout", value, 1, 86400); break;
+  case 1002: http_config.web_secure_cookie = value == NULL || strcmp(value, "0") != 0; break;
   case 'R':
     if (strcmp(value, "sync") != 0 && strcmp(value, "async") != 0) {
       fprintf(stderr, "commissiond: --audit-reads must be sync or async, not \"%s\"\n", value);
@@ -166,6 +173,8 @@ static const struct option long_options[] = {
   {"webhook-allow-http", no_argument, NULL, 'P'},
   {"webhook-allow-private", no_argument, NULL, 'Q'},
   {"log-level", required_argument, NULL, 'L'},
+  {"web-idle-timeout", required_argument, NULL, 1001},
+  {"web-secure-cookie", no_argument, NULL, 1002},
   {"routes", no_argument, NULL, 'r'},
   {"describe", no_argument, NULL, 'D'},
   {"version", no_argument, NULL, 'V'},
@@ -184,6 +193,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_WEBHOOK_KEY_FILE", 'K'}, {"COMMISSIOND_WEBHOOK_WORKERS", 'W'}, {"COMMISSIOND_WEBHOOK_TIMEOUT", 'O'},
     {"COMMISSIOND_WEBHOOK_RETRY_BASE", 'E'}, {"COMMISSIOND_WEBHOOK_ALLOW_HTTP", 'P'},
     {"COMMISSIOND_WEBHOOK_ALLOW_PRIVATE", 'Q'},
+    {"COMMISSIOND_WEB_IDLE_TIMEOUT", 1001}, {"COMMISSIOND_WEB_SECURE_COOKIE", 1002},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;

@@ -135,7 +135,21 @@ static enum MHD_Result count_authorization(void *cls, enum MHD_ValueKind kind, c
   return MHD_YES;
 }
 
-static bool token_authenticate(struct request *rq, const char *token, enum MHD_Result *ret);
+static bool auth_token(struct request *rq, const char *token, size_t len, enum MHD_Result *ret);
+
+void principal_fill(struct principal *p, const char *token_id, const char *commission_id, const char *role,
+                    const char *scope_org_id, const char *expires_epoch) {
+  snprintf(p->token_id, sizeof p->token_id, "%s", token_id);
+  snprintf(p->commission_id, sizeof p->commission_id, "%s", commission_id);
+  p->role = role_parse(role);
+  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", scope_org_id != NULL ? scope_org_id : "");
+  p->expires_at = strtoll(expires_epoch, NULL, 10);
+}
+
+bool auth_web_failure(struct request *rq, const char *detail, enum MHD_Result *ret) {
+  *ret = unauthorized(rq, detail);
+  return false;
+}
 
 bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   /* Two Authorization headers are ambiguous (a proxy and the server could each take a different one): refused
@@ -162,6 +176,10 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   } else {
     const char *h = request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h == NULL) {
+      /* The web front's calls carry its session cookie instead (src/http/web_session.c); a bearer token wins. */
+      const char *cookie = MHD_lookup_connection_value(rq->connection, MHD_COOKIE_KIND, WEB_SESSION_COOKIE);
+      if (cookie != NULL)
+        return web_session_authenticate(rq, cookie, ret);
       *ret = unauthorized(rq, "An Authorization: Bearer token is required.");
       return false;
     }
@@ -173,7 +191,7 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
     while (*token == ' ')
       token++;
   }
-  if (!token_authenticate(rq, token, ret))
+  if (!auth_token(rq, token, strlen(token), ret))
     return false;
   /* A calendar token sits in URLs (phone settings, browser history, proxies' logs): it opens the feed and
    * nothing else. Another role's token in the feed's URL is refused by the route's access (403). */
@@ -184,10 +202,39 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
   return true;
 }
 
-/* Authenticates TOKEN (from the header or the feed's URL): RQ's principal, from this thread's cache or the
- * database; false with the 401 (or 503) queued. */
-static bool token_authenticate(struct request *rq, const char *token, enum MHD_Result *ret) {
-  size_t len = strlen(token);
+bool auth_body_token(struct request *rq, enum MHD_Result *ret) {
+  if (throttled(rq, client_key(rq), time(NULL))) {
+    *ret = reply_problem(rq, ERR_TOO_MANY_REQUESTS,
+                         "Too many failed authentications from this address: retry after the delay given.");
+    return false;
+  }
+  json_t *t = json_object_get(rq->json, "token"), *link = json_object_get(rq->json, "link");
+  if (link != NULL && t != NULL) {
+    *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/link", "send a token or a sign-in link, not both");
+    return false;
+  }
+  if (json_is_string(link))
+    return web_link_authenticate(rq, json_string_value(link), ret);
+  if (link != NULL) {
+    *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/link", "must be a string");
+    return false;
+  }
+  if (!json_is_string(t)) {
+    note_failure(client_key(rq), time(NULL));
+    *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/token", t == NULL ? "is required" : "must be a string");
+    return false;
+  }
+  if (!auth_token(rq, json_string_value(t), json_string_length(t), ret))
+    return false;
+  if (rq->principal.role == ROLE_CALENDAR) { /* a calendar token opens the feed, never the web front */
+    *ret = reply_problem(rq, ERR_FORBIDDEN, "A calendar token reads the calendar feed only.");
+    return false;
+  }
+  return true;
+}
+
+/* Authenticates RQ with TOKEN (LEN bytes): the thread's cache, else the database. */
+static bool auth_token(struct request *rq, const char *token, size_t len, enum MHD_Result *ret) {
   char selector[TOKEN_SELECTOR_LEN + 1];
   if (!token_parse(token, len, selector)) {
     *ret = unauthorized(rq, "The token is not valid.");
@@ -225,11 +272,7 @@ static bool token_authenticate(struct request *rq, const char *token, enum MHD_R
     return false;
   }
   struct principal *p = &rq->principal;
-  snprintf(p->token_id, sizeof p->token_id, "%s", t.id);
-  snprintf(p->commission_id, sizeof p->commission_id, "%s", t.commission_id);
-  p->role = role_parse(t.role);
-  snprintf(p->scope_org_id, sizeof p->scope_org_id, "%s", t.scope_org_id != NULL ? t.scope_org_id : "");
-  p->expires_at = strtoll(t.expires_epoch, NULL, 10);
+  principal_fill(p, t.id, t.commission_id, t.role, t.scope_org_id, t.expires_epoch);
   PQclear(res);
   cache_put(hash, p, epoch, now);
   token_used(p->token_id);

@@ -26,6 +26,7 @@ struct http_config http_config = {
   .max_connections = 1024,
   .per_ip_connections = 256,
   .auth_failure_limit = 30,
+  .web_idle_timeout = 30 * 60,
 };
 
 static atomic_long in_flight;
@@ -110,7 +111,7 @@ static enum MHD_Result reply_too_large(struct request *rq) {
 /* What the route table says before the handler runs: every {name} of the path is a UUID (400 naming path:name),
  * the role may do this (403), the body has the route's fields (422 naming each). False with *RET queued when not. */
 static bool route_admits(struct request *rq, enum MHD_Result *ret) {
-  const char *p = rq->route->pattern;
+  const char *p = (rq->route->flags & ROUTE_PATH_NAMES) ? "" : rq->route->pattern; /* file names: the handler's */
   for (size_t i = 0; i < ROUTE_MAX_ARGS && (p = strchr(p, '{')) != NULL; i++) {
     const char *end = strchr(p, '}');
     if (end == NULL)
@@ -169,7 +170,7 @@ static enum MHD_Result dispatch(struct request *rq) {
   if (rq->body_too_large)
     return reply_too_large(rq);
   enum MHD_Result ret;
-  if (!(rq->route->flags & ROUTE_PUBLIC) && !auth_authenticate(rq, &ret))
+  if (!(rq->route->flags & (ROUTE_PUBLIC | ROUTE_TOKEN_IN_BODY)) && !auth_authenticate(rq, &ret))
     return ret;
   bool wants_json = (rq->route->flags & ROUTE_JSON_BODY) ||
                     ((rq->route->flags & ROUTE_JSON_OPTIONAL) && rq->body_len > 0);
@@ -188,6 +189,8 @@ static enum MHD_Result dispatch(struct request *rq) {
   } else if (rq->body_len > 0) {
     return reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE, "This route takes no request body.");
   }
+  if ((rq->route->flags & ROUTE_TOKEN_IN_BODY) && !auth_body_token(rq, &ret))
+    return ret;
   if (!request_query_utf8(rq, &ret))
     return ret;
   if (!(rq->route->flags & ROUTE_NO_DB) && rq->db == NULL) {

@@ -8,32 +8,62 @@
 #include "log.h"
 #include "utf8.h"
 
-static enum MHD_Result queue(struct request *rq, unsigned int status, const char *content_type, char *data,
-                             size_t len, const char *const *headers) {
+/* The web front's headers: no inline script or style, nothing framed, no referrer; see README "Web front". */
+#define WEB_CSP                                                                                                  \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "        \
+  "base-uri 'none'; form-action 'self'"
+
+/* Queues STATUS with DATA (LEN bytes; freed here unless PERSISTENT), CONTENT_TYPE (NULL: none, a 304), the common
+ * headers, CACHE_CONTROL and HEADERS (NULL or name, value pairs ending with NULL). */
+static enum MHD_Result queue_response(struct request *rq, unsigned int status, const char *content_type, void *data,
+                                      size_t len, bool persistent, const char *cache_control,
+                                      const char *const *headers) {
   rq->status = status;
   if (!audit_reply(rq)) { /* never an answer whose audit entry could not be recorded */
-    free(data);
+    if (!persistent)
+      free(data);
     return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The audit trail cannot record this request now; retry later.");
   }
-  struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(len, data, persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
   if (resp == NULL) {
-    free(data);
+    if (!persistent)
+      free(data);
     return MHD_NO;
   }
-  bool ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
+  bool ok = (content_type == NULL ||
+             MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES) &&
             MHD_add_response_header(resp, "X-Request-Id", rq->request_id) == MHD_YES &&
             MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) == MHD_YES;
   for (size_t i = 0; ok && headers != NULL && headers[i] != NULL; i += 2)
     ok = MHD_add_response_header(resp, headers[i], headers[i + 1]) == MHD_YES;
   if (ok && rq->route != NULL && (rq->via_share || (rq->route->flags & ROUTE_CAPABILITY)))
     ok = MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES; /* the link is the secret */
+  /* A web session opened or ended by this request (a success), or found ended (its 401): never another refusal. */
+  if (ok && rq->set_cookie[0] != '\0' && (status < 300 || status == MHD_HTTP_UNAUTHORIZED))
+    ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rq->set_cookie) == MHD_YES;
   if (ok && rq->close_connection)
     ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES;
   enum MHD_Result ret = ok ? MHD_queue_response(rq->connection, status, resp) : MHD_NO;
   MHD_destroy_response(resp);
   rq->status = status;
   return ret;
+}
+
+static enum MHD_Result queue(struct request *rq, unsigned int status, const char *content_type, char *data,
+                             size_t len, const char *const *headers) {
+  return queue_response(rq, status, content_type, data, len, false, "no-store", headers);
+}
+
+enum MHD_Result reply_static(struct request *rq, unsigned int status, const char *content_type, const void *data,
+                             size_t len, const char *etag) {
+  const char *headers[] = {"Content-Security-Policy", WEB_CSP, "Referrer-Policy", "no-referrer",
+                           "X-Frame-Options", "DENY", "Cross-Origin-Opener-Policy", "same-origin",
+                           MHD_HTTP_HEADER_ETAG, etag, NULL};
+  /* Revalidated at each load (a 304 when unchanged): a new build's files are seen at once. */
+  return queue_response(rq, status, status == MHD_HTTP_NOT_MODIFIED ? NULL : content_type, (void *)data,
+                        status == MHD_HTTP_NOT_MODIFIED ? 0 : len, true, "no-cache", headers);
 }
 
 enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers) {

@@ -47,6 +47,15 @@ const struct route http_routes[] = {
   {"GET", "/metrics", api_metrics, PUBLIC | ROUTE_NO_DB, ANY_ROLE, NULL, NULL},
   {"GET", "/v1/me", api_me_get, ROUTE_NO_AUDIT | ROUTE_NO_DB, ANY_ROLE, NULL, NULL},
 
+  /* The web front (src/web, embedded): its page and files, and its sessions (README, "Web front"). */
+  {"GET", "/", api_web_page, PUBLIC | ROUTE_NO_DB | ROUTE_NO_AUDIT, ANY_ROLE, NULL, NULL},
+  {"GET", "/assets/{file}", api_web_asset, PUBLIC | ROUTE_NO_DB | ROUTE_NO_AUDIT | ROUTE_PATH_NAMES, ANY_ROLE, NULL,
+   NULL},
+  {"POST", "/v1/web/session", api_web_session_open, BODY | ROUTE_TOKEN_IN_BODY, ANY_ROLE, &web_session_create_body,
+   "tokens"},
+  {"GET", "/v1/web/session", api_web_session_get, ROUTE_NO_AUDIT | ROUTE_WEB_NAVIGABLE, ANY_ROLE, NULL, "tokens"},
+  {"DELETE", "/v1/web/session", api_web_session_end, 0, ANY_ROLE, NULL, "tokens"},
+
   {"GET", "/v1/organisations", api_organisations_list, ROUTE_NO_AUDIT, ORGS_READ, NULL, "organisations"},
   {"POST", "/v1/organisations", api_organisations_create, BODY, ORGS_WRITE(ACT_CREATE), &organisation_create_body,
    "organisations"},
@@ -58,6 +67,7 @@ const struct route http_routes[] = {
   {"POST", "/v1/tokens", api_tokens_create, BODY, TOKENS(ACT_CREATE), &token_create_body, "tokens"},
   {"GET", "/v1/tokens/{id}", api_tokens_get, ROUTE_NO_AUDIT, TOKENS(ACT_READ), NULL, "tokens"},
   {"POST", "/v1/tokens/{id}/revoke", api_tokens_revoke, 0, TOKENS(ACT_UPDATE), NULL, "tokens"},
+  {"POST", "/v1/tokens/{id}/sign-in-links", api_web_link_create, 0, TOKENS(ACT_CREATE), NULL, "tokens"},
 
   {"GET", "/v1/webhooks", api_webhooks_list, ROUTE_NO_AUDIT, WEBHOOKS(ACT_READ), NULL, "webhooks"},
   {"POST", "/v1/webhooks", api_webhooks_create, BODY, WEBHOOKS(ACT_CREATE), &webhook_create_body, "webhooks"},
@@ -135,7 +145,8 @@ const struct route http_routes[] = {
   {"POST", "/v1/sessions/{id}/decisions", api_decisions_create, BODY, SESSION_WORK, &decision_create_body, "sessions"},
   {"POST", "/v1/sessions/{id}/decisions/{decision_id}/corrections", api_decisions_correct, BODY, SESSION_WORK,
    &decision_correct_body, "sessions"},
-  {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, 0, AGENDAS, NULL, "sessions"},
+  /* navigable: the web front opens the sealed minutes in a new tab, to print */
+  {"GET", "/v1/sessions/{id}/minutes", api_minutes_get, ROUTE_WEB_NAVIGABLE, AGENDAS, NULL, "sessions"},
   {"GET", "/v1/calendar.ics", api_calendar_get, ROUTE_NO_AUDIT | ROUTE_TOKEN_IN_QUERY, CALENDAR, NULL, "sessions"},
 
   {"GET", "/v1/placements", api_placements_list, 0, PLACEMENTS_READ, NULL, "placements"},

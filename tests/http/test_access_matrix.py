@@ -514,7 +514,9 @@ def plain(method, path, query=""):
 
 
 for _m, _p, _q in (("GET", "/healthz", ""), ("GET", "/readyz", ""), ("GET", "/metrics", ""), ("GET", "/v1/me", ""),
-                   ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"), ("GET", "/v1/webhooks", "?limit=200"),
+                   ("GET", "/", ""), ("GET", "/v1/web/session", ""), ("DELETE", "/v1/web/session", ""),
+                   ("GET", "/v1/organisations", "?limit=200"), ("GET", "/v1/tokens", "?limit=200"),
+                   ("GET", "/v1/webhooks", "?limit=200"),
                    ("GET", "/v1/applications", "?limit=200"), ("GET", "/v1/people", "?limit=200"),
                    ("GET", "/v1/people/duplicates", "?limit=200"), ("GET", "/v1/units/free-places", ""),
                    ("GET", "/v1/units", "?limit=200"), ("GET", "/v1/agreements", "?limit=200"),
@@ -551,6 +553,9 @@ def org_body(x):
 
 
 op("POST", "/v1/organisations")(lambda x: Req("/v1/organisations", org_body(x)))
+op("GET", "/assets/{file}")(lambda x: Req("/assets/app.js"))
+op("POST", "/v1/web/session")(
+    lambda x: Req("/v1/web/session", {"token": x.A.coord if x.role == "coordinator" else x.A.tok[(x.role, 1)]}))
 op("GET", "/v1/organisations/{id}")(lambda x: Req("/v1/organisations/%s" % x.own_org))
 op("PATCH", "/v1/organisations/{id}")(
     lambda x: Req("/v1/organisations/%s" % x.own_org, {"phone": "+33 3 20 00 00 0%d" % x.side}, etag_of=True))
@@ -579,6 +584,7 @@ op("GET", "/v1/webhooks/{id}/deliveries")(lambda x: Req("/v1/webhooks/%s/deliver
 op("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry")(
     lambda x: Req("/v1/webhooks/%s/deliveries/%s/retry" % x.w.webhook_delivery(x.side)))
 op("POST", "/v1/tokens/{id}/revoke")(lambda x: Req("/v1/tokens/%s/revoke" % x.w.token("observer")[1]))
+op("POST", "/v1/tokens/{id}/sign-in-links")(lambda x: Req("/v1/tokens/%s/sign-in-links" % x.w.token("observer")[1]))
 
 
 @op("POST", "/v1/applications")

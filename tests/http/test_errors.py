@@ -84,7 +84,7 @@ def body(suite):
 def run_cases(suite, d, db, tok, obs, org, state):
     with suite.case("unknown route: 404 route-not-found (even without a token)"):
         for method, path in [("GET", "/nope"), ("GET", "/v1/nope"), ("GET", "/v1/organisations/%s/x" % org),
-                             ("GET", "/v1/me/"), ("GET", "/"), ("POST", "/v2/organisations")]:
+                             ("GET", "/v1/me/"), ("GET", "/index.html"), ("POST", "/v2/organisations")]:
             for token in (None, tok):
                 r = d.call(method, path, token=token)
                 expect_problem(r, 404, "route-not-found")

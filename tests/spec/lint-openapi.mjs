@@ -100,9 +100,10 @@ const rules = {
     severity: 'error',
     // text/plain: /metrics (Prometheus); text/html: the printable minutes of a session, its agenda pack and the
     // decision letters (Accept: text/html); text/csv: the reports (Accept: text/csv); text/calendar: the
-    // calendar feed of sessions (RFC 5545).
+    // calendar feed of sessions (RFC 5545); text/css and text/javascript: the web front's files (src/web).
     allowedValues: ['application/json', 'application/problem+json', 'text/plain; version=0.0.4; charset=utf-8',
-                    'text/html; charset=utf-8', 'text/csv; charset=utf-8', 'text/calendar; charset=utf-8'],
+                    'text/html; charset=utf-8', 'text/csv; charset=utf-8', 'text/calendar; charset=utf-8',
+                    'text/css; charset=utf-8', 'text/javascript; charset=utf-8'],
   },
   'response-contains-header': {
     severity: 'error',
