@@ -414,9 +414,11 @@ BEGIN
     INSERT INTO application_events (commission_id, application_id, from_status, to_status, reason, token_id, role)
       VALUES (p_commission, app, NULL, 'placed', 'imported with its placement', p_token, p_role);
     INSERT INTO placements (commission_id, application_id, person_id, unit_id, move_in_date, lease, exit_date,
-                            exit_reason, exit_comment, exit_inspection_matches)
+                            exit_reason, exit_comment, exit_inspection_matches, sliding_start_date)
       VALUES (p_commission, app, who.id, unit.id, r.move_in_date, r.lease, r.exit_date, r.exit_reason,
-              r.exit_comment, r.exit_inspection_matches) RETURNING id INTO object_id;
+              r.exit_comment, r.exit_inspection_matches,
+              CASE WHEN r.lease = 'sliding_lease' THEN r.move_in_date END) -- a sliding lease starts at the move-in
+      RETURNING id INTO object_id;
     outcome := 'create';
   END IF;
 END
