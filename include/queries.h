@@ -65,6 +65,14 @@ struct token_fields {
   NEXT(hash_hex, "encode(t.hash, 'hex')")
 DB_ROW_STRUCT(token_lookup_row, TOKEN_LOOKUP_ROW);
 enum db_status db_token_lookup(struct db *db, const char *selector, PGresult **res);
+/* Counts one failed authentication, shared by every instance, for the client address key ADDRESS_KEY and (when
+ * not NULL) the token selector key TOKEN_KEY: one row per key with its failures in the current minute and the
+ * seconds left in it. */
+#define AUTH_FAILURE_ROW(FIRST, NEXT)                                                                          \
+  FIRST(key, "f.key") NEXT(failures, "f.failures")                                                            \
+  NEXT(seconds_left, "(60 - floor(extract(epoch FROM now() - f.minute)))::int")
+DB_ROW_STRUCT(auth_failure_row, AUTH_FAILURE_ROW);
+enum db_status db_auth_failure_add(struct db *db, const char *address_key, const char *token_key, PGresult **res);
 /* Issues a token; no row when the scope is not a SCOPE_KIND organisation of the commission or the expiry is past. */
 enum db_status db_token_insert(struct db *db, const struct token_fields *f, PGresult **res);
 enum db_status db_token_list(struct db *db, const char *commission_id, const char *after_created,

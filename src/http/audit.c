@@ -39,7 +39,7 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
   snprintf(status, sizeof status, "%u", code);
   const struct principal *p = &rq->principal;
   const char *f[10] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
-                       rq->method, rq->route->pattern, type, object, rq->request_id, status};
+                       rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, rq->route->pattern, type, object, rq->request_id, status};
   if (in_transaction)
     return db_audit_insert(db, f);
   if (db != NULL)
