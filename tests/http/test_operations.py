@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
 """What an operator's tools rely on: HEAD wherever GET is (same status and headers, no body; uptime checks use
 it); 405 with Allow; /metrics with the process's figures, the build, open HTTP connections and the audit backlog;
-a listening failure that says why; and a stuck database (a lock held from psql) answered 503 with Retry-After
-within --lock-timeout or --statement-timeout, never a hang.
+a listening failure that says why; on a real hot standby (pg_basebackup of the test cluster), /readyz 503 and
+writes 503 read-only while reads are served; and a stuck database (a lock held from psql) answered 503 with
+Retry-After within --lock-timeout or --statement-timeout, never a hang.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
 import os
+import pwd
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from harness import (Daemon, Database, Session, Suite, check, clean_env, daemon_refuses, expect_problem,  # noqa: E402
-                     expect_status, poll, psql_path)
+                     expect_status, pg_cluster_script, poll, psql_path, run)
 
 ORGS = "/v1/organisations"
 
@@ -51,6 +55,42 @@ class LockHolder:
         self.proc.wait()
         self.db.sql("SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
                     "WHERE c.relname = '%s' AND l.mode = 'AccessExclusiveLock'" % self.table)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Standby:
+    """A hot standby of the test cluster: pg_basebackup -R into a directory of its own, started by
+    tests/lib/pg-cluster (as the cluster's owner, postgres, when run as root), destroyed on close."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="cd-standby-", dir="/tmp")
+        backup = [os.path.join(os.environ.get("PG_BINDIR", ""), "pg_basebackup") if os.environ.get("PG_BINDIR")
+                  else "pg_basebackup", "-D", os.path.join(self.dir, "data"), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+                  "-h", os.environ["PGHOST"], "-p", os.environ["PGPORT"], "-U", os.environ["PGUSER"]]
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            backup = ["runuser", "-u", "postgres", "--"] + backup
+        try:
+            run(backup, timeout=120)
+            out = run([pg_cluster_script(), "start", self.dir], timeout=120).stdout
+        except Exception:
+            self.close()
+            raise
+        exports = dict(re.findall(r"^export (PGHOST|PGPORT)=(\S+)$", out, re.M))
+        self.host, self.port = exports["PGHOST"], exports["PGPORT"]
+
+    def conninfo(self, db):
+        return "host=%s port=%s dbname=%s" % (self.host, self.port, db.name)
+
+    def close(self):
+        run([pg_cluster_script(), "destroy", self.dir], check=False, timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -163,6 +203,20 @@ def body(suite):
         with suite.case("--statement-timeout and --lock-timeout must be milliseconds"):
             rc, err = daemon_refuses(db, lock_timeout="5s")
             check(rc == 2 and "--lock-timeout" in err, "a bad --lock-timeout: %r %r" % (rc, err))
+
+        with Standby() as standby, Daemon(standby.conninfo(db)) as d:
+            with suite.case("on a hot standby (in recovery): /readyz 503 read-only; reads served, writes 503"):
+                check(run([psql_path(), "-X", "-A", "-t", "-d", standby.conninfo(db), "-c",
+                           "SELECT pg_is_in_recovery()"]).stdout.strip() == "t", "the standby is not in recovery")
+                r = d.call("GET", "/readyz")
+                expect_problem(r, 503, "read-only")
+                check(r.headers.get("retry-after", "").isdigit(), "no Retry-After", r)
+                expect_status(d.call("HEAD", "/readyz"), 503)
+                r = d.call("GET", ORGS + "/" + org, token=coord.token)
+                expect_status(r, 200)
+                r = d.call("POST", ORGS, token=coord.token, body={"kind": "partner", "name": "Sur le secours"})
+                expect_problem(r, 503, "read-only")
+                check(r.headers.get("retry-after", "").isdigit(), "no Retry-After", r)
 
         with Daemon(db, lock_timeout=500, statement_timeout=0) as d:
             with suite.case("a write behind a lock held from psql: 503 with Retry-After within --lock-timeout"):
