@@ -28,6 +28,7 @@ struct request {
   bool head;
   const char *url;
   char client[CLIENT_ADDRESS_MAX]; /* the client's address: the peer's, or from a trusted proxy's header */
+  bool client_known;               /* false: client is "unknown" (no IP peer), recorded as NULL */
   const struct route *route;
   const char *args[ROUTE_MAX_ARGS]; /* path parameters, in pattern order */
   char *url_copy;                   /* storage for args */

@@ -558,16 +558,14 @@ enum db_status db_report_activity(struct db *db, const char *commission_id, cons
 /* REPORT_OCCUPANCY_ROW per unit kind (in the schema's order), then the one for all. */
 enum db_status db_report_occupancy(struct db *db, const char *commission_id, const char *date, PGresult **res);
 
-/* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status: a
- * write's entry inside its transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW:
- * nothing recorded). */
-enum db_status db_audit_insert(struct db *db, const char *const f[10]);
+/* audit.c: db_audit_insert() is declared in audit_db.h. */
 /* An entry of the trail as the API's AuditEntry, and its list key (at with microseconds). */
 #define AUDIT_ENTRY_ROW(FIRST, NEXT)                                                                          \
   FIRST(id, "e.id") NEXT(at, SQL_TS("e.at")) NEXT(token_id, "e.token_id") NEXT(role, "e.role")                  \
   NEXT(action, "e.action") NEXT(method, "e.method") NEXT(route, "e.route") NEXT(object_type, "e.object_type")  \
   NEXT(object_id, "e.object_id") NEXT(person_id, "e.person_id") NEXT(request_id, "e.request_id")                \
-  NEXT(status, "e.status") NEXT(chained, "e.chain_pos IS NOT NULL")                                             \
+  NEXT(status, "e.status") NEXT(client_address, "host(e.client_address)")                                       \
+  NEXT(chained, "e.chain_pos IS NOT NULL")                                                                      \
   NEXT(list_key, "to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
 DB_ROW_STRUCT(audit_entry_row, AUDIT_ENTRY_ROW);
 /* Rows: AUDIT_ENTRY_ROW, newest first. OBJECT matches the object or the person concerned. */

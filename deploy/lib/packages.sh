@@ -11,9 +11,9 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
 # shellcheck disable=SC2034 # used by tests/run
 # clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes, only recommended by clang) build the fuzz suite's
 # targets; llvm gives llvm-symbolizer, for readable stack traces in sanitizer and fuzzer reports.
-# nginx and pgbouncer: the reverse proxy and the pooler that tests/http/test_proxies.py and test_pgbouncer.py start
-# (unprivileged, on loopback, with their own configuration) in front of the daemon and the database.
-CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm nginx pgbouncer)
+# nginx, haproxy and pgbouncer: the reverse proxies and the pooler that tests/http/test_proxies.py and
+# test_pgbouncer.py start (on loopback, with their own configuration) in front of the daemon and the database.
+CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm nginx haproxy pgbouncer)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 

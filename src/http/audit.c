@@ -38,8 +38,9 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
   unsigned int code = in_transaction ? (rq->audit_object[0] != '\0' ? MHD_HTTP_CREATED : MHD_HTTP_OK) : rq->status;
   snprintf(status, sizeof status, "%u", code);
   const struct principal *p = &rq->principal;
-  const char *f[10] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
-                       rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, rq->route->pattern, type, object, rq->request_id, status};
+  const char *f[AUDIT_FIELDS] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
+                                 rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, rq->route->pattern, type, object,
+                                 rq->request_id, status, rq->client_known ? rq->client : NULL};
   if (in_transaction)
     return db_audit_insert(db, f);
   if (db != NULL)

@@ -92,7 +92,8 @@ static void client_address_init(struct request *rq) {
       MHD_get_connection_info(rq->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   const struct sockaddr *peer = info != NULL ? info->client_addr : NULL;
   char peer_text[CLIENT_ADDRESS_MAX];
-  if (!proxy_address_text(peer, peer_text))
+  rq->client_known = proxy_address_text(peer, peer_text);
+  if (!rq->client_known)
     snprintf(peer_text, sizeof peer_text, "unknown");
   struct header_lines h = {proxy_header_name(), NULL, 0, false};
   bool from_proxy = proxy_peer_trusted(peer);

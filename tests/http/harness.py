@@ -867,12 +867,16 @@ def raw_from(source, port, timeout=HTTP_TIMEOUT):
     return c
 
 
-def call_from(source, port, method, path, token=None, headers=None, timeout=HTTP_TIMEOUT):
-    """One request without a body from the loopback address SOURCE, on a fresh connection; returns the Response."""
-    hdrs = _auth(dict(headers or {}), token)
+def call_from(source, port, method, path, token=None, headers=None, timeout=HTTP_TIMEOUT, body=None):
+    """One request (BODY: a JSON value, or None) from the loopback address SOURCE, on a fresh connection; returns the
+    Response."""
+    data, hdrs = _encode(body, None, headers)
+    hdrs = _auth(hdrs, token)
     hdrs["Connection"] = "close"
+    if data is not None:
+        hdrs["Content-Length"] = str(len(data))
     with raw_from(source, port, timeout) as c:
-        c.send(request_head(method, path, hdrs))
+        c.send(request_head(method, path, hdrs) + (data or b""))
         return c.read_response(timeout)
 
 

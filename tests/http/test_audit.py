@@ -35,7 +35,7 @@ from harness import (ALL_RESPONSES, TIMESTAMP_RE, Daemon, Database, Suite, call_
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 ENTRY_MEMBERS = {"id", "at", "token_id", "role", "action", "method", "route", "object_type", "object_id",
-                 "person_id", "request_id", "status", "chained"}
+                 "person_id", "request_id", "status", "client_address", "chained"}
 EXPORT_MEMBERS = {"person", "care_notes", "applications", "placements", "audit", "information", "exported_at"}
 NOTE_MARK = "NOTEMARK-audit-entretien-4k9"
 SITUATION_MARK = "SITUATIONMARK-audit-sortie-4k9"

@@ -2,7 +2,8 @@
 """Behind a reverse proxy: Debian's real nginx, started by this test on loopback (config written here), in front of
 commissiond with --trusted-proxy. The failed-authentication limit and the request log follow the client's address
 (the right-most untrusted hop of X-Forwarded-For), not the proxy's: one client's 31 bad tokens do not lock out
-another client. A client cannot choose its address by sending X-Forwarded-For, neither through the proxy (nginx
+another client; the audit trail records it too (a write, an asynchronous and a synchronous read) and still
+verifies. A client cannot choose its address by sending X-Forwarded-For, neither through the proxy (nginx
 appends the real one) nor directly from a peer that is not a trusted proxy. And two instances on one database share
 the limit (auth_failures in PostgreSQL): N instances give the limit of one.
 
@@ -15,14 +16,15 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from harness import (Daemon, Database, LoopbackService, Suite, call_from, check, daemon_refuses,  # noqa: E402
-                     expect_problem, expect_status)
+                     expect_problem, expect_status, poll)
 
 LIMIT = 30
 
 
-def bad_token(letter):
-    """A well formed, unknown token; each case its own, since failures also count by token selector."""
-    return "cd_" + letter * 16 + "R" * 43
+def bad_token(tag):
+    """A well formed (when TAG is base64url), unknown token; each case its own, since failures also count by token
+    selector."""
+    return "cd_" + (tag * 16)[:16] + "R" * 43
 
 
 class Nginx(LoopbackService):
@@ -61,6 +63,32 @@ http {
             f.write(conf)
         self.launch([self.binary, "-e", os.path.join(self.dir, "error.log"), "-p", self.dir, "-c", path])
 
+
+
+class HAProxy(LoopbackService):
+    """Debian's HAProxy in front of 127.0.0.1:UPSTREAM with `option forwardfor`, which adds an X-Forwarded-For line of
+    its own after any the client sent (the daemon must read every line, in order)."""
+
+    def __init__(self, upstream):
+        super().__init__("haproxy", "haproxy")
+        conf = """global
+    pidfile %s/haproxy.pid
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    option forwardfor
+frontend api
+    bind 127.0.0.1:%d
+    default_backend commissiond
+backend commissiond
+    server daemon 127.0.0.1:%d
+""" % (self.dir, self.port, upstream)
+        path = os.path.join(self.dir, "haproxy.cfg")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.launch([self.binary, "-db", "-f", path])
 
 
 def request_logs(d):
@@ -102,6 +130,37 @@ def body(suite):
                 check(not any(str(e.get("client", "")).startswith("10.77.") for e in request_logs(d)),
                       "a spoofed address was taken as the client")
 
+            with suite.case("the audit trail records the client behind the proxy: a write, a read; the chain verifies"):
+                team = db.organisation_create(commission, "care_team", "Équipe de secteur")
+                r = call_from("127.0.0.3", nginx.port, "POST", "/v1/people", token=str(coord),
+                              body={"family_name": "Lenoir", "given_names": "Anne", "birth_date": "1968-05-04",
+                                    "care_team_id": team})
+                expect_status(r, 201)
+                person = r.body["id"]
+                expect_status(call_from("127.0.0.11", nginx.port, "GET", "/v1/people/" + person, token=str(coord)),
+                              200)
+                query = ("SELECT string_agg(action || ' ' || coalesce(host(client_address), '-'), ',' ORDER BY id) "
+                         "FROM audit_log WHERE object_id = '%s'" % person)
+                rows, _ = poll(lambda: db.sql(query).count(",") >= 1 and db.sql(query), 10)
+                check(rows == "create 127.0.0.3,read 127.0.0.11", "audit entries of the person: %r" % rows)
+                db.ctl("audit", "chain")
+                verify = db.ctl("audit", "verify", check=False)
+                check(verify.returncode == 0, "audit verify: %s %s" % (verify.stdout, verify.stderr))
+
+            with suite.case("through HAProxy (option forwardfor adds its own line): spoofed lines ignored, "
+                            "the limit holds"), HAProxy(d.port) as haproxy:
+                statuses = [call_from("127.0.0.12", haproxy.port, "GET", "/v1/me", token=bad_token("h%d" % i),
+                                      headers={"X-Forwarded-For": "10.66.0.%d" % (i + 1)}).status
+                            for i in range(LIMIT + 1)]
+                check(statuses == [401] * LIMIT + [429], "through HAProxy: %r" % statuses)
+                r = call_from("127.0.0.13", haproxy.port, "GET", "/v1/me", token=str(coord),
+                              headers={"X-Forwarded-For": "127.0.0.12"})  # another client naming the locked one
+                expect_status(r, 200)
+                entry = d.wait_log(lambda e: e.get("msg") == "request" and e.get("client") == "127.0.0.13", 5)
+                check(entry is not None, "the client behind HAProxy is not in the log")
+                check(not any(str(e.get("client", "")).startswith("10.66.") for e in request_logs(d)),
+                      "a spoofed address was taken as the client")
+
         with Daemon(db, auth_failure_limit=3, trusted_proxy="127.0.0.1/32") as d:
             with suite.case("directly from a peer that is not a trusted proxy, X-Forwarded-For is ignored"):
                 statuses = [call_from("127.0.0.5", d.port, "GET", "/v1/me", token=bad_token(chr(97 + i)),
@@ -114,7 +173,7 @@ def body(suite):
                 check(not any(str(e.get("client", "")).startswith("10.88.") for e in request_logs(d)),
                       "an untrusted peer chose its address")
 
-        with Daemon(db, trusted_proxy="127.0.0.0/8,::1", proxy_header="forwarded") as d:
+        with Daemon(db, trusted_proxy="127.0.0.0/8,::1", proxy_header="forwarded", audit_reads="sync") as d:
             with suite.case("--proxy-header forwarded: RFC 7239 for= names the client (IPv6, quoted, with a port)"):
                 r = call_from("127.0.0.6", d.port, "GET", "/healthz",
                               headers={"Forwarded": 'for="[2001:db8:cafe::17]:4711";proto=https, for=127.0.0.9',
@@ -122,6 +181,13 @@ def body(suite):
                 expect_status(r, 200)
                 entry = d.wait_log(lambda e: e.get("msg") == "request" and e.get("client") == "2001:db8:cafe::17", 5)
                 check(entry is not None, "the Forwarded client is not in the log: %r" % request_logs(d)[-1:])
+                # --audit-reads sync: the entry is committed before the answer, with its client.
+                r = call_from("127.0.0.6", d.port, "GET", "/v1/people/" + person, token=str(coord),
+                              headers={"Forwarded": "for=198.51.100.23"})
+                expect_status(r, 200)
+                rows = db.sql("SELECT host(client_address) FROM audit_log WHERE request_id = '%s'"
+                              % r.headers["x-request-id"])
+                check(rows == "198.51.100.23", "the synchronous read's entry records %r" % rows)
 
         with suite.case("a bad --trusted-proxy or --proxy-header is refused at start, naming it"):
             rc, out = daemon_refuses(db, trusted_proxy="10.0.0.0/33")
