@@ -118,7 +118,8 @@ enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, co
 /* A validation problem with ERRORS, an array of {field, reason} (stolen). */
 enum MHD_Result reply_validation(struct request *rq, json_t *errors);
 /* The reply for a failed database status: 503 when the connection is gone or a statement or lock wait outlived
- * its timeout (service-unavailable) or the database refuses writes (read-only), 409 for a concurrent change that outlived its retries, 500 otherwise. */
+ * its timeout (service-unavailable) or the database refuses writes (read-only), 409 for a concurrent change that
+ * outlived its retries, 500 otherwise. */
 enum MHD_Result reply_db_error(struct request *rq);
 
 /* A request header, or NULL. */

@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,10 +57,11 @@ static void usage(FILE *out) {
           "  --per-ip-connections N   concurrent connections per client address (past it: 503), 0 = unlimited\n"
           "                           (behind a reverse proxy every connection comes from its address)\n"
           "                           [COMMISSIOND_PER_IP_CONNECTIONS], default a quarter of --max-connections\n"
-          "  --auth-failure-limit N   failed authentications per client address and minute before it is\n"
+          "  --auth-failure-limit N   failed authentications per client address (and per token) and clock\n"
+          "                           minute, counted in the database for every instance, before it is\n"
           "                           answered 429 until the minute is over; 0 = no limit\n"
           "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
-"  --trusted-proxy CIDR[,CIDR...]  reverse proxies (addresses or networks, IPv4 or IPv6) whose\n"
+          "  --trusted-proxy CIDR[,CIDR...]  reverse proxies (addresses or networks, IPv4 or IPv6) whose\n"
           "                           X-Forwarded-For (or Forwarded) names the client [COMMISSIOND_TRUSTED_PROXY];\n"
           "                           default none: the headers are ignored and the client is the peer\n"
           "  --proxy-header NAME      x-forwarded-for or forwarded (RFC 7239): the header the trusted proxies\n"
@@ -256,7 +257,9 @@ static int open_listener(const struct sockaddr_storage *addr, const char **step)
     return -1;
   int on = 1;
   *step = "setsockopt";
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0) {
+  /* As libmicrohttpd did with its own socket: an IPv6 address serves IPv6 only. */
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
+      (addr->ss_family != AF_INET6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0)) {
     *step = "bind";
     if (bind(fd, (const struct sockaddr *)addr, len) == 0) {
       *step = "listen";

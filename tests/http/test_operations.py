@@ -20,7 +20,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from harness import (Daemon, Database, Session, Suite, check, clean_env, daemon_refuses, expect_problem,  # noqa: E402
-                     expect_status, pg_cluster_script, poll, psql_path, run)
+                     expect_status, http_call, pg_cluster_script, poll, psql_path, run)
 
 ORGS = "/v1/organisations"
 
@@ -199,6 +199,17 @@ def body(suite):
                 check(p.returncode == 1, "exit %d" % p.returncode)
                 check("cannot listen on 127.0.0.1:%d: Address already in use" % port in p.stderr,
                       "the refusal does not say why: %r" % p.stderr)
+
+        with suite.case("--listen [::1]:0 serves IPv6 (only), and logs the IPv6 client"):
+            with Daemon(db, listen="[::1]:0") as d:
+                expect_status(http_call(d.port, "GET", "/healthz", host="::1"), 200)
+                entry = d.wait_log(lambda e: e.get("msg") == "request" and e.get("client") == "::1", 5)
+                check(entry is not None, "no request line from ::1")
+                try:
+                    http_call(d.port, "GET", "/healthz", timeout=2)
+                    check(False, "an IPv6 listener answered on 127.0.0.1")
+                except OSError:
+                    pass
 
         with suite.case("--statement-timeout and --lock-timeout must be milliseconds"):
             rc, err = daemon_refuses(db, lock_timeout="5s")
