@@ -10,19 +10,26 @@
 #include "db.h"
 
 #define AUDIT_REQUEST_ID_MAX 64
+/* An entry's values as a request gives them, in this order: commission_id, token_id, role, action, method, route,
+ * object_type, object_id, request_id, status, client_address (NULL when unknown). */
+#define AUDIT_FIELDS 11
 
 /* One queued entry: the columns of audit_log a request knows ("" for NULL). */
 struct audit_queued {
   int64_t at_us; /* microseconds since the epoch */
   int status;    /* 0: none */
   char commission_id[37], token_id[37], role[16], action[12], method[12], route[96], object_type[32],
-      object_id[37], request_id[AUDIT_REQUEST_ID_MAX + 1];
+      object_id[37], request_id[AUDIT_REQUEST_ID_MAX + 1], client_address[46];
 };
+
+/* A write's entry inside its transaction (src/db/audit.c), recorded only if the transaction wrote something
+ * (DB_ROW; DB_NO_ROW: nothing recorded). */
+enum db_status db_audit_insert(struct db *db, const char *const f[AUDIT_FIELDS]);
 
 /* The queue of asynchronous entries (src/db/audit_queue.c). F as for db_audit_insert(); false when the entry
  * could not be queued: this worker's buffer holds --audit-backlog unwritten entries and the audit thread did not
  * make room within 2 s (or cannot write at all): the request must not be answered as if it were recorded. */
-bool audit_queue_push(const char *const f[10]);
+bool audit_queue_push(const char *const f[AUDIT_FIELDS]);
 /* Inserts every queued entry on DB (a session past row-level security); the number inserted, or -1. Entries leave
  * the queue only once committed: after a failure they are written by a later call, once (a COMMIT whose answer
  * was lost is checked before writing again). DB NULL says the audit thread has no connection: nothing is written,
@@ -30,7 +37,7 @@ bool audit_queue_push(const char *const f[10]);
 long audit_queue_flush(struct db *db);
 /* Inserts one entry (F as for audit_queue_push()) now, on DB in its own implicit transaction: committed when this
  * returns DB_ROW. Chained later by the audit thread, as writes' entries are. */
-enum db_status audit_record_now(struct db *db, const char *const f[10]);
+enum db_status audit_record_now(struct db *db, const char *const f[AUDIT_FIELDS]);
 /* Entries queued and not yet written, over every worker. */
 long audit_queue_pending(void);
 /* The longest time an entry waited between its answer and its commit, since start (microseconds). */

@@ -153,6 +153,12 @@ bool db_sqlstate_lost(const char *sqlstate);
  * session (db_lost(), db_sqlstate_lost()) or class 53 (out of disk, memory or connections). Answer it 503. */
 bool db_unavailable(const struct db *db);
 
+/* True when the last failure on DB was --statement-timeout (57014 query_canceled: commissiond never cancels a
+ * statement otherwise) or --lock-timeout (55P03 lock_not_available): a stuck database, answered 503. */
+bool db_timed_out(const struct db *db);
+/* The bounds set on every worker connection from its next connection on (0: the server's setting). */
+void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms);
+
 enum db_status db_begin(struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
@@ -163,6 +169,11 @@ void db_rollback(struct db *db);
 #define DB_TX_RETRIES 3
 enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *db, void *cls), void *cls);
 
+/* Whether CONNINFO reaches PostgreSQL through a pooler that shares server sessions between transactions (PgBouncer
+ * pool_mode=transaction or statement), where commissiond cannot work: its prepared statements, session settings
+ * and LISTEN need a session of their own. Opens two connections for the probe. 0 with *POOLED set; -1 when the
+ * probe could not run (the database unreachable). */
+int db_pooled_per_transaction(const char *conninfo, bool *pooled);
 /* Whether the database refuses writes on this session (*IS_READ_ONLY): a hot standby, or default_transaction_read_only
  * on. Writes there fail with SQLSTATE 25006, answered 503 read-only. */
 enum db_status db_read_only(struct db *db, bool *is_read_only);

@@ -14,6 +14,7 @@
 #include "access.h"
 #include "errors.h"
 #include "principal.h"
+#include "proxy.h"
 
 #define ROUTE_MAX_ARGS 4
 #define REQUEST_ID_MAX 64
@@ -23,8 +24,11 @@ struct db;
 
 struct request {
   struct MHD_Connection *connection;
-  const char *method;
+  const char *method; /* "GET" for a HEAD request, served as its GET without the body (`head`) */
+  bool head;
   const char *url;
+  char client[CLIENT_ADDRESS_MAX]; /* the client's address: the peer's, or from a trusted proxy's header */
+  bool client_known;               /* false: client is "unknown" (no IP peer), recorded as NULL */
   const struct route *route;
   const char *args[ROUTE_MAX_ARGS]; /* path parameters, in pattern order */
   char *url_copy;                   /* storage for args */
@@ -131,8 +135,9 @@ enum MHD_Result reply_problem_with(struct request *rq, enum error_code code, con
 enum MHD_Result reply_field_problem(struct request *rq, enum error_code code, const char *field, const char *reason);
 /* A validation problem with ERRORS, an array of {field, reason} (stolen). */
 enum MHD_Result reply_validation(struct request *rq, json_t *errors);
-/* The reply for a failed database status: 503 when the connection is gone (service-unavailable) or the database
- * refuses writes (read-only), 409 for a concurrent change that outlived its retries, 500 otherwise. */
+/* The reply for a failed database status: 503 when the connection is gone or a statement or lock wait outlived
+ * its timeout (service-unavailable) or the database refuses writes (read-only), 409 for a concurrent change that
+ * outlived its retries, 500 otherwise. */
 enum MHD_Result reply_db_error(struct request *rq);
 
 /* A request header, or NULL. */

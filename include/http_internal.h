@@ -66,6 +66,8 @@ void http_watchdog_stop(void);
 /* Counters for /metrics. */
 unsigned long http_connections_timed_out(void);
 unsigned long http_connections_refused(void);
+/* Connections open now, those answered 503 past a limit excepted. */
+unsigned long http_connections_open(void);
 
 /* The JSON pointer (RFC 6901) of the member being parsed at byte POSITION of the LEN bytes of TEXT, a body
  * jansson refused there: "/name", "/items/2", or "" for the document itself. Written into OUT (size N). */

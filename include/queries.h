@@ -65,6 +65,14 @@ struct token_fields {
   NEXT(hash_hex, "encode(t.hash, 'hex')")
 DB_ROW_STRUCT(token_lookup_row, TOKEN_LOOKUP_ROW);
 enum db_status db_token_lookup(struct db *db, const char *selector, PGresult **res);
+/* Counts one failed authentication, shared by every instance, for the client address key ADDRESS_KEY and (when
+ * not NULL) the token selector key TOKEN_KEY: one row per key with its failures in the current minute and the
+ * seconds left in it. */
+#define AUTH_FAILURE_ROW(FIRST, NEXT)                                                                          \
+  FIRST(key, "f.key") NEXT(failures, "f.failures")                                                            \
+  NEXT(seconds_left, "(60 - floor(extract(epoch FROM now() - f.minute)))::int")
+DB_ROW_STRUCT(auth_failure_row, AUTH_FAILURE_ROW);
+enum db_status db_auth_failure_add(struct db *db, const char *address_key, const char *token_key, PGresult **res);
 /* Issues a token; no row when the scope is not a SCOPE_KIND organisation of the commission or the expiry is past. */
 enum db_status db_token_insert(struct db *db, const struct token_fields *f, PGresult **res);
 enum db_status db_token_list(struct db *db, const char *commission_id, const char *after_created,
@@ -713,16 +721,14 @@ enum db_status db_report_assembly(struct db *db, const char *commission_id, cons
 enum db_status db_report_assembly_places(struct db *db, const char *commission_id, const char *from,
                                          const char *to, PGresult **res);
 
-/* audit.c. F: commission, token, role, action, method, route, object_type, object_id, request_id, status: a
- * write's entry inside its transaction, recorded only if the transaction wrote something (DB_ROW; DB_NO_ROW:
- * nothing recorded). */
-enum db_status db_audit_insert(struct db *db, const char *const f[10]);
+/* audit.c: db_audit_insert() is declared in audit_db.h. */
 /* An entry of the trail as the API's AuditEntry, and its list key (at with microseconds). */
 #define AUDIT_ENTRY_ROW(FIRST, NEXT)                                                                          \
   FIRST(id, "e.id") NEXT(at, SQL_TS("e.at")) NEXT(token_id, "e.token_id") NEXT(role, "e.role")                  \
   NEXT(action, "e.action") NEXT(method, "e.method") NEXT(route, "e.route") NEXT(object_type, "e.object_type")  \
   NEXT(object_id, "e.object_id") NEXT(person_id, "e.person_id") NEXT(request_id, "e.request_id")                \
-  NEXT(status, "e.status") NEXT(chained, "e.chain_pos IS NOT NULL")                                             \
+  NEXT(status, "e.status") NEXT(client_address, "host(e.client_address)")                                       \
+  NEXT(chained, "e.chain_pos IS NOT NULL")                                                                      \
   NEXT(list_key, "to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
 DB_ROW_STRUCT(audit_entry_row, AUDIT_ENTRY_ROW);
 /* Rows: AUDIT_ENTRY_ROW, newest first. OBJECT matches the object or the person concerned. */

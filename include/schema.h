@@ -2,6 +2,6 @@
 #ifndef COMMISSIOND_SCHEMA_H
 #define COMMISSIOND_SCHEMA_H
 
-#define SCHEMA_VERSION 20
+#define SCHEMA_VERSION 21
 
 #endif

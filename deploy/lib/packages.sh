@@ -14,8 +14,10 @@ CD_PACKAGES=(meson ninja-build pkg-config gcc libmicrohttpd-dev libjansson-dev l
 # the minutes, a decision letter and an agenda pack headless (screenshot and A4 print) and runs the web front's
 # browser tests (tests/web, driven by playwright-core from npm); fonts-dejavu-core gives it the font the pages ask
 # for. build-essential, dpkg-dev, debhelper, fakeroot and lintian build and check the Debian package (tests/package).
+# nginx, haproxy and pgbouncer: the reverse proxies and the pooler that tests/http/test_proxies.py and
+# test_pgbouncer.py start (on loopback, with their own configuration) in front of the daemon and the database.
 CD_TEST_PACKAGES=(python3-yaml git nodejs npm clang libclang-rt-dev llvm chromium fonts-dejavu-core build-essential
-                  dpkg-dev debhelper fakeroot lintian)
+                  dpkg-dev debhelper fakeroot lintian nginx haproxy pgbouncer)
 
 cd_log() { printf '%s\n' "$*" >&2; }
 

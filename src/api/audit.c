@@ -14,13 +14,13 @@
 
 /* An audit entry row as the API's AuditEntry; NULL when it cannot be built. */
 static json_t *entry_json(const struct audit_entry_row *r) {
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_int(r->id), "at",
-                   json_of_text(r->at), "token_id", json_of_text(r->token_id), "role", json_of_text(r->role),
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_int(r->id),
+                   "at", json_of_text(r->at), "token_id", json_of_text(r->token_id), "role", json_of_text(r->role),
                    "action", json_of_text(r->action), "method", json_of_text(r->method), "route",
                    json_of_text(r->route), "object_type", json_of_text(r->object_type), "object_id",
                    json_of_text(r->object_id), "person_id", json_of_text(r->person_id), "request_id",
-                   json_of_text(r->request_id), "status", json_of_int(r->status), "chained",
-                   json_of_bool(r->chained));
+                   json_of_text(r->request_id), "status", json_of_int(r->status), "client_address",
+                   json_of_text(r->client_address), "chained", json_of_bool(r->chained));
 }
 
 enum MHD_Result api_audit_list(struct request *rq) {

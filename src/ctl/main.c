@@ -240,8 +240,8 @@ static int retention_cmd(PGconn *conn, int argc, char **argv) {
   return 0;
 }
 
-/* Daily upkeep: lapses overdue approvals of every commission (recorded in their history) and forgets
- * idempotency records older than a week. */
+/* Daily upkeep: lapses overdue approvals of every commission (recorded in their history), forgets idempotency
+ * records older than a week and failed-authentication counters older than an hour. */
 static int maintenance_cmd(PGconn *conn) {
   PGresult *r = run(conn, "SELECT coalesce(sum(applications_lapse(id)), 0) FROM commissions", 0, NULL);
   if (r == NULL)
@@ -259,6 +259,12 @@ static int maintenance_cmd(PGconn *conn) {
   if (r == NULL)
     return 1;
   printf("webhook events recorded: %s\n", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  /* Each instance forgets the past minutes of the keys it counts again; these are the keys never seen since. */
+  r = run(conn, "DELETE FROM auth_failures WHERE minute < now() - interval '1 hour'", 0, NULL);
+  if (r == NULL)
+    return 1;
+  printf("failed-authentication counters forgotten: %s\n", PQcmdTuples(r));
   PQclear(r);
   return 0;
 }

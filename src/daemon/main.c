@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "db.h"
 #include "http_internal.h"
 #include "log.h"
+#include "proxy.h"
 #include "queries.h"
 #include "schema.h"
 #include "webhook_sender.h"
@@ -28,6 +31,7 @@ struct options {
   const char *db;
   const char *listen;
   unsigned int shutdown_timeout;
+  unsigned int statement_timeout_ms, lock_timeout_ms;
   bool per_ip_set; /* --per-ip-connections given: else a quarter of --max-connections */
   const char *webhook_key_file;
 };
@@ -58,9 +62,19 @@ static void usage(FILE *out) {
           "  --per-ip-connections N   concurrent connections per client address (past it: 503), 0 = unlimited\n"
           "                           (behind a reverse proxy every connection comes from its address)\n"
           "                           [COMMISSIOND_PER_IP_CONNECTIONS], default a quarter of --max-connections\n"
-          "  --auth-failure-limit N   failed authentications per client address and minute before it is\n"
+          "  --auth-failure-limit N   failed authentications per client address (and per token) and clock\n"
+          "                           minute, counted in the database for every instance, before it is\n"
           "                           answered 429 until the minute is over; 0 = no limit\n"
           "                           [COMMISSIOND_AUTH_FAILURE_LIMIT], default 30\n"
+          "  --trusted-proxy CIDR[,CIDR...]  reverse proxies (addresses or networks, IPv4 or IPv6) whose\n"
+          "                           X-Forwarded-For (or Forwarded) names the client [COMMISSIOND_TRUSTED_PROXY];\n"
+          "                           default none: the headers are ignored and the client is the peer\n"
+          "  --proxy-header NAME      x-forwarded-for or forwarded (RFC 7239): the header the trusted proxies\n"
+          "                           set [COMMISSIOND_PROXY_HEADER], default x-forwarded-for\n"
+          "  --statement-timeout MS   longest statement of a request; past it the request answers 503\n"
+          "                           [COMMISSIOND_STATEMENT_TIMEOUT], default 10000; 0 = the server's setting\n"
+          "  --lock-timeout MS        longest wait for a row or table lock; past it the request answers 503\n"
+          "                           [COMMISSIOND_LOCK_TIMEOUT], default 5000; 0 = the server's setting\n"
           "  --audit-backlog N        read audit entries a worker thread may hold unwritten before its\n"
           "                           requests wait for the audit thread [COMMISSIOND_AUDIT_BACKLOG],\n"
           "                           default 1024; past it a request waits up to 2 s, then answers 503\n"
@@ -122,6 +136,27 @@ static void set_option(struct options *o, int key, const char *value) {
     o->per_ip_set = true;
     break;
   case 'A': http_config.auth_failure_limit = (unsigned)parse_count("--auth-failure-limit", value, 0, 1000000); break;
+  case 'P': {
+    char err[160];
+    proxy_trust_clear();
+    if (proxy_trust_parse(value, err, sizeof err) != 0) {
+      fprintf(stderr, "commissiond: --trusted-proxy: %s\n", err);
+      exit(2);
+    }
+    break;
+  }
+  case 'F':
+    if (strcasecmp(value, "x-forwarded-for") == 0)
+      proxy_header_use(PROXY_X_FORWARDED_FOR);
+    else if (strcasecmp(value, "forwarded") == 0)
+      proxy_header_use(PROXY_FORWARDED);
+    else {
+      fprintf(stderr, "commissiond: --proxy-header must be x-forwarded-for or forwarded, not \"%s\"\n", value);
+      exit(2);
+    }
+    break;
+  case 's': o->statement_timeout_ms = (unsigned)parse_count("--statement-timeout", value, 0, 3600000); break;
+  case 'k': o->lock_timeout_ms = (unsigned)parse_count("--lock-timeout", value, 0, 3600000); break;
   case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
   case 1001: http_config.web_idle_timeout = (unsigned)parse_count("--web-idle-timeout", value, 1, 86400); break;
   case 1002: http_config.web_secure_cookie = value == NULL || strcmp(value, "0") != 0; break;
@@ -136,7 +171,7 @@ static void set_option(struct options *o, int key, const char *value) {
   case 'W': webhook_config.workers = (unsigned)parse_count("--webhook-workers", value, 0, 16); break;
   case 'O': webhook_config.timeout_seconds = (unsigned)parse_count("--webhook-timeout", value, 1, 120); break;
   case 'E': webhook_config.retry_base_seconds = (long)parse_count("--webhook-retry-base", value, 1, 3600); break;
-  case 'P': webhook_config.allow_http = value == NULL || strcmp(value, "1") == 0; break;
+  case 1003: webhook_config.allow_http = value == NULL || strcmp(value, "1") == 0; break;
   case 'Q': webhook_config.allow_private = value == NULL || strcmp(value, "1") == 0; break;
   case 'L': {
     int level = log_level_parse(value);
@@ -164,13 +199,17 @@ static const struct option long_options[] = {
   {"max-connections", required_argument, NULL, 'c'},
   {"per-ip-connections", required_argument, NULL, 'p'},
   {"auth-failure-limit", required_argument, NULL, 'A'},
+  {"trusted-proxy", required_argument, NULL, 'P'},
+  {"proxy-header", required_argument, NULL, 'F'},
+  {"statement-timeout", required_argument, NULL, 's'},
+  {"lock-timeout", required_argument, NULL, 'k'},
   {"audit-backlog", required_argument, NULL, 'B'},
   {"audit-reads", required_argument, NULL, 'R'},
   {"webhook-key-file", required_argument, NULL, 'K'},
   {"webhook-workers", required_argument, NULL, 'W'},
   {"webhook-timeout", required_argument, NULL, 'O'},
   {"webhook-retry-base", required_argument, NULL, 'E'},
-  {"webhook-allow-http", no_argument, NULL, 'P'},
+  {"webhook-allow-http", no_argument, NULL, 1003},
   {"webhook-allow-private", no_argument, NULL, 'Q'},
   {"log-level", required_argument, NULL, 'L'},
   {"web-idle-timeout", required_argument, NULL, 1001},
@@ -191,15 +230,19 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_HEADER_TIMEOUT", 'H'}, {"COMMISSIOND_BODY_TIMEOUT", 'Y'},
     {"COMMISSIOND_AUTH_FAILURE_LIMIT", 'A'}, {"COMMISSIOND_AUDIT_BACKLOG", 'B'}, {"COMMISSIOND_AUDIT_READS", 'R'},
     {"COMMISSIOND_WEBHOOK_KEY_FILE", 'K'}, {"COMMISSIOND_WEBHOOK_WORKERS", 'W'}, {"COMMISSIOND_WEBHOOK_TIMEOUT", 'O'},
-    {"COMMISSIOND_WEBHOOK_RETRY_BASE", 'E'}, {"COMMISSIOND_WEBHOOK_ALLOW_HTTP", 'P'},
+    {"COMMISSIOND_WEBHOOK_RETRY_BASE", 'E'}, {"COMMISSIOND_WEBHOOK_ALLOW_HTTP", 1003},
     {"COMMISSIOND_WEBHOOK_ALLOW_PRIVATE", 'Q'},
     {"COMMISSIOND_WEB_IDLE_TIMEOUT", 1001}, {"COMMISSIOND_WEB_SECURE_COOKIE", 1002},
+    {"COMMISSIOND_TRUSTED_PROXY", 'P'}, {"COMMISSIOND_PROXY_HEADER", 'F'},
+    {"COMMISSIOND_STATEMENT_TIMEOUT", 's'}, {"COMMISSIOND_LOCK_TIMEOUT", 'k'},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;
   o->db = "";
   o->listen = "127.0.0.1:8080";
   o->shutdown_timeout = 10;
+  o->statement_timeout_ms = 10000;
+  o->lock_timeout_ms = 5000;
   o->per_ip_set = false;
   o->webhook_key_file = NULL;
   webhook_config.retry_base_seconds = 5;
@@ -252,6 +295,32 @@ static int resolve_listen(const char *listen, struct sockaddr_storage *addr) {
   return 0;
 }
 
+/* Opens the listening socket on ADDR, so that a failure says why (libmicrohttpd's own would not): the socket, or
+ * -1 with errno set and *STEP naming the call that failed. */
+static int open_listener(const struct sockaddr_storage *addr, const char **step) {
+  socklen_t len = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  *step = "socket";
+  int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return -1;
+  int on = 1;
+  *step = "setsockopt";
+  /* As libmicrohttpd did with its own socket: an IPv6 address serves IPv6 only. */
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
+      (addr->ss_family != AF_INET6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0)) {
+    *step = "bind";
+    if (bind(fd, (const struct sockaddr *)addr, len) == 0) {
+      *step = "listen";
+      if (listen(fd, 1024) == 0)
+        return fd;
+    }
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return -1;
+}
+
 /* Refuses to serve a database whose schema this build does not know. */
 static int check_schema(const char *conninfo) {
   struct db *db = db_open(conninfo);
@@ -285,6 +354,25 @@ static int check_schema(const char *conninfo) {
   return 0;
 }
 
+/* Refuses a pooler that hands server sessions around between transactions (README: Database timeouts and poolers). */
+static int check_pooler(const char *conninfo) {
+  bool pooled = false;
+  if (db_pooled_per_transaction(conninfo, &pooled) != 0) {
+    fprintf(stderr, "commissiond: cannot check how the database connections are pooled (see the log line above)\n");
+    return -1;
+  }
+  if (pooled) {
+    fprintf(stderr,
+            "commissiond: the database is reached through a pooler in transaction (or statement) mode, such as "
+            "PgBouncer with pool_mode=transaction: commissiond needs a server session per connection (prepared "
+            "statements, the commission setting of row-level security, LISTEN for token revocations). Use "
+            "pool_mode=session for its database, or connect to PostgreSQL directly; each instance holds --threads "
+            "+ 2 sessions.\n");
+    return -1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   struct options o;
   read_options(argc, argv, &o);
@@ -297,7 +385,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "commissiond: --listen must be HOST:PORT, not \"%s\"\n", o.listen);
     return 2;
   }
-  if (check_schema(o.db) != 0)
+  if (check_schema(o.db) != 0 || check_pooler(o.db) != 0)
     return 1;
   if (o.webhook_key_file != NULL && *o.webhook_key_file != '\0') {
     char why[300];
@@ -316,6 +404,7 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  db_request_timeouts(o.statement_timeout_ms, o.lock_timeout_ms);
   if (db_global_init(o.db) != 0 || auth_listener_start(o.db) != 0 || audit_chainer_start(o.db) != 0) {
     fprintf(stderr, "commissiond: out of memory\n");
     return 1;
@@ -334,14 +423,25 @@ int main(int argc, char **argv) {
   }
   if (addr.ss_family == AF_INET6)
     flags |= MHD_USE_IPv6;
+  const char *step;
+  int listen_fd = open_listener(&addr, &step);
+  if (listen_fd < 0) {
+    fprintf(stderr, "commissiond: cannot listen on %s: %s (%s)\n", o.listen, strerror(errno), step);
+    http_watchdog_stop();
+    audit_chainer_stop();
+    auth_listener_stop();
+    db_global_shutdown();
+    return 1;
+  }
   struct MHD_Daemon *d = MHD_start_daemon(
-      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
       MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
       MHD_OPTION_CONNECTION_TIMEOUT, http_config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-      mhd_limit, MHD_OPTION_NOTIFY_CONNECTION, http_connection_notify, NULL,
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+      mhd_limit, MHD_OPTION_NOTIFY_CONNECTION, http_connection_notify, NULL, MHD_OPTION_END);
   if (d == NULL) {
-    fprintf(stderr, "commissiond: cannot listen on %s\n", o.listen);
+    fprintf(stderr, "commissiond: cannot start the HTTP server on %s: %s\n", o.listen,
+            errno != 0 ? strerror(errno) : "libmicrohttpd refused its options");
+    close(listen_fd);
     http_watchdog_stop();
     audit_chainer_stop();
     auth_listener_stop();
@@ -361,9 +461,9 @@ int main(int argc, char **argv) {
   while (sigwait(&stop_signals, &sig) != 0)
     ;
   log_event(LOG_INFO, "stopping", ",\"signal\":%d,\"in_flight\":%ld", sig, http_in_flight());
-  MHD_socket listen_fd = MHD_quiesce_daemon(d);
-  if (listen_fd != MHD_INVALID_SOCKET)
-    close(listen_fd);
+  MHD_socket quiesced = MHD_quiesce_daemon(d); /* ours again: no new connection */
+  if (quiesced != MHD_INVALID_SOCKET)
+    close(quiesced);
   struct timespec deadline, now, pause = {0, 20 * 1000 * 1000};
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   deadline.tv_sec += o.shutdown_timeout;

@@ -1,17 +1,18 @@
 /* Queries on the audit trail: recording a write's entry in its own transaction, and reading the trail for the
  * coordinator. Other entries go through the queue (audit_queue.c). */
+#include "audit_db.h"
 #include "queries.h"
 
 /* at: the moment of the insert (not of the transaction's start), so that entries' times follow their order. */
 #define AUDIT_INSERT                                                                                             \
   "INSERT INTO audit_log (at, commission_id, token_id, role, action, method, route, object_type, object_id, "   \
-  "person_id, request_id, status) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8::uuid, "             \
-  AUDIT_PERSON("$1", "$7", "$8") ", $9, $10::integer"
+  "person_id, request_id, status, client_address) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, "       \
+  "$8::uuid, " AUDIT_PERSON("$1", "$7", "$8") ", $9, $10::integer, $11::inet"
 
 /* A write's entry, in the write's transaction: only when the transaction did write (has a transaction id), so
  * that a refusal which changed nothing is recorded by the completed request instead, with its real status. */
 DB_STATEMENT(insert_if_written, {
-  "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 10, NULL});
+  "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 11, NULL});
 
 #define AUDIT_LIST(P)                                                                                            \
   P(commission_id) P(object_id) P(token_id) P(from) P(to) P(before_at) P(before_id) P(limit)
@@ -27,7 +28,7 @@ DB_STATEMENT(list, {
 });
 DB_PARAMS_STRUCT(audit_list_params, AUDIT_LIST);
 
-enum db_status db_audit_insert(struct db *db, const char *const f[10]) {
+enum db_status db_audit_insert(struct db *db, const char *const f[AUDIT_FIELDS]) {
   PGresult *res;
   enum db_status s = db_exec(db, &insert_if_written, f, &res);
   PQclear(res);

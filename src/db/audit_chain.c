@@ -214,20 +214,23 @@ long audit_chain_pending(struct db *db) {
 }
 
 enum { Q_AT, Q_COMMISSION, Q_TOKEN, Q_ROLE, Q_ACTION, Q_METHOD, Q_ROUTE, Q_TYPE, Q_OBJECT, Q_REQUEST, Q_STATUS,
-       Q_COLUMNS };
+       Q_CLIENT, Q_COLUMNS };
 
 /* The queued entries' columns as arrays, unnested in this order by both statements below. */
 #define QUEUED_UNNEST                                                                                            \
   "unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], " \
-  "$9::uuid[], $10::text[], $11::integer[]"
-#define QUEUED_NAMES "at, commission_id, token_id, role, action, method, route, object_type, object_id, request_id, status"
+  "$9::uuid[], $10::text[], $11::integer[], $12::inet[]"
+#define QUEUED_NAMES                                                                                             \
+  "at, commission_id, token_id, role, action, method, route, object_type, object_id, request_id, status, "       \
+  "client_address"
 
 /* Each queued entry's id, person and canonical text, in the entries' order; then the entries are inserted with
  * their links: one insert, no later update. */
 DB_STATEMENT(queued_resolve, {
   "audit_queued_resolve",
   "SELECT y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
-  "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status) FROM (SELECT "
+  "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status, y.client_address) "
+  "FROM (SELECT "
   "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.commission_id", "x.object_type", "x.object_id") " AS person_id, x.* "
   "FROM " QUEUED_UNNEST ") WITH ORDINALITY AS x(" QUEUED_NAMES ", ord) OFFSET 0) y ORDER BY y.ord",
   Q_COLUMNS, NULL
@@ -237,7 +240,7 @@ DB_STATEMENT(queued_insert, {
   "audit_queued_insert",
   "INSERT INTO audit_log (" QUEUED_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " QUEUED_NAMES ", "
   "id, person_id, pos, decode(prev, 'hex'), decode(hash, 'hex') FROM " QUEUED_UNNEST
-  ", $12::bigint[], $13::uuid[], $14::bigint[], $15::text[], $16::text[]) AS x(" QUEUED_NAMES ", id, person_id, "
+  ", $13::bigint[], $14::uuid[], $15::bigint[], $16::text[], $17::text[]) AS x(" QUEUED_NAMES ", id, person_id, "
   "pos, prev, hash)",
   Q_COLUMNS + 5, NULL
 });
@@ -260,7 +263,7 @@ static bool queued_arrays(const struct audit_queued *batch, size_t n, struct pg_
          array_add(&col[Q_ACTION], e->action) && array_add(&col[Q_METHOD], e->method) &&
          array_add(&col[Q_ROUTE], e->route) && array_add(&col[Q_TYPE], e->object_type) &&
          array_add(&col[Q_OBJECT], e->object_id) && array_add(&col[Q_REQUEST], e->request_id) &&
-         array_add(&col[Q_STATUS], status);
+         array_add(&col[Q_STATUS], status) && array_add(&col[Q_CLIENT], e->client_address);
   }
   for (int c = 0; ok && c < Q_COLUMNS; c++)
     ok = array_close(&col[c]);

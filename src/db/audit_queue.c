@@ -105,7 +105,7 @@ static bool field(char *dst, size_t size, const char *value) {
   return true;
 }
 
-bool audit_queue_push(const char *const f[10]) {
+bool audit_queue_push(const char *const f[AUDIT_FIELDS]) {
   struct audit_queued e;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -115,7 +115,8 @@ bool audit_queue_push(const char *const f[10]) {
       !field(e.role, sizeof e.role, f[2]) || !field(e.action, sizeof e.action, f[3]) ||
       !field(e.method, sizeof e.method, f[4]) || !field(e.route, sizeof e.route, f[5]) ||
       !field(e.object_type, sizeof e.object_type, f[6]) || !field(e.object_id, sizeof e.object_id, f[7]) ||
-      !field(e.request_id, sizeof e.request_id, f[8]))
+      !field(e.request_id, sizeof e.request_id, f[8]) ||
+      !field(e.client_address, sizeof e.client_address, f[10]))
     return false;
   struct audit_queue *q = queue_of_this_thread();
   if (q == NULL)
@@ -300,12 +301,12 @@ DB_STATEMENT(record_now, {
   "audit_record_now",
   "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true)) "
   "INSERT INTO audit_log (at, commission_id, token_id, role, action, method, route, object_type, object_id, "
-  "person_id, request_id, status) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8::uuid, "
-  AUDIT_PERSON("$1", "$7", "$8") ", $9, $10::integer FROM durable",
-  10, NULL
+  "person_id, request_id, status, client_address) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, "
+  "$8::uuid, " AUDIT_PERSON("$1", "$7", "$8") ", $9, $10::integer, $11::inet FROM durable",
+  AUDIT_FIELDS, NULL
 });
 
-enum db_status audit_record_now(struct db *db, const char *const f[10]) {
+enum db_status audit_record_now(struct db *db, const char *const f[AUDIT_FIELDS]) {
   PGresult *res;
   enum db_status s = db_exec(db, &record_now, f, &res);
   PQclear(res);

@@ -22,11 +22,13 @@ struct db {
   char constraint[64];
   char detail[128]; /* the last error's DETAIL (a trigger's figures for a refusal's answer) */
   bool lost;
+  bool worker; /* a worker thread's connection (db_thread()): the request timeouts apply to it */
   struct timespec last_attempt;
   struct db *next_thread_db; /* list of per-thread connections, for shutdown */
 };
 
 static char *global_conninfo;
+static unsigned int statement_timeout_ms, lock_timeout_ms;
 static pthread_mutex_t thread_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *thread_dbs;
 static _Thread_local struct db *this_thread_db;
@@ -39,6 +41,27 @@ long db_metric_connections(void) { return atomic_load_explicit(&metric_connectio
 static void notice_ignore(void *arg, const char *message) {
   (void)arg;
   (void)message;
+}
+
+void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms) {
+  statement_timeout_ms = statement_ms;
+  lock_timeout_ms = lock_ms;
+}
+
+/* The settings every session starts with, in one round trip: dates and "today" are UTC everywhere, whatever the
+ * server's or the role's default time zone; a worker's statements and lock waits are bounded (--statement-timeout,
+ * --lock-timeout: 0 leaves the server's setting), so that a stuck database answers a prompt 503, never a hang. */
+static bool session_setup(struct db *db) {
+  char sql[160] = "SET TIME ZONE 'UTC'";
+  size_t n = strlen(sql);
+  if (db->worker && statement_timeout_ms > 0)
+    n += (size_t)snprintf(sql + n, sizeof sql - n, "; SET statement_timeout = %u", statement_timeout_ms);
+  if (db->worker && lock_timeout_ms > 0 && n < sizeof sql)
+    snprintf(sql + n, sizeof sql - n, "; SET lock_timeout = %u", lock_timeout_ms);
+  PGresult *r = PQexec(db->conn, sql);
+  bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  return ok;
 }
 
 /* Connects DB->conn; false on failure (the connection is closed again). */
@@ -54,12 +77,8 @@ static bool db_connect(struct db *db, const char *conninfo) {
     return false;
   }
   PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
-  /* Dates and "today" are UTC everywhere, whatever the server's or the role's default time zone. */
-  PGresult *tz = PQexec(db->conn, "SET TIME ZONE 'UTC'");
-  bool tz_ok = tz != NULL && PQresultStatus(tz) == PGRES_COMMAND_OK;
-  PQclear(tz);
-  if (!tz_ok) {
-    log_event(LOG_WARN, "database connection failed", ",\"error\":\"cannot set the time zone\"");
+  if (!session_setup(db)) {
+    log_event(LOG_WARN, "database connection failed", ",\"error\":\"cannot apply the session's settings\"");
     PQfinish(db->conn);
     db->conn = NULL;
     return false;
@@ -104,6 +123,7 @@ struct db *db_thread(void) {
     db = calloc(1, sizeof *db);
     if (db == NULL)
       return NULL;
+    db->worker = true;
     pthread_mutex_lock(&thread_dbs_lock); /* once per thread, never per request */
     db->next_thread_db = thread_dbs;
     thread_dbs = db;
@@ -152,6 +172,10 @@ bool db_lost(const struct db *db) { return db->lost; }
 bool db_sqlstate_lost(const char *sqlstate) {
   return sqlstate[0] == '\0' || strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
          strcmp(sqlstate, "57P02") == 0 || strcmp(sqlstate, "57P03") == 0;
+}
+
+bool db_timed_out(const struct db *db) {
+  return strcmp(db->sqlstate, "57014") == 0 || strcmp(db->sqlstate, "55P03") == 0;
 }
 
 bool db_unavailable(const struct db *db) {
@@ -325,9 +349,7 @@ static bool db_recover(struct db *db, bool was_idle) {
   char commission[sizeof db->commission];
   snprintf(commission, sizeof commission, "%s", db->commission);
   db->commission[0] = '\0';
-  PGresult *tz = PQexec(db->conn, "SET TIME ZONE 'UTC'");
-  bool ok = tz != NULL && PQresultStatus(tz) == PGRES_COMMAND_OK;
-  PQclear(tz);
+  bool ok = session_setup(db);
   if (ok && commission[0] != '\0')
     ok = db_use_commission(db, commission) == DB_ROW;
   if (!ok) {
@@ -424,6 +446,40 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
     }
   }
   return s;
+}
+
+/* The backend pid serving DB's next statement; 0 on failure. */
+static long backend_pid(struct db *db) {
+  PGresult *r = PQexec(db->conn, "SELECT pg_backend_pid()");
+  long pid = r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atol(PQgetvalue(r, 0, 0)) : 0;
+  PQclear(r);
+  return pid;
+}
+
+int db_pooled_per_transaction(const char *conninfo, bool *pooled) {
+  /* A holds its server session between two statements unless a pooler hands it back after each transaction; then
+   * B, opening a transaction in between, is given the session A just released (PgBouncer reuses the most recently
+   * used one), and A comes back on another. Directly or through a session pooler, neither can happen. */
+  struct db *a = db_open(conninfo), *b = a != NULL ? db_open(conninfo) : NULL;
+  int ok = -1;
+  if (a != NULL && b != NULL) {
+    long a1 = backend_pid(a);
+    PGresult *begin = PQexec(b->conn, "BEGIN");
+    bool began = begin != NULL && PQresultStatus(begin) == PGRES_COMMAND_OK;
+    PQclear(begin);
+    long in_b = began ? backend_pid(b) : 0;
+    long a2 = backend_pid(a);
+    if (began)
+      db_rollback(b);
+    if (a1 != 0 && a2 != 0) {
+      /* A transaction refused (a statement pooler), or sessions that moved: pooled per transaction. */
+      *pooled = !began || in_b == 0 || in_b == a1 || a1 != a2;
+      ok = 0;
+    }
+  }
+  db_close(b);
+  db_close(a);
+  return ok;
 }
 
 DB_STATEMENT(read_only, {"db_read_only",

@@ -40,8 +40,9 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
   const struct principal *p = &rq->principal;
   char route[96]; /* an opening through a share link: "/s/{capability}" before the document's route */
   snprintf(route, sizeof route, "%s%s", rq->via_share ? "/s/{capability}" : "", rq->route->pattern);
-  const char *f[10] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
-                       rq->method, route, type, object, rq->request_id, status};
+  const char *f[AUDIT_FIELDS] = {p->commission_id, p->token_id, role_name(p->role), action_of(rq, in_transaction),
+                                 rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, route, type, object,
+                                 rq->request_id, status, rq->client_known ? rq->client : NULL};
   if (in_transaction)
     return db_audit_insert(db, f);
   if (db != NULL)

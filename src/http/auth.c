@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -80,50 +81,127 @@ static void note_use(const unsigned char *hash, const struct principal *p, time_
   token_used(p->token_id);
 }
 
-/* Failed authentications per client address: after http_config.auth_failure_limit in a minute, the address gets
- * 429 until the minute is over, before any token work; other addresses are not affected. A fixed table of
- * relaxed atomics: a collision or a race may miscount a little, never block a thread. */
+/* Failed authentications, per client address and per token selector: past http_config.auth_failure_limit in a
+ * clock minute, the key gets 429 until the minute is over, before any token work; other keys are not affected.
+ * Every instance counts in PostgreSQL (auth_failures, touched only by failures: db_auth_failure_add()), so N
+ * instances give the limit of one; each remembers here what the database answered, so that a key over the limit is
+ * refused without a round trip. When the database cannot count (unreachable, a standby), this instance counts
+ * alone. A fixed table of relaxed atomics: a collision or a race may miscount a little, never block a thread. */
 #define THROTTLE_SLOTS 4096
 #define THROTTLE_WINDOW 60
+#define ADDRESS_KEY_PREFIX "address:"
+#define TOKEN_KEY_PREFIX "token:"
 
 struct throttle_slot {
   atomic_uint_fast64_t key;
-  atomic_long window_start;
+  atomic_long window_end; /* the end of the minute counted (time(NULL) scale) */
   atomic_uint failures;
 };
 
 static struct throttle_slot throttle[THROTTLE_SLOTS];
 
-static uint64_t client_key(struct request *rq) { return http_client_address_key(rq->connection); }
-
 static bool throttled(struct request *rq, uint64_t key, time_t now) {
   if (key == 0 || http_config.auth_failure_limit == 0)
     return false;
   struct throttle_slot *t = &throttle[key % THROTTLE_SLOTS];
-  long start = atomic_load_explicit(&t->window_start, memory_order_relaxed);
-  if (atomic_load_explicit(&t->key, memory_order_relaxed) != key || now - start >= THROTTLE_WINDOW ||
+  long end = atomic_load_explicit(&t->window_end, memory_order_relaxed);
+  if (atomic_load_explicit(&t->key, memory_order_relaxed) != key || now >= end ||
       atomic_load_explicit(&t->failures, memory_order_relaxed) < http_config.auth_failure_limit)
     return false;
-  rq->retry_after = (unsigned int)(THROTTLE_WINDOW - (now - start));
+  rq->retry_after = (unsigned int)(end - now);
   return true;
 }
 
-static void note_failure(uint64_t key, time_t now) {
-  if (key == 0)
-    return;
+/* What the database counted for KEY: FAILURES in the minute, which ends in SECONDS_LEFT. */
+static void note_shared(uint64_t key, unsigned int failures, long seconds_left, time_t now) {
   struct throttle_slot *t = &throttle[key % THROTTLE_SLOTS];
-  if (atomic_load_explicit(&t->key, memory_order_relaxed) != key ||
-      now - atomic_load_explicit(&t->window_start, memory_order_relaxed) >= THROTTLE_WINDOW) {
-    atomic_store_explicit(&t->key, key, memory_order_relaxed);
-    atomic_store_explicit(&t->window_start, now, memory_order_relaxed);
-    atomic_store_explicit(&t->failures, 1, memory_order_relaxed);
-    return;
-  }
-  atomic_fetch_add_explicit(&t->failures, 1, memory_order_relaxed);
+  atomic_store_explicit(&t->key, key, memory_order_relaxed);
+  atomic_store_explicit(&t->window_end, now + (seconds_left > 0 && seconds_left <= 60 ? seconds_left : 1),
+                        memory_order_relaxed);
+  atomic_store_explicit(&t->failures, failures, memory_order_relaxed);
 }
 
-static enum MHD_Result unauthorized(struct request *rq, const char *detail) {
-  note_failure(client_key(rq), time(NULL));
+/* Counts a failure of KEY on this instance only (the database could not); returns the count. */
+static unsigned int note_local(uint64_t key, time_t now) {
+  struct throttle_slot *t = &throttle[key % THROTTLE_SLOTS];
+  if (atomic_load_explicit(&t->key, memory_order_relaxed) != key ||
+      now >= atomic_load_explicit(&t->window_end, memory_order_relaxed)) {
+    atomic_store_explicit(&t->key, key, memory_order_relaxed);
+    atomic_store_explicit(&t->window_end, now - now % THROTTLE_WINDOW + THROTTLE_WINDOW, memory_order_relaxed);
+    atomic_store_explicit(&t->failures, 1, memory_order_relaxed);
+    return 1;
+  }
+  return (unsigned int)atomic_fetch_add_explicit(&t->failures, 1, memory_order_relaxed) + 1;
+}
+
+/* The limits' keys of RQ: its client address, and the selector of the token it sent (SELECTOR, may be NULL). */
+static void failure_keys(const struct request *rq, const char *selector, char *address_key, size_t an,
+                         char *token_key, size_t tn) {
+  snprintf(address_key, an, ADDRESS_KEY_PREFIX "%s", rq->client);
+  if (selector != NULL)
+    snprintf(token_key, tn, TOKEN_KEY_PREFIX "%s", selector);
+}
+
+/* Counts RQ's failure (its address's, and its token selector's when SELECTOR is not NULL); returns the largest
+ * count of its keys in the minute, as far as known. */
+static unsigned int note_failure(struct request *rq, const char *selector) {
+  if (http_config.auth_failure_limit == 0)
+    return 0;
+  char address_key[sizeof ADDRESS_KEY_PREFIX + CLIENT_ADDRESS_MAX], token_key[sizeof TOKEN_KEY_PREFIX + 32];
+  failure_keys(rq, selector, address_key, sizeof address_key, token_key, sizeof token_key);
+  time_t now = time(NULL);
+  if (rq->db == NULL)
+    rq->db = db_thread();
+  PGresult *res = NULL;
+  enum db_status s = rq->db != NULL ? db_auth_failure_add(rq->db, address_key, selector ? token_key : NULL, &res)
+                                    : DB_HARD_ERROR;
+  bool counted[2] = {false, false};
+  unsigned int most = 0;
+  for (int i = 0; s == DB_ROW && i < PQntuples(res); i++) {
+    struct auth_failure_row row;
+    if (!db_row(res, i, &row) || row.key == NULL || row.failures == NULL || row.seconds_left == NULL)
+      continue;
+    unsigned int failures = (unsigned int)strtoul(row.failures, NULL, 10);
+    note_shared(proxy_key(row.key), failures, strtol(row.seconds_left, NULL, 10), now);
+    counted[strcmp(row.key, address_key) == 0 ? 0 : 1] = true;
+    most = failures > most ? failures : most;
+  }
+  PQclear(res);
+  if (!counted[0]) {
+    unsigned int failures = note_local(proxy_key(address_key), now);
+    most = failures > most ? failures : most;
+  }
+  if (selector != NULL && !counted[1]) {
+    unsigned int failures = note_local(proxy_key(token_key), now);
+    most = failures > most ? failures : most;
+  }
+  return most;
+}
+
+static enum MHD_Result too_many(struct request *rq, bool by_token) {
+  return reply_problem(rq, ERR_TOO_MANY_REQUESTS,
+                       by_token ? "Too many failed authentications with this token: retry after the delay given."
+                                : "Too many failed authentications from this address: retry after the delay given.");
+}
+
+/* 429 when RQ's address (SELECTOR NULL) or the token selector SELECTOR is over the limit. */
+static bool over_limit(struct request *rq, const char *selector, enum MHD_Result *ret) {
+  char address_key[sizeof ADDRESS_KEY_PREFIX + CLIENT_ADDRESS_MAX], token_key[sizeof TOKEN_KEY_PREFIX + 32];
+  failure_keys(rq, selector, address_key, sizeof address_key, token_key, sizeof token_key);
+  if (!throttled(rq, proxy_key(selector != NULL ? token_key : address_key), time(NULL)))
+    return false;
+  *ret = too_many(rq, selector != NULL);
+  return true;
+}
+
+/* A failure past the limit (counted by other instances meanwhile) is answered 429 at once, not 401: every instance
+ * together answers at most --auth-failure-limit 401s per key and minute. */
+static enum MHD_Result unauthorized(struct request *rq, const char *selector, const char *detail) {
+  if (note_failure(rq, selector) > http_config.auth_failure_limit) {
+    enum MHD_Result ret;
+    if (over_limit(rq, NULL, &ret) || (selector != NULL && over_limit(rq, selector, &ret)))
+      return ret;
+  }
   return reply_problem(rq, ERR_UNAUTHORIZED, detail);
 }
 
@@ -147,7 +225,7 @@ void principal_fill(struct principal *p, const char *token_id, const char *commi
 }
 
 bool auth_web_failure(struct request *rq, const char *detail, enum MHD_Result *ret) {
-  *ret = unauthorized(rq, detail);
+  *ret = unauthorized(rq, NULL, detail);
   return false;
 }
 
@@ -160,17 +238,14 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
     *ret = reply_field_problem(rq, ERR_INVALID_HEADER, "header:Authorization", "must be sent once");
     return false;
   }
-  if (throttled(rq, client_key(rq), time(NULL))) {
-    *ret = reply_problem(rq, ERR_TOO_MANY_REQUESTS,
-                         "Too many failed authentications from this address: retry after the delay given.");
+  if (over_limit(rq, NULL, ret))
     return false;
-  }
   bool in_query = rq->route != NULL && (rq->route->flags & ROUTE_TOKEN_IN_QUERY);
   const char *token;
   if (in_query) {
     token = request_query(rq, "token");
     if (token == NULL) {
-      *ret = unauthorized(rq, "This feed takes its calendar token in the URL: ?token=...");
+      *ret = unauthorized(rq, NULL, "This feed takes its calendar token in the URL: ?token=...");
       return false;
     }
   } else {
@@ -180,11 +255,11 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
       const char *cookie = MHD_lookup_connection_value(rq->connection, MHD_COOKIE_KIND, WEB_SESSION_COOKIE);
       if (cookie != NULL)
         return web_session_authenticate(rq, cookie, ret);
-      *ret = unauthorized(rq, "An Authorization: Bearer token is required.");
+      *ret = unauthorized(rq, NULL, "An Authorization: Bearer token is required.");
       return false;
     }
     if (strncasecmp(h, "Bearer ", 7) != 0) {
-      *ret = unauthorized(rq, "Only Bearer tokens are accepted.");
+      *ret = unauthorized(rq, NULL, "Only Bearer tokens are accepted.");
       return false;
     }
     token = h + 7;
@@ -203,11 +278,8 @@ bool auth_authenticate(struct request *rq, enum MHD_Result *ret) {
 }
 
 bool auth_body_token(struct request *rq, enum MHD_Result *ret) {
-  if (throttled(rq, client_key(rq), time(NULL))) {
-    *ret = reply_problem(rq, ERR_TOO_MANY_REQUESTS,
-                         "Too many failed authentications from this address: retry after the delay given.");
+  if (over_limit(rq, NULL, ret))
     return false;
-  }
   json_t *t = json_object_get(rq->json, "token"), *link = json_object_get(rq->json, "link");
   if (link != NULL && t != NULL) {
     *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/link", "send a token or a sign-in link, not both");
@@ -220,7 +292,7 @@ bool auth_body_token(struct request *rq, enum MHD_Result *ret) {
     return false;
   }
   if (!json_is_string(t)) {
-    note_failure(client_key(rq), time(NULL));
+    note_failure(rq, NULL);
     *ret = reply_field_problem(rq, ERR_VALIDATION_FAILED, "/token", t == NULL ? "is required" : "must be a string");
     return false;
   }
@@ -237,7 +309,7 @@ bool auth_body_token(struct request *rq, enum MHD_Result *ret) {
 static bool auth_token(struct request *rq, const char *token, size_t len, enum MHD_Result *ret) {
   char selector[TOKEN_SELECTOR_LEN + 1];
   if (!token_parse(token, len, selector)) {
-    *ret = unauthorized(rq, "The token is not valid.");
+    *ret = unauthorized(rq, NULL, "The token is not valid.");
     return false;
   }
   unsigned char *hash = rq->token_hash;
@@ -248,6 +320,8 @@ static bool auth_token(struct request *rq, const char *token, size_t len, enum M
     return true;
   }
 
+  if (over_limit(rq, selector, ret)) /* a token polled after its revocation, or guessed at: no lookup */
+    return false;
   /* Read the epoch before the database: a revocation committed after this point empties the entry again. */
   long epoch = atomic_load_explicit(&revocation_epoch, memory_order_acquire);
   if (rq->db == NULL)
@@ -268,7 +342,7 @@ static bool auth_token(struct request *rq, const char *token, size_t len, enum M
   if (s == DB_NO_ROW || !db_row(res, 0, &t) || t.hash_hex == NULL || strlen(t.hash_hex) != 2 * TOKEN_HASH_BYTES ||
       sodium_memcmp(t.hash_hex, expected, 2 * TOKEN_HASH_BYTES) != 0) {
     PQclear(res);
-    *ret = unauthorized(rq, "The token is unknown, expired or revoked.");
+    *ret = unauthorized(rq, selector, "The token is unknown, expired or revoked.");
     return false;
   }
   struct principal *p = &rq->principal;

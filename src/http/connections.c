@@ -73,7 +73,9 @@ void http_connection_notify(void *cls, struct MHD_Connection *connection, void *
       return;
     }
     t->fd = info->connect_fd;
-    t->address = http_client_address_key(connection);
+    /* A trusted proxy carries many clients: --per-ip-connections does not apply to it. */
+    const union MHD_ConnectionInfo *peer = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    t->address = peer != NULL && proxy_peer_trusted(peer->client_addr) ? 0 : http_client_address_key(connection);
     pthread_mutex_lock(&registry_lock);
     unsigned long same_address = 0;
     for (struct tracked *o = registry; o != NULL && t->address != 0; o = o->next)
@@ -183,4 +185,11 @@ void http_watchdog_stop(void) {
 }
 
 unsigned long http_connections_timed_out(void) { return atomic_load_explicit(&timed_out, memory_order_relaxed); }
+unsigned long http_connections_open(void) {
+  pthread_mutex_lock(&registry_lock);
+  unsigned long n = registered;
+  pthread_mutex_unlock(&registry_lock);
+  return n;
+}
+
 unsigned long http_connections_refused(void) { return atomic_load_explicit(&refused, memory_order_relaxed); }

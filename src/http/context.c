@@ -60,6 +60,52 @@ static void request_id_init(struct request *rq) {
   sodium_bin2hex(rq->request_id, sizeof rq->request_id, raw, sizeof raw);
 }
 
+struct header_lines {
+  const char *name;
+  char *joined; /* malloc'ed: the lines of NAME, in order, joined with ", " */
+  size_t len;
+  bool failed;
+};
+
+static enum MHD_Result header_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  struct header_lines *h = cls;
+  if (strcasecmp(key, h->name) != 0 || value == NULL)
+    return MHD_YES;
+  size_t n = strlen(value);
+  char *grown = realloc(h->joined, h->len + n + 3);
+  if (grown == NULL) {
+    h->failed = true;
+    return MHD_NO;
+  }
+  h->joined = grown;
+  if (h->len > 0) {
+    memcpy(h->joined + h->len, ", ", 2);
+    h->len += 2;
+  }
+  memcpy(h->joined + h->len, value, n + 1);
+  h->len += n;
+  return MHD_YES;
+}
+
+/* The client's address (include/proxy.h): the peer's, or, from a trusted proxy, what its header says. */
+static void client_address_init(struct request *rq) {
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(rq->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *peer = info != NULL ? info->client_addr : NULL;
+  char peer_text[CLIENT_ADDRESS_MAX];
+  rq->client_known = proxy_address_text(peer, peer_text);
+  if (!rq->client_known)
+    snprintf(peer_text, sizeof peer_text, "unknown");
+  struct header_lines h = {proxy_header_name(), NULL, 0, false};
+  bool from_proxy = proxy_peer_trusted(peer);
+  if (from_proxy)
+    MHD_get_connection_values(rq->connection, MHD_HEADER_KIND, header_line, &h);
+  /* A header that could not be read whole is not read at all: the proxy's own address then. */
+  proxy_client_address(peer_text, from_proxy && !h.failed, h.joined, proxy_header_used(), rq->client);
+  free(h.joined);
+}
+
 static bool method_has_body(const char *method) {
   return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
 }
@@ -226,11 +272,13 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
       return MHD_NO;
     atomic_fetch_add(&in_flight, 1);
     rq->connection = connection;
-    rq->method = method;
+    rq->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    rq->method = rq->head ? MHD_HTTP_METHOD_GET : method; /* HEAD is served wherever GET is, without the body */
     rq->url = url;
     rq->start_ns = now_ns();
     *req_cls = rq;
     request_id_init(rq);
+    client_address_init(rq);
     enum connection_refusal refusal = http_connection_headers_received(connection);
     if (refusal != CONNECTION_ACCEPTED) { /* accepted past a limit, to be told so rather than left unanswered */
       bool path_known;
@@ -302,8 +350,10 @@ void http_request_completed(void *cls, struct MHD_Connection *connection, void *
   metrics_record(route_index, rq->status, duration);
   char method[16];
   log_event(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_INFO : LOG_WARN, "request",
-            ",\"request_id\":\"%s\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"duration_ms\":%.3f%s",
-            rq->request_id, log_json_escape(rq->method, method, sizeof method),
+            ",\"request_id\":\"%s\",\"client\":\"%s\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,"
+            "\"duration_ms\":%.3f%s",
+            rq->request_id, rq->client,
+            log_json_escape(rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, method, sizeof method),
             rq->route ? rq->route->pattern : "unmatched", rq->status, (double)duration / 1e6,
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
   json_decref(rq->json);

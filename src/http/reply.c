@@ -162,6 +162,8 @@ enum MHD_Result reply_validation(struct request *rq, json_t *errors) {
 enum MHD_Result reply_db_error(struct request *rq) {
   if (rq->db == NULL || db_unavailable(rq->db))
     return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database is unavailable; retry later.");
+  if (db_timed_out(rq->db))
+    return reply_problem(rq, ERR_SERVICE_UNAVAILABLE, "The database did not answer in time; retry later.");
   const char *state = db_sqlstate(rq->db);
   if (strcmp(state, "25006") == 0) /* read_only_sql_transaction: a standby, or default_transaction_read_only */
     return reply_problem(rq, ERR_READ_ONLY, "The database is read-only: reads are served, writes are not; retry later.");

@@ -81,7 +81,8 @@ const struct route *router_match(struct request *rq, bool *path_known) {
       break;
     }
     size_t used = strlen(rq->allow);
-    snprintf(rq->allow + used, sizeof rq->allow - used, "%s%s", used ? ", " : "", r->method);
+    snprintf(rq->allow + used, sizeof rq->allow - used, "%s%s%s", used ? ", " : "", r->method,
+             strcmp(r->method, "GET") == 0 ? ", HEAD" : ""); /* HEAD is served wherever GET is */
   }
   if (found == NULL)
     return NULL;

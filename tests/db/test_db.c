@@ -350,8 +350,8 @@ static void test_audit_person_scoped(void) {
     char *xid = value(app_db, "SELECT pg_current_xact_id()"); /* the transaction has written */
     CHECK(xid[0] != '\0');
     free(xid);
-    const char *f[10] = {c[0], NULL, "coordinator", "update", "PATCH", "/v1/test/{id}", "applications", app[1],
-                         "audit-scope-write", "404"};
+    const char *f[AUDIT_FIELDS] = {c[0], NULL, "coordinator", "update", "PATCH", "/v1/test/{id}", "applications",
+                                   app[1], "audit-scope-write", "404", NULL};
     CHECK(db_audit_insert(app_db, f) >= 0);
     CHECK(db_commit(app_db) >= 0);
     db_close(app_db);

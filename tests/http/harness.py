@@ -49,7 +49,8 @@ DAEMON_ENV = ("COMMISSIOND_DB", "COMMISSIOND_LISTEN", "COMMISSIOND_THREADS", "CO
               "COMMISSIOND_TIMEOUT", "COMMISSIOND_SHUTDOWN_TIMEOUT", "COMMISSIOND_MAX_CONNECTIONS",
               "COMMISSIOND_PER_IP_CONNECTIONS", "COMMISSIOND_LOG_LEVEL", "COMMISSIOND_AUTH_FAILURE_LIMIT",
               "COMMISSIOND_AUDIT_BACKLOG", "COMMISSIOND_AUDIT_READS", "COMMISSIOND_HEADER_TIMEOUT",
-              "COMMISSIOND_BODY_TIMEOUT")
+              "COMMISSIOND_BODY_TIMEOUT", "COMMISSIOND_TRUSTED_PROXY", "COMMISSIOND_PROXY_HEADER",
+              "COMMISSIOND_STATEMENT_TIMEOUT", "COMMISSIOND_LOCK_TIMEOUT")
 
 
 class Skip(Exception):
@@ -928,10 +929,81 @@ def raw_from(source, port, timeout=HTTP_TIMEOUT):
     return c
 
 
-def call_from(source, port, method, path, token=None, headers=None, timeout=HTTP_TIMEOUT):
-    """One request without a body from the loopback address SOURCE, on a fresh connection; returns the Response."""
-    hdrs = _auth(dict(headers or {}), token)
+def call_from(source, port, method, path, token=None, headers=None, timeout=HTTP_TIMEOUT, body=None):
+    """One request (BODY: a JSON value, or None) from the loopback address SOURCE, on a fresh connection; returns the
+    Response."""
+    data, hdrs = _encode(body, None, headers)
+    hdrs = _auth(hdrs, token)
     hdrs["Connection"] = "close"
+    if data is not None:
+        hdrs["Content-Length"] = str(len(data))
     with raw_from(source, port, timeout) as c:
-        c.send(request_head(method, path, hdrs))
+        c.send(request_head(method, path, hdrs) + (data or b""))
         return c.read_response(timeout)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real components a test puts around the daemon (nginx, PgBouncer...)
+
+
+class LoopbackService:
+    """A program (the Debian package's binary) a test starts on 127.0.0.1:port with a configuration it writes into
+    its own temporary folder `dir`; a context manager that stops it and removes the folder. Subclasses write their
+    configuration, then call launch(args)."""
+
+    name = "service"
+
+    def __init__(self, binary, package):
+        self.binary = shutil.which(binary) or next(
+            (p for p in ("/usr/sbin/" + binary, "/usr/bin/" + binary) if os.access(p, os.X_OK)), None)
+        if self.binary is None:
+            raise Skip("%s is not installed (Debian package %s)" % (binary, package))
+        self.dir = tempfile.mkdtemp(prefix="cd-%s-" % binary)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = None
+
+    def launch(self, args):
+        """Starts ARGS and waits until the port accepts connections (10 s at most)."""
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+
+        def listening():
+            if self.proc.poll() is not None:
+                return "exited"
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return "up"
+            except OSError:
+                return None
+        state, _ = poll(listening, 10)
+        if state != "up":
+            self.close()
+            raise AssertionError("%s did not start (%s): %s" % (self.binary, state or "no answer", self.log()))
+
+    log_name = None  # the program's log file in `dir`, if it writes one
+
+    def log(self):
+        """The end of the program's log, for a failure's message."""
+        try:
+            with open(os.path.join(self.dir, self.log_name)) as f:
+                return f.read()[-2000:]
+        except (OSError, TypeError):
+            return ""
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

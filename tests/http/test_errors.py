@@ -93,10 +93,12 @@ def run_cases(suite, d, db, tok, obs, org, state):
         state.check("POST to an unknown route")
 
     with suite.case("wrong method: 405 method-not-allowed with Allow"):
-        for method, path, allow in [("DELETE", "/v1/me", "GET"), ("POST", "/v1/me", "GET"),
-                                    ("PUT", ORGS, "GET, POST"), ("DELETE", ORGS, "GET, POST"),
-                                    ("DELETE", "%s/%s" % (ORGS, org), "GET, PATCH"),
-                                    ("PUT", "%s/%s" % (ORGS, org), "GET, PATCH"), ("POST", "/healthz", "GET")]:
+        # HEAD is served wherever GET is.
+        for method, path, allow in [("DELETE", "/v1/me", "GET, HEAD"), ("POST", "/v1/me", "GET, HEAD"),
+                                    ("PUT", ORGS, "GET, HEAD, POST"), ("DELETE", ORGS, "GET, HEAD, POST"),
+                                    ("DELETE", "%s/%s" % (ORGS, org), "GET, HEAD, PATCH"),
+                                    ("PUT", "%s/%s" % (ORGS, org), "GET, HEAD, PATCH"),
+                                    ("POST", "/healthz", "GET, HEAD")]:
             for token in (None, tok):
                 r = d.call(method, path, token=token)
                 expect_problem(r, 405, "method-not-allowed")

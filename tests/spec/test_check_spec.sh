@@ -32,6 +32,7 @@ paths:
       operationId: listThings
       responses:
         '200': {$ref: '#/components/responses/Ok'}
+        '405': {$ref: '#/components/responses/Problem'}
     post:
       operationId: createThing
       requestBody:
@@ -41,6 +42,7 @@ paths:
             schema: {$ref: '#/components/schemas/ThingCreate'}
       responses:
         '201': {$ref: '#/components/responses/Ok'}
+        '405': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
   /v1/things/{id}:
     parameters:
@@ -50,6 +52,7 @@ paths:
       responses:
         '200': {$ref: '#/components/responses/Ok'}
         '404': {$ref: '#/components/responses/Problem'}
+        '405': {$ref: '#/components/responses/Problem'}
 components:
   headers:
     X-Request-Id: {schema: {type: string}}
@@ -151,7 +154,7 @@ fake_daemon daemon-garbage 'GET /v1/things' 'POST /v1/things' 'GET /v1/things/{i
 printf '#!/bin/sh\necho "cannot open database" >&2\nexit 3\n' > "$tmp/daemon-fails"
 chmod +x "$tmp/daemon-fails"
 
-echo "1..27"
+echo "1..28"
 
 expect "a good spec and the same routes pass" 0 '^check-spec: ok' -- \
     "${check_spec[@]}" "$tmp/good.yaml" "$tmp/daemon"
@@ -171,6 +174,11 @@ expect "a missing daemon binary fails" 1 'cannot run --routes' -- \
     "${check_spec[@]}" "$tmp/good.yaml" "$tmp/no-such-daemon"
 expect "no daemon binary and no --no-routes is a usage error" 2 'no daemon binary' -- \
     "${check_spec[@]}" "$tmp/good.yaml"
+
+mutate no-405.yaml "        '404': {\$ref: '#/components/responses/Problem'}
+        '405': {\$ref: '#/components/responses/Problem'}" "        '404': {\$ref: '#/components/responses/Problem'}"
+expect "an operation without a 405 fails" 1 'GET /v1/things/\{id\}: has no 405 response' -- \
+    "${check_spec[@]}" --no-routes "$tmp/no-405.yaml"
 
 mutate dangling.yaml "schema: {\$ref: '#/components/schemas/ThingCreate'}" "schema: {\$ref: '#/components/schemas/ThingCreat'}"
 expect "a dangling \$ref fails" 1 '\$ref #/components/schemas/ThingCreat resolves to nothing' -- \
@@ -204,6 +212,7 @@ expect "a request body object (nested, by \$ref) without additionalProperties: f
     "${check_spec[@]}" --no-routes "$tmp/open-body.yaml"
 
 mutate no-4xx.yaml "        '404': {\$ref: '#/components/responses/Problem'}
+        '405': {\$ref: '#/components/responses/Problem'}
 " ''
 expect "an operation taking input without a 4xx problem response fails" 1 \
     'GET /v1/things/\{id\}: takes input but has no 4xx application/problem\+json response' -- \
@@ -211,6 +220,7 @@ expect "an operation taking input without a 4xx problem response fails" 1 \
 
 mutate no-responses.yaml "      responses:
         '200': {\$ref: '#/components/responses/Ok'}
+        '405': {\$ref: '#/components/responses/Problem'}
     post:" "    post:"
 expect "an operation without responses fails" 1 'GET /v1/things: no responses' -- \
     "${check_spec[@]}" --no-routes "$tmp/no-responses.yaml"
