@@ -98,6 +98,13 @@ BEGIN
 END
 $$;
 
+-- Whether an active subscription of the commission asks for events of the type (one index probe): the triggers
+-- ask it before looking up an event's audiences, so that a change nobody listens to costs no more.
+CREATE FUNCTION webhook_wanted(p_commission uuid, p_type text) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.commission_id = p_commission AND s.active
+                 AND p_type = ANY (s.event_types))
+$$;
+
 -- Records an event and its deliveries to every active subscription of the commission that asked for its type and
 -- may hear it (nothing when no subscription asked for the type: an event is kept only for those who listen). Called by the triggers below, in the transaction of the change: a rolled-back change sends nothing.
 CREATE FUNCTION webhook_emit(p_commission uuid, p_type text, p_data jsonb, p_all boolean, p_care_team uuid,
@@ -106,8 +113,7 @@ LANGUAGE plpgsql AS $$
 DECLARE ev uuid;
 BEGIN
   -- Nobody listening: nothing to record (a change costs one index probe when no subscription asks for its type).
-  IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.commission_id = p_commission AND s.active
-                 AND p_type = ANY (s.event_types)) THEN
+  IF NOT webhook_wanted(p_commission, p_type) THEN
     RETURN;
   END IF;
   INSERT INTO webhook_events (commission_id, type, data, audience_all, audience_care_team, audience_curator,
@@ -194,18 +200,17 @@ CREATE TRIGGER sessions_webhook AFTER INSERT OR UPDATE OF status ON sessions
 
 -- placements: started, ended (no exit reason: it may be health information).
 CREATE FUNCTION webhook_on_placement() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE a record;
+DECLARE
+  a record;
+  kind text := CASE WHEN TG_OP = 'INSERT' THEN 'placement.started'
+                    WHEN NEW.exit_date IS NOT NULL AND OLD.exit_date IS NULL THEN 'placement.ended' END;
 BEGIN
-  SELECT * INTO a FROM webhook_placement_audience(NEW.commission_id, NEW.id);
-  IF TG_OP = 'INSERT' THEN
-    PERFORM webhook_emit(NEW.commission_id, 'placement.started',
-                         jsonb_build_object('placement_id', NEW.id, 'person_id', NEW.person_id, 'unit_id', NEW.unit_id,
-                                            'move_in_date', NEW.move_in_date),
-                         false, a.care_team, a.curator, a.landlord, NULL, NULL);
-  ELSIF NEW.exit_date IS NOT NULL AND OLD.exit_date IS NULL THEN
-    PERFORM webhook_emit(NEW.commission_id, 'placement.ended',
-                         jsonb_build_object('placement_id', NEW.id, 'person_id', NEW.person_id, 'unit_id', NEW.unit_id,
-                                            'exit_date', NEW.exit_date),
+  IF kind IS NOT NULL AND webhook_wanted(NEW.commission_id, kind) THEN
+    SELECT * INTO a FROM webhook_placement_audience(NEW.commission_id, NEW.id);
+    PERFORM webhook_emit(NEW.commission_id, kind,
+                         jsonb_build_object('placement_id', NEW.id, 'person_id', NEW.person_id, 'unit_id', NEW.unit_id)
+                           || CASE WHEN kind = 'placement.started' THEN jsonb_build_object('move_in_date', NEW.move_in_date)
+                                   ELSE jsonb_build_object('exit_date', NEW.exit_date) END,
                          false, a.care_team, a.curator, a.landlord, NULL, NULL);
   END IF;
   RETURN NULL;
@@ -218,7 +223,7 @@ CREATE TRIGGER placements_webhook AFTER INSERT OR UPDATE OF exit_date ON placeme
 CREATE FUNCTION webhook_on_deposit_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE a record;
 BEGIN
-  IF NEW.kind = 'paid' THEN
+  IF NEW.kind = 'paid' AND webhook_wanted(NEW.commission_id, 'deposit.paid') THEN
     SELECT * INTO a FROM webhook_placement_audience(NEW.commission_id, NEW.placement_id);
     PERFORM webhook_emit(NEW.commission_id, 'deposit.paid',
                          jsonb_build_object('placement_id', NEW.placement_id, 'entry_id', NEW.id,
@@ -238,19 +243,15 @@ CREATE FUNCTION webhook_on_incident() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   a record;
   health boolean := NEW.kind = 'hospitalisation';
+  kind text := CASE WHEN TG_OP = 'INSERT' THEN 'incident.reported'
+                    WHEN NEW.status IS DISTINCT FROM OLD.status THEN 'incident.handled' END;
 BEGIN
-  SELECT * INTO a FROM webhook_placement_audience(NEW.commission_id, NEW.placement_id);
-  IF TG_OP = 'INSERT' THEN
-    PERFORM webhook_emit(NEW.commission_id, 'incident.reported',
-                         jsonb_build_object('incident_id', NEW.id, 'placement_id', NEW.placement_id,
-                                            'occurred_on', NEW.occurred_on),
-                         false, a.care_team, CASE WHEN health THEN NULL ELSE a.curator END,
-                         CASE WHEN health OR NEW.reported_by_role <> 'landlord' THEN NULL ELSE a.landlord END,
-                         NULL, NULL);
-  ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-    PERFORM webhook_emit(NEW.commission_id, 'incident.handled',
-                         jsonb_build_object('incident_id', NEW.id, 'placement_id', NEW.placement_id,
-                                            'status', NEW.status),
+  IF kind IS NOT NULL AND webhook_wanted(NEW.commission_id, kind) THEN
+    SELECT * INTO a FROM webhook_placement_audience(NEW.commission_id, NEW.placement_id);
+    PERFORM webhook_emit(NEW.commission_id, kind,
+                         jsonb_build_object('incident_id', NEW.id, 'placement_id', NEW.placement_id)
+                           || CASE WHEN kind = 'incident.reported' THEN jsonb_build_object('occurred_on', NEW.occurred_on)
+                                   ELSE jsonb_build_object('status', NEW.status) END,
                          false, a.care_team, CASE WHEN health THEN NULL ELSE a.curator END,
                          CASE WHEN health OR NEW.reported_by_role <> 'landlord' THEN NULL ELSE a.landlord END,
                          NULL, NULL);
