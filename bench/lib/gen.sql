@@ -349,10 +349,11 @@ FROM generate_series(1, :ncomm) c, g_app a WHERE a.outcome IS NOT NULL;
 
 ALTER TABLE placements DISABLE TRIGGER placements_unit_capacity;
 INSERT INTO placements (id, commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease,
-                        exit_date, exit_reason, exit_comment, exit_inspection_matches, version, created_at, updated_at)
+                        sliding_start_date, exit_date, exit_reason, exit_comment, exit_inspection_matches, version, created_at, updated_at)
 SELECT pg_temp.uid('placement', c, p.j), pg_temp.uid('commission', c, 0), pg_temp.uid('app', c, p.j),
   pg_temp.uid('person', c, p.j), pg_temp.uid('unit', c, p.u), pg_temp.uid('session', c, p.k), p.move_in,
-  (ARRAY['association_main_tenant', 'sliding_lease', 'direct_lease'])[1 + p.j % 3], p.exit_date,
+  (ARRAY['association_main_tenant', 'sliding_lease', 'direct_lease'])[1 + p.j % 3],
+  CASE WHEN p.j % 3 = 1 THEN p.move_in END, p.exit_date,
   CASE WHEN p.exit_date IS NOT NULL THEN (ARRAY['lease_transferred', 'lease_transferred', 'other_housing',
     'care_facility', 'hospitalisation', 'departure_without_notice', 'eviction', 'other'])[1 + p.j % 8] END,
   CASE WHEN p.exit_date IS NOT NULL AND p.j % 5 = 0 THEN 'Sortie préparée avec l''équipe.' END,
