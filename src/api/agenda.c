@@ -3,6 +3,7 @@
  * (decisions.c). Everyone but observers reads the agenda; each line shows people and situations only to those
  * who may see them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accept.h"
@@ -11,73 +12,127 @@
 #include "audit.h"
 #include "fields.h"
 #include "json_text.h"
+#include "json_writer.h"
 #include "letters.h"
 #include "params.h"
 #include "sessions.h"
 #include "write.h"
 
 /* A person's summary, or null when the reader may not see them. */
-static json_t *person_or_null(const struct agenda_row *r, bool visible, bool birth_date) {
-  if (!visible)
-    return json_null();
-  json_t *person = json_pack("{s:o, s:o, s:o}", "id", json_of_text(r->person_id), "family_name",
-                             json_of_text(r->family_name), "given_names", json_of_text(r->given_names));
-  if (person != NULL && birth_date)
-    json_object_set_new(person, "birth_date", json_of_text(r->birth_date));
-  return person;
+static void person_write(struct jw *w, const struct agenda_row *r, bool visible, bool birth_date) {
+  if (!visible) {
+    jw_null(w);
+    return;
+  }
+  jw_object_begin(w);
+  jw_key(w, "id");
+  jw_string(w, r->person_id);
+  jw_key(w, "family_name");
+  jw_string(w, r->family_name);
+  jw_key(w, "given_names");
+  jw_string(w, r->given_names);
+  if (birth_date) {
+    jw_key(w, "birth_date");
+    jw_string(w, r->birth_date);
+  }
+  jw_object_end(w);
 }
+
+/* KEY: TEXT when the reader may see it, else null. */
+static void member_if(struct jw *w, const char *key, bool visible, const char *text) {
+  jw_key(w, key);
+  jw_string(w, visible ? text : NULL);
+}
+
+/* KEY: TEXT. */
+static void member(struct jw *w, const char *key, const char *text) { member_if(w, key, true, text); }
 
 /* One agenda line as the API's agenda item, showing what the reader may see of it, each part through the rule of
- * its own route; NULL when it cannot be built. */
-static json_t *agenda_item_json(const struct agenda_row *r, bool show_situation, bool plans_visible) {
+ * its own route. Written straight as JSON text: the agenda is the largest answer, and a jansson tree of its
+ * thousands of values cost more than its query (bench/README.md). */
+static void agenda_item_write(struct jw *w, const struct agenda_row *r, bool show_situation, bool plans_visible) {
   bool visible = session_yes(r->person_visible);
-  json_t *decision = r->decision_id == NULL
-                         ? json_null()
-                         : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                                     visible ? json_of_text(r->decision_id) : json_null(), "outcome",
-                                     json_of_text(r->outcome), "unit_id", json_of_text(r->unit_id), "unit_label",
-                                     json_of_text(r->unit_label), "unit_town", json_of_text(r->unit_town),
-                                     "refusal_reason", json_of_text(r->refusal_reason), "comment",
-                                     visible ? json_of_text(r->comment) : json_null(), "decided_on",
-                                     json_of_text(r->decided_on), "recorded_at", json_of_text(r->recorded_at),
-                                     "corrects_decision_id",
-                                     visible ? json_of_text(r->corrects_decision_id) : json_null());
-  json_t *app = json_null();
-  if (r->application_id != NULL) {
-    app = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                    visible ? json_of_text(r->application_id) : json_null(), "status",
-                    json_of_text(r->application_status), "urgency", json_of_text(r->urgency), "wished_unit_kinds",
-                    json_of_json(r->wished_unit_kinds), "wished_towns", json_of_json(r->wished_towns),
-                    "submitted_at", json_of_text(r->submitted_at), "waiting_days", json_of_int(r->waiting_days),
-                    "person", person_or_null(r, visible, true));
-    if (app != NULL && visible && show_situation)
-      json_object_set_new(app, "situation", json_of_text(r->situation));
+  jw_object_begin(w);
+  member(w, "id", r->item_id);
+  jw_key(w, "position");
+  jw_int(w, r->position);
+  member(w, "kind", r->kind);
+  member(w, "note", r->note);
+  jw_key(w, "application");
+  if (r->application_id == NULL) {
+    jw_null(w);
+  } else {
+    jw_object_begin(w);
+    member_if(w, "id", visible, r->application_id);
+    member(w, "status", r->application_status);
+    member(w, "urgency", r->urgency);
+    jw_key(w, "wished_unit_kinds");
+    jw_raw_json(w, r->wished_unit_kinds);
+    jw_key(w, "wished_towns");
+    jw_raw_json(w, r->wished_towns);
+    member(w, "submitted_at", r->submitted_at);
+    jw_key(w, "waiting_days");
+    jw_int(w, r->waiting_days);
+    jw_key(w, "person");
+    person_write(w, r, visible, true);
+    if (visible && show_situation)
+      member(w, "situation", r->situation);
+    jw_object_end(w);
   }
-  json_t *item = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->item_id), "position",
-                           json_of_int(r->position), "kind", json_of_text(r->kind), "note", json_of_text(r->note),
-                           "application", app ? app : json_null(), "decision", decision ? decision : json_null());
-  if (item != NULL && r->placement_id != NULL)
-    json_object_set_new(item, "placement",
-                        !session_yes(r->placement_visible)
-                            ? json_null()
-                            : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->placement_id),
-                                        "unit_label", json_of_text(r->placement_unit_label), "unit_town",
-                                        json_of_text(r->placement_unit_town), "move_in_date",
-                                        json_of_text(r->move_in_date), "next_review_on",
-                                        json_of_text(r->next_review_on), "person", person_or_null(r, visible, false)));
-  if (item != NULL && r->incident_id != NULL)
-    json_object_set_new(item, "incident",
-                        !session_yes(r->incident_visible)
-                            ? json_null()
-                            : json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->incident_id), "kind",
-                                        json_of_text(r->incident_kind), "status", json_of_text(r->incident_status),
-                                        "occurred_on", json_of_text(r->occurred_on), "arrears_plan_state",
-                                        json_of_text(plans_visible ? r->arrears_plan_state : NULL)));
-  return item;
+  jw_key(w, "decision");
+  if (r->decision_id == NULL) {
+    jw_null(w);
+  } else {
+    jw_object_begin(w);
+    member_if(w, "id", visible, r->decision_id);
+    member(w, "outcome", r->outcome);
+    member(w, "unit_id", r->unit_id);
+    member(w, "unit_label", r->unit_label);
+    member(w, "unit_town", r->unit_town);
+    member(w, "refusal_reason", r->refusal_reason);
+    member_if(w, "comment", visible, r->comment);
+    member(w, "decided_on", r->decided_on);
+    member(w, "recorded_at", r->recorded_at);
+    member_if(w, "corrects_decision_id", visible, r->corrects_decision_id);
+    jw_object_end(w);
+  }
+  if (r->placement_id != NULL) {
+    jw_key(w, "placement");
+    if (!session_yes(r->placement_visible)) {
+      jw_null(w);
+    } else {
+      jw_object_begin(w);
+      member(w, "id", r->placement_id);
+      member(w, "unit_label", r->placement_unit_label);
+      member(w, "unit_town", r->placement_unit_town);
+      member(w, "move_in_date", r->move_in_date);
+      member(w, "next_review_on", r->next_review_on);
+      jw_key(w, "person");
+      person_write(w, r, visible, false);
+      jw_object_end(w);
+    }
+  }
+  if (r->incident_id != NULL) {
+    jw_key(w, "incident");
+    if (!session_yes(r->incident_visible)) {
+      jw_null(w);
+    } else {
+      jw_object_begin(w);
+      member(w, "id", r->incident_id);
+      member(w, "kind", r->incident_kind);
+      member(w, "status", r->incident_status);
+      member(w, "occurred_on", r->occurred_on);
+      member(w, "arrears_plan_state", plans_visible ? r->arrears_plan_state : NULL);
+      jw_object_end(w);
+    }
+  }
+  jw_object_end(w);
 }
 
-enum db_status agenda_document(struct db *db, struct request *rq, const struct session_row *session, json_t **body) {
-  *body = NULL;
+/* The agenda document of SESSION as RQ's reader receives it, as JSON text (*TEXT, freed by the caller). */
+static enum db_status agenda_document_text(struct db *db, struct request *rq, const struct session_row *session,
+                                           char **text, size_t *len) {
+  *text = NULL;
   struct access person_scope = access_decide(&rq->principal, RES_PERSON, ACT_READ);
   struct access placement_scope = access_decide(&rq->principal, RES_PLACEMENT, ACT_READ);
   struct access incident_scope = access_decide(&rq->principal, RES_INCIDENT, ACT_READ);
@@ -88,14 +143,39 @@ enum db_status agenda_document(struct db *db, struct request *rq, const struct s
     return s;
   bool situation = access_decide(&rq->principal, RES_SITUATION, ACT_READ).kind != ACCESS_DENY;
   bool plans = access_decide(&rq->principal, RES_ARREARS_PLAN, ACT_READ).kind != ACCESS_DENY;
-  json_t *items = json_array();
+  int rows = PQntuples(res);
+  struct jw w;
+  jw_init(&w, 1024 + (size_t)rows * 640);
+  jw_object_begin(&w);
+  jw_key(&w, "session");
+  json_t *head = session_json(session);
+  jw_value(&w, head);
+  json_decref(head);
+  jw_key(&w, "items");
+  jw_array_begin(&w);
   struct agenda_row r;
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? agenda_item_json(&r, situation, plans) : NULL);
+  for (int i = 0; i < rows && !w.failed; i++) {
+    if (db_row(res, i, &r))
+      agenda_item_write(&w, &r, situation, plans);
+    else
+      w.failed = true;
+  }
   PQclear(res);
-  if (items == NULL)
-    return DB_HARD_ERROR;
-  *body = json_pack("{s:o, s:o}", "session", session_json(session), "items", items);
+  jw_array_end(&w);
+  jw_object_end(&w);
+  *text = jw_finish(&w, len);
+  return *text != NULL ? DB_ROW : DB_HARD_ERROR;
+}
+
+enum db_status agenda_document(struct db *db, struct request *rq, const struct session_row *session, json_t **body) {
+  *body = NULL;
+  char *text;
+  size_t len;
+  enum db_status s = agenda_document_text(db, rq, session, &text, &len);
+  if (s < 0)
+    return s;
+  *body = json_loadb(text, len, 0, NULL);
+  free(text);
   return *body != NULL ? DB_ROW : DB_HARD_ERROR;
 }
 
@@ -122,18 +202,23 @@ enum MHD_Result api_agenda_get(struct request *rq) {
     return reply_problem(rq, ERR_NOT_ACCEPTABLE, "The agenda is available as application/json or text/html.");
   PGresult *res;
   enum db_status s = db_session_get(rq->db, rq->principal.commission_id, rq->args[0], LOCK_NONE, &res);
-  json_t *body = NULL;
+  char *text = NULL;
+  size_t len = 0;
   struct session_row session;
   if (s == DB_ROW)
-    s = db_row(res, 0, &session) ? agenda_document(rq->db, rq, &session, &body) : DB_HARD_ERROR;
+    s = db_row(res, 0, &session) ? agenda_document_text(rq->db, rq, &session, &text, &len) : DB_HARD_ERROR;
   PQclear(res);
   if (s < 0)
     return reply_db_error(rq);
   if (s == DB_NO_ROW)
     return reply_problem(rq, ERR_NOT_FOUND, "No such session.");
-  if (chosen == 1)
-    return agenda_pack_reply(rq, body);
-  return reply_json(rq, MHD_HTTP_OK, body, NULL);
+  if (chosen == 0)
+    return reply_text(rq, MHD_HTTP_OK, "application/json", text, len);
+  json_t *body = json_loadb(text, len, 0, NULL);
+  free(text);
+  if (body == NULL)
+    return reply_problem(rq, ERR_INTERNAL, "The response could not be built.");
+  return agenda_pack_reply(rq, body);
 }
 
 /* A change of the agenda: WRITE runs on the session (locked, planned or open), then OUT holds the agenda. */

@@ -1,0 +1,40 @@
+/* A JSON text written straight into one growing buffer, for the large answers (the agenda) where building a jansson
+ * tree of thousands of nodes, then serialising it, cost more than the query. The output is what json_dumps(...,
+ * JSON_COMPACT) would print for the same members in the same order. Values come from result columns (text, NULL
+ * for SQL NULL). A failed allocation marks the writer failed; every later call is then a no-op and jw_finish()
+ * returns NULL, so callers check once at the end. */
+#ifndef COMMISSIOND_JSON_WRITER_H
+#define COMMISSIOND_JSON_WRITER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct jw {
+  char *buf;
+  size_t len, cap;
+  bool failed;
+  bool first;     /* no member or element written yet in the innermost object or array */
+  bool after_key; /* a key was written: its value follows without a separator */
+};
+
+void jw_init(struct jw *w, size_t initial);
+/* Objects and arrays. A member's key comes first (jw_key), then its value. */
+void jw_object_begin(struct jw *w);
+void jw_object_end(struct jw *w);
+void jw_array_begin(struct jw *w);
+void jw_array_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+/* Values: TEXT as a string (NULL: null); an integer column (NULL: null); a boolean column "t"/"f"; a json or jsonb
+ * column's text as it is (NULL: null), which the database guarantees to be a valid JSON document; null; a jansson
+ * value (not stolen), serialised compactly. */
+void jw_string(struct jw *w, const char *text);
+void jw_int(struct jw *w, const char *text);
+void jw_bool(struct jw *w, const char *text);
+void jw_raw_json(struct jw *w, const char *text);
+void jw_null(struct jw *w);
+void jw_value(struct jw *w, const json_t *value);
+/* The text written (the caller frees it) and its length; NULL when an allocation failed. The writer is left empty. */
+char *jw_finish(struct jw *w, size_t *len);
+
+#endif

@@ -1,0 +1,183 @@
+/* JSON text written into one buffer (include/json_writer.h). */
+#include "json_writer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jw_init(struct jw *w, size_t initial) {
+  *w = (struct jw){.first = true};
+  w->buf = malloc(initial > 0 ? initial : 256);
+  if (w->buf == NULL)
+    w->failed = true;
+  else
+    w->cap = initial > 0 ? initial : 256;
+}
+
+/* Room for N more bytes (and the final NUL). */
+static bool reserve(struct jw *w, size_t n) {
+  if (w->failed)
+    return false;
+  if (w->len + n + 1 <= w->cap)
+    return true;
+  size_t cap = w->cap;
+  while (cap < w->len + n + 1)
+    cap *= 2;
+  char *buf = realloc(w->buf, cap);
+  if (buf == NULL) {
+    w->failed = true;
+    return false;
+  }
+  w->buf = buf;
+  w->cap = cap;
+  return true;
+}
+
+static void put(struct jw *w, const char *s, size_t n) {
+  if (reserve(w, n)) {
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+  }
+}
+
+static void put_char(struct jw *w, char c) {
+  if (reserve(w, 1))
+    w->buf[w->len++] = c;
+}
+
+/* The separator before a value or a member: none after a key or first in its container, else a comma. */
+static void separate(struct jw *w) {
+  if (w->after_key)
+    w->after_key = false;
+  else if (!w->first)
+    put_char(w, ',');
+  w->first = false;
+}
+
+void jw_object_begin(struct jw *w) {
+  separate(w);
+  put_char(w, '{');
+  w->first = true;
+}
+
+void jw_object_end(struct jw *w) {
+  put_char(w, '}');
+  w->first = false;
+}
+
+void jw_array_begin(struct jw *w) {
+  separate(w);
+  put_char(w, '[');
+  w->first = true;
+}
+
+void jw_array_end(struct jw *w) {
+  put_char(w, ']');
+  w->first = false;
+}
+
+/* TEXT quoted and escaped as jansson does by default: the quote, the backslash and control characters escaped;
+ * everything else (UTF-8 included) as it is. */
+static void quoted(struct jw *w, const char *text) {
+  put_char(w, '"');
+  const char *run = text;
+  for (const char *p = text; *p != '\0'; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    put(w, run, (size_t)(p - run));
+    char seq[8];
+    switch (c) {
+    case '"': put(w, "\\\"", 2); break;
+    case '\\': put(w, "\\\\", 2); break;
+    case '\b': put(w, "\\b", 2); break;
+    case '\f': put(w, "\\f", 2); break;
+    case '\n': put(w, "\\n", 2); break;
+    case '\r': put(w, "\\r", 2); break;
+    case '\t': put(w, "\\t", 2); break;
+    default:
+      snprintf(seq, sizeof seq, "\\u%04X", c);
+      put(w, seq, 6);
+    }
+    run = p + 1;
+  }
+  put(w, run, strlen(run));
+  put_char(w, '"');
+}
+
+void jw_key(struct jw *w, const char *key) {
+  separate(w);
+  quoted(w, key);
+  put_char(w, ':');
+  w->after_key = true;
+}
+
+void jw_null(struct jw *w) {
+  separate(w);
+  put(w, "null", 4);
+}
+
+void jw_string(struct jw *w, const char *text) {
+  if (text == NULL) {
+    jw_null(w);
+    return;
+  }
+  separate(w);
+  quoted(w, text);
+}
+
+void jw_int(struct jw *w, const char *text) {
+  if (text == NULL) {
+    jw_null(w);
+    return;
+  }
+  separate(w);
+  char digits[32];
+  int n = snprintf(digits, sizeof digits, "%lld", strtoll(text, NULL, 10));
+  put(w, digits, (size_t)n);
+}
+
+void jw_bool(struct jw *w, const char *text) {
+  if (text == NULL) {
+    jw_null(w);
+    return;
+  }
+  separate(w);
+  if (text[0] == 't')
+    put(w, "true", 4);
+  else
+    put(w, "false", 5);
+}
+
+void jw_raw_json(struct jw *w, const char *text) {
+  if (text == NULL) {
+    jw_null(w);
+    return;
+  }
+  separate(w);
+  put(w, text, strlen(text));
+}
+
+void jw_value(struct jw *w, const json_t *value) {
+  char *text = value != NULL ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  if (text == NULL) {
+    w->failed = true;
+    return;
+  }
+  jw_raw_json(w, text);
+  free(text);
+}
+
+char *jw_finish(struct jw *w, size_t *len) {
+  char *text = NULL;
+  if (!w->failed && reserve(w, 0)) {
+    w->buf[w->len] = '\0';
+    text = w->buf;
+    *len = w->len;
+  } else {
+    free(w->buf);
+  }
+  *w = (struct jw){.first = true, .failed = true};
+  return text;
+}

@@ -1,0 +1,81 @@
+/* The JSON writer (src/common/json_writer.c) prints what json_dumps(JSON_COMPACT) prints for the same document:
+ * the agenda's answer, written with it, must read the same as every other answer built with jansson. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "json_writer.h"
+
+/* Whether the writer's text equals jansson's compact dump of EXPECTED (stolen). */
+static bool same_as(struct jw *w, json_t *expected) {
+  size_t len = 0;
+  char *got = jw_finish(w, &len);
+  char *want = json_dumps(expected, JSON_COMPACT | JSON_ENCODE_ANY);
+  bool same = got != NULL && want != NULL && strlen(got) == len && strcmp(got, want) == 0;
+  if (!same)
+    fprintf(stderr, "writer: %s\njansson: %s\n", got ? got : "(null)", want ? want : "(null)");
+  free(got);
+  free(want);
+  json_decref(expected);
+  return same;
+}
+
+int main(void) {
+  /* every escape jansson makes, UTF-8 passed through, and the control characters it writes as \uXXXX */
+  static const char *const strings[] = {"", "plain", "quote \" and backslash \\", "lines\nand\ttabs\r",
+                                        "\b\f", "\x01\x1f\x7f", "slash / stays", "Éloïse Lefèvre — 12 €",
+                                        "emoji \xf0\x9f\x8f\xa0"};
+  for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+    struct jw w;
+    jw_init(&w, 1); /* the smallest buffer: every write grows it */
+    jw_object_begin(&w);
+    jw_key(&w, strings[i]);
+    jw_string(&w, strings[i]);
+    jw_object_end(&w);
+    CHECK(same_as(&w, json_pack("{s:s}", strings[i], strings[i])));
+  }
+
+  /* nesting: objects in arrays in objects, empty containers, every kind of value, null from SQL NULL */
+  struct jw w;
+  jw_init(&w, 16);
+  jw_object_begin(&w);
+  jw_key(&w, "items");
+  jw_array_begin(&w);
+  for (int i = 0; i < 3; i++) {
+    jw_object_begin(&w);
+    jw_key(&w, "n");
+    jw_int(&w, i == 0 ? "-42" : i == 1 ? "9007199254740993" : NULL);
+    jw_key(&w, "ok");
+    jw_bool(&w, i == 0 ? "t" : i == 1 ? "f" : NULL);
+    jw_key(&w, "towns");
+    jw_raw_json(&w, i == 0 ? "[\"Lyon\",\"Bron\"]" : NULL);
+    jw_key(&w, "none");
+    jw_string(&w, NULL);
+    jw_object_end(&w);
+  }
+  jw_array_end(&w);
+  jw_key(&w, "empty");
+  jw_array_begin(&w);
+  jw_array_end(&w);
+  jw_key(&w, "nothing");
+  jw_object_begin(&w);
+  jw_object_end(&w);
+  jw_key(&w, "value");
+  json_t *v = json_pack("{s:i, s:[s, n]}", "a", 1, "b", "x", NULL);
+  jw_value(&w, v);
+  json_decref(v);
+  jw_object_end(&w);
+  json_t *expected = json_pack(
+      "{s:[{s:I, s:b, s:[s, s], s:n}, {s:I, s:b, s:n, s:n}, {s:n, s:n, s:n, s:n}], s:[], s:{}, s:{s:i, s:[s, n]}}",
+      "items", "n", (json_int_t)-42, "ok", 1, "towns", "Lyon", "Bron", "none", "n", (json_int_t)9007199254740993LL,
+      "ok", 0, "towns", "none", "n", "ok", "towns", "none", "empty", "nothing", "value", "a", 1, "b", "x");
+  CHECK(same_as(&w, expected));
+
+  /* a failed writer gives no text, and every later call is harmless */
+  jw_init(&w, 8);
+  w.failed = true;
+  jw_string(&w, "ignored");
+  size_t len = 99;
+  CHECK(jw_finish(&w, &len) == NULL);
+  return check_exit();
+}
