@@ -61,6 +61,9 @@ long audit_chain_pending(struct db *db);
  * recorded unchained; one transaction. Returns how many were inserted, or -1 on error; *FIRST_ID is the id given
  * to BATCH[0] when the transaction got that far (0 otherwise), to tell later whether a failed COMMIT took place. */
 long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id);
+/* Creates the audit thread's staging table (a temporary table of DB's session) if it is missing: the statements
+ * of audit_chain_write() name it, so a session preparing them first needs it. */
+enum db_status audit_stage_ensure(struct db *db);
 /* The chain's head on DB: its newest *POSITION (0 when nothing is chained) and that entry's hash into HASH_HEX
  * (2 * AUDIT_HASH_BYTES + 1 bytes; "" at position 0). DB_ROW, DB_NO_ROW (empty chain) or an error. */
 enum db_status audit_chain_head(struct db *db, int64_t *position, char *hash_hex);

@@ -159,6 +159,10 @@ bool db_timed_out(const struct db *db);
 /* The bounds set on every worker connection from its next connection on (0: the server's setting). */
 void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms);
 
+/* Runs SQL, a COPY ... FROM STDIN, with the LEN bytes of DATA as its whole input, in the current transaction: DB_ROW
+ * when the server took every row, DB_HARD_ERROR otherwise (as db_exec() reports it). No retry: the caller's
+ * transaction decides. */
+enum db_status db_copy_in(struct db *db, const char *sql, const char *data, size_t len);
 enum db_status db_begin(struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);

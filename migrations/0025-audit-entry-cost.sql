@@ -17,3 +17,4 @@ ALTER FUNCTION audit_entry_text(audit_log) STABLE;
 -- entry's commission comes from the token that made the request (tokens.commission_id references commissions),
 -- commissions are never deleted, and an append-only trail must not hold on to what it describes: the key goes.
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_commission_id_fkey;
+

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <sodium.h>
 
 #include "audit_db.h"
@@ -213,89 +216,196 @@ long audit_chain_pending(struct db *db) {
   }
 }
 
-enum { Q_AT, Q_COMMISSION, Q_TOKEN, Q_ROLE, Q_ACTION, Q_METHOD, Q_ROUTE, Q_TYPE, Q_OBJECT, Q_REQUEST, Q_STATUS,
-       Q_CLIENT, Q_COLUMNS };
-
-/* The queued entries' columns as arrays, unnested in this order by both statements below. */
-#define QUEUED_UNNEST                                                                                            \
-  "unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], " \
-  "$9::uuid[], $10::text[], $11::integer[], $12::inet[]"
-#define QUEUED_NAMES                                                                                             \
+/* The queued entries reach the database by COPY (binary) into a temporary table of the audit thread's session,
+ * emptied at each commit: no text to parse, no arrays to unnest (COPY FROM is refused on audit_log itself, which
+ * has row-level security). Then one statement gives each entry its id, its person and its canonical text, in the
+ * queue's order (the text inlined: migrations/0025; the person a CASE, SQL_AUDIT_PERSON_CASE); the chain is computed here; one insert moves the staged rows to audit_log with their links. */
+#define STAGE_NAMES                                                                                              \
   "at, commission_id, token_id, role, action, method, route, object_type, object_id, request_id, status, "       \
   "client_address"
+#define STAGE_FIELDS 13 /* ord, then STAGE_NAMES */
+#define STAGE_BEGIN                                                                                              \
+  "BEGIN; CREATE TEMPORARY TABLE IF NOT EXISTS audit_stage (ord integer NOT NULL, at timestamptz NOT NULL, "     \
+  "commission_id uuid NOT NULL, token_id uuid, role text NOT NULL, action text NOT NULL, method text NOT NULL, "   \
+  "route text NOT NULL, object_type text, object_id uuid, request_id text, status integer, client_address inet) " \
+  "ON COMMIT DELETE ROWS"
 
-/* Each queued entry's id, person and canonical text, in the entries' order; then the entries are inserted with
- * their links: one insert, no later update. */
+enum db_status audit_stage_ensure(struct db *db) {
+  enum db_status s = db_simple(db, STAGE_BEGIN);
+  if (s >= 0)
+    s = db_commit(db);
+  else
+    db_rollback(db);
+  return s;
+}
+
 DB_STATEMENT(queued_resolve, {
   "audit_queued_resolve",
   "SELECT y.id, y.person_id, audit_entry_text(y.id, y.at, y.commission_id, y.token_id, y.role, y.action, "
   "y.method, y.route, y.object_type, y.object_id, y.person_id, y.request_id, y.status, y.client_address) "
-  "FROM (SELECT "
-  "nextval('audit_log_id_seq') AS id, " AUDIT_PERSON("x.commission_id", "x.object_type", "x.object_id") " AS person_id, x.* "
-  "FROM " QUEUED_UNNEST ") WITH ORDINALITY AS x(" QUEUED_NAMES ", ord) OFFSET 0) y ORDER BY y.ord",
-  Q_COLUMNS, NULL
+  "FROM (SELECT nextval('audit_log_id_seq') AS id, "
+  SQL_AUDIT_PERSON_CASE("x.commission_id", "x.object_type", "x.object_id") " AS person_id, x.* "
+  "FROM (SELECT * FROM pg_temp.audit_stage ORDER BY ord OFFSET 0) x OFFSET 0) y ORDER BY y.ord",
+  0, NULL
 });
 
 DB_STATEMENT(queued_insert, {
   "audit_queued_insert",
-  "INSERT INTO audit_log (" QUEUED_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " QUEUED_NAMES ", "
-  "id, person_id, pos, decode(prev, 'hex'), decode(hash, 'hex') FROM " QUEUED_UNNEST
-  ", $13::bigint[], $14::uuid[], $15::bigint[], $16::text[], $17::text[]) AS x(" QUEUED_NAMES ", id, person_id, "
-  "pos, prev, hash)",
-  Q_COLUMNS + 5, NULL
+  "INSERT INTO audit_log (" STAGE_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " STAGE_NAMES ", "
+  "x.id, x.person_id, x.pos, decode(x.prev, 'hex'), decode(x.hash, 'hex') FROM pg_temp.audit_stage s "
+  "JOIN unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY "
+  "AS x(id, person_id, pos, prev, hash, ord) ON x.ord = s.ord",
+  5, NULL
 });
 
-/* The N entries of BATCH as the arrays of QUEUED_UNNEST. */
-static bool queued_arrays(const struct audit_queued *batch, size_t n, struct pg_array col[Q_COLUMNS]) {
-  bool ok = true;
-  for (size_t i = 0; ok && i < n; i++) {
-    const struct audit_queued *e = &batch[i];
-    time_t seconds = (time_t)(e->at_us / 1000000);
-    struct tm tm;
-    char at[48], status[16] = "";
-    gmtime_r(&seconds, &tm);
-    snprintf(at, sizeof at, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(e->at_us % 1000000));
-    if (e->status != 0)
-      snprintf(status, sizeof status, "%d", e->status);
-    ok = array_add(&col[Q_AT], at) && array_add(&col[Q_COMMISSION], e->commission_id) &&
-         array_add(&col[Q_TOKEN], e->token_id) && array_add(&col[Q_ROLE], e->role) &&
-         array_add(&col[Q_ACTION], e->action) && array_add(&col[Q_METHOD], e->method) &&
-         array_add(&col[Q_ROUTE], e->route) && array_add(&col[Q_TYPE], e->object_type) &&
-         array_add(&col[Q_OBJECT], e->object_id) && array_add(&col[Q_REQUEST], e->request_id) &&
-         array_add(&col[Q_STATUS], status) && array_add(&col[Q_CLIENT], e->client_address);
+/* COPY's binary format (PostgreSQL's "Binary Format" of COPY): a header, then each row as its number of fields
+ * and each field as its length (-1: NULL) and its bytes in the type's binary form (network byte order). */
+struct copy_buf {
+  unsigned char *data;
+  size_t len, cap;
+  bool failed;
+};
+
+static void copy_put(struct copy_buf *b, const void *bytes, size_t n) {
+  if (b->failed)
+    return;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 16384;
+    while (cap < b->len + n)
+      cap *= 2;
+    unsigned char *grown = realloc(b->data, cap);
+    if (grown == NULL) {
+      b->failed = true;
+      return;
+    }
+    b->data = grown;
+    b->cap = cap;
   }
-  for (int c = 0; ok && c < Q_COLUMNS; c++)
-    ok = array_close(&col[c]);
-  return ok;
+  memcpy(b->data + b->len, bytes, n);
+  b->len += n;
+}
+
+static void copy_be(struct copy_buf *b, uint64_t v, size_t bytes) {
+  unsigned char out[8];
+  for (size_t i = 0; i < bytes; i++)
+    out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+  copy_put(b, out, bytes);
+}
+
+static void copy_null(struct copy_buf *b) { copy_be(b, 0xffffffffu, 4); }
+
+static void copy_int4(struct copy_buf *b, int32_t v) {
+  copy_be(b, 4, 4);
+  copy_be(b, (uint32_t)v, 4);
+}
+
+/* TEXT ("" for NULL). */
+static void copy_text(struct copy_buf *b, const char *text) {
+  size_t n = strlen(text);
+  if (n == 0) {
+    copy_null(b);
+    return;
+  }
+  copy_be(b, n, 4);
+  copy_put(b, text, n);
+}
+
+/* A UUID's text ("" for NULL; any case, hyphens anywhere): its 16 bytes. Anything else fails the buffer, as the
+ * text would have failed its cast. */
+static void copy_uuid(struct copy_buf *b, const char *text) {
+  if (text[0] == '\0') {
+    copy_null(b);
+    return;
+  }
+  unsigned char bytes[16];
+  size_t got = 0;
+  if (sodium_hex2bin(bytes, sizeof bytes, text, strlen(text), "-", &got, NULL) != 0 || got != sizeof bytes) {
+    b->failed = true;
+    return;
+  }
+  copy_be(b, sizeof bytes, 4);
+  copy_put(b, bytes, sizeof bytes);
+}
+
+/* An inet: PostgreSQL's family (PGSQL_AF_INET 2, PGSQL_AF_INET6 3), the mask's bits, not a cidr, the address's
+ * length and bytes. An address that does not parse is NULL: the entry is recorded without it. */
+static void copy_inet(struct copy_buf *b, const char *text) {
+  unsigned char addr[16];
+  if (text[0] != '\0' && inet_pton(AF_INET, text, addr) == 1) {
+    const unsigned char head[4] = {2, 32, 0, 4};
+    copy_be(b, 8, 4);
+    copy_put(b, head, sizeof head);
+    copy_put(b, addr, 4);
+  } else if (text[0] != '\0' && inet_pton(AF_INET6, text, addr) == 1) {
+    const unsigned char head[4] = {3, 128, 0, 16};
+    copy_be(b, 20, 4);
+    copy_put(b, head, sizeof head);
+    copy_put(b, addr, 16);
+  } else {
+    copy_null(b);
+  }
+}
+
+#define POSTGRES_EPOCH_US INT64_C(946684800000000) /* 2000-01-01T00:00:00Z, timestamptz's zero, in Unix time */
+
+/* The N entries of BATCH as COPY's binary input of audit_stage, ord 1 to N. */
+static bool queued_copy(const struct audit_queued *batch, size_t n, struct copy_buf *b) {
+  static const unsigned char header[] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  copy_put(b, header, sizeof header);
+  for (size_t i = 0; i < n && !b->failed; i++) {
+    const struct audit_queued *e = &batch[i];
+    copy_be(b, STAGE_FIELDS, 2);
+    copy_int4(b, (int32_t)(i + 1));
+    copy_be(b, 8, 4);
+    copy_be(b, (uint64_t)(e->at_us - POSTGRES_EPOCH_US), 8);
+    copy_uuid(b, e->commission_id);
+    copy_uuid(b, e->token_id);
+    copy_text(b, e->role);
+    copy_text(b, e->action);
+    copy_text(b, e->method);
+    copy_text(b, e->route);
+    copy_text(b, e->object_type);
+    copy_uuid(b, e->object_id);
+    copy_text(b, e->request_id);
+    if (e->status != 0)
+      copy_int4(b, e->status);
+    else
+      copy_null(b);
+    copy_inet(b, e->client_address);
+  }
+  copy_be(b, 0xffff, 2);
+  return !b->failed;
 }
 
 long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id) {
   struct chain c = {0};
-  struct pg_array col[Q_COLUMNS] = {0}, ids = {0}, people = {0};
+  struct copy_buf rows = {0};
+  struct pg_array ids = {0}, people = {0};
   *first_id = 0;
   long inserted = -1, written;
   PGresult *res = NULL;
-  const char *params[Q_COLUMNS + 5];
-  if (!queued_arrays(batch, n, col))
+  if (!queued_copy(batch, n, &rows))
     goto out;
-  for (int i = 0; i < Q_COLUMNS; i++)
-    params[i] = col[i].text;
-  if (db_begin(db) < 0)
+  if (db_simple(db, STAGE_BEGIN) < 0) {
+    db_rollback(db); /* the BEGIN may have run without the rest */
     goto out;
+  }
   enum db_status s = chain_lock_take(db, false);
   if (s >= 0)
     s = chain_read_tail(db, &c);
   if (s >= 0)
     s = chain_written(db, &c, &written); /* the writes' entries first, in the order they were written */
   if (s >= 0)
-    s = db_exec(db, &queued_resolve, params, &res);
+    s = db_copy_in(db, "COPY pg_temp.audit_stage (ord, " STAGE_NAMES ") FROM STDIN (FORMAT binary)",
+                   (const char *)rows.data, rows.len);
+  if (s >= 0)
+    s = db_exec(db, &queued_resolve, NULL, &res);
   if (s >= 0) {
-    int rows = PQntuples(res);
-    bool ok = (size_t)rows == n;
-    if (ok && rows > 0)
+    int count = PQntuples(res);
+    bool ok = (size_t)count == n;
+    if (ok && count > 0)
       *first_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    for (int i = 0; ok && i < rows; i++)
+    for (int i = 0; ok && i < count; i++)
       ok = array_add(&ids, PQgetvalue(res, i, 0)) && array_add(&people, PQgetvalue(res, i, 1)) &&
            chain_link(&c, PQgetvalue(res, i, 2)); /* a NULL person reads "": NULL again */
     ok = ok && array_close(&ids) && array_close(&people) && chain_close_links(&c);
@@ -303,11 +413,7 @@ long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n
     res = NULL;
     s = DB_HARD_ERROR;
     if (ok) {
-      params[Q_COLUMNS] = ids.text;
-      params[Q_COLUMNS + 1] = people.text;
-      params[Q_COLUMNS + 2] = c.positions.text;
-      params[Q_COLUMNS + 3] = c.prevs.text;
-      params[Q_COLUMNS + 4] = c.hashes.text;
+      const char *params[] = {ids.text, people.text, c.positions.text, c.prevs.text, c.hashes.text};
       s = db_exec(db, &queued_insert, params, &res);
       if (s >= 0)
         inserted = strtol(PQcmdTuples(res), NULL, 10);
@@ -319,8 +425,7 @@ long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n
   else if (db_commit(db) < 0)
     inserted = -1;
 out:
-  for (int i = 0; i < Q_COLUMNS; i++)
-    free(col[i].text);
+  free(rows.data);
   free(ids.text);
   free(people.text);
   chain_reset_links(&c);

@@ -410,6 +410,33 @@ enum db_status db_simple(struct db *db, const char *sql) {
   return s;
 }
 
+enum db_status db_copy_in(struct db *db, const char *sql, const char *data, size_t len) {
+  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
+  PGresult *r = PQexec(db->conn, sql);
+  if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
+    return db_fail(db, r, sql);
+  PQclear(r);
+  bool sent = true;
+  for (size_t off = 0; sent && off < len;) {
+    int chunk = len - off > (1u << 20) ? 1 << 20 : (int)(len - off);
+    sent = PQputCopyData(db->conn, data + off, chunk) == 1;
+    off += (size_t)chunk;
+  }
+  /* the end of the data, or (when a chunk could not be sent) an error that makes the server give the COPY up */
+  if (PQputCopyEnd(db->conn, sent ? NULL : "the data could not be sent") != 1)
+    sent = false;
+  enum db_status s = DB_ROW;
+  while ((r = PQgetResult(db->conn)) != NULL) {
+    if (s == DB_ROW && PQresultStatus(r) != PGRES_COMMAND_OK)
+      s = db_fail(db, r, sql);
+    else
+      PQclear(r);
+  }
+  if (s == DB_ROW && !sent)
+    s = db_fail(db, NULL, sql);
+  return s;
+}
+
 enum db_status db_begin(struct db *db) { return db_simple(db, "BEGIN"); }
 enum db_status db_commit(struct db *db) { return db_simple(db, "COMMIT"); }
 

@@ -297,6 +297,107 @@ static void test_row_level_security(void) {
   free(c2);
 }
 
+/* The audit thread's batch names each object's person with its own expression (SQL_AUDIT_PERSON_CASE), the write's
+ * entry with audit_person() (PL/pgSQL): for every object type both must name the same person, and none for an
+ * object of another commission or a type that has no person. The objects are inserted with triggers off
+ * (session_replication_role = replica): only the mapping is under test. */
+static void test_audit_person_every_type(void) {
+  struct db *db = db_thread();
+  static const char *const types[] = {"people", "applications", "placements", "reviews", "incidents", "care_notes",
+                                      "decisions", "deposit_entries", "units"};
+  enum { TYPES = sizeof types / sizeof *types };
+  char *c[2], *person[2], *object[2][TYPES];
+  char sql[4096];
+  CHECK(db_simple(db, "SET session_replication_role = replica") == DB_ROW);
+  for (int i = 0; i < 2; i++) {
+    snprintf(sql, sizeof sql, "INSERT INTO commissions (name) VALUES ('every type %d') RETURNING id", i);
+    c[i] = value(db, sql);
+    snprintf(sql, sizeof sql,
+             "WITH o AS (INSERT INTO organisations (commission_id, kind, name) VALUES ('%1$s', 'care_team', 'T') "
+             "RETURNING id), p AS (INSERT INTO people (commission_id, family_name, given_names, birth_date, "
+             "care_team_id) SELECT '%1$s', 'Type', 'P', '1970-01-01', id FROM o RETURNING id), "
+             "a AS (INSERT INTO applications (commission_id, person_id, situation, created_by_role) "
+             "SELECT '%1$s', id, 's', 'coordinator' FROM p RETURNING id, person_id), "
+             "u AS (INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, places, rent_cents, "
+             "charges_cents, deposit_cents) SELECT '%1$s', 'hlm_apartment', 'U', '1 rue', 'Lille', id, 1, 1, 0, 1 "
+             "FROM o RETURNING id), "
+             "pl AS (INSERT INTO placements (commission_id, application_id, person_id, unit_id, move_in_date, lease) "
+             "SELECT '%1$s', a.id, a.person_id, u.id, '2026-01-05', 'association_main_tenant' FROM a, u "
+             "RETURNING id), "
+             "r AS (INSERT INTO reviews (commission_id, placement_id, review_date) SELECT '%1$s', id, '2026-04-05' "
+             "FROM pl RETURNING id), "
+             "i AS (INSERT INTO incidents (commission_id, placement_id, kind, description, occurred_on, "
+             "reported_by_role) SELECT '%1$s', id, 'disturbance', 'd', '2026-02-01', 'coordinator' FROM pl "
+             "RETURNING id), "
+             "n AS (INSERT INTO care_notes (commission_id, person_id, body, author_role) "
+             "SELECT '%1$s', id, 'n', 'coordinator' FROM p RETURNING id), "
+             "s AS (INSERT INTO sessions (commission_id, session_date, town, chair_name) "
+             "VALUES ('%1$s', '2026-01-02', 'Lille', 'C') RETURNING id), "
+             "ai AS (INSERT INTO agenda_items (commission_id, session_id, kind, position, application_id) "
+             "SELECT '%1$s', s.id, 'application', 1, a.id FROM s, a RETURNING id, session_id, application_id), "
+             "d AS (INSERT INTO decisions (commission_id, session_id, agenda_item_id, application_id, outcome, "
+             "decided_on) SELECT '%1$s', session_id, id, application_id, 'defer', '2026-01-02' FROM ai RETURNING id), "
+             "e AS (INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, effect_cents, "
+             "entry_date, role) SELECT '%1$s', id, 'paid', 100, 100, '2026-01-05', 'coordinator' FROM pl "
+             "RETURNING id) "
+             "SELECT concat_ws(',', p.id, a.id, pl.id, r.id, i.id, n.id, d.id, e.id, u.id) "
+             "FROM p, a, pl, r, i, n, d, e, u",
+             c[i]);
+    char *ids = value(db, sql);
+    char *cursor = ids;
+    for (int t = 0; t < TYPES; t++) {
+      size_t n = strcspn(cursor, ",");
+      object[i][t] = strndup(cursor, n);
+      cursor += n + (cursor[n] == ',');
+      CHECK(strlen(object[i][t]) == 36);
+    }
+    person[i] = strdup(object[i][0]);
+    free(ids);
+  }
+  CHECK(db_simple(db, "SET session_replication_role = DEFAULT") == DB_ROW);
+  /* Commission one's entries about each object of both commissions, through the batch. */
+  struct audit_queued batch[2 * TYPES];
+  memset(batch, 0, sizeof batch);
+  for (int i = 0; i < 2; i++)
+    for (int t = 0; t < TYPES; t++) {
+      struct audit_queued *e = &batch[i * TYPES + t];
+      e->at_us = 1700000000000000LL + i * TYPES + t;
+      e->status = 200;
+      snprintf(e->commission_id, sizeof e->commission_id, "%s", c[0]);
+      snprintf(e->role, sizeof e->role, "coordinator");
+      snprintf(e->action, sizeof e->action, "read");
+      snprintf(e->method, sizeof e->method, "GET");
+      snprintf(e->route, sizeof e->route, "/v1/test/{id}");
+      snprintf(e->object_type, sizeof e->object_type, "%s", types[t]);
+      snprintf(e->object_id, sizeof e->object_id, "%s", object[i][t]);
+      snprintf(e->request_id, sizeof e->request_id, "every-type-%d-%s", i, types[t]);
+    }
+  int64_t first_id;
+  CHECK(audit_chain_write(db, batch, 2 * TYPES, &first_id) == 2 * TYPES);
+  for (int i = 0; i < 2; i++)
+    for (int t = 0; t < TYPES; t++) {
+      snprintf(sql, sizeof sql,
+               "SELECT coalesce(e.person_id::text, '-') || ' ' || coalesce(audit_person(e.commission_id, "
+               "e.object_type, e.object_id)::text, '-') FROM audit_log e WHERE e.request_id = 'every-type-%d-%s'",
+               i, types[t]);
+      char *got = value(db, sql);
+      char want[80];
+      const char *expected = i == 0 && strcmp(types[t], "units") != 0 ? person[0] : "-";
+      snprintf(want, sizeof want, "%s %s", expected, expected);
+      if (strcmp(got, want) != 0)
+        fprintf(stderr, "%s of commission %d: batch and audit_person() give %s, want %s\n", types[t], i + 1, got,
+                want);
+      CHECK(strcmp(got, want) == 0);
+      free(got);
+    }
+  for (int i = 0; i < 2; i++) {
+    for (int t = 0; t < TYPES; t++)
+      free(object[i][t]);
+    free(c[i]);
+    free(person[i]);
+  }
+}
+
 /* The audit thread's statements, through an ordinary role past row-level security (commissiond.scope = 'all', as
  * the audit thread runs): an entry of commission one about an object of commission two carries no person, while
  * the same object in its own commission's entry names its person. Both paths: the queued reads and the write's
@@ -381,6 +482,7 @@ static void test_audit_person_scoped(void) {
  * that rarely runs fails here, not in front of a user. */
 static void test_every_statement_prepares(void) {
   struct db *db = db_thread();
+  CHECK(audit_stage_ensure(db) == DB_ROW); /* the audit thread's staging table, which its statements name */
   size_t count;
   const struct db_statement *const *all = db_statements(&count);
   CHECK(count >= 100);
@@ -518,6 +620,7 @@ int main(void) {
   test_lapse();
   test_row_level_security();
   test_audit_person_scoped();
+  test_audit_person_every_type();
   test_every_statement_prepares();
   test_penalty_months_agree();
   test_concurrent_migrations();

@@ -189,6 +189,23 @@ def body(suite):
                               % r.headers["x-request-id"])
                 check(rows == "198.51.100.23", "the synchronous read's entry records %r" % rows)
 
+        with Daemon(db, trusted_proxy="127.0.0.0/8,::1", proxy_header="forwarded") as d:
+            with suite.case("a queued read's entry (written by COPY, binary) records an IPv6 and an IPv4 client; "
+                            "the chain verifies"):
+                ids = []
+                for client in ("[2001:db8:cafe::42]", "203.0.113.7"):
+                    r = call_from("127.0.0.6", d.port, "GET", "/v1/people/" + person, token=str(coord),
+                                  headers={"Forwarded": 'for="%s"' % client})
+                    expect_status(r, 200)
+                    ids.append(r.headers["x-request-id"])
+                query = ("SELECT string_agg(host(client_address), ',' ORDER BY id) FROM audit_log "
+                         "WHERE request_id IN ('%s', '%s')" % tuple(ids))
+                rows, _ = poll(lambda: db.sql(query).count(",") == 1 and db.sql(query), 10)
+                check(rows == "2001:db8:cafe::42,203.0.113.7", "the queued reads' entries record %r" % rows)
+                db.ctl("audit", "chain")
+                verify = db.ctl("audit", "verify", check=False)
+                check(verify.returncode == 0, "audit verify: %s %s" % (verify.stdout, verify.stderr))
+
         with suite.case("a bad --trusted-proxy or --proxy-header is refused at start, naming it"):
             rc, out = daemon_refuses(db, trusted_proxy="10.0.0.0/33")
             check(rc == 2 and "--trusted-proxy" in out and "10.0.0.0/33" in out,
