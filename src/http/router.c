@@ -1,4 +1,5 @@
 /* Matches a request's path against the route table: literal segments, and "{name}" segments that capture. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,67 +14,52 @@ size_t http_route_count(void) {
 
 size_t http_route_index(const struct route *route) { return (size_t)(route - http_routes); }
 
-/* Does PATTERN match URL? Captures go to ARGS (pointers into SCRATCH, a writable copy of URL). */
-static bool pattern_match(const char *pattern, char *scratch, const char **args) {
+/* Does PATTERN match URL? Reads URL only (every route is tried against the same path, so nothing is copied per
+ * route); the offsets of its captured segments go to ARGS, their number to *NARGS. */
+static bool pattern_match(const char *pattern, const char *url, size_t args[ROUTE_MAX_ARGS], size_t *nargs) {
   const char *p = pattern;
-  char *u = scratch;
-  size_t nargs = 0;
+  const char *u = url;
+  *nargs = 0;
   while (*p != '\0' && *u != '\0') {
     if (*p != '/' || *u != '/')
       return false;
     p++;
     u++;
-    const char *pend = strchr(p, '/');
-    size_t plen = pend ? (size_t)(pend - p) : strlen(p);
-    char *uend = strchr(u, '/');
-    size_t ulen = uend ? (size_t)(uend - u) : strlen(u);
+    size_t plen = (size_t)(strchrnul(p, '/') - p);
+    size_t ulen = (size_t)(strchrnul(u, '/') - u);
     if (plen > 1 && p[0] == '{') {
-      if (ulen == 0 || nargs == ROUTE_MAX_ARGS)
+      if (ulen == 0 || *nargs == ROUTE_MAX_ARGS)
         return false;
-      args[nargs++] = u;
+      args[(*nargs)++] = (size_t)(u - url);
     } else if (plen != ulen || memcmp(p, u, plen) != 0) {
       return false;
     }
     p += plen;
     u += ulen;
   }
-  if (*p != '\0' || *u != '\0')
-    return false;
-  /* Terminate the captured segments only once the whole pattern matched. */
-  for (size_t i = 0; i < nargs; i++) {
-    char *slash = strchr((char *)args[i], '/');
-    if (slash != NULL)
-      *slash = '\0';
-  }
-  return true;
+  return *p == '\0' && *u == '\0';
 }
 
 const struct route *router_find(const char *method, const char *url) {
-  size_t len = strlen(url);
-  char probe[URL_MAX + 1];
-  if (len > URL_MAX)
+  if (strlen(url) > URL_MAX)
     return NULL;
-  for (const struct route *r = http_routes; r->method != NULL; r++) {
-    memcpy(probe, url, len + 1);
-    const char *args[ROUTE_MAX_ARGS];
-    if (strcmp(r->method, method) == 0 && pattern_match(r->pattern, probe, args))
+  size_t args[ROUTE_MAX_ARGS], nargs;
+  for (const struct route *r = http_routes; r->method != NULL; r++)
+    if (strcmp(r->method, method) == 0 && pattern_match(r->pattern, url, args, &nargs))
       return r;
-  }
   return NULL;
 }
 
 const struct route *router_match(struct request *rq, bool *path_known) {
   size_t len = strlen(rq->url);
-  char probe[URL_MAX + 1];
   *path_known = false;
   rq->allow[0] = '\0';
   if (len > URL_MAX)
     return NULL;
   const struct route *found = NULL;
+  size_t args[ROUTE_MAX_ARGS], nargs = 0;
   for (const struct route *r = http_routes; r->method != NULL; r++) {
-    memcpy(probe, rq->url, len + 1);
-    const char *args[ROUTE_MAX_ARGS];
-    if (!pattern_match(r->pattern, probe, args))
+    if (!pattern_match(r->pattern, rq->url, args, &nargs))
       continue;
     *path_known = true;
     if (strcmp(r->method, rq->method) == 0) {
@@ -90,8 +76,12 @@ const struct route *router_match(struct request *rq, bool *path_known) {
   if (rq->url_copy == NULL)
     return NULL;
   memcpy(rq->url_copy, rq->url, len + 1);
-  const char *args[ROUTE_MAX_ARGS] = {NULL};
-  pattern_match(found->pattern, rq->url_copy, args);
-  memcpy(rq->args, args, sizeof args);
+  /* each captured segment, terminated in the request's own copy of the path */
+  memset(rq->args, 0, sizeof rq->args);
+  for (size_t i = 0; i < nargs; i++) {
+    char *segment = rq->url_copy + args[i];
+    segment[strcspn(segment, "/")] = '\0';
+    rq->args[i] = segment;
+  }
   return found;
 }
