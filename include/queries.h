@@ -656,7 +656,8 @@ enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, co
                       "WHEN (x.e->>'next_due_on')::date < current_date THEN 'late' ELSE 'on_track' END, "          \
                       "'total_cents', x.e->'total_cents', 'paid_cents', x.e->'paid_cents', 'next_due_on', "        \
                       "x.e->'next_due_on', 'next_due_cents', x.e->'next_due_cents') ORDER BY x.o), '[]') FROM "    \
-                      "json_array_elements(ps.arrears_plans) WITH ORDINALITY x(e, o) WHERE " SQL_PLACEMENT_RUNS("ps") ")")
+                      "json_array_elements(ps.arrears_plans) WITH ORDINALITY x(e, o) WHERE "                        \
+                      SQL_PLACEMENT_RUNS("ps") ")")
 DB_ROW_STRUCT(person_status_row, PERSON_STATUS_ROW);
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
                                 const struct access *scope, PGresult **res);

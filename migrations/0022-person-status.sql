@@ -142,7 +142,8 @@ CREATE TRIGGER person_status_person AFTER INSERT ON people
 CREATE TRIGGER person_status_application AFTER INSERT OR DELETE OR UPDATE OF person_id, status, submitted_at,
   created_at ON applications FOR EACH ROW EXECUTE FUNCTION person_status_touch('person', 'person_id');
 CREATE TRIGGER person_status_decision AFTER INSERT OR DELETE OR UPDATE OF application_id, outcome, refusal_reason,
-  decided_at, session_id ON decisions FOR EACH ROW EXECUTE FUNCTION person_status_touch('application', 'application_id');
+  decided_at, session_id ON decisions
+  FOR EACH ROW EXECUTE FUNCTION person_status_touch('application', 'application_id');
 CREATE TRIGGER person_status_session AFTER UPDATE OF session_date ON sessions
   FOR EACH ROW WHEN (OLD.session_date IS DISTINCT FROM NEW.session_date)
   EXECUTE FUNCTION person_status_touch('session', 'id');
