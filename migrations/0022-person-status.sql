@@ -80,9 +80,12 @@ CREATE POLICY commission_isolation ON person_status USING (commission_id =
   OR current_setting('commissiond.scope', true) = 'all');
 
 -- One person's row recomputed from scratch (none when the person is gone). PL/pgSQL so that its plan is kept
--- for the session.
+-- for the session. The row is locked first, and computed by the next statement, with a snapshot taken once the
+-- lock is held: two transactions writing about the same person at once refresh one after the other, the second
+-- seeing what the first committed (computed before waiting, its row would lose the first one's change).
 CREATE FUNCTION person_status_refresh(p_commission uuid, p_person uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM person_status t WHERE t.commission_id = p_commission AND t.person_id = p_person FOR UPDATE;
   INSERT INTO person_status SELECT * FROM person_status_source v
     WHERE v.commission_id = p_commission AND v.person_id = p_person
   ON CONFLICT (commission_id, person_id) DO UPDATE SET
@@ -123,14 +126,15 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The row trigger of every table the check reads: TG_ARGV[0] is the kind of key (person_status_people), TG_ARGV[1]
--- the column holding it; the rows of the people its old and new versions point at are refreshed.
+-- the column holding it; the rows of the people its old and new versions point at are refreshed, in the order of
+-- their ids (two writes locking the same rows lock them in the same order).
 CREATE FUNCTION person_status_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   c uuid := coalesce(NEW.commission_id, OLD.commission_id);
   person uuid;
 BEGIN
-  FOR person IN SELECT * FROM person_status_people(TG_ARGV[0], c,
-      ARRAY[(to_jsonb(NEW) ->> TG_ARGV[1])::uuid, (to_jsonb(OLD) ->> TG_ARGV[1])::uuid]) LOOP
+  FOR person IN SELECT k FROM person_status_people(TG_ARGV[0], c,
+      ARRAY[(to_jsonb(NEW) ->> TG_ARGV[1])::uuid, (to_jsonb(OLD) ->> TG_ARGV[1])::uuid]) k ORDER BY k LOOP
     PERFORM person_status_refresh(c, person);
   END LOOP;
   RETURN NULL;

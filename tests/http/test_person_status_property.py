@@ -17,17 +17,21 @@ clause; a refused write is part of the sequence too. After each write, for every
 
 The comparison can fail: with the triggers off (person_status_triggers(false)) a write leaves a stale row that it
 finds, and person_status_rebuild() (what a bulk load calls) puts every row right.
+Two transactions writing about the same person at once (the first holding its refreshed row while it sleeps):
+the second refreshes after the first commits, so the row keeps both changes.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
 import json
 import os
 import random
+import subprocess
 import sys
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import Daemon, Database, Suite, check, json_differences  # noqa: E402
+from harness import (Daemon, Database, Suite, check, clean_env, json_differences, poll,  # noqa: E402
+                     psql_path)
 from test_placements import DEPOSIT, World, day  # noqa: E402
 
 # The status statement as it was before 0022 (src/db/status.c and PERSON_STATUS_ROW of include/queries.h).
@@ -433,6 +437,31 @@ def body(suite):
                     db.sql("SELECT person_status_triggers(true)")
                 w.ok(201, "POST", "/v1/applications", body={"person_id": person, "situation": "Autre demande"})
                 check(not w.mismatches(), "kept again: %s" % w.mismatches())
+            with suite.case("two transactions writing about the same person at once: the second refreshes the row "
+                            "once the first has committed, and the row holds both changes"):
+                w.place(w.unit_ids[0])
+                pid, person = db.sql("SELECT id || ' ' || person_id FROM placements WHERE commission_id = '%s' AND "
+                                     "(exit_date IS NULL OR exit_date > current_date) LIMIT 1" % w.commission).split()
+                first = subprocess.Popen(
+                    [psql_path(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.name, "-c",
+                     "BEGIN; INSERT INTO incidents (commission_id, placement_id, kind, description, occurred_on, "
+                     "reported_by_role) VALUES ('%s', '%s', 'damage', 'Vitre cassée', current_date, 'coordinator'); "
+                     "SELECT pg_sleep(1); COMMIT;" % (w.commission, pid)],
+                    env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                try:
+                    sleeping, _ = poll(lambda: db.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' "
+                                                      "AND wait_event = 'PgSleep'" % db.name) == "1", 10)
+                    check(sleeping, "the first transaction wrote its incident and waits")
+                    db.sql("INSERT INTO reviews (commission_id, placement_id, review_date, rent_status, arrears_cents, "
+                           "rent_by_role, rent_at) VALUES ('%s', '%s', current_date, 'arrears', 777, 'coordinator', "
+                           "now())" % (w.commission, pid))
+                finally:
+                    _, err = first.communicate(timeout=30)
+                check(first.returncode == 0, "the first transaction committed: %s" % err)
+                row = json.loads(db.sql("SELECT json_build_object('arrears', arrears_cents) FROM person_status "
+                                        "WHERE person_id = '%s'" % person))
+                check(row["arrears"] == 777, "the second change is kept: %s" % row)
+                check(not w.mismatches(), "and the first too, every row as computed: %s" % w.mismatches())
             with suite.case("the sequence moved people in and out, decided, reported rent and incidents"):
                 got = db.sql("SELECT (SELECT count(*) FROM placements) || ' ' || (SELECT count(*) FROM decisions) "
                              "|| ' ' || (SELECT count(*) FROM reviews WHERE rent_status IS NOT NULL) || ' ' || "
