@@ -632,45 +632,49 @@ enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, co
 
 /* The placement ALIAS runs today (moved in or not, not yet left). */
 #define SQL_PLACEMENT_RUNS(alias) "(" alias ".exit_date IS NULL OR " alias ".exit_date > current_date)"
-/* status.c. One row: what a curator checks about a person, from the latest application (app), its last decision
- * (dec) and session (s), the latest placement (pl) and its unit (u), its deposit (dep: balance, entries paid; da:
- * its account, due date and penalty), the last review with a rent status of the placement while it runs (rv); a
- * part the person has none of is NULL. SCOPE: access to RES_PERSON. */
+/* status.c. One row: what a curator checks about a person, read from the person (p) and the person's status row
+ * (ps, migration 0022: the latest application, its last decision and session, the latest placement and its unit,
+ * the last rent report, the next review, the open incidents and arrears plans, kept by the writes), with the
+ * placement's deposit (dep: balance, entries paid; da: its account, due date and penalty). What depends on the
+ * date (whether the placement runs: its rent, review, sliding step, rent-arrears incidents and plans; a plan's
+ * state) and on the reader (a curator sees no hospitalisation) is decided here; a part the person has none of is
+ * NULL. SCOPE: access to RES_PERSON. */
+#define SQL_STATUS_RUNS(col) "CASE WHEN " SQL_PLACEMENT_RUNS("ps") " THEN " col " END"
 #define PERSON_STATUS_ROW(FIRST, NEXT)                                                                        \
   FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
-  NEXT(protection, "p.protection") NEXT(application_id, "app.id") NEXT(application_status, "app.status")       \
-  NEXT(submitted_at, SQL_TS("app.submitted_at")) NEXT(outcome, "dec.outcome")                                 \
-  NEXT(refusal_reason, "dec.refusal_reason") NEXT(decided_at, SQL_TS("dec.decided_at"))                        \
-  NEXT(session_date, "s.session_date") NEXT(placement_id, "pl.id") NEXT(move_in_date, "pl.move_in_date")       \
-  NEXT(lease, "pl.lease") NEXT(exit_date, "pl.exit_date") NEXT(unit_label, "u.label") NEXT(unit_town, "u.town") \
-  NEXT(deposit_balance, "dep.balance")                                                                          \
-  NEXT(deposit_status, "CASE WHEN pl.id IS NULL THEN NULL WHEN pl.exit_date IS NULL OR pl.exit_date > "         \
-                       "current_date THEN CASE WHEN dep.balance > 0 THEN 'held' WHEN dep.paid > 0 THEN 'settled' " \
-                       "ELSE 'not_paid' END WHEN dep.balance = 0 THEN 'settled' WHEN da.status = 'overdue' THEN 'overdue' " \
+  NEXT(protection, "p.protection") NEXT(application_id, "ps.application_id")                                  \
+  NEXT(application_status, "ps.application_status") NEXT(submitted_at, SQL_TS("ps.submitted_at"))             \
+  NEXT(outcome, "ps.outcome") NEXT(refusal_reason, "ps.refusal_reason") NEXT(decided_at, SQL_TS("ps.decided_at")) \
+  NEXT(session_date, "ps.session_date") NEXT(placement_id, "ps.placement_id") NEXT(move_in_date, "ps.move_in_date") \
+  NEXT(lease, "ps.lease") NEXT(exit_date, "ps.exit_date") NEXT(unit_label, "ps.unit_label")                   \
+  NEXT(unit_town, "ps.unit_town") NEXT(deposit_balance, "dep.balance")                                        \
+  NEXT(deposit_status, "CASE WHEN ps.placement_id IS NULL THEN NULL WHEN " SQL_PLACEMENT_RUNS("ps") " THEN CASE " \
+                       "WHEN dep.balance > 0 THEN 'held' WHEN dep.paid > 0 THEN 'settled' ELSE 'not_paid' END "     \
+                       "WHEN dep.balance = 0 THEN 'settled' WHEN da.status = 'overdue' THEN 'overdue' "            \
                        "ELSE 'outstanding' END")                                                               \
   NEXT(deposit_refund_due_on, "da.refund_due_on") NEXT(deposit_settled_on, "da.settled_on")                  \
-  NEXT(unit_rent_cents, "u.rent_cents") NEXT(penalty_received_cents, "da.penalty_received_cents")              \
+  NEXT(unit_rent_cents, "ps.unit_rent_cents") NEXT(penalty_received_cents, "da.penalty_received_cents")        \
   NEXT(penalty_waived_cents, "da.penalty_waived_cents")                                                        \
   NEXT(deposit_provision_cents, "da.provision_cents") NEXT(deposit_provision_due_on, "da.provision_due_on")    \
   NEXT(deposit_first_part_until, "da.first_part_until")                                                        \
-  NEXT(rent_status, "rv.rent_status") NEXT(arrears_cents, "rv.arrears_cents") NEXT(rent_as_of, "rv.review_date") \
-  NEXT(next_review_on, "(SELECT rs.next_review_on FROM review_schedule rs WHERE rs.commission_id = "          \
-                       "pl.commission_id AND rs.placement_id = pl.id)")                                         \
-  NEXT(open_incidents, "(SELECT coalesce(json_agg(json_build_object('id', i.id, 'kind', i.kind, 'occurred_on', " \
-                       "i.occurred_on, 'status', i.status, 'arrears_cents', i.arrears_cents) ORDER BY "          \
-                       "i.created_at), '[]') FROM incidents i WHERE i.commission_id = pl.commission_id AND "     \
-                       "i.placement_id = pl.id AND i.status <> 'closed' AND (:scope <> 'curator' OR i.kind <> "  \
-                       "'hospitalisation') AND (i.kind <> 'rent_arrears' OR " SQL_PLACEMENT_RUNS("pl") "))")     \
-  NEXT(refund_to_association, "pl.refund_to_association") NEXT(sliding_start_date, "pl.sliding_start_date")    \
-  NEXT(planned_slide_on, "pl.planned_slide_on") NEXT(slid_on, "pl.slid_on")                                    \
-  NEXT(last_tripartite_on, "ss.last_tripartite_on") NEXT(tripartite_review_on, "ss.tripartite_review_on")      \
-  NEXT(prefect_notice_due_on, "ss.prefect_notice_due_on") NEXT(prefect_notice_sent_on, "ss.prefect_notice_sent_on") \
-  NEXT(arrears_plans, "(SELECT coalesce(json_agg(json_build_object('incident_id', s.incident_id, 'state', "       \
-                      "s.state, 'total_cents', s.total_cents, 'paid_cents', s.paid_cents, 'next_due_on', "         \
-                      "s.next_due_on, 'next_due_cents', s.next_due_cents) ORDER BY i.created_at), '[]') FROM "     \
-                      "incidents i JOIN arrears_plan_states s ON s.commission_id = i.commission_id AND "          \
-                      "s.incident_id = i.id WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id " \
-                      "AND " SQL_PLACEMENT_RUNS("pl") ")")
+  NEXT(rent_status, SQL_STATUS_RUNS("ps.rent_status")) NEXT(arrears_cents, SQL_STATUS_RUNS("ps.arrears_cents"))   \
+  NEXT(rent_as_of, SQL_STATUS_RUNS("ps.rent_as_of")) NEXT(next_review_on, SQL_STATUS_RUNS("ps.next_review_on"))  \
+  NEXT(open_incidents, "(SELECT coalesce(json_agg(x.e ORDER BY x.o), '[]') FROM json_array_elements("            \
+                       "ps.open_incidents) WITH ORDINALITY x(e, o) WHERE (:scope <> 'curator' OR x.e->>'kind' <> " \
+                       "'hospitalisation') AND (x.e->>'kind' <> 'rent_arrears' OR " SQL_PLACEMENT_RUNS("ps") "))") \
+  NEXT(refund_to_association, "ps.refund_to_association") NEXT(sliding_start_date, "ps.sliding_start_date")    \
+  NEXT(planned_slide_on, "ps.planned_slide_on") NEXT(slid_on, "ps.slid_on")                                    \
+  NEXT(last_tripartite_on, SQL_STATUS_RUNS("ps.last_tripartite_on"))                                            \
+  NEXT(tripartite_review_on, SQL_STATUS_RUNS("ps.tripartite_review_on"))                                        \
+  NEXT(prefect_notice_due_on, SQL_STATUS_RUNS("ps.prefect_notice_due_on"))                                      \
+  NEXT(prefect_notice_sent_on, SQL_STATUS_RUNS("ps.prefect_notice_sent_on"))                                    \
+  NEXT(arrears_plans, "(SELECT coalesce(json_agg(json_build_object('incident_id', x.e->'incident_id', 'state', "  \
+                      "CASE WHEN (x.e->>'paid_cents')::bigint >= (x.e->>'total_cents')::bigint THEN 'paid_off' "    \
+                      "WHEN (x.e->>'next_due_on')::date < current_date THEN 'late' ELSE 'on_track' END, "          \
+                      "'total_cents', x.e->'total_cents', 'paid_cents', x.e->'paid_cents', 'next_due_on', "        \
+                      "x.e->'next_due_on', 'next_due_cents', x.e->'next_due_cents') ORDER BY x.o), '[]') FROM "    \
+                      "json_array_elements(ps.arrears_plans) WITH ORDINALITY x(e, o) WHERE "                        \
+                      SQL_PLACEMENT_RUNS("ps") ")")
 DB_ROW_STRUCT(person_status_row, PERSON_STATUS_ROW);
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
                                 const struct access *scope, PGresult **res);
