@@ -168,3 +168,31 @@ CROSS JOIN LATERAL (SELECT deposit_months_late(d.refund_due_on, f.first_part_unt
                                   ELSE 0 END AS months_late) m;
 ALTER VIEW deposit_accounts SET (security_invoker = true);
 
+-- The deposit entry write in one statement (POST /v1/placements/{id}/deposit/entries, src/db/deposits.c): when
+-- IN_SCOPE (the caller's scope predicate, evaluated by the calling statement), records the entry (the triggers
+-- above add it to the totals and check the balance; 0019's posts the webhook event) and returns the account as it
+-- now stands with each entry of its ledger, oldest first, one row per entry, and the new entry's id (POSTED_ID,
+-- on every row); no row when out of scope. A negative
+-- balance or a second reversal of an entry fails as the insert itself does (23514 deposit_balance_not_negative,
+-- 23505).
+CREATE FUNCTION deposit_entry_post(p_commission uuid, p_placement uuid, p_in_scope boolean, p_kind text,
+                                   p_amount bigint, p_effect bigint, p_date date, p_justification text,
+                                   p_reverses uuid, p_token uuid, p_role text)
+RETURNS TABLE (account deposit_accounts, entry deposit_entries, posted_id uuid) LANGUAGE plpgsql AS $$
+DECLARE
+  a deposit_accounts;
+  new_id uuid;
+BEGIN
+  IF NOT coalesce(p_in_scope, false) THEN
+    RETURN;
+  END IF;
+  INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, effect_cents, entry_date,
+                               justification, reverses_entry_id, token_id, role)
+  VALUES (p_commission, p_placement, p_kind, p_amount, p_effect, p_date, p_justification, p_reverses, p_token,
+          p_role)
+  RETURNING id INTO new_id;
+  SELECT da.* INTO a FROM deposit_accounts da WHERE da.commission_id = p_commission AND da.placement_id = p_placement;
+  RETURN QUERY SELECT a, e, new_id FROM deposit_entries e WHERE e.commission_id = p_commission
+    AND e.placement_id = p_placement ORDER BY e.created_at, e.id;
+END
+$$;

@@ -2,6 +2,7 @@
  * entries, the list of accounts by status, and the report per landlord. */
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "queries.h"
 
@@ -51,6 +52,31 @@ DB_STATEMENT(insert, {
   DB_PARAMS(DEPOSIT_INSERT)
 });
 DB_PARAMS_STRUCT(deposit_insert_params, DEPOSIT_INSERT);
+
+/* The write in one statement (migrations/0023 deposit_entry_post): the scope check, the insert and the account as
+ * it now stands with its ledger, one row per entry (DEPOSIT_POSTED_ROW); no row when the placement is out of scope.
+ * people and units are joined from the statement's snapshot: the write changes neither. */
+#define DEPOSIT_POST(P)                                                                                          \
+  P(commission_id) P(placement_id) P(scope) P(org) P(kind) P(amount_cents) P(effect_cents) P(entry_date)        \
+  P(justification) P(reverses_entry_id) P(token_id) P(role)
+#define DEPOSIT_POSTED_ROW(FIRST, NEXT)                                                                          \
+  DEPOSIT_ACCOUNT_ROW(FIRST, NEXT) DEPOSIT_ENTRY_ROW(NEXT, NEXT) NEXT(posted_id, "w.posted_id")
+DB_ROW_STRUCT(deposit_posted_row, DEPOSIT_POSTED_ROW);
+DB_STATEMENT(post, {
+  "deposit_entry_post",
+  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ", le.*, w.posted_id FROM deposit_entry_post(:commission_id::uuid, "
+  ":placement_id::uuid, EXISTS (SELECT 1 FROM placements pl JOIN people p ON p.commission_id = pl.commission_id "
+  "AND p.id = pl.person_id JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
+  "WHERE pl.commission_id = :commission_id::uuid AND pl.id = :placement_id::uuid AND "
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") "), :kind::text, :amount_cents::bigint, :effect_cents::bigint, "
+  ":entry_date::date, :justification::text, :reverses_entry_id::uuid, :token_id::uuid, :role::text) w "
+  "CROSS JOIN LATERAL (SELECT (w.account).*) da "
+  "JOIN people p ON p.commission_id = da.commission_id AND p.id = da.person_id "
+  "CROSS JOIN LATERAL (SELECT " DB_COLUMNS(DEPOSIT_ENTRY_ROW) " FROM (SELECT (w.entry).*) e) le "
+  "ORDER BY (w.entry).created_at, (w.entry).id",
+  DB_PARAMS(DEPOSIT_POST)
+});
+DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
 
 #define DEPOSIT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(landlord_org_id) P(after_id) P(limit)
 DB_STATEMENT(list, {
@@ -140,6 +166,31 @@ enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id,
                                     .entry_date = f->entry_date, .justification = f->justification,
                                     .reverses_entry_id = f->reverses_entry_id, .token_id = token_id, .role = role};
   return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
+}
+
+enum db_status db_deposit_entry_post(struct db *db, const char *commission_id, const char *placement_id,
+                                     const struct access *scope, const struct deposit_entry_fields *f,
+                                     const char *token_id, const char *role, PGresult **res) {
+  struct deposit_post_params p = {.commission_id = commission_id, .placement_id = placement_id,
+                                  .scope = access_scope_param(scope), .org = access_org_param(scope), .kind = f->kind,
+                                  .amount_cents = f->amount_cents, .effect_cents = f->effect_cents,
+                                  .entry_date = f->entry_date, .justification = f->justification,
+                                  .reverses_entry_id = f->reverses_entry_id, .token_id = token_id, .role = role};
+  return db_run(db, &post, &p, res);
+}
+
+bool db_deposit_posted_row(const PGresult *res, int i, struct deposit_account_row *a,
+                           struct deposit_entry_row *e, const char **posted_id) {
+  struct deposit_posted_row r;
+  size_t n = sizeof a->columns_ / sizeof a->columns_[0];
+  _Static_assert(sizeof r.columns_ == sizeof a->columns_ + sizeof e->columns_ + sizeof r.posted_id,
+                 "a posted row is an account row, an entry row, then the new entry's id");
+  if (!db_row(res, i, &r))
+    return false;
+  memcpy(a->columns_, r.columns_, sizeof a->columns_);
+  memcpy(e->columns_, r.columns_ + n, sizeof e->columns_);
+  *posted_id = r.posted_id;
+  return true;
 }
 
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,
