@@ -108,6 +108,26 @@ FROM deposit_entries e LEFT JOIN deposit_entries r ON r.id = e.reverses_entry_id
 CROSS JOIN LATERAL deposit_entry_adds(e, r.kind) a
 GROUP BY e.commission_id, e.placement_id;
 
+-- The started months of delay (0010) without a generate_series and an aggregate per call: the same values (the
+-- smallest m >= 1 with due + m months >= on_day lies in {d, d + 1} for d the months between the two dates, at least
+-- 1; tests/db compares it with src/domain/deposit.c), about four times cheaper. An account's row (deposit_entry_post
+-- below) and each row of the lists and the report call it up to six times.
+CREATE OR REPLACE FUNCTION deposit_months_late(due date, on_day date) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  m integer;
+BEGIN
+  IF due IS NULL OR on_day IS NULL OR on_day <= due THEN
+    RETURN 0;
+  END IF;
+  m := greatest(1, (extract(year FROM on_day) - extract(year FROM due))::integer * 12
+                   + (extract(month FROM on_day) - extract(month FROM due))::integer);
+  IF (due + make_interval(months => m))::date >= on_day THEN
+    RETURN m;
+  END IF;
+  RETURN m + 1;
+END
+$$;
+
 -- The account as 0014 defined it, same columns, types (the sums stay numeric, as sum() gave them) and values, its
 -- sums read from deposit_totals. What still reads the
 -- ledger: first_part_until, the first day in the ledger's order the balance fell to a co-owned building's
@@ -178,7 +198,7 @@ ALTER VIEW deposit_accounts SET (security_invoker = true);
 CREATE FUNCTION deposit_entry_post(p_commission uuid, p_placement uuid, p_in_scope boolean, p_kind text,
                                    p_amount bigint, p_effect bigint, p_date date, p_justification text,
                                    p_reverses uuid, p_token uuid, p_role text)
-RETURNS TABLE (account deposit_accounts, entry deposit_entries, posted_id uuid) LANGUAGE plpgsql AS $$
+RETURNS TABLE (account deposit_accounts, entry deposit_entries, posted_id uuid) LANGUAGE plpgsql ROWS 10 AS $$
 DECLARE
   a deposit_accounts;
   new_id uuid;

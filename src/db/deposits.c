@@ -55,7 +55,7 @@ DB_PARAMS_STRUCT(deposit_insert_params, DEPOSIT_INSERT);
 
 /* The write in one statement (migrations/0023 deposit_entry_post): the scope check, the insert and the account as
  * it now stands with its ledger, one row per entry (DEPOSIT_POSTED_ROW); no row when the placement is out of scope.
- * people and units are joined from the statement's snapshot: the write changes neither. */
+ * The person is read (by its key, for each row: LATERAL) from the statement's snapshot: the write does not change it. */
 #define DEPOSIT_POST(P)                                                                                          \
   P(commission_id) P(placement_id) P(scope) P(org) P(kind) P(amount_cents) P(effect_cents) P(entry_date)        \
   P(justification) P(reverses_entry_id) P(token_id) P(role)
@@ -71,8 +71,8 @@ DB_STATEMENT(post, {
   SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") "), :kind::text, :amount_cents::bigint, :effect_cents::bigint, "
   ":entry_date::date, :justification::text, :reverses_entry_id::uuid, :token_id::uuid, :role::text) w "
   "CROSS JOIN LATERAL (SELECT (w.account).*) da "
-  "JOIN people p ON p.commission_id = da.commission_id AND p.id = da.person_id "
-  "CROSS JOIN LATERAL (SELECT " DB_COLUMNS(DEPOSIT_ENTRY_ROW) " FROM (SELECT (w.entry).*) e) le "
+  "CROSS JOIN LATERAL (SELECT p.family_name, p.given_names FROM people p WHERE p.commission_id = da.commission_id "
+  "AND p.id = da.person_id) p CROSS JOIN LATERAL (SELECT " DB_COLUMNS(DEPOSIT_ENTRY_ROW) " FROM (SELECT (w.entry).*) e) le "
   "ORDER BY (w.entry).created_at, (w.entry).id",
   DB_PARAMS(DEPOSIT_POST)
 });
