@@ -1,9 +1,9 @@
 -- Each deposit account's totals kept as the ledger grows (issue 15: the write in one round trip, no aggregate over
--- the ledger). deposit_totals holds, per placement with at least one entry, every sum deposit_accounts computed
--- over the ledger: the balance, the money paid, refunded, deducted and written off and the penalty claimed,
--- received and waived, net of reversals (a reversal counts against the kind of the entry it reverses), and the
--- last day an entry moved money. A trigger on deposit_entries adds each new entry in the same transaction; entries
--- are append-only (0003), so nothing else ever changes them. Nothing but that trigger writes deposit_totals.
+-- the ledger). deposit_totals holds, for every placement (zeros from its start), every sum deposit_accounts
+-- computed over the ledger: the balance, the money paid, refunded, deducted and written off and the penalty
+-- claimed, received and waived, net of reversals (a reversal counts against the kind of the entry it reverses),
+-- the last day an entry moved money, and whether the placement has ended. Triggers keep it in the transaction that
+-- writes: an entry (entries are append-only, 0003), a new placement, an exit. Nothing else writes deposit_totals.
 
 CREATE TABLE deposit_totals (
   commission_id uuid NOT NULL,
@@ -18,11 +18,23 @@ CREATE TABLE deposit_totals (
   penalty_waived_cents bigint NOT NULL DEFAULT 0,
   last_moved_on date, -- the last entry_date of an entry that moved money (effect_cents <> 0)
   entries integer NOT NULL DEFAULT 0,
+  exited boolean NOT NULL DEFAULT false, -- the placement's exit_date is set (kept by placements_totals_row)
   PRIMARY KEY (commission_id, placement_id),
   FOREIGN KEY (commission_id, placement_id) REFERENCES placements (commission_id, id)
 );
--- The accounts holding money (held, outstanding, overdue), in the deposit list's order (placement id).
-CREATE INDEX deposit_totals_holding_idx ON deposit_totals (commission_id, placement_id) WHERE balance_cents > 0;
+-- Each list by status (GET /v1/deposits?status=, src/db/deposits.c) reads one of these in its order (placement id):
+-- every row of an index is an account of that status (outstanding and overdue share the accounts holding money
+-- after the exit, a refund owed: as many as the refunds the commission waits for, whatever its history). A status
+-- is balance > 0: held before the exit, outstanding or overdue after; balance = 0: not_paid before the exit with
+-- nothing paid, else settled.
+CREATE INDEX deposit_totals_held_idx ON deposit_totals (commission_id, placement_id)
+  WHERE balance_cents > 0 AND NOT exited;
+CREATE INDEX deposit_totals_owed_idx ON deposit_totals (commission_id, placement_id)
+  WHERE balance_cents > 0 AND exited;
+CREATE INDEX deposit_totals_settled_idx ON deposit_totals (commission_id, placement_id)
+  WHERE balance_cents = 0 AND (exited OR paid_cents > 0);
+CREATE INDEX deposit_totals_not_paid_idx ON deposit_totals (commission_id, placement_id)
+  WHERE balance_cents = 0 AND paid_cents = 0 AND NOT exited;
 
 ALTER TABLE deposit_totals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE deposit_totals FORCE ROW LEVEL SECURITY;
@@ -46,21 +58,23 @@ DECLARE
   reversed_kind text;
   k text;
   c bigint;
+  has_exited boolean;
 BEGIN
-  PERFORM 1 FROM placements WHERE commission_id = NEW.commission_id AND id = NEW.placement_id FOR NO KEY UPDATE;
+  SELECT pl.exit_date IS NOT NULL INTO has_exited FROM placements pl
+    WHERE pl.commission_id = NEW.commission_id AND pl.id = NEW.placement_id FOR NO KEY UPDATE;
   IF NEW.reverses_entry_id IS NOT NULL THEN
     SELECT r.kind INTO reversed_kind FROM deposit_entries r WHERE r.id = NEW.reverses_entry_id;
   END IF;
   SELECT a.kind, a.signed_cents INTO k, c FROM deposit_entry_adds(NEW, reversed_kind) a;
   INSERT INTO deposit_totals AS t (commission_id, placement_id, balance_cents, paid_cents, refunded_cents,
                                    deducted_cents, written_off_cents, penalty_claimed_cents, penalty_received_cents,
-                                   penalty_waived_cents, last_moved_on, entries)
+                                   penalty_waived_cents, last_moved_on, entries, exited)
   VALUES (NEW.commission_id, NEW.placement_id, NEW.effect_cents,
           CASE k WHEN 'paid' THEN c ELSE 0 END, CASE k WHEN 'refunded' THEN c ELSE 0 END,
           CASE k WHEN 'deducted' THEN c ELSE 0 END, CASE k WHEN 'written_off' THEN c ELSE 0 END,
           CASE k WHEN 'penalty_claimed' THEN c ELSE 0 END, CASE k WHEN 'penalty_received' THEN c ELSE 0 END,
           CASE k WHEN 'penalty_waived' THEN c ELSE 0 END,
-          CASE WHEN NEW.effect_cents <> 0 THEN NEW.entry_date END, 1)
+          CASE WHEN NEW.effect_cents <> 0 THEN NEW.entry_date END, 1, coalesce(has_exited, false))
   ON CONFLICT (commission_id, placement_id) DO UPDATE SET
     balance_cents = t.balance_cents + EXCLUDED.balance_cents,
     paid_cents = t.paid_cents + EXCLUDED.paid_cents,
@@ -78,6 +92,20 @@ $$;
 CREATE TRIGGER deposit_entries_add_totals AFTER INSERT ON deposit_entries
   FOR EACH ROW EXECUTE FUNCTION deposit_entries_add_to_totals();
 
+-- Every placement has its totals row from the start (zeros), so that the lists by status find each account in an
+-- index, those with no entry yet too; its exit (or the exit's correction) moves the account between the lists.
+CREATE FUNCTION placements_totals_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO deposit_totals AS t (commission_id, placement_id, exited)
+  VALUES (NEW.commission_id, NEW.id, NEW.exit_date IS NOT NULL)
+  ON CONFLICT (commission_id, placement_id) DO UPDATE SET exited = EXCLUDED.exited
+    WHERE t.exited IS DISTINCT FROM EXCLUDED.exited;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER placements_totals_row AFTER INSERT OR UPDATE OF exit_date ON placements
+  FOR EACH ROW EXECUTE FUNCTION placements_totals_row();
+
 -- The balance never goes negative: read from the totals row the trigger above just updated (no sum of the ledger).
 CREATE OR REPLACE FUNCTION deposit_entries_check_balance() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -90,11 +118,12 @@ BEGIN
 END
 $$;
 
--- The totals of the ledger as it stands (the triggers above keep them from now on). Run with row-level security
+-- The totals of the ledger as it stands, and zeros for the placements without entries (the triggers above keep them
+-- from now on). Run with row-level security
 -- bypassed by the migration's role or commissiond.scope = 'all', as the migrations before.
 INSERT INTO deposit_totals (commission_id, placement_id, balance_cents, paid_cents, refunded_cents, deducted_cents,
                             written_off_cents, penalty_claimed_cents, penalty_received_cents, penalty_waived_cents,
-                            last_moved_on, entries)
+                            last_moved_on, entries, exited)
 SELECT e.commission_id, e.placement_id, sum(e.effect_cents),
   coalesce(sum(a.signed_cents) FILTER (WHERE a.kind = 'paid'), 0),
   coalesce(sum(a.signed_cents) FILTER (WHERE a.kind = 'refunded'), 0),
@@ -103,10 +132,14 @@ SELECT e.commission_id, e.placement_id, sum(e.effect_cents),
   coalesce(sum(a.signed_cents) FILTER (WHERE a.kind = 'penalty_claimed'), 0),
   coalesce(sum(a.signed_cents) FILTER (WHERE a.kind = 'penalty_received'), 0),
   coalesce(sum(a.signed_cents) FILTER (WHERE a.kind = 'penalty_waived'), 0),
-  max(e.entry_date) FILTER (WHERE e.effect_cents <> 0), count(*)
+  max(e.entry_date) FILTER (WHERE e.effect_cents <> 0), count(*), bool_or(pl.exit_date IS NOT NULL)
 FROM deposit_entries e LEFT JOIN deposit_entries r ON r.id = e.reverses_entry_id
+JOIN placements pl ON pl.commission_id = e.commission_id AND pl.id = e.placement_id
 CROSS JOIN LATERAL deposit_entry_adds(e, r.kind) a
 GROUP BY e.commission_id, e.placement_id;
+INSERT INTO deposit_totals (commission_id, placement_id, exited)
+SELECT pl.commission_id, pl.id, pl.exit_date IS NOT NULL FROM placements pl
+ON CONFLICT DO NOTHING;
 
 -- The started months of delay (0010) without a generate_series and an aggregate per call: the same values (the
 -- smallest m >= 1 with due + m months >= on_day lies in {d, d + 1} for d the months between the two dates, at least
