@@ -92,9 +92,9 @@ static bool account_lease_and_provision(json_t *a, const struct deposit_account_
   return ok;
 }
 
-/* An account as the API's DepositAccount, with ENTRIES (a ledger result: its "entries") unless NULL; NULL when it
- * cannot be built. */
-static json_t *account_json(const struct deposit_account_row *r, const PGresult *entries) {
+/* An account as the API's DepositAccount, with ENTRIES (its "entries", taken) unless NULL; NULL when it cannot be
+ * built. */
+static json_t *account_json(const struct deposit_account_row *r, json_t *entries) {
   int months_late;
   struct deposit_penalty_figures pen = account_penalty(r, &months_late);
   int64_t unpaid = pen.accrued - pen.received - pen.waived;
@@ -117,19 +117,27 @@ static json_t *account_json(const struct deposit_account_row *r, const PGresult 
        json_object_set_new(a, "penalty_unpaid_cents", json_integer(unpaid > 0 ? unpaid : 0)) != 0 ||
        !account_lease_and_provision(a, r))) {
     json_decref(a);
+    json_decref(entries);
     return NULL;
   }
-  if (a == NULL || entries == NULL)
+  if (a == NULL || entries == NULL) {
+    json_decref(entries);
     return a;
-  json_t *list = json_array();
-  struct deposit_entry_row e;
-  for (int i = 0; list != NULL && i < PQntuples(entries); i++)
-    list = items_append(list, db_row(entries, i, &e) ? entry_json(&e) : NULL);
-  if (list == NULL || json_object_set_new(a, "entries", list) != 0) {
+  }
+  if (json_object_set_new(a, "entries", entries) != 0) {
     json_decref(a);
     return NULL;
   }
   return a;
+}
+
+/* The ledger ENTRIES (DEPOSIT_ENTRY_ROW rows) as the API's list of DepositEntry; NULL when it cannot be built. */
+static json_t *entries_json(const PGresult *entries) {
+  json_t *list = json_array();
+  struct deposit_entry_row e;
+  for (int i = 0; list != NULL && i < PQntuples(entries); i++)
+    list = items_append(list, db_row(entries, i, &e) ? entry_json(&e) : NULL);
+  return list;
 }
 
 /* The account of PLACEMENT with its ledger, as JSON, into *OUT; DB_NO_ROW when it is out of SCOPE. */
@@ -148,8 +156,11 @@ static enum db_status load_account(struct db *db, const char *commission_id, con
     return s;
   }
   struct deposit_account_row r;
-  if (db_row(res, 0, &r))
-    *out = account_json(&r, entries);
+  json_t *list = entries_json(entries);
+  if (list != NULL && db_row(res, 0, &r))
+    *out = account_json(&r, list);
+  else
+    json_decref(list);
   PQclear(res);
   PQclear(entries);
   return *out ? DB_ROW : DB_HARD_ERROR;
@@ -181,8 +192,28 @@ static const struct field_spec entry_spec[] = {
 
 const struct body_spec deposit_entry_create_body = {entry_spec, FIELDS_COUNT(entry_spec)};
 
+/* The answer of a posted entry from RES (db_deposit_entry_post(): the account on each of its ledger's rows) into
+ * OUT's body, the new entry into *POSTED (the audit's object); false when it cannot be built. */
+static bool posted_account(const PGresult *res, struct write_out *out, char posted[UUID_STR_LEN]) {
+  struct deposit_account_row r;
+  struct deposit_entry_row e;
+  const char *id = NULL;
+  json_t *list = json_array();
+  for (int i = 0; list != NULL && i < PQntuples(res); i++)
+    list = items_append(list, db_deposit_posted_row(res, i, &r, &e, &id) ? entry_json(&e) : NULL);
+  if (list == NULL || id == NULL || PQntuples(res) < 1) {
+    json_decref(list);
+    return false;
+  }
+  snprintf(posted, UUID_STR_LEN, "%s", id);
+  out->body = account_json(&r, list);
+  return out->body != NULL;
+}
+
 /* Records the entry (CLS: the request, which passed deposit_entry_allowed()) on the placement, in the caller's
- * scope (the same as its deposit's); the body is the account as it now stands. */
+ * scope (the same as its deposit's); the body is the account as it now stands. A payment, refund, deduction or
+ * write-off is one statement (scope check, insert, the account and its ledger read back: one round trip); a
+ * penalty entry reads the account first, a reversal the entry it reverses. */
 static enum db_status entry_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
   const struct deposit_entry_request *e = cls;
   const struct principal *p = &rq->principal;
@@ -191,14 +222,17 @@ static enum db_status entry_body(struct db *db, struct request *rq, void *cls, s
   bool penalty = e->kind == DEPOSIT_PENALTY_CLAIMED || e->kind == DEPOSIT_PENALTY_RECEIVED ||
                  e->kind == DEPOSIT_PENALTY_WAIVED;
   PGresult *res;
-  /* A penalty entry is checked against the account: the placement is locked first, so two such entries on one
-   * deposit are serialized. */
-  enum db_status s = db_placement_get(db, p->commission_id, placement, &rq->access, penalty, &res);
-  PQclear(res);
-  if (s == DB_NO_ROW)
-    return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
-  if (s < 0)
-    return s;
+  enum db_status s;
+  if (penalty || e->kind == DEPOSIT_REVERSAL) {
+    /* A penalty entry is checked against the account: the placement is locked first, so two such entries on one
+     * deposit are serialized. */
+    s = db_placement_get(db, p->commission_id, placement, &rq->access, penalty, &res);
+    PQclear(res);
+    if (s == DB_NO_ROW)
+      return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
+    if (s < 0)
+      return s;
+  }
   if (penalty) {
     s = db_deposit_account(db, p->commission_id, placement, &rq->access, &res);
     struct deposit_account_row r;
@@ -244,18 +278,23 @@ static enum db_status entry_body(struct db *db, struct request *rq, void *cls, s
   struct deposit_entry_fields f = {.kind = v[F_KIND].s, .amount_cents = amount_text, .effect_cents = effect_text,
                                    .entry_date = v[F_DATE].s, .justification = patch_pick(&v[F_JUSTIFICATION], NULL),
                                    .reverses_entry_id = reverses};
-  s = db_deposit_entry_insert(db, p->commission_id, placement, &f, p->token_id, role_name(p->role), id);
+  s = db_deposit_entry_post(db, p->commission_id, placement, &rq->access, &f, p->token_id, role_name(p->role), &res);
   if (s < 0 && strcmp(db_sqlstate(db), "23514") == 0 &&
       strcmp(db_constraint(db), "deposit_balance_not_negative") == 0)
     return write_refuse(out, ERR_CONFLICT, "This entry would make the deposit balance negative.");
   if (s < 0 && strcmp(db_sqlstate(db), "23505") == 0)
     return write_refuse(out, ERR_CONFLICT, "This entry has already been reversed.");
-  if (s <= 0)
-    return s < 0 ? s : DB_HARD_ERROR;
+  if (s == DB_NO_ROW) {
+    PQclear(res);
+    return write_refuse(out, ERR_NOT_FOUND, "No such placement.");
+  }
+  bool built = s == DB_ROW && posted_account(res, out, id);
+  PQclear(res);
+  if (s < 0)
+    return s;
+  if (!built)
+    return DB_HARD_ERROR;
   audit_created(rq, "deposit_entries", id);
-  s = load_account(db, p->commission_id, placement, &rq->access, &out->body);
-  if (s <= 0)
-    return s < 0 ? s : DB_HARD_ERROR;
   snprintf(out->location, sizeof out->location, "/v1/placements/%s/deposit", placement);
   return DB_ROW;
 }

@@ -2,6 +2,7 @@
  * entries, the list of accounts by status, and the report per landlord. */
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "queries.h"
 
@@ -52,18 +53,73 @@ DB_STATEMENT(insert, {
 });
 DB_PARAMS_STRUCT(deposit_insert_params, DEPOSIT_INSERT);
 
-#define DEPOSIT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(landlord_org_id) P(after_id) P(limit)
-DB_STATEMENT(list, {
-  "deposit_account_list",
-  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ACCOUNT_FROM "WHERE da.commission_id = :commission_id AND "
-  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
-  " AND (:status::text IS NULL OR da.status = :status "
-  "OR (:status = 'penalty_unpaid' AND da.penalty_unpaid_cents > 0)) "
-  "AND (:landlord_org_id::uuid IS NULL OR da.landlord_org_id = :landlord_org_id::uuid) "
-  "AND (:after_id::uuid IS NULL OR da.placement_id > :after_id::uuid) ORDER BY da.placement_id LIMIT :limit::integer",
-  DB_PARAMS(DEPOSIT_LIST)
+/* The write in one statement (migrations/0023 deposit_entry_post): the scope check, the insert and the account as
+ * it now stands with its ledger, one row per entry (DEPOSIT_POSTED_ROW); no row when the placement is out of scope.
+ * The person is read (by its key, for each row: LATERAL) from the statement's snapshot: the write does not change it. */
+#define DEPOSIT_POST(P)                                                                                          \
+  P(commission_id) P(placement_id) P(scope) P(org) P(kind) P(amount_cents) P(effect_cents) P(entry_date)        \
+  P(justification) P(reverses_entry_id) P(token_id) P(role)
+#define DEPOSIT_POSTED_ROW(FIRST, NEXT)                                                                          \
+  DEPOSIT_ACCOUNT_ROW(FIRST, NEXT) DEPOSIT_ENTRY_ROW(NEXT, NEXT) NEXT(posted_id, "w.posted_id")
+DB_ROW_STRUCT(deposit_posted_row, DEPOSIT_POSTED_ROW);
+DB_STATEMENT(post, {
+  "deposit_entry_post",
+  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ", le.*, w.posted_id FROM deposit_entry_post(:commission_id::uuid, "
+  ":placement_id::uuid, EXISTS (SELECT 1 FROM placements pl JOIN people p ON p.commission_id = pl.commission_id "
+  "AND p.id = pl.person_id JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
+  "WHERE pl.commission_id = :commission_id::uuid AND pl.id = :placement_id::uuid AND "
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") "), :kind::text, :amount_cents::bigint, :effect_cents::bigint, "
+  ":entry_date::date, :justification::text, :reverses_entry_id::uuid, :token_id::uuid, :role::text) w "
+  "CROSS JOIN LATERAL (SELECT (w.account).*) da "
+  "CROSS JOIN LATERAL (SELECT p.family_name, p.given_names FROM people p WHERE p.commission_id = da.commission_id "
+  "AND p.id = da.person_id) p CROSS JOIN LATERAL (SELECT " DB_COLUMNS(DEPOSIT_ENTRY_ROW) " FROM (SELECT (w.entry).*) e) le "
+  "ORDER BY (w.entry).created_at, (w.entry).id",
+  DB_PARAMS(DEPOSIT_POST)
 });
+DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
+
+/* The lists: one statement per filter shape, each reading its page in the order of an index of deposit_totals
+ * (migrations/0023), from the cursor on (the null uuid sorts first), then each account, its person and unit by key
+ * (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). A status reads the partial index
+ * of the accounts of that status (outstanding and overdue: the accounts owing a refund); no status, or
+ * penalty_unpaid (which depends on the day), the commission's accounts filtered as they come. The landlord filter is
+ * a shape of its own, so that no generic plan holds a "(:x IS NULL OR ...)". */
+#define DEPOSIT_LIST_SQL(INDEX_PREDICATE, FILTER, LANDLORD)                                                      \
+  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) " FROM (SELECT h.commission_id, h.placement_id FROM deposit_totals h " \
+  "WHERE h.commission_id = :commission_id::uuid AND " INDEX_PREDICATE " AND h.placement_id > "                 \
+  "coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY h.placement_id OFFSET 0) h "      \
+  "CROSS JOIN LATERAL (SELECT * FROM deposit_accounts a WHERE a.commission_id = h.commission_id "                \
+  "AND a.placement_id = h.placement_id OFFSET 0) da "                                                            \
+  "CROSS JOIN LATERAL (SELECT * FROM people x WHERE x.commission_id = da.commission_id AND x.id = da.person_id " \
+  "OFFSET 0) p CROSS JOIN LATERAL (SELECT * FROM units y WHERE y.commission_id = da.commission_id "             \
+  "AND y.id = da.unit_id OFFSET 0) u WHERE " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") FILTER LANDLORD     \
+  " ORDER BY h.placement_id LIMIT :limit::integer"
+#define DEPOSIT_LANDLORD " AND da.landlord_org_id = :landlord_org_id::uuid"
+#define DEPOSIT_LIST(P) P(commission_id) P(scope) P(org) P(after_id) P(limit)
+#define DEPOSIT_LIST_LANDLORD(P) DEPOSIT_LIST(P) P(landlord_org_id)
+#define DEPOSIT_LIST_STATUS(P) DEPOSIT_LIST(P) P(status)
+#define DEPOSIT_LIST_STATUS_LANDLORD(P) DEPOSIT_LIST_STATUS(P) P(landlord_org_id)
 DB_PARAMS_STRUCT(deposit_list_params, DEPOSIT_LIST);
+DB_PARAMS_STRUCT(deposit_list_landlord_params, DEPOSIT_LIST_LANDLORD);
+DB_PARAMS_STRUCT(deposit_list_status_params, DEPOSIT_LIST_STATUS);
+DB_PARAMS_STRUCT(deposit_list_status_landlord_params, DEPOSIT_LIST_STATUS_LANDLORD);
+/* One list shape NAME: its statement, and its landlord-filtered twin. */
+#define DEPOSIT_LIST_SHAPE(var, name, index_predicate, filter, params)                                           \
+  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(index_predicate, filter, ""),                \
+                     DB_PARAMS(params)});                                                                        \
+  DB_STATEMENT(var##_landlord, {"deposit_account_list" name "_landlord",                                         \
+                                DEPOSIT_LIST_SQL(index_predicate, filter, DEPOSIT_LANDLORD),                     \
+                                DB_PARAMS(params##_LANDLORD)})
+DEPOSIT_LIST_SHAPE(list_all, "", "true", "", DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "true", " AND da.penalty_unpaid_cents > 0", DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_held, "_held", "h.balance_cents > 0 AND NOT h.exited", " AND da.status = 'held'",
+                   DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_owed, "_owed", "h.balance_cents > 0 AND h.exited", " AND da.status = :status::text",
+                   DEPOSIT_LIST_STATUS);
+DEPOSIT_LIST_SHAPE(list_settled, "_settled", "h.balance_cents = 0 AND (h.exited OR h.paid_cents > 0)",
+                   " AND da.status = 'settled'", DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_not_paid, "_not_paid", "h.balance_cents = 0 AND h.paid_cents = 0 AND NOT h.exited",
+                   " AND da.status = 'not_paid'", DEPOSIT_LIST);
 
 /* Totals per landlord (and, with landlord NULL, in all): aggregate figures, no person. */
 #define DEPOSIT_REPORT(P) P(commission_id)
@@ -142,13 +198,54 @@ enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id,
   return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
 }
 
+enum db_status db_deposit_entry_post(struct db *db, const char *commission_id, const char *placement_id,
+                                     const struct access *scope, const struct deposit_entry_fields *f,
+                                     const char *token_id, const char *role, PGresult **res) {
+  struct deposit_post_params p = {.commission_id = commission_id, .placement_id = placement_id,
+                                  .scope = access_scope_param(scope), .org = access_org_param(scope), .kind = f->kind,
+                                  .amount_cents = f->amount_cents, .effect_cents = f->effect_cents,
+                                  .entry_date = f->entry_date, .justification = f->justification,
+                                  .reverses_entry_id = f->reverses_entry_id, .token_id = token_id, .role = role};
+  return db_run(db, &post, &p, res);
+}
+
+bool db_deposit_posted_row(const PGresult *res, int i, struct deposit_account_row *a,
+                           struct deposit_entry_row *e, const char **posted_id) {
+  struct deposit_posted_row r;
+  size_t n = sizeof a->columns_ / sizeof a->columns_[0];
+  _Static_assert(sizeof r.columns_ == sizeof a->columns_ + sizeof e->columns_ + sizeof r.posted_id,
+                 "a posted row is an account row, an entry row, then the new entry's id");
+  if (!db_row(res, i, &r))
+    return false;
+  memcpy(a->columns_, r.columns_, sizeof a->columns_);
+  memcpy(e->columns_, r.columns_ + n, sizeof e->columns_);
+  *posted_id = r.posted_id;
+  return true;
+}
+
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,
                                        const char *status, const char *landlord_id, const char *after_id,
                                        const char *limit, PGresult **res) {
-  struct deposit_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
-                                  .org = access_org_param(scope), .status = status, .landlord_org_id = landlord_id,
-                                  .after_id = after_id, .limit = limit};
-  return db_run(db, &list, &p, res);
+  const char *sc = access_scope_param(scope), *org = access_org_param(scope);
+  bool landlord = landlord_id != NULL;
+  if (status != NULL && (strcmp(status, "outstanding") == 0 || strcmp(status, "overdue") == 0)) {
+    struct deposit_list_status_params p = {.commission_id = commission_id, .scope = sc, .org = org,
+                                           .after_id = after_id, .limit = limit, .status = status};
+    struct deposit_list_status_landlord_params pl = {.commission_id = commission_id, .scope = sc, .org = org,
+                                                     .after_id = after_id, .limit = limit, .status = status,
+                                                     .landlord_org_id = landlord_id};
+    return landlord ? db_run(db, &list_owed_landlord, &pl, res) : db_run(db, &list_owed, &p, res);
+  }
+  const struct db_statement *st = status == NULL                    ? (landlord ? &list_all_landlord : &list_all)
+                                  : strcmp(status, "held") == 0     ? (landlord ? &list_held_landlord : &list_held)
+                                  : strcmp(status, "settled") == 0  ? (landlord ? &list_settled_landlord : &list_settled)
+                                  : strcmp(status, "not_paid") == 0 ? (landlord ? &list_not_paid_landlord : &list_not_paid)
+                                                                    : (landlord ? &list_penalty_landlord : &list_penalty);
+  struct deposit_list_params p = {.commission_id = commission_id, .scope = sc, .org = org, .after_id = after_id,
+                                  .limit = limit};
+  struct deposit_list_landlord_params pl = {.commission_id = commission_id, .scope = sc, .org = org,
+                                            .after_id = after_id, .limit = limit, .landlord_org_id = landlord_id};
+  return landlord ? db_run(db, st, &pl, res) : db_run(db, st, &p, res);
 }
 
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res) {
