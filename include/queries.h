@@ -10,6 +10,12 @@
 /* RFC 3339 UTC text of a timestamptz column, as every query returns timestamps. */
 #define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/* The cursor of a list's first page: a key below every row's, so that a list's statement always starts its walk
+ * at a cursor (an index condition even in a generic plan) instead of testing "no cursor OR after it" on each row. */
+#define DB_FIRST_DATE "-infinity"
+#define DB_FIRST_TIMESTAMP "-infinity"
+#define DB_FIRST_ID "00000000-0000-0000-0000-000000000000"
+
 /* The scope predicate on a person row ALIAS, given the $-parameters SCOPE (access_scope_param()) and ORG
  * (access_org_param()): the one place that says which people a scoped token sees. */
 #define SQL_PERSON_SCOPE(alias, scope, org)                                                                    \

@@ -41,33 +41,40 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
 
 /* The waiting list: oldest submission first. STATUSES is an array literal; REFERENT a part of the referent's name
  * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). The page is chosen in the
- * applications alone (the scope as an EXISTS on the person, kept out of a join by OFFSET 0, so that no plan starts
- * from every person of the commission), then joined to its people: a page reads its LIMIT rows from the ordered
- * index, whatever the size of the commission. When every status asked is an open one (the waiting list and the
- * agenda's candidates), the literal IN lets even a generic plan use the partial index of open applications
- * (migrations/0020), whose size does not grow with the commission's history. */
+ * applications alone, in the order of the index of its leading filter (LEAD: one person, the caller's care team or
+ * curator, or the whole commission), the scope read from the application's own copy of its person's care team and
+ * curator (migrations/0024), then joined to its people: a page reads its LIMIT rows from the ordered index, whatever
+ * the size of the commission and the share of it the caller sees. When every status asked is an open one (the
+ * waiting list and the agenda's candidates), the literal IN lets even a generic plan use a partial index of open
+ * applications (migrations/0020, 0024), whose size does not grow with the commission's history. The cursor is
+ * always given (the first page's is the lowest key), so that the walk starts at it. */
 #define APP_LIST(P)                                                                                              \
   P(commission_id) P(scope) P(org) P(statuses) P(person_id) P(referent) P(unit_kind) P(town) P(after_key)       \
   P(after_id) P(limit)
-#define APP_LIST_SQL(STATUS_PREDICATE)                                                                           \
+#define APP_OPEN "AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "
+#define APP_LIST_SQL(LEAD)                                                                                       \
   "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM (SELECT a.* FROM applications a "                                 \
-  "WHERE a.commission_id = :commission_id " STATUS_PREDICATE                                                     \
+  "WHERE a.commission_id = :commission_id " LEAD                                                                 \
   "AND (:statuses::text[] IS NULL OR a.status = ANY (:statuses::text[])) AND (:person_id::uuid IS NULL OR "      \
   "a.person_id = :person_id::uuid) "                                                                             \
   "AND (:referent::text IS NULL OR strpos(lower(a.referent_name), lower(:referent)) > 0) "                       \
   "AND (:unit_kind::text IS NULL OR :unit_kind = ANY (a.wished_unit_kinds)) "                                    \
   "AND (:town::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.wished_towns) w(town) "                            \
-  "WHERE lower(w.town) = lower(:town))) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), " \
-  "a.id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)) "                                        \
-  "AND (:scope = 'all' OR EXISTS (SELECT 1 FROM people s WHERE s.commission_id = a.commission_id "               \
-  "AND s.id = a.person_id AND " SQL_PERSON_SCOPE("s", ":scope", ":org") " OFFSET 0)) "                          \
+  "WHERE lower(w.town) = lower(:town))) AND (coalesce(a.submitted_at, a.created_at), a.id) > "                   \
+  "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid) "                                                 \
+  "AND (:scope = 'all' OR (:scope = 'care_team' AND a.care_team_id = :org::uuid) OR (:scope = 'curator' AND "    \
+  "a.curator_org_id = :org::uuid)) "                                                                             \
   "ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT :limit::integer) a "                               \
   "JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "                                    \
-  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id"
-DB_STATEMENT(list, {"application_list", APP_LIST_SQL(""), DB_PARAMS(APP_LIST)});
-DB_STATEMENT(list_open, {"application_list_open",
-                         APP_LIST_SQL("AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "),
-                         DB_PARAMS(APP_LIST)});
+  "WHERE " SQL_PERSON_SCOPE("p", ":scope", ":org") " ORDER BY coalesce(a.submitted_at, a.created_at), a.id"
+/* A lead's two statements: VAR (any statuses) and VAR_open (open statuses only). */
+#define APP_LIST_STATEMENTS(var, name, LEAD)                                                                     \
+  DB_STATEMENT(var, {name, APP_LIST_SQL(LEAD), DB_PARAMS(APP_LIST)});                                           \
+  DB_STATEMENT(var##_open, {name "_open", APP_LIST_SQL(LEAD APP_OPEN), DB_PARAMS(APP_LIST)})
+APP_LIST_STATEMENTS(list, "application_list", "");
+APP_LIST_STATEMENTS(list_person, "application_list_person", "AND a.person_id = :person_id::uuid ");
+APP_LIST_STATEMENTS(list_care_team, "application_list_care_team", "AND a.care_team_id = :org::uuid ");
+APP_LIST_STATEMENTS(list_curator, "application_list_curator", "AND a.curator_org_id = :org::uuid ");
 DB_PARAMS_STRUCT(app_list_params, APP_LIST);
 
 /* Whether every status of the array literal STATUSES ("{a,b}") is an open one. */
@@ -176,8 +183,17 @@ enum db_status db_application_list(struct db *db, const char *commission_id, con
   struct app_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
                               .org = access_org_param(scope), .statuses = f->statuses, .person_id = f->person_id,
                               .referent = f->referent, .unit_kind = f->unit_kind, .town = f->town,
-                              .after_key = after_key, .after_id = after_id, .limit = limit};
-  return db_run(db, statuses_open(f->statuses) ? &list_open : &list, &p, res);
+                              .after_key = after_key != NULL ? after_key : DB_FIRST_TIMESTAMP,
+                              .after_id = after_key != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  bool open = statuses_open(f->statuses);
+  const char *org = p.org != NULL ? p.scope : "";
+  if (f->person_id != NULL)
+    return db_run(db, open ? &list_person_open : &list_person, &p, res);
+  if (strcmp(org, "care_team") == 0)
+    return db_run(db, open ? &list_care_team_open : &list_care_team, &p, res);
+  if (strcmp(org, "curator") == 0)
+    return db_run(db, open ? &list_curator_open : &list_curator, &p, res);
+  return db_run(db, open ? &list_open : &list, &p, res);
 }
 
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,

@@ -1,4 +1,6 @@
 /* Queries on incidents reported on placements (SQL_INCIDENT_SCOPE decides who sees which). */
+#include <string.h>
+
 #include "queries.h"
 
 #define INCIDENT_FROM                                                                                            \
@@ -32,17 +34,35 @@ DB_STATEMENT(get_for_update, {
 });
 DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
 
+/* Incidents by report time. The page is chosen in incidents alone, in the order of the index of its leading filter
+ * (LEAD: one placement, the caller's care team, curator or landlord, or the whole commission; open ones when the
+ * status asked is not "closed"), the scope read from the incident's own copies of its placement's (migrations/0024),
+ * then joined to its LIMIT rows. The cursor is always given (the first page's is the lowest key). */
 #define INCIDENT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(placement_id) P(after_at) P(after_id) P(limit)
-DB_STATEMENT(list, {
-  "incident_list",
-  "SELECT " DB_COLUMNS(INCIDENT_ROW) INCIDENT_FROM "WHERE i.commission_id = :commission_id AND "
-  SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org")
-  " AND (:status::text IS NULL OR i.status = :status) "
-  "AND (:placement_id::uuid IS NULL OR i.placement_id = :placement_id::uuid) "
-  "AND (:after_at::text IS NULL OR (i.created_at, i.id) > (:after_at::timestamp AT TIME ZONE 'UTC', "
-  ":after_id::uuid)) ORDER BY i.created_at, i.id LIMIT :limit::integer",
-  DB_PARAMS(INCIDENT_LIST)
-});
+#define INCIDENT_LIST_SQL(LEAD)                                                                                  \
+  "SELECT " DB_COLUMNS(INCIDENT_ROW) " FROM (SELECT i.* FROM incidents i WHERE i.commission_id = :commission_id " \
+  LEAD "AND (:scope = 'all' OR (:scope = 'care_team' AND i.care_team_id = :org::uuid) OR (:scope = 'curator' "   \
+  "AND i.curator_org_id = :org::uuid AND i.kind <> 'hospitalisation') OR (:scope = 'landlord' "                 \
+  "AND i.landlord_org_id = :org::uuid AND i.reported_by_role = 'landlord')) "                                   \
+  "AND (:status::text IS NULL OR i.status = :status) "                                                          \
+  "AND (:placement_id::uuid IS NULL OR i.placement_id = :placement_id::uuid) "                                  \
+  "AND (i.created_at, i.id) > (:after_at::timestamp AT TIME ZONE 'UTC', :after_id::uuid) "                      \
+  "ORDER BY i.created_at, i.id LIMIT :limit::integer) i "                                                       \
+  "JOIN placements pl ON pl.commission_id = i.commission_id AND pl.id = i.placement_id "                        \
+  "JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "                                \
+  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "                                   \
+  "WHERE " SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org") " ORDER BY i.created_at, i.id"
+DB_STATEMENT(list, {"incident_list", INCIDENT_LIST_SQL(""), DB_PARAMS(INCIDENT_LIST)});
+DB_STATEMENT(list_open, {"incident_list_open", INCIDENT_LIST_SQL("AND i.status <> 'closed' "),
+                         DB_PARAMS(INCIDENT_LIST)});
+DB_STATEMENT(list_placement, {"incident_list_placement", INCIDENT_LIST_SQL("AND i.placement_id = :placement_id::uuid "),
+                              DB_PARAMS(INCIDENT_LIST)});
+DB_STATEMENT(list_care_team, {"incident_list_care_team", INCIDENT_LIST_SQL("AND i.care_team_id = :org::uuid "),
+                              DB_PARAMS(INCIDENT_LIST)});
+DB_STATEMENT(list_curator, {"incident_list_curator", INCIDENT_LIST_SQL("AND i.curator_org_id = :org::uuid "),
+                            DB_PARAMS(INCIDENT_LIST)});
+DB_STATEMENT(list_landlord, {"incident_list_landlord", INCIDENT_LIST_SQL("AND i.landlord_org_id = :org::uuid "),
+                             DB_PARAMS(INCIDENT_LIST)});
 DB_PARAMS_STRUCT(incident_list_params, INCIDENT_LIST);
 
 #define INCIDENT_SET_STATUS(P) P(commission_id) P(id) P(status) P(note)
@@ -78,8 +98,16 @@ enum db_status db_incident_list(struct db *db, const char *commission_id, const 
                                 const char *after_id, const char *limit, PGresult **res) {
   struct incident_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
                                    .org = access_org_param(scope), .status = status, .placement_id = placement_id,
-                                   .after_at = after_key, .after_id = after_id, .limit = limit};
-  return db_run(db, &list, &p, res);
+                                   .after_at = after_key != NULL ? after_key : DB_FIRST_TIMESTAMP,
+                                   .after_id = after_key != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  const char *org = p.org != NULL ? p.scope : "";
+  const struct db_statement *st = placement_id != NULL                           ? &list_placement
+                                  : strcmp(org, "care_team") == 0                ? &list_care_team
+                                  : strcmp(org, "curator") == 0                  ? &list_curator
+                                  : strcmp(org, "landlord") == 0                 ? &list_landlord
+                                  : status != NULL && strcmp(status, "closed") != 0 ? &list_open
+                                                                                 : &list;
+  return db_run(db, st, &p, res);
 }
 
 enum db_status db_incident_set_status(struct db *db, const char *commission_id, const char *id, const char *status,

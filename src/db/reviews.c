@@ -1,4 +1,6 @@
 /* Queries on quarterly reviews and on the review schedule (the review_schedule view of migrations/0003). */
+#include <string.h>
+
 #include "queries.h"
 
 #define REVIEW_FROM                                                                                              \
@@ -72,19 +74,49 @@ DB_STATEMENT(update, {
 });
 DB_PARAMS_STRUCT(review_update_params, REVIEW_UPDATE);
 
+/* The review schedule, soonest first. The page is chosen in placements alone, by the next review's date each
+ * placement carries (kept by the review and placement writes, migrations/0024), in the order of the index of its
+ * leading filter (LEAD: the caller's care team, curator or landlord, or the whole commission) within the range
+ * STATUS asks (RANGE): the running placements (exit_date IS NULL, partial indexes) merged with the few whose exit
+ * date is still ahead; then each of its LIMIT rows is joined to its schedule row (last review, tripartite date).
+ * The cursor is always given (the first page's is the lowest key). */
 #define REVIEW_SCHEDULE(P) P(commission_id) P(scope) P(org) P(status) P(after_date) P(after_id) P(limit)
-DB_STATEMENT(schedule, {
-  "review_schedule",
-  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " "
-  "FROM review_schedule rs JOIN people p ON p.commission_id = rs.commission_id AND p.id = rs.person_id "
-  "JOIN units u ON u.commission_id = rs.commission_id AND u.id = rs.unit_id "
-  "WHERE rs.commission_id = :commission_id AND " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
-  " AND (:status::text IS NULL OR (:status = 'overdue' AND rs.next_review_on < current_date) OR (:status = 'due' "
-  "AND rs.next_review_on >= current_date AND rs.next_review_on <= current_date + 30)) "
-  "AND (:after_date::date IS NULL OR (rs.next_review_on, rs.placement_id) > (:after_date::date, :after_id::uuid)) "
-  "ORDER BY rs.next_review_on, rs.placement_id LIMIT :limit::integer",
-  DB_PARAMS(REVIEW_SCHEDULE)
-});
+#define REVIEW_DUE_PAGE(LEAD, EXIT)                                                                              \
+  "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " LEAD EXIT " AND (:scope = 'all' OR "  \
+  "(:scope = 'care_team' AND pl.care_team_id = :org::uuid) OR (:scope = 'curator' AND pl.curator_org_id = "     \
+  ":org::uuid) OR (:scope = 'landlord' AND pl.landlord_org_id = :org::uuid)) "                                  \
+  "AND (:status::text IS NULL OR (:status = 'overdue' AND pl.next_review_on < current_date) OR (:status = 'due' " \
+  "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30)) "                         \
+  "AND (pl.next_review_on, pl.id) > (:after_date::date, :after_id::uuid) "                                      \
+  "ORDER BY pl.next_review_on, pl.id LIMIT :limit::integer"
+#define REVIEW_SCHEDULE_SQL(LEAD)                                                                                \
+  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " FROM ((" REVIEW_DUE_PAGE(LEAD, "AND pl.exit_date IS NULL")         \
+  ") UNION ALL (" REVIEW_DUE_PAGE(LEAD, "AND pl.exit_date > current_date") ") "                                  \
+  "ORDER BY next_review_on, id LIMIT :limit::integer) pl "                                                      \
+  "JOIN LATERAL (SELECT * FROM review_schedule x WHERE x.commission_id = pl.commission_id "                     \
+  "AND x.placement_id = pl.id OFFSET 0) rs ON true "                                                            \
+  "JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "                                \
+  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "                                   \
+  "WHERE " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.next_review_on, pl.id"
+#define REVIEW_OVERDUE "AND pl.next_review_on < current_date "
+#define REVIEW_DUE "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30 "
+/* A lead's three statements: VAR (any status), VAR_overdue and VAR_due. */
+#define REVIEW_SCHEDULE_STATEMENTS(var, name, LEAD)                                                              \
+  DB_STATEMENT(var, {name, REVIEW_SCHEDULE_SQL(LEAD), DB_PARAMS(REVIEW_SCHEDULE)});                             \
+  DB_STATEMENT(var##_overdue, {name "_overdue", REVIEW_SCHEDULE_SQL(LEAD REVIEW_OVERDUE),                      \
+                               DB_PARAMS(REVIEW_SCHEDULE)});                                                    \
+  DB_STATEMENT(var##_due, {name "_due", REVIEW_SCHEDULE_SQL(LEAD REVIEW_DUE), DB_PARAMS(REVIEW_SCHEDULE)})
+REVIEW_SCHEDULE_STATEMENTS(schedule, "review_schedule", "");
+REVIEW_SCHEDULE_STATEMENTS(schedule_care_team, "review_schedule_care_team", "AND pl.care_team_id = :org::uuid ");
+REVIEW_SCHEDULE_STATEMENTS(schedule_curator, "review_schedule_curator", "AND pl.curator_org_id = :org::uuid ");
+REVIEW_SCHEDULE_STATEMENTS(schedule_landlord, "review_schedule_landlord", "AND pl.landlord_org_id = :org::uuid ");
+/* [lead][status: any, overdue, due] */
+static const struct db_statement *const schedules[4][3] = {
+  {&schedule, &schedule_overdue, &schedule_due},
+  {&schedule_care_team, &schedule_care_team_overdue, &schedule_care_team_due},
+  {&schedule_curator, &schedule_curator_overdue, &schedule_curator_due},
+  {&schedule_landlord, &schedule_landlord_overdue, &schedule_landlord_due},
+};
 DB_PARAMS_STRUCT(review_schedule_params, REVIEW_SCHEDULE);
 
 enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
@@ -126,7 +158,11 @@ enum db_status db_review_schedule(struct db *db, const char *commission_id, cons
                                   const char *status, const char *after_date, const char *after_id,
                                   const char *limit, PGresult **res) {
   struct review_schedule_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
-                                     .org = access_org_param(scope), .status = status, .after_date = after_date,
-                                     .after_id = after_id, .limit = limit};
-  return db_run(db, &schedule, &p, res);
+                                     .org = access_org_param(scope), .status = status,
+                                     .after_date = after_date != NULL ? after_date : DB_FIRST_DATE,
+                                     .after_id = after_date != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  const char *org = p.org != NULL ? p.scope : "";
+  int lead = strcmp(org, "care_team") == 0 ? 1 : strcmp(org, "curator") == 0 ? 2 : strcmp(org, "landlord") == 0 ? 3 : 0;
+  int range = status == NULL ? 0 : strcmp(status, "overdue") == 0 ? 1 : 2;
+  return db_run(db, schedules[lead][range], &p, res);
 }
