@@ -65,21 +65,26 @@ DB_STATEMENT(renew, {"agreement_renew",
                      DB_PARAMS(AGREEMENT_RENEW)});
 DB_PARAMS_STRUCT(agreement_renew_params, AGREEMENT_RENEW);
 
-/* Agreements by end date, in the order of the index of the leading filter (LEAD: one landlord's, the caller's own,
- * or the whole commission's); "expiring within" is a range of that index (the walk stops at its end even when
- * fewer than LIMIT agreements expire). The cursor is always given (the first page's is the lowest key). */
+/* Agreements by end date: a keyset walk (SQL_KEYSET_WALK) by a statement of its shape: its leading filter (COND:
+ * the whole commission's, one landlord's, the caller's own) and "expiring within" written out as a range of that
+ * index (the walk stops at its end even when fewer than LIMIT agreements expire); every filter is checked again
+ * on the page (each statement names every parameter). The cursor is always given (the first page's is the lowest
+ * key). */
 #define AGREEMENT_LIST(P) P(commission_id) P(scope) P(org) P(org_id) P(within_days) P(after_end) P(after_id) P(limit)
-#define AGREEMENT_LIST_SQL(LEAD)                                                                                 \
-  "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM agreements a WHERE a.commission_id = :commission_id " LEAD          \
-  "AND " SQL_LANDLORD_SCOPE("a.org_id", ":scope", ":org") " AND (:org_id::uuid IS NULL OR "                     \
-  "a.org_id = :org_id::uuid) AND (:within_days::integer IS NULL OR a.end_date <= " SQL_TODAY                     \
-  " + :within_days::integer) AND (a.end_date, a.id) > (:after_end::date, :after_id::uuid) "                     \
-  "ORDER BY a.end_date, a.id LIMIT :limit::integer"
+#define AGREEMENT_STEP(COND, AFTER)                                                                              \
+  "SELECT a.* FROM agreements a WHERE a.commission_id = :commission_id " COND "AND (a.end_date, a.id) > " AFTER  \
+  " ORDER BY a.end_date, a.id LIMIT 1"
+#define AGREEMENT_LIST_SQL(COND)                                                                                 \
+  SQL_KEYSET_WALK(AGREEMENT_STEP(COND, "(:after_end::date, :after_id::uuid)"), AGREEMENT_STEP(COND, "(w.end_date, w.id)")) \
+  "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM " SQL_WALK_PAGE " a WHERE "                                         \
+  SQL_LANDLORD_SCOPE("a.org_id", ":scope", ":org") " AND (:org_id::uuid IS NULL OR a.org_id = :org_id::uuid) "   \
+  "AND (:within_days::integer IS NULL OR a.end_date <= " SQL_TODAY " + :within_days::integer) "                  \
+  "ORDER BY a.end_date, a.id"
 #define AGREEMENT_WITHIN "AND a.end_date <= " SQL_TODAY " + :within_days::integer "
-/* A lead's two statements: VAR (any end date) and VAR_within (ending within :within_days days). */
-#define AGREEMENT_LIST_STATEMENTS(var, name, LEAD)                                                               \
-  DB_STATEMENT(var, {name, AGREEMENT_LIST_SQL(LEAD), DB_PARAMS(AGREEMENT_LIST)});                               \
-  DB_STATEMENT(var##_within, {name "_within", AGREEMENT_LIST_SQL(LEAD AGREEMENT_WITHIN), DB_PARAMS(AGREEMENT_LIST)})
+/* A leading filter's two statements: VAR (any end date) and VAR_within (ending within :within_days days). */
+#define AGREEMENT_LIST_STATEMENTS(var, name, COND)                                                               \
+  DB_STATEMENT(var, {name, AGREEMENT_LIST_SQL(COND), DB_PARAMS(AGREEMENT_LIST)});                               \
+  DB_STATEMENT(var##_within, {name "_within", AGREEMENT_LIST_SQL(COND AGREEMENT_WITHIN), DB_PARAMS(AGREEMENT_LIST)})
 AGREEMENT_LIST_STATEMENTS(list, "agreement_list", "");
 AGREEMENT_LIST_STATEMENTS(list_org, "agreement_list_org", "AND a.org_id = :org_id::uuid ");
 AGREEMENT_LIST_STATEMENTS(list_own, "agreement_list_own", "AND a.org_id = :org::uuid ");

@@ -74,42 +74,50 @@ DB_STATEMENT(update, {
 });
 DB_PARAMS_STRUCT(review_update_params, REVIEW_UPDATE);
 
-/* The review schedule, soonest first. The page is chosen in placements alone, by the next review's date each
- * placement carries (kept by the review and placement writes, migrations/0024), in the order of the index of its
- * leading filter (LEAD: the caller's care team, curator or landlord, or the whole commission) within the range
- * STATUS asks (RANGE): the running placements (exit_date IS NULL, partial indexes) merged with the few whose exit
- * date is still ahead; then each of its LIMIT rows is joined to its schedule row (last review, tripartite date).
- * The cursor is always given (the first page's is the lowest key). */
+/* The review schedule, soonest first. The page is a keyset walk (SQL_KEYSET_WALK) of placements alone, by the next
+ * review's date each placement carries (kept by the review and placement writes,
+ * migrations/0024), by a statement of its shape: its leading filter (COND: the whole commission, or the caller's
+ * care team, curator or landlord, read from the placement's own copies) and the range of dates STATUS asks written
+ * out, so that each step descends the list's index within that range; the running placements (exit_date IS
+ * NULL, partial indexes) merged with the few whose exit date is still ahead. Each of its rows is then joined to
+ * its schedule row (last review, tripartite date), person and unit, where every filter
+ * is checked again (each statement names every parameter). The cursor is always given (the first page's is the
+ * lowest key). */
 #define REVIEW_SCHEDULE(P) P(commission_id) P(scope) P(org) P(status) P(after_date) P(after_id) P(limit)
-#define REVIEW_DUE_PAGE(LEAD, EXIT)                                                                              \
-  "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " LEAD EXIT " AND (:scope = 'all' OR "  \
-  "(:scope = 'care_team' AND pl.care_team_id = :org::uuid) OR (:scope = 'curator' AND pl.curator_org_id = "     \
-  ":org::uuid) OR (:scope = 'landlord' AND pl.landlord_org_id = :org::uuid)) "                                  \
+/* A walk's step: the next placement of COND after AFTER. */
+#define REVIEW_STEP(COND, AFTER)                                                                                 \
+  "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " COND                                 \
+  "AND (pl.next_review_on, pl.id) > " AFTER " ORDER BY pl.next_review_on, pl.id LIMIT 1"
+#define REVIEW_FIRST "(:after_date::date, :after_id::uuid)"
+#define REVIEW_NEXT "(w.next_review_on, w.id)"
+#define REVIEW_FILTERS                                                                                           \
+  "(:scope = 'all' OR (:scope = 'care_team' AND pl.care_team_id = :org::uuid) OR (:scope = 'curator' AND "       \
+  "pl.curator_org_id = :org::uuid) OR (:scope = 'landlord' AND pl.landlord_org_id = :org::uuid)) "              \
   "AND (:status::text IS NULL OR (:status = 'overdue' AND pl.next_review_on < current_date) OR (:status = 'due' " \
-  "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30)) "                         \
-  "AND (pl.next_review_on, pl.id) > (:after_date::date, :after_id::uuid) "                                      \
-  "ORDER BY pl.next_review_on, pl.id LIMIT :limit::integer"
-#define REVIEW_SCHEDULE_SQL(LEAD)                                                                                \
-  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " FROM ((" REVIEW_DUE_PAGE(LEAD, "AND pl.exit_date IS NULL")         \
-  ") UNION ALL (" REVIEW_DUE_PAGE(LEAD, "AND pl.exit_date > current_date") ") "                                  \
-  "ORDER BY next_review_on, id LIMIT :limit::integer) pl "                                                      \
+  "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30))"
+#define REVIEW_SCHEDULE_SQL(COND)                                                                                \
+  SQL_KEYSET_WALKS(REVIEW_STEP(COND "AND pl.exit_date IS NULL ", REVIEW_FIRST),                                  \
+                   REVIEW_STEP(COND "AND pl.exit_date IS NULL ", REVIEW_NEXT),                                   \
+                   REVIEW_STEP(COND "AND pl.exit_date > current_date ", REVIEW_FIRST),                           \
+                   REVIEW_STEP(COND "AND pl.exit_date > current_date ", REVIEW_NEXT))                            \
+  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " FROM " SQL_WALKS_PAGE("m.next_review_on, m.id") " pl "             \
   "JOIN LATERAL (SELECT * FROM review_schedule x WHERE x.commission_id = pl.commission_id "                     \
-  "AND x.placement_id = pl.id OFFSET 0) rs ON true "                                                            \
-  "JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "                                \
-  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "                                   \
-  "WHERE " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.next_review_on, pl.id"
+  "AND x.placement_id = pl.id OFFSET 0) rs ON true" SQL_PAGE_JOIN("people", "p", "pl", "person_id")             \
+  SQL_PAGE_JOIN("units", "u", "pl", "unit_id") "WHERE " REVIEW_FILTERS " AND "                                  \
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.next_review_on, pl.id"
 #define REVIEW_OVERDUE "AND pl.next_review_on < current_date "
 #define REVIEW_DUE "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30 "
-/* A lead's three statements: VAR (any status), VAR_overdue and VAR_due. */
-#define REVIEW_SCHEDULE_STATEMENTS(var, name, LEAD)                                                              \
-  DB_STATEMENT(var, {name, REVIEW_SCHEDULE_SQL(LEAD), DB_PARAMS(REVIEW_SCHEDULE)});                             \
-  DB_STATEMENT(var##_overdue, {name "_overdue", REVIEW_SCHEDULE_SQL(LEAD REVIEW_OVERDUE),                      \
+/* A leading filter's three statements: VAR (any status), VAR_overdue and VAR_due. */
+#define REVIEW_SCHEDULE_STATEMENTS(var, name, COND)                                                              \
+  DB_STATEMENT(var, {name, REVIEW_SCHEDULE_SQL(COND), DB_PARAMS(REVIEW_SCHEDULE)});                             \
+  DB_STATEMENT(var##_overdue, {name "_overdue", REVIEW_SCHEDULE_SQL(COND REVIEW_OVERDUE),                      \
                                DB_PARAMS(REVIEW_SCHEDULE)});                                                    \
-  DB_STATEMENT(var##_due, {name "_due", REVIEW_SCHEDULE_SQL(LEAD REVIEW_DUE), DB_PARAMS(REVIEW_SCHEDULE)})
+  DB_STATEMENT(var##_due, {name "_due", REVIEW_SCHEDULE_SQL(COND REVIEW_DUE), DB_PARAMS(REVIEW_SCHEDULE)})
 REVIEW_SCHEDULE_STATEMENTS(schedule, "review_schedule", "");
 REVIEW_SCHEDULE_STATEMENTS(schedule_care_team, "review_schedule_care_team", "AND pl.care_team_id = :org::uuid ");
 REVIEW_SCHEDULE_STATEMENTS(schedule_curator, "review_schedule_curator", "AND pl.curator_org_id = :org::uuid ");
 REVIEW_SCHEDULE_STATEMENTS(schedule_landlord, "review_schedule_landlord", "AND pl.landlord_org_id = :org::uuid ");
+DB_STATEMENT(schedule_none, {"review_schedule_none", REVIEW_SCHEDULE_SQL("AND false "), DB_PARAMS(REVIEW_SCHEDULE)});
 /* [lead][status: any, overdue, due] */
 static const struct db_statement *const schedules[4][3] = {
   {&schedule, &schedule_overdue, &schedule_due},
@@ -162,7 +170,13 @@ enum db_status db_review_schedule(struct db *db, const char *commission_id, cons
                                      .after_date = after_date != NULL ? after_date : DB_FIRST_DATE,
                                      .after_id = after_date != NULL ? after_id : DB_FIRST_ID, .limit = limit};
   const char *org = p.org != NULL ? p.scope : "";
-  int lead = strcmp(org, "care_team") == 0 ? 1 : strcmp(org, "curator") == 0 ? 2 : strcmp(org, "landlord") == 0 ? 3 : 0;
+  int lead = strcmp(p.scope, "all") == 0         ? 0
+             : strcmp(org, "care_team") == 0     ? 1
+             : strcmp(org, "curator") == 0       ? 2
+             : strcmp(org, "landlord") == 0      ? 3
+                                                 : -1;
+  if (lead < 0) /* a denied scope: nothing */
+    return db_run(db, &schedule_none, &p, res);
   int range = status == NULL ? 0 : strcmp(status, "overdue") == 0 ? 1 : 2;
   return db_run(db, schedules[lead][range], &p, res);
 }
