@@ -9,6 +9,10 @@
 -- way, by the review writes and the placement writes that move it.
 
 ALTER TABLE applications ADD COLUMN care_team_id uuid, ADD COLUMN curator_org_id uuid;
+-- The waiting list's order as a column: a comparison on coalesce() is not leakproof, so under row-level security
+-- it could not be an index condition (each step of a list's walk would start again at the commission's first
+-- application); on a column it is.
+ALTER TABLE applications ADD COLUMN queued_at timestamptz GENERATED ALWAYS AS (coalesce(submitted_at, created_at)) STORED;
 ALTER TABLE placements ADD COLUMN care_team_id uuid, ADD COLUMN curator_org_id uuid, ADD COLUMN landlord_org_id uuid,
   ADD COLUMN next_review_on date;
 ALTER TABLE incidents ADD COLUMN care_team_id uuid, ADD COLUMN curator_org_id uuid, ADD COLUMN landlord_org_id uuid;
@@ -145,17 +149,18 @@ CREATE INDEX placements_landlord_review_idx ON placements (commission_id, landlo
   WHERE exit_date IS NULL;
 CREATE INDEX placements_exit_idx ON placements (commission_id, exit_date) WHERE exit_date IS NOT NULL;
 
--- A team's or a curator's applications in the waiting list's order (open ones, and all).
-CREATE INDEX applications_care_team_open_idx
-  ON applications (commission_id, care_team_id, (coalesce(submitted_at, created_at)), id)
+-- Applications in the waiting list's order (open ones, and all): the commission's (those of migrations/0020, now on
+-- the column), a team's, a curator's.
+DROP INDEX applications_open_order_idx, applications_order_idx;
+CREATE INDEX applications_open_order_idx ON applications (commission_id, queued_at, id)
   WHERE status IN ('submitted', 'scheduled', 'deferred', 'approved');
-CREATE INDEX applications_curator_open_idx
-  ON applications (commission_id, curator_org_id, (coalesce(submitted_at, created_at)), id)
+CREATE INDEX applications_order_idx ON applications (commission_id, queued_at, id);
+CREATE INDEX applications_care_team_open_idx ON applications (commission_id, care_team_id, queued_at, id)
+  WHERE status IN ('submitted', 'scheduled', 'deferred', 'approved');
+CREATE INDEX applications_curator_open_idx ON applications (commission_id, curator_org_id, queued_at, id)
   WHERE status IN ('submitted', 'scheduled', 'deferred', 'approved') AND curator_org_id IS NOT NULL;
-CREATE INDEX applications_care_team_order_idx
-  ON applications (commission_id, care_team_id, (coalesce(submitted_at, created_at)), id);
-CREATE INDEX applications_curator_order_idx
-  ON applications (commission_id, curator_org_id, (coalesce(submitted_at, created_at)), id)
+CREATE INDEX applications_care_team_order_idx ON applications (commission_id, care_team_id, queued_at, id);
+CREATE INDEX applications_curator_order_idx ON applications (commission_id, curator_org_id, queued_at, id)
   WHERE curator_org_id IS NOT NULL;
 
 -- Incidents by report time: the whole commission's, and each scope's.

@@ -64,14 +64,13 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
   ":org::uuid) OR (:scope = 'curator' AND a.curator_org_id = :org::uuid))"
 #define APP_STEP(COND, AFTER)                                                                                    \
   "SELECT a.* FROM applications a WHERE a.commission_id = :commission_id " COND                                  \
-  " AND (coalesce(a.submitted_at, a.created_at), a.id) > " AFTER                                                 \
-  " ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT 1"
+  " AND (a.queued_at, a.id) > " AFTER " ORDER BY a.queued_at, a.id LIMIT 1"
 #define APP_LIST_SQL(COND)                                                                                       \
   SQL_KEYSET_WALK(APP_STEP(COND, "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)"),                 \
-                  APP_STEP(COND, "(coalesce(w.submitted_at, w.created_at), w.id)"))                              \
+                  APP_STEP(COND, "(w.queued_at, w.id)"))                              \
   "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM " SQL_WALK_PAGE " a" SQL_PAGE_JOIN("people", "p", "a", "person_id") \
   "WHERE " APP_FILTERS " AND " SQL_PERSON_SCOPE("p", ":scope", ":org")                                           \
-  " ORDER BY coalesce(a.submitted_at, a.created_at), a.id"
+  " ORDER BY a.queued_at, a.id"
 #define APP_STATUSES "AND " SQL_UNESTIMATED("a.status = ANY (:statuses::text[])") " "
 #define APP_OPEN "AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "
 /* A leading filter's three statements: VAR (any status), VAR_statuses and VAR_open (statuses all open). */

@@ -5,9 +5,10 @@
 #include "queries.h"
 
 /* A row's own columns without its commission and the copies kept for the lists' indexes (migrations/0024: the
- * person's care team and curator, the unit's landlord, the next review's date, each given elsewhere). */
+ * person's care team and curator, the unit's landlord, the next review's date, the waiting list's order, each given
+ * elsewhere or derived). */
 #define J_OWN(row) "(to_jsonb(" row ") - ARRAY['commission_id', 'care_team_id', 'curator_org_id', 'landlord_org_id', " \
-  "'next_review_on'])"
+  "'next_review_on', 'queued_at'])"
 #define J_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The document (PERSON_EXPORT_ROW). */
