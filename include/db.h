@@ -98,9 +98,6 @@ enum db_status db_exec_discard(struct db *db, const struct db_statement *st, con
   db_row_read((res), (i), (row)->columns_, (int)(sizeof((row)->columns_) / sizeof((row)->columns_[0])))
 bool db_row_read(const PGresult *res, int i, const char **columns, int ncolumns);
 
-/* The largest page a list returns (PAGE_MAX, include/params.h). */
-#define DB_PAGE_MAX 200
-
 /* Results as a small enum: the caller decides what each means for its client. */
 enum db_status {
   DB_REFUSED = -3,    /* a transaction body refused the request (the caller knows why): roll back, no retry */

@@ -9,7 +9,7 @@
 #include "http.h"
 
 #define PAGE_DEFAULT 50
-#define PAGE_MAX DB_PAGE_MAX
+#define PAGE_MAX 200
 
 /* The path argument INDEX must be a UUID; else queues 400 invalid-id naming path:NAME and returns NULL. */
 const char *param_path_uuid(struct request *rq, size_t index, const char *name, enum MHD_Result *ret);

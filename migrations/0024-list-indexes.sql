@@ -12,7 +12,8 @@ ALTER TABLE applications ADD COLUMN care_team_id uuid, ADD COLUMN curator_org_id
 -- The waiting list's order as a column: a comparison on coalesce() is not leakproof, so under row-level security
 -- it could not be an index condition (each step of a list's walk would start again at the commission's first
 -- application); on a column it is.
-ALTER TABLE applications ADD COLUMN queued_at timestamptz GENERATED ALWAYS AS (coalesce(submitted_at, created_at)) STORED;
+ALTER TABLE applications
+  ADD COLUMN queued_at timestamptz GENERATED ALWAYS AS (coalesce(submitted_at, created_at)) STORED;
 ALTER TABLE placements ADD COLUMN care_team_id uuid, ADD COLUMN curator_org_id uuid, ADD COLUMN landlord_org_id uuid,
   ADD COLUMN next_review_on date;
 ALTER TABLE incidents ADD COLUMN care_team_id uuid, ADD COLUMN curator_org_id uuid, ADD COLUMN landlord_org_id uuid;

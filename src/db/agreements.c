@@ -75,7 +75,8 @@ DB_PARAMS_STRUCT(agreement_renew_params, AGREEMENT_RENEW);
   "SELECT a.* FROM agreements a WHERE a.commission_id = :commission_id " COND "AND (a.end_date, a.id) > " AFTER  \
   " ORDER BY a.end_date, a.id LIMIT 1"
 #define AGREEMENT_LIST_SQL(COND)                                                                                 \
-  SQL_KEYSET_WALK(AGREEMENT_STEP(COND, "(:after_end::date, :after_id::uuid)"), AGREEMENT_STEP(COND, "(w.end_date, w.id)")) \
+  SQL_KEYSET_WALK(AGREEMENT_STEP(COND, "(:after_end::date, :after_id::uuid)"),                                   \
+                  AGREEMENT_STEP(COND, "(w.end_date, w.id)"))                                                    \
   "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM " SQL_WALK_PAGE " a WHERE "                                         \
   SQL_LANDLORD_SCOPE("a.org_id", ":scope", ":org") " AND (:org_id::uuid IS NULL OR a.org_id = :org_id::uuid) "   \
   "AND (:within_days::integer IS NULL OR a.end_date <= " SQL_TODAY " + :within_days::integer) "                  \

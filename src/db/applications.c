@@ -81,10 +81,11 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
 APP_LIST_STATEMENTS(list, "application_list", "");
 APP_LIST_STATEMENTS(list_care_team, "application_list_care_team", "AND a.care_team_id = :org::uuid ");
 APP_LIST_STATEMENTS(list_curator, "application_list_curator", "AND a.curator_org_id = :org::uuid ");
-DB_STATEMENT(list_person, {"application_list_person", APP_LIST_SQL("AND a.person_id = :person_id::uuid AND " SQL_UNESTIMATED(APP_FILTERS)),
-                           DB_PARAMS(APP_LIST)});
-DB_STATEMENT(list_search, {"application_list_search", APP_LIST_SQL("AND " SQL_UNESTIMATED(APP_FILTERS)), DB_PARAMS(APP_LIST)});
-DB_STATEMENT(list_search_open, {"application_list_search_open", APP_LIST_SQL(APP_OPEN "AND " SQL_UNESTIMATED(APP_FILTERS)),
+#define APP_FILTERED SQL_UNESTIMATED(APP_FILTERS)
+DB_STATEMENT(list_person, {"application_list_person",
+                           APP_LIST_SQL("AND a.person_id = :person_id::uuid AND " APP_FILTERED), DB_PARAMS(APP_LIST)});
+DB_STATEMENT(list_search, {"application_list_search", APP_LIST_SQL("AND " APP_FILTERED), DB_PARAMS(APP_LIST)});
+DB_STATEMENT(list_search_open, {"application_list_search_open", APP_LIST_SQL(APP_OPEN "AND " APP_FILTERED),
                                 DB_PARAMS(APP_LIST)});
 /* [lead: all, care team, curator][statuses: any, some, open ones only] */
 static const struct db_statement *const lists[3][3] = {

@@ -54,7 +54,8 @@ DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
 #define INCIDENT_LIST_SQL(COND)                                                                                  \
   SQL_KEYSET_WALK(INCIDENT_STEP(COND, "(:after_at::timestamp AT TIME ZONE 'UTC', :after_id::uuid)"),             \
                   INCIDENT_STEP(COND, "(w.created_at, w.id)"))                                                   \
-  "SELECT " DB_COLUMNS(INCIDENT_ROW) " FROM " SQL_WALK_PAGE " i" SQL_PAGE_JOIN("placements", "pl", "i", "placement_id") \
+  "SELECT " DB_COLUMNS(INCIDENT_ROW) " FROM " SQL_WALK_PAGE " i"                                                \
+  SQL_PAGE_JOIN("placements", "pl", "i", "placement_id")                                                        \
   SQL_PAGE_JOIN("people", "p", "pl", "person_id") SQL_PAGE_JOIN("units", "u", "pl", "unit_id")                   \
   "WHERE " INCIDENT_FILTERS " AND " SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org") " ORDER BY i.created_at, i.id"
 #define INCIDENT_STATUS "AND i.status = :status "
@@ -71,7 +72,8 @@ INCIDENT_LIST_STATEMENTS(list_landlord, "incident_list_landlord",
 DB_STATEMENT(list_open, {"incident_list_open", INCIDENT_LIST_SQL(INCIDENT_STATUS "AND i.status <> 'closed' "),
                          DB_PARAMS(INCIDENT_LIST)});
 DB_STATEMENT(list_placement, {"incident_list_placement",
-                              INCIDENT_LIST_SQL("AND i.placement_id = :placement_id::uuid AND " SQL_UNESTIMATED(INCIDENT_FILTERS)),
+                              INCIDENT_LIST_SQL("AND i.placement_id = :placement_id::uuid AND "
+                                                SQL_UNESTIMATED(INCIDENT_FILTERS)),
                               DB_PARAMS(INCIDENT_LIST)});
 DB_PARAMS_STRUCT(incident_list_params, INCIDENT_LIST);
 /* [lead: all, care team, curator, landlord][status: any, given] */

@@ -115,7 +115,8 @@ DB_STATEMENT(list_by_person, {"placement_list_person",
                                                  SQL_UNESTIMATED(PLACEMENT_FILTERS)),
                               DB_PARAMS(PLACEMENT_LIST)});
 DB_STATEMENT(list_by_unit, {"placement_list_unit",
-                            PLACEMENT_LIST_ONE("AND pl.unit_id = :unit_id::uuid AND " SQL_UNESTIMATED(PLACEMENT_FILTERS)),
+                            PLACEMENT_LIST_ONE("AND pl.unit_id = :unit_id::uuid AND "
+                                               SQL_UNESTIMATED(PLACEMENT_FILTERS)),
                             DB_PARAMS(PLACEMENT_LIST)});
 PLACEMENT_LIST_STATEMENTS(list_all, "placement_list", "");
 PLACEMENT_LIST_STATEMENTS(list_landlord, "placement_list_landlord",
