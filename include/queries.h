@@ -10,6 +10,41 @@
 /* RFC 3339 UTC text of a timestamptz column, as every query returns timestamps. */
 #define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/* The cursor of a list's first page: a key below every row's, so that a list's statement always starts its walk
+ * at a cursor (an index condition even in a generic plan) instead of testing "no cursor OR after it" on each row. */
+#define DB_FIRST_DATE "-infinity"
+#define DB_FIRST_TIMESTAMP "-infinity"
+#define DB_FIRST_ID "00000000-0000-0000-0000-000000000000"
+
+/* A list's page as a keyset walk: FIRST is the statement of the first row after the cursor, NEXT of the row after
+ * the previous one (its columns as w.*); each ends ORDER BY the list's key LIMIT 1. The page is then
+ * SQL_WALK_PAGE: its LIMIT rows, each found by one descent of the list's index, so that a page costs
+ * O(limit · log n) by construction: a LIMIT 1 never lets a plan, generic or not, prefer sorting every matching row
+ * (a generic plan guesses a tenth of the rows for a LIMIT given as a parameter, and the row-level security
+ * predicate and the cursor's comparison shrink its estimates further, so a plain ORDER BY ... LIMIT :limit was
+ * planned as a bitmap scan and a sort of the whole commission's matching rows). */
+#define SQL_WALK(name, FIRST, NEXT)                                                                           \
+  name " AS ((" FIRST ") UNION ALL (SELECT n.* FROM " name " w CROSS JOIN LATERAL (" NEXT ") n))"
+#define SQL_KEYSET_WALK(FIRST, NEXT) "WITH RECURSIVE " SQL_WALK("walk", FIRST, NEXT) " "
+#define SQL_WALK_PAGE "(SELECT * FROM walk LIMIT :limit::integer)"
+/* Two walks merged (the rows of two partial indexes in one order): SQL_WALKS_PAGE(KEY) is the first LIMIT rows of
+ * both in the order KEY (of m.*). */
+#define SQL_KEYSET_WALKS(FIRST, NEXT, FIRST2, NEXT2)                                                          \
+  "WITH RECURSIVE " SQL_WALK("walk", FIRST, NEXT) ", " SQL_WALK("walk2", FIRST2, NEXT2) " "
+#define SQL_WALKS_PAGE(KEY)                                                                                   \
+  "(SELECT * FROM ((SELECT * FROM walk LIMIT :limit::integer) UNION ALL (SELECT * FROM walk2 LIMIT "         \
+  ":limit::integer)) m ORDER BY " KEY " LIMIT :limit::integer)"
+/* A condition the planner estimates as keeping (nearly) every row: for a walk's step's filters on parameters
+ * ("status = ANY ($n)", a scope), whose generic estimates are so small that a plan would rather sort every
+ * matching row than walk the ordered index; the condition itself is unchanged (true exactly when COND is). */
+#define SQL_UNESTIMATED(cond) "(((" cond ") OR NULL) IS NOT NULL)"
+
+/* A list's join to the row TABLE (as ALIAS) of id COLUMN of its page's row: a look-up by key per page row (a
+ * lateral subquery is a nested loop), so that a list never hashes a whole table to join its page. */
+#define SQL_PAGE_JOIN(table, alias, page, column)                                                             \
+  " JOIN LATERAL (SELECT * FROM " table " x WHERE x.commission_id = " page ".commission_id AND x.id = " page "."  \
+  column " OFFSET 0) " alias " ON true "
+
 /* The scope predicate on a person row ALIAS, given the $-parameters SCOPE (access_scope_param()) and ORG
  * (access_org_param()): the one place that says which people a scoped token sees. */
 #define SQL_PERSON_SCOPE(alias, scope, org)                                                                    \

@@ -1,5 +1,8 @@
 /* Queries on the agreements (conventions) with landlords and residences, their units and their renewals.
  * Reads take the scope (:scope, :org): a landlord's token sees its own agreements only. */
+#include <stdbool.h>
+#include <string.h>
+
 #include "queries.h"
 
 #define AGREEMENT_INSERT(P) P(commission_id) P(org_id) P(reference) P(signatory) P(start_date) P(end_date) P(notes)
@@ -62,14 +65,30 @@ DB_STATEMENT(renew, {"agreement_renew",
                      DB_PARAMS(AGREEMENT_RENEW)});
 DB_PARAMS_STRUCT(agreement_renew_params, AGREEMENT_RENEW);
 
+/* Agreements by end date: a keyset walk (SQL_KEYSET_WALK) by a statement of its shape: its leading filter (COND:
+ * the whole commission's, one landlord's, the caller's own) and "expiring within" written out as a range of that
+ * index (the walk stops at its end even when fewer than LIMIT agreements expire); every filter is checked again
+ * on the page (each statement names every parameter). The cursor is always given (the first page's is the lowest
+ * key). */
 #define AGREEMENT_LIST(P) P(commission_id) P(scope) P(org) P(org_id) P(within_days) P(after_end) P(after_id) P(limit)
-DB_STATEMENT(list, {"agreement_list",
-                    "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM agreements a WHERE a.commission_id = :commission_id "
-                    "AND " SQL_LANDLORD_SCOPE("a.org_id", ":scope", ":org") " AND (:org_id::uuid IS NULL OR "
-                    "a.org_id = :org_id::uuid) AND (:within_days::integer IS NULL OR a.end_date <= " SQL_TODAY
-                    " + :within_days::integer) AND (:after_end::date IS NULL OR (a.end_date, a.id) > "
-                    "(:after_end::date, :after_id::uuid)) ORDER BY a.end_date, a.id LIMIT :limit::integer",
-                    DB_PARAMS(AGREEMENT_LIST)});
+#define AGREEMENT_STEP(COND, AFTER)                                                                              \
+  "SELECT a.* FROM agreements a WHERE a.commission_id = :commission_id " COND "AND (a.end_date, a.id) > " AFTER  \
+  " ORDER BY a.end_date, a.id LIMIT 1"
+#define AGREEMENT_LIST_SQL(COND)                                                                                 \
+  SQL_KEYSET_WALK(AGREEMENT_STEP(COND, "(:after_end::date, :after_id::uuid)"),                                   \
+                  AGREEMENT_STEP(COND, "(w.end_date, w.id)"))                                                    \
+  "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM " SQL_WALK_PAGE " a WHERE "                                         \
+  SQL_LANDLORD_SCOPE("a.org_id", ":scope", ":org") " AND (:org_id::uuid IS NULL OR a.org_id = :org_id::uuid) "   \
+  "AND (:within_days::integer IS NULL OR a.end_date <= " SQL_TODAY " + :within_days::integer) "                  \
+  "ORDER BY a.end_date, a.id"
+#define AGREEMENT_WITHIN "AND a.end_date <= " SQL_TODAY " + :within_days::integer "
+/* A leading filter's two statements: VAR (any end date) and VAR_within (ending within :within_days days). */
+#define AGREEMENT_LIST_STATEMENTS(var, name, COND)                                                               \
+  DB_STATEMENT(var, {name, AGREEMENT_LIST_SQL(COND), DB_PARAMS(AGREEMENT_LIST)});                               \
+  DB_STATEMENT(var##_within, {name "_within", AGREEMENT_LIST_SQL(COND AGREEMENT_WITHIN), DB_PARAMS(AGREEMENT_LIST)})
+AGREEMENT_LIST_STATEMENTS(list, "agreement_list", "");
+AGREEMENT_LIST_STATEMENTS(list_org, "agreement_list_org", "AND a.org_id = :org_id::uuid ");
+AGREEMENT_LIST_STATEMENTS(list_own, "agreement_list_own", "AND a.org_id = :org::uuid ");
 DB_PARAMS_STRUCT(agreement_list_params, AGREEMENT_LIST);
 
 enum db_status db_agreement_insert(struct db *db, const char *commission_id, const struct agreement_fields *f,
@@ -123,7 +142,13 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
                                  const char *org_id, const char *within_days, const char *after_end,
                                  const char *after_id, const char *limit, PGresult **res) {
   struct agreement_list_params p = {.commission_id = commission_id, .scope = scope, .org = org, .org_id = org_id,
-                                    .within_days = within_days, .after_end = after_end, .after_id = after_id,
-                                    .limit = limit};
-  return db_run(db, &list, &p, res);
+                                    .within_days = within_days,
+                                    .after_end = after_end != NULL ? after_end : DB_FIRST_DATE,
+                                    .after_id = after_end != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  bool within = within_days != NULL;
+  if (org_id != NULL)
+    return db_run(db, within ? &list_org_within : &list_org, &p, res);
+  if (org != NULL && strcmp(scope, "landlord") == 0)
+    return db_run(db, within ? &list_own_within : &list_own, &p, res);
+  return db_run(db, within ? &list_within : &list, &p, res);
 }

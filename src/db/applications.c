@@ -40,34 +40,59 @@ DB_STATEMENT(get_for_update, {
 DB_PARAMS_STRUCT(app_get_params, APP_GET);
 
 /* The waiting list: oldest submission first. STATUSES is an array literal; REFERENT a part of the referent's name
- * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). The page is chosen in the
- * applications alone (the scope as an EXISTS on the person, kept out of a join by OFFSET 0, so that no plan starts
- * from every person of the commission), then joined to its people: a page reads its LIMIT rows from the ordered
- * index, whatever the size of the commission. When every status asked is an open one (the waiting list and the
- * agenda's candidates), the literal IN lets even a generic plan use the partial index of open applications
- * (migrations/0020), whose size does not grow with the commission's history. */
+ * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). The page is a keyset walk
+ * (SQL_KEYSET_WALK) of the applications alone, by a statement of its shape: its leading filter (COND:
+ * the whole commission, or the caller's care team or curator, read from the application's own copy of its
+ * person's, migrations/0024) and its statuses written out, so that even a generic plan sees the list's index and no
+ * "parameter IS NULL OR" guess hides it; when every status asked is an open one (the waiting list and the agenda's
+ * candidates), the literal IN lets it use a partial index of open applications (migrations/0020, 0024), whose size
+ * does not grow with the commission's history. One person's applications, and searches by referent, wished kind
+ * or town, take the statement that tests every filter on the rows of its leading index (the person's, or the
+ * commission's: a search reads the applications it skips). The page is then joined, row by row, to its people,
+ * where every filter is checked again (each statement names every parameter). The cursor is always
+ * given (the first page's is the lowest key). */
 #define APP_LIST(P)                                                                                              \
   P(commission_id) P(scope) P(org) P(statuses) P(person_id) P(referent) P(unit_kind) P(town) P(after_key)       \
   P(after_id) P(limit)
-#define APP_LIST_SQL(STATUS_PREDICATE)                                                                           \
-  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM (SELECT a.* FROM applications a "                                 \
-  "WHERE a.commission_id = :commission_id " STATUS_PREDICATE                                                     \
-  "AND (:statuses::text[] IS NULL OR a.status = ANY (:statuses::text[])) AND (:person_id::uuid IS NULL OR "      \
+#define APP_FILTERS                                                                                              \
+  "(:statuses::text[] IS NULL OR a.status = ANY (:statuses::text[])) AND (:person_id::uuid IS NULL OR "           \
   "a.person_id = :person_id::uuid) "                                                                             \
   "AND (:referent::text IS NULL OR strpos(lower(a.referent_name), lower(:referent)) > 0) "                       \
   "AND (:unit_kind::text IS NULL OR :unit_kind = ANY (a.wished_unit_kinds)) "                                    \
   "AND (:town::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.wished_towns) w(town) "                            \
-  "WHERE lower(w.town) = lower(:town))) AND (:after_key::text IS NULL OR (coalesce(a.submitted_at, a.created_at), " \
-  "a.id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)) "                                        \
-  "AND (:scope = 'all' OR EXISTS (SELECT 1 FROM people s WHERE s.commission_id = a.commission_id "               \
-  "AND s.id = a.person_id AND " SQL_PERSON_SCOPE("s", ":scope", ":org") " OFFSET 0)) "                          \
-  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id LIMIT :limit::integer) a "                               \
-  "JOIN people p ON p.commission_id = a.commission_id AND p.id = a.person_id "                                    \
-  "ORDER BY coalesce(a.submitted_at, a.created_at), a.id"
-DB_STATEMENT(list, {"application_list", APP_LIST_SQL(""), DB_PARAMS(APP_LIST)});
-DB_STATEMENT(list_open, {"application_list_open",
-                         APP_LIST_SQL("AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "),
-                         DB_PARAMS(APP_LIST)});
+  "WHERE lower(w.town) = lower(:town))) AND (:scope = 'all' OR (:scope = 'care_team' AND a.care_team_id = "       \
+  ":org::uuid) OR (:scope = 'curator' AND a.curator_org_id = :org::uuid))"
+#define APP_STEP(COND, AFTER)                                                                                    \
+  "SELECT a.* FROM applications a WHERE a.commission_id = :commission_id " COND                                  \
+  " AND (a.queued_at, a.id) > " AFTER " ORDER BY a.queued_at, a.id LIMIT 1"
+#define APP_LIST_SQL(COND)                                                                                       \
+  SQL_KEYSET_WALK(APP_STEP(COND, "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)"),                 \
+                  APP_STEP(COND, "(w.queued_at, w.id)"))                              \
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM " SQL_WALK_PAGE " a" SQL_PAGE_JOIN("people", "p", "a", "person_id") \
+  "WHERE " APP_FILTERS " AND " SQL_PERSON_SCOPE("p", ":scope", ":org")                                           \
+  " ORDER BY a.queued_at, a.id"
+#define APP_STATUSES "AND " SQL_UNESTIMATED("a.status = ANY (:statuses::text[])") " "
+#define APP_OPEN "AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "
+/* A leading filter's three statements: VAR (any status), VAR_statuses and VAR_open (statuses all open). */
+#define APP_LIST_STATEMENTS(var, name, COND)                                                                     \
+  DB_STATEMENT(var, {name, APP_LIST_SQL(COND), DB_PARAMS(APP_LIST)});                                           \
+  DB_STATEMENT(var##_statuses, {name "_statuses", APP_LIST_SQL(COND APP_STATUSES), DB_PARAMS(APP_LIST)});       \
+  DB_STATEMENT(var##_open, {name "_open", APP_LIST_SQL(COND APP_STATUSES APP_OPEN), DB_PARAMS(APP_LIST)})
+APP_LIST_STATEMENTS(list, "application_list", "");
+APP_LIST_STATEMENTS(list_care_team, "application_list_care_team", "AND a.care_team_id = :org::uuid ");
+APP_LIST_STATEMENTS(list_curator, "application_list_curator", "AND a.curator_org_id = :org::uuid ");
+#define APP_FILTERED SQL_UNESTIMATED(APP_FILTERS)
+DB_STATEMENT(list_person, {"application_list_person",
+                           APP_LIST_SQL("AND a.person_id = :person_id::uuid AND " APP_FILTERED), DB_PARAMS(APP_LIST)});
+DB_STATEMENT(list_search, {"application_list_search", APP_LIST_SQL("AND " APP_FILTERED), DB_PARAMS(APP_LIST)});
+DB_STATEMENT(list_search_open, {"application_list_search_open", APP_LIST_SQL(APP_OPEN "AND " APP_FILTERED),
+                                DB_PARAMS(APP_LIST)});
+/* [lead: all, care team, curator][statuses: any, some, open ones only] */
+static const struct db_statement *const lists[3][3] = {
+  {&list, &list_statuses, &list_open},
+  {&list_care_team, &list_care_team_statuses, &list_care_team_open},
+  {&list_curator, &list_curator_statuses, &list_curator_open},
+};
 DB_PARAMS_STRUCT(app_list_params, APP_LIST);
 
 /* Whether every status of the array literal STATUSES ("{a,b}") is an open one. */
@@ -176,8 +201,16 @@ enum db_status db_application_list(struct db *db, const char *commission_id, con
   struct app_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
                               .org = access_org_param(scope), .statuses = f->statuses, .person_id = f->person_id,
                               .referent = f->referent, .unit_kind = f->unit_kind, .town = f->town,
-                              .after_key = after_key, .after_id = after_id, .limit = limit};
-  return db_run(db, statuses_open(f->statuses) ? &list_open : &list, &p, res);
+                              .after_key = after_key != NULL ? after_key : DB_FIRST_TIMESTAMP,
+                              .after_id = after_key != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  bool open = statuses_open(f->statuses);
+  if (f->person_id != NULL)
+    return db_run(db, &list_person, &p, res);
+  const char *org = p.org != NULL ? p.scope : "";
+  int lead = strcmp(p.scope, "all") == 0 ? 0 : strcmp(org, "care_team") == 0 ? 1 : strcmp(org, "curator") == 0 ? 2 : -1;
+  if (lead < 0 || f->referent != NULL || f->unit_kind != NULL || f->town != NULL)
+    return db_run(db, open ? &list_search_open : &list_search, &p, res);
+  return db_run(db, lists[lead][f->statuses == NULL ? 0 : open ? 2 : 1], &p, res);
 }
 
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,

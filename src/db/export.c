@@ -4,6 +4,11 @@
  * one included: the trail is append-only, its entries keep the ids they named). */
 #include "queries.h"
 
+/* A row's own columns without its commission and the copies kept for the lists' indexes (migrations/0024: the
+ * person's care team and curator, the unit's landlord, the next review's date, the waiting list's order, each given
+ * elsewhere or derived). */
+#define J_OWN(row) "(to_jsonb(" row ") - ARRAY['commission_id', 'care_team_id', 'curator_org_id', 'landlord_org_id', " \
+  "'next_review_on', 'queued_at'])"
 #define J_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The document (PERSON_EXPORT_ROW). */
@@ -13,18 +18,18 @@
   "'care_notes', coalesce((SELECT json_agg(json_build_object('id', c.id, 'body', c.body, 'author_role', "  \
   "c.author_role, 'created_at', " J_TS("c.created_at") ") ORDER BY c.created_at) FROM care_notes c "  \
   "WHERE c.commission_id = :commission_id AND c.person_id = :person_id::uuid), '[]'), "  \
-  "'applications', coalesce((SELECT json_agg(to_jsonb(a) - 'commission_id' || jsonb_build_object("  \
+  "'applications', coalesce((SELECT json_agg(" J_OWN("a") " || jsonb_build_object("  \
   "'history', (SELECT coalesce(json_agg(to_jsonb(e) - 'commission_id' ORDER BY e.id), '[]') FROM application_events e "  \
   "WHERE e.commission_id = a.commission_id AND e.application_id = a.id), "  \
   "'decisions', (SELECT coalesce(json_agg(to_jsonb(d) - 'commission_id' ORDER BY d.decided_at), '[]') "  \
   "FROM decisions d WHERE d.commission_id = a.commission_id AND d.application_id = a.id)) ORDER BY a.created_at) "  \
   "FROM applications a WHERE a.commission_id = :commission_id AND a.person_id = :person_id::uuid), '[]'), "  \
-  "'placements', coalesce((SELECT json_agg(to_jsonb(pl) - 'commission_id' || jsonb_build_object("  \
+  "'placements', coalesce((SELECT json_agg(" J_OWN("pl") " || jsonb_build_object("  \
   "'deposit_entries', (SELECT coalesce(json_agg(to_jsonb(x) - 'commission_id' ORDER BY x.created_at), '[]') "  \
   "FROM deposit_entries x WHERE x.commission_id = pl.commission_id AND x.placement_id = pl.id), "  \
   "'reviews', (SELECT coalesce(json_agg(to_jsonb(r) - 'commission_id' ORDER BY r.review_date), '[]') FROM reviews r "  \
   "WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id), "  \
-  "'incidents', (SELECT coalesce(json_agg(to_jsonb(i) - 'commission_id' ORDER BY i.created_at), '[]') "  \
+  "'incidents', (SELECT coalesce(json_agg(" J_OWN("i") " ORDER BY i.created_at), '[]') "  \
   "FROM incidents i WHERE i.commission_id = pl.commission_id AND i.placement_id = pl.id), "  \
   "'deposit_provision', (SELECT to_jsonb(v) - 'commission_id' FROM deposit_provisions v "  \
   "WHERE v.commission_id = pl.commission_id AND v.placement_id = pl.id), "  \

@@ -1,4 +1,6 @@
 /* Queries on incidents reported on placements (SQL_INCIDENT_SCOPE decides who sees which). */
+#include <string.h>
+
 #include "queries.h"
 
 #define INCIDENT_FROM                                                                                            \
@@ -32,18 +34,55 @@ DB_STATEMENT(get_for_update, {
 });
 DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
 
+/* Incidents by report time. The page is a keyset walk (SQL_KEYSET_WALK) of incidents alone, by a statement of its
+ * shape: its leading filter (COND: the whole commission, or the caller's care team, curator or
+ * landlord, read from the incident's own copies of its placement's, migrations/0024, with what that scope may not
+ * see left out; or one placement's incidents, with every other filter) and its status written out (open ones read
+ * the partial index of incidents not closed), so that each step descends the list's index. The page is then
+ * joined, row by row, to its placement, person and unit, where every filter is checked again
+ * (each statement names every parameter). The cursor is always given (the first page's is the lowest key). */
 #define INCIDENT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(placement_id) P(after_at) P(after_id) P(limit)
-DB_STATEMENT(list, {
-  "incident_list",
-  "SELECT " DB_COLUMNS(INCIDENT_ROW) INCIDENT_FROM "WHERE i.commission_id = :commission_id AND "
-  SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org")
-  " AND (:status::text IS NULL OR i.status = :status) "
-  "AND (:placement_id::uuid IS NULL OR i.placement_id = :placement_id::uuid) "
-  "AND (:after_at::text IS NULL OR (i.created_at, i.id) > (:after_at::timestamp AT TIME ZONE 'UTC', "
-  ":after_id::uuid)) ORDER BY i.created_at, i.id LIMIT :limit::integer",
-  DB_PARAMS(INCIDENT_LIST)
-});
+#define INCIDENT_FILTERS                                                                                         \
+  "(:scope = 'all' OR (:scope = 'care_team' AND i.care_team_id = :org::uuid) OR (:scope = 'curator' "            \
+  "AND i.curator_org_id = :org::uuid AND i.kind <> 'hospitalisation') OR (:scope = 'landlord' "                 \
+  "AND i.landlord_org_id = :org::uuid AND i.reported_by_role = 'landlord')) "                                   \
+  "AND (:status::text IS NULL OR i.status = :status) "                                                          \
+  "AND (:placement_id::uuid IS NULL OR i.placement_id = :placement_id::uuid)"
+#define INCIDENT_STEP(COND, AFTER)                                                                               \
+  "SELECT i.* FROM incidents i WHERE i.commission_id = :commission_id " COND "AND (i.created_at, i.id) > " AFTER  \
+  " ORDER BY i.created_at, i.id LIMIT 1"
+#define INCIDENT_LIST_SQL(COND)                                                                                  \
+  SQL_KEYSET_WALK(INCIDENT_STEP(COND, "(:after_at::timestamp AT TIME ZONE 'UTC', :after_id::uuid)"),             \
+                  INCIDENT_STEP(COND, "(w.created_at, w.id)"))                                                   \
+  "SELECT " DB_COLUMNS(INCIDENT_ROW) " FROM " SQL_WALK_PAGE " i"                                                \
+  SQL_PAGE_JOIN("placements", "pl", "i", "placement_id")                                                        \
+  SQL_PAGE_JOIN("people", "p", "pl", "person_id") SQL_PAGE_JOIN("units", "u", "pl", "unit_id")                   \
+  "WHERE " INCIDENT_FILTERS " AND " SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org") " ORDER BY i.created_at, i.id"
+#define INCIDENT_STATUS "AND i.status = :status "
+/* A leading filter's two statements: VAR (any status) and VAR_status. */
+#define INCIDENT_LIST_STATEMENTS(var, name, COND)                                                                \
+  DB_STATEMENT(var, {name, INCIDENT_LIST_SQL(COND), DB_PARAMS(INCIDENT_LIST)});                                 \
+  DB_STATEMENT(var##_status, {name "_status", INCIDENT_LIST_SQL(COND INCIDENT_STATUS), DB_PARAMS(INCIDENT_LIST)})
+INCIDENT_LIST_STATEMENTS(list, "incident_list", "");
+INCIDENT_LIST_STATEMENTS(list_care_team, "incident_list_care_team", "AND i.care_team_id = :org::uuid ");
+INCIDENT_LIST_STATEMENTS(list_curator, "incident_list_curator",
+                         "AND i.curator_org_id = :org::uuid AND i.kind <> 'hospitalisation' ");
+INCIDENT_LIST_STATEMENTS(list_landlord, "incident_list_landlord",
+                         "AND i.landlord_org_id = :org::uuid AND i.reported_by_role = 'landlord' ");
+DB_STATEMENT(list_open, {"incident_list_open", INCIDENT_LIST_SQL(INCIDENT_STATUS "AND i.status <> 'closed' "),
+                         DB_PARAMS(INCIDENT_LIST)});
+DB_STATEMENT(list_placement, {"incident_list_placement",
+                              INCIDENT_LIST_SQL("AND i.placement_id = :placement_id::uuid AND "
+                                                SQL_UNESTIMATED(INCIDENT_FILTERS)),
+                              DB_PARAMS(INCIDENT_LIST)});
 DB_PARAMS_STRUCT(incident_list_params, INCIDENT_LIST);
+/* [lead: all, care team, curator, landlord][status: any, given] */
+static const struct db_statement *const lists[4][2] = {
+  {&list, &list_status},
+  {&list_care_team, &list_care_team_status},
+  {&list_curator, &list_curator_status},
+  {&list_landlord, &list_landlord_status},
+};
 
 #define INCIDENT_SET_STATUS(P) P(commission_id) P(id) P(status) P(note)
 DB_STATEMENT(set_status, {
@@ -78,8 +117,21 @@ enum db_status db_incident_list(struct db *db, const char *commission_id, const 
                                 const char *after_id, const char *limit, PGresult **res) {
   struct incident_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
                                    .org = access_org_param(scope), .status = status, .placement_id = placement_id,
-                                   .after_at = after_key, .after_id = after_id, .limit = limit};
-  return db_run(db, &list, &p, res);
+                                   .after_at = after_key != NULL ? after_key : DB_FIRST_TIMESTAMP,
+                                   .after_id = after_key != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  if (placement_id != NULL)
+    return db_run(db, &list_placement, &p, res);
+  const char *org = p.org != NULL ? p.scope : "";
+  int lead = strcmp(p.scope, "all") == 0         ? 0
+             : strcmp(org, "care_team") == 0     ? 1
+             : strcmp(org, "curator") == 0       ? 2
+             : strcmp(org, "landlord") == 0      ? 3
+                                                 : -1;
+  if (lead < 0) /* a denied scope: the placement's statement, whose scope predicate refuses every row */
+    return db_run(db, &list_placement, &p, res);
+  if (lead == 0 && status != NULL && strcmp(status, "closed") != 0)
+    return db_run(db, &list_open, &p, res);
+  return db_run(db, lists[lead][status != NULL], &p, res);
 }
 
 enum db_status db_incident_set_status(struct db *db, const char *commission_id, const char *id, const char *status,

@@ -1,6 +1,7 @@
 /* Queries on placements: starting one from an approved application, reading them within the caller's scope,
  * and the exit. The capacity and one-home-at-a-time rules are the database's (migrations/0003). */
 #include <stdio.h>
+#include <string.h>
 
 #include "queries.h"
 
@@ -62,21 +63,76 @@ DB_STATEMENT(get_for_update, {
 });
 DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
 
+/* A page of placements, oldest move-in first: a keyset walk (SQL_KEYSET_WALK) of placements alone, by a statement
+ * of its shape: its leading filter (COND: the whole commission, a landlord, the caller's own landlord, care team or
+ * curator, read from the placement's own copies of its person's and unit's, migrations/0024; or one person's or
+ * one unit's placements, with every other filter) and, but for one person or unit, the active filter (any,
+ * running, ended) written out, so that each step descends the list's index and no "parameter IS NULL OR" guess
+ * hides it. Running placements (exit_date IS NULL, partial indexes) are merged with the few whose exit date is
+ * still ahead. The page is then joined, row by row, to its people and units, where every filter is checked again
+ * (each statement names every parameter). The cursor is always given (the first page's is the lowest key). */
 #define PLACEMENT_LIST(P)                                                                                        \
   P(commission_id) P(scope) P(org) P(active) P(unit_id) P(person_id) P(landlord_org_id) P(after_date) P(after_id) \
   P(limit)
-DB_STATEMENT(list, {
-  "placement_list",
-  "SELECT " DB_COLUMNS(PLACEMENT_ROW) PLACEMENT_FROM "WHERE pl.commission_id = :commission_id AND "
-  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
-  " AND (:active::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = :active::boolean) "
-  "AND (:unit_id::uuid IS NULL OR pl.unit_id = :unit_id::uuid) "
-  "AND (:person_id::uuid IS NULL OR pl.person_id = :person_id::uuid) "
-  "AND (:landlord_org_id::uuid IS NULL OR u.landlord_org_id = :landlord_org_id::uuid) "
-  "AND (:after_date::date IS NULL OR (pl.move_in_date, pl.id) > (:after_date::date, :after_id::uuid)) "
-  "ORDER BY pl.move_in_date, pl.id LIMIT :limit::integer",
-  DB_PARAMS(PLACEMENT_LIST)
-});
+#define PLACEMENT_SCOPED                                                                                         \
+  "(:scope = 'all' OR (:scope = 'care_team' AND pl.care_team_id = :org::uuid) OR (:scope = 'curator' AND "       \
+  "pl.curator_org_id = :org::uuid) OR (:scope = 'landlord' AND pl.landlord_org_id = :org::uuid))"
+#define PLACEMENT_FILTERS                                                                                        \
+  PLACEMENT_SCOPED " AND (:active::boolean IS NULL OR (pl.exit_date IS NULL OR pl.exit_date > current_date) = "   \
+  ":active::boolean) AND (:unit_id::uuid IS NULL OR pl.unit_id = :unit_id::uuid) "                              \
+  "AND (:person_id::uuid IS NULL OR pl.person_id = :person_id::uuid) "                                          \
+  "AND (:landlord_org_id::uuid IS NULL OR pl.landlord_org_id = :landlord_org_id::uuid)"
+/* A walk's step: the next placement of COND after AFTER. */
+#define PLACEMENT_STEP(COND, AFTER)                                                                              \
+  "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " COND                                 \
+  " AND (pl.move_in_date, pl.id) > " AFTER " ORDER BY pl.move_in_date, pl.id LIMIT 1"
+#define PLACEMENT_FIRST "(:after_date::date, :after_id::uuid)"
+#define PLACEMENT_NEXT "(w.move_in_date, w.id)"
+#define PLACEMENT_LIST_SQL(WALK, PAGE)                                                                           \
+  WALK "SELECT " DB_COLUMNS(PLACEMENT_ROW) " FROM " PAGE " pl" SQL_PAGE_JOIN("people", "p", "pl", "person_id")   \
+  SQL_PAGE_JOIN("units", "u", "pl", "unit_id")                                                                  \
+  "LEFT JOIN LATERAL (SELECT * FROM sliding_schedule x WHERE x.commission_id = pl.commission_id "              \
+  "AND x.placement_id = pl.id OFFSET 0) ss ON true WHERE " PLACEMENT_FILTERS " AND "                            \
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.move_in_date, pl.id"
+#define PLACEMENT_LIST_ONE(COND)                                                                                 \
+  PLACEMENT_LIST_SQL(SQL_KEYSET_WALK(PLACEMENT_STEP(COND, PLACEMENT_FIRST), PLACEMENT_STEP(COND, PLACEMENT_NEXT)), \
+                     SQL_WALK_PAGE)
+/* Running placements: those without an exit date (partial indexes) and the few whose exit date is ahead. */
+#define PLACEMENT_LIST_RUNNING(COND)                                                                             \
+  PLACEMENT_LIST_SQL(SQL_KEYSET_WALKS(PLACEMENT_STEP(COND " AND pl.exit_date IS NULL", PLACEMENT_FIRST),          \
+                                      PLACEMENT_STEP(COND " AND pl.exit_date IS NULL", PLACEMENT_NEXT),           \
+                                      PLACEMENT_STEP(COND " AND pl.exit_date > current_date", PLACEMENT_FIRST),   \
+                                      PLACEMENT_STEP(COND " AND pl.exit_date > current_date", PLACEMENT_NEXT)),   \
+                     SQL_WALKS_PAGE("m.move_in_date, m.id"))
+/* A leading filter's three statements: VAR (any), VAR_active (active=true) and VAR_ended (active=false). */
+#define PLACEMENT_LIST_STATEMENTS(var, name, COND)                                                               \
+  DB_STATEMENT(var, {name, PLACEMENT_LIST_ONE(COND), DB_PARAMS(PLACEMENT_LIST)});                               \
+  DB_STATEMENT(var##_active, {name "_active", PLACEMENT_LIST_RUNNING(COND), DB_PARAMS(PLACEMENT_LIST)});         \
+  DB_STATEMENT(var##_ended, {name "_ended", PLACEMENT_LIST_ONE(COND " AND pl.exit_date <= current_date"),        \
+                             DB_PARAMS(PLACEMENT_LIST)})
+DB_STATEMENT(list_by_person, {"placement_list_person",
+                              PLACEMENT_LIST_ONE("AND pl.person_id = :person_id::uuid AND "
+                                                 SQL_UNESTIMATED(PLACEMENT_FILTERS)),
+                              DB_PARAMS(PLACEMENT_LIST)});
+DB_STATEMENT(list_by_unit, {"placement_list_unit",
+                            PLACEMENT_LIST_ONE("AND pl.unit_id = :unit_id::uuid AND "
+                                               SQL_UNESTIMATED(PLACEMENT_FILTERS)),
+                            DB_PARAMS(PLACEMENT_LIST)});
+PLACEMENT_LIST_STATEMENTS(list_all, "placement_list", "");
+PLACEMENT_LIST_STATEMENTS(list_landlord, "placement_list_landlord",
+                          "AND pl.landlord_org_id = :landlord_org_id::uuid AND " SQL_UNESTIMATED(PLACEMENT_SCOPED));
+PLACEMENT_LIST_STATEMENTS(list_own_landlord, "placement_list_own_landlord", "AND pl.landlord_org_id = :org::uuid");
+PLACEMENT_LIST_STATEMENTS(list_care_team, "placement_list_care_team", "AND pl.care_team_id = :org::uuid");
+PLACEMENT_LIST_STATEMENTS(list_curator, "placement_list_curator", "AND pl.curator_org_id = :org::uuid");
+/* [lead][active: any, true, false]: every list of placements but one person's or one unit's. */
+enum placement_lead { LEAD_ALL, LEAD_LANDLORD, LEAD_OWN_LANDLORD, LEAD_CARE_TEAM, LEAD_CURATOR, LEAD_COUNT };
+static const struct db_statement *const list_by_lead[LEAD_COUNT][3] = {
+  [LEAD_ALL] = {&list_all, &list_all_active, &list_all_ended},
+  [LEAD_LANDLORD] = {&list_landlord, &list_landlord_active, &list_landlord_ended},
+  [LEAD_OWN_LANDLORD] = {&list_own_landlord, &list_own_landlord_active, &list_own_landlord_ended},
+  [LEAD_CARE_TEAM] = {&list_care_team, &list_care_team_active, &list_care_team_ended},
+  [LEAD_CURATOR] = {&list_curator, &list_curator_active, &list_curator_ended},
+};
 DB_PARAMS_STRUCT(placement_list_params, PLACEMENT_LIST);
 
 #define PLACEMENT_EXIT(P) P(commission_id) P(id) P(exit_date) P(exit_reason) P(exit_comment) P(inspection_matches)
@@ -133,11 +189,26 @@ enum db_status db_placement_list(struct db *db, const char *commission_id, const
                                  const char *active, const char *unit_id, const char *person_id,
                                  const char *landlord_org_id, const char *after_date, const char *after_id,
                                  const char *limit, PGresult **res) {
-  struct placement_list_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
+  const char *scope_name = access_scope_param(scope);
+  struct placement_list_params p = {.commission_id = commission_id, .scope = scope_name,
                                     .org = access_org_param(scope), .active = active, .unit_id = unit_id,
                                     .person_id = person_id, .landlord_org_id = landlord_org_id,
-                                    .after_date = after_date, .after_id = after_id, .limit = limit};
-  return db_run(db, &list, &p, res);
+                                    .after_date = after_date != NULL ? after_date : DB_FIRST_DATE,
+                                    .after_id = after_date != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  if (person_id != NULL)
+    return db_run(db, &list_by_person, &p, res);
+  if (unit_id != NULL)
+    return db_run(db, &list_by_unit, &p, res);
+  /* The whole commission's statement only for a caller who sees it; any other scope leads by its own column (a
+   * denied one, "none", by the landlord filter's statement, whose scope predicate refuses every row). */
+  const char *org = p.org != NULL ? scope_name : "";
+  enum placement_lead lead = landlord_org_id != NULL            ? LEAD_LANDLORD
+                             : strcmp(scope_name, "all") == 0   ? LEAD_ALL
+                             : strcmp(org, "landlord") == 0     ? LEAD_OWN_LANDLORD
+                             : strcmp(org, "care_team") == 0    ? LEAD_CARE_TEAM
+                             : strcmp(org, "curator") == 0      ? LEAD_CURATOR
+                                                                : LEAD_LANDLORD;
+  return db_run(db, list_by_lead[lead][active == NULL ? 0 : strcmp(active, "t") == 0 ? 1 : 2], &p, res);
 }
 
 enum db_status db_placement_exit(struct db *db, const char *commission_id, const char *id,

@@ -1,4 +1,6 @@
 /* Queries on quarterly reviews and on the review schedule (the review_schedule view of migrations/0003). */
+#include <string.h>
+
 #include "queries.h"
 
 #define REVIEW_FROM                                                                                              \
@@ -72,19 +74,57 @@ DB_STATEMENT(update, {
 });
 DB_PARAMS_STRUCT(review_update_params, REVIEW_UPDATE);
 
+/* The review schedule, soonest first. The page is a keyset walk (SQL_KEYSET_WALK) of placements alone, by the next
+ * review's date each placement carries (kept by the review and placement writes,
+ * migrations/0024), by a statement of its shape: its leading filter (COND: the whole commission, or the caller's
+ * care team, curator or landlord, read from the placement's own copies) and the range of dates STATUS asks written
+ * out, so that each step descends the list's index within that range; the running placements (exit_date IS
+ * NULL, partial indexes) merged with the few whose exit date is still ahead. Each of its rows is then joined to
+ * its schedule row (last review, tripartite date), person and unit, where every filter
+ * is checked again (each statement names every parameter). The cursor is always given (the first page's is the
+ * lowest key). */
 #define REVIEW_SCHEDULE(P) P(commission_id) P(scope) P(org) P(status) P(after_date) P(after_id) P(limit)
-DB_STATEMENT(schedule, {
-  "review_schedule",
-  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " "
-  "FROM review_schedule rs JOIN people p ON p.commission_id = rs.commission_id AND p.id = rs.person_id "
-  "JOIN units u ON u.commission_id = rs.commission_id AND u.id = rs.unit_id "
-  "WHERE rs.commission_id = :commission_id AND " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org")
-  " AND (:status::text IS NULL OR (:status = 'overdue' AND rs.next_review_on < current_date) OR (:status = 'due' "
-  "AND rs.next_review_on >= current_date AND rs.next_review_on <= current_date + 30)) "
-  "AND (:after_date::date IS NULL OR (rs.next_review_on, rs.placement_id) > (:after_date::date, :after_id::uuid)) "
-  "ORDER BY rs.next_review_on, rs.placement_id LIMIT :limit::integer",
-  DB_PARAMS(REVIEW_SCHEDULE)
-});
+/* A walk's step: the next placement of COND after AFTER. */
+#define REVIEW_STEP(COND, AFTER)                                                                                 \
+  "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " COND                                 \
+  "AND (pl.next_review_on, pl.id) > " AFTER " ORDER BY pl.next_review_on, pl.id LIMIT 1"
+#define REVIEW_FIRST "(:after_date::date, :after_id::uuid)"
+#define REVIEW_NEXT "(w.next_review_on, w.id)"
+#define REVIEW_FILTERS                                                                                           \
+  "(:scope = 'all' OR (:scope = 'care_team' AND pl.care_team_id = :org::uuid) OR (:scope = 'curator' AND "       \
+  "pl.curator_org_id = :org::uuid) OR (:scope = 'landlord' AND pl.landlord_org_id = :org::uuid)) "              \
+  "AND (:status::text IS NULL OR (:status = 'overdue' AND pl.next_review_on < current_date) OR (:status = 'due' " \
+  "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30))"
+#define REVIEW_SCHEDULE_SQL(COND)                                                                                \
+  SQL_KEYSET_WALKS(REVIEW_STEP(COND "AND pl.exit_date IS NULL ", REVIEW_FIRST),                                  \
+                   REVIEW_STEP(COND "AND pl.exit_date IS NULL ", REVIEW_NEXT),                                   \
+                   REVIEW_STEP(COND "AND pl.exit_date > current_date ", REVIEW_FIRST),                           \
+                   REVIEW_STEP(COND "AND pl.exit_date > current_date ", REVIEW_NEXT))                            \
+  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " FROM " SQL_WALKS_PAGE("m.next_review_on, m.id") " pl "             \
+  "JOIN LATERAL (SELECT * FROM review_schedule x WHERE x.commission_id = pl.commission_id "                     \
+  "AND x.placement_id = pl.id OFFSET 0) rs ON true" SQL_PAGE_JOIN("people", "p", "pl", "person_id")             \
+  SQL_PAGE_JOIN("units", "u", "pl", "unit_id") "WHERE " REVIEW_FILTERS " AND "                                  \
+  SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.next_review_on, pl.id"
+#define REVIEW_OVERDUE "AND pl.next_review_on < current_date "
+#define REVIEW_DUE "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30 "
+/* A leading filter's three statements: VAR (any status), VAR_overdue and VAR_due. */
+#define REVIEW_SCHEDULE_STATEMENTS(var, name, COND)                                                              \
+  DB_STATEMENT(var, {name, REVIEW_SCHEDULE_SQL(COND), DB_PARAMS(REVIEW_SCHEDULE)});                             \
+  DB_STATEMENT(var##_overdue, {name "_overdue", REVIEW_SCHEDULE_SQL(COND REVIEW_OVERDUE),                      \
+                               DB_PARAMS(REVIEW_SCHEDULE)});                                                    \
+  DB_STATEMENT(var##_due, {name "_due", REVIEW_SCHEDULE_SQL(COND REVIEW_DUE), DB_PARAMS(REVIEW_SCHEDULE)})
+REVIEW_SCHEDULE_STATEMENTS(schedule, "review_schedule", "");
+REVIEW_SCHEDULE_STATEMENTS(schedule_care_team, "review_schedule_care_team", "AND pl.care_team_id = :org::uuid ");
+REVIEW_SCHEDULE_STATEMENTS(schedule_curator, "review_schedule_curator", "AND pl.curator_org_id = :org::uuid ");
+REVIEW_SCHEDULE_STATEMENTS(schedule_landlord, "review_schedule_landlord", "AND pl.landlord_org_id = :org::uuid ");
+DB_STATEMENT(schedule_none, {"review_schedule_none", REVIEW_SCHEDULE_SQL("AND false "), DB_PARAMS(REVIEW_SCHEDULE)});
+/* [lead][status: any, overdue, due] */
+static const struct db_statement *const schedules[4][3] = {
+  {&schedule, &schedule_overdue, &schedule_due},
+  {&schedule_care_team, &schedule_care_team_overdue, &schedule_care_team_due},
+  {&schedule_curator, &schedule_curator_overdue, &schedule_curator_due},
+  {&schedule_landlord, &schedule_landlord_overdue, &schedule_landlord_due},
+};
 DB_PARAMS_STRUCT(review_schedule_params, REVIEW_SCHEDULE);
 
 enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
@@ -126,7 +166,17 @@ enum db_status db_review_schedule(struct db *db, const char *commission_id, cons
                                   const char *status, const char *after_date, const char *after_id,
                                   const char *limit, PGresult **res) {
   struct review_schedule_params p = {.commission_id = commission_id, .scope = access_scope_param(scope),
-                                     .org = access_org_param(scope), .status = status, .after_date = after_date,
-                                     .after_id = after_id, .limit = limit};
-  return db_run(db, &schedule, &p, res);
+                                     .org = access_org_param(scope), .status = status,
+                                     .after_date = after_date != NULL ? after_date : DB_FIRST_DATE,
+                                     .after_id = after_date != NULL ? after_id : DB_FIRST_ID, .limit = limit};
+  const char *org = p.org != NULL ? p.scope : "";
+  int lead = strcmp(p.scope, "all") == 0         ? 0
+             : strcmp(org, "care_team") == 0     ? 1
+             : strcmp(org, "curator") == 0       ? 2
+             : strcmp(org, "landlord") == 0      ? 3
+                                                 : -1;
+  if (lead < 0) /* a denied scope: nothing */
+    return db_run(db, &schedule_none, &p, res);
+  int range = status == NULL ? 0 : strcmp(status, "overdue") == 0 ? 1 : 2;
+  return db_run(db, schedules[lead][range], &p, res);
 }

@@ -14,6 +14,7 @@
 #include "queries.h"
 #include "schema.h"
 #include "check.h"
+#include "db_test.h"
 
 static char dbname[64];
 static char conninfo[128];
@@ -37,8 +38,7 @@ static void admin_exec(const char *sql) {
   PQfinish(c);
 }
 
-/* Runs SQL on DB and returns the first value of the first row, malloc'ed ("" when none). */
-static char *value(struct db *db, const char *sql) {
+char *value(struct db *db, const char *sql) {
   PGresult *r = PQexec(db_pgconn(db), sql);
   char *v = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
   PQclear(r);
@@ -230,9 +230,7 @@ static void test_lapse(void) {
   free(events);
 }
 
-/* An ordinary role (no superuser: row-level security applies) named after the test database and SUFFIX, with
- * the daemon's privileges, into ROLE (80 bytes); a connection of that role, or NULL. Drop it with drop_role(). */
-static struct db *ordinary_role(struct db *db, const char *suffix, char role[80]) {
+struct db *ordinary_role(struct db *db, const char *suffix, char role[80]) {
   char sql[512], ci[160];
   snprintf(role, 80, "%s_%s", dbname, suffix);
   snprintf(sql, sizeof sql,
@@ -246,7 +244,7 @@ static struct db *ordinary_role(struct db *db, const char *suffix, char role[80]
   return conn;
 }
 
-static void drop_role(struct db *db, const char *role) {
+void drop_role(struct db *db, const char *role) {
   char sql[256];
   snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
   CHECK(db_simple(db, sql) == DB_ROW);
@@ -621,6 +619,8 @@ int main(void) {
   test_row_level_security();
   test_audit_person_scoped();
   test_audit_person_every_type();
+  CHECK(test_lists_do_not_grow() == 0);
+  CHECK(test_list_columns_follow() == 0);
   test_every_statement_prepares();
   test_penalty_months_agree();
   test_concurrent_migrations();

@@ -1,0 +1,20 @@
+/* What the database-layer tests share (tests/db/test_db.c). */
+#ifndef COMMISSIOND_DB_TEST_H
+#define COMMISSIOND_DB_TEST_H
+
+#include "db.h"
+
+/* Runs SQL on DB and returns the first value of the first row, malloc'ed ("" when none). */
+char *value(struct db *db, const char *sql);
+/* An ordinary role (no superuser: row-level security applies) named after the test database and SUFFIX, with
+ * the daemon's privileges, into ROLE (80 bytes); a connection of that role, or NULL. Drop it with drop_role(). */
+struct db *ordinary_role(struct db *db, const char *suffix, char role[80]);
+void drop_role(struct db *db, const char *role);
+
+/* lists.c (its checks counted there: each returns how many failed). Every list page reads O(limit) rows whatever
+ * the commission's size and the caller's scope; the copies the lists' indexes read (migrations/0024) agree with
+ * their sources after every kind of write that moves them. */
+int test_lists_do_not_grow(void);
+int test_list_columns_follow(void);
+
+#endif

@@ -1,0 +1,294 @@
+/* Every list page O(limit · log n) (issue 15): each list, for each scope, run through its own db_*_list() function
+ * with generic plans (plan_cache_mode = force_generic_plan: what a statement runs after its fifth execution on a
+ * connection) by an ordinary role under row-level security, as the daemon runs it, in a commission of N people
+ * and in one of 4N. The work is the number of rows and index entries the statement read (this transaction's
+ * pg_stat_get_xact_tuples_returned + _fetched over the schema's tables and indexes): it must not grow with the
+ * commission. The scoped organisations (a care team, a curator service, a landlord) have 100 people or units in
+ * both commissions, spread over it, so that a list that filters its scope out of the commission's rows reads four
+ * times more in the larger one. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "db.h"
+#include "queries.h"
+#include "check.h"
+#include "db_test.h"
+
+#define SMALL 1000
+#define PAGE "20"
+
+/* The commission's data, set-based: organisations (care teams, curator services, landlords: number 0 of each holds
+ * 100 people or units, in runs of ten spread over the whole commission, so that its rows are spread over every
+ * order; the others share the rest), one unit per person, one application per person
+ * (3 in 10 waiting, 6 in 10 placed, 1 in 10 refused), the placed ones' placements (half of them ended), a review
+ * of each running placement (some due within 30 days, the others overdue), incidents on a third of them, an
+ * agreement per landlord. */
+static const char *const generate =
+  "DO $$ DECLARE c uuid := '%s'; n integer := %d; k integer := %d / 100; BEGIN "
+  "INSERT INTO organisations (commission_id, kind, name) SELECT c, o.kind, o.kind || ' ' || g "
+  "FROM (VALUES ('care_team'), ('curator_service'), ('landlord')) o(kind), generate_series(0, k) g; "
+  "CREATE TEMP TABLE nums ON COMMIT DROP AS SELECT i, (i / 10) %% k AS org "
+  "FROM generate_series(1, n) i; "
+  "INSERT INTO people (commission_id, family_name, given_names, birth_date, care_team_id, protection, "
+  "curator_org_id) SELECT c, 'P' || x.i, 'G', date '1960-01-01' + x.i %% 9000, t.id, 'curatelle_simple', cu.id "
+  "FROM nums x JOIN organisations t ON t.commission_id = c AND t.name = 'care_team ' || x.org "
+  "JOIN organisations cu ON cu.commission_id = c AND cu.name = 'curator_service ' || x.org; "
+  "INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, places, rent_cents, "
+  "charges_cents, deposit_cents) SELECT c, 'hlm_apartment', 'U' || x.i, 'rue ' || x.i, 'Ville ' || x.i %% 10, "
+  "l.id, 1, 40000, 5000, 40000 FROM nums x JOIN organisations l ON l.commission_id = c "
+  "AND l.name = 'landlord ' || x.org; "
+  "INSERT INTO applications (commission_id, person_id, situation, status, submitted_at, created_by_role) "
+  "SELECT c, p.id, 's', CASE WHEN x.i %% 10 < 3 THEN 'submitted' WHEN x.i %% 10 < 9 THEN 'placed' "
+  "ELSE 'refused' END, now() - x.i * interval '1 minute', 'coordinator' "
+  "FROM nums x JOIN people p ON p.commission_id = c AND p.family_name = 'P' || x.i; "
+  "INSERT INTO placements (commission_id, application_id, person_id, unit_id, move_in_date, lease, exit_date, "
+  "exit_reason, exit_inspection_matches) SELECT c, a.id, p.id, u.id, date '2015-01-01' + x.i %% 3000, "
+  "'direct_lease', CASE WHEN x.i %% 2 = 0 THEN date '2015-01-01' + x.i %% 3000 + 100 END, "
+  "CASE WHEN x.i %% 2 = 0 THEN 'other' END, CASE WHEN x.i %% 2 = 0 THEN true END "
+  "FROM nums x JOIN people p ON p.commission_id = c AND p.family_name = 'P' || x.i "
+  "JOIN applications a ON a.commission_id = c AND a.person_id = p.id AND a.status = 'placed' "
+  "JOIN units u ON u.commission_id = c AND u.label = 'U' || x.i; "
+  "INSERT INTO reviews (commission_id, placement_id, review_date) SELECT c, pl.id, "
+  "CASE WHEN u.label ~ '[05]$' THEN current_date - 80 ELSE pl.move_in_date + 90 END "
+  "FROM placements pl JOIN units u ON u.commission_id = c AND u.id = pl.unit_id "
+  "WHERE pl.commission_id = c AND pl.exit_date IS NULL; "
+  "INSERT INTO incidents (commission_id, placement_id, kind, description, occurred_on, reported_by_role, "
+  "created_at) SELECT c, pl.id, 'disturbance', 'd', pl.move_in_date + 10, 'landlord', "
+  "now() - (pl.move_in_date - date '2015-01-01') * interval '1 hour' FROM placements pl "
+  "WHERE pl.commission_id = c AND (pl.move_in_date - date '2015-01-01') %% 3 <> 2; "
+  "INSERT INTO agreements (commission_id, org_id, reference, signatory, start_date, end_date) "
+  "SELECT c, l.id, 'A ' || l.name, 'S', date '2020-01-01', current_date + (row_number() OVER ())::integer "
+  "FROM organisations l WHERE l.commission_id = c AND l.kind = 'landlord'; "
+  "END $$";
+
+/* Rows and index entries this backend's transaction read so far, over the schema's tables and indexes. */
+static const char *const tuples_read =
+  "SELECT sum(pg_stat_get_xact_tuples_returned(c.oid) + pg_stat_get_xact_tuples_fetched(c.oid)) FROM pg_class c "
+  "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')";
+
+struct commission {
+  char *id, *care_team, *curator, *landlord;
+};
+
+enum list { PLACEMENTS, APPLICATIONS, INCIDENTS, REVIEWS, AGREEMENTS };
+
+struct list_case {
+  const char *label;
+  enum list list;
+  enum access_relation relation; /* REL_NONE: the coordinator's (the whole commission) */
+  const char *filter;            /* per list: active, statuses, status, status, expiring within (days) */
+  bool landlord_filter;          /* placements: ?landlord_org_id= of landlord 0 */
+};
+
+static const struct list_case cases[] = {
+  {"placements", PLACEMENTS, REL_NONE, NULL, false},
+  {"placements active", PLACEMENTS, REL_NONE, "t", false},
+  {"placements ended", PLACEMENTS, REL_NONE, "f", false},
+  {"placements of a landlord", PLACEMENTS, REL_NONE, NULL, true},
+  {"placements of a landlord, active", PLACEMENTS, REL_NONE, "t", true},
+  {"a landlord's placements", PLACEMENTS, REL_LANDLORD, NULL, false},
+  {"a landlord's active placements", PLACEMENTS, REL_LANDLORD, "t", false},
+  {"a care team's placements", PLACEMENTS, REL_CARE_TEAM, NULL, false},
+  {"a curator's active placements", PLACEMENTS, REL_CURATOR, "t", false},
+  {"applications", APPLICATIONS, REL_NONE, NULL, false},
+  {"waiting list", APPLICATIONS, REL_NONE, "{submitted}", false},
+  {"a care team's waiting list", APPLICATIONS, REL_CARE_TEAM, "{submitted}", false},
+  {"a curator's waiting list", APPLICATIONS, REL_CURATOR, "{submitted}", false},
+  {"a curator's applications", APPLICATIONS, REL_CURATOR, NULL, false},
+  {"incidents", INCIDENTS, REL_NONE, NULL, false},
+  {"open incidents", INCIDENTS, REL_NONE, "open", false},
+  {"a care team's incidents", INCIDENTS, REL_CARE_TEAM, NULL, false},
+  {"a curator's incidents", INCIDENTS, REL_CURATOR, "open", false},
+  {"a landlord's incidents", INCIDENTS, REL_LANDLORD, NULL, false},
+  {"review schedule", REVIEWS, REL_NONE, NULL, false},
+  {"reviews overdue", REVIEWS, REL_NONE, "overdue", false},
+  {"reviews due", REVIEWS, REL_NONE, "due", false},
+  {"a care team's reviews due", REVIEWS, REL_CARE_TEAM, "due", false},
+  {"a curator's reviews overdue", REVIEWS, REL_CURATOR, "overdue", false},
+  {"a landlord's review schedule", REVIEWS, REL_LANDLORD, NULL, false},
+  {"agreements expiring", AGREEMENTS, REL_NONE, "3", false},
+  {"a landlord's agreements", AGREEMENTS, REL_LANDLORD, NULL, false},
+};
+
+static struct commission build(struct db *db, const char *name, int people) {
+  struct commission c;
+  char sql[4096];
+  snprintf(sql, sizeof sql, "INSERT INTO commissions (name) VALUES ('%s') RETURNING id", name);
+  c.id = value(db, sql);
+  snprintf(sql, sizeof sql, generate, c.id, people, people);
+  CHECK(db_simple(db, sql) == DB_ROW);
+  CHECK(db_simple(db, "ANALYZE") == DB_ROW);
+  char **org[] = {&c.care_team, &c.curator, &c.landlord};
+  static const char *const names[] = {"care_team 0", "curator_service 0", "landlord 0"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(sql, sizeof sql, "SELECT id FROM organisations WHERE commission_id = '%s' AND name = '%s'", c.id,
+             names[i]);
+    *org[i] = value(db, sql);
+  }
+  return c;
+}
+
+/* Runs CASE on commission C over DB (an ordinary role's connection); the rows read, -1 when it failed. */
+static long run_case(struct db *db, const struct list_case *k, const struct commission *c) {
+  const char *org = k->relation == REL_CARE_TEAM ? c->care_team
+                    : k->relation == REL_CURATOR ? c->curator
+                    : k->relation == REL_LANDLORD ? c->landlord
+                                                  : NULL;
+  struct access a = {.kind = org != NULL ? ACCESS_ORG : ACCESS_COMMISSION, .relation = k->relation,
+                     .commission_id = c->id, .org_id = org};
+  if (db_use_commission(db, c->id) != DB_ROW || db_begin(db) != DB_ROW)
+    return -1;
+  char *before = value(db, tuples_read);
+  PGresult *res = NULL;
+  enum db_status s = DB_HARD_ERROR;
+  switch (k->list) {
+  case PLACEMENTS:
+    s = db_placement_list(db, c->id, &a, k->filter, NULL, NULL, k->landlord_filter ? c->landlord : NULL, NULL, NULL,
+                          PAGE, &res);
+    break;
+  case APPLICATIONS: {
+    struct application_filters f = {.statuses = k->filter};
+    s = db_application_list(db, c->id, &a, &f, NULL, NULL, PAGE, &res);
+    break;
+  }
+  case INCIDENTS:
+    s = db_incident_list(db, c->id, &a, k->filter, NULL, NULL, NULL, PAGE, &res);
+    break;
+  case REVIEWS:
+    s = db_review_schedule(db, c->id, &a, k->filter, NULL, NULL, PAGE, &res);
+    break;
+  case AGREEMENTS:
+    s = db_agreement_list(db, c->id, access_scope_param(&a), org, NULL, k->filter, NULL, NULL, PAGE, &res);
+    break;
+  }
+  char *after = value(db, tuples_read);
+  db_rollback(db);
+  long read = atol(after) - atol(before);
+  if (s != DB_ROW) { /* every case's page has rows */
+    fprintf(stderr, "%s: %s\n", k->label, s < 0 ? "failed" : "no row");
+    read = -1;
+  }
+  PQclear(res);
+  free(before);
+  free(after);
+  return read;
+}
+
+int test_lists_do_not_grow(void) {
+  int failures = check_failures;
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return check_failures - failures;
+  struct commission small = build(db, "lists small", SMALL), large = build(db, "lists large", 4 * SMALL);
+  char role[80];
+  struct db *app = ordinary_role(db, "lists", role);
+  if (app != NULL) {
+    CHECK(db_simple(app, "SET plan_cache_mode = force_generic_plan") == DB_ROW);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+      /* Once each first, so that the figures are those of prepared statements. */
+      long at_n = run_case(app, &cases[i], &small), at_4n = run_case(app, &cases[i], &large);
+      at_n = run_case(app, &cases[i], &small);
+      at_4n = run_case(app, &cases[i], &large);
+      printf("%-40s %6ld rows read at %d people, %6ld at %d\n", cases[i].label, at_n, SMALL, at_4n, 4 * SMALL);
+      CHECK(at_n > 0 && at_4n > 0);
+      if (at_4n * 2 > at_n * 3) {
+        fprintf(stderr, "%s grows with the commission: %ld rows read at %d people, %ld at %d\n", cases[i].label,
+                at_n, SMALL, at_4n, 4 * SMALL);
+        CHECK(false);
+      }
+    }
+    db_close(app);
+  }
+  drop_role(db, role);
+  struct commission *both[] = {&small, &large};
+  for (int i = 0; i < 2; i++) {
+    free(both[i]->id);
+    free(both[i]->care_team);
+    free(both[i]->curator);
+    free(both[i]->landlord);
+  }
+  return check_failures - failures;
+}
+
+/* Rows whose copies differ from a computation from scratch, over every list table. */
+static const char *const stale =
+  "SELECT (SELECT count(*) FROM applications a JOIN people p ON p.id = a.person_id "
+  "WHERE (a.care_team_id, a.curator_org_id) IS DISTINCT FROM (p.care_team_id, p.curator_org_id)) "
+  "+ (SELECT count(*) FROM placements pl JOIN people p ON p.id = pl.person_id JOIN units u ON u.id = pl.unit_id "
+  "WHERE (pl.care_team_id, pl.curator_org_id, pl.landlord_org_id) IS DISTINCT FROM "
+  "(p.care_team_id, p.curator_org_id, u.landlord_org_id)) "
+  "+ (SELECT count(*) FROM placements pl JOIN review_schedule rs ON rs.placement_id = pl.id "
+  "WHERE pl.next_review_on IS DISTINCT FROM rs.next_review_on) "
+  "+ (SELECT count(*) FROM incidents i JOIN placements pl ON pl.id = i.placement_id "
+  "WHERE (i.care_team_id, i.curator_org_id, i.landlord_org_id) IS DISTINCT FROM "
+  "(pl.care_team_id, pl.curator_org_id, pl.landlord_org_id))";
+
+int test_list_columns_follow(void) {
+  int failures = check_failures;
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return check_failures - failures;
+  struct commission c = build(db, "lists follow", 200);
+  char sql[2048];
+  char *n = value(db, stale);
+  CHECK(strcmp(n, "0") == 0);
+  free(n);
+  /* Each kind of write that moves a copy, then the copies again (C: the commission). */
+  snprintf(sql, sizeof sql, "SET lists.commission = '%s'", c.id);
+  CHECK(db_simple(db, sql) == DB_ROW);
+#define C "current_setting('lists.commission')::uuid"
+  static const char *const writes[] = {
+    /* a person changes care team and curator */
+    "UPDATE people SET care_team_id = (SELECT id FROM organisations WHERE commission_id = " C " "
+    "AND name = 'care_team 1'), curator_org_id = (SELECT id FROM organisations WHERE commission_id = " C " "
+    "AND name = 'curator_service 2') WHERE commission_id = " C " AND family_name IN ('P3', 'P4', 'P5')",
+    /* a person's curatorship ends */
+    "UPDATE people SET protection = 'none', curator_org_id = NULL WHERE commission_id = " C " "
+    "AND family_name IN ('P6', 'P7')",
+    /* a unit changes landlord */
+    "UPDATE units SET landlord_org_id = (SELECT id FROM organisations WHERE commission_id = " C " "
+    "AND name = 'landlord 1') WHERE commission_id = " C " AND label IN ('U3', 'U5', 'U7')",
+    /* reviews written, dated again, made tripartite, removed */
+    "INSERT INTO reviews (commission_id, placement_id, review_date) SELECT commission_id, id, current_date "
+    "FROM placements WHERE commission_id = " C " AND exit_date IS NULL",
+    "UPDATE reviews SET review_date = review_date - 400 WHERE commission_id = " C " AND review_date = current_date",
+    "UPDATE reviews SET tripartite = true WHERE commission_id = " C,
+    "DELETE FROM reviews WHERE commission_id = " C " AND review_date > current_date - 100",
+    /* a move-in date corrected */
+    "UPDATE placements SET move_in_date = move_in_date + 1 WHERE commission_id = " C " AND exit_date IS NULL",
+    /* a lease becomes a sliding one, then slides */
+    "UPDATE placements SET lease = 'sliding_lease', sliding_start_date = move_in_date WHERE commission_id = " C " "
+    "AND exit_date IS NULL",
+    "UPDATE placements SET slid_on = current_date WHERE commission_id = " C " AND exit_date IS NULL "
+    "AND unit_id IN (SELECT id FROM units WHERE label ~ '3$')",
+    /* a file linked into another (the merge moves its applications and placements) */
+    "DO $$ BEGIN PERFORM person_link(" C ", (SELECT id FROM people WHERE commission_id = " C " "
+    "AND family_name = 'P1'), (SELECT id FROM people WHERE commission_id = " C " AND family_name = 'P153'), NULL); "
+    "END $$",
+    /* an incident reported */
+    "INSERT INTO incidents (commission_id, placement_id, kind, description, occurred_on, reported_by_role) "
+    "SELECT commission_id, id, 'damage', 'd', current_date, 'coordinator' FROM placements "
+    "WHERE commission_id = " C,
+  };
+  for (size_t i = 0; i < sizeof writes / sizeof *writes; i++) {
+    enum db_status s = db_simple(db, writes[i]);
+    if (s < 0)
+      fprintf(stderr, "write %zu failed: %s\n", i, PQerrorMessage(db_pgconn(db)));
+    CHECK(s >= 0);
+    n = value(db, stale);
+    if (strcmp(n, "0") != 0)
+      fprintf(stderr, "after write %zu: %s rows whose copies are stale\n", i, n);
+    CHECK(strcmp(n, "0") == 0);
+    free(n);
+  }
+#undef C
+  free(c.id);
+  free(c.care_team);
+  free(c.curator);
+  free(c.landlord);
+  return check_failures - failures;
+}
