@@ -1,8 +1,9 @@
--- The audit trail of the generated data set, staged for chaining: bench/run then copies the staged entries with
--- their text through chain.py straight into audit_log, and gen-audit-load.sql checks the load and builds the
--- indexes this drops. Entries in plausible proportions: each person's file created, each
--- application and placement created, and one read of each person's file (a curator's status check for the
--- protected, a caregiver's read otherwise), in order of time. Needs an empty audit_log: the chain starts at 1.
+-- The audit trail of the generated data set, prepared for chaining: the view bench_gen.audit lists the entries
+-- in chain order (id = position); bench/run copies them with their text through chain.py straight into audit_log,
+-- and gen-audit-load.sql checks the load and builds the indexes this drops. Entries in plausible proportions: each
+-- person's file created, each application and placement created, and one read of each person's file (a curator's
+-- status check for the protected, a caregiver's read otherwise), in order of time. Needs an empty audit_log: the
+-- chain starts at 1.
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 SET TIME ZONE 'UTC';
@@ -39,7 +40,8 @@ BEGIN
   END LOOP;
 END
 $$;
-CREATE UNLOGGED TABLE bench_gen.audit AS
+-- Read once, by bench/run's COPY: its rows come out in the window's order, which chain.py checks (id = position).
+CREATE VIEW bench_gen.audit AS
 SELECT (row_number() OVER (ORDER BY x.at, x.object_id, x.action))::bigint AS id, x.at, x.commission_id, x.token_id,
   x.role, x.action, x.method, x.route, x.object_type, x.object_id, x.person_id,
   left(md5(x.object_id::text || x.action || x.route), 24) AS request_id, x.status
@@ -62,8 +64,7 @@ FROM (
     CASE WHEN p.curator_org_id IS NULL THEN 'caregiver' ELSE 'curator' END, 'read', 'GET',
     CASE WHEN p.curator_org_id IS NULL THEN '/v1/people/{id}' ELSE '/v1/people/{id}/status' END, 'people', p.id, p.id,
     200
-  FROM people p) x
-ORDER BY 1;
+  FROM people p) x;
 
 -- audit_log's secondary indexes (those backing no constraint) are dropped for the load and built again by
 -- gen-audit-load.sql from their definitions in the catalog: sorting once is cheaper than millions of insertions at
