@@ -1,15 +1,15 @@
--- A write that uses up what it writes on (a move-in takes an approved application and a free place; a decision
--- takes a scheduled agenda item): each line of BENCH_IDS is sent at most once (wrk may call request() once for a
--- request it never sends: that line goes unused). wrk thread t of BENCH_THREADS takes lines t, t + BENCH_THREADS,
--- ...; once they are sent, its connections wait (delay) instead of sending anything else. BENCH_METHOD is the
--- method; BENCH_PATH and BENCH_BODY are templates where {1}, {2}... stand for the line's space-separated fields and
--- {date} for BENCH_DATE. Each request has a fresh Idempotency-Key. wrk counts its whole -d duration although the
--- lines run out earlier: the time taken is measured here, from the first request to the last answer over all
--- threads (lib.lua reports it).
+-- The writes that use up what they write on (loaded by move-in.lua and decision.lua, which set pool_body): a
+-- move-in takes an approved application and a free place, a decision a scheduled agenda item. Each line of BENCH_IDS
+-- is sent at most once (wrk may call request() once for a request it never sends: that line goes unused). wrk
+-- thread t of BENCH_THREADS takes lines t, t + BENCH_THREADS, ...; once they are sent, its connections wait (delay)
+-- instead of sending anything else. BENCH_PATH and pool_body are templates where {1}, {2}... stand for the line's
+-- space-separated fields and {date} for BENCH_DATE; the method is POST. Each request has a fresh Idempotency-Key.
+-- wrk counts its whole -d duration although the lines run out earlier: the time taken is measured here, from the
+-- first request to the last answer over all threads (lib.lua reports it).
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local lib = dofile(dir .. "lib.lua")
 local headers = lib.auth({["Content-Type"] = "application/json"})
-local mine, method, path, body, prefix
+local mine, path, body, prefix
 local sent = 0
 
 local function fill(template, fields)
@@ -28,9 +28,8 @@ function init(args)
     for f in all[i]:gmatch("%S+") do table.insert(fields, f) end
     table.insert(mine, fields)
   end
-  method = os.getenv("BENCH_METHOD") or "POST"
   path = os.getenv("BENCH_PATH")
-  body = os.getenv("BENCH_BODY") or ""
+  body = pool_body or ""
   prefix = (os.getenv("BENCH_RUN") or tostring(os.time())) .. "-" .. tostring(tid or 0) .. "-"
 end
 
@@ -44,7 +43,7 @@ function request()
   if t_first == nil then t_first = lib.now_us() end
   local fields = mine[sent] or {}
   headers["Idempotency-Key"] = prefix .. sent
-  return wrk.format(method, fill(path, fields), headers, body ~= "" and fill(body, fields) or nil)
+  return wrk.format("POST", fill(path, fields), headers, body ~= "" and fill(body, fields) or nil)
 end
 
 local base_response = response
