@@ -1,26 +1,31 @@
 #!/usr/bin/env python3
 """bench/import's body: files of ROWS rows of people and of units, checked then committed through commissiond,
-timed, with the daemon's peak resident memory; then ROWS + 1 rows of the largest allowed, which must be refused."""
+timed, with the daemon's peak resident memory; then ROWS + 1 rows of the largest allowed, which must be refused.
+
+  import.py ROWS                                      bench/import (its own database and daemon)
+  import.py --run URL TOKEN ROWS CARE_TEAM CURATOR    bench/run: one import of ROWS people through a running daemon
+                                                      (the dry run, then the commit), as one JSON line with timings
+"""
 import datetime
+import json
 import os
 import sys
 import time
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "tests", "http"))
-from harness import Daemon, Database  # noqa: E402
+import urllib.error
+import urllib.request
 
 LIMIT = 50000
 CSV = {"Content-Type": "text/csv"}
 
 
-def people(n):
+def people(n, care_team="CMP Roubaix", curator="UDAF du Nord", prefix="Nom"):
     lines = ["Nom;Prénom;Date de naissance;Équipe de soins;Mesure de protection;Mandataire;Adresse"]
     start = datetime.date(1940, 1, 1)
     for i in range(n):
         born = start + datetime.timedelta(days=(i * 7919) % 21900)  # spread over 60 years, as real people are
-        lines.append("Nom%06d;Prénom %d;%s;CMP Roubaix;%s;%s;\"%d rue des Tilleuls\n59100 Roubaix\"" % (
-            i, i, born.strftime("%d/%m/%Y"), "Curatelle simple" if i % 3 == 0 else "Aucune",
-            "UDAF du Nord" if i % 3 == 0 else "", i))
+        lines.append("%s%06d;Prénom %d;%s;%s;%s;%s;\"%d rue des Tilleuls\n59100 Roubaix\"" % (
+            prefix, i, i, born.strftime("%d/%m/%Y"), care_team, "Curatelle simple" if i % 3 == 0 else "Aucune",
+            curator if i % 3 == 0 else "", i))
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
@@ -46,7 +51,37 @@ def timed(fn):
     return r, time.monotonic() - t0
 
 
+def post(url, token, body=None, headers=None):
+    req = urllib.request.Request(url, data=body if body is not None else b"", method="POST",
+                                 headers={"Authorization": "Bearer " + token, **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=900) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()[:2000]
+
+
+def run(base, token, rows, care_team, curator):
+    """bench/run's import: ROWS people (names unlike the generated ones, so none is a duplicate) checked, then
+    committed, through the running daemon; prints one JSON line."""
+    data = people(rows, care_team, curator, prefix="Importé%d-" % int(time.time()))
+    (status, body), check_s = timed(lambda: post(base + "/v1/imports?kind=people", token, data, CSV))
+    if status != 201 or body["counts"]["error"]:
+        sys.exit("import.py: the dry run answered %d %s" % (status, str(body)[:1000]))
+    (status, done), commit_s = timed(lambda: post("%s/v1/imports/%s/commit" % (base, body["id"]), token))
+    if status != 200:
+        sys.exit("import.py: the commit answered %d %s" % (status, str(done)[:1000]))
+    print(json.dumps({"rows": rows, "bytes": len(data), "created": done["counts"]["create"],
+                      "dry_run_s": round(check_s, 2), "commit_s": round(commit_s, 2),
+                      "rows_per_s": round(rows / (check_s + commit_s), 1)}))
+
+
 def main():
+    if sys.argv[1] == "--run":
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6])
+        return
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "tests", "http"))
+    from harness import Daemon, Database  # noqa: E402
     rows = int(sys.argv[1])
     with Database(prefix="cd_bench_import") as db:
         c = db.commission_create("Bench")
