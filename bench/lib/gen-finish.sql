@@ -54,5 +54,8 @@ BEGIN
 END
 $$;
 SELECT format('ALTER TABLE %s ENABLE TRIGGER %I', tbl, name) FROM g_webhook_trigger \gexec
+-- Every person's status row, from scratch, then its triggers on again (disabled by gen.sql).
+SELECT person_status_rebuild();
+SELECT person_status_triggers(true);
 
 COMMIT;
