@@ -409,7 +409,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "commissiond: out of memory\n");
     return 1;
   }
-  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+  /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() removes the listening socket from each worker's
+   * epoll set while the worker may be doing the same, and aborts the process when it loses that race (seen about
+   * once in 150 stops with connections closing at the moment of SIGTERM). With poll() a quiesce is a message to
+   * each worker, and each worker polls only its own share of the connections (--threads). */
+  unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC;
   /* libmicrohttpd accepts a reserve past --max-connections (and past --per-ip-connections for one address): those
    * connections are answered 503 at once (src/http/connections.c) instead of waiting unanswered in the backlog. */
   unsigned int reserve = http_config.max_connections / 4 > 32 ? http_config.max_connections / 4 : 32;
@@ -461,9 +465,12 @@ int main(int argc, char **argv) {
   while (sigwait(&stop_signals, &sig) != 0)
     ;
   log_event(LOG_INFO, "stopping", ",\"signal\":%d,\"in_flight\":%ld", sig, http_in_flight());
-  MHD_socket quiesced = MHD_quiesce_daemon(d); /* ours again: no new connection */
-  if (quiesced != MHD_INVALID_SOCKET)
-    close(quiesced);
+  /* No new connection: the workers stop polling the socket, and shutting it down makes the kernel refuse what
+   * arrives (a proxy tries another instance at once). It is closed only after the workers are gone: one of them
+   * may still be returning from a poll() that saw it. */
+  MHD_socket quiesced = MHD_quiesce_daemon(d);
+  if (quiesced != MHD_INVALID_SOCKET && shutdown(quiesced, SHUT_RDWR) != 0)
+    log_event(LOG_WARN, "cannot shut the listening socket down", ",\"error\":\"%s\"", strerror(errno));
   struct timespec deadline, now, pause = {0, 20 * 1000 * 1000};
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   deadline.tv_sec += o.shutdown_timeout;
@@ -476,6 +483,8 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
+  if (quiesced != MHD_INVALID_SOCKET)
+    close(quiesced);
   webhook_sender_stop();
   http_watchdog_stop();
   audit_chainer_stop(); /* after the last request: writes what is still queued, and the tokens' last use */
