@@ -22,9 +22,10 @@ struct audit_queued {
       object_id[37], request_id[AUDIT_REQUEST_ID_MAX + 1], client_address[46];
 };
 
-/* A write's entry inside its transaction (src/db/audit.c), recorded only if the transaction wrote something
- * (DB_ROW; DB_NO_ROW: nothing recorded). */
-enum db_status db_audit_insert(struct db *db, const char *const f[AUDIT_FIELDS]);
+/* A write's entry inside its transaction (src/db/audit.c), sent with the COMMIT (db_exec_at_commit()) and
+ * recorded only if the transaction wrote something: *DONE then gets DB_ROW (DB_NO_ROW: nothing recorded, or an
+ * error when the transaction did not commit). */
+enum db_status db_audit_insert(struct db *db, const char *const f[AUDIT_FIELDS], enum db_status *done);
 
 /* The queue of asynchronous entries (src/db/audit_queue.c). F as for db_audit_insert(); false when the entry
  * could not be queued: this worker's buffer holds --audit-backlog unwritten entries and the audit thread did not

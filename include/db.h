@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libpq-fe.h>
 
@@ -134,6 +135,17 @@ enum db_status db_exec_text(struct db *db, const struct db_statement *st, const 
 /* The text PostgreSQL prepares for ST: its SQL with each :name turned into $N. Malloc'ed (caller frees); NULL
  * when out of memory or when the SQL names a parameter ST does not declare (*BAD then points at it). */
 char *db_statement_sql(const struct db_statement *st, const char **bad);
+/* In db_transaction(): sends ST with PARAMS (NPARAMS values, as db_exec_checked() checks) without waiting for its
+ * result, which is read with the COMMIT's, in the same round trip (libpq pipeline mode). For a statement whose
+ * result nothing else needs before the COMMIT: the write's audit entry, the Idempotency-Key's response. DB_ROW
+ * when sent; a failure of the statement fails the COMMIT (the transaction is rolled back). *DONE (NULL: not
+ * wanted) gets the statement's own status once the transaction ended: DB_ROW or DB_NO_ROW as db_exec() reports
+ * them if it committed, an error otherwise. Outside a transaction, ST runs at once. */
+enum db_status db_exec_at_commit(struct db *db, const struct db_statement *st, const char *const *params,
+                                 int nparams, enum db_status *done);
+/* Round trips to the database made by this thread so far (a request's count is the difference over its handling,
+ * in its log line). */
+uint64_t db_round_trips_here(void);
 /* Runs a fixed SQL text without parameters (BEGIN, COMMIT, ...). */
 enum db_status db_simple(struct db *db, const char *sql);
 
@@ -167,7 +179,8 @@ enum db_status db_begin(struct db *db);
 enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
 
-/* Runs BODY(db, cls) inside BEGIN ... COMMIT, rolling back and retrying (at most DB_TX_RETRIES times) when it or
+/* Runs BODY(db, cls) inside BEGIN ... COMMIT (BEGIN sent in one round trip with the body's first statement, COMMIT
+ * with the statements deferred by db_exec_at_commit(); a body that runs no statement costs none), rolling back and retrying (at most DB_TX_RETRIES times) when it or
  * the commit reports DB_SOFT_ERROR. BODY returns a db_status; DB_HARD_ERROR and DB_REFUSED roll back (nothing of
  * the request stays, an Idempotency-Key claim included) and are returned. */
 #define DB_TX_RETRIES 3

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "access.h"
+#include "db.h"
 #include "errors.h"
 #include "principal.h"
 #include "proxy.h"
@@ -50,7 +51,9 @@ struct request {
   char set_cookie[200];            /* a Set-Cookie header for a successful reply, or "" */
   char audit_object[UUID_STR_LEN]; /* the object a creation made (audit_created) */
   const char *audit_type;           /* its type, when audit_object is set */
-  bool audited;                    /* recorded inside the write's transaction */
+  bool audited;                    /* recorded (inside the write's transaction, or as the reply was queued) */
+  enum db_status audit_in_transaction; /* DB_ROW once the write's transaction committed with its entry */
+  uint64_t db_round_trips;         /* to the database while the request was handled (its log line) */
   bool via_share;                  /* opened through a share link (src/api/shares.c): served as its issuer */
   struct db *db;
   uint64_t start_ns;

@@ -165,6 +165,7 @@ void token_used_shutdown(void);
  * then has request hash (hex), status, location, body. */
 enum db_status db_idempotency_claim(struct db *db, const char *token_id, const char *key, const char *commission_id,
                                     const char *hash_hex, PGresult **prev);
+/* Records the response of KEY's request, sent with the transaction's COMMIT (db_exec_at_commit()). */
 enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *status,
                                      const char *location, const char *body);
 

@@ -28,11 +28,8 @@ DB_STATEMENT(list, {
 });
 DB_PARAMS_STRUCT(audit_list_params, AUDIT_LIST);
 
-enum db_status db_audit_insert(struct db *db, const char *const f[AUDIT_FIELDS]) {
-  PGresult *res;
-  enum db_status s = db_exec(db, &insert_if_written, f, &res);
-  PQclear(res);
-  return s;
+enum db_status db_audit_insert(struct db *db, const char *const f[AUDIT_FIELDS], enum db_status *done) {
+  return db_exec_at_commit(db, &insert_if_written, f, AUDIT_FIELDS, done);
 }
 
 enum db_status db_audit_list(struct db *db, const char *commission_id, const char *object_id, const char *token_id,

@@ -11,6 +11,14 @@
 #include "log.h"
 
 #define PREPARED_SLOTS 512 /* power of two, well above the number of statements */
+#define QUEUED_MAX 8        /* statements sent in one pipeline before their results are read */
+#define OUTCOMES_MAX 8      /* statements deferred to the COMMIT in one transaction */
+
+/* A statement sent in pipeline mode whose result is not read yet. */
+struct queued {
+  const char *what;      /* its name, for the log */
+  enum db_status *done;  /* where its status goes (a deferred statement's), or NULL */
+};
 
 struct db {
   PGconn *conn;
@@ -23,6 +31,15 @@ struct db {
   char detail[128]; /* the last error's DETAIL (a trigger's figures for a refusal's answer) */
   bool lost;
   bool worker; /* a worker thread's connection (db_thread()): the request timeouts apply to it */
+  /* In db_transaction(): BEGIN is not sent on its own but in one pipeline with the first statement, and the
+   * statements deferred to the COMMIT (db_exec_at_commit()) in one pipeline with it. */
+  bool in_transaction;
+  bool begin_pending; /* BEGIN still to send */
+  bool begin_queued;  /* BEGIN sent in the pipeline not read yet */
+  int nqueued;
+  struct queued queued[QUEUED_MAX];
+  int noutcomes;
+  enum db_status *outcomes[OUTCOMES_MAX]; /* the deferred statements' status slots, failed if the COMMIT is not */
   struct timespec last_attempt;
   struct db *next_thread_db; /* list of per-thread connections, for shutdown */
 };
@@ -32,11 +49,13 @@ static unsigned int statement_timeout_ms, lock_timeout_ms;
 static pthread_mutex_t thread_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *thread_dbs;
 static _Thread_local struct db *this_thread_db;
+static _Thread_local uint64_t thread_round_trips;
 static atomic_long metric_errors;
 static atomic_long metric_connections;
 
 long db_metric_errors(void) { return atomic_load_explicit(&metric_errors, memory_order_relaxed); }
 long db_metric_connections(void) { return atomic_load_explicit(&metric_connections, memory_order_relaxed); }
+uint64_t db_round_trips_here(void) { return thread_round_trips; }
 
 static void notice_ignore(void *arg, const char *message) {
   (void)arg;
@@ -58,6 +77,7 @@ static bool session_setup(struct db *db) {
     n += (size_t)snprintf(sql + n, sizeof sql - n, "; SET statement_timeout = %u", statement_timeout_ms);
   if (db->worker && lock_timeout_ms > 0 && n < sizeof sql)
     snprintf(sql + n, sizeof sql - n, "; SET lock_timeout = %u", lock_timeout_ms);
+  thread_round_trips++;
   PGresult *r = PQexec(db->conn, sql);
   bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
@@ -86,6 +106,8 @@ static bool db_connect(struct db *db, const char *conninfo) {
   memset(db->prepared, 0, sizeof db->prepared);
   db->commission[0] = '\0';
   db->lost = false;
+  db->nqueued = 0;
+  db->begin_pending = db->begin_queued = false;
   atomic_fetch_add_explicit(&metric_connections, 1, memory_order_relaxed);
   return true;
 }
@@ -163,7 +185,12 @@ void db_close(struct db *db) {
   free(db);
 }
 
-PGconn *db_pgconn(struct db *db) { return db->conn; }
+static enum db_status pipeline_flush(struct db *db);
+
+PGconn *db_pgconn(struct db *db) {
+  pipeline_flush(db); /* whoever uses the connection directly finds BEGIN sent and no result pending */
+  return db->conn;
+}
 const char *db_sqlstate(const struct db *db) { return db->sqlstate; }
 const char *db_constraint(const struct db *db) { return db->constraint; }
 const char *db_error_detail(const struct db *db) { return db->detail; }
@@ -263,14 +290,18 @@ char *db_statement_sql(const struct db_statement *st, const char **bad) {
   return out;
 }
 
-/* Ensures ST is prepared on this connection. */
-static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
+static size_t prepared_slot(const struct db *db, const struct db_statement *st) {
   size_t slot = ((uintptr_t)st >> 4) & (PREPARED_SLOTS - 1);
-  while (db->prepared[slot] != NULL) {
-    if (db->prepared[slot] == st)
-      return DB_ROW;
+  while (db->prepared[slot] != NULL && db->prepared[slot] != st)
     slot = (slot + 1) & (PREPARED_SLOTS - 1);
-  }
+  return slot;
+}
+
+/* Ensures ST is prepared on this connection (nothing may be queued in a pipeline: see pipeline_flush()). */
+static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
+  size_t slot = prepared_slot(db, st);
+  if (db->prepared[slot] == st)
+    return DB_ROW;
   const char *bad;
   char *sql = db_statement_sql(st, &bad);
   if (sql == NULL) {
@@ -278,6 +309,7 @@ static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
               bad != NULL ? "names an undeclared parameter" : "out of memory");
     return DB_HARD_ERROR;
   }
+  thread_round_trips++;
   PGresult *res = PQprepare(db->conn, st->name, sql, st->nparams, NULL);
   free(sql);
   if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -285,6 +317,129 @@ static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
   PQclear(res);
   db->prepared[slot] = st;
   return DB_ROW;
+}
+
+/* The status of a statement's result R: DB_ROW when it returned or affected rows, DB_NO_ROW otherwise. */
+static enum db_status result_rows(const PGresult *r) {
+  if (PQresultStatus(r) == PGRES_TUPLES_OK)
+    return PQntuples(r) > 0 ? DB_ROW : DB_NO_ROW;
+  const char *affected = PQcmdTuples((PGresult *)r);
+  return (affected[0] != '\0' && strcmp(affected, "0") != 0) ? DB_ROW : DB_NO_ROW;
+}
+
+/* --- Pipelines: statements sent without waiting, their results read in order after one Sync ------------------ */
+
+static bool pipeline_room(struct db *db, int n) {
+  if (db->nqueued + n > QUEUED_MAX)
+    return false;
+  return PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF || PQenterPipelineMode(db->conn) == 1;
+}
+
+/* Queues BEGIN when the transaction has not begun on the server yet. */
+static bool queue_begin(struct db *db) {
+  if (!db->begin_pending)
+    return true;
+  if (!pipeline_room(db, 1) || PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+    return false;
+  db->queued[db->nqueued++] = (struct queued){"BEGIN", NULL};
+  db->begin_pending = false;
+  db->begin_queued = true;
+  return true;
+}
+
+static bool queue_prepared(struct db *db, const struct db_statement *st, const char *const *params,
+                           enum db_status *done) {
+  if (!pipeline_room(db, 1) || PQsendQueryPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0) != 1)
+    return false;
+  db->queued[db->nqueued++] = (struct queued){st->name, done};
+  return true;
+}
+
+static bool queue_command(struct db *db, const char *sql) {
+  if (!pipeline_room(db, 1) || PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+    return false;
+  db->queued[db->nqueued++] = (struct queued){sql, NULL};
+  return true;
+}
+
+/* A pipeline whose state is unknown (a send or a read failed): the session is given up. */
+static enum db_status pipeline_broken(struct db *db, const char *what) {
+  enum db_status s = db_fail(db, NULL, what);
+  db->lost = true;
+  return s;
+}
+
+/* Sends a Sync and reads the results of everything queued, in order: one round trip. Returns the first failure
+ * (the statements after it were not run), else the last statement's status, whose result goes to *LAST when
+ * LAST is not NULL (the caller PQclear()s it). Each deferred statement's status goes to its slot. */
+static enum db_status pipeline_sync(struct db *db, PGresult **last) {
+  int n = db->nqueued;
+  bool began = db->begin_queued;
+  db->nqueued = 0;
+  db->begin_queued = false;
+  if (last != NULL)
+    *last = NULL;
+  thread_round_trips++;
+  enum db_status s = DB_ROW;
+  if (PQpipelineSync(db->conn) != 1)
+    s = pipeline_broken(db, "pipeline sync");
+  for (int i = 0; i < n && !db->lost; i++) {
+    PGresult *r = PQgetResult(db->conn), *extra;
+    if (r == NULL) {
+      s = pipeline_broken(db, db->queued[i].what);
+      break;
+    }
+    while ((extra = PQgetResult(db->conn)) != NULL) /* the end of this statement's results */
+      PQclear(extra);
+    ExecStatusType rs = PQresultStatus(r);
+    enum db_status item;
+    if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
+      item = result_rows(r);
+    } else if (rs == PGRES_PIPELINE_ABORTED) { /* not run: an earlier statement failed */
+      PQclear(r);
+      r = NULL;
+      item = s < 0 ? s : DB_HARD_ERROR;
+    } else {
+      item = db_fail(db, r, db->queued[i].what);
+      r = NULL;
+    }
+    if (db->queued[i].done != NULL)
+      *db->queued[i].done = item;
+    if (s >= 0)
+      s = item;
+    if (i == n - 1 && last != NULL && s >= 0)
+      *last = r;
+    else
+      PQclear(r);
+  }
+  if (!db->lost) {
+    PGresult *r = PQgetResult(db->conn);
+    bool synced = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if (!synced || PQexitPipelineMode(db->conn) != 1)
+      s = pipeline_broken(db, "pipeline sync");
+  }
+  if (db->lost) {
+    if (last != NULL) {
+      PQclear(*last);
+      *last = NULL;
+    }
+    if (s >= 0)
+      s = DB_HARD_ERROR;
+    if (began)
+      db->begin_pending = true; /* nothing of the transaction reached a session: a retry on a new one begins it */
+  }
+  return s;
+}
+
+/* Sends what is queued (BEGIN included) and reads its results: the connection is then out of pipeline mode, for
+ * a statement that cannot be pipelined (a PREPARE, a simple query, COPY). */
+static enum db_status pipeline_flush(struct db *db) {
+  if (db->conn == NULL || (db->nqueued == 0 && !db->begin_pending))
+    return DB_ROW;
+  if (!queue_begin(db))
+    return pipeline_broken(db, "BEGIN");
+  return pipeline_sync(db, NULL);
 }
 
 enum db_status db_exec_checked(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
@@ -363,8 +518,10 @@ static bool db_recover(struct db *db, bool was_idle) {
 static enum db_status db_exec_once(struct db *db, const struct db_statement *st, const char *const *params,
                                    PGresult **res);
 
+static bool session_idle(const struct db *db);
+
 enum db_status db_exec(struct db *db, const struct db_statement *st, const char *const *params, PGresult **res) {
-  bool was_idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+  bool was_idle = session_idle(db);
   enum db_status s = db_exec_once(db, st, params, res);
   if (s == DB_HARD_ERROR && db_recover(db, was_idle))
     s = db_exec_once(db, st, params, res);
@@ -375,25 +532,61 @@ static enum db_status db_exec_once(struct db *db, const struct db_statement *st,
                                    PGresult **res) {
   *res = NULL;
   db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
-  enum db_status s = db_prepare(db, st);
-  if (s != DB_ROW)
-    return s;
+  enum db_status s;
+  if (db->prepared[prepared_slot(db, st)] != st) { /* the first use on this session: PREPARE is not pipelined */
+    if ((s = pipeline_flush(db)) < 0 || (s = db_prepare(db, st)) < 0)
+      return s;
+  }
+  if (db->begin_pending || db->nqueued > 0) { /* with BEGIN, or after deferred statements: one round trip */
+    if (!queue_begin(db) || !queue_prepared(db, st, params, NULL))
+      return pipeline_broken(db, st->name);
+    return pipeline_sync(db, res);
+  }
+  thread_round_trips++;
   PGresult *r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
   ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (rs == PGRES_TUPLES_OK) {
+  if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
     *res = r;
-    return PQntuples(r) > 0 ? DB_ROW : DB_NO_ROW;
-  }
-  if (rs == PGRES_COMMAND_OK) {
-    const char *affected = PQcmdTuples(r);
-    *res = r;
-    return (affected[0] != '\0' && strcmp(affected, "0") != 0) ? DB_ROW : DB_NO_ROW;
+    return result_rows(r);
   }
   return db_fail(db, r, st->name);
 }
 
-static enum db_status db_simple_once(struct db *db, const char *sql) {
+enum db_status db_exec_at_commit(struct db *db, const struct db_statement *st, const char *const *params,
+                                 int nparams, enum db_status *done) {
+  if (done != NULL)
+    *done = DB_HARD_ERROR;
+  if (nparams != st->nparams || !db->in_transaction || db->noutcomes >= OUTCOMES_MAX ||
+      db->nqueued + 3 > QUEUED_MAX) { /* room for BEGIN and COMMIT too; else at once */
+    PGresult *res;
+    enum db_status s = db_exec_checked(db, st, params, nparams, &res);
+    PQclear(res);
+    if (done != NULL) {
+      *done = s;
+      if (s >= 0 && db->in_transaction && db->noutcomes < OUTCOMES_MAX)
+        db->outcomes[db->noutcomes++] = done;
+    }
+    return s < 0 ? s : DB_ROW;
+  }
   db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
+  enum db_status s;
+  if (db->prepared[prepared_slot(db, st)] != st) {
+    if ((s = pipeline_flush(db)) < 0 || (s = db_prepare(db, st)) < 0)
+      return s;
+  }
+  if (!queue_begin(db) || !queue_prepared(db, st, params, done))
+    return pipeline_broken(db, st->name);
+  if (done != NULL)
+    db->outcomes[db->noutcomes++] = done;
+  return DB_ROW;
+}
+
+static enum db_status db_simple_once(struct db *db, const char *sql) {
+  enum db_status s = pipeline_flush(db);
+  if (s < 0)
+    return s;
+  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
+  thread_round_trips++;
   PGresult *r = PQexec(db->conn, sql);
   if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK) {
     PQclear(r);
@@ -402,8 +595,14 @@ static enum db_status db_simple_once(struct db *db, const char *sql) {
   return db_fail(db, r, sql);
 }
 
+/* True when nothing of a transaction reached this session yet: a lost connection can be replaced and the
+ * statement run again. */
+static bool session_idle(const struct db *db) {
+  return db->nqueued == 0 && PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+}
+
 enum db_status db_simple(struct db *db, const char *sql) {
-  bool was_idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+  bool was_idle = session_idle(db);
   enum db_status s = db_simple_once(db, sql);
   if (s == DB_HARD_ERROR && db_recover(db, was_idle))
     s = db_simple_once(db, sql);
@@ -411,7 +610,11 @@ enum db_status db_simple(struct db *db, const char *sql) {
 }
 
 enum db_status db_copy_in(struct db *db, const char *sql, const char *data, size_t len) {
+  enum db_status flushed = pipeline_flush(db);
+  if (flushed < 0)
+    return flushed;
   db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
+  thread_round_trips++;
   PGresult *r = PQexec(db->conn, sql);
   if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
     return db_fail(db, r, sql);
@@ -438,40 +641,81 @@ enum db_status db_copy_in(struct db *db, const char *sql, const char *data, size
 }
 
 enum db_status db_begin(struct db *db) { return db_simple(db, "BEGIN"); }
-enum db_status db_commit(struct db *db) { return db_simple(db, "COMMIT"); }
+
+enum db_status db_commit(struct db *db) {
+  if (db->begin_pending && db->nqueued == 0) { /* the transaction sent nothing: nothing to commit */
+    db->begin_pending = false;
+    return DB_ROW;
+  }
+  if (db->nqueued == 0)
+    return db_simple(db, "COMMIT");
+  /* the deferred statements and COMMIT: one round trip */
+  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
+  if (!queue_begin(db) || !queue_command(db, "COMMIT"))
+    return pipeline_broken(db, "COMMIT");
+  enum db_status s = pipeline_sync(db, NULL);
+  return s < 0 ? s : DB_ROW;
+}
 
 void db_rollback(struct db *db) {
-  if (db->conn == NULL || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+  if (db->conn == NULL)
     return;
+  db->begin_pending = false;
+  if (db->nqueued > 0) /* read what was sent: its failures are logged, its effects rolled back below */
+    (void)pipeline_sync(db, NULL);
+  db->begin_pending = false;
+  if (db->lost || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+    return;
+  thread_round_trips++;
   PGresult *r = PQexec(db->conn, "ROLLBACK");
   if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
     db->lost = true; /* cannot trust this session any more: reconnect on next use */
   PQclear(r);
 }
 
+/* The deferred statements of a transaction that did not commit did nothing. */
+static void outcomes_failed(struct db *db, enum db_status s) {
+  for (int i = 0; i < db->noutcomes; i++)
+    *db->outcomes[i] = s < 0 ? s : DB_HARD_ERROR;
+  db->noutcomes = 0;
+}
+
 enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *, void *), void *cls) {
   enum db_status s = DB_SOFT_ERROR;
   for (int attempt = 0; attempt < DB_TX_RETRIES && s == DB_SOFT_ERROR; attempt++) {
-    s = db_begin(db);
-    if (s < 0)
+    if (PQtransactionStatus(db->conn) != PQTRANS_IDLE || db->nqueued > 0) { /* never inside another */
+      s = DB_HARD_ERROR;
+      log_event(LOG_ERROR, "a transaction began inside another", NULL);
       break;
+    }
+    db->in_transaction = true;
+    db->begin_pending = true; /* sent with the first statement */
+    db->noutcomes = 0;
     s = body(db, cls);
-    /* A body that refused (DB_NO_ROW after reading, locking) is not a write to record in the transaction. */
-    if (s == DB_ROW && db->before_commit != NULL && PQtransactionStatus(db->conn) == PQTRANS_INTRANS) {
+    /* A body that refused (DB_NO_ROW after reading, locking) is not a write to record in the transaction; nor is
+     * one that ran no statement. */
+    if (s == DB_ROW && db->before_commit != NULL && !db->begin_pending) {
       enum db_status h = db->before_commit(db, db->before_commit_cls);
       if (h < 0)
         s = h;
     }
     if (s < 0) {
       db_rollback(db);
+      outcomes_failed(db, s);
+      db->in_transaction = false;
       continue;
     }
     enum db_status c = db_commit(db);
     if (c < 0) {
       db_rollback(db);
+      outcomes_failed(db, c);
       s = c;
     }
+    db->noutcomes = 0;
+    db->in_transaction = false;
   }
+  db->in_transaction = false;
+  db->begin_pending = false;
   return s;
 }
 

@@ -43,8 +43,5 @@ enum db_status db_idempotency_claim(struct db *db, const char *token_id, const c
 enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *status,
                                      const char *location, const char *body) {
   const char *params[] = {token_id, key, status, location, body};
-  PGresult *res;
-  enum db_status s = db_exec(db, &record, params, &res);
-  PQclear(res);
-  return s;
+  return db_exec_at_commit(db, &record, params, 5, NULL); /* with the COMMIT: nothing needs its result before */
 }

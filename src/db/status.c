@@ -1,5 +1,7 @@
 /* The curator's status check: the person's row and its status row (person_status, kept by the writes: migration
- * 0022) read by primary key, with the placement's deposit entries and account (PERSON_STATUS_ROW). */
+ * 0022) read by primary key, with the placement's deposit totals (deposit_totals, kept by the ledger: 0023) and,
+ * after an exit, its account (PERSON_STATUS_ROW): no aggregate over the ledger. The deposit's status is the
+ * account's own (a payment reversed is no payment). */
 #include "queries.h"
 
 #define PERSON_STATUS(P) P(commission_id) P(person_id) P(scope) P(org)
@@ -7,9 +9,8 @@ DB_STATEMENT(status, {
   "person_status",
   "SELECT " DB_COLUMNS(PERSON_STATUS_ROW) " FROM people p "
   "LEFT JOIN person_status ps ON ps.commission_id = p.commission_id AND ps.person_id = p.id "
-  "LEFT JOIN LATERAL (SELECT coalesce(sum(e.effect_cents), 0) AS balance, count(*) FILTER (WHERE e.kind = 'paid') "
-  "AS paid FROM deposit_entries e "
-  "WHERE e.commission_id = ps.commission_id AND e.placement_id = ps.placement_id) dep ON true "
+  "LEFT JOIN LATERAL (SELECT coalesce(sum(t.balance_cents), 0) AS balance, coalesce(sum(t.paid_cents), 0) AS paid "
+  "FROM deposit_totals t WHERE t.commission_id = ps.commission_id AND t.placement_id = ps.placement_id) dep ON true "
   "LEFT JOIN LATERAL (SELECT a.refund_due_on, a.settled_on, a.penalty_received_cents, a.penalty_waived_cents, "
   "a.status, a.provision_cents, a.provision_due_on, a.first_part_until "
   "FROM deposit_accounts a WHERE a.commission_id = ps.commission_id AND a.placement_id = ps.placement_id "

@@ -25,6 +25,7 @@ static const char *action_of(const struct request *rq, bool committed_write) {
 }
 
 static enum db_status record(struct request *rq, struct db *db, bool in_transaction) {
+  rq->audit_in_transaction = DB_NO_ROW;
   char type[32], status[8];
   /* The route table names the object type; a creation may name the type of what it made. */
   snprintf(type, sizeof type, "%s",
@@ -44,18 +45,14 @@ static enum db_status record(struct request *rq, struct db *db, bool in_transact
                                  rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, route, type, object,
                                  rq->request_id, status, rq->client_known ? rq->client : NULL};
   if (in_transaction)
-    return db_audit_insert(db, f);
+    return db_audit_insert(db, f, &rq->audit_in_transaction);
   if (db != NULL)
     return audit_record_now(db, f);
   return audit_queue_push(f) ? DB_ROW : DB_HARD_ERROR;
 }
 
 static enum db_status record_in_transaction(struct db *db, void *cls) {
-  struct request *rq = cls;
-  enum db_status s = record(rq, db, true);
-  if (s == DB_ROW)
-    rq->audited = true;
-  return s;
+  return record(cls, db, true);
 }
 
 static bool audited_route(const struct request *rq) {
@@ -74,6 +71,8 @@ void audit_created(struct request *rq, const char *type, const char *object_id) 
 }
 
 bool audit_reply(struct request *rq) {
+  if (rq->audit_in_transaction == DB_ROW) /* the write committed with its entry */
+    rq->audited = true;
   if (!audited_route(rq) || rq->audited)
     return true;
   rq->audited = true; /* once, whatever happens: the 503 that may replace this reply is not recorded again */

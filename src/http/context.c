@@ -331,7 +331,10 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *connection
   if (rq->status != 0)
     return MHD_YES; /* a reply was queued on the first call (413, 503 past a connection limit) */
   http_connection_handling(connection);
-  return dispatch(rq);
+  uint64_t trips = db_round_trips_here(); /* the whole handling runs in this call, on this thread */
+  enum MHD_Result ret = dispatch(rq);
+  rq->db_round_trips += db_round_trips_here() - trips;
+  return ret;
 }
 
 void http_request_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
@@ -351,11 +354,11 @@ void http_request_completed(void *cls, struct MHD_Connection *connection, void *
   char method[16];
   log_event(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_INFO : LOG_WARN, "request",
             ",\"request_id\":\"%s\",\"client\":\"%s\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,"
-            "\"duration_ms\":%.3f%s",
+            "\"duration_ms\":%.3f,\"db_round_trips\":%llu%s",
             rq->request_id, rq->client,
             log_json_escape(rq->head ? MHD_HTTP_METHOD_HEAD : rq->method, method, sizeof method),
             rq->route ? rq->route->pattern : "unmatched", rq->status, (double)duration / 1e6,
-            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+            (unsigned long long)rq->db_round_trips, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
   json_decref(rq->json);
   free(rq->fields);
   free(rq->body);

@@ -451,7 +451,7 @@ static void test_audit_person_scoped(void) {
     free(xid);
     const char *f[AUDIT_FIELDS] = {c[0], NULL, "coordinator", "update", "PATCH", "/v1/test/{id}", "applications",
                                    app[1], "audit-scope-write", "404", NULL};
-    CHECK(db_audit_insert(app_db, f) >= 0);
+    CHECK(db_audit_insert(app_db, f, NULL) >= 0);
     CHECK(db_commit(app_db) >= 0);
     db_close(app_db);
   }

@@ -8,6 +8,11 @@
 - No statement of the deposit write (the entry, its triggers, the account read back, idempotency, audit) reads a
   ledger table by a sequential scan on a realistic commission (bench/lib/gen.sql, analyzed): auto_explain logs
   every plan of the daemon's sessions, nested statements included.
+- A deposit entry costs three round trips to the database, counted by the daemon in the request's log line
+  (db_round_trips): BEGIN goes with the Idempotency-Key's claim, the entry is one call, and the audit entry and the
+  key's response go with the COMMIT (libpq pipeline mode). What goes with the COMMIT is there after it (the trail,
+  the key's replay); a refusal leaves no key and is recorded after the rollback. A one-record read is one round
+  trip.
 - A page of GET /v1/deposits (each status, and none) reads about as many rows at 4N accounts as at N, under generic
   plans (plan_cache_mode = force_generic_plan), counted in the plans auto_explain logs with their actual rows.
 
@@ -22,7 +27,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import Daemon, Database, Suite, check, env, expect_status, run, psql_path  # noqa: E402
+from harness import Daemon, Database, Suite, check, env, expect_status, poll, run, psql_path  # noqa: E402
 from test_placements import World, day  # noqa: E402
 
 GEN_SQL = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "bench", "lib", "gen.sql")
@@ -310,11 +315,59 @@ def case_list_pages(suite):
                       "owing a refund" % (q, people, read[(q, people)], owed[people]))
 
 
+def round_trips(d, r):
+    """The database round trips of the request answered R, from its log line."""
+    rid = r.headers.get("x-request-id")
+    line = d.wait_log(lambda e: e.get("msg") == "request" and e.get("request_id") == rid, 5)
+    check(line is not None and "db_round_trips" in line, "no request log line with db_round_trips for %s" % rid)
+    return line["db_round_trips"]
+
+
+def case_round_trips(suite, db):
+    # One worker: every request on the same connection, whose statements the first writes prepared.
+    with suite.case("round trips: a deposit entry costs three (BEGIN with the Idempotency-Key's claim; the entry; "
+                    "the audit entry and the key's response with COMMIT), and each stays in the trail and the key"):
+        with Daemon(db, threads=1) as d:
+            w = World(db, d, "Allers-retours")
+            q = w.place(w.unit())["id"]
+            for kind, amount in (("paid", 50000), ("refunded", 100)):  # prepares every statement of the write
+                expect_status(w.entry(q, kind, amount), 201)
+            key = uuid.uuid4().hex
+            r = w.entry(q, "refunded", 200, key=key)
+            expect_status(r, 201)
+            trips = round_trips(d, r)
+            check(trips == 3, "the entry took %d round trips, expected 3" % trips)
+            rid = r.headers.get("x-request-id")
+            check(db.sql("SELECT count(*) FROM audit_log WHERE request_id = '%s' AND action = 'create' AND "
+                         "status = 201" % rid) == "1", "the write's audit entry is not in the trail")
+            again = w.entry(q, "refunded", 200, key=key)
+            expect_status(again, 201)
+            check(again.headers.get("idempotent-replayed") == "true" and again.body == r.body,
+                  "the key's response was not recorded with the COMMIT", again)
+            # a refusal in the transaction (the balance would go negative): nothing of it stays
+            before = db.sql("SELECT count(*) FROM idempotency_keys")
+            refused = w.entry(q, "refunded", 10 ** 7)
+            expect_status(refused, 409)
+            check(db.sql("SELECT count(*) FROM idempotency_keys") == before, "a refused entry's key stayed")
+            rid = refused.headers.get("x-request-id")
+            recorded, _ = poll(lambda: db.sql("SELECT count(*) FROM audit_log WHERE request_id = '%s' AND status = 409"
+                                              % rid) == "1", 10)  # by the audit thread, within about 100 ms
+            check(recorded, "the refusal is not in the trail (recorded after the rollback)")
+            # a one-record read: the placement as its landlord sees it (the first read looks the token up)
+            for _ in range(2):
+                r = w.call("GET", "/v1/placements/%s" % q, "landlord")
+                expect_status(r, 200)
+            trips = round_trips(d, r)
+            check(trips == 1, "a placement read took %d round trips, expected 1" % trips)
+            d.stop()
+
+
 def body(suite):
     with Database() as db:
         with Daemon(db) as d:
             case_totals_property(suite, db, d)
             d.stop()
+        case_round_trips(suite, db)
     case_write_plans(suite)
     case_list_pages(suite)
 

@@ -11,7 +11,8 @@ clause; a refused write is part of the sequence too. After each write, for every
 
 - the stored row equals person_status_source (the same columns computed from the tables now);
 - GET /v1/people/{id}/status, as the coordinator and as a curator (out of its scope: 404), equals what today's
-  statement before 0022 gives (kept below as person_status_reference(), created in the test's database only),
+  statement before 0022 gives (kept below as person_status_reference(), created in the test's database only,
+  from the ledger itself: a payment that was reversed counts as none, as the deposit account shows it),
   member by member; the members computed from others in C (lease holder, the sliding lease's next step, the
   deposit's penalty) are only checked to be present.
 
@@ -75,7 +76,8 @@ LEFT JOIN sessions s ON s.commission_id = dec.commission_id AND s.id = dec.sessi
 FROM placements x WHERE x.commission_id = p.commission_id AND x.person_id = p.id ORDER BY x.move_in_date DESC LIMIT 1)
 pl ON true LEFT JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id LEFT JOIN LATERAL (SELECT *
 FROM sliding_schedule x WHERE x.commission_id = pl.commission_id AND x.placement_id = pl.id OFFSET 0) ss ON true
-LEFT JOIN LATERAL (SELECT coalesce(sum(e.effect_cents), 0) AS balance, count(*) FILTER (WHERE e.kind = 'paid') AS
+LEFT JOIN LATERAL (SELECT coalesce(sum(e.effect_cents), 0) AS balance, count(*) FILTER (WHERE e.kind = 'paid' AND NOT
+EXISTS (SELECT 1 FROM deposit_entries r WHERE r.commission_id = e.commission_id AND r.reverses_entry_id = e.id)) AS
 paid FROM deposit_entries e WHERE e.commission_id = pl.commission_id AND e.placement_id = pl.id) dep ON true LEFT
 JOIN LATERAL (SELECT a.refund_due_on, a.settled_on, a.penalty_received_cents, a.penalty_waived_cents, a.status,
 a.provision_cents, a.provision_due_on, a.first_part_until FROM deposit_accounts a WHERE a.commission_id =
