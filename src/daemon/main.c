@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sodium.h>
 
 #include "build_config.h"
+#include "acceptor.h"
 #include "audit.h"
 #include "db.h"
 #include "http_internal.h"
@@ -409,11 +411,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "commissiond: out of memory\n");
     return 1;
   }
-  /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() removes the listening socket from each worker's
-   * epoll set while the worker may be doing the same, and aborts the process when it loses that race (seen about
-   * once in 150 stops with connections closing at the moment of SIGTERM). With poll() a quiesce is a message to
-   * each worker, and each worker polls only its own share of the connections (--threads). */
-  unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC;
+  /* The listening socket is ours (src/daemon/acceptor.c): libmicrohttpd 0.9.75's MHD_quiesce_daemon() removes it
+   * from each epoll worker's set while the worker may be doing the same, and aborts the process when it loses that
+   * race (seen about once in 150 stops with connections closing at the moment of SIGTERM). */
+  unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
   /* libmicrohttpd accepts a reserve past --max-connections (and past --per-ip-connections for one address): those
    * connections are answered 503 at once (src/http/connections.c) instead of waiting unanswered in the backlog. */
   unsigned int reserve = http_config.max_connections / 4 > 32 ? http_config.max_connections / 4 : 32;
@@ -425,8 +426,6 @@ int main(int argc, char **argv) {
     db_global_shutdown();
     return 1;
   }
-  if (addr.ss_family == AF_INET6)
-    flags |= MHD_USE_IPv6;
   const char *step;
   int listen_fd = open_listener(&addr, &step);
   if (listen_fd < 0) {
@@ -438,8 +437,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   struct MHD_Daemon *d = MHD_start_daemon(
-      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
-      MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
+      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
       MHD_OPTION_CONNECTION_TIMEOUT, http_config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
       mhd_limit, MHD_OPTION_NOTIFY_CONNECTION, http_connection_notify, NULL, MHD_OPTION_END);
   if (d == NULL) {
@@ -452,8 +450,22 @@ int main(int argc, char **argv) {
     db_global_shutdown();
     return 1;
   }
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-  unsigned int port = info ? info->port : 0;
+  struct sockaddr_storage bound;
+  socklen_t bound_len = sizeof bound;
+  unsigned int port = 0;
+  if (getsockname(listen_fd, (struct sockaddr *)&bound, &bound_len) == 0)
+    port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                             : ((struct sockaddr_in *)&bound)->sin_port);
+  if (acceptor_start(listen_fd, d, mhd_limit) != 0) {
+    fprintf(stderr, "commissiond: cannot start the accept loop: %s\n", strerror(errno));
+    MHD_stop_daemon(d);
+    close(listen_fd);
+    http_watchdog_stop();
+    audit_chainer_stop();
+    auth_listener_stop();
+    db_global_shutdown();
+    return 1;
+  }
   char host[256];
   snprintf(host, sizeof host, "%.*s", (int)(strrchr(o.listen, ':') - o.listen), o.listen);
   if (webhook_sender_start(o.db) != 0)
@@ -465,12 +477,7 @@ int main(int argc, char **argv) {
   while (sigwait(&stop_signals, &sig) != 0)
     ;
   log_event(LOG_INFO, "stopping", ",\"signal\":%d,\"in_flight\":%ld", sig, http_in_flight());
-  /* No new connection: the workers stop polling the socket, and shutting it down makes the kernel refuse what
-   * arrives (a proxy tries another instance at once). It is closed only after the workers are gone: one of them
-   * may still be returning from a poll() that saw it. */
-  MHD_socket quiesced = MHD_quiesce_daemon(d);
-  if (quiesced != MHD_INVALID_SOCKET && shutdown(quiesced, SHUT_RDWR) != 0)
-    log_event(LOG_WARN, "cannot shut the listening socket down", ",\"error\":\"%s\"", strerror(errno));
+  acceptor_stop(); /* no new connection: the socket is closed, what arrives is refused */
   struct timespec deadline, now, pause = {0, 20 * 1000 * 1000};
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   deadline.tv_sec += o.shutdown_timeout;
@@ -483,8 +490,6 @@ int main(int argc, char **argv) {
     nanosleep(&pause, NULL);
   }
   MHD_stop_daemon(d);
-  if (quiesced != MHD_INVALID_SOCKET)
-    close(quiesced);
   webhook_sender_stop();
   http_watchdog_stop();
   audit_chainer_stop(); /* after the last request: writes what is still queued, and the tokens' last use */

@@ -11,8 +11,8 @@
   an ordinary role it does not, and serves.
 - SIGTERM arriving while clients close their keep-alive connections stops the daemon cleanly, every time (exit 0,
   the "stopped" line): a stop that aborts loses the audit entries still queued. The stop is repeated because what
-  it guards against is a race between the workers and the stop (libmicrohttpd's epoll quiesce aborted about once
-  in 150 such stops).
+  it guards against is a race between the workers and the stop (libmicrohttpd's own quiesce, with epoll workers,
+  aborted about once in 150 such stops; the daemon now accepts connections itself: src/daemon/acceptor.c).
 - A clean stop (SIGTERM) writes the read audit entries still queued: reads made while the audit table is locked
   (so that their entries cannot be written yet) are all in the trail once the daemon has exited 0.
 
