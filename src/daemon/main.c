@@ -323,6 +323,16 @@ static int open_listener(const struct sockaddr_storage *addr, const char **step)
   return -1;
 }
 
+/* Stops what a start that failed had started (the watchdog, the audit thread, the listener, the connections):
+ * main()'s exit status. */
+static int start_failed(void) {
+  http_watchdog_stop();
+  audit_chainer_stop();
+  auth_listener_stop();
+  db_global_shutdown();
+  return 1;
+}
+
 /* Refuses to serve a database whose schema this build does not know. */
 static int check_schema(const char *conninfo) {
   struct db *db = db_open(conninfo);
@@ -430,11 +440,7 @@ int main(int argc, char **argv) {
   int listen_fd = open_listener(&addr, &step);
   if (listen_fd < 0) {
     fprintf(stderr, "commissiond: cannot listen on %s: %s (%s)\n", o.listen, strerror(errno), step);
-    http_watchdog_stop();
-    audit_chainer_stop();
-    auth_listener_stop();
-    db_global_shutdown();
-    return 1;
+    return start_failed();
   }
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
@@ -444,11 +450,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "commissiond: cannot start the HTTP server on %s: %s\n", o.listen,
             errno != 0 ? strerror(errno) : "libmicrohttpd refused its options");
     close(listen_fd);
-    http_watchdog_stop();
-    audit_chainer_stop();
-    auth_listener_stop();
-    db_global_shutdown();
-    return 1;
+    return start_failed();
   }
   struct sockaddr_storage bound;
   socklen_t bound_len = sizeof bound;
@@ -460,11 +462,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "commissiond: cannot start the accept loop: %s\n", strerror(errno));
     MHD_stop_daemon(d);
     close(listen_fd);
-    http_watchdog_stop();
-    audit_chainer_stop();
-    auth_listener_stop();
-    db_global_shutdown();
-    return 1;
+    return start_failed();
   }
   char host[256];
   snprintf(host, sizeof host, "%.*s", (int)(strrchr(o.listen, ':') - o.listen), o.listen);
