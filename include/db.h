@@ -180,8 +180,8 @@ enum db_status db_commit(struct db *db);
 void db_rollback(struct db *db);
 
 /* Runs BODY(db, cls) inside BEGIN ... COMMIT (BEGIN sent in one round trip with the body's first statement, COMMIT
- * with the statements deferred by db_exec_at_commit(); a body that runs no statement costs none), rolling back and retrying (at most DB_TX_RETRIES times) when it or
- * the commit reports DB_SOFT_ERROR. BODY returns a db_status; DB_HARD_ERROR and DB_REFUSED roll back (nothing of
+ * with the statements deferred by db_exec_at_commit(); a body that runs no statement costs none), rolling back
+ * and retrying (at most DB_TX_RETRIES times) when it or the commit reports DB_SOFT_ERROR. BODY returns a db_status; DB_HARD_ERROR and DB_REFUSED roll back (nothing of
  * the request stays, an Idempotency-Key claim included) and are returned. */
 #define DB_TX_RETRIES 3
 enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *db, void *cls), void *cls);

@@ -1,10 +1,10 @@
 /* commissiond: the daemon. Reads its options (flags or COMMISSIOND_* variables), refuses a database whose
  * schema is not the one it was built for, serves HTTP from an MHD thread pool, and on SIGTERM/SIGINT stops
  * accepting, lets requests in flight finish (bounded wait), and exits 0. It keeps no state of its own. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -443,9 +443,10 @@ int main(int argc, char **argv) {
     return start_failed();
   }
   struct MHD_Daemon *d = MHD_start_daemon(
-      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_THREAD_POOL_SIZE, http_config.threads, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, http_config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-      mhd_limit, MHD_OPTION_NOTIFY_CONNECTION, http_connection_notify, NULL, MHD_OPTION_END);
+      flags, 0, NULL, NULL, http_access_handler, NULL, MHD_OPTION_THREAD_POOL_SIZE, http_config.threads,
+      MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+      http_config.connection_timeout, MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_NOTIFY_CONNECTION,
+      http_connection_notify, NULL, MHD_OPTION_END);
   if (d == NULL) {
     fprintf(stderr, "commissiond: cannot start the HTTP server on %s: %s\n", o.listen,
             errno != 0 ? strerror(errno) : "libmicrohttpd refused its options");

@@ -297,11 +297,15 @@ static size_t prepared_slot(const struct db *db, const struct db_statement *st) 
   return slot;
 }
 
-/* Ensures ST is prepared on this connection (nothing may be queued in a pipeline: see pipeline_flush()). */
+/* Ensures ST is prepared on this connection. PREPARE is not pipelined: what is queued (BEGIN included) is sent
+ * and read first, once per statement and session. */
 static enum db_status db_prepare(struct db *db, const struct db_statement *st) {
   size_t slot = prepared_slot(db, st);
   if (db->prepared[slot] == st)
     return DB_ROW;
+  enum db_status flushed = pipeline_flush(db);
+  if (flushed < 0)
+    return flushed;
   const char *bad;
   char *sql = db_statement_sql(st, &bad);
   if (sql == NULL) {
@@ -335,13 +339,19 @@ static bool pipeline_room(struct db *db, int n) {
   return PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF || PQenterPipelineMode(db->conn) == 1;
 }
 
+static bool queue_command(struct db *db, const char *sql) {
+  if (!pipeline_room(db, 1) || PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+    return false;
+  db->queued[db->nqueued++] = (struct queued){sql, NULL};
+  return true;
+}
+
 /* Queues BEGIN when the transaction has not begun on the server yet. */
 static bool queue_begin(struct db *db) {
   if (!db->begin_pending)
     return true;
-  if (!pipeline_room(db, 1) || PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+  if (!queue_command(db, "BEGIN"))
     return false;
-  db->queued[db->nqueued++] = (struct queued){"BEGIN", NULL};
   db->begin_pending = false;
   db->begin_queued = true;
   return true;
@@ -352,13 +362,6 @@ static bool queue_prepared(struct db *db, const struct db_statement *st, const c
   if (!pipeline_room(db, 1) || PQsendQueryPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0) != 1)
     return false;
   db->queued[db->nqueued++] = (struct queued){st->name, done};
-  return true;
-}
-
-static bool queue_command(struct db *db, const char *sql) {
-  if (!pipeline_room(db, 1) || PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
-    return false;
-  db->queued[db->nqueued++] = (struct queued){sql, NULL};
   return true;
 }
 
@@ -532,11 +535,9 @@ static enum db_status db_exec_once(struct db *db, const struct db_statement *st,
                                    PGresult **res) {
   *res = NULL;
   db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
-  enum db_status s;
-  if (db->prepared[prepared_slot(db, st)] != st) { /* the first use on this session: PREPARE is not pipelined */
-    if ((s = pipeline_flush(db)) < 0 || (s = db_prepare(db, st)) < 0)
-      return s;
-  }
+  enum db_status s = db_prepare(db, st);
+  if (s < 0)
+    return s;
   if (db->begin_pending || db->nqueued > 0) { /* with BEGIN, or after deferred statements: one round trip */
     if (!queue_begin(db) || !queue_prepared(db, st, params, NULL))
       return pipeline_broken(db, st->name);
@@ -569,11 +570,9 @@ enum db_status db_exec_at_commit(struct db *db, const struct db_statement *st, c
     return s < 0 ? s : DB_ROW;
   }
   db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
-  enum db_status s;
-  if (db->prepared[prepared_slot(db, st)] != st) {
-    if ((s = pipeline_flush(db)) < 0 || (s = db_prepare(db, st)) < 0)
-      return s;
-  }
+  enum db_status s = db_prepare(db, st);
+  if (s < 0)
+    return s;
   if (!queue_begin(db) || !queue_prepared(db, st, params, done))
     return pipeline_broken(db, st->name);
   if (done != NULL)
@@ -660,10 +659,9 @@ enum db_status db_commit(struct db *db) {
 void db_rollback(struct db *db) {
   if (db->conn == NULL)
     return;
-  db->begin_pending = false;
   if (db->nqueued > 0) /* read what was sent: its failures are logged, its effects rolled back below */
     (void)pipeline_sync(db, NULL);
-  db->begin_pending = false;
+  db->begin_pending = false; /* also when the read lost the session (pipeline_sync() then asks for it again) */
   if (db->lost || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
     return;
   thread_round_trips++;
@@ -702,7 +700,6 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
     if (s < 0) {
       db_rollback(db);
       outcomes_failed(db, s);
-      db->in_transaction = false;
       continue;
     }
     enum db_status c = db_commit(db);
@@ -711,11 +708,9 @@ enum db_status db_transaction(struct db *db, enum db_status (*body)(struct db *,
       outcomes_failed(db, c);
       s = c;
     }
-    db->noutcomes = 0;
-    db->in_transaction = false;
   }
-  db->in_transaction = false;
-  db->begin_pending = false;
+  db->in_transaction = db->begin_pending = false;
+  db->noutcomes = 0; /* the slots belong to the caller: none is written after the transaction */
   return s;
 }
 
