@@ -123,6 +123,9 @@ size_t http_route_index(const struct route *route);
 /* Replies. Each queues a response on RQ's connection and returns what the MHD access handler must return.
  * BODY is stolen (decref'd) in every case. HEADERS is NULL or a NULL-terminated list of name, value pairs. */
 enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers);
+/* reply_json() of a body already written as JSON TEXT (LEN bytes, malloc'ed, taken; NULL: a 500). */
+enum MHD_Result reply_json_text(struct request *rq, unsigned int status, char *text, size_t len,
+                                const char *const *headers);
 enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *content_type, char *text,
                            size_t len);
 /* A file of the web front (src/web, embedded at build time): STATUS with DATA (LEN bytes, static, not copied)

@@ -34,6 +34,12 @@ void jw_bool(struct jw *w, const char *text);
 void jw_raw_json(struct jw *w, const char *text);
 void jw_null(struct jw *w);
 void jw_value(struct jw *w, const json_t *value);
+/* A member KEY with its value, as jw_key() then the value's call. */
+void jw_key_string(struct jw *w, const char *key, const char *text);
+void jw_key_int(struct jw *w, const char *key, const char *text);
+void jw_key_bool(struct jw *w, const char *key, const char *text);
+void jw_key_raw_json(struct jw *w, const char *key, const char *text);
+void jw_key_integer(struct jw *w, const char *key, long long value);
 /* The text written (the caller frees it) and its length; NULL when an allocation failed. The writer is left empty. */
 char *jw_finish(struct jw *w, size_t *len);
 

@@ -43,6 +43,9 @@ void page_free(struct page *page);
  * last row's keyset position, by name). Takes ITEMS (NULL: an item could not be built, 500) and frees PAGE. */
 enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows, json_t *items,
                                  const char *const *keys, size_t n);
+/* The next page's cursor when ROWS filled PAGE: *NEXT the cursor of KEYS (N texts, malloc'ed), NULL when the page is
+ * the last; false when it could not be built. */
+bool page_next(const struct page *page, int rows, const char *const *keys, size_t n, char **next);
 /* Appends ITEM (stolen) to the list ITEMS; when ITEM is NULL (it could not be built) frees ITEMS and returns NULL,
  * so that the list fails as a whole instead of silently missing an item. */
 json_t *items_append(json_t *items, json_t *item);
@@ -62,5 +65,8 @@ void etag_format(long version, char *out, size_t n);
 /* BODY (stolen) with STATUS, the ETag of VERSION, and a Location header when LOCATION is not NULL. */
 enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t *body, long version,
                                 const char *location);
+/* reply_versioned() of a body already written as JSON TEXT (LEN bytes, malloc'ed, taken). */
+enum MHD_Result reply_versioned_text(struct request *rq, unsigned int status, char *text, size_t len, long version,
+                                     const char *location);
 
 #endif

@@ -6,13 +6,6 @@
 
 #include "principal.h"
 
-struct placement_row;
-
-/* A placement row (PLACEMENT_ROW, include/queries.h) as the API's Placement as READER's role may see it: a landlord
- * gets names, unit and dates only; a curator no exit comment and no health-related exit reason. NULL when it
- * cannot be built. */
-json_t *placement_json(const struct placement_row *r, enum role reader);
-
 /* A sliding lease's dates as the API's SlidingLease (texts YYYY-MM-DD or NULL): its start, planned and actual
  * slide, and while it runs unslid its last and next tripartite review, the notice to the prefect (due, sent) and
  * the next step (include/lease.h). NULL when it cannot be built. */

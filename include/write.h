@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "json_writer.h"
 #include "params.h"
 
 /* What a body reports. On success: BODY (owned), VERSION (its ETag; -1 for none) and, for a creation, LOCATION.
@@ -79,6 +80,21 @@ enum MHD_Result reply_read(struct request *rq, enum db_status s, PGresult *res, 
  * the keyset's order. Frees PAGE. A row that cannot be built fails the whole list (500). */
 enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status s, PGresult *res, row_builder build,
                            const char *const *keys, size_t n);
+
+/* Row I of RES as its item's JSON text, written into W as READER may see it, and *VERSION (its ETag; -1: none);
+ * false when the row cannot be read. A resource whose lists are long writes its rows this way: a page of items is
+ * one buffer, not a jansson tree of every member (include/json_writer.h). */
+typedef bool (*row_writer)(const PGresult *res, int i, enum role reader, struct jw *w, long *version);
+/* A row_builder's work done by WRITE, for a write's answer (which keeps its body as a tree): OUT's body is the text
+ * WRITE makes, parsed. */
+bool write_out_of(const PGresult *res, int i, struct write_out *out, row_writer write);
+/* The member "person" of an item that names the person only: {family_name, given_names}. */
+void write_person_names(struct jw *w, const char *family_name, const char *given_names);
+/* reply_read() and reply_list() with the rows written as text by WRITE. */
+enum MHD_Result reply_read_of(struct request *rq, enum db_status s, PGresult *res, const char *missing,
+                              row_writer write);
+enum MHD_Result reply_list_of(struct request *rq, struct page *page, enum db_status s, PGresult *res,
+                              row_writer write, const char *const *keys, size_t n);
 
 /* For a merge in an update body: the value to store for a field the client may have sent (V), given the stored
  * one (CURRENT): the sent string, NULL when the client sent null, CURRENT when it sent nothing. */

@@ -110,40 +110,52 @@ static bool check_wishes(struct request *rq, char **kinds, char **towns, enum MH
   return false;
 }
 
-/* An application row as the API's Application, the situation only when SHOW_SITUATION; NULL when it cannot be
- * built. */
-static json_t *application_json(const struct application_row *r, bool show_situation) {
-  json_t *app = json_pack(
-      "{s:o, s:{s:o, s:o, s:o, s:o}, s:o*, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-      json_of_text(r->id), "person", "id", json_of_text(r->person_id), "family_name", json_of_text(r->family_name),
-      "given_names", json_of_text(r->given_names), "birth_date", json_of_text(r->birth_date), "wished_unit_kinds",
-      r->wished_unit_kinds != NULL ? json_loads(r->wished_unit_kinds, 0, NULL) : NULL, "wished_towns",
-      r->wished_towns != NULL ? json_loads(r->wished_towns, 0, NULL) : NULL, "urgency", json_of_text(r->urgency),
-      "referent_name", json_of_text(r->referent_name), "status", json_of_text(r->status), "submitted_at",
-      json_of_text(r->submitted_at), "decided_at", json_of_text(r->decided_at), "decided_on", json_of_text(r->decided_on), "waiting_days",
-      json_of_int(r->waiting_days), "created_by_role", json_of_text(r->created_by_role), "version",
-      json_of_int(r->version), "created_at", json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
-  if (app != NULL && show_situation && json_object_set_new(app, "situation", json_of_text(r->situation)) != 0) {
-    json_decref(app);
-    return NULL;
-  }
-  return app;
-}
-
 /* Whether ROLE reads the situation text (whether access is denied depends on the role alone). */
 static bool may_see_situation(enum role role) {
   const struct principal p = {.role = role};
   return access_decide(&p, RES_SITUATION, ACT_READ).kind != ACCESS_DENY;
 }
 
-/* Row I of RES into OUT: the JSON of the application as OUT's reader may see it, and its version. */
-static bool application_out(const PGresult *res, int i, struct write_out *out) {
+/* Row I of RES as the API's Application, as READER sees it (the situation only for a role that reads it), and its
+ * version. */
+static bool application_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
   struct application_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = application_json(&r, may_see_situation(out->reader));
-  out->version = long_of_text(r.version);
-  return out->body != NULL;
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.id);
+  jw_key(w, "person");
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.person_id);
+  jw_key_string(w, "family_name", r.family_name);
+  jw_key_string(w, "given_names", r.given_names);
+  jw_key_string(w, "birth_date", r.birth_date);
+  jw_object_end(w);
+  if (r.wished_unit_kinds != NULL)
+    jw_key_raw_json(w, "wished_unit_kinds", r.wished_unit_kinds);
+  if (r.wished_towns != NULL)
+    jw_key_raw_json(w, "wished_towns", r.wished_towns);
+  jw_key_string(w, "urgency", r.urgency);
+  jw_key_string(w, "referent_name", r.referent_name);
+  jw_key_string(w, "status", r.status);
+  jw_key_string(w, "submitted_at", r.submitted_at);
+  jw_key_string(w, "decided_at", r.decided_at);
+  jw_key_string(w, "decided_on", r.decided_on);
+  jw_key_int(w, "waiting_days", r.waiting_days);
+  jw_key_string(w, "created_by_role", r.created_by_role);
+  jw_key_int(w, "version", r.version);
+  jw_key_string(w, "created_at", r.created_at);
+  jw_key_string(w, "updated_at", r.updated_at);
+  if (may_see_situation(reader))
+    jw_key_string(w, "situation", r.situation);
+  jw_object_end(w);
+  *version = long_of_text(r.version);
+  return true;
+}
+
+/* Row I of RES into OUT (a write's answer). */
+static bool application_out(const PGresult *res, int i, struct write_out *out) {
+  return write_out_of(res, i, out, application_write);
 }
 
 /* In a write's transaction, after it: the application ID read back as the caller sees it, into OUT. */
@@ -196,7 +208,7 @@ enum MHD_Result api_applications_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_application_list(rq->db, rq->principal.commission_id, &rq->access, &f, page.after[0],
                                          page.after[1], page.limit, &res);
-  return reply_list(rq, &page, s, res, application_out, (const char *const[]){"list_key", "id"}, 2);
+  return reply_list_of(rq, &page, s, res, application_write, (const char *const[]){"list_key", "id"}, 2);
 }
 
 /* ---- POST /v1/applications */
@@ -272,7 +284,7 @@ enum MHD_Result api_applications_create(struct request *rq) {
 enum MHD_Result api_applications_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_application_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_read(rq, s, res, "No such application.", application_out);
+  return reply_read_of(rq, s, res, "No such application.", application_write);
 }
 
 enum MHD_Result api_applications_history(struct request *rq) {

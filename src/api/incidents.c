@@ -19,29 +19,41 @@
 static const char *const kinds[] = {"rent_arrears", "disturbance", "damage", "hospitalisation", "prolonged_absence",
                                     "other", NULL};
 
-/* An incident as the API's Incident; NULL when it cannot be built. */
-static json_t *incident_json(const struct incident_row *r) {
-  return json_pack("{s:o, s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                   "s:o}",
-                   "id", json_of_text(r->id), "placement_id", json_of_text(r->placement_id), "person", "family_name",
-                   json_of_text(r->family_name), "given_names", json_of_text(r->given_names), "unit", "label",
-                   json_of_text(r->unit_label), "town", json_of_text(r->unit_town), "kind", json_of_text(r->kind),
-                   "description", json_of_text(r->description), "arrears_cents", json_of_int(r->arrears_cents),
-                   "occurred_on", json_of_text(r->occurred_on), "status", json_of_text(r->status),
-                   "reported_by_role", json_of_text(r->reported_by_role), "acknowledged_at",
-                   json_of_text(r->acknowledged_at), "closed_at", json_of_text(r->closed_at), "closing_note",
-                   json_of_text(r->closing_note), "version", json_of_int(r->version), "created_at",
-                   json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
-}
-
-/* Row I of RES into OUT: the incident and its version. */
-static bool incident_out(const PGresult *res, int i, struct write_out *out) {
+/* Row I of RES as the API's Incident, and its version. */
+static bool incident_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
+  (void)reader; /* whoever sees an incident sees all of it */
   struct incident_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = incident_json(&r);
-  out->version = long_of_text(r.version);
-  return out->body != NULL;
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.id);
+  jw_key_string(w, "placement_id", r.placement_id);
+  write_person_names(w, r.family_name, r.given_names);
+  jw_key(w, "unit");
+  jw_object_begin(w);
+  jw_key_string(w, "label", r.unit_label);
+  jw_key_string(w, "town", r.unit_town);
+  jw_object_end(w);
+  jw_key_string(w, "kind", r.kind);
+  jw_key_string(w, "description", r.description);
+  jw_key_int(w, "arrears_cents", r.arrears_cents);
+  jw_key_string(w, "occurred_on", r.occurred_on);
+  jw_key_string(w, "status", r.status);
+  jw_key_string(w, "reported_by_role", r.reported_by_role);
+  jw_key_string(w, "acknowledged_at", r.acknowledged_at);
+  jw_key_string(w, "closed_at", r.closed_at);
+  jw_key_string(w, "closing_note", r.closing_note);
+  jw_key_int(w, "version", r.version);
+  jw_key_string(w, "created_at", r.created_at);
+  jw_key_string(w, "updated_at", r.updated_at);
+  jw_object_end(w);
+  *version = long_of_text(r.version);
+  return true;
+}
+
+/* Row I of RES into OUT (a write's answer). */
+static bool incident_out(const PGresult *res, int i, struct write_out *out) {
+  return write_out_of(res, i, out, incident_write);
 }
 
 /* Incident ID as the caller sees it, read in the transaction into OUT. */
@@ -129,13 +141,13 @@ enum MHD_Result api_incidents_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_incident_list(rq->db, rq->principal.commission_id, &rq->access, status, placement,
                                       page.after[0], page.after[1], page.limit, &res);
-  return reply_list(rq, &page, s, res, incident_out, (const char *const[]){"cursor_at", "id"}, 2);
+  return reply_list_of(rq, &page, s, res, incident_write, (const char *const[]){"cursor_at", "id"}, 2);
 }
 
 enum MHD_Result api_incidents_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_incident_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_read(rq, s, res, "No such incident.", incident_out);
+  return reply_read_of(rq, s, res, "No such incident.", incident_write);
 }
 
 /* Moves the incident (the path's id) to CLS, the status: open → acknowledged → closed; closing may skip the

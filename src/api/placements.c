@@ -49,71 +49,85 @@ json_t *sliding_json(const struct sliding_dates *d) {
                    json_of_text(d->prefect_notice_sent_on), "next_step", next);
 }
 
-/* The lease of placement R: who holds it, the deposit clause, and a sliding lease's calendar. */
-static bool add_lease(json_t *p, const struct placement_row *r) {
-  struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
-                            r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
-                            r->prefect_notice_sent_on};
-  json_t *sliding = r->sliding_start_date != NULL ? sliding_json(&d) : json_null();
-  if (sliding == NULL)
-    return false;
-  int failed = json_object_set_new(p, "sliding", sliding);
-  failed |= json_object_set_new(p, "lease_holder", json_string(lease_holder(r->lease, r->slid_on)));
-  failed |= json_object_set_new(p, "refund_to_association", json_of_bool(r->refund_to_association));
-  return failed == 0;
+/* The lease of placement R: a sliding lease's calendar, who holds it, the deposit clause. */
+static bool write_lease(struct jw *w, const struct placement_row *r) {
+  jw_key(w, "sliding");
+  if (r->sliding_start_date != NULL) {
+    struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
+                              r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
+                              r->prefect_notice_sent_on};
+    json_t *sliding = sliding_json(&d);
+    if (sliding == NULL)
+      return false;
+    jw_value(w, sliding);
+    json_decref(sliding);
+  } else {
+    jw_null(w);
+  }
+  jw_key_string(w, "lease_holder", lease_holder(r->lease, r->slid_on));
+  jw_key_bool(w, "refund_to_association", r->refund_to_association);
+  return true;
 }
 
-json_t *placement_json(const struct placement_row *r, enum role reader) {
+/* Row I of RES as the placement READER sees it, and its version: a landlord reads names and dates, no application,
+ * session or exit reason. */
+static bool placement_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
+  struct placement_row r;
+  if (!db_row(res, i, &r))
+    return false;
   bool landlord_view = reader == ROLE_LANDLORD;
   bool care_view = reader == ROLE_COORDINATOR || reader == ROLE_CAREGIVER;
   char today[16];
   date_format(date_today(), today, sizeof today);
-  bool active = r->exit_date == NULL || strcmp(r->exit_date, today) > 0;
-  json_t *person = landlord_view
-                       ? json_pack("{s:o, s:o}", "family_name", json_of_text(r->family_name), "given_names",
-                                   json_of_text(r->given_names))
-                       : json_pack("{s:o, s:o, s:o, s:o}", "id", json_of_text(r->person_id), "family_name",
-                                   json_of_text(r->family_name), "given_names", json_of_text(r->given_names),
-                                   "birth_date", json_of_text(r->birth_date));
-  json_t *unit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(r->unit_id), "label",
-                           json_of_text(r->unit_label), "address", json_of_text(r->unit_address), "town",
-                           json_of_text(r->unit_town), "kind", json_of_text(r->unit_kind), "landlord_org_id",
-                           json_of_text(r->landlord_org_id));
-  json_t *p = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "id", json_of_text(r->id), "person", person,
-                        "unit", unit, "move_in_date", json_of_text(r->move_in_date), "lease", json_of_text(r->lease),
-                        "exit_date", json_of_text(r->exit_date), "status", active ? "active" : "ended", "version",
-                        json_of_int(r->version));
-  if (p != NULL && !add_lease(p, r)) {
-    json_decref(p);
-    return NULL;
-  }
-  if (p != NULL && !landlord_view) {
+  bool active = r.exit_date == NULL || strcmp(r.exit_date, today) > 0;
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.id);
+  jw_key(w, "person");
+  jw_object_begin(w);
+  if (!landlord_view)
+    jw_key_string(w, "id", r.person_id);
+  jw_key_string(w, "family_name", r.family_name);
+  jw_key_string(w, "given_names", r.given_names);
+  if (!landlord_view)
+    jw_key_string(w, "birth_date", r.birth_date);
+  jw_object_end(w);
+  jw_key(w, "unit");
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.unit_id);
+  jw_key_string(w, "label", r.unit_label);
+  jw_key_string(w, "address", r.unit_address);
+  jw_key_string(w, "town", r.unit_town);
+  jw_key_string(w, "kind", r.unit_kind);
+  jw_key_string(w, "landlord_org_id", r.landlord_org_id);
+  jw_object_end(w);
+  jw_key_string(w, "move_in_date", r.move_in_date);
+  jw_key_string(w, "lease", r.lease);
+  jw_key_string(w, "exit_date", r.exit_date);
+  jw_key_string(w, "status", active ? "active" : "ended");
+  jw_key_int(w, "version", r.version);
+  if (!write_lease(w, &r))
+    return false;
+  if (!landlord_view) {
     /* An exit to hospital or to a care facility is health information: a curator reads "confidential", and no
      * exit comment (free text written by the care side). */
-    const char *reason = r->exit_reason;
+    const char *reason = r.exit_reason;
     bool health = reason != NULL && (strcmp(reason, "hospitalisation") == 0 || strcmp(reason, "care_facility") == 0);
-    if (json_object_set_new(p, "application_id", json_of_text(r->application_id)) != 0 ||
-        json_object_set_new(p, "session_id", json_of_text(r->session_id)) != 0 ||
-        json_object_set_new(p, "exit_reason", json_of_text(health && !care_view ? "confidential" : reason)) != 0 ||
-        json_object_set_new(p, "exit_comment", care_view ? json_of_text(r->exit_comment) : json_null()) != 0 ||
-        json_object_set_new(p, "exit_inspection_matches", json_of_bool(r->exit_inspection_matches)) != 0 ||
-        json_object_set_new(p, "created_at", json_of_text(r->created_at)) != 0 ||
-        json_object_set_new(p, "updated_at", json_of_text(r->updated_at)) != 0) {
-      json_decref(p);
-      return NULL;
-    }
+    jw_key_string(w, "application_id", r.application_id);
+    jw_key_string(w, "session_id", r.session_id);
+    jw_key_string(w, "exit_reason", health && !care_view ? "confidential" : reason);
+    jw_key_string(w, "exit_comment", care_view ? r.exit_comment : NULL);
+    jw_key_bool(w, "exit_inspection_matches", r.exit_inspection_matches);
+    jw_key_string(w, "created_at", r.created_at);
+    jw_key_string(w, "updated_at", r.updated_at);
   }
-  return p;
+  jw_object_end(w);
+  *version = long_of_text(r.version);
+  return true;
 }
 
-/* Row I of RES into OUT: the placement as OUT's reader sees it, and its version. */
+/* Row I of RES into OUT (a write's answer). */
 static bool placement_out(const PGresult *res, int i, struct write_out *out) {
-  struct placement_row r;
-  if (!db_row(res, i, &r))
-    return false;
-  out->body = placement_json(&r, out->reader);
-  out->version = long_of_text(r.version);
-  return out->body != NULL;
+  return write_out_of(res, i, out, placement_write);
 }
 
 /* Placement ID as the caller sees it now, read in the write's transaction into OUT (a write's answer). */
@@ -164,13 +178,13 @@ enum MHD_Result api_placements_list(struct request *rq) {
                                        active ? (active[0] == 't' ? "t" : "f") : NULL, unit, person, landlord,
                                        page.after[0],
                                        page.after[1], page.limit, &res);
-  return reply_list(rq, &page, s, res, placement_out, (const char *const[]){"move_in_date", "id"}, 2);
+  return reply_list_of(rq, &page, s, res, placement_write, (const char *const[]){"move_in_date", "id"}, 2);
 }
 
 enum MHD_Result api_placements_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_placement_get(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
-  return reply_read(rq, s, res, "No such placement.", placement_out);
+  return reply_read_of(rq, s, res, "No such placement.", placement_write);
 }
 
 static const char *const leases[] = {"association_main_tenant", "sliding_lease", "direct_lease", NULL};

@@ -266,6 +266,29 @@ enum MHD_Result api_reviews_update(struct request *rq) {
   return patch_run(rq, &patch, &w);
 }
 
+/* Row I of RES as a line of the review schedule (ReviewScheduleItem). */
+static bool schedule_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
+  struct review_schedule_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  jw_object_begin(w);
+  jw_key_string(w, "placement_id", r.placement_id);
+  write_person_names(w, r.family_name, r.given_names);
+  jw_key(w, "unit");
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.unit_id);
+  jw_key_string(w, "label", r.unit_label);
+  jw_key_string(w, "town", r.unit_town);
+  jw_object_end(w);
+  jw_key_string(w, "move_in_date", r.move_in_date);
+  jw_key_string(w, "last_review_date", r.last_review_date);
+  jw_key_string(w, "next_review_on", r.next_review_on);
+  jw_key_string(w, "status", r.status);
+  jw_key_string(w, "tripartite_review_on", r.tripartite_review_on);
+  jw_object_end(w);
+  return true;
+}
+
 /* GET /v1/reviews?status=due|overdue: the active placements whose review is coming (within 30 days) or late. */
 enum MHD_Result api_reviews_schedule(struct request *rq) {
   static const char *const query[] = {"status", "limit", "cursor", NULL};
@@ -282,26 +305,6 @@ enum MHD_Result api_reviews_schedule(struct request *rq) {
   PGresult *res;
   enum db_status s = db_review_schedule(rq->db, rq->principal.commission_id, &rq->access, status, page.after[0],
                                         page.after[1], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct review_schedule_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(
-        items, !db_row(res, i, &r)
-                   ? NULL
-                   : json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o}", "placement_id",
-                               json_of_text(r.placement_id), "person", "family_name", json_of_text(r.family_name),
-                               "given_names", json_of_text(r.given_names), "unit", "id", json_of_text(r.unit_id),
-                               "label", json_of_text(r.unit_label), "town", json_of_text(r.unit_town),
-                               "move_in_date", json_of_text(r.move_in_date), "last_review_date",
-                               json_of_text(r.last_review_date), "next_review_on", json_of_text(r.next_review_on),
-                               "status", json_of_text(r.status), "tripartite_review_on",
-                               json_of_text(r.tripartite_review_on)));
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.next_review_on, r.placement_id},
-                         2);
-  PQclear(res);
-  return ret;
+  return reply_list_of(rq, &page, s, res, schedule_write, (const char *const[]){"next_review_on", "placement_id"},
+                       2);
 }

@@ -68,34 +68,39 @@ static const struct field_spec update_spec[] = {
 };
 
 /* A unit row as the API's Unit, with the places taken and free today. */
-static json_t *unit_json(const struct unit_row *r) {
-  json_t *unit = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                           json_of_text(r->id), "kind", json_of_text(r->kind), "label", json_of_text(r->label),
-                           "address", json_of_text(r->address), "town", json_of_text(r->town), "landlord_org_id",
-                           json_of_text(r->landlord_org_id), "places", json_of_int(r->places), "rent_cents",
-                           json_of_int(r->rent_cents), "charges_cents", json_of_int(r->charges_cents),
-                           "deposit_cents", json_of_int(r->deposit_cents), "currency", json_of_text(r->currency),
-                           "status", json_of_text(r->status), "version", json_of_int(r->version), "created_at",
-                           json_of_text(r->created_at), "updated_at", json_of_text(r->updated_at));
-  long places = long_of_text(r->places), occupied = long_of_text(r->occupied);
-  if (unit != NULL && (json_object_set_new(unit, "occupied_places", json_integer(occupied)) != 0 ||
-                       json_object_set_new(unit, "co_owned", json_of_bool(r->co_owned)) != 0 ||
-                       json_object_set_new(unit, "vacant_places", json_integer(places > occupied ? places - occupied
-                                                                                                 : 0)) != 0)) {
-    json_decref(unit);
-    unit = NULL;
-  }
-  return unit;
-}
-
-/* Row I of RES into OUT: the JSON of the unit and its version. */
-static bool unit_out(const PGresult *res, int i, struct write_out *out) {
+static bool unit_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
+  (void)reader; /* every reader of a unit sees all of it */
   struct unit_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = unit_json(&r);
-  out->version = long_of_text(r.version);
-  return out->body != NULL;
+  long places = long_of_text(r.places), occupied = long_of_text(r.occupied);
+  jw_object_begin(w);
+  jw_key_string(w, "id", r.id);
+  jw_key_string(w, "kind", r.kind);
+  jw_key_string(w, "label", r.label);
+  jw_key_string(w, "address", r.address);
+  jw_key_string(w, "town", r.town);
+  jw_key_string(w, "landlord_org_id", r.landlord_org_id);
+  jw_key_int(w, "places", r.places);
+  jw_key_int(w, "rent_cents", r.rent_cents);
+  jw_key_int(w, "charges_cents", r.charges_cents);
+  jw_key_int(w, "deposit_cents", r.deposit_cents);
+  jw_key_string(w, "currency", r.currency);
+  jw_key_string(w, "status", r.status);
+  jw_key_int(w, "version", r.version);
+  jw_key_string(w, "created_at", r.created_at);
+  jw_key_string(w, "updated_at", r.updated_at);
+  jw_key_integer(w, "occupied_places", occupied);
+  jw_key_bool(w, "co_owned", r.co_owned);
+  jw_key_integer(w, "vacant_places", places > occupied ? places - occupied : 0);
+  jw_object_end(w);
+  *version = long_of_text(r.version);
+  return true;
+}
+
+/* Row I of RES into OUT (a write's answer). */
+static bool unit_out(const PGresult *res, int i, struct write_out *out) {
+  return write_out_of(res, i, out, unit_write);
 }
 
 static bool in_list(const char *const *values, const char *s) {
@@ -131,7 +136,7 @@ enum MHD_Result api_units_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_unit_list(rq->db, rq->principal.commission_id, access_scope_param(a), access_org_param(a),
                                   &f, page.after, page.limit, &res);
-  return reply_list(rq, &page, s, res, unit_out, (const char *const[]){"town", "label", "id"}, 3);
+  return reply_list_of(rq, &page, s, res, unit_write, (const char *const[]){"town", "label", "id"}, 3);
 }
 
 /* Is ORG_ID an organisation of the commission that can own units (a landlord or a residence)? */
@@ -187,7 +192,7 @@ enum MHD_Result api_units_get(struct request *rq) {
   PGresult *res;
   enum db_status s = db_unit_get(rq->db, rq->principal.commission_id, access_scope_param(a), access_org_param(a),
                                  rq->args[0], false, &res);
-  return reply_read(rq, s, res, "No such unit.", unit_out);
+  return reply_read_of(rq, s, res, "No such unit.", unit_write);
 }
 
 enum MHD_Result api_units_history(struct request *rq) {

@@ -127,15 +127,18 @@ void jw_string(struct jw *w, const char *text) {
   quoted(w, text);
 }
 
-void jw_int(struct jw *w, const char *text) {
-  if (text == NULL) {
-    jw_null(w);
-    return;
-  }
+static void integer(struct jw *w, long long value) {
   separate(w);
   char digits[32];
-  int n = snprintf(digits, sizeof digits, "%lld", strtoll(text, NULL, 10));
+  int n = snprintf(digits, sizeof digits, "%lld", value);
   put(w, digits, (size_t)n);
+}
+
+void jw_int(struct jw *w, const char *text) {
+  if (text == NULL)
+    jw_null(w);
+  else
+    integer(w, strtoll(text, NULL, 10));
 }
 
 void jw_bool(struct jw *w, const char *text) {
@@ -167,6 +170,31 @@ void jw_value(struct jw *w, const json_t *value) {
   }
   jw_raw_json(w, text);
   free(text);
+}
+
+void jw_key_string(struct jw *w, const char *key, const char *text) {
+  jw_key(w, key);
+  jw_string(w, text);
+}
+
+void jw_key_int(struct jw *w, const char *key, const char *text) {
+  jw_key(w, key);
+  jw_int(w, text);
+}
+
+void jw_key_bool(struct jw *w, const char *key, const char *text) {
+  jw_key(w, key);
+  jw_bool(w, text);
+}
+
+void jw_key_raw_json(struct jw *w, const char *key, const char *text) {
+  jw_key(w, key);
+  jw_raw_json(w, text);
+}
+
+void jw_key_integer(struct jw *w, const char *key, long long value) {
+  jw_key(w, key);
+  integer(w, value);
 }
 
 char *jw_finish(struct jw *w, size_t *len) {

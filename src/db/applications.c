@@ -73,11 +73,15 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
   " ORDER BY a.queued_at, a.id"
 #define APP_STATUSES "AND " SQL_UNESTIMATED("a.status = ANY (:statuses::text[])") " "
 #define APP_OPEN "AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "
-/* A leading filter's three statements: VAR (any status), VAR_statuses and VAR_open (statuses all open). */
+#define APP_WAITING "AND a.status IN ('submitted', 'deferred') "
+/* A leading filter's four statements: VAR (any status), VAR_statuses, VAR_open (statuses all open) and
+ * VAR_waiting (statuses all waiting: the waiting list's own index, migrations/0026, which skips no approved or
+ * scheduled application). */
 #define APP_LIST_STATEMENTS(var, name, COND)                                                                     \
   DB_STATEMENT(var, {name, APP_LIST_SQL(COND), DB_PARAMS(APP_LIST)});                                           \
   DB_STATEMENT(var##_statuses, {name "_statuses", APP_LIST_SQL(COND APP_STATUSES), DB_PARAMS(APP_LIST)});       \
-  DB_STATEMENT(var##_open, {name "_open", APP_LIST_SQL(COND APP_STATUSES APP_OPEN), DB_PARAMS(APP_LIST)})
+  DB_STATEMENT(var##_open, {name "_open", APP_LIST_SQL(COND APP_STATUSES APP_OPEN), DB_PARAMS(APP_LIST)});      \
+  DB_STATEMENT(var##_waiting, {name "_waiting", APP_LIST_SQL(COND APP_STATUSES APP_WAITING), DB_PARAMS(APP_LIST)})
 APP_LIST_STATEMENTS(list, "application_list", "");
 APP_LIST_STATEMENTS(list_care_team, "application_list_care_team", "AND a.care_team_id = :org::uuid ");
 APP_LIST_STATEMENTS(list_curator, "application_list_curator", "AND a.curator_org_id = :org::uuid ");
@@ -87,30 +91,35 @@ DB_STATEMENT(list_person, {"application_list_person",
 DB_STATEMENT(list_search, {"application_list_search", APP_LIST_SQL("AND " APP_FILTERED), DB_PARAMS(APP_LIST)});
 DB_STATEMENT(list_search_open, {"application_list_search_open", APP_LIST_SQL(APP_OPEN "AND " APP_FILTERED),
                                 DB_PARAMS(APP_LIST)});
-/* [lead: all, care team, curator][statuses: any, some, open ones only] */
-static const struct db_statement *const lists[3][3] = {
-  {&list, &list_statuses, &list_open},
-  {&list_care_team, &list_care_team_statuses, &list_care_team_open},
-  {&list_curator, &list_curator_statuses, &list_curator_open},
+/* [lead: all, care team, curator][statuses: enum statuses_kind] */
+static const struct db_statement *const lists[3][4] = {
+  {&list, &list_statuses, &list_open, &list_waiting},
+  {&list_care_team, &list_care_team_statuses, &list_care_team_open, &list_care_team_waiting},
+  {&list_curator, &list_curator_statuses, &list_curator_open, &list_curator_waiting},
 };
 DB_PARAMS_STRUCT(app_list_params, APP_LIST);
 
-/* Whether every status of the array literal STATUSES ("{a,b}") is an open one. */
-static bool statuses_open(const char *statuses) {
-  static const char *const open[] = {"submitted", "scheduled", "deferred", "approved"};
-  if (statuses == NULL || *statuses != '{')
-    return false;
-  const char *p = statuses + 1;
-  for (;;) {
-    size_t n = strcspn(p, ",}");
-    bool found = false;
-    for (size_t i = 0; i < sizeof open / sizeof *open; i++)
-      found |= strlen(open[i]) == n && strncmp(open[i], p, n) == 0;
-    if (!found)
-      return false;
-    if (p[n] != ',')
-      return p[n] == '}';
-    p += n + 1;
+enum statuses_kind { STATUSES_ANY, STATUSES_SOME, STATUSES_OPEN, STATUSES_WAITING };
+
+/* Which statuses the array literal STATUSES ("{a,b}", or NULL: any) holds: only waiting ones, only open ones, or
+ * others. */
+static enum statuses_kind statuses_kind(const char *statuses) {
+  static const char *const open[] = {"submitted", "deferred", "scheduled", "approved"}; /* the waiting ones first */
+  if (statuses == NULL)
+    return STATUSES_ANY;
+  if (*statuses != '{')
+    return STATUSES_SOME;
+  bool waiting = true;
+  for (const char *p = statuses + 1;; p++) {
+    size_t n = strcspn(p, ",}"), i = 0;
+    while (i < sizeof open / sizeof *open && !(strlen(open[i]) == n && strncmp(open[i], p, n) == 0))
+      i++;
+    if (i == sizeof open / sizeof *open)
+      return STATUSES_SOME;
+    waiting &= i < 2;
+    p += n;
+    if (*p != ',')
+      return *p != '}' ? STATUSES_SOME : waiting ? STATUSES_WAITING : STATUSES_OPEN;
   }
 }
 
@@ -203,14 +212,15 @@ enum db_status db_application_list(struct db *db, const char *commission_id, con
                               .referent = f->referent, .unit_kind = f->unit_kind, .town = f->town,
                               .after_key = after_key != NULL ? after_key : DB_FIRST_TIMESTAMP,
                               .after_id = after_key != NULL ? after_id : DB_FIRST_ID, .limit = limit};
-  bool open = statuses_open(f->statuses);
+  enum statuses_kind kind = statuses_kind(f->statuses);
+  bool open = kind >= STATUSES_OPEN;
   if (f->person_id != NULL)
     return db_run(db, &list_person, &p, res);
   const char *org = p.org != NULL ? p.scope : "";
   int lead = strcmp(p.scope, "all") == 0 ? 0 : strcmp(org, "care_team") == 0 ? 1 : strcmp(org, "curator") == 0 ? 2 : -1;
   if (lead < 0 || f->referent != NULL || f->unit_kind != NULL || f->town != NULL)
     return db_run(db, open ? &list_search_open : &list_search, &p, res);
-  return db_run(db, lists[lead][f->statuses == NULL ? 0 : open ? 2 : 1], &p, res);
+  return db_run(db, lists[lead][kind], &p, res);
 }
 
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,

@@ -147,20 +147,27 @@ json_t *items_append(json_t *items, json_t *item) {
   return items;
 }
 
+bool page_next(const struct page *page, int rows, const char *const *keys, size_t n, char **next) {
+  *next = NULL;
+  if (rows == 0 || rows != atoi(page->limit))
+    return true;
+  *next = page_cursor_encode(keys, n);
+  return *next != NULL;
+}
+
 enum MHD_Result reply_page_after(struct request *rq, struct page *page, int rows, json_t *items,
                                  const char *const *keys, size_t n) {
-  json_t *next = json_null();
-  if (items == NULL) {
-    page_free(page);
+  char *c;
+  /* Without its cursor the reply cannot be built (500): better than a list that seems to end here. */
+  bool ok = page_next(page, rows, keys, n, &c);
+  page_free(page);
+  json_t *next = c != NULL ? json_string(c) : ok ? json_null() : NULL;
+  free(c);
+  if (items == NULL || next == NULL) {
+    json_decref(items);
+    json_decref(next);
     return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
   }
-  if (rows > 0 && rows == atoi(page->limit)) {
-    /* Without its cursor the reply cannot be built (500): better than a list that seems to end here. */
-    char *c = page_cursor_encode(keys, n);
-    next = c != NULL ? json_string(c) : NULL;
-    free(c);
-  }
-  page_free(page);
   return reply_json(rq, MHD_HTTP_OK, json_pack("{s:o, s:o}", "items", items, "next_cursor", next), NULL);
 }
 
@@ -264,8 +271,17 @@ void etag_format(long version, char *out, size_t n) { snprintf(out, n, "\"v%ld\"
 
 enum MHD_Result reply_versioned(struct request *rq, unsigned int status, json_t *body, long version,
                                 const char *location) {
+  char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if (text == NULL)
+    return reply_problem(rq, ERR_INTERNAL, "The response could not be built.");
+  return reply_versioned_text(rq, status, text, strlen(text), version, location);
+}
+
+enum MHD_Result reply_versioned_text(struct request *rq, unsigned int status, char *text, size_t len, long version,
+                                     const char *location) {
   char etag[24];
   etag_format(version, etag, sizeof etag);
   const char *headers[] = {MHD_HTTP_HEADER_ETAG, etag, location ? MHD_HTTP_HEADER_LOCATION : NULL, location, NULL};
-  return reply_json(rq, status, body, headers);
+  return reply_json_text(rq, status, text, len, headers);
 }

@@ -69,9 +69,14 @@ enum MHD_Result reply_static(struct request *rq, unsigned int status, const char
 enum MHD_Result reply_json(struct request *rq, unsigned int status, json_t *body, const char *const *headers) {
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
   json_decref(body);
+  return reply_json_text(rq, status, text, text != NULL ? strlen(text) : 0, headers);
+}
+
+enum MHD_Result reply_json_text(struct request *rq, unsigned int status, char *text, size_t len,
+                                const char *const *headers) {
   if (text == NULL) /* the body could not be built (out of memory): a 500 the client can read, not a dropped line */
     return reply_problem(rq, ERR_INTERNAL, "The response could not be built.");
-  return queue(rq, status, "application/json", text, strlen(text), headers);
+  return queue(rq, status, "application/json", text, len, headers);
 }
 
 enum MHD_Result reply_text(struct request *rq, unsigned int status, const char *content_type, char *text,

@@ -1,5 +1,6 @@
 /* The write skeleton (see include/write.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fields.h"
@@ -225,34 +226,118 @@ enum MHD_Result reply_read(struct request *rq, enum db_status s, PGresult *res, 
   return ret;
 }
 
-enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status s, PGresult *res, row_builder build,
-                           const char *const *keys, size_t n) {
+/* reply_list() and reply_list_of(): each row's item made by BUILD (a tree, serialised) or written by WRITE, into
+ * one text. */
+static enum MHD_Result list_reply(struct request *rq, struct page *page, enum db_status s, PGresult *res,
+                                  row_builder build, row_writer write, const char *const *keys, size_t n) {
   if (s < 0) {
     PQclear(res);
     page_free(page);
     return reply_db_error(rq);
   }
   int rows = PQntuples(res);
-  json_t *items = json_array();
-  for (int i = 0; items != NULL && i < rows; i++) {
-    struct write_out out = {.version = -1, .reader = rq->principal.role};
-    bool built = build(res, i, &out);
-    items = items_append(items, built ? out.body : NULL);
-    if (!built)
+  struct jw w;
+  jw_init(&w, 64 + (size_t)rows * 640);
+  jw_object_begin(&w);
+  jw_key(&w, "items");
+  jw_array_begin(&w);
+  bool ok = true;
+  for (int i = 0; ok && i < rows; i++) {
+    if (write != NULL) {
+      long version;
+      ok = write(res, i, rq->principal.role, &w, &version);
+    } else {
+      struct write_out out = {.version = -1, .reader = rq->principal.role};
+      ok = build(res, i, &out);
+      if (ok)
+        jw_value(&w, out.body);
       json_decref(out.body);
+    }
   }
+  jw_array_end(&w);
   const char *last[PAGE_MAX_KEYS] = {NULL};
-  for (size_t k = 0; rows > 0 && k < n && k < PAGE_MAX_KEYS; k++) {
+  for (size_t k = 0; ok && rows > 0 && k < n && k < PAGE_MAX_KEYS; k++) {
     int column = PQfnumber(res, keys[k]);
     if (column < 0) { /* a key the row does not have: a bug, never a silent cursor */
       log_event(LOG_ERROR, "list cursor key missing from the row", ",\"key\":\"%s\"", keys[k]);
-      json_decref(items);
-      items = NULL;
+      ok = false;
       break;
     }
     last[k] = PQgetisnull(res, rows - 1, column) ? NULL : PQgetvalue(res, rows - 1, column);
   }
-  enum MHD_Result ret = reply_page_after(rq, page, rows, items, last, n);
+  char *next = NULL;
+  /* Without its cursor the reply cannot be built (500): better than a list that seems to end here. */
+  ok = ok && page_next(page, rows, last, n, &next);
+  jw_key(&w, "next_cursor");
+  jw_string(&w, next);
+  jw_object_end(&w);
+  free(next);
+  page_free(page);
+  PQclear(res);
+  size_t len;
+  char *text = jw_finish(&w, &len);
+  if (!ok || text == NULL) {
+    free(text);
+    return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  }
+  return reply_json_text(rq, MHD_HTTP_OK, text, len, NULL);
+}
+
+enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status s, PGresult *res, row_builder build,
+                           const char *const *keys, size_t n) {
+  return list_reply(rq, page, s, res, build, NULL, keys, n);
+}
+
+enum MHD_Result reply_list_of(struct request *rq, struct page *page, enum db_status s, PGresult *res,
+                              row_writer write, const char *const *keys, size_t n) {
+  return list_reply(rq, page, s, res, NULL, write, keys, n);
+}
+
+void write_person_names(struct jw *w, const char *family_name, const char *given_names) {
+  jw_key(w, "person");
+  jw_object_begin(w);
+  jw_key_string(w, "family_name", family_name);
+  jw_key_string(w, "given_names", given_names);
+  jw_object_end(w);
+}
+
+/* Row I of RES written by WRITE as a malloc'ed text (*LEN bytes) and *VERSION; NULL when it cannot be. */
+static char *row_text(const PGresult *res, int i, enum role reader, row_writer write, size_t *len, long *version) {
+  struct jw w;
+  jw_init(&w, 1024);
+  *version = -1;
+  bool ok = write(res, i, reader, &w, version);
+  char *text = jw_finish(&w, len);
+  if (!ok) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+bool write_out_of(const PGresult *res, int i, struct write_out *out, row_writer write) {
+  size_t len;
+  char *text = row_text(res, i, out->reader, write, &len, &out->version);
+  out->body = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
+  free(text);
+  return out->body != NULL;
+}
+
+enum MHD_Result reply_read_of(struct request *rq, enum db_status s, PGresult *res, const char *missing,
+                              row_writer write) {
+  enum MHD_Result ret;
+  if (s < 0) {
+    ret = reply_db_error(rq);
+  } else if (s == DB_NO_ROW) {
+    ret = reply_problem(rq, ERR_NOT_FOUND, missing);
+  } else {
+    size_t len;
+    long version;
+    char *text = row_text(res, 0, rq->principal.role, write, &len, &version);
+    ret = text == NULL      ? reply_problem(rq, ERR_INTERNAL, "The request could not be completed.")
+          : version >= 0 ? reply_versioned_text(rq, MHD_HTTP_OK, text, len, version, NULL)
+                         : reply_json_text(rq, MHD_HTTP_OK, text, len, NULL);
+  }
   PQclear(res);
   return ret;
 }

@@ -22,7 +22,8 @@
 /* The commission's data, set-based: organisations (care teams, curator services, landlords: number 0 of each holds
  * 100 people or units, in runs of ten spread over the whole commission, so that its rows are spread over every
  * order; the others share the rest), one unit per person, one application per person
- * (3 in 10 waiting, 6 in 10 placed, 1 in 10 refused), the placed ones' placements (half of them ended), a review
+ * (the oldest 1 in 20 approved, waiting for a place, ahead of the waiting list in its order; of the others 3 in 10
+ * waiting, 6 in 10 placed, 1 in 10 refused), the placed ones' placements (half of them ended), a review
  * of each running placement (some due within 30 days, the others overdue), incidents on a third of them, an
  * agreement per landlord. */
 static const char *const generate =
@@ -40,8 +41,8 @@ static const char *const generate =
   "l.id, 1, 40000, 5000, 40000 FROM nums x JOIN organisations l ON l.commission_id = c "
   "AND l.name = 'landlord ' || x.org; "
   "INSERT INTO applications (commission_id, person_id, situation, status, submitted_at, created_by_role) "
-  "SELECT c, p.id, 's', CASE WHEN x.i %% 10 < 3 THEN 'submitted' WHEN x.i %% 10 < 9 THEN 'placed' "
-  "ELSE 'refused' END, now() - x.i * interval '1 minute', 'coordinator' "
+  "SELECT c, p.id, 's', CASE WHEN x.i > n - n / 20 THEN 'approved' WHEN x.i %% 10 < 3 THEN 'submitted' "
+  "WHEN x.i %% 10 < 9 THEN 'placed' ELSE 'refused' END, now() - x.i * interval '1 minute', 'coordinator' "
   "FROM nums x JOIN people p ON p.commission_id = c AND p.family_name = 'P' || x.i; "
   "INSERT INTO placements (commission_id, application_id, person_id, unit_id, move_in_date, lease, exit_date, "
   "exit_reason, exit_inspection_matches) SELECT c, a.id, p.id, u.id, date '2015-01-01' + x.i %% 3000, "
@@ -96,6 +97,8 @@ static const struct list_case cases[] = {
   {"waiting list", APPLICATIONS, REL_NONE, "{submitted}", false},
   {"a care team's waiting list", APPLICATIONS, REL_CARE_TEAM, "{submitted}", false},
   {"a curator's waiting list", APPLICATIONS, REL_CURATOR, "{submitted}", false},
+  {"waiting list (submitted, deferred)", APPLICATIONS, REL_NONE, "{submitted,deferred}", false},
+  {"open applications", APPLICATIONS, REL_NONE, "{submitted,scheduled,deferred,approved}", false},
   {"a curator's applications", APPLICATIONS, REL_CURATOR, NULL, false},
   {"incidents", INCIDENTS, REL_NONE, NULL, false},
   {"open incidents", INCIDENTS, REL_NONE, "open", false},
