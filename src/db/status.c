@@ -1,7 +1,8 @@
 /* The curator's status check: the person's row and its status row (person_status, kept by the writes: migration
  * 0022) read by primary key, with the placement's deposit totals (deposit_totals, kept by the ledger: 0023) and,
- * after an exit, its account (PERSON_STATUS_ROW): no aggregate over the ledger. The deposit's status is the
- * account's own (a payment reversed is no payment). */
+ * after an exit, its account (PERSON_STATUS_ROW; person_status_account(), migrations/0028, so that the account's
+ * plan starts only for a placement that ended): no aggregate over the ledger. The deposit's status is the account's
+ * own (a payment reversed is no payment). */
 #include "queries.h"
 
 #define PERSON_STATUS(P) P(commission_id) P(person_id) P(scope) P(org)
@@ -11,10 +12,7 @@ DB_STATEMENT(status, {
   "LEFT JOIN person_status ps ON ps.commission_id = p.commission_id AND ps.person_id = p.id "
   "LEFT JOIN LATERAL (SELECT coalesce(sum(t.balance_cents), 0) AS balance, coalesce(sum(t.paid_cents), 0) AS paid "
   "FROM deposit_totals t WHERE t.commission_id = ps.commission_id AND t.placement_id = ps.placement_id) dep ON true "
-  "LEFT JOIN LATERAL (SELECT a.refund_due_on, a.settled_on, a.penalty_received_cents, a.penalty_waived_cents, "
-  "a.status, a.provision_cents, a.provision_due_on, a.first_part_until "
-  "FROM deposit_accounts a WHERE a.commission_id = ps.commission_id AND a.placement_id = ps.placement_id "
-  "AND ps.exit_date IS NOT NULL OFFSET 0) da ON true "
+  "LEFT JOIN LATERAL person_status_account(ps.commission_id, ps.placement_id, ps.exit_date) da ON true "
   "WHERE p.commission_id = :commission_id AND p.id = :person_id AND " SQL_PERSON_SCOPE("p", ":scope", ":org"),
   DB_PARAMS(PERSON_STATUS)
 });
