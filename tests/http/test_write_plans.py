@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The hot writes' plans on a realistic commission (issue 15: no write whose cost grows with the database).
+
+A move-in, a decision, a review, an incident and an exit are made through the daemon on bench/lib/gen.sql's
+commission of 4 000 people (analyzed), with auto_explain logging every plan of the daemon's sessions, nested
+statements (the triggers') included, under generic plans (plan_cache_mode = force_generic_plan: what a statement
+runs after its fifth execution on a connection). In those plans:
+
+- every index scan constrains its index's leading column (an index scan on a later column alone walks the whole
+  index, every commission's rows: the capacity check of a placement did, migrations/0029);
+- no table of the commission's data is read by a sequential scan.
+
+Exit 0: all passed; 1: a failure; 77: skipped.
+"""
+import os
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from harness import Daemon, Database, Suite, check, expect_status  # noqa: E402
+from test_deposit_totals import ServerLog, explain_settings, generate, nodes  # noqa: E402
+from test_placements import day  # noqa: E402
+
+# The tables that grow with the commissions' people; a sequential scan of a handful of rows elsewhere (sessions:
+# four a year; the audit trail, which this data set does not generate) is the right plan.
+DATA_TABLES = ("people", "applications", "application_events", "agenda_items", "decisions", "placements", "units",
+               "reviews", "incidents", "deposit_entries", "deposit_totals", "person_status", "idempotency_keys",
+               "care_notes", "organisations")
+SCANS = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+
+
+def leading_columns(db):
+    """Each index of the public schema: the name of its first column (None for an expression)."""
+    out = db.sql("SELECT c.relname || ' ' || coalesce(a.attname, '-') FROM pg_index i "
+                 "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                 "WHERE n.nspname = 'public'")
+    return {name: (None if col == "-" else col) for name, col in (line.split() for line in out.splitlines())}
+
+
+def problems(plans, leading):
+    """The scans of PLANS that walk a whole index or a data table, with the statement they belong to."""
+    found = []
+    for p in plans:
+        text = " ".join(p.get("Query Text", "").split())[:160]
+        for n in nodes(p["Plan"]):
+            if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in DATA_TABLES:
+                found.append("sequential scan of %s in: %s" % (n["Relation Name"], text))
+            if n["Node Type"] in SCANS:
+                column = leading.get(n.get("Index Name"))
+                cond = n.get("Index Cond", "")
+                if column is not None and "(%s " % column not in cond and "(%s)" % column not in cond:
+                    found.append("index %s (leading column %s) scanned by %r in: %s"
+                                 % (n.get("Index Name"), column, cond, text))
+    return found
+
+
+def body(suite):
+    with suite.case("write plans: a move-in, a decision, a review, an incident and an exit on a commission of "
+                    "4 000 people scan no index without its leading column and no data table sequentially"):
+        with Database(prefix="cd_http_wplans") as db:
+            commission = generate(db, 4000)
+            token, token_id = db.token_create(commission, "coordinator", label="plans")
+            today = day(0)
+            q = "SET commissiond.scope = 'all'; "
+            app, unit = db.sql(q + """
+                WITH free AS (
+                  SELECT u.id FROM units u WHERE u.commission_id = '%s' AND u.status IN ('available', 'occupied')
+                    AND u.places > (SELECT count(*) FROM placements pl WHERE pl.commission_id = u.commission_id
+                      AND pl.unit_id = u.id AND pl.move_in_date <= '%s'
+                      AND (pl.exit_date IS NULL OR pl.exit_date > '%s')) ORDER BY u.id LIMIT 1)
+                SELECT a.id || ' ' || (SELECT id FROM free) FROM applications a
+                WHERE a.commission_id = '%s' AND a.status = 'approved' ORDER BY a.id LIMIT 1
+                """ % (commission, today, today, commission)).splitlines()[-1].split()
+            session, item = db.sql(q + "SELECT i.session_id || ' ' || i.id FROM agenda_items i JOIN applications a "
+                                   "ON a.commission_id = i.commission_id AND a.id = i.application_id JOIN sessions s "
+                                   "ON s.id = i.session_id WHERE s.status = 'open' AND a.status = 'scheduled' "
+                                   "ORDER BY i.id LIMIT 1").splitlines()[-1].split()
+            running = db.sql(q + "SELECT id FROM placements WHERE commission_id = '%s' AND exit_date IS NULL "
+                             "ORDER BY id LIMIT 2" % commission).splitlines()
+            check(len(running) == 2, "the generated commission has running placements")
+            # a token that has written for a while: its past keys (a sequential scan of a handful would be right)
+            db.sql("INSERT INTO idempotency_keys (token_id, key, commission_id, request_hash, status, created_at) "
+                   "SELECT '%s', 'past-' || i, '%s', decode(md5(i::text), 'hex'), 201, now() - interval '1 hour' "
+                   "FROM generate_series(1, 20000) i; ANALYZE idempotency_keys" % (token_id, commission))
+            explain_settings(db, analyze=False)
+            log = ServerLog(db)
+            with Daemon(db) as d:
+
+                def post(path, body, status=201):
+                    r = d.call("POST", path, token=token, body=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+                    expect_status(r, status)
+                    return r.body
+
+                post("/v1/placements", {"application_id": app, "unit_id": unit, "move_in_date": today,
+                                        "lease": "direct_lease"})
+                post("/v1/sessions/%s/decisions" % session, {"agenda_item_id": item, "outcome": "approve"})
+                post("/v1/placements/%s/reviews" % running[0], {"review_date": today, "rent_status": "up_to_date"})
+                post("/v1/placements/%s/incidents" % running[0], {"kind": "disturbance", "description": "bruit",
+                                                                 "occurred_on": today})
+                post("/v1/placements/%s/exit" % running[1], {"exit_date": today, "exit_reason": "other_housing",
+                                                             "inspection_matches": True}, status=200)
+                d.stop()
+            plans = log.plans()
+            texts = " ".join(p.get("Query Text", "") for p in plans)
+            check(len(plans) > 50 and "coalesce(max(n), 0)" in texts,
+                  "auto_explain logged the writes' plans, the capacity check's among them (%d)" % len(plans))
+            found = problems(plans, leading_columns(db))
+            check(not found, "scans that grow with the database:\n" + "\n".join(sorted(set(found))))
+
+
+if __name__ == "__main__":
+    Suite("write-plans").main(body, needs=("PG_CLUSTER_DIR",))
