@@ -162,6 +162,14 @@ def generate(db, people):
     return db.sql("SELECT id FROM commissions")
 
 
+def past_keys(db, token_id, commission):
+    """A token that has written for a while: 20 000 past Idempotency-Keys, analyzed (on a handful of rows a
+    sequential scan would be the right plan)."""
+    db.sql("INSERT INTO idempotency_keys (token_id, key, commission_id, request_hash, status, created_at) "
+           "SELECT '%s', 'past-' || i, '%s', decode(md5(i::text), 'hex'), 201, now() - interval '1 hour' "
+           "FROM generate_series(1, 20000) i; ANALYZE idempotency_keys" % (token_id, commission))
+
+
 def explain_settings(db, analyze):
     """auto_explain for every session the daemon opens on DB from now on, nested statements included."""
     settings = {"session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
@@ -235,10 +243,7 @@ def case_write_plans(suite):
             held = [a.split() for a in accounts if a.split()[1] == "held"]
             overdue = [a.split() for a in accounts if a.split()[1] == "overdue" and int(a.split()[3]) > 0]
             check(len(held) > 100 and overdue, "the generated commission has held and overdue accounts")
-            # a token that has written for a while: its past keys (a seq scan on a handful of rows would be right)
-            db.sql("INSERT INTO idempotency_keys (token_id, key, commission_id, request_hash, status, created_at) "
-                   "SELECT '%s', 'past-' || i, '%s', decode(md5(i::text), 'hex'), 201, now() - interval '1 hour' "
-                   "FROM generate_series(1, 20000) i; ANALYZE idempotency_keys" % (token_id, commission))
+            past_keys(db, token_id, commission)
             explain_settings(db, analyze=False)
             log = ServerLog(db)
             with Daemon(db) as d:

@@ -18,7 +18,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from harness import Daemon, Database, Suite, check, expect_status  # noqa: E402
-from test_deposit_totals import ServerLog, explain_settings, generate, nodes  # noqa: E402
+from test_deposit_totals import ServerLog, explain_settings, generate, nodes, past_keys  # noqa: E402
 from test_placements import day  # noqa: E402
 
 # The tables that grow with the commissions' people; a sequential scan of a handful of rows elsewhere (sessions:
@@ -79,10 +79,7 @@ def body(suite):
             running = db.sql(q + "SELECT id FROM placements WHERE commission_id = '%s' AND exit_date IS NULL "
                              "ORDER BY id LIMIT 2" % commission).splitlines()
             check(len(running) == 2, "the generated commission has running placements")
-            # a token that has written for a while: its past keys (a sequential scan of a handful would be right)
-            db.sql("INSERT INTO idempotency_keys (token_id, key, commission_id, request_hash, status, created_at) "
-                   "SELECT '%s', 'past-' || i, '%s', decode(md5(i::text), 'hex'), 201, now() - interval '1 hour' "
-                   "FROM generate_series(1, 20000) i; ANALYZE idempotency_keys" % (token_id, commission))
+            past_keys(db, token_id, commission)
             explain_settings(db, analyze=False)
             log = ServerLog(db)
             with Daemon(db) as d:
