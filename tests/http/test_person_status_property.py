@@ -18,8 +18,9 @@ clause; a refused write is part of the sequence too. After each write, for every
 
 The comparison can fail: with the triggers off (person_status_triggers(false)) a write leaves a stale row that it
 finds, and person_status_rebuild() (what a bulk load calls) puts every row right.
-Two transactions writing about the same person at once (the first holding its refreshed row while it sleeps):
-the second refreshes after the first commits, so the row keeps both changes.
+Two transactions writing about the same person at once (the first sleeping before its commit, where its refresh
+runs, migrations/0030): each refreshes the row at its own commit, the later one seeing the earlier's change, so the
+row keeps both changes.
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
@@ -439,8 +440,8 @@ def body(suite):
                     db.sql("SELECT person_status_triggers(true)")
                 w.ok(201, "POST", "/v1/applications", body={"person_id": person, "situation": "Autre demande"})
                 check(not w.mismatches(), "kept again: %s" % w.mismatches())
-            with suite.case("two transactions writing about the same person at once: the second refreshes the row "
-                            "once the first has committed, and the row holds both changes"):
+            with suite.case("two transactions writing about the same person at once: each refreshes the row at its "
+                            "commit, the later one seeing the earlier's change, and the row holds both changes"):
                 w.place(w.unit_ids[0])
                 pid, person = db.sql("SELECT id || ' ' || person_id FROM placements WHERE commission_id = '%s' AND "
                                      "(exit_date IS NULL OR exit_date > current_date) LIMIT 1" % w.commission).split()
@@ -464,6 +465,23 @@ def body(suite):
                                         "WHERE person_id = '%s'" % person))
                 check(row["arrears"] == 777, "the second change is kept: %s" % row)
                 check(not w.mismatches(), "and the first too, every row as computed: %s" % w.mismatches())
+            with suite.case("a transaction that writes twice about a person refreshes its row once, at the commit, "
+                            "with both changes"):
+                calls = db.sql(
+                    "SET track_functions = 'pl'; BEGIN; "
+                    "INSERT INTO incidents (commission_id, placement_id, kind, description, occurred_on, "
+                    "reported_by_role) VALUES ('%s', '%s', 'disturbance', 'Bruit', current_date, 'coordinator'); "
+                    "INSERT INTO reviews (commission_id, placement_id, review_date, rent_status, arrears_cents, "
+                    "rent_by_role, rent_at) VALUES ('%s', '%s', current_date, 'arrears', 888, 'coordinator', now()); "
+                    "SET CONSTRAINTS ALL IMMEDIATE; "  # the deferred refreshes now, as the COMMIT would run them
+                    "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
+                    "WHERE funcname = 'person_status_refresh'; COMMIT" % (w.commission, pid, w.commission, pid))
+                check(calls.strip().splitlines()[-1] == "1", "person_status_refresh() ran %s times" % calls)
+                row = json.loads(db.sql("SELECT json_build_object('arrears', arrears_cents, 'incidents', "
+                                        "json_array_length(open_incidents)) FROM person_status WHERE person_id = '%s'"
+                                        % person))
+                check(row["arrears"] == 888 and row["incidents"] >= 2, "both changes are in the row: %s" % row)
+                check(not w.mismatches(), "every row as computed: %s" % w.mismatches())
             with suite.case("the sequence moved people in and out, decided, reported rent and incidents"):
                 got = db.sql("SELECT (SELECT count(*) FROM placements) || ' ' || (SELECT count(*) FROM decisions) "
                              "|| ' ' || (SELECT count(*) FROM reviews WHERE rent_status IS NOT NULL) || ' ' || "
