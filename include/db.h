@@ -168,8 +168,13 @@ bool db_unavailable(const struct db *db);
 /* True when the last failure on DB was --statement-timeout (57014 query_canceled: commissiond never cancels a
  * statement otherwise) or --lock-timeout (55P03 lock_not_available): a stuck database, answered 503. */
 bool db_timed_out(const struct db *db);
-/* The bounds set on every worker connection from its next connection on (0: the server's setting). */
-void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms);
+/* The bounds set on every worker connection from its next connection on (0: the server's setting), and the
+ * longest statement of a transaction that called db_long_statements(). */
+void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms, unsigned int long_statement_ms);
+/* The statements of the current transaction on a worker connection are bounded by the third bound of
+ * db_request_timeouts() instead of the first (an import runs a whole file as one statement); the session's own
+ * bound comes back with the transaction's end. Nothing on another connection. DB_ROW, or the failure. */
+enum db_status db_long_statements(struct db *db);
 
 /* Runs SQL, a COPY ... FROM STDIN, with the LEN bytes of DATA as its whole input, in the current transaction: DB_ROW
  * when the server took every row, DB_HARD_ERROR otherwise (as db_exec() reports it). No retry: the caller's

@@ -33,7 +33,7 @@ struct options {
   const char *db;
   const char *listen;
   unsigned int shutdown_timeout;
-  unsigned int statement_timeout_ms, lock_timeout_ms;
+  unsigned int statement_timeout_ms, lock_timeout_ms, import_timeout_ms;
   bool per_ip_set; /* --per-ip-connections given: else a quarter of --max-connections */
   const char *webhook_key_file;
 };
@@ -77,6 +77,9 @@ static void usage(FILE *out) {
           "                           [COMMISSIOND_STATEMENT_TIMEOUT], default 10000; 0 = the server's setting\n"
           "  --lock-timeout MS        longest wait for a row or table lock; past it the request answers 503\n"
           "                           [COMMISSIOND_LOCK_TIMEOUT], default 5000; 0 = the server's setting\n"
+          "  --import-timeout MS      longest statement of an import's dry run or commit (a file of up to\n"
+          "                           50 000 rows is one statement) [COMMISSIOND_IMPORT_TIMEOUT], default\n"
+          "                           600000; 0 = the server's setting\n"
           "  --audit-backlog N        read audit entries a worker thread may hold unwritten before its\n"
           "                           requests wait for the audit thread [COMMISSIOND_AUDIT_BACKLOG],\n"
           "                           default 1024; past it a request waits up to 2 s, then answers 503\n"
@@ -159,6 +162,7 @@ static void set_option(struct options *o, int key, const char *value) {
     break;
   case 's': o->statement_timeout_ms = (unsigned)parse_count("--statement-timeout", value, 0, 3600000); break;
   case 'k': o->lock_timeout_ms = (unsigned)parse_count("--lock-timeout", value, 0, 3600000); break;
+  case 1004: o->import_timeout_ms = (unsigned)parse_count("--import-timeout", value, 0, 3600000); break;
   case 'B': audit_queue_backlog = (unsigned)parse_count("--audit-backlog", value, 1, 60000); break;
   case 1001: http_config.web_idle_timeout = (unsigned)parse_count("--web-idle-timeout", value, 1, 86400); break;
   case 1002: http_config.web_secure_cookie = value == NULL || strcmp(value, "0") != 0; break;
@@ -205,6 +209,7 @@ static const struct option long_options[] = {
   {"proxy-header", required_argument, NULL, 'F'},
   {"statement-timeout", required_argument, NULL, 's'},
   {"lock-timeout", required_argument, NULL, 'k'},
+  {"import-timeout", required_argument, NULL, 1004},
   {"audit-backlog", required_argument, NULL, 'B'},
   {"audit-reads", required_argument, NULL, 'R'},
   {"webhook-key-file", required_argument, NULL, 'K'},
@@ -236,7 +241,7 @@ static void read_options(int argc, char **argv, struct options *o) {
     {"COMMISSIOND_WEBHOOK_ALLOW_PRIVATE", 'Q'},
     {"COMMISSIOND_WEB_IDLE_TIMEOUT", 1001}, {"COMMISSIOND_WEB_SECURE_COOKIE", 1002},
     {"COMMISSIOND_TRUSTED_PROXY", 'P'}, {"COMMISSIOND_PROXY_HEADER", 'F'},
-    {"COMMISSIOND_STATEMENT_TIMEOUT", 's'}, {"COMMISSIOND_LOCK_TIMEOUT", 'k'},
+    {"COMMISSIOND_STATEMENT_TIMEOUT", 's'}, {"COMMISSIOND_LOCK_TIMEOUT", 'k'}, {"COMMISSIOND_IMPORT_TIMEOUT", 1004},
   };
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_config.threads = cores > 0 ? (unsigned)cores : 2;
@@ -245,6 +250,7 @@ static void read_options(int argc, char **argv, struct options *o) {
   o->shutdown_timeout = 10;
   o->statement_timeout_ms = 10000;
   o->lock_timeout_ms = 5000;
+  o->import_timeout_ms = 600000;
   o->per_ip_set = false;
   o->webhook_key_file = NULL;
   webhook_config.retry_base_seconds = 5;
@@ -416,7 +422,7 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  db_request_timeouts(o.statement_timeout_ms, o.lock_timeout_ms);
+  db_request_timeouts(o.statement_timeout_ms, o.lock_timeout_ms, o.import_timeout_ms);
   if (db_global_init(o.db) != 0 || auth_listener_start(o.db) != 0 || audit_chainer_start(o.db) != 0) {
     fprintf(stderr, "commissiond: out of memory\n");
     return 1;

@@ -45,7 +45,7 @@ struct db {
 };
 
 static char *global_conninfo;
-static unsigned int statement_timeout_ms, lock_timeout_ms;
+static unsigned int statement_timeout_ms, lock_timeout_ms, long_statement_ms;
 static pthread_mutex_t thread_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *thread_dbs;
 static _Thread_local struct db *this_thread_db;
@@ -62,9 +62,10 @@ static void notice_ignore(void *arg, const char *message) {
   (void)message;
 }
 
-void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms) {
+void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms, unsigned int long_ms) {
   statement_timeout_ms = statement_ms;
   lock_timeout_ms = lock_ms;
+  long_statement_ms = long_ms;
 }
 
 /* The settings every session starts with, in one round trip: dates and "today" are UTC everywhere, whatever the
@@ -637,6 +638,17 @@ enum db_status db_copy_in(struct db *db, const char *sql, const char *data, size
   if (s == DB_ROW && !sent)
     s = db_fail(db, NULL, sql);
   return s;
+}
+
+enum db_status db_long_statements(struct db *db) {
+  if (!db->worker)
+    return DB_ROW; /* commissionctl's connections have no bound of commissiond's */
+  char sql[64];
+  if (long_statement_ms > 0)
+    snprintf(sql, sizeof sql, "SET LOCAL statement_timeout = %u", long_statement_ms);
+  else
+    snprintf(sql, sizeof sql, "SET LOCAL statement_timeout TO DEFAULT");
+  return db_simple(db, sql);
 }
 
 enum db_status db_begin(struct db *db) { return db_simple(db, "BEGIN"); }

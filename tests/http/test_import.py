@@ -121,6 +121,42 @@ def body(suite):
         observer = db.token_create(a, "observer", label="observateur").token
         with Daemon(db) as d:
             run(suite, db, d, a, b, coord, coord_b, observer)
+        long_import(suite, db)
+
+
+def people_file(n):
+    lines = ["Nom;Prénom;Date de naissance;Équipe de soins"]
+    lines += ["Long%05d;Prénom;%02d/%02d/%d;CMP Long" % (i, 1 + i % 28, 1 + i % 12, 1950 + i % 40) for i in range(n)]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def long_import(suite, db):
+    """A file is one statement of the import (import_rows()): a request's --statement-timeout must not cut it,
+    --import-timeout bounds it instead (default 10 minutes)."""
+    c = db.commission_create("Commission C (import long)")
+    db.organisation_create(c, "care_team", "CMP Long")
+    coord = db.token_create(c, "coordinator", label="coordination C").token
+    data = people_file(3000)
+    count = "SELECT count(*) FROM people WHERE commission_id = '%s'" % c
+    with Daemon(db, statement_timeout=250) as d:
+        with suite.case("an import longer than --statement-timeout is checked and committed (--import-timeout)"):
+            r = d.call("POST", "/v1/imports?kind=people", token=coord, raw_body=data, headers=CSV, timeout=120)
+            expect_status(r, 201)
+            check(r.body["counts"]["create"] == 3000, "3 000 people to create", r)
+            r = d.call("POST", "/v1/imports/%s/commit" % r.body["id"], token=coord, timeout=120)
+            expect_status(r, 200)
+            check(db.sql(count) == "3000", "the commit did not create the 3 000 people")
+    with Daemon(db, statement_timeout=10000, import_timeout=250) as d:
+        with suite.case("an import past --import-timeout: 503 with Retry-After, nothing kept"):
+            before = db.sql("SELECT count(*) FROM imports WHERE commission_id = '%s'" % c)
+            r = d.call("POST", "/v1/imports?kind=people", token=coord, raw_body=people_file(3000).replace(
+                b"Long", b"Autre"), headers=CSV, timeout=120)
+            expect_problem(r, 503, "service-unavailable")
+            check(r.headers.get("retry-after", "").isdigit(), "no Retry-After", r)
+            check(db.sql("SELECT count(*) FROM imports WHERE commission_id = '%s'" % c) == before,
+                  "the refused dry run was kept")
+            check(db.sql(count) == "3000", "the refused dry run changed the people")
+            expect_status(d.call("GET", "/v1/people?limit=1", token=coord), 200)
 
 
 def run(suite, db, d, a, b, coord, coord_b, observer):
