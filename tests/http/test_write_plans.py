@@ -10,6 +10,11 @@ runs after its fifth execution on a connection). In those plans:
   index, every commission's rows: the capacity check of a placement did, migrations/0029);
 - no table of the commission's data is read by a sequential scan.
 
+Then a dry run of an import of people and one of units (POST /v1/imports): each row's look-ups (its care team
+and curator by name, the person by birth date and names, the landlord and the unit by address) read their own
+commission's rows, through an index whose condition names the commission (migrations/0032: they read the key's
+rows of every commission, or every unit, and kept their commission's by a filter).
+
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
 import os
@@ -104,6 +109,74 @@ def body(suite):
                   "auto_explain logged the writes' plans, the capacity check's among them (%d)" % len(plans))
             found = problems(plans, leading_columns(db))
             check(not found, "scans that grow with the database:\n" + "\n".join(sorted(set(found))))
+            import_plans(suite, db, commission, token)
+
+
+LOOKED_UP = ("organisations", "units", "people")
+
+
+def lookups(plans):
+    """The plans of statements that read organisations, units or people (SELECT ... FROM KIND alias ...)."""
+    for p in plans:
+        text = " ".join(p.get("Query Text", "").split())
+        if any(text.startswith("SELECT") and " FROM %s " % t in text for t in LOOKED_UP):
+            yield p
+
+
+def scans_without_commission(plans):
+    """The scans of an organisation, unit or person in the import's look-ups (SELECT ... FROM KIND alias WHERE)
+    whose index condition names neither the commission nor the row's id."""
+    found = []
+    for p in lookups(plans):
+        text = " ".join(p.get("Query Text", "").split())
+        for n in nodes(p["Plan"]):
+            if n.get("Relation Name") in LOOKED_UP and n["Node Type"] in ("Seq Scan", "Bitmap Heap Scan"):
+                if n["Node Type"] == "Seq Scan" or "commission_id" not in n.get("Recheck Cond", ""):
+                    found.append("%s of %s in: %s" % (n["Node Type"], n["Relation Name"], text[:160]))
+            if n["Node Type"] in ("Index Scan", "Index Only Scan") and n.get("Relation Name") in LOOKED_UP \
+                    and "commission_id" not in n.get("Index Cond", "") \
+                    and not n.get("Index Cond", "").startswith("(id = "):
+                found.append("index %s by %r in: %s" % (n.get("Index Name"), n.get("Index Cond"), text[:160]))
+    return found
+
+
+def import_plans(suite, db, commission, token):
+    q = "SET commissiond.scope = 'all'; "
+    team, curator, landlord = (db.sql(q + "SELECT name FROM organisations WHERE commission_id = '%s' AND kind = '%s' "
+                                      "ORDER BY name LIMIT 1" % (commission, kind)).splitlines()[-1]
+                               for kind in ("care_team", "curator_service", "landlord"))
+    born = db.sql(q + "SELECT family_name || ';' || given_names || ';' || to_char(birth_date, 'DD/MM/YYYY') "
+                  "FROM people WHERE commission_id = '%s' ORDER BY id LIMIT 3" % commission).splitlines()[-3:]
+    label, kind, address, town, owner, places = db.sql(
+        q + "SELECT u.label || '|' || u.kind || '|' || u.address || '|' || u.town || '|' || o.name || '|' || u.places "
+        "FROM units u "
+        "JOIN organisations o ON o.id = u.landlord_org_id WHERE u.commission_id = '%s' AND (person_name_key(u.address), "
+        "person_name_key(u.town)) IN (SELECT person_name_key(address), person_name_key(town) FROM units WHERE "
+        "commission_id = '%s' GROUP BY 1, 2 HAVING count(*) = 1) ORDER BY u.id LIMIT 1"  # one unit at its address
+        % (commission, commission)).splitlines()[-1].split("|")
+    people = ["Nom;Prénom;Date de naissance;Équipe de soins;Mesure de protection;Mandataire"]
+    people += ["%s;\"%s\";Aucune;" % (b, team) for b in born]  # existing people: found, then compared
+    people += ["Nouveau%d;Prénom;0%d/02/1971;\"%s\";Curatelle simple;\"%s\"" % (i, i + 1, team, curator)
+               for i in range(3)]
+    units = ["Libellé;Type;Adresse;Commune;Bailleur;Places;Loyer;Charges;Dépôt de garantie"]
+    units += ["\"%s\";%s;\"%s\";\"%s\";\"%s\";%s;400;30;400" % (label, kind, address, town, owner, places)]
+    units += ["T%d;Appartement HLM;%d rue Neuve;Lille;\"%s\";1;400;30;400" % (i, i, landlord) for i in range(3)]
+    with suite.case("import plans: a row's care team, curator, person, landlord and unit are looked up in the "
+                    "commission's own index entries, never in every commission's rows"):
+        log = ServerLog(db)
+        with Daemon(db) as d:
+            for kind, lines in (("people", people), ("units", units)):
+                r = d.call("POST", "/v1/imports?kind=" + kind, token=token, raw_body=("\r\n".join(lines) +
+                           "\r\n").encode(), headers={"Content-Type": "text/csv"})
+                expect_status(r, 201)
+                check(r.body["counts"]["error"] == 0, "the %s file has no error" % kind, r)
+            d.stop()
+        plans = log.plans()
+        texts = " ".join(" ".join(p.get("Query Text", "").split()) for p in plans)
+        check(all(" FROM %s " % t in texts for t in LOOKED_UP),
+              "auto_explain logged the look-ups of organisations, units and people")
+        found = scans_without_commission(plans) + problems(list(lookups(plans)), leading_columns(db))
+        check(not found, "look-ups that read other commissions' rows:\n" + "\n".join(sorted(set(found))))
 
 
 if __name__ == "__main__":
