@@ -37,8 +37,10 @@ DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
 /* Incidents by report time. The page is a keyset walk (SQL_KEYSET_WALK) of incidents alone, by a statement of its
  * shape: its leading filter (COND: the whole commission, or the caller's care team, curator or
  * landlord, read from the incident's own copies of its placement's, migrations/0024, with what that scope may not
- * see left out; or one placement's incidents, with every other filter) and its status written out (open ones read
- * the partial index of incidents not closed), so that each step descends the list's index. The page is then
+ * see left out; or one placement's incidents, with every other filter) and its status written out (the whole
+ * commission's of one status read the index of that status, migrations/0033; a step that also said "not closed"
+ * let PostgreSQL prefer the partial index of incidents not closed, and sort the commission's open incidents at
+ * each step), so that each step descends the list's index. The page is then
  * joined, row by row, to its placement, person and unit, where every filter is checked again
  * (each statement names every parameter). The cursor is always given (the first page's is the lowest key). */
 #define INCIDENT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(placement_id) P(after_at) P(after_id) P(limit)
@@ -69,8 +71,6 @@ INCIDENT_LIST_STATEMENTS(list_curator, "incident_list_curator",
                          "AND i.curator_org_id = :org::uuid AND i.kind <> 'hospitalisation' ");
 INCIDENT_LIST_STATEMENTS(list_landlord, "incident_list_landlord",
                          "AND i.landlord_org_id = :org::uuid AND i.reported_by_role = 'landlord' ");
-DB_STATEMENT(list_open, {"incident_list_open", INCIDENT_LIST_SQL(INCIDENT_STATUS "AND i.status <> 'closed' "),
-                         DB_PARAMS(INCIDENT_LIST)});
 DB_STATEMENT(list_placement, {"incident_list_placement",
                               INCIDENT_LIST_SQL("AND i.placement_id = :placement_id::uuid AND "
                                                 SQL_UNESTIMATED(INCIDENT_FILTERS)),
@@ -129,8 +129,6 @@ enum db_status db_incident_list(struct db *db, const char *commission_id, const 
                                                  : -1;
   if (lead < 0) /* a denied scope: the placement's statement, whose scope predicate refuses every row */
     return db_run(db, &list_placement, &p, res);
-  if (lead == 0 && status != NULL && strcmp(status, "closed") != 0)
-    return db_run(db, &list_open, &p, res);
   return db_run(db, lists[lead][status != NULL], &p, res);
 }
 
