@@ -48,11 +48,8 @@ static enum db_status check_body(struct db *db, struct request *rq, void *cls, s
   const struct import_call *call = cls;
   struct import_actor who = actor_of(rq, "/v1/imports");
   struct import_outcome o;
-  enum db_status s = db_long_statements(db); /* the file is one statement (--import-timeout) */
-  if (s < 0)
-    return s;
-  s = import_run(db, rq->principal.commission_id, (enum import_kind)call->kind, rq->body ? rq->body : "",
-                 rq->body_len, &who, true, &o);
+  enum db_status s = import_run(db, rq->principal.commission_id, (enum import_kind)call->kind,
+                                rq->body ? rq->body : "", rq->body_len, &who, true, &o);
   if (s == DB_REFUSED) {
     s = refuse_file(out, &o);
     import_outcome_free(&o);
@@ -92,10 +89,7 @@ static enum db_status commit_body(struct db *db, struct request *rq, void *cls, 
   (void)cls;
   const char *id = rq->args[0];
   struct import_stored st;
-  enum db_status s = db_long_statements(db); /* the file is one statement (--import-timeout) */
-  if (s < 0)
-    return s;
-  s = import_lock(db, rq->principal.commission_id, id, &st);
+  enum db_status s = import_lock(db, rq->principal.commission_id, id, &st);
   if (s == DB_NO_ROW)
     return write_refuse(out, ERR_NOT_FOUND, "No such import.");
   if (s < 0)

@@ -348,6 +348,8 @@ enum db_status import_run(struct db *db, const char *commission_id, enum import_
   PGresult *res = NULL;
   enum db_status s = DB_HARD_ERROR;
   if (!rows || !unresolved || !read_rows(def, &layout, &csv, rows, &send)) goto done;
+  s = db_long_statements(db); /* the rows are one statement: --import-timeout, not --statement-timeout */
+  if (s < 0) goto done;
   s = import_fingerprint(db, commission_id, kind, out->fingerprint);
   if (s < 0) goto done;
   if (dry_run && (s = db_simple(db, "SAVEPOINT import_dry_run")) < 0) goto done;

@@ -124,9 +124,10 @@ def body(suite):
         long_import(suite, db)
 
 
-def people_file(n):
+def people_file(n, prefix):
     lines = ["Nom;Prénom;Date de naissance;Équipe de soins"]
-    lines += ["Long%05d;Prénom;%02d/%02d/%d;CMP Long" % (i, 1 + i % 28, 1 + i % 12, 1950 + i % 40) for i in range(n)]
+    lines += ["%s%05d;Prénom;%02d/%02d/%d;CMP Long" % (prefix, i, 1 + i % 28, 1 + i % 12, 1950 + i % 40)
+              for i in range(n)]
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
@@ -136,7 +137,7 @@ def long_import(suite, db):
     c = db.commission_create("Commission C (import long)")
     db.organisation_create(c, "care_team", "CMP Long")
     coord = db.token_create(c, "coordinator", label="coordination C").token
-    data = people_file(3000)
+    data = people_file(3000, "Long")
     count = "SELECT count(*) FROM people WHERE commission_id = '%s'" % c
     with Daemon(db, statement_timeout=250) as d:
         with suite.case("an import longer than --statement-timeout is checked and committed (--import-timeout)"):
@@ -149,8 +150,8 @@ def long_import(suite, db):
     with Daemon(db, statement_timeout=10000, import_timeout=250) as d:
         with suite.case("an import past --import-timeout: 503 with Retry-After, nothing kept"):
             before = db.sql("SELECT count(*) FROM imports WHERE commission_id = '%s'" % c)
-            r = d.call("POST", "/v1/imports?kind=people", token=coord, raw_body=people_file(3000).replace(
-                b"Long", b"Autre"), headers=CSV, timeout=120)
+            r = d.call("POST", "/v1/imports?kind=people", token=coord, raw_body=people_file(3000, "Autre"),
+                       headers=CSV, timeout=120)
             expect_problem(r, 503, "service-unavailable")
             check(r.headers.get("retry-after", "").isdigit(), "no Retry-After", r)
             check(db.sql("SELECT count(*) FROM imports WHERE commission_id = '%s'" % c) == before,
