@@ -22,6 +22,11 @@ struct db_statement {
   const char *sql;
   int nparams;
   const char *const *params; /* NULL, or NPARAMS names */
+  /* Run with its generic plan from the first call (plan_cache_mode = force_generic_plan around it), for a
+   * statement whose plan does not depend on its parameters' values but whose custom plans PostgreSQL keeps
+   * choosing, paying the planning at every call: db_exec() queues the setting in the same round trip when the
+   * session's differs, and the statements without this flag run under the session's default again. */
+  bool generic_plan;
 };
 
 /* Every statement of the program, for tools and tests (tests/db prepares each on a migrated schema): DB_STATEMENT

@@ -15,6 +15,7 @@
 #define DB_FIRST_DATE "-infinity"
 #define DB_FIRST_TIMESTAMP "-infinity"
 #define DB_FIRST_ID "00000000-0000-0000-0000-000000000000"
+#define DB_FIRST_TEXT "" /* below any text of length 1 or more, in every collation */
 
 /* A list's page as a keyset walk: FIRST is the statement of the first row after the cursor, NEXT of the row after
  * the previous one (its columns as w.*); each ends ORDER BY the list's key LIMIT 1. The page is then

@@ -57,5 +57,8 @@ SELECT format('ALTER TABLE %s ENABLE TRIGGER %I', tbl, name) FROM g_webhook_trig
 -- Every person's status row, from scratch, then its triggers on again (disabled by gen.sql).
 SELECT person_status_rebuild();
 SELECT person_status_triggers(true);
+-- Every unit's vacancy periods, then their triggers on again.
+SELECT unit_vacancy_rebuild();
+SELECT unit_vacancy_triggers(true);
 
 COMMIT;

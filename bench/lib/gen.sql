@@ -59,6 +59,9 @@ SELECT format('ALTER TABLE %s DISABLE TRIGGER %I', tbl, name) FROM g_webhook_tri
 -- The status rows (migrations/0022) are refreshed row by row by triggers: off for the load, and rebuilt set-based by
 -- gen-finish.sql (person_status_rebuild(), the function the migration's backfill uses) before they are on again.
 SELECT person_status_triggers(false);
+-- The vacancy periods of the units (migrations/0035) likewise: off for the load, rebuilt by gen-finish.sql
+-- (unit_vacancy_rebuild(), the migration's backfill).
+SELECT unit_vacancy_triggers(false);
 
 SELECT greatest(5, :npeople / 500) AS nland, 5 AS nres, greatest(4, :npeople / 1250) AS ncur,
        greatest(4, :npeople / 1000) AS ncare, 5 AS npart, :npeople / 5 AS nunits \gset

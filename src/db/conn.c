@@ -30,6 +30,9 @@ struct db {
   char constraint[64];
   char detail[128]; /* the last error's DETAIL (a trigger's figures for a refusal's answer) */
   bool lost;
+  /* The session's plan_cache_mode: PLAN_DEFAULT (the server's, as at connection), PLAN_GENERIC (set for a
+   * statement flagged generic_plan), PLAN_UNKNOWN (a SET may have been undone by a rollback or a failure). */
+  enum plan_mode { PLAN_DEFAULT, PLAN_GENERIC, PLAN_UNKNOWN } plan_mode;
   bool worker; /* a worker thread's connection (db_thread()): the request timeouts apply to it */
   /* In db_transaction(): BEGIN is not sent on its own but in one pipeline with the first statement, and the
    * statements deferred to the COMMIT (db_exec_at_commit()) in one pipeline with it. */
@@ -212,6 +215,7 @@ bool db_unavailable(const struct db *db) {
 
 /* Classifies a failed result, remembering its SQLSTATE and constraint; takes ownership of RES. */
 static enum db_status db_fail(struct db *db, PGresult *res, const char *what) {
+  db->plan_mode = PLAN_UNKNOWN; /* the failed statement's transaction undoes a SET made in it */
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
   snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
@@ -504,6 +508,7 @@ static bool db_recover(struct db *db, bool was_idle) {
     return false;
   memset(db->prepared, 0, sizeof db->prepared);
   db->lost = false;
+  db->plan_mode = PLAN_DEFAULT;
   /* The new session starts with no setting: serve the same commission as before. */
   char commission[sizeof db->commission];
   snprintf(commission, sizeof commission, "%s", db->commission);
@@ -539,10 +544,18 @@ static enum db_status db_exec_once(struct db *db, const struct db_statement *st,
   enum db_status s = db_prepare(db, st);
   if (s < 0)
     return s;
-  if (db->begin_pending || db->nqueued > 0) { /* with BEGIN, or after deferred statements: one round trip */
-    if (!queue_begin(db) || !queue_prepared(db, st, params, NULL))
+  enum plan_mode plan = st->generic_plan ? PLAN_GENERIC : PLAN_DEFAULT;
+  if (db->begin_pending || db->nqueued > 0 || db->plan_mode != plan) {
+    /* with BEGIN, after deferred statements, or after the plan setting it needs: one round trip */
+    if (!queue_begin(db) ||
+        (db->plan_mode != plan &&
+         !queue_command(db, plan == PLAN_GENERIC ? "SET plan_cache_mode = force_generic_plan"
+                                                 : "RESET plan_cache_mode")) ||
+        !queue_prepared(db, st, params, NULL))
       return pipeline_broken(db, st->name);
-    return pipeline_sync(db, res);
+    s = pipeline_sync(db, res);
+    db->plan_mode = s >= 0 ? plan : PLAN_UNKNOWN; /* a failed statement's implicit transaction undid the SET */
+    return s;
   }
   thread_round_trips++;
   PGresult *r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
@@ -676,6 +689,7 @@ void db_rollback(struct db *db) {
   db->begin_pending = false; /* also when the read lost the session (pipeline_sync() then asks for it again) */
   if (db->lost || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
     return;
+  db->plan_mode = PLAN_UNKNOWN; /* a SET made in the transaction is undone */
   thread_round_trips++;
   PGresult *r = PQexec(db->conn, "ROLLBACK");
   if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -761,7 +775,7 @@ int db_pooled_per_transaction(const char *conninfo, bool *pooled) {
 }
 
 DB_STATEMENT(read_only, {"db_read_only",
-                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()", 0, NULL});
+                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()", 0, NULL, false});
 
 enum db_status db_read_only(struct db *db, bool *is_read_only) {
   PGresult *res;
@@ -771,7 +785,7 @@ enum db_status db_read_only(struct db *db, bool *is_read_only) {
   return s;
 }
 
-DB_STATEMENT(use_commission, {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL});
+DB_STATEMENT(use_commission, {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL, false});
 
 enum db_status db_use_commission(struct db *db, const char *commission_id) {
   if (strcmp(db->commission, commission_id) == 0)

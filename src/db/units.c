@@ -1,5 +1,8 @@
 /* Queries on the commission's units (apartments and places) and their status history. Reads take the scope
  * (:scope, :org: access_scope_param() / access_org_param()): a landlord's token sees its own units only. */
+#include <stdbool.h>
+#include <string.h>
+
 #include "queries.h"
 
 /* The unit and its first status, recorded in the same statement. */
@@ -50,19 +53,46 @@ DB_STATEMENT(status_change, {"unit_status_change_insert",
                              DB_PARAMS(UNIT_STATUS_CHANGE)});
 DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
 
+/* A page of units in the order (town, label, id) as a keyset walk (SQL_KEYSET_WALK), by a statement of its shape:
+ * its leading filter (the commission, or one landlord's units: the caller's own when it is a landlord, else the
+ * landlord asked for) and whether it lists the vacant units, which walk the periods kept by migrations/0035
+ * (unit_vacancies: the units in service with a free place, with the list's columns) instead of counting every
+ * unit's stays of today. A step's other filters (status, kind, town, scope) are tested on the rows of its index;
+ * a vacant step also skips the periods that do not hold today (a period ahead, or one ended since). The cursor is
+ * always given (the first page's is the lowest key). The page is then joined, row by row, to its units. */
 #define UNIT_LIST(P)                                                                                           \
   P(commission_id) P(scope) P(org) P(status) P(kind) P(town) P(landlord_org_id) P(after_town) P(after_label)  \
   P(after_id) P(limit)
-DB_STATEMENT(list, {"unit_list",
-                    "SELECT " DB_COLUMNS(UNIT_ROW) " FROM units u WHERE u.commission_id = :commission_id AND "
-                    SQL_LANDLORD_SCOPE("u.landlord_org_id", ":scope", ":org") " AND (:status::text IS NULL OR "
-                    "u.status = :status OR (:status = 'vacant' AND u.status IN ('available', 'occupied') AND "
-                    UNIT_OCCUPIED " < u.places)) AND (:kind::text IS NULL OR u.kind = :kind) "
-                    "AND (:town::text IS NULL OR u.town = :town) "
-                    "AND (:landlord_org_id::uuid IS NULL OR u.landlord_org_id = :landlord_org_id::uuid) "
-                    "AND (:after_town::text IS NULL OR (u.town, u.label, u.id) > (:after_town, :after_label, "
-                    ":after_id::uuid)) ORDER BY u.town, u.label, u.id LIMIT :limit::integer",
-                    DB_PARAMS(UNIT_LIST)});
+#define UNIT_LANDLORD(T) "AND " T ".landlord_org_id = :landlord_org_id::uuid "
+#define UNIT_OWN_LANDLORD(T) "AND " T ".landlord_org_id = :org::uuid "
+#define UNIT_STEP(FROM, T, ID, LEAD, COND, AFTER)                                                              \
+  "SELECT " T ".* FROM " FROM " " T " WHERE " T ".commission_id = :commission_id " LEAD COND                    \
+  " AND " SQL_UNESTIMATED(SQL_LANDLORD_SCOPE(T ".landlord_org_id", ":scope", ":org") " AND (:kind::text IS NULL " \
+  "OR " T ".kind = :kind) AND (:town::text IS NULL OR " T ".town = :town) AND (:landlord_org_id::uuid IS NULL " \
+  "OR " T ".landlord_org_id = :landlord_org_id::uuid)") " AND (" T ".town, " T ".label, " T "." ID ") > " AFTER   \
+  " ORDER BY " T ".town, " T ".label, " T "." ID " LIMIT 1"
+#define UNIT_WALK_SQL(FROM, T, ID, LEAD, COND)                                                                 \
+  SQL_KEYSET_WALK(UNIT_STEP(FROM, T, ID, LEAD, COND, "(:after_town, :after_label, :after_id::uuid)"),          \
+                  UNIT_STEP(FROM, T, ID, LEAD, COND, "(w.town, w.label, w.unit_id)"))                           \
+  "SELECT " DB_COLUMNS(UNIT_ROW) " FROM " SQL_WALK_PAGE " w" SQL_PAGE_JOIN("units", "u", "w", "unit_id")       \
+  "ORDER BY u.town, u.label, u.id"
+/* The units' own walk names its key unit_id too, as the periods' does. */
+#define UNIT_LIST_SQL(LEAD)                                                                                    \
+  UNIT_WALK_SQL("(SELECT *, id AS unit_id FROM units)", "u", "unit_id", LEAD,                                  \
+                "AND " SQL_UNESTIMATED(":status::text IS NULL OR u.status = :status"))
+#define UNIT_VACANT_SQL(LEAD)                                                                                  \
+  UNIT_WALK_SQL("unit_vacancies", "v", "unit_id", LEAD,                                                        \
+                "AND :status::text = 'vacant' AND v.free_from <= current_date AND (v.free_until IS NULL OR "     \
+                "v.free_until > current_date)")
+DB_STATEMENT(list, {"unit_list", UNIT_LIST_SQL(""), DB_PARAMS(UNIT_LIST)});
+DB_STATEMENT(list_landlord, {"unit_list_landlord", UNIT_LIST_SQL(UNIT_LANDLORD("u")), DB_PARAMS(UNIT_LIST)});
+DB_STATEMENT(list_own_landlord, {"unit_list_own_landlord", UNIT_LIST_SQL(UNIT_OWN_LANDLORD("u")),
+                                 DB_PARAMS(UNIT_LIST)});
+DB_STATEMENT(list_vacant, {"unit_list_vacant", UNIT_VACANT_SQL(""), DB_PARAMS(UNIT_LIST)});
+DB_STATEMENT(list_vacant_landlord, {"unit_list_vacant_landlord", UNIT_VACANT_SQL(UNIT_LANDLORD("v")),
+                                    DB_PARAMS(UNIT_LIST)});
+DB_STATEMENT(list_vacant_own_landlord, {"unit_list_vacant_own_landlord", UNIT_VACANT_SQL(UNIT_OWN_LANDLORD("v")),
+                                        DB_PARAMS(UNIT_LIST)});
 DB_PARAMS_STRUCT(unit_list_params, UNIT_LIST);
 
 /* The unit (in scope) joined with its changes, oldest first; no row when the unit is not visible. */
@@ -111,11 +141,18 @@ enum db_status db_unit_status_change(struct db *db, const char *commission_id, c
 enum db_status db_unit_list(struct db *db, const char *commission_id, const char *scope, const char *org,
                             const struct unit_filters *f, const char *const after[3], const char *limit,
                             PGresult **res) {
+  bool first = after[0] == NULL;
   struct unit_list_params p = {.commission_id = commission_id, .scope = scope, .org = org, .status = f->status,
                                .kind = f->kind, .town = f->town, .landlord_org_id = f->landlord_org_id,
-                               .after_town = after[0], .after_label = after[1], .after_id = after[2],
-                               .limit = limit};
-  return db_run(db, &list, &p, res);
+                               .after_town = first ? DB_FIRST_TEXT : after[0], .after_label = first ? DB_FIRST_TEXT : after[1],
+                               .after_id = first ? DB_FIRST_ID : after[2], .limit = limit};
+  /* the landlord asked for (whose rows the scope predicate still checks), else the caller's own, else all */
+  int lead = f->landlord_org_id != NULL ? 1 : strcmp(scope, "landlord") == 0 ? 2 : 0;
+  bool vacant = f->status != NULL && strcmp(f->status, "vacant") == 0;
+  static const struct db_statement *const lists[2][3] = {
+    {&list, &list_landlord, &list_own_landlord},
+    {&list_vacant, &list_vacant_landlord, &list_vacant_own_landlord}};
+  return db_run(db, lists[vacant][lead], &p, res);
 }
 
 enum db_status db_unit_history(struct db *db, const char *commission_id, const char *scope, const char *org,

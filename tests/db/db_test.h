@@ -9,6 +9,9 @@ char *value(struct db *db, const char *sql);
 /* An ordinary role (no superuser: row-level security applies) named after the test database and SUFFIX, with
  * the daemon's privileges, into ROLE (80 bytes); a connection of that role, or NULL. Drop it with drop_role(). */
 struct db *ordinary_role(struct db *db, const char *suffix, char role[80]);
+/* The same, the connection started with OPTIONS (the conninfo's options: "-c name=value"): the session's defaults,
+ * which a RESET returns to. */
+struct db *ordinary_role_options(struct db *db, const char *suffix, char role[80], const char *options);
 void drop_role(struct db *db, const char *role);
 
 /* lists.c (its checks counted there: each returns how many failed). Every list page reads O(limit) rows whatever

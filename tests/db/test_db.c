@@ -51,7 +51,7 @@ static int run_migrate(const char *name) {
   return system(cmd);
 }
 
-static const struct db_statement select_one = {"test_select_one", "SELECT $1::integer + 1", 1, NULL};
+static const struct db_statement select_one = {"test_select_one", "SELECT $1::integer + 1", 1, NULL, false};
 
 static void test_reprepare_after_lost_connection(void) {
   struct db *db = db_thread();
@@ -231,14 +231,19 @@ static void test_lapse(void) {
 }
 
 struct db *ordinary_role(struct db *db, const char *suffix, char role[80]) {
-  char sql[512], ci[160];
+  return ordinary_role_options(db, suffix, role, NULL);
+}
+
+struct db *ordinary_role_options(struct db *db, const char *suffix, char role[80], const char *options) {
+  char sql[512], ci[256];
   snprintf(role, 80, "%s_%s", dbname, suffix);
   snprintf(sql, sizeof sql,
            "CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s; "
            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; "
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role, role, role, role);
   CHECK(db_simple(db, sql) == DB_ROW);
-  snprintf(ci, sizeof ci, "dbname=%s user=%s", dbname, role);
+  snprintf(ci, sizeof ci, "dbname=%s user=%s%s%s%s", dbname, role, options != NULL ? " options='" : "",
+           options != NULL ? options : "", options != NULL ? "'" : "");
   struct db *conn = db_open(ci);
   CHECK(conn != NULL);
   return conn;
@@ -268,7 +273,7 @@ static void test_row_level_security(void) {
   char role[80];
   struct db *app = ordinary_role(db, "app", role);
   if (app != NULL) {
-    static const struct db_statement unscoped = {"test_unscoped_people", "SELECT count(*) FROM people", 0, NULL};
+    static const struct db_statement unscoped = {"test_unscoped_people", "SELECT count(*) FROM people", 0, NULL, false};
     PGresult *res;
     /* No commission set: nothing. */
     CHECK(db_exec(app, &unscoped, NULL, &res) == DB_ROW && strcmp(PQgetvalue(res, 0, 0), "0") == 0);
@@ -525,7 +530,7 @@ static void test_every_statement_prepares(void) {
   }
   /* The checker itself: an undeclared :name, and SQL that does not prepare, are caught. */
   static const char *const one[] = {"id", NULL};
-  static const struct db_statement undeclared = {"test_undeclared", "SELECT :id::uuid, :other::uuid", 1, one};
+  static const struct db_statement undeclared = {"test_undeclared", "SELECT :id::uuid, :other::uuid", 1, one, false};
   const char *bad;
   char *sql = db_statement_sql(&undeclared, &bad);
   CHECK(sql == NULL && bad != NULL && strncmp(bad, ":other", 6) == 0);
@@ -533,7 +538,7 @@ static void test_every_statement_prepares(void) {
   static const struct db_statement named = {"test_named",
                                             "SELECT to_char(now(), 'HH24:MI:SS'), :id::uuid, \":id\" FROM (SELECT 1 "
                                             "AS \":id\") x WHERE :id::uuid IS NOT NULL",
-                                            1, one};
+                                            1, one, false};
   sql = db_statement_sql(&named, &bad);
   CHECK(sql != NULL && strcmp(sql, "SELECT to_char(now(), 'HH24:MI:SS'), $1::uuid, \":id\" FROM (SELECT 1 AS "
                                    "\":id\") x WHERE $1::uuid IS NOT NULL") == 0);

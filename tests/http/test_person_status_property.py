@@ -6,15 +6,19 @@ A seeded PRNG (printed; replay with PERSON_STATUS_SEED=N, length PERSON_STATUS_S
 real API: people, applications, sessions and decisions (approve, refuse, defer), session date changes, move-ins
 under each lease, deposit entries (paid, refunded, deducted, reversal), reviews with rent reports and their rent
 part changed, incidents (hospitalisation and rent arrears included) acknowledged and closed, arrears plans and
-payments, exits (past, today, and moved to the future in SQL), unit edits, prefect notices, slides and the deposit
-clause; a refused write is part of the sequence too. After each write, for every person of the commission:
+payments, exits (past, today, and moved to the future in SQL), unit edits (places and status too), prefect
+notices, slides and the deposit clause; a refused write is part of the sequence too. After each write, for every
+person of the commission:
 
 - the stored row equals person_status_source (the same columns computed from the tables now);
 - GET /v1/people/{id}/status, as the coordinator and as a curator (out of its scope: 404), equals what today's
   statement before 0022 gives (kept below as person_status_reference(), created in the test's database only,
   from the ledger itself: a payment that was reversed counts as none, as the deposit account shows it),
   member by member; the members computed from others in C (lease holder, the sliding lease's next step, the
-  deposit's penalty) are only checked to be present.
+  deposit's penalty) are only checked to be present;
+and for every unit, its kept vacancy periods (unit_vacancies, migration 0035) give the free places counted from its
+stays today, yesterday and around every move-in and exit to come, and the vacant units' list answers the
+coordinator and a landlord the units with a free place today, in the list's order.
 
 The comparison can fail: with the triggers off (person_status_triggers(false)) a write leaves a stale row that it
 finds, and person_status_rebuild() (what a bulk load calls) puts every row right.
@@ -336,7 +340,9 @@ class Random(World):
         uid = self.pick(self.unit_ids)
         body = self.pick([{"label": "Logement %d" % self.rng.randint(1, 999)},
                           {"town": self.pick(["Lille", "Roubaix", "Tourcoing"])},
-                          {"rent_cents": self.rng.randint(30000, 60000)}])
+                          {"rent_cents": self.rng.randint(30000, 60000)},
+                          {"places": self.rng.randint(1, 12)},
+                          {"status": self.pick(["available", "occupied", "out_of_service", "available"])}])
         r = self.etag_patch("/v1/units/%s" % uid, body)
         return "unit %s %s -> %d" % (uid, body, r.status)
 
@@ -386,9 +392,44 @@ class Random(World):
             "FROM people p WHERE p.commission_id = '%s'" % (self.org["cur"], self.commission))
         return json.loads(out) if out else {}
 
+    def vacancy_mismatches(self):
+        """The kept vacancy periods (unit_vacancies, migrations/0035) against each unit's free places counted from
+        its stays, on today, yesterday and every day around a move-in or an exit to come (a kept period must
+        answer for those days too, with no write in between); the periods' copies of the unit's columns; and the
+        vacant list (GET /v1/units?status=vacant, as the coordinator and as the second landlord) against the
+        units with a free place today."""
+        out = self.db.sql(
+            "WITH d AS (SELECT u.id, u.places, u.status, x.day FROM units u CROSS JOIN LATERAL ("
+            "SELECT current_date AS day UNION SELECT current_date - 1 UNION SELECT b.day + k FROM placements p "
+            "CROSS JOIN LATERAL (VALUES (p.move_in_date), (p.exit_date)) b(day) CROSS JOIN (VALUES (-1), (0)) o(k) "
+            "WHERE p.unit_id = u.id AND b.day > current_date) x WHERE u.commission_id = '%s'), "
+            "c AS (SELECT d.id, d.day, CASE WHEN d.status IN ('available', 'occupied') THEN greatest(d.places - "
+            "(SELECT count(*) FROM placements p WHERE p.unit_id = d.id AND p.move_in_date <= d.day AND "
+            "(p.exit_date IS NULL OR p.exit_date > d.day)), 0) ELSE 0 END AS free, coalesce((SELECT "
+            "sum(v.free_places) FROM unit_vacancies v WHERE v.unit_id = d.id AND v.free_from <= d.day AND "
+            "(v.free_until IS NULL OR v.free_until > d.day)), 0) AS kept FROM d) "
+            "SELECT json_build_object('wrong', (SELECT coalesce(json_agg(c), '[]') FROM c WHERE c.free <> c.kept), "
+            "'copies', (SELECT coalesce(json_agg(v.unit_id), '[]') FROM unit_vacancies v JOIN units u ON u.id = "
+            "v.unit_id WHERE (v.kind, v.town, v.label, v.landlord_org_id) IS DISTINCT FROM (u.kind, u.town, u.label, "
+            "u.landlord_org_id)), 'vacant', (SELECT coalesce(json_agg(json_build_object('id', c.id, 'landlord', "
+            "u.landlord_org_id) ORDER BY u.town, u.label, u.id), '[]') FROM c JOIN units u ON u.id = c.id "
+            "WHERE c.day = current_date AND c.free > 0))" % self.commission)
+        x = json.loads(out)
+        found = ["unit %s on %s: %s free places counted from its stays, %s kept" % (r["id"], r["day"], r["free"],
+                                                                                  r["kept"]) for r in x["wrong"]]
+        found += ["unit %s: the kept periods' copies differ from the unit" % u for u in x["copies"]]
+        for who, landlord in (("coordinator", None), ("landlord2", self.org["ll2"])):
+            want = [v["id"] for v in x["vacant"] if landlord in (None, v["landlord"])]
+            r = self.call("GET", "/v1/units?status=vacant&limit=100", who)
+            got = [u["id"] for u in r.body.get("items", [])] if r.status == 200 else r.status
+            if got != want:
+                found.append("the vacant units %s sees: %s, expected %s" % (who, got, want))
+        return found
+
     def mismatches(self):
         found = ["stored row of %s differs from the tables:\n  stored   %s\n  computed %s"
                  % (x["person"], x["stored"], x["computed"]) for x in self.stale_rows()]
+        found += self.vacancy_mismatches()
         for person, refs in self.references().items():
             for who in ("coordinator", "curator"):
                 r = self.call("GET", "/v1/people/%s/status" % person, who)
