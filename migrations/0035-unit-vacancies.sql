@@ -59,8 +59,11 @@ RETURNS TABLE (free_from date, free_until date, free_places integer) LANGUAGE sq
   ) s WHERE s.free > 0
 $$;
 
--- The unit's periods computed again from the day before today.
-CREATE FUNCTION unit_vacancy_refresh(p_commission uuid, p_unit uuid) RETURNS void LANGUAGE sql AS $$
+-- The unit's periods computed again from the day before today. PL/pgSQL, whose statements keep their plans for the
+-- session: the same two statements as a SQL function were planned at every call (0.54 ms a call on the bench's
+-- large set, 0.05 ms as PL/pgSQL).
+CREATE FUNCTION unit_vacancy_refresh(p_commission uuid, p_unit uuid) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   DELETE FROM unit_vacancies WHERE commission_id = p_commission AND unit_id = p_unit;
   INSERT INTO unit_vacancies (commission_id, unit_id, free_from, free_until, free_places, kind, town, label,
                               landlord_org_id)
@@ -68,6 +71,7 @@ CREATE FUNCTION unit_vacancy_refresh(p_commission uuid, p_unit uuid) RETURNS voi
          u.landlord_org_id
   FROM units u CROSS JOIN unit_vacancy_periods(p_commission, p_unit, current_date - 1) v
   WHERE u.commission_id = p_commission AND u.id = p_unit;
+END
 $$;
 
 -- Every unit's periods from scratch (the backfill below, and a bulk load that disabled the triggers).
