@@ -84,8 +84,9 @@ DB_PARAMS_STRUCT(agreement_renew_params, AGREEMENT_RENEW);
 #define AGREEMENT_WITHIN "AND a.end_date <= " SQL_TODAY " + :within_days::integer "
 /* A leading filter's two statements: VAR (any end date) and VAR_within (ending within :within_days days). */
 #define AGREEMENT_LIST_STATEMENTS(var, name, COND)                                                               \
-  DB_STATEMENT(var, {name, AGREEMENT_LIST_SQL(COND), DB_PARAMS(AGREEMENT_LIST)});                               \
-  DB_STATEMENT(var##_within, {name "_within", AGREEMENT_LIST_SQL(COND AGREEMENT_WITHIN), DB_PARAMS(AGREEMENT_LIST)})
+  DB_STATEMENT(var, {name, AGREEMENT_LIST_SQL(COND), DB_PARAMS(AGREEMENT_LIST), .generic_plan = true});       \
+  DB_STATEMENT(var##_within, {name "_within", AGREEMENT_LIST_SQL(COND AGREEMENT_WITHIN), DB_PARAMS(AGREEMENT_LIST), \
+                              .generic_plan = true})
 AGREEMENT_LIST_STATEMENTS(list, "agreement_list", "");
 AGREEMENT_LIST_STATEMENTS(list_org, "agreement_list_org", "AND a.org_id = :org_id::uuid ");
 AGREEMENT_LIST_STATEMENTS(list_own, "agreement_list_own", "AND a.org_id = :org::uuid ");

@@ -106,10 +106,11 @@ DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
                      SQL_WALKS_PAGE("m.move_in_date, m.id"))
 /* A leading filter's three statements: VAR (any), VAR_active (active=true) and VAR_ended (active=false). */
 #define PLACEMENT_LIST_STATEMENTS(var, name, COND)                                                               \
-  DB_STATEMENT(var, {name, PLACEMENT_LIST_ONE(COND), DB_PARAMS(PLACEMENT_LIST)});                               \
-  DB_STATEMENT(var##_active, {name "_active", PLACEMENT_LIST_RUNNING(COND), DB_PARAMS(PLACEMENT_LIST)});         \
+  DB_STATEMENT(var, {name, PLACEMENT_LIST_ONE(COND), DB_PARAMS(PLACEMENT_LIST), .generic_plan = true});       \
+  DB_STATEMENT(var##_active, {name "_active", PLACEMENT_LIST_RUNNING(COND), DB_PARAMS(PLACEMENT_LIST),           \
+                              .generic_plan = true});                                                          \
   DB_STATEMENT(var##_ended, {name "_ended", PLACEMENT_LIST_ONE(COND " AND pl.exit_date <= current_date"),        \
-                             DB_PARAMS(PLACEMENT_LIST)})
+                             DB_PARAMS(PLACEMENT_LIST), .generic_plan = true})
 DB_STATEMENT(list_by_person, {"placement_list_person",
                               PLACEMENT_LIST_ONE("AND pl.person_id = :person_id::uuid AND "
                                                  SQL_UNESTIMATED(PLACEMENT_FILTERS)),

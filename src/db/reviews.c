@@ -109,10 +109,11 @@ DB_PARAMS_STRUCT(review_update_params, REVIEW_UPDATE);
 #define REVIEW_DUE "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30 "
 /* A leading filter's three statements: VAR (any status), VAR_overdue and VAR_due. */
 #define REVIEW_SCHEDULE_STATEMENTS(var, name, COND)                                                              \
-  DB_STATEMENT(var, {name, REVIEW_SCHEDULE_SQL(COND), DB_PARAMS(REVIEW_SCHEDULE)});                             \
+  DB_STATEMENT(var, {name, REVIEW_SCHEDULE_SQL(COND), DB_PARAMS(REVIEW_SCHEDULE), .generic_plan = true});     \
   DB_STATEMENT(var##_overdue, {name "_overdue", REVIEW_SCHEDULE_SQL(COND REVIEW_OVERDUE),                      \
-                               DB_PARAMS(REVIEW_SCHEDULE)});                                                    \
-  DB_STATEMENT(var##_due, {name "_due", REVIEW_SCHEDULE_SQL(COND REVIEW_DUE), DB_PARAMS(REVIEW_SCHEDULE)})
+                               DB_PARAMS(REVIEW_SCHEDULE), .generic_plan = true});                              \
+  DB_STATEMENT(var##_due, {name "_due", REVIEW_SCHEDULE_SQL(COND REVIEW_DUE), DB_PARAMS(REVIEW_SCHEDULE),      \
+                           .generic_plan = true})
 REVIEW_SCHEDULE_STATEMENTS(schedule, "review_schedule", "");
 REVIEW_SCHEDULE_STATEMENTS(schedule_care_team, "review_schedule_care_team", "AND pl.care_team_id = :org::uuid ");
 REVIEW_SCHEDULE_STATEMENTS(schedule_curator, "review_schedule_curator", "AND pl.curator_org_id = :org::uuid ");

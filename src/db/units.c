@@ -84,15 +84,16 @@ DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
   UNIT_WALK_SQL("unit_vacancies", "v", "unit_id", LEAD,                                                        \
                 "AND :status::text = 'vacant' AND v.free_from <= current_date AND (v.free_until IS NULL OR "     \
                 "v.free_until > current_date)")
-DB_STATEMENT(list, {"unit_list", UNIT_LIST_SQL(""), DB_PARAMS(UNIT_LIST)});
-DB_STATEMENT(list_landlord, {"unit_list_landlord", UNIT_LIST_SQL(UNIT_LANDLORD("u")), DB_PARAMS(UNIT_LIST)});
+DB_STATEMENT(list, {"unit_list", UNIT_LIST_SQL(""), DB_PARAMS(UNIT_LIST), .generic_plan = true});
+DB_STATEMENT(list_landlord, {"unit_list_landlord", UNIT_LIST_SQL(UNIT_LANDLORD("u")), DB_PARAMS(UNIT_LIST),
+                             .generic_plan = true});
 DB_STATEMENT(list_own_landlord, {"unit_list_own_landlord", UNIT_LIST_SQL(UNIT_OWN_LANDLORD("u")),
-                                 DB_PARAMS(UNIT_LIST)});
-DB_STATEMENT(list_vacant, {"unit_list_vacant", UNIT_VACANT_SQL(""), DB_PARAMS(UNIT_LIST)});
+                                 DB_PARAMS(UNIT_LIST), .generic_plan = true});
+DB_STATEMENT(list_vacant, {"unit_list_vacant", UNIT_VACANT_SQL(""), DB_PARAMS(UNIT_LIST), .generic_plan = true});
 DB_STATEMENT(list_vacant_landlord, {"unit_list_vacant_landlord", UNIT_VACANT_SQL(UNIT_LANDLORD("v")),
-                                    DB_PARAMS(UNIT_LIST)});
+                                    DB_PARAMS(UNIT_LIST), .generic_plan = true});
 DB_STATEMENT(list_vacant_own_landlord, {"unit_list_vacant_own_landlord", UNIT_VACANT_SQL(UNIT_OWN_LANDLORD("v")),
-                                        DB_PARAMS(UNIT_LIST)});
+                                        DB_PARAMS(UNIT_LIST), .generic_plan = true});
 DB_PARAMS_STRUCT(unit_list_params, UNIT_LIST);
 
 /* The unit (in scope) joined with its changes, oldest first; no row when the unit is not visible. */
