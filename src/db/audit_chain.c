@@ -35,7 +35,8 @@ DB_STATEMENT(chain_tail, {
 
 DB_STATEMENT(chain_pending, {
   "audit_chain_pending",
-  "SELECT e.id, audit_entry_text(e) FROM audit_log e WHERE e.chain_pos IS NULL ORDER BY e.id LIMIT 1000", 0, NULL, false});
+  "SELECT e.id, audit_entry_text(e) FROM audit_log e WHERE e.chain_pos IS NULL ORDER BY e.id LIMIT 1000", 0, NULL,
+  false});
 
 DB_STATEMENT(chain_store, {
   "audit_chain_store",

@@ -775,7 +775,8 @@ int db_pooled_per_transaction(const char *conninfo, bool *pooled) {
 }
 
 DB_STATEMENT(read_only, {"db_read_only",
-                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()", 0, NULL, false});
+                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()", 0, NULL,
+                         false});
 
 enum db_status db_read_only(struct db *db, bool *is_read_only) {
   PGresult *res;
@@ -785,7 +786,8 @@ enum db_status db_read_only(struct db *db, bool *is_read_only) {
   return s;
 }
 
-DB_STATEMENT(use_commission, {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL, false});
+DB_STATEMENT(use_commission,
+             {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL, false});
 
 enum db_status db_use_commission(struct db *db, const char *commission_id) {
   if (strcmp(db->commission, commission_id) == 0)

@@ -145,7 +145,8 @@ enum db_status db_unit_list(struct db *db, const char *commission_id, const char
   bool first = after[0] == NULL;
   struct unit_list_params p = {.commission_id = commission_id, .scope = scope, .org = org, .status = f->status,
                                .kind = f->kind, .town = f->town, .landlord_org_id = f->landlord_org_id,
-                               .after_town = first ? DB_FIRST_TEXT : after[0], .after_label = first ? DB_FIRST_TEXT : after[1],
+                               .after_town = first ? DB_FIRST_TEXT : after[0],
+                               .after_label = first ? DB_FIRST_TEXT : after[1],
                                .after_id = first ? DB_FIRST_ID : after[2], .limit = limit};
   /* the landlord asked for (whose rows the scope predicate still checks), else the caller's own, else all */
   int lead = f->landlord_org_id != NULL ? 1 : strcmp(scope, "landlord") == 0 ? 2 : 0;

@@ -198,8 +198,7 @@ static long run_case(struct db *db, const struct list_case *k, const struct comm
  * five custom ones (plan_cache_mode auto, as the daemon runs): planned again at every call, a read pays its planning
  * each time, more than its execution (the status check did, 0.3 ms a call: migrations/0031), which no count of rows
  * read shows. On APP (an ordinary role's connection), a curator's status check and a landlord's placement read run
- * ten times each, then both statements must have used a generic plan; the lists, never a custom one. (A list page's planning is a small part of
- * its cost: some lists keep custom plans, checked above not to grow.) */
+ * ten times each, then both statements must have used a generic plan; the lists, never a custom one. */
 static void check_generic_plans(struct db *app, struct db *db, const struct commission *c) {
   char sql[512];
   snprintf(sql, sizeof sql, "SELECT person_id FROM person_status s JOIN people p ON p.id = s.person_id WHERE "
@@ -243,8 +242,8 @@ static void check_generic_plans(struct db *app, struct db *db, const struct comm
    * of check_growth() under plan_cache_mode auto none was ever planned for its parameters' values; the plan
    * setting they changed is back to the session's. */
   r = PQexec(db_pgconn(app), "SELECT name, generic_plans, custom_plans, current_setting('plan_cache_mode') "
-                             "FROM pg_prepared_statements WHERE name LIKE '%\\_list%' OR name LIKE 'review\\_schedule%' "
-                             "ORDER BY name");
+                             "FROM pg_prepared_statements "
+                             "WHERE name LIKE '%\\_list%' OR name LIKE 'review\\_schedule%' ORDER BY name");
   CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 20);
   size_t count;
   const struct db_statement *const *all = db_statements(&count);
@@ -299,9 +298,9 @@ int test_lists_do_not_grow(void) {
   /* Generic plans as the session's default: what db_exec() returns to after a statement flagged generic_plan. */
   struct db *app = ordinary_role_options(db, "lists", role, "-c plan_cache_mode=force_generic_plan");
   if (app != NULL) {
-    /* Generic plans (what a statement may run after its fifth execution), then the plans PostgreSQL chooses by
-     * itself, as the daemon runs: some lists keep custom plans, which must not grow either. Once each first, so
-     * that the figures are those of prepared statements. */
+    /* Generic plans (what a flagged statement runs), then the daemon's own settings (plan_cache_mode auto: the
+     * lists still on their generic plans, checked by check_generic_plans()). Once each first, so that the figures
+     * are those of prepared statements. */
     check_growth(app, &small, &large, 1, "generic plans");
     db_close(app);
   }
