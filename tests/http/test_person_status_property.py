@@ -483,7 +483,8 @@ def body(suite):
                 check(not w.mismatches(), "kept again: %s" % w.mismatches())
             with suite.case("two transactions writing about the same person at once: each refreshes the row at its "
                             "commit, the later one seeing the earlier's change, and the row holds both changes"):
-                w.place(w.unit_ids[0])
+                # a unit of its own: the sequence may have filled its units, lowered their places or closed them
+                w.place(w.unit(places=2))
                 pid, person = db.sql("SELECT id || ' ' || person_id FROM placements WHERE commission_id = '%s' AND "
                                      "(exit_date IS NULL OR exit_date > current_date) LIMIT 1" % w.commission).split()
                 first = subprocess.Popen(
