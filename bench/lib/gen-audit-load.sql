@@ -18,14 +18,14 @@ BEGIN
       AND public.audit_entry_text(a.id, a.at, a.commission_id, a.token_id, a.role, a.action, a.method, a.route,
                                   a.object_type, a.object_id, a.person_id, a.request_id, a.status, NULL)
       IS DISTINCT FROM
-      bench_gen.audit_entry_text(a.id, a.at, a.commission_id, a.token_id, a.role, a.action, a.method, a.route,
+      bench_audit.audit_entry_text(a.id, a.at, a.commission_id, a.token_id, a.role, a.action, a.method, a.route,
                                  a.object_type, a.object_id, a.person_id, a.request_id, a.status, NULL)) THEN
-    RAISE EXCEPTION 'bench_gen.audit_entry_text differs from audit_entry_text';
+    RAISE EXCEPTION 'bench_audit.audit_entry_text differs from audit_entry_text';
   END IF;
 END
 $$;
-SELECT def FROM bench_gen.audit_index \gexec
-SELECT format('ALTER TABLE audit_log ADD CONSTRAINT %I %s', name, def) FROM bench_gen.audit_fk \gexec
+SELECT def FROM bench_audit.audit_index \gexec
+SELECT format('ALTER TABLE audit_log ADD CONSTRAINT %I %s', name, def) FROM bench_audit.audit_fk \gexec
 SELECT setval('audit_log_id_seq', (SELECT max(id) FROM audit_log));
 COMMIT;
-DROP SCHEMA bench_gen CASCADE;
+DROP SCHEMA bench_audit CASCADE;

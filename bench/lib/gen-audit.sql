@@ -1,4 +1,4 @@
--- The audit trail of the generated data set, prepared for chaining: the view bench_gen.audit lists the entries
+-- The audit trail of the generated data set, prepared for chaining: the view bench_audit.audit lists the entries
 -- in chain order (id = position); bench/run copies them with their text through chain.py straight into audit_log,
 -- and gen-audit-load.sql checks the load and builds the indexes this drops. Entries in plausible proportions: each
 -- person's file created, each application and placement created, and one read of each person's file (a curator's
@@ -17,12 +17,12 @@ BEGIN
 END
 $$;
 
-DROP SCHEMA IF EXISTS bench_gen CASCADE;
-CREATE SCHEMA bench_gen;
+DROP SCHEMA IF EXISTS bench_audit CASCADE;
+CREATE SCHEMA bench_audit;
 -- Copies of audit_entry_text (the SQL functions of the migrations, read from the catalog, so that the text is
 -- always the daemon's) declared STABLE instead of IMMUTABLE: their body calls concat_ws and to_char, which are only
 -- stable, so PostgreSQL calls the immutable originals row by row (25 µs a row) where it inlines these copies (1.5 µs).
--- bench/run selects with search_path = bench_gen, public, so that the outer copy's call of the inner one is inlined
+-- bench/run selects with search_path = bench_audit, public, so that the outer copy's call of the inner one is inlined
 -- too; gen-audit-load.sql compares the copies' text with the originals' on a sample before loading.
 DO $$
 DECLARE
@@ -35,13 +35,13 @@ BEGIN
   LOOP
     def := pg_get_functiondef(r.oid);
     body := strpos(def, 'AS $function$');
-    EXECUTE replace(replace(left(def, body - 1), 'public.audit_entry_text(', 'bench_gen.audit_entry_text('),
+    EXECUTE replace(replace(left(def, body - 1), 'public.audit_entry_text(', 'bench_audit.audit_entry_text('),
                     'IMMUTABLE', 'STABLE') || substr(def, body);
   END LOOP;
 END
 $$;
 -- Read once, by bench/run's COPY: its rows come out in the window's order, which chain.py checks (id = position).
-CREATE VIEW bench_gen.audit AS
+CREATE VIEW bench_audit.audit AS
 SELECT (row_number() OVER (ORDER BY x.at, x.object_id, x.action))::bigint AS id, x.at, x.commission_id, x.token_id,
   x.role, x.action, x.method, x.route, x.object_type, x.object_id, x.person_id,
   left(md5(x.object_id::text || x.action || x.route), 24) AS request_id, x.status
@@ -69,13 +69,13 @@ FROM (
 -- audit_log's secondary indexes (those backing no constraint) are dropped for the load and built again by
 -- gen-audit-load.sql from their definitions in the catalog: sorting once is cheaper than millions of insertions at
 -- random places. (The load is not one transaction: a failure stops bench/run, which deletes the cluster.)
-CREATE UNLOGGED TABLE bench_gen.audit_index AS
+CREATE UNLOGGED TABLE bench_audit.audit_index AS
 SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
 FROM pg_index i WHERE i.indrelid = 'audit_log'::regclass
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid);
-SELECT format('DROP INDEX %s', name) FROM bench_gen.audit_index \gexec
+SELECT format('DROP INDEX %s', name) FROM bench_audit.audit_index \gexec
 -- Its foreign keys too (one probe per entry), added again and validated by gen-audit-load.sql.
-CREATE UNLOGGED TABLE bench_gen.audit_fk AS
+CREATE UNLOGGED TABLE bench_audit.audit_fk AS
 SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS def
 FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = 'audit_log'::regclass;
-SELECT format('ALTER TABLE audit_log DROP CONSTRAINT %I', name) FROM bench_gen.audit_fk \gexec
+SELECT format('ALTER TABLE audit_log DROP CONSTRAINT %I', name) FROM bench_audit.audit_fk \gexec

@@ -4,7 +4,7 @@
 --   gen-load.sql    the rows of commissions :cfrom to :cto; bench/run runs two of them at once on the large set
 --                   (commissions 1-25 and 26-50, one per core), each in its own transaction
 --   gen-finish.sql  checks what the disabled triggers would have checked, adds the foreign keys again (validating
---                   each over the whole load), enables the triggers
+--                   each over the whole load), enables the triggers; bench/run runs it while it loads the audit trail
 -- A failure at any step stops bench/run, which then deletes the cluster: a half-loaded database is never used.
 --
 -- Every commission has the same structure (the plan tables g_* are computed once, without a commission, and
@@ -34,10 +34,12 @@ BEGIN;
 DROP SCHEMA IF EXISTS bench_gen CASCADE;
 CREATE SCHEMA bench_gen;
 
--- The foreign keys, dropped until gen-finish.sql adds them again.
+-- The foreign keys, dropped until gen-finish.sql adds them again; audit_log's are left to the audit trail's load
+-- (gen-audit.sql drops them, gen-audit-load.sql adds them again), which bench/run runs while gen-finish.sql runs.
 CREATE UNLOGGED TABLE bench_gen.g_fk AS
 SELECT c.conrelid::regclass::text AS tbl, c.conname AS name, pg_get_constraintdef(c.oid) AS def
-FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace;
+FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+  AND c.conrelid <> 'audit_log'::regclass;
 SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, name) FROM g_fk \gexec
 ALTER TABLE placements DISABLE TRIGGER placements_unit_capacity;
 ALTER TABLE deposit_entries DISABLE TRIGGER deposit_entries_balance;
@@ -56,8 +58,9 @@ SELECT t.tgrelid::regclass::text AS tbl, t.tgname AS name
 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
 WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND p.proname LIKE 'webhook\_on\_%';
 SELECT format('ALTER TABLE %s DISABLE TRIGGER %I', tbl, name) FROM g_webhook_trigger \gexec
--- The status rows (migrations/0022) are refreshed row by row by triggers: off for the load, and rebuilt set-based by
--- gen-finish.sql (person_status_rebuild(), the function the migration's backfill uses) before they are on again.
+-- The status rows (migrations/0022) are refreshed row by row by triggers: off for the load; each gen-load.sql builds
+-- its commissions' rows set-based from person_status_source (what person_status_rebuild(), the migration's backfill,
+-- inserts), and gen-finish.sql checks there is one per person before they are on again.
 SELECT person_status_triggers(false);
 -- The vacancy periods of the units (migrations/0035) likewise: off for the load, rebuilt by gen-finish.sql
 -- (unit_vacancy_rebuild(), the migration's backfill).

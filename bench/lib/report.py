@@ -232,8 +232,8 @@ def print_results(results):
     rows = meta.get("rows", {})
     print(f"data set: {rows.get('people')} people, {rows.get('placements')} placements, "
           f"{rows.get('deposit_entries')} ledger entries, {rows.get('audit_log')} audit rows, "
-          f"{rows.get('database_mb')} MB; generated in {gen.get('total')} s (tables {gen.get('main')} s, "
-          f"audit {gen.get('audit')} s, vacuum {gen.get('vacuum_analyze')} s; {gen.get('cpu', '-')} CPU s)"
+          f"{rows.get('database_mb')} MB; generated in {gen.get('total')} s (rows {gen.get('rows')} s, "
+          f"audit {gen.get('audit')} s with the checks {gen.get('finish')} s, vacuum {gen.get('vacuum_analyze')} s; {gen.get('cpu', '-')} CPU s)"
           + (" [reused cluster]" if meta.get("reused_cluster") else ""))
     d = meta.get("daemon", {})
     print(f"daemon: --threads {d.get('threads')} (database connections for requests), log level "
