@@ -23,6 +23,9 @@ enum db_status idempotency_claim(struct request *rq, struct idempotency *idem);
 /* In the same transaction: stores the response the creation produced (no-op without a key). */
 enum db_status idempotency_record(struct request *rq, struct idempotency *idem, unsigned int status,
                                   const char *location, json_t *body);
+/* idempotency_record() of a body already written as JSON TEXT. */
+enum db_status idempotency_record_text(struct request *rq, struct idempotency *idem, unsigned int status,
+                                       const char *location, const char *text);
 /* Queues the stored response (replay) or the 409 (mismatch). */
 enum MHD_Result idempotency_reply(struct request *rq, struct idempotency *idem);
 void idempotency_free(struct idempotency *idem);

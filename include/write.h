@@ -15,6 +15,8 @@
  * attempt of the transaction. */
 struct write_out {
   json_t *body;
+  char *text;       /* or the body already written as JSON text (malloc'ed, owned; TEXT_LEN bytes): sent as is */
+  size_t text_len;
   long version;
   char location[160];
   enum error_code refusal; /* ERR__COUNT: none */
@@ -85,8 +87,7 @@ enum MHD_Result reply_list(struct request *rq, struct page *page, enum db_status
  * false when the row cannot be read. A resource whose lists are long writes its rows this way: a page of items is
  * one buffer, not a jansson tree of every member (include/json_writer.h). */
 typedef bool (*row_writer)(const PGresult *res, int i, enum role reader, struct jw *w, long *version);
-/* A row_builder's work done by WRITE, for a write's answer (which keeps its body as a tree): OUT's body is the text
- * WRITE makes, parsed. */
+/* A row_builder's work done by WRITE: OUT's text is what WRITE makes (sent as is, never parsed into a tree). */
 bool write_out_of(const PGresult *res, int i, struct write_out *out, row_writer write);
 /* The member "person" of an item that names the person only: {family_name, given_names}. */
 void write_person_names(struct jw *w, const char *family_name, const char *given_names);

@@ -229,8 +229,8 @@ enum db_status agenda_written(struct db *db, struct request *rq, enum db_status 
   struct session_row session;
   if (s >= 0 && !db_row(row, 0, &session))
     s = DB_HARD_ERROR;
-  if (s >= 0)
-    s = agenda_document(db, rq, &session, &out->body);
+  if (s >= 0) /* sent as written: a tree of the agenda's values would cost more than building it */
+    s = agenda_document_text(db, rq, &session, &out->text, &out->text_len);
   PQclear(row);
   return s;
 }

@@ -63,16 +63,23 @@ enum db_status idempotency_claim(struct request *rq, struct idempotency *idem) {
   return DB_ROW;
 }
 
-enum db_status idempotency_record(struct request *rq, struct idempotency *idem, unsigned int status,
-                                  const char *location, json_t *body) {
+enum db_status idempotency_record_text(struct request *rq, struct idempotency *idem, unsigned int status,
+                                       const char *location, const char *text) {
   if (idem->key == NULL)
     return DB_ROW;
   char status_text[8];
   snprintf(status_text, sizeof status_text, "%u", status);
+  return db_idempotency_record(rq->db, rq->principal.token_id, idem->key, status_text, location, text);
+}
+
+enum db_status idempotency_record(struct request *rq, struct idempotency *idem, unsigned int status,
+                                  const char *location, json_t *body) {
+  if (idem->key == NULL)
+    return DB_ROW;
   char *text = json_dumps(body, JSON_COMPACT);
   if (text == NULL)
     return DB_HARD_ERROR;
-  enum db_status s = db_idempotency_record(rq->db, rq->principal.token_id, idem->key, status_text, location, text);
+  enum db_status s = idempotency_record_text(rq, idem, status, location, text);
   free(text);
   return s;
 }

@@ -12,6 +12,7 @@
 
 static void out_reset(struct write_out *out) {
   json_decref(out->body);
+  free(out->text);
   json_decref(out->members);
   json_decref(out->errors);
   json_decref(out->reveal);
@@ -49,6 +50,17 @@ enum db_status write_refuse_errors(struct write_out *out, json_t *errors) {
   return write_refuse(out, ERR_VALIDATION_FAILED, NULL);
 }
 
+/* OUT's body as a tree (a text body parsed), for what must add members to it; false when it cannot be. */
+static bool out_tree(struct write_out *out) {
+  if (out->text != NULL) {
+    json_decref(out->body);
+    out->body = json_loadb(out->text, out->text_len, 0, NULL);
+    free(out->text);
+    out->text = NULL;
+  }
+  return out->body != NULL;
+}
+
 /* The reply once the transaction ended with S: the refusal, the database's error, or STATUS with the body. */
 static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct write_out *out, unsigned int status) {
   enum MHD_Result ret;
@@ -62,8 +74,10 @@ static enum MHD_Result write_reply(struct request *rq, enum db_status s, struct 
       ret = reply_problem_with(rq, out->refusal, out->detail[0] != '\0' ? out->detail : NULL, out->members);
       out->members = NULL;
     }
-  } else if (s < 0 || out->body == NULL) {
+  } else if (s < 0 || (out->body == NULL && out->text == NULL)) {
     ret = reply_db_error(rq);
+  } else if (out->reveal != NULL && !out_tree(out)) {
+    ret = reply_problem(rq, ERR_INTERNAL, NULL);
   } else if (out->reveal != NULL && json_object_update(out->body, out->reveal) != 0) {
     ret = reply_problem(rq, ERR_INTERNAL, NULL);
   } else { /* the same answer as a read's: ETag when versioned, Location for a creation */
@@ -94,10 +108,12 @@ static enum db_status creation_body(struct db *db, void *cls) {
   s = c->body(db, c->rq, c->cls, &c->out);
   if (s < 0)
     return s;
+  const char *location = c->out.location[0] ? c->out.location : NULL;
+  if (c->out.text != NULL)
+    return idempotency_record_text(c->rq, &c->idem, MHD_HTTP_CREATED, location, c->out.text);
   if (c->out.body == NULL)
     return DB_HARD_ERROR;
-  return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, c->out.location[0] ? c->out.location : NULL,
-                            c->out.body);
+  return idempotency_record(c->rq, &c->idem, MHD_HTTP_CREATED, location, c->out.body);
 }
 
 enum MHD_Result creation_run(struct request *rq, write_body body, void *cls) {
@@ -185,14 +201,24 @@ enum db_status patch_locked(enum db_status s, const PGresult *res, long *version
 enum MHD_Result write_out_reply(struct request *rq, unsigned int status, struct write_out *out, bool built,
                                 const char *location) {
   json_t *body = out->body;
+  char *text = out->text;
+  size_t len = out->text_len;
   out->body = NULL;
-  if (!built) {
+  out->text = NULL;
+  if (!built || (body == NULL && text == NULL)) {
     json_decref(body);
+    free(text);
     return reply_problem(rq, ERR_INTERNAL, "The request could not be completed.");
+  }
+  const char *headers[] = {MHD_HTTP_HEADER_LOCATION, location, NULL};
+  if (text != NULL) {
+    json_decref(body);
+    if (out->version >= 0)
+      return reply_versioned_text(rq, status, text, len, out->version, location);
+    return reply_json_text(rq, status, text, len, location != NULL ? headers : NULL);
   }
   if (out->version >= 0)
     return reply_versioned(rq, status, body, out->version, location);
-  const char *headers[] = {MHD_HTTP_HEADER_LOCATION, location, NULL};
   return reply_json(rq, status, body, location != NULL ? headers : NULL);
 }
 
@@ -249,9 +275,12 @@ static enum MHD_Result list_reply(struct request *rq, struct page *page, enum db
     } else {
       struct write_out out = {.version = -1, .reader = rq->principal.role};
       ok = build(res, i, &out);
-      if (ok)
+      if (ok && out.text != NULL)
+        jw_raw_json(&w, out.text);
+      else if (ok)
         jw_value(&w, out.body);
       json_decref(out.body);
+      free(out.text);
     }
   }
   jw_array_end(&w);
@@ -316,11 +345,9 @@ static char *row_text(const PGresult *res, int i, enum role reader, row_writer w
 }
 
 bool write_out_of(const PGresult *res, int i, struct write_out *out, row_writer write) {
-  size_t len;
-  char *text = row_text(res, i, out->reader, write, &len, &out->version);
-  out->body = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
-  free(text);
-  return out->body != NULL;
+  free(out->text);
+  out->text = row_text(res, i, out->reader, write, &out->text_len, &out->version);
+  return out->text != NULL;
 }
 
 enum MHD_Result reply_read_of(struct request *rq, enum db_status s, PGresult *res, const char *missing,

@@ -384,6 +384,7 @@ def case_start(suite, w, other):
         check(again.headers.get("idempotent-replayed") == "true", "the retry is a replay", again)
         check(again.body["id"] == b["id"] and again.headers.get("location") == r.headers["location"]
               and again.headers.get("etag") == '"v1"', "the replay answers the first placement", again)
+        check(again.raw == r.raw and g.raw == r.raw, "the replay and GET answer the creation's bytes", again)
         check(len(list_all(w, "/v1/placements?person_id=%s" % person)) == 1, "one placement, not two")
         w.placements[b["id"]] = {"landlord": w.org["ll"], "exit": None, "matches": None, "paid": 0, "refunded": 0,
                                  "deducted": 0, "written_off": 0, "person": person, "app": app, "unit": unit}

@@ -558,6 +558,9 @@ def run_cases(suite, d, db, w):
               ("approve", units["lilas"], "Appartement des Lilas", "Lille", "Accord, entrée au 1er avril", None, None),
               "the approval: %s" % dd, r)
         check(got["application"]["status"] == "approved", "the item shows the application approved", r)
+        g = d.call("GET", spath(sid, "/agenda"), token=coord)
+        check(expect_status(g, 200).raw == r.raw and r.headers.get("content-type") == "application/json",
+              "a decision answers the agenda as GET /agenda gives it, byte for byte", r)
         dec["urgent"] = dd["id"]
         r = d.call("GET", "%s/%s" % (APPS, app["urgent"]), token=tok["care2"])
         check(expect_status(r, 200).body["status"] == "approved" and r.body["decided_at"] is not None,
