@@ -39,8 +39,8 @@ DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
  * landlord, read from the incident's own copies of its placement's, migrations/0024, with what that scope may not
  * see left out; or one placement's incidents, with every other filter) and its status written out (the whole
  * commission's of one status read the index of that status, migrations/0033; a step that also said "not closed"
- * let PostgreSQL prefer the partial index of incidents not closed, and sort the commission's open incidents at
- * each step), so that each step descends the list's index. The page is then
+ * let PostgreSQL prefer the partial index of incidents not closed, migrations/0003, dropped by 0036, and sort the
+ * commission's open incidents at each step), so that each step descends the list's index. The page is then
  * joined, row by row, to its placement, person and unit, where every filter is checked again
  * (each statement names every parameter). The cursor is always given (the first page's is the lowest key). */
 #define INCIDENT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(placement_id) P(after_at) P(after_id) P(limit)
@@ -62,8 +62,8 @@ DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
   "WHERE " INCIDENT_FILTERS " AND " SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org") " ORDER BY i.created_at, i.id"
 #define INCIDENT_STATUS "AND i.status = :status "
 /* A leading filter's two statements: VAR (any status) and VAR_status. Both run their generic plan from the first
- * call (the status index's walk): with the status known, a custom plan may prefer the partial index of incidents
- * not closed (migrations/0003), planned at every call; on the bench's large set PostgreSQL kept choosing it during
+ * call (the status index's walk): with the status known, a custom plan preferred the partial index of incidents
+ * not closed (migrations/0003, since dropped), planned at every call; on the bench's large set PostgreSQL kept choosing it during
  * one run (958 200 scans of that index, 1 332 pages a second against 1 955 on the small set) and not in the next
  * (2 018 a second). */
 #define INCIDENT_LIST_STATEMENTS(var, name, COND)                                                                \
