@@ -63,9 +63,9 @@ DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
 #define INCIDENT_STATUS "AND i.status = :status "
 /* A leading filter's two statements: VAR (any status) and VAR_status. Both run their generic plan from the first
  * call (the status index's walk): with the status known, a custom plan preferred the partial index of incidents
- * not closed (migrations/0003, since dropped), planned at every call; on the bench's large set PostgreSQL kept choosing it during
- * one run (958 200 scans of that index, 1 332 pages a second against 1 955 on the small set) and not in the next
- * (2 018 a second). */
+ * not closed (migrations/0003, since dropped), planned at every call; on the bench's large set PostgreSQL kept
+ * choosing it during one run (958 200 scans of that index, 1 332 pages a second against 1 955 on the small set) and
+ * not in the next (2 018 a second). */
 #define INCIDENT_LIST_STATEMENTS(var, name, COND)                                                                \
   DB_STATEMENT(var, {name, INCIDENT_LIST_SQL(COND), DB_PARAMS(INCIDENT_LIST), .generic_plan = true});           \
   DB_STATEMENT(var##_status, {name "_status", INCIDENT_LIST_SQL(COND INCIDENT_STATUS), DB_PARAMS(INCIDENT_LIST), \

@@ -75,15 +75,7 @@ def body(suite):
             token, token_id = db.token_create(commission, "coordinator", label="plans")
             today = day(0)
             q = "SET commissiond.scope = 'all'; "
-            app, unit = db.sql(q + """
-                WITH free AS (
-                  SELECT u.id FROM units u WHERE u.commission_id = '%s' AND u.status IN ('available', 'occupied')
-                    AND u.places > (SELECT count(*) FROM placements pl WHERE pl.commission_id = u.commission_id
-                      AND pl.unit_id = u.id AND pl.move_in_date <= '%s'
-                      AND (pl.exit_date IS NULL OR pl.exit_date > '%s')) ORDER BY u.id LIMIT 1)
-                SELECT a.id || ' ' || (SELECT id FROM free) FROM applications a
-                WHERE a.commission_id = '%s' AND a.status = 'approved' ORDER BY a.id LIMIT 1
-                """ % (commission, today, today, commission)).splitlines()[-1].split()
+            ((app, unit),) = move_in_pairs(db, commission, today, 1)
             session, item = db.sql(q + "SELECT i.session_id || ' ' || i.id FROM agenda_items i JOIN applications a "
                                    "ON a.commission_id = i.commission_id AND a.id = i.application_id JOIN sessions s "
                                    "ON s.id = i.session_id WHERE s.status = 'open' AND a.status = 'scheduled' "
@@ -119,6 +111,23 @@ def body(suite):
             import_plans(suite, db, commission, token)
             read_plans(suite, db, token)
             day_of_move_ins(suite, db, commission, token)
+
+
+def move_in_pairs(db, commission, today, count):
+    """Up to COUNT (approved application, unit) pairs of COMMISSION that can move in on TODAY: each application
+    once, each unit as many times as it has free places that day (bench/run's move-in pool)."""
+    out = db.sql("""SET commissiond.scope = 'all';
+        WITH free AS (
+          SELECT u.id, generate_series(1, u.places - (SELECT count(*)::integer FROM placements pl
+            WHERE pl.commission_id = u.commission_id AND pl.unit_id = u.id AND pl.move_in_date <= '%s'
+              AND (pl.exit_date IS NULL OR pl.exit_date > '%s'))) AS place
+          FROM units u WHERE u.commission_id = '%s' AND u.status IN ('available', 'occupied')),
+        f AS (SELECT id, row_number() OVER (ORDER BY md5(id::text || place)) AS n FROM free),
+        a AS (SELECT id, row_number() OVER (ORDER BY md5(id::text)) AS n FROM applications
+              WHERE commission_id = '%s' AND status = 'approved')
+        SELECT a.id || ' ' || f.id FROM a JOIN f USING (n) ORDER BY n LIMIT %d
+        """ % (today, today, commission, commission, count))
+    return [tuple(line.split()) for line in out.splitlines() if " " in line]
 
 
 LOOKED_UP = ("organisations", "units", "people")
@@ -292,23 +301,11 @@ def day_of_move_ins(suite, db, commission, token, count=40):
     with suite.case("a day of move-ins: the %d-th move-in of the day reads its own unit's stays, not the "
                     "commission's move-ins of the day (actual rows)" % count):
         today = day(0)
-        pairs = db.sql("""SET commissiond.scope = 'all';
-            WITH free AS (
-              SELECT u.id, generate_series(1, u.places - (SELECT count(*)::integer FROM placements pl
-                WHERE pl.commission_id = u.commission_id AND pl.unit_id = u.id AND pl.move_in_date <= '%s'
-                  AND (pl.exit_date IS NULL OR pl.exit_date > '%s'))) AS place
-              FROM units u WHERE u.commission_id = '%s' AND u.status IN ('available', 'occupied')),
-            f AS (SELECT id, row_number() OVER (ORDER BY md5(id::text || place)) AS n FROM free),
-            a AS (SELECT id, row_number() OVER (ORDER BY md5(id::text)) AS n FROM applications
-                  WHERE commission_id = '%s' AND status = 'approved')
-            SELECT a.id || ' ' || f.id FROM a JOIN f USING (n) ORDER BY n LIMIT %d
-            """ % (today, today, commission, commission, count)).splitlines()
-        pairs = [line for line in pairs if " " in line]
+        pairs = move_in_pairs(db, commission, today, count)
         check(len(pairs) == count, "the commission has %d approved applications and free places (%d)"
               % (count, len(pairs)))
         with Daemon(db) as d:
-            for i, pair in enumerate(pairs):
-                app, unit = pair.split()
+            for i, (app, unit) in enumerate(pairs):
                 if i == count - 1:
                     log = ServerLog(db)  # the last one's plans: every move-in of the day before it is written
                 r = d.call("POST", "/v1/placements", token=token, body={
