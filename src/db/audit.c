@@ -12,7 +12,7 @@
 /* A write's entry, in the write's transaction: only when the transaction did write (has a transaction id), so
  * that a refusal which changed nothing is recorded by the completed request instead, with its real status. */
 DB_STATEMENT(insert_if_written, {
-  "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", 11, NULL, false});
+  "audit_insert_if_written", AUDIT_INSERT " WHERE pg_current_xact_id_if_assigned() IS NOT NULL", .nparams = 11});
 
 #define AUDIT_LIST(P)                                                                                            \
   P(commission_id) P(object_id) P(token_id) P(from) P(to) P(before_at) P(before_id) P(limit)

@@ -23,38 +23,38 @@
 #define CHAIN_LOCK_KEY "727327" /* pg_advisory_xact_lock key of the chainer */
 
 DB_STATEMENT(chain_try_lock, {
-  "audit_chain_try_lock", "SELECT pg_try_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0, NULL, false});
+  "audit_chain_try_lock", "SELECT pg_try_advisory_xact_lock(" CHAIN_LOCK_KEY ")", .nparams = 0});
 
 DB_STATEMENT(chain_wait_lock, {
-  "audit_chain_wait_lock", "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")", 0, NULL, false});
+  "audit_chain_wait_lock", "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")", .nparams = 0});
 
 DB_STATEMENT(chain_tail, {
   "audit_chain_tail",
   "SELECT chain_pos, encode(hash, 'hex') FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1",
-  0, NULL, false});
+  .nparams = 0});
 
 DB_STATEMENT(chain_pending, {
   "audit_chain_pending",
-  "SELECT e.id, audit_entry_text(e) FROM audit_log e WHERE e.chain_pos IS NULL ORDER BY e.id LIMIT 1000", 0, NULL,
-  false});
+  "SELECT e.id, audit_entry_text(e) FROM audit_log e WHERE e.chain_pos IS NULL ORDER BY e.id LIMIT 1000",
+  .nparams = 0});
 
 DB_STATEMENT(chain_store, {
   "audit_chain_store",
   "UPDATE audit_log a SET chain_pos = c.pos, prev_hash = decode(c.prev, 'hex'), "
   "hash = decode(c.hash, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS c(id, pos, prev, hash) "
   "WHERE a.id = c.id",
-  4, NULL, false
+  .nparams = 4
 });
 
 DB_STATEMENT(chain_walk, {
   "audit_chain_walk",
   "SELECT e.chain_pos, encode(e.prev_hash, 'hex'), encode(e.hash, 'hex'), audit_entry_text(e) FROM audit_log e "
   "WHERE e.chain_pos > $1::bigint ORDER BY e.chain_pos LIMIT 5000",
-  1, NULL, false
+  .nparams = 1
 });
 
 DB_STATEMENT(chain_count_pending, {
-  "audit_chain_count_pending", "SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", 0, NULL, false});
+  "audit_chain_count_pending", "SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", .nparams = 0});
 
 /* A growing PostgreSQL array literal: "{a,b,...}" once closed. */
 struct pg_array {
@@ -247,7 +247,7 @@ DB_STATEMENT(queued_resolve, {
   "FROM (SELECT nextval('audit_log_id_seq') AS id, "
   SQL_AUDIT_PERSON_CASE("x.commission_id", "x.object_type", "x.object_id") " AS person_id, x.* "
   "FROM (SELECT * FROM pg_temp.audit_stage ORDER BY ord OFFSET 0) x OFFSET 0) y ORDER BY y.ord",
-  0, NULL, false
+  .nparams = 0
 });
 
 DB_STATEMENT(queued_insert, {
@@ -256,7 +256,7 @@ DB_STATEMENT(queued_insert, {
   "x.id, x.person_id, x.pos, decode(x.prev, 'hex'), decode(x.hash, 'hex') FROM pg_temp.audit_stage s "
   "JOIN unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY "
   "AS x(id, person_id, pos, prev, hash, ord) ON x.ord = s.ord",
-  5, NULL, false
+  .nparams = 5
 });
 
 /* COPY's binary format (PostgreSQL's "Binary Format" of COPY): a header, then each row as its number of fields

@@ -243,7 +243,7 @@ static void uncertain_settle(bool committed) {
 }
 
 DB_STATEMENT(entry_exists, {
-  "audit_entry_exists", "SELECT 1 FROM audit_log WHERE id = $1::bigint", 1, NULL, false});
+  "audit_entry_exists", "SELECT 1 FROM audit_log WHERE id = $1::bigint", .nparams = 1});
 
 long audit_queue_flush(struct db *db) {
   if (db == NULL) { /* no connection: the entries stay queued, and workers stop waiting for a flush */
@@ -303,7 +303,7 @@ DB_STATEMENT(record_now, {
   "INSERT INTO audit_log (at, commission_id, token_id, role, action, method, route, object_type, object_id, "
   "person_id, request_id, status, client_address) SELECT clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, "
   "$8::uuid, " AUDIT_PERSON("$1", "$7", "$8") ", $9, $10::integer, $11::inet FROM durable",
-  AUDIT_FIELDS, NULL, false
+  .nparams = AUDIT_FIELDS
 });
 
 enum db_status audit_record_now(struct db *db, const char *const f[AUDIT_FIELDS]) {

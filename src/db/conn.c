@@ -786,8 +786,8 @@ int db_pooled_per_transaction(const char *conninfo, bool *pooled) {
 }
 
 DB_STATEMENT(read_only, {"db_read_only",
-                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()", 0, NULL,
-                         false});
+                         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()",
+                         .nparams = 0});
 
 enum db_status db_read_only(struct db *db, bool *is_read_only) {
   PGresult *res;
@@ -798,7 +798,7 @@ enum db_status db_read_only(struct db *db, bool *is_read_only) {
 }
 
 DB_STATEMENT(use_commission,
-             {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", 1, NULL, false});
+             {"use_commission", "SELECT set_config('commissiond.commission', $1, false)", .nparams = 1});
 
 enum db_status db_use_commission(struct db *db, const char *commission_id) {
   if (strcmp(db->commission, commission_id) == 0)

@@ -5,20 +5,20 @@ DB_STATEMENT(claim, {
   "idempotency_claim",
   "INSERT INTO idempotency_keys (token_id, key, commission_id, request_hash) "
   "VALUES ($1, $2, $3, decode($4, 'hex')) ON CONFLICT DO NOTHING",
-  4, NULL, false
+  .nparams = 4
 });
 
 DB_STATEMENT(previous, {
   "idempotency_previous",
   "SELECT encode(request_hash, 'hex'), status, location, body FROM idempotency_keys "
   "WHERE token_id = $1 AND key = $2",
-  2, NULL, false
+  .nparams = 2
 });
 
 DB_STATEMENT(record, {
   "idempotency_record",
   "UPDATE idempotency_keys SET status = $3::integer, location = $4, body = $5 WHERE token_id = $1 AND key = $2",
-  5, NULL, false
+  .nparams = 5
 });
 
 enum db_status db_idempotency_claim(struct db *db, const char *token_id, const char *key, const char *commission_id,

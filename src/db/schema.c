@@ -4,11 +4,11 @@
 #include "queries.h"
 
 DB_STATEMENT(versions_table, {
-  "schema_versions_table", "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL, false});
+  "schema_versions_table", "SELECT to_regclass('schema_migrations') IS NOT NULL", .nparams = 0});
 
 /* Prepared only once the table is known to exist: PostgreSQL resolves table names when it parses. */
 DB_STATEMENT(schema_version, {
-  "schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, false});
+  "schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", .nparams = 0});
 
 enum db_status db_schema_version(struct db *db, int *version) {
   PGresult *res;

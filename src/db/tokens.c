@@ -96,7 +96,7 @@ static size_t used_n;
 static bool used_overflow_logged;
 
 DB_STATEMENT(mark_used, {
-  "token_mark_used", "UPDATE tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])", 1, NULL, false});
+  "token_mark_used", "UPDATE tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])", .nparams = 1});
 
 void token_used(const char *token_id) {
   if (strlen(token_id) != UUID_STR_LEN - 1)

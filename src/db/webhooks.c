@@ -119,7 +119,7 @@ DB_ROW_STRUCT(webhook_backlog_row, WEBHOOK_BACKLOG_ROW);
 DB_STATEMENT(backlog, {"webhook_backlog",
                        "SELECT " DB_COLUMNS(WEBHOOK_BACKLOG_ROW) " FROM webhook_deliveries "
                        "WHERE status = 'pending' AND next_attempt_at <= now()",
-                       0, NULL, false});
+                       .nparams = 0});
 
 enum db_status db_webhook_insert(struct db *db, const char *commission_id, const struct webhook_fields *f,
                                  const char *secret_box_hex, const char *token_id, PGresult **res) {

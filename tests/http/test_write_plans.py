@@ -22,6 +22,11 @@ its candidates (a step that sorts reads every row after the cursor, at each of t
 incidents did, migrations/0033), and a page of units, vacant or not, reads about its own rows of units (a vacant
 page read every unit of the commission, migrations/0035).
 
+Last, 20 of each hot write on one connection under PostgreSQL's own plan choice, with pg_stat_statements counting
+each statement's plannings, nested ones included: none is planned at more than half of its calls (a LANGUAGE sql
+function with a subquery, or a look-up whose generic plan costs more than its custom one, was planned at every
+call: migrations/0038).
+
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
 import os
@@ -111,6 +116,7 @@ def body(suite):
             import_plans(suite, db, commission, token)
             read_plans(suite, db, token)
             day_of_move_ins(suite, db, commission, token)
+            planned_once(suite, db, commission, token)
 
 
 def move_in_pairs(db, commission, today, count):
@@ -318,6 +324,65 @@ def day_of_move_ins(suite, db, commission, token, count=40):
               "auto_explain logged the move-in's vacancy refresh (%d plans)" % len(plans))
         found = filtered_rows(plans)
         check(not found, "a move-in's reads that grow with the day's move-ins:\n" + "\n".join(sorted(set(found))))
+
+
+def planned_once(suite, db, commission, token, count=20):
+    with suite.case("%d of each hot write (move-in, decision, review, incident, deposit entry, exit) on one "
+                    "connection: no statement, the triggers' and functions' included, is planned at every call "
+                    "(pg_stat_statements' plan counts)" % count):
+        check("pg_stat_statements" in db.sql("SHOW shared_preload_libraries"),
+              "the cluster preloads pg_stat_statements (tests/run's does: PG_CLUSTER_PRELOAD)")
+        # PostgreSQL's own plan choice again (explain_settings() forced generic plans), and every nested statement
+        # counted with its planning.
+        db.sql('ALTER DATABASE "%s" RESET ALL' % db.name)
+        for k, v in (("pg_stat_statements.track", "all"), ("pg_stat_statements.track_planning", "on")):
+            db.sql("ALTER DATABASE \"%s\" SET %s = '%s'" % (db.name, k, v))
+        db.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        today = day(0)
+        q = "SET commissiond.scope = 'all'; "
+        pairs = move_in_pairs(db, commission, today, count)
+        items = db.sql(q + "SELECT i.session_id || ' ' || i.id FROM agenda_items i JOIN applications a "
+                       "ON a.commission_id = i.commission_id AND a.id = i.application_id JOIN sessions s "
+                       "ON s.id = i.session_id WHERE s.status = 'open' AND a.status = 'scheduled' "
+                       "ORDER BY i.id LIMIT %d" % count).splitlines()
+        running = db.sql(q + "SELECT id FROM placements WHERE commission_id = '%s' AND exit_date IS NULL "
+                         "ORDER BY md5(id::text) LIMIT %d" % (commission, 2 * count)).splitlines()
+        check(len(pairs) == count and len(items) == count and len(running) == 2 * count,
+              "the commission has %d move-ins, decisions and running placements to write (%d, %d, %d)"
+              % (count, len(pairs), len(items), len(running)))
+        db.sql("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = '%s'), 0)"
+               % db.name)
+        with Daemon(db, threads=1) as d:
+
+            def post(path, body, status=201):
+                r = d.call("POST", path, token=token, body=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+                expect_status(r, status)
+
+            for i in range(count):
+                app, unit = pairs[i]
+                session, item = items[i].split()
+                kept, leaving = running[i], running[count + i]
+                post("/v1/placements", {"application_id": app, "unit_id": unit, "move_in_date": today,
+                                        "lease": "direct_lease"})
+                post("/v1/sessions/%s/decisions" % session, {"agenda_item_id": item, "outcome": "approve"})
+                post("/v1/placements/%s/reviews" % kept, {"review_date": today, "rent_status": "up_to_date"})
+                post("/v1/placements/%s/incidents" % kept, {"kind": "disturbance", "description": "bruit",
+                                                           "occurred_on": today})
+                post("/v1/placements/%s/deposit/entries" % kept, {"kind": "paid", "amount_cents": 100,
+                                                                 "entry_date": today})
+                post("/v1/placements/%s/exit" % leaving, {"exit_date": today, "exit_reason": "other_housing",
+                                                          "inspection_matches": True}, status=200)
+            d.stop()
+        # A prepared statement (or a function's) is planned for its first five calls, then runs its generic plan
+        # unless PostgreSQL judges the generic plan dearer: then it is planned again at every call, as is every
+        # statement of a LANGUAGE sql function that cannot be inlined (once per calling statement).
+        rows = db.sql("SELECT s.plans || ' ' || s.calls || ' ' || regexp_replace(left(s.query, 150), '\\s+', ' ', "
+                      "'g') FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid AND d.datname = '%s' "
+                      "WHERE s.calls >= %d" % (db.name, count)).splitlines()
+        check(len(rows) > 20, "pg_stat_statements counted the writes' statements (%d)" % len(rows))
+        again = ["planned %s times in %s calls: %s" % tuple(r.split(" ", 2)) for r in rows
+                 if 2 * int(r.split()[0]) > int(r.split()[1])]
+        check(not again, "statements planned again at every call:\n" + "\n".join(sorted(again)))
 
 
 if __name__ == "__main__":
