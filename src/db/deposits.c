@@ -78,48 +78,55 @@ DB_STATEMENT(post, {
 });
 DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
 
-/* The lists: one statement per filter shape, each reading its page in the order of an index of deposit_totals
- * (migrations/0023), from the cursor on (the null uuid sorts first), then each account, its person and unit by key
- * (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). A status reads the partial index
- * of the accounts of that status (outstanding and overdue: the accounts owing a refund); no status, or
- * penalty_unpaid (which depends on the day), the commission's accounts filtered as they come. The landlord filter is
- * a shape of its own, so that no generic plan holds a "(:x IS NULL OR ...)". */
-#define DEPOSIT_LIST_SQL(INDEX_PREDICATE, FILTER, LANDLORD)                                                      \
+/* The lists: one statement per filter shape and walk, each reading its page in the order of an index of
+ * deposit_totals (migrations/0023, 0039), from the cursor on (the null uuid sorts first), then each account, its
+ * person and unit by key (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). The walk:
+ * the commission's accounts (a status reads the partial index of the accounts of that status: outstanding and
+ * overdue share the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one
+ * curator service's (a curator's token), by the totals row's copies of its placement's, each with its status class
+ * (0039). penalty_unpaid (which depends on the day) filters the walk's accounts as they come. Every filter is
+ * checked again on the account, its person and unit (the copies only lead the walk). */
+#define DEPOSIT_LIST_SQL(WALK, FILTER)                                                                           \
   "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) " FROM (SELECT h.commission_id, h.placement_id FROM deposit_totals h " \
-  "WHERE h.commission_id = :commission_id::uuid AND " INDEX_PREDICATE " AND h.placement_id > "                 \
+  "WHERE h.commission_id = :commission_id::uuid AND " WALK " AND h.placement_id > "                             \
   "coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY h.placement_id OFFSET 0) h "      \
   "CROSS JOIN LATERAL (SELECT * FROM deposit_accounts a WHERE a.commission_id = h.commission_id "                \
   "AND a.placement_id = h.placement_id OFFSET 0) da "                                                            \
   "CROSS JOIN LATERAL (SELECT * FROM people x WHERE x.commission_id = da.commission_id AND x.id = da.person_id " \
   "OFFSET 0) p CROSS JOIN LATERAL (SELECT * FROM units y WHERE y.commission_id = da.commission_id "             \
-  "AND y.id = da.unit_id OFFSET 0) u WHERE " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") FILTER LANDLORD     \
+  "AND y.id = da.unit_id OFFSET 0) u WHERE " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") FILTER             \
   " ORDER BY h.placement_id LIMIT :limit::integer"
-#define DEPOSIT_LANDLORD " AND da.landlord_org_id = :landlord_org_id::uuid"
 #define DEPOSIT_LIST(P) P(commission_id) P(scope) P(org) P(after_id) P(limit)
-#define DEPOSIT_LIST_LANDLORD(P) DEPOSIT_LIST(P) P(landlord_org_id)
+#define DEPOSIT_LIST_WALK(P) DEPOSIT_LIST(P) P(walk_org)
 #define DEPOSIT_LIST_STATUS(P) DEPOSIT_LIST(P) P(status)
-#define DEPOSIT_LIST_STATUS_LANDLORD(P) DEPOSIT_LIST_STATUS(P) P(landlord_org_id)
+#define DEPOSIT_LIST_STATUS_WALK(P) DEPOSIT_LIST_STATUS(P) P(walk_org)
 DB_PARAMS_STRUCT(deposit_list_params, DEPOSIT_LIST);
-DB_PARAMS_STRUCT(deposit_list_landlord_params, DEPOSIT_LIST_LANDLORD);
+DB_PARAMS_STRUCT(deposit_list_walk_params, DEPOSIT_LIST_WALK);
 DB_PARAMS_STRUCT(deposit_list_status_params, DEPOSIT_LIST_STATUS);
-DB_PARAMS_STRUCT(deposit_list_status_landlord_params, DEPOSIT_LIST_STATUS_LANDLORD);
-/* One list shape NAME: its statement, and its landlord-filtered twin. */
-#define DEPOSIT_LIST_SHAPE(var, name, index_predicate, filter, params)                                           \
-  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(index_predicate, filter, ""),                \
-                     DB_PARAMS(params)});                                                                        \
+DB_PARAMS_STRUCT(deposit_list_status_walk_params, DEPOSIT_LIST_STATUS_WALK);
+/* One list shape NAME: its walk of the commission (COMMISSION: the partial index's predicate), and of one landlord's
+ * and one curator service's accounts (CLASS: their status class, or none), each keeping FILTER's accounts. */
+#define DEPOSIT_LIST_SHAPE(var, name, commission, class, filter, params)                                         \
+  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(commission, filter), DB_PARAMS(params),       \
+                     .generic_plan = true});                                                                     \
   DB_STATEMENT(var##_landlord, {"deposit_account_list" name "_landlord",                                         \
-                                DEPOSIT_LIST_SQL(index_predicate, filter, DEPOSIT_LANDLORD),                     \
-                                DB_PARAMS(params##_LANDLORD)})
-DEPOSIT_LIST_SHAPE(list_all, "", "true", "", DEPOSIT_LIST);
-DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "true", " AND da.penalty_unpaid_cents > 0", DEPOSIT_LIST);
-DEPOSIT_LIST_SHAPE(list_held, "_held", "h.balance_cents > 0 AND NOT h.exited", " AND da.status = 'held'",
-                   DEPOSIT_LIST);
-DEPOSIT_LIST_SHAPE(list_owed, "_owed", "h.balance_cents > 0 AND h.exited", " AND da.status = :status::text",
-                   DEPOSIT_LIST_STATUS);
+                                DEPOSIT_LIST_SQL("h.landlord_org_id = :walk_org::uuid" class,                    \
+                                                 filter " AND da.landlord_org_id = :walk_org::uuid"),            \
+                                DB_PARAMS(params##_WALK), .generic_plan = true});                                \
+  DB_STATEMENT(var##_curator, {"deposit_account_list" name "_curator",                                           \
+                               DEPOSIT_LIST_SQL("h.curator_org_id = :walk_org::uuid" class,                      \
+                                                filter " AND p.curator_org_id = :walk_org::uuid"),               \
+                               DB_PARAMS(params##_WALK), .generic_plan = true})
+DEPOSIT_LIST_SHAPE(list_all, "", "true", "", "", DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "true", "", " AND da.penalty_unpaid_cents > 0", DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_held, "_held", "h.balance_cents > 0 AND NOT h.exited", " AND h.status_class = 'held'",
+                   " AND da.status = 'held'", DEPOSIT_LIST);
+DEPOSIT_LIST_SHAPE(list_owed, "_owed", "h.balance_cents > 0 AND h.exited", " AND h.status_class = 'owed'",
+                   " AND da.status = :status::text", DEPOSIT_LIST_STATUS);
 DEPOSIT_LIST_SHAPE(list_settled, "_settled", "h.balance_cents = 0 AND (h.exited OR h.paid_cents > 0)",
-                   " AND da.status = 'settled'", DEPOSIT_LIST);
+                   " AND h.status_class = 'settled'", " AND da.status = 'settled'", DEPOSIT_LIST);
 DEPOSIT_LIST_SHAPE(list_not_paid, "_not_paid", "h.balance_cents = 0 AND h.paid_cents = 0 AND NOT h.exited",
-                   " AND da.status = 'not_paid'", DEPOSIT_LIST);
+                   " AND h.status_class = 'not_paid'", " AND da.status = 'not_paid'", DEPOSIT_LIST);
 
 /* Totals per landlord (and, with landlord NULL, in all): aggregate figures, no person. */
 #define DEPOSIT_REPORT(P) P(commission_id)
@@ -227,25 +234,51 @@ enum db_status db_deposit_account_list(struct db *db, const char *commission_id,
                                        const char *status, const char *landlord_id, const char *after_id,
                                        const char *limit, PGresult **res) {
   const char *sc = access_scope_param(scope), *org = access_org_param(scope);
-  bool landlord = landlord_id != NULL;
-  if (status != NULL && (strcmp(status, "outstanding") == 0 || strcmp(status, "overdue") == 0)) {
+  /* The walk: one landlord's accounts when the query names it, else the token's own landlord's or curator
+   * service's, else the commission's (a care team or an observer never lists accounts: 403). */
+  enum { WALK_COMMISSION, WALK_LANDLORD, WALK_CURATOR } walk = WALK_COMMISSION;
+  const char *walk_org = NULL;
+  if (landlord_id != NULL)
+    walk = WALK_LANDLORD, walk_org = landlord_id;
+  else if (scope->kind == ACCESS_ORG && scope->relation == REL_LANDLORD)
+    walk = WALK_LANDLORD, walk_org = org;
+  else if (scope->kind == ACCESS_ORG && scope->relation == REL_CURATOR)
+    walk = WALK_CURATOR, walk_org = org;
+  bool owed = status != NULL && (strcmp(status, "outstanding") == 0 || strcmp(status, "overdue") == 0);
+  const struct db_statement *const shapes[][3] = {
+    {&list_all, &list_all_landlord, &list_all_curator},
+    {&list_held, &list_held_landlord, &list_held_curator},
+    {&list_settled, &list_settled_landlord, &list_settled_curator},
+    {&list_not_paid, &list_not_paid_landlord, &list_not_paid_curator},
+    {&list_penalty, &list_penalty_landlord, &list_penalty_curator},
+    {&list_owed, &list_owed_landlord, &list_owed_curator},
+  };
+  size_t shape = owed                              ? 5
+                 : status == NULL                  ? 0
+                 : strcmp(status, "held") == 0     ? 1
+                 : strcmp(status, "settled") == 0  ? 2
+                 : strcmp(status, "not_paid") == 0 ? 3
+                                                   : 4;
+  const struct db_statement *st = shapes[shape][walk];
+  if (owed && walk != WALK_COMMISSION) {
+    struct deposit_list_status_walk_params p = {.commission_id = commission_id, .scope = sc, .org = org,
+                                                .after_id = after_id, .limit = limit, .status = status,
+                                                .walk_org = walk_org};
+    return db_run(db, st, &p, res);
+  }
+  if (owed) {
     struct deposit_list_status_params p = {.commission_id = commission_id, .scope = sc, .org = org,
                                            .after_id = after_id, .limit = limit, .status = status};
-    struct deposit_list_status_landlord_params pl = {.commission_id = commission_id, .scope = sc, .org = org,
-                                                     .after_id = after_id, .limit = limit, .status = status,
-                                                     .landlord_org_id = landlord_id};
-    return landlord ? db_run(db, &list_owed_landlord, &pl, res) : db_run(db, &list_owed, &p, res);
+    return db_run(db, st, &p, res);
   }
-  const struct db_statement *st = status == NULL                    ? (landlord ? &list_all_landlord : &list_all)
-                                  : strcmp(status, "held") == 0     ? (landlord ? &list_held_landlord : &list_held)
-                                  : strcmp(status, "settled") == 0  ? (landlord ? &list_settled_landlord : &list_settled)
-                                  : strcmp(status, "not_paid") == 0 ? (landlord ? &list_not_paid_landlord : &list_not_paid)
-                                                                    : (landlord ? &list_penalty_landlord : &list_penalty);
+  if (walk != WALK_COMMISSION) {
+    struct deposit_list_walk_params p = {.commission_id = commission_id, .scope = sc, .org = org,
+                                         .after_id = after_id, .limit = limit, .walk_org = walk_org};
+    return db_run(db, st, &p, res);
+  }
   struct deposit_list_params p = {.commission_id = commission_id, .scope = sc, .org = org, .after_id = after_id,
                                   .limit = limit};
-  struct deposit_list_landlord_params pl = {.commission_id = commission_id, .scope = sc, .org = org,
-                                            .after_id = after_id, .limit = limit, .landlord_org_id = landlord_id};
-  return landlord ? db_run(db, st, &pl, res) : db_run(db, st, &p, res);
+  return db_run(db, st, &p, res);
 }
 
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res) {

@@ -1058,6 +1058,22 @@ def case_delays(suite, w):
                              ("landlord_org_id=x", "query:landlord_org_id"), ("limit=-1", "query:limit"),
                              ("sort=name", None)):
             expect_problem(w.call("GET", "/v1/deposits?" + query), 400, "invalid-query", field=field)
+
+    with suite.case("GET /v1/deposits for a curator: a person's accounts follow them to another curator service, "
+                    "and back"):
+        pid = next(iter(w.placements))
+        person = w.placements[pid]["person"]
+        for there, gone in (("cur2", "curator"), ("cur", "curator2")):
+            etag = w.ok(200, "GET", "/v1/people/%s" % person).headers["etag"]
+            w.ok(200, "PATCH", "/v1/people/%s" % person, body={"curator_org_id": w.org[there]},
+                 headers={"If-Match": etag})
+            mine = {p for p, x in w.placements.items() if x["person"] == person}
+            now = "curator2" if there == "cur2" else "curator"
+            for status in ("", "?status=" + w.account(pid)["status"]):
+                listed = {x["placement_id"] for x in list_all(w, "/v1/deposits" + status, now)}
+                check(mine <= listed, "%s lists the person's accounts%s once it protects them" % (now, status))
+                listed = {x["placement_id"] for x in list_all(w, "/v1/deposits" + status, gone)}
+                check(not (mine & listed), "%s no longer lists them%s" % (gone, status))
     return late
 
 
