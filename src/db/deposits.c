@@ -237,13 +237,16 @@ enum db_status db_deposit_account_list(struct db *db, const char *commission_id,
   /* The walk: one landlord's accounts when the query names it, else the token's own landlord's or curator
    * service's, else the commission's (a care team or an observer never lists accounts: 403). */
   enum { WALK_COMMISSION, WALK_LANDLORD, WALK_CURATOR } walk = WALK_COMMISSION;
-  const char *walk_org = NULL;
-  if (landlord_id != NULL)
-    walk = WALK_LANDLORD, walk_org = landlord_id;
-  else if (scope->kind == ACCESS_ORG && scope->relation == REL_LANDLORD)
-    walk = WALK_LANDLORD, walk_org = org;
-  else if (scope->kind == ACCESS_ORG && scope->relation == REL_CURATOR)
-    walk = WALK_CURATOR, walk_org = org;
+  const char *walk_org = landlord_id;
+  if (landlord_id != NULL) {
+    walk = WALK_LANDLORD;
+  } else if (scope->kind == ACCESS_ORG && scope->relation == REL_LANDLORD) {
+    walk = WALK_LANDLORD;
+    walk_org = org;
+  } else if (scope->kind == ACCESS_ORG && scope->relation == REL_CURATOR) {
+    walk = WALK_CURATOR;
+    walk_org = org;
+  }
   bool owed = status != NULL && (strcmp(status, "outstanding") == 0 || strcmp(status, "overdue") == 0);
   const struct db_statement *const shapes[][3] = {
     {&list_all, &list_all_landlord, &list_all_curator},
