@@ -79,14 +79,9 @@ def body(suite):
             commission = generate(db, 4000)
             token, token_id = db.token_create(commission, "coordinator", label="plans")
             today = day(0)
-            q = "SET commissiond.scope = 'all'; "
             ((app, unit),) = move_in_pairs(db, commission, today, 1)
-            session, item = db.sql(q + "SELECT i.session_id || ' ' || i.id FROM agenda_items i JOIN applications a "
-                                   "ON a.commission_id = i.commission_id AND a.id = i.application_id JOIN sessions s "
-                                   "ON s.id = i.session_id WHERE s.status = 'open' AND a.status = 'scheduled' "
-                                   "ORDER BY i.id LIMIT 1").splitlines()[-1].split()
-            running = db.sql(q + "SELECT id FROM placements WHERE commission_id = '%s' AND exit_date IS NULL "
-                             "ORDER BY id LIMIT 2" % commission).splitlines()
+            ((session, item),) = scheduled_items(db, 1)
+            running = running_placements(db, commission, 2)
             check(len(running) == 2, "the generated commission has running placements")
             past_keys(db, token_id, commission)
             explain_settings(db, analyze=False)
@@ -134,6 +129,21 @@ def move_in_pairs(db, commission, today, count):
         SELECT a.id || ' ' || f.id FROM a JOIN f USING (n) ORDER BY n LIMIT %d
         """ % (today, today, commission, commission, count))
     return [tuple(line.split()) for line in out.splitlines() if " " in line]
+
+
+def scheduled_items(db, count):
+    """Up to COUNT (session, agenda item) pairs of the open session whose application is scheduled (to decide)."""
+    out = db.sql("SET commissiond.scope = 'all'; SELECT i.session_id || ' ' || i.id FROM agenda_items i "
+                 "JOIN applications a ON a.commission_id = i.commission_id AND a.id = i.application_id "
+                 "JOIN sessions s ON s.id = i.session_id WHERE s.status = 'open' AND a.status = 'scheduled' "
+                 "ORDER BY i.id LIMIT %d" % count)
+    return [tuple(line.split()) for line in out.splitlines() if " " in line]
+
+
+def running_placements(db, commission, count):
+    """Up to COUNT placements of COMMISSION without an exit date, by id."""
+    return db.sql("SET commissiond.scope = 'all'; SELECT id FROM placements WHERE commission_id = '%s' "
+                  "AND exit_date IS NULL ORDER BY id LIMIT %d" % (commission, count)).splitlines()
 
 
 LOOKED_UP = ("organisations", "units", "people")
@@ -339,14 +349,9 @@ def planned_once(suite, db, commission, token, count=20):
             db.sql("ALTER DATABASE \"%s\" SET %s = '%s'" % (db.name, k, v))
         db.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         today = day(0)
-        q = "SET commissiond.scope = 'all'; "
         pairs = move_in_pairs(db, commission, today, count)
-        items = db.sql(q + "SELECT i.session_id || ' ' || i.id FROM agenda_items i JOIN applications a "
-                       "ON a.commission_id = i.commission_id AND a.id = i.application_id JOIN sessions s "
-                       "ON s.id = i.session_id WHERE s.status = 'open' AND a.status = 'scheduled' "
-                       "ORDER BY i.id LIMIT %d" % count).splitlines()
-        running = db.sql(q + "SELECT id FROM placements WHERE commission_id = '%s' AND exit_date IS NULL "
-                         "ORDER BY md5(id::text) LIMIT %d" % (commission, 2 * count)).splitlines()
+        items = scheduled_items(db, count)
+        running = running_placements(db, commission, 2 * count)
         check(len(pairs) == count and len(items) == count and len(running) == 2 * count,
               "the commission has %d move-ins, decisions and running placements to write (%d, %d, %d)"
               % (count, len(pairs), len(items), len(running)))
@@ -360,7 +365,7 @@ def planned_once(suite, db, commission, token, count=20):
 
             for i in range(count):
                 app, unit = pairs[i]
-                session, item = items[i].split()
+                session, item = items[i]
                 kept, leaving = running[i], running[count + i]
                 post("/v1/placements", {"application_id": app, "unit_id": unit, "move_in_date": today,
                                         "lease": "direct_lease"})
