@@ -79,54 +79,75 @@ DB_STATEMENT(post, {
 DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
 
 /* The lists: one statement per filter shape and walk, each reading its page in the order of an index of
- * deposit_totals (migrations/0023, 0039), from the cursor on (the null uuid sorts first), then each account, its
- * person and unit by key (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). The walk:
- * the commission's accounts (a status reads the partial index of the accounts of that status: outstanding and
- * overdue share the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one
- * curator service's (a curator's token), by the totals row's copies of its placement's, each with its status class
- * (0039). penalty_unpaid (which depends on the day) filters the walk's accounts as they come. Every filter is
- * checked again on the account, its person and unit (the copies only lead the walk). */
-#define DEPOSIT_LIST_SQL(WALK, FILTER)                                                                           \
-  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) " FROM (SELECT h.commission_id, h.placement_id FROM deposit_totals h " \
-  "WHERE h.commission_id = :commission_id::uuid AND " WALK " AND h.placement_id > "                             \
-  "coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY h.placement_id OFFSET 0) h "      \
+ * deposit_totals (migrations/0023, 0039, 0040), from the cursor on (the null uuid sorts first), then each account,
+ * its person and unit by key (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). The
+ * walk: the commission's accounts (a status reads the partial index of the accounts of that status: overdue reads
+ * the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one curator
+ * service's (a curator's token), by the totals row's copies of its placement's, each with its status class (0039).
+ * penalty_unpaid (which depends on the day) walks the accounts that may owe a penalty (penalty_candidate: still
+ * holding money after the exit, settled late, or with a provision; 0040) and keeps those that owe one today.
+ * outstanding (a refund not yet due, which the day ends) reads the accounts owing a refund whose exit is recent
+ * enough for it (at most two months: 62 days) or that have a provision, sorted: as many as the refunds falling due,
+ * whatever the commission's history. Every filter is checked again on the account, its person and unit (the copies
+ * only lead the walk). */
+#define DEPOSIT_WALK_ROWS(WALK)                                                                                  \
+  "SELECT h.commission_id, h.placement_id FROM deposit_totals h WHERE h.commission_id = :commission_id::uuid "  \
+  "AND " WALK " AND h.placement_id > coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000')"
+#define DEPOSIT_LIST_OVER(WALK_ROWS, FILTER)                                                                     \
+  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) " FROM (" WALK_ROWS " ORDER BY placement_id OFFSET 0) h "           \
   "CROSS JOIN LATERAL (SELECT * FROM deposit_accounts a WHERE a.commission_id = h.commission_id "                \
   "AND a.placement_id = h.placement_id OFFSET 0) da "                                                            \
   "CROSS JOIN LATERAL (SELECT * FROM people x WHERE x.commission_id = da.commission_id AND x.id = da.person_id " \
   "OFFSET 0) p CROSS JOIN LATERAL (SELECT * FROM units y WHERE y.commission_id = da.commission_id "             \
   "AND y.id = da.unit_id OFFSET 0) u WHERE " SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") FILTER             \
   " ORDER BY h.placement_id LIMIT :limit::integer"
+#define DEPOSIT_LIST_SQL(WALK, FILTER) DEPOSIT_LIST_OVER(DEPOSIT_WALK_ROWS(WALK), FILTER)
 #define DEPOSIT_LIST(P) P(commission_id) P(scope) P(org) P(after_id) P(limit)
 #define DEPOSIT_LIST_WALK(P) DEPOSIT_LIST(P) P(walk_org)
-#define DEPOSIT_LIST_STATUS(P) DEPOSIT_LIST(P) P(status)
-#define DEPOSIT_LIST_STATUS_WALK(P) DEPOSIT_LIST_STATUS(P) P(walk_org)
 DB_PARAMS_STRUCT(deposit_list_params, DEPOSIT_LIST);
 DB_PARAMS_STRUCT(deposit_list_walk_params, DEPOSIT_LIST_WALK);
-DB_PARAMS_STRUCT(deposit_list_status_params, DEPOSIT_LIST_STATUS);
-DB_PARAMS_STRUCT(deposit_list_status_walk_params, DEPOSIT_LIST_STATUS_WALK);
 /* One list shape NAME: its walk of the commission (COMMISSION: the partial index's predicate), and of one landlord's
  * and one curator service's accounts (CLASS: their status class, or none), each keeping FILTER's accounts. */
-#define DEPOSIT_LIST_SHAPE(var, name, commission, class, filter, params)                                         \
-  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(commission, filter), DB_PARAMS(params),       \
+#define DEPOSIT_LIST_SHAPE(var, name, commission, class, filter)                                                 \
+  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(commission, filter), DB_PARAMS(DEPOSIT_LIST), \
                      .generic_plan = true});                                                                     \
   DB_STATEMENT(var##_landlord, {"deposit_account_list" name "_landlord",                                         \
                                 DEPOSIT_LIST_SQL("h.landlord_org_id = :walk_org::uuid" class,                    \
                                                  filter " AND da.landlord_org_id = :walk_org::uuid"),            \
-                                DB_PARAMS(params##_WALK), .generic_plan = true});                                \
+                                DB_PARAMS(DEPOSIT_LIST_WALK), .generic_plan = true});                            \
   DB_STATEMENT(var##_curator, {"deposit_account_list" name "_curator",                                           \
                                DEPOSIT_LIST_SQL("h.curator_org_id = :walk_org::uuid" class,                      \
                                                 filter " AND p.curator_org_id = :walk_org::uuid"),               \
-                               DB_PARAMS(params##_WALK), .generic_plan = true})
-DEPOSIT_LIST_SHAPE(list_all, "", "true", "", "", DEPOSIT_LIST);
-DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "true", "", " AND da.penalty_unpaid_cents > 0", DEPOSIT_LIST);
+                               DB_PARAMS(DEPOSIT_LIST_WALK), .generic_plan = true})
+DEPOSIT_LIST_SHAPE(list_all, "", "true", "", "");
+DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "h.penalty_candidate", " AND h.penalty_candidate",
+                   " AND da.penalty_unpaid_cents > 0");
 DEPOSIT_LIST_SHAPE(list_held, "_held", "h.balance_cents > 0 AND NOT h.exited", " AND h.status_class = 'held'",
-                   " AND da.status = 'held'", DEPOSIT_LIST);
-DEPOSIT_LIST_SHAPE(list_owed, "_owed", "h.balance_cents > 0 AND h.exited", " AND h.status_class = 'owed'",
-                   " AND da.status = :status::text", DEPOSIT_LIST_STATUS);
+                   " AND da.status = 'held'");
+DEPOSIT_LIST_SHAPE(list_overdue, "_overdue", "h.balance_cents > 0 AND h.exited", " AND h.status_class = 'owed'",
+                   " AND da.status = 'overdue'");
 DEPOSIT_LIST_SHAPE(list_settled, "_settled", "h.balance_cents = 0 AND (h.exited OR h.paid_cents > 0)",
-                   " AND h.status_class = 'settled'", " AND da.status = 'settled'", DEPOSIT_LIST);
+                   " AND h.status_class = 'settled'", " AND da.status = 'settled'");
 DEPOSIT_LIST_SHAPE(list_not_paid, "_not_paid", "h.balance_cents = 0 AND h.paid_cents = 0 AND NOT h.exited",
-                   " AND h.status_class = 'not_paid'", " AND da.status = 'not_paid'", DEPOSIT_LIST);
+                   " AND h.status_class = 'not_paid'", " AND da.status = 'not_paid'");
+/* outstanding: the commission's accounts owing a refund after a recent exit (an index range on the exit date), and
+ * those with a provision after an older one; a scope keeps its own of these (WALK), then checks them (FILTER). */
+#define DEPOSIT_OUTSTANDING_SQL(WALK, FILTER)                                                                    \
+  DEPOSIT_LIST_OVER(DEPOSIT_WALK_ROWS("h.balance_cents > 0 AND h.exited AND h.exit_date >= current_date - 62"   \
+                                      WALK) " UNION ALL "                                                        \
+                    DEPOSIT_WALK_ROWS("h.balance_cents > 0 AND h.exited AND h.provisioned "                      \
+                                      "AND h.exit_date < current_date - 62" WALK),                              \
+                    " AND da.status = 'outstanding'" FILTER)
+DB_STATEMENT(list_outstanding, {"deposit_account_list_outstanding", DEPOSIT_OUTSTANDING_SQL("", ""),
+                                DB_PARAMS(DEPOSIT_LIST), .generic_plan = true});
+DB_STATEMENT(list_outstanding_landlord, {"deposit_account_list_outstanding_landlord",
+                                         DEPOSIT_OUTSTANDING_SQL(" AND h.landlord_org_id = :walk_org::uuid",
+                                                                 " AND da.landlord_org_id = :walk_org::uuid"),
+                                         DB_PARAMS(DEPOSIT_LIST_WALK), .generic_plan = true});
+DB_STATEMENT(list_outstanding_curator, {"deposit_account_list_outstanding_curator",
+                                        DEPOSIT_OUTSTANDING_SQL(" AND h.curator_org_id = :walk_org::uuid",
+                                                                " AND p.curator_org_id = :walk_org::uuid"),
+                                        DB_PARAMS(DEPOSIT_LIST_WALK), .generic_plan = true});
 
 /* Totals per landlord (and, with landlord NULL, in all): aggregate figures, no person. */
 #define DEPOSIT_REPORT(P) P(commission_id)
@@ -247,41 +268,30 @@ enum db_status db_deposit_account_list(struct db *db, const char *commission_id,
     walk = WALK_CURATOR;
     walk_org = org;
   }
-  bool owed = status != NULL && (strcmp(status, "outstanding") == 0 || strcmp(status, "overdue") == 0);
   const struct db_statement *const shapes[][3] = {
     {&list_all, &list_all_landlord, &list_all_curator},
     {&list_held, &list_held_landlord, &list_held_curator},
     {&list_settled, &list_settled_landlord, &list_settled_curator},
     {&list_not_paid, &list_not_paid_landlord, &list_not_paid_curator},
     {&list_penalty, &list_penalty_landlord, &list_penalty_curator},
-    {&list_owed, &list_owed_landlord, &list_owed_curator},
+    {&list_overdue, &list_overdue_landlord, &list_overdue_curator},
+    {&list_outstanding, &list_outstanding_landlord, &list_outstanding_curator},
   };
-  size_t shape = owed                              ? 5
-                 : status == NULL                  ? 0
-                 : strcmp(status, "held") == 0     ? 1
-                 : strcmp(status, "settled") == 0  ? 2
-                 : strcmp(status, "not_paid") == 0 ? 3
-                                                   : 4;
-  const struct db_statement *st = shapes[shape][walk];
-  if (owed && walk != WALK_COMMISSION) {
-    struct deposit_list_status_walk_params p = {.commission_id = commission_id, .scope = sc, .org = org,
-                                                .after_id = after_id, .limit = limit, .status = status,
-                                                .walk_org = walk_org};
-    return db_run(db, st, &p, res);
-  }
-  if (owed) {
-    struct deposit_list_status_params p = {.commission_id = commission_id, .scope = sc, .org = org,
-                                           .after_id = after_id, .limit = limit, .status = status};
-    return db_run(db, st, &p, res);
-  }
+  size_t shape = status == NULL                       ? 0
+                 : strcmp(status, "held") == 0        ? 1
+                 : strcmp(status, "settled") == 0     ? 2
+                 : strcmp(status, "not_paid") == 0    ? 3
+                 : strcmp(status, "overdue") == 0     ? 5
+                 : strcmp(status, "outstanding") == 0 ? 6
+                                                      : 4;
   if (walk != WALK_COMMISSION) {
     struct deposit_list_walk_params p = {.commission_id = commission_id, .scope = sc, .org = org,
                                          .after_id = after_id, .limit = limit, .walk_org = walk_org};
-    return db_run(db, st, &p, res);
+    return db_run(db, shapes[shape][walk], &p, res);
   }
   struct deposit_list_params p = {.commission_id = commission_id, .scope = sc, .org = org, .after_id = after_id,
                                   .limit = limit};
-  return db_run(db, st, &p, res);
+  return db_run(db, shapes[shape][walk], &p, res);
 }
 
 enum db_status db_deposit_report(struct db *db, const char *commission_id, PGresult **res) {

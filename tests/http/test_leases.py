@@ -133,6 +133,10 @@ def case_provision(suite, w):
         check(b["status"] == "settled" and b["months_late"] == months and b["penalty_cents"] == RENT * months // 10
               and b["penalty_unpaid_cents"] == RENT * months // 10,
               "settled late, the provision's penalty stays: %r" % b)
+        for who in ("coordinator", "landlord", "curator"):
+            listed = {x["placement_id"]: x for x in list_all(w, "/v1/deposits?status=penalty_unpaid", who)}
+            check(pid in listed and listed[pid]["penalty_unpaid_cents"] == RENT * months // 10,
+                  "%s: listed among the penalties unpaid: %r" % (who, listed.get(pid)))
         doc = w.ok(200, "GET", "/v1/people/%s/export" % w.placements[pid]["person"]).body
         provisions = [pl["deposit_provision"] for pl in doc["placements"] if pl["id"] == pid]
         check(provisions and provisions[0]["amount_cents"] == kept
