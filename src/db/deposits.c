@@ -79,10 +79,10 @@ DB_STATEMENT(post, {
 DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
 
 /* The lists: one statement per filter shape and walk, each reading its page in the order of an index of
- * deposit_totals (migrations/0023, 0039, 0040), from the cursor on (the null uuid sorts first), then each account,
+ * deposit_totals (migrations/0023, 0039, 0040, 0041), from the cursor on (the null uuid sorts first), then each account,
  * its person and unit by key (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). The
- * walk: the commission's accounts (a status reads the partial index of the accounts of that status: overdue reads
- * the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one curator
+ * walk: the commission's accounts (a status reads the accounts of its status class in one index, 0041: overdue
+ * reads the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one curator
  * service's (a curator's token), by the totals row's copies of its placement's, each with its status class (0039).
  * penalty_unpaid (which depends on the day) walks the accounts that may owe a penalty (penalty_candidate: still
  * holding money after the exit, settled late, or with a provision; 0040) and keeps those that owe one today.
@@ -106,37 +106,31 @@ DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
 #define DEPOSIT_LIST_WALK(P) DEPOSIT_LIST(P) P(walk_org)
 DB_PARAMS_STRUCT(deposit_list_params, DEPOSIT_LIST);
 DB_PARAMS_STRUCT(deposit_list_walk_params, DEPOSIT_LIST_WALK);
-/* One list shape NAME: its walk of the commission (COMMISSION: the partial index's predicate), and of one landlord's
- * and one curator service's accounts (CLASS: their status class, or none), each keeping FILTER's accounts. */
-#define DEPOSIT_LIST_SHAPE(var, name, commission, class, filter)                                                 \
-  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(commission, filter), DB_PARAMS(DEPOSIT_LIST), \
+/* One list shape NAME: its walk (WALK: the accounts it reads, in the commission, one landlord's or one curator
+ * service's), each keeping FILTER's accounts. */
+#define DEPOSIT_LIST_SHAPE(var, name, walk, filter)                                                              \
+  DB_STATEMENT(var, {"deposit_account_list" name, DEPOSIT_LIST_SQL(walk, filter), DB_PARAMS(DEPOSIT_LIST),       \
                      .generic_plan = true});                                                                     \
   DB_STATEMENT(var##_landlord, {"deposit_account_list" name "_landlord",                                         \
-                                DEPOSIT_LIST_SQL("h.landlord_org_id = :walk_org::uuid" class,                    \
+                                DEPOSIT_LIST_SQL("h.landlord_org_id = :walk_org::uuid AND " walk,                \
                                                  filter " AND da.landlord_org_id = :walk_org::uuid"),            \
                                 DB_PARAMS(DEPOSIT_LIST_WALK), .generic_plan = true});                            \
   DB_STATEMENT(var##_curator, {"deposit_account_list" name "_curator",                                           \
-                               DEPOSIT_LIST_SQL("h.curator_org_id = :walk_org::uuid" class,                      \
+                               DEPOSIT_LIST_SQL("h.curator_org_id = :walk_org::uuid AND " walk,                  \
                                                 filter " AND p.curator_org_id = :walk_org::uuid"),               \
                                DB_PARAMS(DEPOSIT_LIST_WALK), .generic_plan = true})
-DEPOSIT_LIST_SHAPE(list_all, "", "true", "", "");
-DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "h.penalty_candidate", " AND h.penalty_candidate",
-                   " AND da.penalty_unpaid_cents > 0");
-DEPOSIT_LIST_SHAPE(list_held, "_held", "h.balance_cents > 0 AND NOT h.exited", " AND h.status_class = 'held'",
-                   " AND da.status = 'held'");
-DEPOSIT_LIST_SHAPE(list_overdue, "_overdue", "h.balance_cents > 0 AND h.exited", " AND h.status_class = 'owed'",
-                   " AND da.status = 'overdue'");
-DEPOSIT_LIST_SHAPE(list_settled, "_settled", "h.balance_cents = 0 AND (h.exited OR h.paid_cents > 0)",
-                   " AND h.status_class = 'settled'", " AND da.status = 'settled'");
-DEPOSIT_LIST_SHAPE(list_not_paid, "_not_paid", "h.balance_cents = 0 AND h.paid_cents = 0 AND NOT h.exited",
-                   " AND h.status_class = 'not_paid'", " AND da.status = 'not_paid'");
+DEPOSIT_LIST_SHAPE(list_all, "", "true", "");
+DEPOSIT_LIST_SHAPE(list_penalty, "_penalty_unpaid", "h.penalty_candidate", " AND da.penalty_unpaid_cents > 0");
+DEPOSIT_LIST_SHAPE(list_held, "_held", "h.status_class = 'held'", " AND da.status = 'held'");
+DEPOSIT_LIST_SHAPE(list_overdue, "_overdue", "h.status_class = 'owed'", " AND da.status = 'overdue'");
+DEPOSIT_LIST_SHAPE(list_settled, "_settled", "h.status_class = 'settled'", " AND da.status = 'settled'");
+DEPOSIT_LIST_SHAPE(list_not_paid, "_not_paid", "h.status_class = 'not_paid'", " AND da.status = 'not_paid'");
 /* outstanding: the commission's accounts owing a refund after a recent exit (an index range on the exit date), and
  * those with a provision after an older one; a scope keeps its own of these (WALK), then checks them (FILTER). */
 #define DEPOSIT_OUTSTANDING_SQL(WALK, FILTER)                                                                    \
-  DEPOSIT_LIST_OVER(DEPOSIT_WALK_ROWS("h.balance_cents > 0 AND h.exited AND h.exit_date >= current_date - 62"   \
-                                      WALK) " UNION ALL "                                                        \
-                    DEPOSIT_WALK_ROWS("h.balance_cents > 0 AND h.exited AND h.provisioned "                      \
-                                      "AND h.exit_date < current_date - 62" WALK),                              \
+  DEPOSIT_LIST_OVER(DEPOSIT_WALK_ROWS("h.status_class = 'owed' AND h.exit_date >= current_date - 62" WALK)      \
+                    " UNION ALL " DEPOSIT_WALK_ROWS("h.status_class = 'owed' AND h.provisioned "                 \
+                                                    "AND h.exit_date < current_date - 62" WALK),                \
                     " AND da.status = 'outstanding'" FILTER)
 DB_STATEMENT(list_outstanding, {"deposit_account_list_outstanding", DEPOSIT_OUTSTANDING_SQL("", ""),
                                 DB_PARAMS(DEPOSIT_LIST), .generic_plan = true});

@@ -19,5 +19,8 @@ void drop_role(struct db *db, const char *role);
  * their sources after every kind of write that moves them. */
 int test_lists_do_not_grow(void);
 int test_list_columns_follow(void);
+/* A deposit entry that leaves its account in its status class updates the totals row in place (HOT: no index
+ * entry written), one that moves it to another class does not need to (migrations/0041). */
+int test_totals_written_in_place(void);
 
 #endif

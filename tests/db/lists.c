@@ -464,3 +464,60 @@ int test_list_columns_follow(void) {
   free(c.landlord);
   return check_failures - failures;
 }
+
+/* The totals row of each of ten held accounts (paid, running) gets a payment, then each of ten other held ones its
+ * whole refund after an exit (held -> owed: another class), each in a transaction of its own: the payments must
+ * have updated their rows in place (pg_stat_get_xact_tuples_hot_updated around the insert), which no
+ * update of the row was before 0041 (the partial indexes of the lists by status named the balance); the refunds'
+ * updates are counted too, so that the test shows it reads the counter of the writes it made. */
+int test_totals_written_in_place(void) {
+  int failures = check_failures;
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return check_failures - failures;
+  struct commission c = build(db, "totals in place", 200);
+  char sql[1024];
+  snprintf(sql, sizeof sql, "SELECT t.placement_id FROM deposit_totals t WHERE t.commission_id = '%s' "
+           "AND t.status_class = 'held' ORDER BY t.placement_id LIMIT 20", c.id);
+  PGresult *held = PQexec(db_pgconn(db), sql);
+  CHECK(PQresultStatus(held) == PGRES_TUPLES_OK && PQntuples(held) == 20);
+  long in_place[2] = {0, 0}, updated[2] = {0, 0};
+  /* this backend's counts not yet sent to the statistics (several transactions' worth): read around the insert */
+  static const char *const counts = "SELECT pg_stat_get_xact_tuples_hot_updated('deposit_totals'::regclass) || ' ' "
+                                    "|| pg_stat_get_xact_tuples_updated('deposit_totals'::regclass)";
+  for (int i = 0; PQresultStatus(held) == PGRES_TUPLES_OK && i < PQntuples(held); i++) {
+    int exit = i >= 10; /* the second ten leave */
+    const char *id = PQgetvalue(held, i, 0);
+    CHECK(db_begin(db) == DB_ROW);
+    if (exit) {
+      snprintf(sql, sizeof sql, "UPDATE placements SET exit_date = current_date - 1, exit_reason = 'other', "
+               "exit_inspection_matches = true WHERE id = '%s'", id);
+      CHECK(db_simple(db, sql) >= 0);
+    }
+    snprintf(sql, sizeof sql, "INSERT INTO deposit_entries (commission_id, placement_id, kind, amount_cents, "
+             "effect_cents, entry_date, role) SELECT commission_id, placement_id, '%s', %s, %s, current_date, "
+             "'coordinator' FROM deposit_totals WHERE placement_id = '%s'", exit ? "refunded" : "paid",
+             exit ? "balance_cents" : "100", exit ? "-balance_cents" : "100", id);
+    char *before = value(db, counts);
+    CHECK(db_simple(db, sql) >= 0);
+    char *after = value(db, counts);
+    long h0 = 0, u0 = 0, h1 = 0, u1 = 0;
+    CHECK(sscanf(before, "%ld %ld", &h0, &u0) == 2 && sscanf(after, "%ld %ld", &h1, &u1) == 2);
+    in_place[exit] += h1 - h0;
+    updated[exit] += u1 - u0;
+    free(before);
+    free(after);
+    CHECK(db_commit(db) == DB_ROW);
+  }
+  PQclear(held);
+  printf("totals rows: %ld of %ld payments on held accounts updated in place; %ld of %ld exits and refunds\n",
+         in_place[0], updated[0], in_place[1], updated[1]);
+  CHECK(updated[0] == 10 && in_place[0] == 10);
+  CHECK(updated[1] == 10); /* the refunds (each leaves its class: in place or not, as its page allows) */
+  free(c.id);
+  free(c.care_team);
+  free(c.curator);
+  free(c.landlord);
+  return check_failures - failures;
+}
