@@ -171,6 +171,13 @@ static struct commission build(struct db *db, const char *name, int people) {
   return c;
 }
 
+static void commission_free(struct commission *c) {
+  free(c->id);
+  free(c->care_team);
+  free(c->curator);
+  free(c->landlord);
+}
+
 /* Runs CASE on commission C over DB (an ordinary role's connection); the rows read, -1 when it failed. */
 static long run_case(struct db *db, const struct list_case *k, const struct commission *c) {
   const char *org = k->relation == REL_CARE_TEAM ? c->care_team
@@ -355,12 +362,8 @@ int test_lists_do_not_grow(void) {
   }
   drop_role(db, role2);
   struct commission *both[] = {&small, &large};
-  for (int i = 0; i < 2; i++) {
-    free(both[i]->id);
-    free(both[i]->care_team);
-    free(both[i]->curator);
-    free(both[i]->landlord);
-  }
+  for (int i = 0; i < 2; i++)
+    commission_free(both[i]);
   return check_failures - failures;
 }
 
@@ -458,10 +461,7 @@ int test_list_columns_follow(void) {
     free(n);
   }
 #undef C
-  free(c.id);
-  free(c.care_team);
-  free(c.curator);
-  free(c.landlord);
+  commission_free(&c);
   return check_failures - failures;
 }
 
@@ -515,9 +515,6 @@ int test_totals_written_in_place(void) {
          in_place[0], updated[0], in_place[1], updated[1]);
   CHECK(updated[0] == 10 && in_place[0] == 10);
   CHECK(updated[1] == 10); /* the refunds (each leaves its class: in place or not, as its page allows) */
-  free(c.id);
-  free(c.care_team);
-  free(c.curator);
-  free(c.landlord);
+  commission_free(&c);
   return check_failures - failures;
 }
