@@ -8,12 +8,21 @@
 /* Two names compared as person_name_key() (migrations/0011) compares them: case, accents and punctuation left
  * out. */
 #define SQL_NAME_EQ(a, b) "(person_name_key(" a ") = person_name_key(" b "))"
-/* The people (alias P) that may be the person of FAMILY, GIVEN, BIRTH (SQL expressions): the same birth date, and
- * the same names or the names swapped (family name given as given names and the other way round). */
-#define SQL_PERSON_MATCHES(p, family, given, birth)                                                            \
-  "(" p ".birth_date = " birth " AND ((" SQL_NAME_EQ(p ".family_name", family) " AND "                          \
-  SQL_NAME_EQ(p ".given_names", given) ") OR (" SQL_NAME_EQ(p ".family_name", given) " AND "                    \
-  SQL_NAME_EQ(p ".given_names", family) ")))"
+/* The people (alias P) that may be the person of name keys FAMILY_KEY, GIVEN_KEY and BIRTH (SQL expressions): the
+ * same birth date, and the same names or the names swapped (family name given as given names and the other way
+ * round), compared by the keys the people's rows keep (migrations/0042). */
+#define SQL_PERSON_MATCHES(p, family_key, given_key, birth)                                                    \
+  "(" p ".birth_date = " birth " AND ((" p ".family_key = " family_key " AND " p ".given_key = " given_key       \
+  ") OR (" p ".family_key = " given_key " AND " p ".given_key = " family_key ")))"
+/* The people of COMMISSION that may be the person of FAMILY, GIVEN, BIRTH (SQL expressions: the names asked), as
+ * a FROM item named ALIAS: one index look-up for the same names, one for the names swapped (a WHERE of both arms
+ * was planned, generic, as a walk of everyone born that day). */
+#define SQL_PERSON_CANDIDATE_ARM(commission, family, given, birth)                                             \
+  "SELECT x.* FROM people x WHERE x.commission_id = " commission " AND x.birth_date = " birth                   \
+  " AND x.family_key = person_name_key(" family ") AND x.given_key = person_name_key(" given ")"
+#define SQL_PERSON_CANDIDATES(alias, commission, family, given, birth)                                         \
+  "(" SQL_PERSON_CANDIDATE_ARM(commission, family, given, birth) " UNION "                                      \
+  SQL_PERSON_CANDIDATE_ARM(commission, given, family, birth) ") " alias
 /* Why two identities (aliases A and B, each with family_name, given_names) look like one person, as a JSON
  * array of the evidence codes of the spec (their birth dates are the same: the queue only pairs those). */
 #define SQL_DUPLICATE_EVIDENCE(a, b)                                                                           \

@@ -20,7 +20,7 @@ DB_STATEMENT(queue, {
   SQL_DUPLICATE_PERSON("b") "), 'evidence', " SQL_DUPLICATE_EVIDENCE("a", "b") ", 'request', NULL)::text AS item, "
   SQL_LIST_KEY("b.created_at") " AS list_key, a.id::text || '/' || b.id::text AS item_key "
   "FROM people a JOIN people b ON b.commission_id = a.commission_id AND (a.created_at, a.id) < (b.created_at, b.id) "
-  "AND " SQL_PERSON_MATCHES("b", "a.family_name", "a.given_names", "a.birth_date")
+  "AND " SQL_PERSON_MATCHES("b", "a.family_key", "a.given_key", "a.birth_date")
   " WHERE a.commission_id = :commission_id AND NOT EXISTS (SELECT 1 FROM person_distinct_pairs d "
   "WHERE d.commission_id = a.commission_id AND d.person_a = least(a.id, b.id) AND d.person_b = greatest(a.id, b.id)) "
   "UNION ALL "
@@ -44,9 +44,8 @@ DB_STATEMENT(request_record, {
   "INSERT INTO person_duplicate_requests (commission_id, person_id, family_name, given_names, birth_date, "
   "requested_by_role, requested_by_org_id, token_id) "
   "SELECT p.commission_id, p.id, :family_name, :given_names, :birth_date::date, :role, :org::uuid, :token_id::uuid "
-  "FROM people p WHERE p.commission_id = :commission_id AND "
-  SQL_PERSON_MATCHES("p", ":family_name", ":given_names", ":birth_date::date")
-  " AND NOT coalesce(" SQL_PERSON_SCOPE("p", ":scope", ":org") ", false)",
+  "FROM " SQL_PERSON_CANDIDATES("p", ":commission_id::uuid", ":family_name", ":given_names", ":birth_date::date")
+  " WHERE NOT coalesce(" SQL_PERSON_SCOPE("p", ":scope", ":org") ", false)",
   DB_PARAMS(DUPLICATE_REQUEST_RECORD)
 });
 DB_PARAMS_STRUCT(duplicate_request_record_params, DUPLICATE_REQUEST_RECORD);

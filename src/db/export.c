@@ -14,7 +14,8 @@
 /* The document (PERSON_EXPORT_ROW). */
 #define PERSON_EXPORT_DOCUMENT  \
   "json_build_object("  \
-  "'person', (SELECT to_jsonb(p) - 'commission_id' FROM people p WHERE p.id = :person_id::uuid), "  \
+  "'person', (SELECT to_jsonb(p) - ARRAY['commission_id', 'family_key', 'given_key'] FROM people p "  \
+  "WHERE p.id = :person_id::uuid), "  \
   "'care_notes', coalesce((SELECT json_agg(json_build_object('id', c.id, 'body', c.body, 'author_role', "  \
   "c.author_role, 'created_at', " J_TS("c.created_at") ") ORDER BY c.created_at) FROM care_notes c "  \
   "WHERE c.commission_id = :commission_id AND c.person_id = :person_id::uuid), '[]'), "  \

@@ -75,8 +75,8 @@ DB_PARAMS_STRUCT(person_duplicate_lock_params, PERSON_DUPLICATE_LOCK);
 #define PERSON_DUPLICATES(P) P(commission_id) P(birth_date) P(family_name) P(given_names) P(scope) P(org)
 DB_STATEMENT(duplicates, {
   "person_duplicates",
-  "SELECT " DB_COLUMNS(PERSON_DUPLICATE_ROW) " FROM people p WHERE p.commission_id = :commission_id AND "
-  SQL_PERSON_MATCHES("p", ":family_name", ":given_names", ":birth_date::date")
+  "SELECT " DB_COLUMNS(PERSON_DUPLICATE_ROW) " FROM "
+  SQL_PERSON_CANDIDATES("p", ":commission_id::uuid", ":family_name", ":given_names", ":birth_date::date")
   " ORDER BY p.family_name, p.given_names, p.id LIMIT 50",
   DB_PARAMS(PERSON_DUPLICATES)
 });

@@ -626,6 +626,7 @@ int main(void) {
   CHECK(test_lists_do_not_grow() == 0);
   CHECK(test_list_columns_follow() == 0);
   CHECK(test_totals_written_in_place() == 0);
+  CHECK(test_duplicate_check_does_not_grow() == 0);
   test_audit_person_every_type(); /* after the lists' checks: its rows are inserted with triggers off */
   test_every_statement_prepares();
   test_penalty_months_agree();

@@ -270,6 +270,8 @@ def information_cases(suite, d, org, tok, coord, post, person):
         info = r.body["information"]
         check(info is not None and info["informed_on"] == "2026-02-01" and info["means"] == "written"
               and info["informed_by"] == "Mandataire" and "recorded_by_token_id" not in info, "in the export", r)
+        check(not {"commission_id", "family_key", "given_key"} & set(r.body["person"]),
+              "the person as recorded, without the keys the duplicate check reads (migrations/0042)", r.body["person"])
         other = person("Pas informée", "team1")
         r = d.call("GET", "/v1/people/%s/export" % other, token=coord)
         check(r.status == 200 and r.body["information"] is None, "null when not recorded", r)
