@@ -22,7 +22,8 @@ int test_list_columns_follow(void);
 /* A deposit entry that leaves its account in its status class updates the totals row in place (HOT: no index
  * entry written), one that moves it to another class does not need to (migrations/0041). */
 int test_totals_written_in_place(void);
-/* The duplicate check of a new person reads O(log n) rows however many people share the birth date (0042). */
+/* The duplicate check of a new person, and the import's look-ups of a person, read O(log n) rows however many
+ * people share the birth date (0042, 0043). */
 int test_duplicate_check_does_not_grow(void);
 
 #endif

@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from harness import (TIMESTAMP_RE, CommandFailed, Daemon, Database, Suite, case_no_leak_no_5xx, check,  # noqa: E402
-                     expect_problem, expect_status)
+                     expect_problem, expect_status, poll)
 
 SESSION_DAY = "2026-03-12"   # a Thursday
 MOVE_IN = "2026-03-20"       # after the session, before the day it is typed in
@@ -273,11 +273,18 @@ def run_cases(suite, w):
               and a["recorded_at"][:10] == TODAY and len(a["sealed"]["hash"]) == 64,
               "the annex names who corrected, when and why, with its own seal: %s" % a, r)
         s["annex_hash"] = a["sealed"]["hash"]
-        w.db.ctl("audit", "chain")
-        chained = w.db.sql("SELECT object_type || ' ' || document_hash || ' ' || (chain_pos IS NOT NULL) FROM "
-                           "audit_log WHERE document_hash IS NOT NULL ORDER BY id").split("\n")
-        check("session_minutes %s true" % hash_ in chained and "minutes_annexes %s true" % a["sealed"]["hash"]
-              in chained, "the chain holds the PV's and the annex's hashes: %s" % chained)
+        # `audit chain` chains what no one else is chaining (it does not wait for the daemon's chainer, which runs
+        # every second and may hold the chain at that moment): until both entries are chained, 10 s at most
+        seen = []
+
+        def both_chained():
+            w.db.ctl("audit", "chain")
+            seen[:] = w.db.sql("SELECT object_type || ' ' || document_hash || ' ' || (chain_pos IS NOT NULL) "
+                               "FROM audit_log WHERE document_hash IS NOT NULL ORDER BY id").split("\n")
+            return ("session_minutes %s true" % hash_ in seen
+                    and "minutes_annexes %s true" % a["sealed"]["hash"] in seen)
+        chained, _ = poll(both_chained, 10, 0.2)
+        check(chained, "the chain holds the PV's and the annex's hashes: %s" % seen)
         r = w.d.call("GET", "/v1/sessions/%s/minutes" % s["sid"], token=w.care, headers={"Accept": "text/html"})
         check(expect_status(r, 200).raw == after, "the care team follows every person of this session: it reads the "
               "same bytes", r)
