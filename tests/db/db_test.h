@@ -25,5 +25,7 @@ int test_totals_written_in_place(void);
 /* The duplicate check of a new person, and the import's look-ups of a person, read O(log n) rows however many
  * people share the birth date (0042, 0043). */
 int test_duplicate_check_does_not_grow(void);
+/* A first import of units into a new database reads O(log n) rows a unit (0044); run first. */
+int test_import_lookups_fresh(void);
 
 #endif

@@ -621,3 +621,61 @@ int test_duplicate_check_does_not_grow(void) {
   free(ids[1]);
   return check_failures - failures;
 }
+
+/* A first import of units into a new database (migrations/0044), run first on the test's new database whose units
+ * were never analysed, by the migrations' owner as the daemon runs in a deployment (it owns the tables, so the
+ * import may take their statistics): the rows and index entries one more unit's import reads after 150 units and
+ * after 450 must not grow. With the plans made on the empty table (before 0044) each row read the commission's
+ * units: every foreign-key check of a new unit and its vacancy refresh, and the look-up by address. */
+static long import_units(struct db *db, const char *commission, int from, int to) {
+  char *sql = malloc(64 + (size_t)(to - from + 1) * 300);
+  if (sql == NULL)
+    return -1;
+  size_t n = (size_t)sprintf(sql, "SELECT count(*) FILTER (WHERE outcome = 'create') FROM import_rows('units', '%s', "
+                             "'[", commission);
+  for (int i = from; i <= to; i++)
+    n += (size_t)sprintf(sql + n, "%s{\"line\": %d, \"label\": \"T2 n° %d\", \"kind\": \"hlm_apartment\", "
+                         "\"address\": \"%d rue Nationale\", \"town\": \"Lille\", \"landlord\": "
+                         "\"Habitat du Nord\", \"places\": 1, \"rent_cents\": 45000, \"charges_cents\": 3550, "
+                         "\"deposit_cents\": 45000}", i > from ? ", " : "", i + 1, i, i);
+  sprintf(sql + n, "]', NULL, 'coordinator')");
+  char *before = value(db, tuples_read);
+  char *created = value(db, sql);
+  char *after = value(db, tuples_read);
+  long read = atoi(created) == to - from + 1 ? atol(after) - atol(before) : -1;
+  if (read < 0)
+    fprintf(stderr, "units %d to %d: %s created\n", from, to, created);
+  free(sql);
+  free(before);
+  free(created);
+  free(after);
+  return read;
+}
+
+int test_import_lookups_fresh(void) {
+  int failures = check_failures;
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return check_failures - failures;
+  char *id = value(db, "INSERT INTO commissions (name) VALUES ('first import') RETURNING id");
+  char sql[256];
+  snprintf(sql, sizeof sql, "INSERT INTO organisations (commission_id, kind, name) VALUES ('%s', 'landlord', "
+           "'Habitat du Nord')", id);
+  CHECK(db_simple(db, sql) >= 0);
+  CHECK(db_use_commission(db, id) == DB_ROW && db_begin(db) == DB_ROW);
+  long read[2];
+  CHECK(import_units(db, id, 1, 150) > 0);
+  read[0] = import_units(db, id, 151, 151);
+  CHECK(import_units(db, id, 152, 450) > 0);
+  read[1] = import_units(db, id, 451, 451);
+  db_rollback(db);
+  printf("first import of units: the 151st read %ld rows and index entries, the 451st %ld\n", read[0], read[1]);
+  CHECK(read[0] > 0 && read[1] > 0);
+  if (read[1] * 2 > read[0] * 3 + 20) {
+    fprintf(stderr, "a unit's import grows with the units imported before it: %ld, then %ld\n", read[0], read[1]);
+    CHECK(false);
+  }
+  free(id);
+  return check_failures - failures;
+}

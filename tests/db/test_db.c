@@ -615,6 +615,7 @@ int main(void) {
   CHECK(run_migrate(dbname) == 0);
   snprintf(conninfo, sizeof conninfo, "dbname=%s", dbname);
   CHECK(db_global_init(conninfo) == 0);
+  CHECK(test_import_lookups_fresh() == 0); /* first: on tables never analysed */
   test_connection_class_failures();
   test_reprepare_after_lost_connection();
   test_transaction_retries();
