@@ -628,17 +628,19 @@ int test_duplicate_check_does_not_grow(void) {
  * after 450 must not grow. With the plans made on the empty table (before 0044) each row read the commission's
  * units: every foreign-key check of a new unit and its vacancy refresh, and the look-up by address. */
 static long import_units(struct db *db, const char *commission, int from, int to) {
-  char *sql = malloc(64 + (size_t)(to - from + 1) * 300);
+  size_t size = 256 + (size_t)(to - from + 1) * 400, n;
+  char *sql = malloc(size);
   if (sql == NULL)
     return -1;
-  size_t n = (size_t)sprintf(sql, "SELECT count(*) FILTER (WHERE outcome = 'create') FROM import_rows('units', '%s', "
-                             "'[", commission);
-  for (int i = from; i <= to; i++)
-    n += (size_t)sprintf(sql + n, "%s{\"line\": %d, \"label\": \"T2 n° %d\", \"kind\": \"hlm_apartment\", "
+  n = (size_t)snprintf(sql, size, "SELECT count(*) FILTER (WHERE outcome = 'create') FROM import_rows('units', '%s', "
+                       "'[", commission);
+  for (int i = from; i <= to && n < size; i++)
+    n += (size_t)snprintf(sql + n, size - n, "%s{\"line\": %d, \"label\": \"T2 n° %d\", \"kind\": \"hlm_apartment\", "
                          "\"address\": \"%d rue Nationale\", \"town\": \"Lille\", \"landlord\": "
                          "\"Habitat du Nord\", \"places\": 1, \"rent_cents\": 45000, \"charges_cents\": 3550, "
                          "\"deposit_cents\": 45000}", i > from ? ", " : "", i + 1, i, i);
-  sprintf(sql + n, "]', NULL, 'coordinator')");
+  if (n < size)
+    snprintf(sql + n, size - n, "]', NULL, 'coordinator')");
   char *before = value(db, tuples_read);
   char *created = value(db, sql);
   char *after = value(db, tuples_read);
