@@ -3,6 +3,7 @@
 #define COMMISSIOND_PLACEMENTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "principal.h"
 
@@ -14,6 +15,10 @@ struct sliding_dates {
       *prefect_notice_due_on, *prefect_notice_sent_on;
 };
 json_t *sliding_json(const struct sliding_dates *d);
+/* The member "sliding" into W: D's lease as sliding_json() gives it, or null when D has no start date; false when
+ * it cannot be built. */
+struct jw;
+bool write_sliding(struct jw *w, const struct sliding_dates *d);
 /* Who holds the lease of kind LEASE, slid (SLID_ON not NULL) or not: "association" or "tenant". */
 const char *lease_holder(const char *lease, const char *slid_on);
 

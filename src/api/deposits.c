@@ -19,13 +19,19 @@
 #include "validate.h"
 #include "write.h"
 
-/* One ledger entry as the API's DepositEntry. */
-static json_t *entry_json(const struct deposit_entry_row *e) {
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", json_of_text(e->id), "kind",
-                   json_of_text(e->kind), "amount_cents", json_of_int(e->amount_cents), "effect_cents",
-                   json_of_int(e->effect_cents), "entry_date", json_of_text(e->entry_date), "justification",
-                   json_of_text(e->justification), "reverses_entry_id", json_of_text(e->reverses_entry_id),
-                   "recorded_by_role", json_of_text(e->role), "created_at", json_of_text(e->created_at));
+/* One ledger entry as the API's DepositEntry, into W. */
+static void entry_write(struct jw *w, const struct deposit_entry_row *e) {
+  jw_object_begin(w);
+  jw_key_string(w, "id", e->id);
+  jw_key_string(w, "kind", e->kind);
+  jw_key_int(w, "amount_cents", e->amount_cents);
+  jw_key_int(w, "effect_cents", e->effect_cents);
+  jw_key_string(w, "entry_date", e->entry_date);
+  jw_key_string(w, "justification", e->justification);
+  jw_key_string(w, "reverses_entry_id", e->reverses_entry_id);
+  jw_key_string(w, "recorded_by_role", e->role);
+  jw_key_string(w, "created_at", e->created_at);
+  jw_object_end(w);
 }
 
 /* The penalty figures of account R (loi n° 89-462 art. 22, src/domain/deposit.c): accrued from the refund's due
@@ -53,98 +59,107 @@ static struct deposit_penalty_figures account_penalty(const struct deposit_accou
   return f;
 }
 
-/* The lease's deposit clause and the provision of account R, added to A: who the refund goes to (Cass. 3e civ.,
+/* The lease's deposit clause and the provision of account R, into W: who the refund goes to (Cass. 3e civ.,
  * 14 June 2006: the tenant, unless the lease says the association), a warning when the association advanced a
  * deposit whose refund is not recorded to come back to it, and the provision of a co-owned building. */
-static bool account_lease_and_provision(json_t *a, const struct deposit_account_row *r) {
+static void account_lease_and_provision(struct jw *w, const struct deposit_account_row *r) {
   const char *clause = r->refund_to_association;
   int64_t paid = r->paid_cents != NULL ? strtoll(r->paid_cents, NULL, 10) : 0;
   int64_t provision = r->provision_cents != NULL ? strtoll(r->provision_cents, NULL, 10) : 0;
-  json_t *warnings = json_array();
-  if (warnings != NULL && paid > 0 && clause == NULL)
-    json_array_append_new(warnings, json_pack("{s:s, s:s}", "code", "refund_clause_not_recorded", "message",
-                                              "The lease's deposit clause is not recorded: without a clause "
-                                              "refunding the association, the refund goes to the tenant."));
-  else if (warnings != NULL && paid > 0 && strcmp(clause, "f") == 0)
-    json_array_append_new(warnings, json_pack("{s:s, s:s}", "code", "refund_goes_to_tenant", "message",
-                                              "The lease has no clause refunding the association: the deposit it "
-                                              "advanced will be refunded to the tenant."));
-  json_t *prov = provision <= 0 ? json_null()
-                                : json_pack("{s:I, s:I, s:o, s:o}", "amount_cents", (json_int_t)provision, "max_cents",
-                                            (json_int_t)deposit_provision_max(paid), "justification",
-                                            json_of_text(r->provision_justification), "accounts_approved_on",
-                                            json_of_text(r->accounts_approved_on));
-  if (warnings == NULL || prov == NULL) {
-    json_decref(warnings);
-    json_decref(prov);
-    return false;
+  jw_key_bool(w, "co_owned", r->co_owned);
+  jw_key(w, "provision");
+  if (provision <= 0) {
+    jw_null(w);
+  } else {
+    jw_object_begin(w);
+    jw_key_integer(w, "amount_cents", provision);
+    jw_key_integer(w, "max_cents", deposit_provision_max(paid));
+    jw_key_string(w, "justification", r->provision_justification);
+    jw_key_string(w, "accounts_approved_on", r->accounts_approved_on);
+    jw_object_end(w);
   }
-  /* json_object_set_new() takes each value, also when it fails: every one is set, the failures counted */
-  int failed = json_object_set_new(a, "co_owned", json_of_bool(r->co_owned));
-  failed |= json_object_set_new(a, "provision", prov);
-  failed |= json_object_set_new(a, "provision_due_on", json_of_text(provision > 0 ? r->provision_due_on : NULL));
-  failed |= json_object_set_new(a, "lease", json_of_text(r->lease));
-  failed |= json_object_set_new(a, "refund_to_association", json_of_bool(clause));
-  failed |= json_object_set_new(a, "refund_to", clause == NULL ? json_null()
-                                                      : json_string(strcmp(clause, "t") == 0 ? "association" : "tenant"));
-  failed |= json_object_set_new(a, "warnings", warnings);
-  bool ok = failed == 0;
-  return ok;
+  jw_key_string(w, "provision_due_on", provision > 0 ? r->provision_due_on : NULL);
+  jw_key_string(w, "lease", r->lease);
+  jw_key_bool(w, "refund_to_association", clause);
+  jw_key_string(w, "refund_to", clause == NULL ? NULL : strcmp(clause, "t") == 0 ? "association" : "tenant");
+  jw_key(w, "warnings");
+  jw_array_begin(w);
+  const char *code = NULL, *message = NULL;
+  if (paid > 0 && clause == NULL) {
+    code = "refund_clause_not_recorded";
+    message = "The lease's deposit clause is not recorded: without a clause refunding the association, the refund "
+              "goes to the tenant.";
+  } else if (paid > 0 && strcmp(clause, "f") == 0) {
+    code = "refund_goes_to_tenant";
+    message = "The lease has no clause refunding the association: the deposit it advanced will be refunded to the "
+              "tenant.";
+  }
+  if (code != NULL) {
+    jw_object_begin(w);
+    jw_key_string(w, "code", code);
+    jw_key_string(w, "message", message);
+    jw_object_end(w);
+  }
+  jw_array_end(w);
 }
 
-/* An account as the API's DepositAccount, with ENTRIES (its "entries", taken) unless NULL; NULL when it cannot be
- * built. */
-static json_t *account_json(const struct deposit_account_row *r, json_t *entries) {
+/* Account R as the API's DepositAccount into W, its object left open for the ledger ("entries") when the account
+ * is shown with it: the caller ends it. */
+static void account_write_open(struct jw *w, const struct deposit_account_row *r) {
   int months_late;
   struct deposit_penalty_figures pen = account_penalty(r, &months_late);
   int64_t unpaid = pen.accrued - pen.received - pen.waived;
-  json_t *a = json_pack(
-      "{s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:I}",
-      "placement_id", json_of_text(r->placement_id), "person", "family_name", json_of_text(r->family_name),
-      "given_names", json_of_text(r->given_names), "unit_id", json_of_text(r->unit_id), "landlord_org_id",
-      json_of_text(r->landlord_org_id), "currency", "EUR", "expected_cents", json_of_int(r->expected_cents),
-      "balance_cents", json_of_int(r->balance_cents), "paid_cents", json_of_int(r->paid_cents), "refunded_cents",
-      json_of_int(r->refunded_cents), "deducted_cents", json_of_int(r->deducted_cents), "written_off_cents",
-      json_of_int(r->written_off_cents), "status", json_of_text(r->status), "move_in_date",
-      json_of_text(r->move_in_date), "exit_date", json_of_text(r->exit_date), "exit_inspection_matches",
-      json_of_bool(r->exit_inspection_matches), "refund_due_on", json_of_text(r->refund_due_on), "months_late",
-      months_late, "penalty_cents", (json_int_t)pen.accrued);
-  if (a != NULL &&
-      (json_object_set_new(a, "settled_on", json_of_text(r->settled_on)) != 0 ||
-       json_object_set_new(a, "penalty_claimed_cents", json_integer(pen.claimed)) != 0 ||
-       json_object_set_new(a, "penalty_received_cents", json_integer(pen.received)) != 0 ||
-       json_object_set_new(a, "penalty_waived_cents", json_integer(pen.waived)) != 0 ||
-       json_object_set_new(a, "penalty_unpaid_cents", json_integer(unpaid > 0 ? unpaid : 0)) != 0 ||
-       !account_lease_and_provision(a, r))) {
-    json_decref(a);
-    json_decref(entries);
-    return NULL;
-  }
-  if (a == NULL || entries == NULL) {
-    json_decref(entries);
-    return a;
-  }
-  if (json_object_set_new(a, "entries", entries) != 0) {
-    json_decref(a);
-    return NULL;
-  }
-  return a;
+  jw_object_begin(w);
+  jw_key_string(w, "placement_id", r->placement_id);
+  write_person_names(w, r->family_name, r->given_names);
+  jw_key_string(w, "unit_id", r->unit_id);
+  jw_key_string(w, "landlord_org_id", r->landlord_org_id);
+  jw_key_string(w, "currency", "EUR");
+  jw_key_int(w, "expected_cents", r->expected_cents);
+  jw_key_int(w, "balance_cents", r->balance_cents);
+  jw_key_int(w, "paid_cents", r->paid_cents);
+  jw_key_int(w, "refunded_cents", r->refunded_cents);
+  jw_key_int(w, "deducted_cents", r->deducted_cents);
+  jw_key_int(w, "written_off_cents", r->written_off_cents);
+  jw_key_string(w, "status", r->status);
+  jw_key_string(w, "move_in_date", r->move_in_date);
+  jw_key_string(w, "exit_date", r->exit_date);
+  jw_key_bool(w, "exit_inspection_matches", r->exit_inspection_matches);
+  jw_key_string(w, "refund_due_on", r->refund_due_on);
+  jw_key_integer(w, "months_late", months_late);
+  jw_key_integer(w, "penalty_cents", pen.accrued);
+  jw_key_string(w, "settled_on", r->settled_on);
+  jw_key_integer(w, "penalty_claimed_cents", pen.claimed);
+  jw_key_integer(w, "penalty_received_cents", pen.received);
+  jw_key_integer(w, "penalty_waived_cents", pen.waived);
+  jw_key_integer(w, "penalty_unpaid_cents", unpaid > 0 ? unpaid : 0);
+  account_lease_and_provision(w, r);
 }
 
-/* The ledger ENTRIES (DEPOSIT_ENTRY_ROW rows) as the API's list of DepositEntry; NULL when it cannot be built. */
-static json_t *entries_json(const PGresult *entries) {
-  json_t *list = json_array();
-  struct deposit_entry_row e;
-  for (int i = 0; list != NULL && i < PQntuples(entries); i++)
-    list = items_append(list, db_row(entries, i, &e) ? entry_json(&e) : NULL);
-  return list;
+/* Row I of RES (DEPOSIT_ACCOUNT_ROW) as a list's item: the account without its ledger. */
+static bool account_item_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
+  (void)reader;
+  (void)version;
+  struct deposit_account_row r;
+  if (!db_row(res, i, &r))
+    return false;
+  account_write_open(w, &r);
+  jw_object_end(w);
+  return true;
 }
 
-/* The account of PLACEMENT with its ledger, as JSON, into *OUT; DB_NO_ROW when it is out of SCOPE. */
+/* The text W holds into OUT's answer; false when an allocation failed. */
+static bool account_out(struct jw *w, struct write_out *out) {
+  free(out->text);
+  out->text = jw_finish(w, &out->text_len);
+  out->version = -1;
+  return out->text != NULL;
+}
+
+/* The account of PLACEMENT with its ledger, as JSON text, into OUT; DB_NO_ROW when it is out of SCOPE. */
 static enum db_status load_account(struct db *db, const char *commission_id, const char *placement,
-                                   const struct access *scope, json_t **out) {
+                                   const struct access *scope, struct write_out *out) {
   PGresult *res, *entries;
-  *out = NULL;
   enum db_status s = db_deposit_account(db, commission_id, placement, scope, &res);
   if (s <= 0) {
     PQclear(res);
@@ -156,24 +171,38 @@ static enum db_status load_account(struct db *db, const char *commission_id, con
     return s;
   }
   struct deposit_account_row r;
-  json_t *list = entries_json(entries);
-  if (list != NULL && db_row(res, 0, &r))
-    *out = account_json(&r, list);
-  else
-    json_decref(list);
+  struct deposit_entry_row e;
+  struct jw w;
+  jw_init(&w, 2048);
+  bool ok = db_row(res, 0, &r);
+  if (ok) {
+    account_write_open(&w, &r);
+    jw_key(&w, "entries");
+    jw_array_begin(&w);
+    for (int i = 0; ok && i < PQntuples(entries); i++) {
+      ok = db_row(entries, i, &e);
+      if (ok)
+        entry_write(&w, &e);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+  }
+  ok = account_out(&w, out) && ok;
   PQclear(res);
   PQclear(entries);
-  return *out ? DB_ROW : DB_HARD_ERROR;
+  return ok ? DB_ROW : DB_HARD_ERROR;
 }
 
 enum MHD_Result api_deposit_get(struct request *rq) {
-  json_t *account;
-  enum db_status s = load_account(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, &account);
-  if (s < 0)
+  struct write_out out = {0};
+  enum db_status s = load_account(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, &out);
+  if (s < 0) {
+    free(out.text);
     return reply_db_error(rq);
+  }
   if (s == DB_NO_ROW)
     return reply_problem(rq, ERR_NOT_FOUND, "No such placement.");
-  return reply_json(rq, MHD_HTTP_OK, account, NULL);
+  return write_out_reply(rq, MHD_HTTP_OK, &out, true, NULL);
 }
 
 static const char *const kinds[] = {"paid",           "refunded",         "deducted",       "written_off",
@@ -198,16 +227,23 @@ static bool posted_account(const PGresult *res, struct write_out *out, char post
   struct deposit_account_row r;
   struct deposit_entry_row e;
   const char *id = NULL;
-  json_t *list = json_array();
-  for (int i = 0; list != NULL && i < PQntuples(res); i++)
-    list = items_append(list, db_deposit_posted_row(res, i, &r, &e, &id) ? entry_json(&e) : NULL);
-  if (list == NULL || id == NULL || PQntuples(res) < 1) {
-    json_decref(list);
+  if (PQntuples(res) < 1 || !db_deposit_posted_row(res, 0, &r, &e, &id) || id == NULL)
     return false;
-  }
   snprintf(posted, UUID_STR_LEN, "%s", id);
-  out->body = account_json(&r, list);
-  return out->body != NULL;
+  struct jw w;
+  jw_init(&w, 2048);
+  account_write_open(&w, &r);
+  jw_key(&w, "entries");
+  jw_array_begin(&w);
+  bool ok = true;
+  for (int i = 0; ok && i < PQntuples(res); i++) {
+    ok = db_deposit_posted_row(res, i, &r, &e, &id);
+    if (ok)
+      entry_write(&w, &e);
+  }
+  jw_array_end(&w);
+  jw_object_end(&w);
+  return account_out(&w, out) && ok;
 }
 
 /* Records the entry (CLS: the request, which passed deposit_entry_allowed()) on the placement, in the caller's
@@ -348,17 +384,8 @@ enum MHD_Result api_deposits_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_deposit_account_list(rq->db, rq->principal.commission_id, &rq->access, status, landlord,
                                              page.after[0], page.limit, &res);
-  if (s < 0) {
-    page_free(&page);
-    return reply_db_error(rq);
-  }
-  json_t *items = json_array();
-  struct deposit_account_row r = {0};
-  for (int i = 0; items != NULL && i < PQntuples(res); i++)
-    items = items_append(items, db_row(res, i, &r) ? account_json(&r, NULL) : NULL);
-  ret = reply_page_after(rq, &page, PQntuples(res), items, (const char *const[]){r.placement_id}, 1);
-  PQclear(res);
-  return ret;
+  static const char *const cursor[] = {"placement_id"};
+  return reply_list_of(rq, &page, s, res, account_item_write, cursor, 1);
 }
 
 /* One landlord's (or all landlords') figures of the deposit report. */
@@ -479,7 +506,7 @@ static enum db_status provision_body(struct db *db, struct request *rq, void *cl
   s = db_deposit_provision_put(db, p->commission_id, placement, &f, p->token_id, role_name(p->role));
   if (s <= 0)
     return s < 0 ? s : DB_HARD_ERROR;
-  s = load_account(db, p->commission_id, placement, &rq->access, &out->body);
+  s = load_account(db, p->commission_id, placement, &rq->access, out);
   return s <= 0 ? (s < 0 ? s : DB_HARD_ERROR) : DB_ROW;
 }
 

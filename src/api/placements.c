@@ -49,21 +49,27 @@ json_t *sliding_json(const struct sliding_dates *d) {
                    json_of_text(d->prefect_notice_sent_on), "next_step", next);
 }
 
+bool write_sliding(struct jw *w, const struct sliding_dates *d) {
+  jw_key(w, "sliding");
+  if (d->start_date == NULL) {
+    jw_null(w);
+    return true;
+  }
+  json_t *sliding = sliding_json(d);
+  if (sliding == NULL)
+    return false;
+  jw_value(w, sliding);
+  json_decref(sliding);
+  return true;
+}
+
 /* The lease of placement R: a sliding lease's calendar, who holds it, the deposit clause. */
 static bool write_lease(struct jw *w, const struct placement_row *r) {
-  jw_key(w, "sliding");
-  if (r->sliding_start_date != NULL) {
-    struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
-                              r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
-                              r->prefect_notice_sent_on};
-    json_t *sliding = sliding_json(&d);
-    if (sliding == NULL)
-      return false;
-    jw_value(w, sliding);
-    json_decref(sliding);
-  } else {
-    jw_null(w);
-  }
+  struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
+                            r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
+                            r->prefect_notice_sent_on};
+  if (!write_sliding(w, &d))
+    return false;
   jw_key_string(w, "lease_holder", lease_holder(r->lease, r->slid_on));
   jw_key_bool(w, "refund_to_association", r->refund_to_association);
   return true;

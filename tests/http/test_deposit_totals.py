@@ -140,6 +140,9 @@ def case_totals_property(suite, db, d):
             r = w.entry(q, action, amount, when, who=who,
                         justification="remise en état" if action in ("deducted", "written_off") else None)
             expect_status(r, 201)
+            # the write answers the bytes a read of the account gives (both written as text, src/api/deposits.c)
+            g = w.call("GET", "/v1/placements/%s/deposit" % q, who)
+            check(g.status == 200 and g.raw == r.raw, "the entry's answer is not the account as GET reads it", g)
             new = [e for e in r.body["entries"] if e["id"] not in seen[q]]
             check(len(new) == 1 and new[0]["kind"] == action and new[0]["amount_cents"] == amount,
                   "the answer's ledger holds the new entry", r)
@@ -163,6 +166,13 @@ def case_totals_property(suite, db, d):
             want = db.sql("SELECT coalesce(sum(effect_cents), 0) FROM deposit_entries WHERE placement_id = '%s'" % q)
             check(str(account["balance_cents"]) == want, "balance of %s: %s, the ledger says %s"
                   % (q, account["balance_cents"], want))
+        # a list's item is the account without its ledger
+        items = {x["placement_id"]: x for x in list_all(w, "/v1/deposits")}
+        for q in placements:
+            account = w.account(q)
+            del account["entries"]
+            check(items.get(q) == account, "the list's item of %s is not its account: %s against %s"
+                  % (q, items.get(q), account))
         # the penalties unpaid listed are those the accounts owe today
         owing = {q for q in placements if int(w.account(q)["penalty_unpaid_cents"]) > 0}
         listed = {x["placement_id"] for x in list_all(w, "/v1/deposits?status=penalty_unpaid")} & set(placements)
