@@ -534,13 +534,14 @@ enum db_status db_deposit_entry_insert(struct db *db, const char *commission_id,
                                        const struct deposit_entry_fields *f, const char *token_id, const char *role,
                                        char id[UUID_STR_LEN]);
 /* Records F by TOKEN_ID in ROLE on the placement when it is in SCOPE, and returns the account as it now stands with
- * its ledger, oldest first: one row per entry, read with db_deposit_posted_row(); DB_NO_ROW (nothing recorded) when
- * the placement is out of SCOPE. Errors as db_deposit_entry_insert(). One statement: one round trip. */
+ * its ledger, oldest first: the account on the first row, then one row per entry, read with
+ * db_deposit_posted_row(); DB_NO_ROW (nothing recorded) when the placement is out of SCOPE. Errors as
+ * db_deposit_entry_insert(). One statement: one round trip. */
 enum db_status db_deposit_entry_post(struct db *db, const char *commission_id, const char *placement_id,
                                      const struct access *scope, const struct deposit_entry_fields *f,
                                      const char *token_id, const char *role, PGresult **res);
-/* Row I of db_deposit_entry_post()'s result: the account (the same on every row), one entry, and the id of the entry
- * just recorded (into *POSTED_ID). */
+/* Row I of db_deposit_entry_post()'s result: on row 0 the account and the id of the entry just recorded (into
+ * *POSTED_ID), the entry's columns null; on each later row one entry of the ledger, the account's columns null. */
 bool db_deposit_posted_row(const PGresult *res, int i, struct deposit_account_row *account,
                            struct deposit_entry_row *entry, const char **posted_id);
 enum db_status db_deposit_account_list(struct db *db, const char *commission_id, const struct access *scope,

@@ -221,8 +221,8 @@ static const struct field_spec entry_spec[] = {
 
 const struct body_spec deposit_entry_create_body = {entry_spec, FIELDS_COUNT(entry_spec)};
 
-/* The answer of a posted entry from RES (db_deposit_entry_post(): the account on each of its ledger's rows) into
- * OUT's body, the new entry into *POSTED (the audit's object); false when it cannot be built. */
+/* The answer of a posted entry from RES (db_deposit_entry_post(): the account, then its ledger's rows) into OUT's
+ * text, the new entry into *POSTED (the audit's object); false when it cannot be built. */
 static bool posted_account(const PGresult *res, struct write_out *out, char posted[UUID_STR_LEN]) {
   struct deposit_account_row r;
   struct deposit_entry_row e;
@@ -236,8 +236,9 @@ static bool posted_account(const PGresult *res, struct write_out *out, char post
   jw_key(&w, "entries");
   jw_array_begin(&w);
   bool ok = true;
-  for (int i = 0; ok && i < PQntuples(res); i++) {
-    ok = db_deposit_posted_row(res, i, &r, &e, &id);
+  struct deposit_account_row none; /* the ledger's rows leave the account's columns null */
+  for (int i = 1; ok && i < PQntuples(res); i++) {
+    ok = db_deposit_posted_row(res, i, &none, &e, &id);
     if (ok)
       entry_write(&w, &e);
   }

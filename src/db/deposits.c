@@ -53,39 +53,44 @@ DB_STATEMENT(insert, {
 });
 DB_PARAMS_STRUCT(deposit_insert_params, DEPOSIT_INSERT);
 
-/* The write in one statement (migrations/0023 deposit_entry_post): the scope check, the insert and the account as
- * it now stands with its ledger, one row per entry (DEPOSIT_POSTED_ROW); no row when the placement is out of scope.
- * The person is read (by its key, for each row: LATERAL) from the statement's snapshot: the write does not change it. */
+/* The write in one statement (migrations/0045 deposit_entry_record): the scope check, the insert, then the account as
+ * it now stands and the new entry's id (the first row, its person read by key), then its ledger, one row per entry
+ * (DEPOSIT_POSTED_ROW: the account's columns null on the ledger's rows, the entry's on the first; the function's
+ * columns are named as the view's, so DEPOSIT_ACCOUNT_ROW reads them as da.*); no row when the placement is out of
+ * scope. The person is read from the statement's snapshot: the write does not change it. */
 #define DEPOSIT_POST(P)                                                                                          \
   P(commission_id) P(placement_id) P(scope) P(org) P(kind) P(amount_cents) P(effect_cents) P(entry_date)        \
   P(justification) P(reverses_entry_id) P(token_id) P(role)
+#define DEPOSIT_POSTED_ENTRY_ROW(FIRST, NEXT)                                                                    \
+  NEXT(id, "da.id") NEXT(kind, "da.kind") NEXT(amount_cents, "da.amount_cents")                                  \
+  NEXT(effect_cents, "da.effect_cents") NEXT(entry_date, "da.entry_date") NEXT(justification, "da.justification") \
+  NEXT(reverses_entry_id, "da.reverses_entry_id") NEXT(role, "da.role") NEXT(created_at, SQL_TS("da.created_at"))
 #define DEPOSIT_POSTED_ROW(FIRST, NEXT)                                                                          \
-  DEPOSIT_ACCOUNT_ROW(FIRST, NEXT) DEPOSIT_ENTRY_ROW(NEXT, NEXT) NEXT(posted_id, "w.posted_id")
+  DEPOSIT_ACCOUNT_ROW(FIRST, NEXT) DEPOSIT_POSTED_ENTRY_ROW(NEXT, NEXT) NEXT(posted_id, "da.posted_id")
 DB_ROW_STRUCT(deposit_posted_row, DEPOSIT_POSTED_ROW);
 DB_STATEMENT(post, {
-  "deposit_entry_post",
-  "SELECT " DB_COLUMNS(DEPOSIT_ACCOUNT_ROW) ", le.*, w.posted_id FROM deposit_entry_post(:commission_id::uuid, "
-  ":placement_id::uuid, EXISTS (SELECT 1 FROM placements pl JOIN people p ON p.commission_id = pl.commission_id "
+  "deposit_entry_record",
+  "SELECT " DB_COLUMNS(DEPOSIT_POSTED_ROW) " FROM deposit_entry_record(:commission_id::uuid, :placement_id::uuid, "
+  "EXISTS (SELECT 1 FROM placements pl JOIN people p ON p.commission_id = pl.commission_id "
   "AND p.id = pl.person_id JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
   "WHERE pl.commission_id = :commission_id::uuid AND pl.id = :placement_id::uuid AND "
   SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") "), :kind::text, :amount_cents::bigint, :effect_cents::bigint, "
-  ":entry_date::date, :justification::text, :reverses_entry_id::uuid, :token_id::uuid, :role::text) w "
-  "CROSS JOIN LATERAL (SELECT (w.account).*) da "
-  "CROSS JOIN LATERAL (SELECT p.family_name, p.given_names FROM people p WHERE p.commission_id = da.commission_id "
-  "AND p.id = da.person_id) p CROSS JOIN LATERAL (SELECT " DB_COLUMNS(DEPOSIT_ENTRY_ROW) " FROM (SELECT (w.entry).*) e) le "
-  "ORDER BY (w.entry).created_at, (w.entry).id",
+  ":entry_date::date, :justification::text, :reverses_entry_id::uuid, :token_id::uuid, :role::text) "
+  "WITH ORDINALITY da LEFT JOIN LATERAL (SELECT x.family_name, x.given_names FROM people x "
+  "WHERE da.ordinality = 1 AND x.commission_id = da.commission_id AND x.id = da.person_id) p ON true "
+  "ORDER BY da.ordinality",
   DB_PARAMS(DEPOSIT_POST)
 });
 DB_PARAMS_STRUCT(deposit_post_params, DEPOSIT_POST);
 
 /* The lists: one statement per filter shape and walk, each reading its page in the order of an index of
- * deposit_totals (migrations/0023, 0039, 0040, 0041), from the cursor on (the null uuid sorts first), then each account,
- * its person and unit by key (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT stops). The
- * walk: the commission's accounts (a status reads the accounts of its status class in one index, 0041: overdue
- * reads the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one curator
- * service's (a curator's token), by the totals row's copies of its placement's, each with its status class (0039).
- * penalty_unpaid (which depends on the day) walks the accounts that may owe a penalty (penalty_candidate: still
- * holding money after the exit, settled late, or with a provision; 0040) and keeps those that owe one today.
+ * deposit_totals (migrations/0023, 0039, 0040, 0041), from the cursor on (the null uuid sorts first), then each
+ * account, its person and unit by key (LATERAL ... OFFSET 0: a nested loop in the index's order, which the LIMIT
+ * stops). The walk: the commission's accounts (a status reads the accounts of its status class in one index, 0041:
+ * overdue reads the accounts owing a refund), or one landlord's (landlord_org_id, else a landlord's token) or one
+ * curator service's (a curator's token), by the totals row's copies of its placement's, each with its status class
+ * (0039). penalty_unpaid (which depends on the day) walks the accounts that may owe a penalty (penalty_candidate:
+ * still holding money after the exit, settled late, or with a provision; 0040) and keeps those that owe one today.
  * outstanding (a refund not yet due, which the day ends) reads the accounts owing a refund whose exit is recent
  * enough for it (at most two months: 62 days) or that have a provision, sorted: as many as the refunds falling due,
  * whatever the commission's history. Every filter is checked again on the account, its person and unit (the copies

@@ -635,10 +635,11 @@ static long import_units(struct db *db, const char *commission, int from, int to
   n = (size_t)snprintf(sql, size, "SELECT count(*) FILTER (WHERE outcome = 'create') FROM import_rows('units', '%s', "
                        "'[", commission);
   for (int i = from; i <= to && n < size; i++)
-    n += (size_t)snprintf(sql + n, size - n, "%s{\"line\": %d, \"label\": \"T2 n° %d\", \"kind\": \"hlm_apartment\", "
-                         "\"address\": \"%d rue Nationale\", \"town\": \"Lille\", \"landlord\": "
-                         "\"Habitat du Nord\", \"places\": 1, \"rent_cents\": 45000, \"charges_cents\": 3550, "
-                         "\"deposit_cents\": 45000}", i > from ? ", " : "", i + 1, i, i);
+    n += (size_t)snprintf(sql + n, size - n,
+                          "%s{\"line\": %d, \"label\": \"T2 n° %d\", \"kind\": \"hlm_apartment\", "
+                          "\"address\": \"%d rue Nationale\", \"town\": \"Lille\", \"landlord\": "
+                          "\"Habitat du Nord\", \"places\": 1, \"rent_cents\": 45000, \"charges_cents\": 3550, "
+                          "\"deposit_cents\": 45000}", i > from ? ", " : "", i + 1, i, i);
   if (n < size)
     snprintf(sql + n, size - n, "]', NULL, 'coordinator')");
   char *before = value(db, tuples_read);

@@ -336,7 +336,7 @@ def case_write_plans(suite):
             plans = log.plans()
             check(len(plans) > 50, "auto_explain logged the daemon's plans (%d)" % len(plans))
             texts = " ".join(p.get("Query Text", "") for p in plans)
-            check("deposit_entry_post" in texts and "deposit_totals" in texts,
+            check("deposit_entry_record" in texts and "deposit_totals" in texts,
                   "the write's statements and the totals trigger's are among them")
             found = [s for p in plans for s in seq_scans(p)]
             check(not found, "sequential scans in the write's plans:\n" + "\n".join(found))
