@@ -29,22 +29,33 @@ const char *lease_holder(const char *lease, const char *slid_on) {
 /* TEXT as a date into *D: false when NULL or malformed. */
 static bool date_of(const char *text, struct date *d) { return text != NULL && date_parse(text, d); }
 
-json_t *sliding_json(const struct sliding_dates *d) {
+/* The next step of a running sliding lease D (include/lease.h) as of today: false when the lease has slid or its
+ * review and notice dates are not known (then no step and no review status). */
+static bool sliding_next(const struct sliding_dates *d, struct lease_step *step, char due[11],
+                         const char **review_status) {
   struct date today = date_today(), review, notice, planned;
-  json_t *next = json_null(), *review_status = json_null();
-  if (d->slid_on == NULL && date_of(d->tripartite_review_on, &review) && date_of(d->prefect_notice_due_on, &notice)) {
-    bool has_planned = date_of(d->planned_slide_on, &planned);
-    struct lease_step step = lease_next_step(notice, d->prefect_notice_sent_on != NULL, review,
-                                             has_planned ? &planned : NULL, today);
-    char due[11];
-    date_format(step.due_on, due, sizeof due);
+  if (d->slid_on != NULL || !date_of(d->tripartite_review_on, &review) || !date_of(d->prefect_notice_due_on, &notice))
+    return false;
+  bool has_planned = date_of(d->planned_slide_on, &planned);
+  *step = lease_next_step(notice, d->prefect_notice_sent_on != NULL, review, has_planned ? &planned : NULL, today);
+  date_format(step->due_on, due, 11);
+  *review_status = lease_due_status(review, today);
+  return true;
+}
+
+json_t *sliding_json(const struct sliding_dates *d) {
+  struct lease_step step;
+  char due[11];
+  const char *status = NULL;
+  json_t *next = json_null();
+  if (sliding_next(d, &step, due, &status)) {
+    json_decref(next);
     next = json_pack("{s:s, s:s, s:s}", "step", step.step, "due_on", due, "status", step.status);
-    review_status = json_string(lease_due_status(review, today));
   }
   return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "start_date", json_of_text(d->start_date),
                    "planned_slide_on", json_of_text(d->planned_slide_on), "slid_on", json_of_text(d->slid_on),
                    "last_tripartite_review_on", json_of_text(d->last_tripartite_on), "tripartite_review_on",
-                   json_of_text(d->tripartite_review_on), "tripartite_review_status", review_status,
+                   json_of_text(d->tripartite_review_on), "tripartite_review_status", json_of_text(status),
                    "prefect_notice_due_on", json_of_text(d->prefect_notice_due_on), "prefect_notice_sent_on",
                    json_of_text(d->prefect_notice_sent_on), "next_step", next);
 }
@@ -55,11 +66,30 @@ bool write_sliding(struct jw *w, const struct sliding_dates *d) {
     jw_null(w);
     return true;
   }
-  json_t *sliding = sliding_json(d);
-  if (sliding == NULL)
-    return false;
-  jw_value(w, sliding);
-  json_decref(sliding);
+  struct lease_step step;
+  char due[11];
+  const char *status = NULL;
+  bool next = sliding_next(d, &step, due, &status);
+  jw_object_begin(w);
+  jw_key_string(w, "start_date", d->start_date);
+  jw_key_string(w, "planned_slide_on", d->planned_slide_on);
+  jw_key_string(w, "slid_on", d->slid_on);
+  jw_key_string(w, "last_tripartite_review_on", d->last_tripartite_on);
+  jw_key_string(w, "tripartite_review_on", d->tripartite_review_on);
+  jw_key_string(w, "tripartite_review_status", status);
+  jw_key_string(w, "prefect_notice_due_on", d->prefect_notice_due_on);
+  jw_key_string(w, "prefect_notice_sent_on", d->prefect_notice_sent_on);
+  jw_key(w, "next_step");
+  if (next) {
+    jw_object_begin(w);
+    jw_key_string(w, "step", step.step);
+    jw_key_string(w, "due_on", due);
+    jw_key_string(w, "status", step.status);
+    jw_object_end(w);
+  } else {
+    jw_null(w);
+  }
+  jw_object_end(w);
   return true;
 }
 
