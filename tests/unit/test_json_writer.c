@@ -35,6 +35,33 @@ int main(void) {
     CHECK(same_as(&w, json_pack("{s:s}", strings[i], strings[i])));
   }
 
+  /* long strings, read eight bytes at a time: each character that needs an escape (and the ones around the
+   * boundaries: space, DEL, UTF-8 bytes) at every position of strings of 1 to 24 bytes of ASCII or of UTF-8 */
+  static const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f', '/'};
+  static const char *const fills[] = {"a", "\xc3\xa9"};
+  for (size_t f = 0; f < sizeof fills / sizeof *fills; f++) {
+    for (size_t n = 1; n <= 24; n++) {
+      for (size_t at = 0; at < n; at++) {
+        for (size_t k = 0; k < sizeof specials; k++) {
+          char text[64] = "";
+          size_t len = 0, fill = strlen(fills[f]);
+          for (size_t i = 0; i < n && len + fill < sizeof text - 1; i++) {
+            if (i == at)
+              text[len++] = specials[k];
+            else
+              for (size_t b = 0; b < fill; b++)
+                text[len++] = fills[f][b];
+          }
+          text[len] = '\0';
+          struct jw sw;
+          jw_init(&sw, 8);
+          jw_string(&sw, text);
+          CHECK(same_as(&sw, json_string(text)));
+        }
+      }
+    }
+  }
+
   /* nesting: objects in arrays in objects, empty containers, every kind of value, null from SQL NULL */
   struct jw w;
   jw_init(&w, 16);
