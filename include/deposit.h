@@ -59,6 +59,13 @@ struct date deposit_provision_due(struct date approved);
 struct deposit_penalty deposit_penalty_two_parts(int64_t rent_cents, struct date due, const struct date *first_part_on,
                                                  const struct date *provision_due, const struct date *settled_on,
                                                  struct date today);
+/* deposit_penalty_two_parts() of an account read from the database: its columns as texts (NULL for SQL NULL).
+ * No refund due date: no penalty. The provision counts only when PROVISION_CENTS is positive and its due date
+ * known. The account (GET /deposit) and the status check show the same figures through it. */
+struct deposit_penalty_texts {
+  const char *rent_cents, *refund_due_on, *first_part_until, *provision_cents, *provision_due_on, *settled_on;
+};
+struct deposit_penalty deposit_penalty_of_texts(const struct deposit_penalty_texts *t, struct date today);
 
 struct deposit_refusal;
 /* The penalty figures of an account, and an entry about them: a penalty entry needs a penalty accrued; what is

@@ -39,20 +39,12 @@ static void entry_write(struct jw *w, const struct deposit_entry_row *e) {
  * and from the provision's due date (co-owned building, accounts approved) until the account was settled, or
  * until today while money is still held. */
 static struct deposit_penalty_figures account_penalty(const struct deposit_account_row *r, int *months_late) {
+  struct deposit_penalty_texts t = {r->rent_cents,      r->refund_due_on,    r->first_part_until,
+                                    r->provision_cents, r->provision_due_on, r->settled_on};
+  struct deposit_penalty p = deposit_penalty_of_texts(&t, date_today());
+  *months_late = p.months_late;
   struct deposit_penalty_figures f = {0, 0, 0, 0};
-  struct date due, first, prov_due, settled;
-  *months_late = 0;
-  if (r->refund_due_on != NULL && date_parse(r->refund_due_on, &due)) {
-    bool has_first = r->first_part_until != NULL && date_parse(r->first_part_until, &first);
-    bool has_prov = r->provision_cents != NULL && strtoll(r->provision_cents, NULL, 10) > 0 &&
-                    r->provision_due_on != NULL && date_parse(r->provision_due_on, &prov_due);
-    bool is_settled = r->settled_on != NULL && date_parse(r->settled_on, &settled);
-    struct deposit_penalty p = deposit_penalty_two_parts(
-        r->rent_cents != NULL ? strtoll(r->rent_cents, NULL, 10) : 0, due, has_first ? &first : NULL,
-        has_prov ? &prov_due : NULL, is_settled ? &settled : NULL, date_today());
-    *months_late = p.months_late;
-    f.accrued = p.penalty_cents;
-  }
+  f.accrued = p.penalty_cents;
   f.claimed = r->penalty_claimed_cents != NULL ? strtoll(r->penalty_claimed_cents, NULL, 10) : 0;
   f.received = r->penalty_received_cents != NULL ? strtoll(r->penalty_received_cents, NULL, 10) : 0;
   f.waived = r->penalty_waived_cents != NULL ? strtoll(r->penalty_waived_cents, NULL, 10) : 0;

@@ -43,28 +43,11 @@ static bool sliding_next(const struct sliding_dates *d, struct lease_step *step,
   return true;
 }
 
-json_t *sliding_json(const struct sliding_dates *d) {
-  struct lease_step step;
-  char due[11];
-  const char *status = NULL;
-  json_t *next = json_null();
-  if (sliding_next(d, &step, due, &status)) {
-    json_decref(next);
-    next = json_pack("{s:s, s:s, s:s}", "step", step.step, "due_on", due, "status", step.status);
-  }
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "start_date", json_of_text(d->start_date),
-                   "planned_slide_on", json_of_text(d->planned_slide_on), "slid_on", json_of_text(d->slid_on),
-                   "last_tripartite_review_on", json_of_text(d->last_tripartite_on), "tripartite_review_on",
-                   json_of_text(d->tripartite_review_on), "tripartite_review_status", json_of_text(status),
-                   "prefect_notice_due_on", json_of_text(d->prefect_notice_due_on), "prefect_notice_sent_on",
-                   json_of_text(d->prefect_notice_sent_on), "next_step", next);
-}
-
-bool write_sliding(struct jw *w, const struct sliding_dates *d) {
+void write_sliding(struct jw *w, const struct sliding_dates *d) {
   jw_key(w, "sliding");
   if (d->start_date == NULL) {
     jw_null(w);
-    return true;
+    return;
   }
   struct lease_step step;
   char due[11];
@@ -90,19 +73,30 @@ bool write_sliding(struct jw *w, const struct sliding_dates *d) {
     jw_null(w);
   }
   jw_object_end(w);
-  return true;
+}
+
+void write_placement_line_open(struct jw *w, const char *placement_id, const char *family_name,
+                               const char *given_names, const char *unit_id, const char *unit_label,
+                               const char *unit_town) {
+  jw_object_begin(w);
+  jw_key_string(w, "placement_id", placement_id);
+  write_person_names(w, family_name, given_names);
+  jw_key(w, "unit");
+  jw_object_begin(w);
+  jw_key_string(w, "id", unit_id);
+  jw_key_string(w, "label", unit_label);
+  jw_key_string(w, "town", unit_town);
+  jw_object_end(w);
 }
 
 /* The lease of placement R: a sliding lease's calendar, who holds it, the deposit clause. */
-static bool write_lease(struct jw *w, const struct placement_row *r) {
+static void write_lease(struct jw *w, const struct placement_row *r) {
   struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
                             r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
                             r->prefect_notice_sent_on};
-  if (!write_sliding(w, &d))
-    return false;
+  write_sliding(w, &d);
   jw_key_string(w, "lease_holder", lease_holder(r->lease, r->slid_on));
   jw_key_bool(w, "refund_to_association", r->refund_to_association);
-  return true;
 }
 
 /* Row I of RES as the placement READER sees it, and its version: a landlord reads names and dates, no application,
@@ -141,8 +135,7 @@ static bool placement_write(const PGresult *res, int i, enum role reader, struct
   jw_key_string(w, "exit_date", r.exit_date);
   jw_key_string(w, "status", active ? "active" : "ended");
   jw_key_int(w, "version", r.version);
-  if (!write_lease(w, &r))
-    return false;
+  write_lease(w, &r);
   if (!landlord_view) {
     /* An exit to hospital or to a care facility is health information: a curator reads "confidential", and no
      * exit comment (free text written by the care side). */
@@ -569,25 +562,20 @@ enum MHD_Result api_placements_prefect_notice(struct request *rq) {
 }
 
 /* A running sliding lease as the API's SlidingLeaseLine. */
-static json_t *sliding_line_json(const struct sliding_lease_row *r) {
-  struct sliding_dates d = {r->sliding_start_date,    r->planned_slide_on,     NULL,
-                            r->last_tripartite_on,    r->tripartite_review_on, r->prefect_notice_due_on,
-                            r->prefect_notice_sent_on};
-  json_t *sliding = sliding_json(&d);
-  if (sliding == NULL)
-    return NULL;
-  return json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o}, s:o}", "placement_id", json_of_text(r->placement_id),
-                   "person", "family_name", json_of_text(r->family_name), "given_names",
-                   json_of_text(r->given_names), "unit", "id", json_of_text(r->unit_id), "label",
-                   json_of_text(r->unit_label), "town", json_of_text(r->unit_town), "sliding", sliding);
-}
-
-static bool sliding_line_out(const PGresult *res, int i, struct write_out *out) {
+/* Row I of RES, a running sliding lease, as the API's SlidingLeaseLine. */
+static bool sliding_line_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
+  (void)reader;
+  (void)version;
   struct sliding_lease_row r;
   if (!db_row(res, i, &r))
     return false;
-  out->body = sliding_line_json(&r);
-  return out->body != NULL;
+  struct sliding_dates d = {r.sliding_start_date,    r.planned_slide_on,     NULL,
+                            r.last_tripartite_on,    r.tripartite_review_on, r.prefect_notice_due_on,
+                            r.prefect_notice_sent_on};
+  write_placement_line_open(w, r.placement_id, r.family_name, r.given_names, r.unit_id, r.unit_label, r.unit_town);
+  write_sliding(w, &d);
+  jw_object_end(w);
+  return true;
 }
 
 /* GET /v1/sliding-leases?status=notice_due|review_due|slide_due: the running sliding leases the caller sees, by
@@ -608,5 +596,5 @@ enum MHD_Result api_sliding_leases_list(struct request *rq) {
   PGresult *res;
   enum db_status s = db_sliding_lease_list(rq->db, rq->principal.commission_id, &rq->access, status, page.after[0],
                                            page.after[1], page.limit, &res);
-  return reply_list(rq, &page, s, res, sliding_line_out, (const char *const[]){"next_on", "placement_id"}, 2);
+  return reply_list_of(rq, &page, s, res, sliding_line_write, (const char *const[]){"next_on", "placement_id"}, 2);
 }

@@ -11,6 +11,7 @@
 #include "fields.h"
 #include "json_text.h"
 #include "params.h"
+#include "placements.h"
 #include "queries.h"
 #include "review.h"
 #include "write.h"
@@ -271,15 +272,7 @@ static bool schedule_write(const PGresult *res, int i, enum role reader, struct 
   struct review_schedule_row r;
   if (!db_row(res, i, &r))
     return false;
-  jw_object_begin(w);
-  jw_key_string(w, "placement_id", r.placement_id);
-  write_person_names(w, r.family_name, r.given_names);
-  jw_key(w, "unit");
-  jw_object_begin(w);
-  jw_key_string(w, "id", r.unit_id);
-  jw_key_string(w, "label", r.unit_label);
-  jw_key_string(w, "town", r.unit_town);
-  jw_object_end(w);
+  write_placement_line_open(w, r.placement_id, r.family_name, r.given_names, r.unit_id, r.unit_label, r.unit_town);
   jw_key_string(w, "move_in_date", r.move_in_date);
   jw_key_string(w, "last_review_date", r.last_review_date);
   jw_key_string(w, "next_review_on", r.next_review_on);

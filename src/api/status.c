@@ -32,7 +32,7 @@ static bool write_json_array(struct jw *w, const char *key, const char *text) {
 }
 
 /* The placement of status row R and its deposit account, into W. */
-static bool write_placement_and_deposit(struct jw *w, const struct person_status_row *r) {
+static void write_placement_and_deposit(struct jw *w, const struct person_status_row *r) {
   /* the lease as signed, and a running sliding lease's next step (include/lease.h) */
   jw_key(w, "placement");
   jw_object_begin(w);
@@ -50,24 +50,16 @@ static bool write_placement_and_deposit(struct jw *w, const struct person_status
   struct sliding_dates d = {r->sliding_start_date, r->planned_slide_on,     r->slid_on,
                             r->last_tripartite_on, r->tripartite_review_on, r->prefect_notice_due_on,
                             r->prefect_notice_sent_on};
-  if (!write_sliding(w, &d))
-    return false;
+  write_sliding(w, &d);
   jw_object_end(w);
   /* the deposit's due date and its late-refund penalty, as the account shows them (src/domain/deposit.c) */
-  struct date due, settled, first, prov_due;
-  struct deposit_penalty pen = {0, 0};
+  struct deposit_penalty_texts t = {r->unit_rent_cents,         r->deposit_refund_due_on,
+                                    r->deposit_first_part_until, r->deposit_provision_cents,
+                                    r->deposit_provision_due_on, r->deposit_settled_on};
+  struct deposit_penalty pen = deposit_penalty_of_texts(&t, date_today());
   int64_t received = r->penalty_received_cents ? strtoll(r->penalty_received_cents, NULL, 10) : 0;
   int64_t waived = r->penalty_waived_cents ? strtoll(r->penalty_waived_cents, NULL, 10) : 0;
   int64_t provision = r->deposit_provision_cents ? strtoll(r->deposit_provision_cents, NULL, 10) : 0;
-  bool has_prov = provision > 0 && r->deposit_provision_due_on != NULL &&
-                  date_parse(r->deposit_provision_due_on, &prov_due);
-  if (r->deposit_refund_due_on != NULL && date_parse(r->deposit_refund_due_on, &due)) {
-    bool is_settled = r->deposit_settled_on != NULL && date_parse(r->deposit_settled_on, &settled);
-    bool has_first = r->deposit_first_part_until != NULL && date_parse(r->deposit_first_part_until, &first);
-    pen = deposit_penalty_two_parts(r->unit_rent_cents ? strtoll(r->unit_rent_cents, NULL, 10) : 0, due,
-                                    has_first ? &first : NULL, has_prov ? &prov_due : NULL,
-                                    is_settled ? &settled : NULL, date_today());
-  }
   int64_t unpaid = pen.penalty_cents - received - waived;
   jw_key(w, "deposit");
   jw_object_begin(w);
@@ -82,7 +74,6 @@ static bool write_placement_and_deposit(struct jw *w, const struct person_status
   jw_key_integer(w, "provision_cents", provision);
   jw_key_string(w, "provision_due_on", provision > 0 ? r->deposit_provision_due_on : NULL);
   jw_object_end(w);
-  return true;
 }
 
 /* Row I of RES (the status row) as the API's PersonStatus, written into W. */
@@ -122,8 +113,7 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_object_end(w);
   }
   if (r.placement_id != NULL) {
-    if (!write_placement_and_deposit(w, &r))
-      return false;
+    write_placement_and_deposit(w, &r);
   } else {
     jw_key(w, "placement");
     jw_null(w);

@@ -1,4 +1,5 @@
 /* Deposit arithmetic and legal delays (see include/deposit.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "deposit.h"
@@ -117,4 +118,17 @@ bool deposit_penalty_entry_allowed(enum deposit_entry_kind kind, int64_t amount_
       f->received + f->waived + amount_cents > f->accrued)
     return refuse(why, "/amount_cents", "would receive and waive more than the penalty accrued");
   return true;
+}
+
+struct deposit_penalty deposit_penalty_of_texts(const struct deposit_penalty_texts *t, struct date today) {
+  struct date due, first, provision_due, settled;
+  if (t->refund_due_on == NULL || !date_parse(t->refund_due_on, &due))
+    return (struct deposit_penalty){0, 0};
+  bool has_first = t->first_part_until != NULL && date_parse(t->first_part_until, &first);
+  bool has_provision = t->provision_cents != NULL && strtoll(t->provision_cents, NULL, 10) > 0 &&
+                       t->provision_due_on != NULL && date_parse(t->provision_due_on, &provision_due);
+  bool is_settled = t->settled_on != NULL && date_parse(t->settled_on, &settled);
+  return deposit_penalty_two_parts(t->rent_cents != NULL ? strtoll(t->rent_cents, NULL, 10) : 0, due,
+                                   has_first ? &first : NULL, has_provision ? &provision_due : NULL,
+                                   is_settled ? &settled : NULL, today);
 }

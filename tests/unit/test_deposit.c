@@ -191,6 +191,25 @@ static void test_provision(void) {
   struct deposit_penalty a = deposit_penalty_accrued(38000, due, &settled, d("2027-01-10"));
   p = deposit_penalty_two_parts(38000, due, &settled, NULL, &settled, d("2027-01-10"));
   CHECK(a.months_late == p.months_late && a.penalty_cents == p.penalty_cents);
+  /* the same account read as result columns: the provision counts once positive with its due date known */
+  struct deposit_penalty_texts t = {"38000", "2026-09-30", "2026-11-10", "7600", "2027-04-30", "2027-04-20"};
+  p = deposit_penalty_of_texts(&t, d("2027-09-01"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600);
+  t.settled_on = NULL; /* the provision still held on 2027-06-01: late until today, as deposit_penalty_two_parts() */
+  first = d("2026-11-10");
+  prov_due = d("2027-04-30");
+  a = deposit_penalty_two_parts(38000, due, &first, &prov_due, NULL, d("2027-06-01"));
+  p = deposit_penalty_of_texts(&t, d("2027-06-01"));
+  CHECK(p.months_late == a.months_late && p.penalty_cents == a.penalty_cents && p.months_late > 2);
+  t.provision_cents = "0"; /* no provision: its due date is not one */
+  p = deposit_penalty_of_texts(&t, d("2027-06-01"));
+  CHECK(p.months_late == 2 && p.penalty_cents == 7600);
+  t.refund_due_on = NULL; /* no exit: nothing due */
+  p = deposit_penalty_of_texts(&t, d("2027-06-01"));
+  CHECK(p.months_late == 0 && p.penalty_cents == 0);
+  t = (struct deposit_penalty_texts){NULL, "2026-09-30", NULL, NULL, NULL, NULL}; /* no rent known: no money */
+  p = deposit_penalty_of_texts(&t, d("2026-10-05"));
+  CHECK(p.months_late == 1 && p.penalty_cents == 0);
 }
 
 static void test_penalty_entries(void) {
