@@ -56,17 +56,14 @@ DB_PARAMS_STRUCT(deposit_insert_params, DEPOSIT_INSERT);
 /* The write in one statement (migrations/0045 deposit_entry_record): the scope check, the insert, then the account as
  * it now stands and the new entry's id (the first row, its person read by key), then its ledger, one row per entry
  * (DEPOSIT_POSTED_ROW: the account's columns null on the ledger's rows, the entry's on the first; the function's
- * columns are named as the view's, so DEPOSIT_ACCOUNT_ROW reads them as da.*); no row when the placement is out of
- * scope. The person is read from the statement's snapshot: the write does not change it. */
+ * columns are named as the view's and the ledger's, so DEPOSIT_ACCOUNT_ROW reads them as da.* and DEPOSIT_ENTRY_ROW
+ * by their bare names, which only the function's row has); no row when the placement is out of scope. The person
+ * is read from the statement's snapshot: the write does not change it. */
 #define DEPOSIT_POST(P)                                                                                          \
   P(commission_id) P(placement_id) P(scope) P(org) P(kind) P(amount_cents) P(effect_cents) P(entry_date)        \
   P(justification) P(reverses_entry_id) P(token_id) P(role)
-#define DEPOSIT_POSTED_ENTRY_ROW(FIRST, NEXT)                                                                    \
-  NEXT(id, "da.id") NEXT(kind, "da.kind") NEXT(amount_cents, "da.amount_cents")                                  \
-  NEXT(effect_cents, "da.effect_cents") NEXT(entry_date, "da.entry_date") NEXT(justification, "da.justification") \
-  NEXT(reverses_entry_id, "da.reverses_entry_id") NEXT(role, "da.role") NEXT(created_at, SQL_TS("da.created_at"))
 #define DEPOSIT_POSTED_ROW(FIRST, NEXT)                                                                          \
-  DEPOSIT_ACCOUNT_ROW(FIRST, NEXT) DEPOSIT_POSTED_ENTRY_ROW(NEXT, NEXT) NEXT(posted_id, "da.posted_id")
+  DEPOSIT_ACCOUNT_ROW(FIRST, NEXT) DEPOSIT_ENTRY_ROW(NEXT, NEXT) NEXT(posted_id, "da.posted_id")
 DB_ROW_STRUCT(deposit_posted_row, DEPOSIT_POSTED_ROW);
 DB_STATEMENT(post, {
   "deposit_entry_record",
