@@ -35,34 +35,33 @@ DB_ROW_STRUCT(attendee_row, ATTENDEE_ROW);
  * its standing decision, and what the reader may see of it (PERSON_VISIBLE, PLACEMENT_VISIBLE, INCIDENT_VISIBLE:
  * "t"/"f", from the scopes of the reader's access to RES_PERSON, RES_PLACEMENT, RES_INCIDENT). */
 #define AGENDA_ROW(FIRST, NEXT)                                                                                  \
-  FIRST(item_id, "i.id") NEXT(position, "i.position") NEXT(kind, "i.kind") NEXT(note, "i.note")                 \
-  NEXT(application_id, "a.id") NEXT(application_status, "a.status") NEXT(urgency, "a.urgency")                  \
-  NEXT(wished_unit_kinds, "to_json(a.wished_unit_kinds)") NEXT(wished_towns, "to_json(a.wished_towns)")         \
-  NEXT(submitted_at, SQL_TS("a.submitted_at"))                                                                  \
-  NEXT(waiting_days, "CASE WHEN a.submitted_at IS NULL THEN NULL "                                              \
-                     "ELSE current_date - (a.submitted_at AT TIME ZONE 'UTC')::date END")                       \
-  NEXT(person_id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                 \
-  NEXT(birth_date, "p.birth_date")                                                                              \
-  NEXT(person_visible, SQL_PERSON_SCOPE("p", ":person_scope", ":person_org"))                                   \
-  NEXT(situation, "a.situation") NEXT(decision_id, "d.id") NEXT(outcome, "d.outcome") NEXT(unit_id, "d.unit_id") \
-  NEXT(refusal_reason, "d.refusal_reason") NEXT(comment, "d.comment") NEXT(decided_on, "d.decided_on")             \
-  NEXT(recorded_at, SQL_TS("d.decided_at"))                                                                     \
-  NEXT(corrects_decision_id, "d.corrects_decision_id") NEXT(unit_label, "du.label") NEXT(unit_town, "du.town")  \
-  NEXT(placement_id, "pl.id") NEXT(placement_unit_label, "pu.label") NEXT(placement_unit_town, "pu.town")       \
-  NEXT(move_in_date, "pl.move_in_date")                                                                         \
-  NEXT(next_review_on, "CASE WHEN i.kind = 'review' THEN coalesce((SELECT rs.next_review_on FROM "               \
-                       "review_schedule rs WHERE rs.commission_id = pl.commission_id AND rs.placement_id = pl.id), " \
-                       "(coalesce((SELECT max(r.review_date) FROM reviews r WHERE r.commission_id = "             \
-                       "pl.commission_id AND r.placement_id = pl.id), pl.move_in_date) + interval '3 months')::date) " \
-                       "END")                                                                                   \
-  NEXT(incident_id, "inc.id") NEXT(incident_kind, "inc.kind") NEXT(incident_status, "inc.status")               \
-  NEXT(occurred_on, "inc.occurred_on")                                                                          \
-  NEXT(arrears_plan_state, "(SELECT ps.state FROM arrears_plan_states ps WHERE ps.commission_id = "             \
-                           "inc.commission_id AND ps.incident_id = inc.id)")                                    \
+  FIRST(item_id, "l.item_id") NEXT(position, "l.position") NEXT(kind, "l.kind") NEXT(note, "l.note")             \
+  NEXT(application_id, "l.application_id") NEXT(application_status, "l.application_status")                      \
+  NEXT(urgency, "l.urgency") NEXT(wished_unit_kinds, "l.wished_unit_kinds") NEXT(wished_towns, "l.wished_towns")  \
+  NEXT(submitted_at, SQL_TS("l.submitted_at"))                                                                  \
+  NEXT(waiting_days, "CASE WHEN l.submitted_at IS NULL THEN NULL "                                              \
+                     "ELSE current_date - (l.submitted_at AT TIME ZONE 'UTC')::date END")                       \
+  NEXT(person_id, "l.person_id") NEXT(family_name, "l.family_name") NEXT(given_names, "l.given_names")           \
+  NEXT(birth_date, "l.birth_date")                                                                              \
+  NEXT(person_visible, SQL_PERSON_SCOPE("l", ":person_scope", ":person_org"))                                   \
+  NEXT(situation, "l.situation") NEXT(decision_id, "l.decision_id") NEXT(outcome, "l.outcome")                  \
+  NEXT(unit_id, "l.unit_id") NEXT(refusal_reason, "l.refusal_reason") NEXT(comment, "l.comment")                \
+  NEXT(decided_on, "l.decided_on") NEXT(recorded_at, SQL_TS("l.decided_at"))                                    \
+  NEXT(corrects_decision_id, "l.corrects_decision_id") NEXT(unit_label, "l.unit_label")                         \
+  NEXT(unit_town, "l.unit_town") NEXT(placement_id, "l.placement_id")                                           \
+  NEXT(placement_unit_label, "l.placement_unit_label") NEXT(placement_unit_town, "l.placement_unit_town")       \
+  NEXT(move_in_date, "l.move_in_date")                                                                          \
+  NEXT(next_review_on, "CASE WHEN l.kind <> 'review' THEN NULL WHEN l.placement_exit_date IS NULL OR "         \
+                       "l.placement_exit_date > current_date THEN l.placement_next_review_on "                  \
+                       "ELSE l.review_fallback_on END")                                                         \
+  NEXT(incident_id, "l.incident_id") NEXT(incident_kind, "l.incident_kind")                                     \
+  NEXT(incident_status, "l.incident_status") NEXT(occurred_on, "l.occurred_on")                                 \
+  NEXT(arrears_plan_state, "CASE WHEN l.incident_id IS NOT NULL THEN (SELECT ps.state FROM arrears_plan_states " \
+                           "ps WHERE ps.commission_id = l.commission_id AND ps.incident_id = l.incident_id) END") \
   NEXT(placement_visible,                                                                                       \
-       "pl.id IS NOT NULL AND " SQL_PLACEMENT_SCOPE("p", "pu", ":placement_scope", ":placement_org"))           \
+       "l.placement_id IS NOT NULL AND " SQL_PLACEMENT_SCOPE("l", "l", ":placement_scope", ":placement_org"))   \
   NEXT(incident_visible,                                                                                        \
-       "inc.id IS NOT NULL AND " SQL_INCIDENT_SCOPE("inc", "p", "pu", ":incident_scope", ":incident_org"))
+       "l.incident_id IS NOT NULL AND " SQL_INCIDENT_SCOPE("inc", "l", "l", ":incident_scope", ":incident_org"))
 DB_ROW_STRUCT(agenda_row, AGENDA_ROW);
 
 /* An agenda item, locked: its application, that application's status, and how many decisions it has. */

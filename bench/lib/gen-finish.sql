@@ -64,6 +64,15 @@ BEGIN
 END
 $$;
 SELECT person_status_triggers(true);
+-- Every agenda item has the line gen-load.sql built; their triggers on again.
+DO $$
+BEGIN
+  IF (SELECT count(*) FROM agenda_lines) <> (SELECT count(*) FROM agenda_items) THEN
+    RAISE EXCEPTION 'the load did not build one agenda line per item';
+  END IF;
+END
+$$;
+SELECT agenda_line_triggers(true);
 -- Every unit's vacancy periods, then their triggers on again.
 SELECT unit_vacancy_rebuild();
 SELECT unit_vacancy_triggers(true);

@@ -229,4 +229,9 @@ INSERT INTO person_status
 SELECT * FROM person_status_source s
 WHERE s.commission_id IN (SELECT bench_gen.uid('commission', c, 0) FROM generate_series(:cfrom, :cto) c);
 
+-- Their agendas' kept lines likewise, from the view agenda_lines_rebuild() (migrations/0046) inserts.
+INSERT INTO agenda_lines
+SELECT * FROM agenda_line_source s
+WHERE s.commission_id IN (SELECT bench_gen.uid('commission', c, 0) FROM generate_series(:cfrom, :cto) c);
+
 COMMIT;

@@ -174,28 +174,17 @@ DB_PARAMS_STRUCT(agenda_update_params, AGENDA_UPDATE);
 
 /* The agenda, each item with its application (or the placement to review, or the incident), its person (and
  * whether the reader may see them, from the scope parameters), and its standing decision (the latest
- * correction, if any). */
-/* One row of TABLE by its id, looked up for each agenda line: a join the planner cannot turn into a scan of the
- * commission's whole table (each line costs index look-ups, whatever the size of the commission). Row-level
- * security lets only leakproof expressions into an index condition: CASE is, coalesce() is not. */
-#define BY_ID(table, id) "SELECT * FROM " table " WHERE commission_id = i.commission_id AND id = " id " OFFSET 0"
-
+ * correction, if any): the kept lines (migrations/0046), one range of agenda_lines_order_idx. INC names the
+ * line's incident columns as SQL_INCIDENT_SCOPE reads them (a subquery without FROM, pulled up into the scan). */
 #define AGENDA(P)                                                                                                \
   P(commission_id) P(session_id) P(person_scope) P(person_org) P(placement_scope) P(placement_org)               \
   P(incident_scope) P(incident_org)
 DB_STATEMENT(agenda, {
   "agenda",
   "SELECT " DB_COLUMNS(AGENDA_ROW) " "
-  "FROM agenda_items i "
-  "LEFT JOIN LATERAL (" BY_ID("applications", "i.application_id") ") a ON true "
-  "LEFT JOIN LATERAL (" BY_ID("incidents", "i.incident_id") ") inc ON true "
-  "LEFT JOIN LATERAL (" BY_ID("placements", "CASE WHEN i.placement_id IS NULL THEN inc.placement_id ELSE i.placement_id END") ") pl ON true "
-  "LEFT JOIN LATERAL (" BY_ID("units", "pl.unit_id") ") pu ON true "
-  "LEFT JOIN LATERAL (" BY_ID("people", "CASE WHEN a.person_id IS NULL THEN pl.person_id ELSE a.person_id END") ") p ON true "
-  "LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE x.agenda_item_id = i.id ORDER BY x.decided_at DESC, "
-  "x.corrects_decision_id IS NULL LIMIT 1) d ON true "
-  "LEFT JOIN LATERAL (" BY_ID("units", "d.unit_id") ") du ON true "
-  "WHERE i.commission_id = :commission_id AND i.session_id = :session_id ORDER BY i.position, i.created_at, i.id",
+  "FROM agenda_lines l CROSS JOIN LATERAL (SELECT l.incident_kind AS kind, l.reported_by_role) inc "
+  "WHERE l.commission_id = :commission_id AND l.session_id = :session_id ORDER BY l.position, l.created_at, "
+  "l.item_id",
   DB_PARAMS(AGENDA)});
 DB_PARAMS_STRUCT(agenda_params, AGENDA);
 

@@ -144,6 +144,83 @@ def without_derived(body):
     return body
 
 
+# The agenda's statement as it was before 0046 (src/db/sessions.c and AGENDA_ROW of include/sessions.h): every
+# line's rows looked up at the read, the scopes as the parameters the daemon passes (scope, then organisation).
+AGENDA_REFERENCE = """
+CREATE FUNCTION agenda_reference(p_commission uuid, p_session uuid, p_scope text, p_org text)
+RETURNS SETOF json LANGUAGE sql STABLE AS $$
+SELECT row_to_json(x) FROM (
+SELECT i.id AS item_id, i.position AS position, i.kind AS kind, i.note AS note, a.id AS application_id,
+a.status AS application_status, a.urgency AS urgency, to_json(a.wished_unit_kinds) AS wished_unit_kinds,
+to_json(a.wished_towns) AS wished_towns,
+to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS submitted_at,
+CASE WHEN a.submitted_at IS NULL THEN NULL ELSE current_date - (a.submitted_at AT TIME ZONE 'UTC')::date END
+AS waiting_days, p.id AS person_id, p.family_name AS family_name, p.given_names AS given_names,
+p.birth_date AS birth_date, (p_scope = 'all' OR (p_scope = 'curator' AND p.curator_org_id = p_org::uuid))
+AS person_visible, a.situation AS situation, d.id AS decision_id, d.outcome AS outcome, d.unit_id AS unit_id,
+d.refusal_reason AS refusal_reason, d.comment AS comment, d.decided_on AS decided_on,
+to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at,
+d.corrects_decision_id AS corrects_decision_id, du.label AS unit_label, du.town AS unit_town,
+pl.id AS placement_id, pu.label AS placement_unit_label, pu.town AS placement_unit_town,
+pl.move_in_date AS move_in_date, CASE WHEN i.kind = 'review' THEN coalesce((SELECT rs.next_review_on FROM
+review_schedule rs WHERE rs.commission_id = pl.commission_id AND rs.placement_id = pl.id), (coalesce((SELECT
+max(r.review_date) FROM reviews r WHERE r.commission_id = pl.commission_id AND r.placement_id = pl.id),
+pl.move_in_date) + interval '3 months')::date) END AS next_review_on,
+inc.id AS incident_id, inc.kind AS incident_kind, inc.status AS incident_status, inc.occurred_on AS occurred_on,
+(SELECT ps.state FROM arrears_plan_states ps WHERE ps.commission_id = inc.commission_id AND ps.incident_id = inc.id)
+AS arrears_plan_state,
+pl.id IS NOT NULL AND (p_scope = 'all' OR (p_scope = 'curator' AND p.curator_org_id = p_org::uuid))
+AS placement_visible,
+inc.id IS NOT NULL AND (p_scope = 'all' OR (p_scope = 'curator' AND p.curator_org_id = p_org::uuid))
+AND (p_scope <> 'curator' OR inc.kind <> 'hospitalisation') AS incident_visible
+FROM agenda_items i
+LEFT JOIN applications a ON a.commission_id = i.commission_id AND a.id = i.application_id
+LEFT JOIN incidents inc ON inc.commission_id = i.commission_id AND inc.id = i.incident_id
+LEFT JOIN placements pl ON pl.commission_id = i.commission_id AND pl.id = coalesce(i.placement_id, inc.placement_id)
+LEFT JOIN units pu ON pu.commission_id = i.commission_id AND pu.id = pl.unit_id
+LEFT JOIN people p ON p.commission_id = i.commission_id AND p.id = coalesce(a.person_id, pl.person_id)
+LEFT JOIN LATERAL (SELECT * FROM decisions x WHERE x.agenda_item_id = i.id ORDER BY x.decided_at DESC,
+x.corrects_decision_id IS NULL LIMIT 1) d ON true
+LEFT JOIN units du ON du.commission_id = i.commission_id AND du.id = d.unit_id
+WHERE i.commission_id = p_commission AND i.session_id = p_session ORDER BY i.position, i.created_at, i.id) x
+$$;
+"""
+
+
+def expected_agenda_item(r, coordinator):
+    """The agenda item a reader receives for the reference row R (what src/api/agenda.c writes of it): the
+    coordinator, or a curator (who sees arrears plans but not the application's situation)."""
+    seen = r["person_visible"]
+    person = ({"id": r["person_id"], "family_name": r["family_name"], "given_names": r["given_names"]}
+              if seen else None)
+    item = {"id": r["item_id"], "position": r["position"], "kind": r["kind"], "note": r["note"]}
+    if r["application_id"] is None:
+        item["application"] = None
+    else:
+        item["application"] = {"id": r["application_id"] if seen else None, "status": r["application_status"],
+                               "urgency": r["urgency"], "wished_unit_kinds": r["wished_unit_kinds"],
+                               "wished_towns": r["wished_towns"], "submitted_at": r["submitted_at"],
+                               "waiting_days": r["waiting_days"],
+                               "person": dict(person, birth_date=r["birth_date"]) if seen else None}
+        if seen and coordinator:
+            item["application"]["situation"] = r["situation"]
+    item["decision"] = None if r["decision_id"] is None else {
+        "id": r["decision_id"] if seen else None, "outcome": r["outcome"], "unit_id": r["unit_id"],
+        "unit_label": r["unit_label"], "unit_town": r["unit_town"], "refusal_reason": r["refusal_reason"],
+        "comment": r["comment"] if seen else None, "decided_on": r["decided_on"], "recorded_at": r["recorded_at"],
+        "corrects_decision_id": r["corrects_decision_id"] if seen else None}
+    if r["placement_id"] is not None:
+        item["placement"] = None if not r["placement_visible"] else {
+            "id": r["placement_id"], "unit_label": r["placement_unit_label"],
+            "unit_town": r["placement_unit_town"], "move_in_date": r["move_in_date"],
+            "next_review_on": r["next_review_on"], "person": person}
+    if r["incident_id"] is not None:
+        item["incident"] = None if not r["incident_visible"] else {
+            "id": r["incident_id"], "kind": r["incident_kind"], "status": r["incident_status"],
+            "occurred_on": r["occurred_on"], "arrears_plan_state": r["arrears_plan_state"]}
+    return item
+
+
 class Random(World):
     """The commission the sequence writes into, and what it has created so far."""
 
@@ -151,6 +228,7 @@ class Random(World):
         super().__init__(db, d, "Propriete")
         self.rng = rng
         self.db.sql(REFERENCE)
+        self.db.sql(AGENDA_REFERENCE)
         self.sessions, self.apps, self.placed, self.incidents, self.plans = [], [], [], [], []
         self.unit_ids = [self.unit(places=12), self.unit(places=8, landlord="ll2"), self.unit(places=1)]
         self.log = []
@@ -362,7 +440,60 @@ class Random(World):
                                                               "planned_slide_on": day(self.rng.randint(1, 300))})
         return "placement %s patched -> %d" % (pl["id"], r.status)
 
-    WRITES = (("w_person", 2), ("w_application", 4), ("w_decide", 3), ("w_session_date", 1), ("w_move_in", 5),
+    def w_person_edit(self):
+        person = self.pick(list(self.people))
+        body = self.pick([{"family_name": "Renommé%d" % self.rng.randint(1, 9999)},
+                          {"given_names": "Autre %d" % self.rng.randint(1, 9999), "birth_date": "1970-0%d-15"
+                           % self.rng.randint(1, 9)},
+                          {"care_team_id": self.org[self.pick(["team", "team2"])]},
+                          {"curator_org_id": self.org[self.pick(["cur", "cur2"])],
+                           "protection": "curatelle_renforcee"}])
+        r = self.etag_patch("/v1/people/%s" % person, body)
+        return "person %s %s -> %d" % (person, body, r.status)
+
+    def open_items(self):
+        """[(session, item)] of the planned and open sessions' agendas."""
+        rows = self.db.sql("SELECT string_agg(i.session_id || ' ' || i.id, ' ') FROM agenda_items i JOIN sessions s "
+                           "ON s.id = i.session_id WHERE s.status IN ('planned', 'open') AND s.commission_id = '%s'"
+                           % self.commission).split()
+        return list(zip(rows[0::2], rows[1::2]))
+
+    def w_agenda_edit(self):
+        pair = self.pick(self.open_items())
+        if pair is None:
+            return None
+        sid, item = pair
+        what = self.pick(["position", "note", "remove", "build"])
+        path = "/v1/sessions/%s/agenda/items/%s" % (sid, item)
+        if what == "position":
+            r = self.call("PATCH", path, body={"position": self.rng.randint(1, 30)})
+        elif what == "note":
+            r = self.call("PATCH", path, body={"note": self.pick(["À revoir", "Urgence", None])})
+        elif what == "remove":
+            r = self.call("DELETE", path)
+        else:
+            r = self.call("POST", "/v1/sessions/%s/agenda/build" % sid)
+        return "agenda %s of %s, item %s -> %d" % (what, sid, item, r.status)
+
+    def w_correct(self):
+        # a standing decision whose application is still where it put it (else 409, also drawn now and then)
+        rows = self.db.sql("SELECT string_agg(d.session_id || ' ' || d.id || ' ' || d.outcome, ' ') FROM decisions d "
+                           "JOIN sessions s ON s.id = d.session_id JOIN applications a ON a.id = d.application_id "
+                           "WHERE s.status IN ('open', 'closed') AND d.commission_id = '%s' AND (a.status = CASE "
+                           "d.outcome WHEN 'approve' THEN 'approved' WHEN 'refuse' THEN 'refused' ELSE 'deferred' END "
+                           "OR random() < 0.1) AND NOT EXISTS (SELECT 1 FROM decisions c WHERE c.corrects_decision_id "
+                           "= d.id)" % self.commission).split()
+        found = self.pick(list(zip(rows[0::3], rows[1::3], rows[2::3])))
+        if found is None:
+            return None
+        sid, decision, outcome = found
+        body = self.pick([b for b in ({"outcome": "refuse", "refusal_reason": "other"}, {"outcome": "defer"},
+                                      {"outcome": "approve"}) if b["outcome"] != outcome])
+        body["comment"] = "Erreur de saisie en séance"
+        r = self.call("POST", "/v1/sessions/%s/decisions/%s/corrections" % (sid, decision), body=body)
+        return "correction %s of %s -> %d" % (body, decision, r.status)
+
+    WRITES = (("w_person", 2), ("w_person_edit", 2), ("w_agenda_edit", 2), ("w_correct", 1), ("w_application", 4), ("w_decide", 3), ("w_session_date", 1), ("w_move_in", 5),
               ("w_deposit", 3), ("w_review", 3), ("w_review_rent", 1), ("w_incident", 3), ("w_incident_handle", 2),
               ("w_plan", 2), ("w_payment", 2), ("w_exit", 2), ("w_unit", 1), ("w_sliding", 2))
 
@@ -375,13 +506,32 @@ class Random(World):
                 return done
 
     # -- the property
-    def stale_rows(self):
-        """The people whose stored row differs from the one computed now: [(person, stored, computed)]."""
+    def stale(self, source, table, key):
+        """The rows of TABLE that differ from those SOURCE computes now: [{key, stored, computed}] (KEY names them
+        within the commission)."""
         out = self.db.sql(
-            "SELECT coalesce(json_agg(json_build_object('person', coalesce(s.person_id, t.person_id), 'computed', "
-            "s::text, 'stored', t::text)), '[]') FROM person_status_source s FULL JOIN person_status t "
-            "ON t.commission_id = s.commission_id AND t.person_id = s.person_id WHERE s::text IS DISTINCT FROM t::text")
+            "SELECT coalesce(json_agg(json_build_object('key', coalesce(s.{k}, t.{k}), 'computed', s::text, "
+            "'stored', t::text)), '[]') FROM {s} s FULL JOIN {t} t ON t.commission_id = s.commission_id "
+            "AND t.{k} = s.{k} WHERE s::text IS DISTINCT FROM t::text".format(k=key, s=source, t=table))
         return json.loads(out)
+
+    def agenda_mismatches(self):
+        """Every session's agenda, as the coordinator and as a curator, against the statement before 0046."""
+        found = []
+        for sid in self.db.sql("SELECT string_agg(id::text, ' ') FROM sessions WHERE commission_id = '%s'"
+                               % self.commission).split():
+            for who, scope, org in (("coordinator", "all", None), ("curator", "curator", self.org["cur"])):
+                ref = self.db.sql("SELECT coalesce(json_agg(r), '[]') FROM agenda_reference('%s', '%s', '%s', %s) r"
+                                  % (self.commission, sid, scope, "NULL" if org is None else "'%s'" % org))
+                want = [expected_agenda_item(r, who == "coordinator") for r in json.loads(ref)]
+                r = self.call("GET", "/v1/sessions/%s/agenda" % sid, who)
+                if r.status != 200:
+                    found.append("agenda of %s as %s: %d" % (sid, who, r.status))
+                    continue
+                diff = json_differences(r.body.get("items"), want)
+                if diff:
+                    found.append("agenda of %s as %s:\n    %s" % (sid, who, "\n    ".join(diff)))
+        return found
 
     def references(self):
         """{person: {"coordinator": row, "curator": row or None}} by the statement before 0022."""
@@ -428,7 +578,11 @@ class Random(World):
 
     def mismatches(self):
         found = ["stored row of %s differs from the tables:\n  stored   %s\n  computed %s"
-                 % (x["person"], x["stored"], x["computed"]) for x in self.stale_rows()]
+                 % (x["key"], x["stored"], x["computed"])
+                 for x in self.stale("person_status_source", "person_status", "person_id")]
+        found += ["kept agenda line of %s differs from the tables:\n  stored   %s\n  computed %s"
+                  % (x["key"], x["stored"], x["computed"])
+                  for x in self.stale("agenda_line_source", "agenda_lines", "item_id")]
         found += self.vacancy_mismatches()
         for person, refs in self.references().items():
             for who in ("coordinator", "curator"):
@@ -463,6 +617,8 @@ def body(suite):
                 for n in range(steps):
                     done = w.step()
                     bad = w.mismatches()
+                    if n % 5 == 4 or n == steps - 1:
+                        bad += w.agenda_mismatches()
                     check(not bad, "seed %d, write %d (%s) left:\n  %s\n  writes so far:\n    %s"
                           % (seed, n + 1, done, "\n  ".join(bad), "\n    ".join(w.log)))
                 print("writes:\n  " + "\n  ".join(w.log))
@@ -481,6 +637,26 @@ def body(suite):
                     db.sql("SELECT person_status_triggers(true)")
                 w.ok(201, "POST", "/v1/applications", body={"person_id": person, "situation": "Autre demande"})
                 check(not w.mismatches(), "kept again: %s" % w.mismatches())
+            with suite.case("with the agenda's triggers off (agenda_line_triggers) a person renamed leaves a "
+                            "stale line, which the comparison finds; agenda_lines_rebuild() puts every line right; "
+                            "back on, a rename is kept again"):
+                shown = db.sql("SELECT person_id FROM agenda_lines WHERE commission_id = '%s' AND person_id IS NOT "
+                               "NULL LIMIT 1" % w.commission)
+                check(shown != "", "a person is on an agenda")
+                db.sql("SELECT agenda_line_triggers(false)")
+                try:
+                    w.ok(200, "PATCH", "/v1/people/%s" % shown, body={"family_name": "Oubliée"},
+                         headers={"If-Match": w.call("GET", "/v1/people/%s" % shown).headers.get("etag")})
+                    bad = [x for x in w.mismatches() if "agenda line" in x]
+                    check(bad and all("Oubliée" in x for x in bad), "the stale lines are found: %s" % bad)
+                    check(w.agenda_mismatches(), "and the agenda answers differ from the statement before 0046")
+                    db.sql("SELECT agenda_lines_rebuild()")
+                    check(not w.mismatches() and not w.agenda_mismatches(), "rebuilt: %s" % w.mismatches())
+                finally:
+                    db.sql("SELECT agenda_line_triggers(true)")
+                w.ok(200, "PATCH", "/v1/people/%s" % shown, body={"family_name": "Retrouvée"},
+                     headers={"If-Match": w.call("GET", "/v1/people/%s" % shown).headers.get("etag")})
+                check(not w.mismatches() and not w.agenda_mismatches(), "kept again: %s" % w.agenda_mismatches())
             with suite.case("two transactions writing about the same person at once: each refreshes the row at its "
                             "commit, the later one seeing the earlier's change, and the row holds both changes"):
                 # a new person in a unit of its own (the sequence may have filled its units, lowered their places
