@@ -55,11 +55,12 @@ DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
 
 /* A page of units in the order (town, label, id) as a keyset walk (SQL_KEYSET_WALK), by a statement of its shape:
  * its leading filter (the commission, or one landlord's units: the caller's own when it is a landlord, else the
- * landlord asked for), whether it asks for one town (an equality on the index's column after the lead: the walk
- * reads that town's units alone, where a filter on the rows would read every unit ahead of the town in the order)
- * and whether it lists the vacant units, which walk the periods kept by migrations/0035 (unit_vacancies: the units
- * in service with a free place, with the list's columns) instead of counting every unit's stays of today. A
- * step's other filters (status, kind, scope) are tested on the rows of its index;
+ * landlord asked for), whether it asks for one kind and for one town (equalities on the index's columns after the
+ * lead, migrations/0047 for the kind: the walk reads that kind's and town's units alone, where a filter on the rows
+ * would read every unit of the other kinds and towns ahead of them in the order) and whether it lists the vacant
+ * units, which walk the periods kept by migrations/0035 (unit_vacancies: the units in service with a free place,
+ * with the list's columns) instead of counting every unit's stays of today. A step's other filters (status,
+ * scope) are tested on the rows of its index;
  * a vacant step also skips the periods that do not hold today (a period ahead, or one ended since). The cursor is
  * always given (the first page's is the lowest key). The page is then joined, row by row, to its units. */
 #define UNIT_LIST(P)                                                                                           \
@@ -67,10 +68,10 @@ DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
   P(after_id) P(limit)
 #define UNIT_LANDLORD(T) "AND " T ".landlord_org_id = :landlord_org_id::uuid "
 #define UNIT_OWN_LANDLORD(T) "AND " T ".landlord_org_id = :org::uuid "
-#define UNIT_TOWN(T) "AND " T ".town = :town "
 #define UNIT_ALL(T) ""
-#define UNIT_LANDLORD_TOWN(T) UNIT_LANDLORD(T) UNIT_TOWN(T)
-#define UNIT_OWN_LANDLORD_TOWN(T) UNIT_OWN_LANDLORD(T) UNIT_TOWN(T)
+#define UNIT_TOWN(T) "AND " T ".town = :town "
+#define UNIT_KIND(T) "AND " T ".kind = :kind "
+#define UNIT_KIND_TOWN(T) UNIT_KIND(T) UNIT_TOWN(T)
 #define UNIT_STEP(FROM, T, ID, LEAD, COND, AFTER)                                                              \
   "SELECT " T ".* FROM " FROM " " T " WHERE " T ".commission_id = :commission_id " LEAD COND                    \
   " AND " SQL_UNESTIMATED(SQL_LANDLORD_SCOPE(T ".landlord_org_id", ":scope", ":org") " AND (:kind::text IS NULL " \
@@ -83,26 +84,29 @@ DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
   "SELECT " DB_COLUMNS(UNIT_ROW) " FROM " SQL_WALK_PAGE " w" SQL_PAGE_JOIN("units", "u", "w", "unit_id")       \
   "ORDER BY u.town, u.label, u.id"
 /* The units' own walk names its key unit_id too, as the periods' does. */
-#define UNIT_LIST_SQL(LEAD)                                                                                    \
-  UNIT_WALK_SQL("(SELECT *, id AS unit_id FROM units)", "u", "unit_id", LEAD("u"),                             \
+#define UNIT_LIST_SQL(LEAD, FILTER)                                                                            \
+  UNIT_WALK_SQL("(SELECT *, id AS unit_id FROM units)", "u", "unit_id", LEAD("u") FILTER("u"),                 \
                 "AND " SQL_UNESTIMATED(":status::text IS NULL OR u.status = :status"))
-#define UNIT_VACANT_SQL(LEAD)                                                                                  \
-  UNIT_WALK_SQL("unit_vacancies", "v", "unit_id", LEAD("v"),                                                   \
+#define UNIT_VACANT_SQL(LEAD, FILTER)                                                                          \
+  UNIT_WALK_SQL("unit_vacancies", "v", "unit_id", LEAD("v") FILTER("v"),                                       \
                 "AND :status::text = 'vacant' AND v.free_from <= current_date AND (v.free_until IS NULL OR "     \
                 "v.free_until > current_date)")
-/* Each walk (SQL: UNIT_LIST_SQL or UNIT_VACANT_SQL) by its lead (all, ?landlord_org_id=, a landlord's own), without
- * then with ?town=. */
-#define UNIT_LIST_STATEMENT(NAME, SQL, LEAD)                                                                   \
-  DB_STATEMENT(NAME, {"unit_" #NAME, SQL(LEAD), DB_PARAMS(UNIT_LIST), .generic_plan = true})
-#define UNIT_LISTS(NAME, SQL)                                                                                  \
-  UNIT_LIST_STATEMENT(NAME, SQL, UNIT_ALL);                                                                    \
-  UNIT_LIST_STATEMENT(NAME##_landlord, SQL, UNIT_LANDLORD);                                                    \
-  UNIT_LIST_STATEMENT(NAME##_own_landlord, SQL, UNIT_OWN_LANDLORD);                                            \
-  UNIT_LIST_STATEMENT(NAME##_town, SQL, UNIT_TOWN);                                                            \
-  UNIT_LIST_STATEMENT(NAME##_landlord_town, SQL, UNIT_LANDLORD_TOWN);                                          \
-  UNIT_LIST_STATEMENT(NAME##_own_landlord_town, SQL, UNIT_OWN_LANDLORD_TOWN)
-UNIT_LISTS(list, UNIT_LIST_SQL);
-UNIT_LISTS(list_vacant, UNIT_VACANT_SQL);
+/* Each walk (SQL: UNIT_LIST_SQL or UNIT_VACANT_SQL) by its lead (all, ?landlord_org_id=, a landlord's own), for
+ * one shape of FILTER (none, ?town=, ?kind=, both; SUFFIX names it). */
+#define UNIT_LIST_STATEMENT(NAME, SQL, LEAD, FILTER)                                                           \
+  DB_STATEMENT(NAME, {"unit_" #NAME, SQL(LEAD, FILTER), DB_PARAMS(UNIT_LIST), .generic_plan = true})
+#define UNIT_LISTS(NAME, SQL, SUFFIX, FILTER)                                                                  \
+  UNIT_LIST_STATEMENT(NAME##SUFFIX, SQL, UNIT_ALL, FILTER);                                                    \
+  UNIT_LIST_STATEMENT(NAME##_landlord##SUFFIX, SQL, UNIT_LANDLORD, FILTER);                                    \
+  UNIT_LIST_STATEMENT(NAME##_own_landlord##SUFFIX, SQL, UNIT_OWN_LANDLORD, FILTER)
+UNIT_LISTS(list, UNIT_LIST_SQL, , UNIT_ALL);
+UNIT_LISTS(list, UNIT_LIST_SQL, _town, UNIT_TOWN);
+UNIT_LISTS(list, UNIT_LIST_SQL, _kind, UNIT_KIND);
+UNIT_LISTS(list, UNIT_LIST_SQL, _kind_town, UNIT_KIND_TOWN);
+UNIT_LISTS(list_vacant, UNIT_VACANT_SQL, , UNIT_ALL);
+UNIT_LISTS(list_vacant, UNIT_VACANT_SQL, _town, UNIT_TOWN);
+UNIT_LISTS(list_vacant, UNIT_VACANT_SQL, _kind, UNIT_KIND);
+UNIT_LISTS(list_vacant, UNIT_VACANT_SQL, _kind_town, UNIT_KIND_TOWN);
 DB_PARAMS_STRUCT(unit_list_params, UNIT_LIST);
 
 /* The unit (in scope) joined with its changes, oldest first; no row when the unit is not visible. */
@@ -160,12 +164,17 @@ enum db_status db_unit_list(struct db *db, const char *commission_id, const char
   /* the landlord asked for (whose rows the scope predicate still checks), else the caller's own, else all */
   int lead = f->landlord_org_id != NULL ? 1 : strcmp(scope, "landlord") == 0 ? 2 : 0;
   bool vacant = f->status != NULL && strcmp(f->status, "vacant") == 0;
-  bool town = f->town != NULL;
-  static const struct db_statement *const lists[2][2][3] = {
-    {{&list, &list_landlord, &list_own_landlord}, {&list_town, &list_landlord_town, &list_own_landlord_town}},
+  int filter = (f->town != NULL ? 1 : 0) + (f->kind != NULL ? 2 : 0);
+  static const struct db_statement *const lists[2][4][3] = {
+    {{&list, &list_landlord, &list_own_landlord},
+     {&list_town, &list_landlord_town, &list_own_landlord_town},
+     {&list_kind, &list_landlord_kind, &list_own_landlord_kind},
+     {&list_kind_town, &list_landlord_kind_town, &list_own_landlord_kind_town}},
     {{&list_vacant, &list_vacant_landlord, &list_vacant_own_landlord},
-     {&list_vacant_town, &list_vacant_landlord_town, &list_vacant_own_landlord_town}}};
-  return db_run(db, lists[vacant][town][lead], &p, res);
+     {&list_vacant_town, &list_vacant_landlord_town, &list_vacant_own_landlord_town},
+     {&list_vacant_kind, &list_vacant_landlord_kind, &list_vacant_own_landlord_kind},
+     {&list_vacant_kind_town, &list_vacant_landlord_kind_town, &list_vacant_own_landlord_kind_town}}};
+  return db_run(db, lists[vacant][filter][lead], &p, res);
 }
 
 enum db_status db_unit_history(struct db *db, const char *commission_id, const char *scope, const char *org,

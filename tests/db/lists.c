@@ -22,7 +22,8 @@
 
 /* The commission's data, set-based: organisations (care teams, curator services, landlords: number 0 of each holds
  * 100 people or units, in runs of ten spread over the whole commission, so that its rows are spread over every
- * order; the others share the rest), one unit per person, one application per person
+ * order; the others share the rest), one unit per person (one in 50 a transitional place, the others HLM
+ * apartments), one application per person
  * (the oldest 1 in 20 approved, waiting for a place, ahead of the waiting list in its order; of the others 3 in 10
  * waiting, 6 in 10 placed, 1 in 10 refused), the placed ones' placements (half of them ended), a review
  * of each running placement (some due within 30 days, the others overdue), incidents on a third of them, an
@@ -42,7 +43,8 @@ static const char *const generate =
   "FROM nums x JOIN organisations t ON t.commission_id = c AND t.name = 'care_team ' || x.org "
   "JOIN organisations cu ON cu.commission_id = c AND cu.name = 'curator_service ' || x.org; "
   "INSERT INTO units (commission_id, kind, label, address, town, landlord_org_id, places, rent_cents, "
-  "charges_cents, deposit_cents) SELECT c, 'hlm_apartment', 'U' || x.i, 'rue ' || x.i, 'Ville ' || x.i %% 10, "
+  "charges_cents, deposit_cents) SELECT c, CASE WHEN x.i %% 50 = 8 THEN 'transitional_place' ELSE 'hlm_apartment' "
+  "END, 'U' || x.i, 'rue ' || x.i, 'Ville ' || x.i %% 10, "
   "l.id, 1, 40000, 5000, 40000 FROM nums x JOIN organisations l ON l.commission_id = c "
   "AND l.name = 'landlord ' || x.org; "
   "INSERT INTO applications (commission_id, person_id, situation, status, submitted_at, created_by_role) "
@@ -97,65 +99,74 @@ struct list_case {
   const char *filter;            /* per list: active, statuses, status, status, expiring within (days), status */
   bool landlord_filter;          /* placements, units: ?landlord_org_id= of landlord 0 */
   const char *town;              /* units: ?town= */
+  const char *kind;              /* units: ?kind= */
 };
 
 static const struct list_case cases[] = {
-  {"placements", PLACEMENTS, REL_NONE, NULL, false, NULL},
-  {"placements active", PLACEMENTS, REL_NONE, "t", false, NULL},
-  {"placements ended", PLACEMENTS, REL_NONE, "f", false, NULL},
-  {"placements of a landlord", PLACEMENTS, REL_NONE, NULL, true, NULL},
-  {"placements of a landlord, active", PLACEMENTS, REL_NONE, "t", true, NULL},
-  {"a landlord's placements", PLACEMENTS, REL_LANDLORD, NULL, false, NULL},
-  {"a landlord's active placements", PLACEMENTS, REL_LANDLORD, "t", false, NULL},
-  {"a care team's placements", PLACEMENTS, REL_CARE_TEAM, NULL, false, NULL},
-  {"a curator's active placements", PLACEMENTS, REL_CURATOR, "t", false, NULL},
-  {"applications", APPLICATIONS, REL_NONE, NULL, false, NULL},
-  {"waiting list", APPLICATIONS, REL_NONE, "{submitted}", false, NULL},
-  {"a care team's waiting list", APPLICATIONS, REL_CARE_TEAM, "{submitted}", false, NULL},
-  {"a curator's waiting list", APPLICATIONS, REL_CURATOR, "{submitted}", false, NULL},
-  {"waiting list (submitted, deferred)", APPLICATIONS, REL_NONE, "{submitted,deferred}", false, NULL},
-  {"open applications", APPLICATIONS, REL_NONE, "{submitted,scheduled,deferred,approved}", false, NULL},
-  {"a curator's applications", APPLICATIONS, REL_CURATOR, NULL, false, NULL},
-  {"incidents", INCIDENTS, REL_NONE, NULL, false, NULL},
-  {"open incidents", INCIDENTS, REL_NONE, "open", false, NULL},
-  {"a care team's incidents", INCIDENTS, REL_CARE_TEAM, NULL, false, NULL},
-  {"a curator's incidents", INCIDENTS, REL_CURATOR, "open", false, NULL},
-  {"a landlord's incidents", INCIDENTS, REL_LANDLORD, NULL, false, NULL},
-  {"review schedule", REVIEWS, REL_NONE, NULL, false, NULL},
-  {"reviews overdue", REVIEWS, REL_NONE, "overdue", false, NULL},
-  {"reviews due", REVIEWS, REL_NONE, "due", false, NULL},
-  {"a care team's reviews due", REVIEWS, REL_CARE_TEAM, "due", false, NULL},
-  {"a curator's reviews overdue", REVIEWS, REL_CURATOR, "overdue", false, NULL},
-  {"a landlord's review schedule", REVIEWS, REL_LANDLORD, NULL, false, NULL},
-  {"agreements expiring", AGREEMENTS, REL_NONE, "3", false, NULL},
-  {"a landlord's agreements", AGREEMENTS, REL_LANDLORD, NULL, false, NULL},
-  {"units", UNITS, REL_NONE, NULL, false, NULL},
-  {"vacant units", UNITS, REL_NONE, "vacant", false, NULL},
-  {"units of a landlord, vacant", UNITS, REL_NONE, "vacant", true, NULL},
-  {"a landlord's units", UNITS, REL_LANDLORD, NULL, false, NULL},
-  {"a landlord's vacant units", UNITS, REL_LANDLORD, "vacant", false, NULL},
+  {"placements", PLACEMENTS, REL_NONE, NULL, false, NULL, NULL},
+  {"placements active", PLACEMENTS, REL_NONE, "t", false, NULL, NULL},
+  {"placements ended", PLACEMENTS, REL_NONE, "f", false, NULL, NULL},
+  {"placements of a landlord", PLACEMENTS, REL_NONE, NULL, true, NULL, NULL},
+  {"placements of a landlord, active", PLACEMENTS, REL_NONE, "t", true, NULL, NULL},
+  {"a landlord's placements", PLACEMENTS, REL_LANDLORD, NULL, false, NULL, NULL},
+  {"a landlord's active placements", PLACEMENTS, REL_LANDLORD, "t", false, NULL, NULL},
+  {"a care team's placements", PLACEMENTS, REL_CARE_TEAM, NULL, false, NULL, NULL},
+  {"a curator's active placements", PLACEMENTS, REL_CURATOR, "t", false, NULL, NULL},
+  {"applications", APPLICATIONS, REL_NONE, NULL, false, NULL, NULL},
+  {"waiting list", APPLICATIONS, REL_NONE, "{submitted}", false, NULL, NULL},
+  {"a care team's waiting list", APPLICATIONS, REL_CARE_TEAM, "{submitted}", false, NULL, NULL},
+  {"a curator's waiting list", APPLICATIONS, REL_CURATOR, "{submitted}", false, NULL, NULL},
+  {"waiting list (submitted, deferred)", APPLICATIONS, REL_NONE, "{submitted,deferred}", false, NULL, NULL},
+  {"open applications", APPLICATIONS, REL_NONE, "{submitted,scheduled,deferred,approved}", false, NULL, NULL},
+  {"a curator's applications", APPLICATIONS, REL_CURATOR, NULL, false, NULL, NULL},
+  {"incidents", INCIDENTS, REL_NONE, NULL, false, NULL, NULL},
+  {"open incidents", INCIDENTS, REL_NONE, "open", false, NULL, NULL},
+  {"a care team's incidents", INCIDENTS, REL_CARE_TEAM, NULL, false, NULL, NULL},
+  {"a curator's incidents", INCIDENTS, REL_CURATOR, "open", false, NULL, NULL},
+  {"a landlord's incidents", INCIDENTS, REL_LANDLORD, NULL, false, NULL, NULL},
+  {"review schedule", REVIEWS, REL_NONE, NULL, false, NULL, NULL},
+  {"reviews overdue", REVIEWS, REL_NONE, "overdue", false, NULL, NULL},
+  {"reviews due", REVIEWS, REL_NONE, "due", false, NULL, NULL},
+  {"a care team's reviews due", REVIEWS, REL_CARE_TEAM, "due", false, NULL, NULL},
+  {"a curator's reviews overdue", REVIEWS, REL_CURATOR, "overdue", false, NULL, NULL},
+  {"a landlord's review schedule", REVIEWS, REL_LANDLORD, NULL, false, NULL, NULL},
+  {"agreements expiring", AGREEMENTS, REL_NONE, "3", false, NULL, NULL},
+  {"a landlord's agreements", AGREEMENTS, REL_LANDLORD, NULL, false, NULL, NULL},
+  {"units", UNITS, REL_NONE, NULL, false, NULL, NULL},
+  {"vacant units", UNITS, REL_NONE, "vacant", false, NULL, NULL},
+  {"units of a landlord, vacant", UNITS, REL_NONE, "vacant", true, NULL, NULL},
+  {"a landlord's units", UNITS, REL_LANDLORD, NULL, false, NULL, NULL},
+  {"a landlord's vacant units", UNITS, REL_LANDLORD, "vacant", false, NULL, NULL},
   /* ?town=: a town late in the walk's order (four in five of the commission's units ahead of it) */
-  {"units in a town", UNITS, REL_NONE, NULL, false, "Ville 8"},
-  {"vacant units in a town", UNITS, REL_NONE, "vacant", false, "Ville 8"},
-  {"units of a landlord in a town", UNITS, REL_NONE, NULL, true, "Ville 8"},
-  {"units of a landlord in a town, vacant", UNITS, REL_NONE, "vacant", true, "Ville 8"},
-  {"a landlord's units in a town", UNITS, REL_LANDLORD, NULL, false, "Ville 8"},
-  {"a landlord's vacant units in a town", UNITS, REL_LANDLORD, "vacant", false, "Ville 8"},
-  {"deposit accounts", DEPOSITS, REL_NONE, NULL, false, NULL},
-  {"settled deposit accounts", DEPOSITS, REL_NONE, "settled", false, NULL},
-  {"deposit accounts of a landlord", DEPOSITS, REL_NONE, NULL, true, NULL},
-  {"a landlord's deposit accounts", DEPOSITS, REL_LANDLORD, NULL, false, NULL},
-  {"a landlord's settled deposit accounts", DEPOSITS, REL_LANDLORD, "settled", false, NULL},
-  {"a curator's deposit accounts", DEPOSITS, REL_CURATOR, NULL, false, NULL},
-  {"a curator's not_paid deposit accounts", DEPOSITS, REL_CURATOR, "not_paid", false, NULL},
-  {"overdue deposit accounts", DEPOSITS, REL_NONE, "overdue", false, NULL},
-  {"outstanding deposit accounts", DEPOSITS, REL_NONE, "outstanding", false, NULL},
-  {"a landlord's outstanding deposit accounts", DEPOSITS, REL_LANDLORD, "outstanding", false, NULL},
-  {"a curator's overdue deposit accounts", DEPOSITS, REL_CURATOR, "overdue", false, NULL},
-  {"deposit accounts with a penalty unpaid", DEPOSITS, REL_NONE, "penalty_unpaid", false, NULL},
-  {"penalties unpaid of a landlord", DEPOSITS, REL_NONE, "penalty_unpaid", true, NULL},
-  {"a landlord's penalties unpaid", DEPOSITS, REL_LANDLORD, "penalty_unpaid", false, NULL},
-  {"a curator's penalties unpaid", DEPOSITS, REL_CURATOR, "penalty_unpaid", false, NULL},
+  {"units in a town", UNITS, REL_NONE, NULL, false, "Ville 8", NULL},
+  {"vacant units in a town", UNITS, REL_NONE, "vacant", false, "Ville 8", NULL},
+  {"units of a landlord in a town", UNITS, REL_NONE, NULL, true, "Ville 8", NULL},
+  {"units of a landlord in a town, vacant", UNITS, REL_NONE, "vacant", true, "Ville 8", NULL},
+  {"a landlord's units in a town", UNITS, REL_LANDLORD, NULL, false, "Ville 8", NULL},
+  {"a landlord's vacant units in a town", UNITS, REL_LANDLORD, "vacant", false, "Ville 8", NULL},
+  /* ?kind=: one unit in 50 is a transitional place, all of them in a late town */
+  {"units of a kind", UNITS, REL_NONE, NULL, false, NULL, "transitional_place"},
+  {"vacant units of a kind", UNITS, REL_NONE, "vacant", false, NULL, "transitional_place"},
+  {"units of a landlord of a kind, vacant", UNITS, REL_NONE, "vacant", true, NULL, "transitional_place"},
+  {"a landlord's units of a kind", UNITS, REL_LANDLORD, NULL, false, NULL, "transitional_place"},
+  {"units of a kind in a town", UNITS, REL_NONE, NULL, false, "Ville 8", "transitional_place"},
+  {"a landlord's vacant units of a kind in a town", UNITS, REL_LANDLORD, "vacant", false, "Ville 8",
+   "transitional_place"},
+  {"deposit accounts", DEPOSITS, REL_NONE, NULL, false, NULL, NULL},
+  {"settled deposit accounts", DEPOSITS, REL_NONE, "settled", false, NULL, NULL},
+  {"deposit accounts of a landlord", DEPOSITS, REL_NONE, NULL, true, NULL, NULL},
+  {"a landlord's deposit accounts", DEPOSITS, REL_LANDLORD, NULL, false, NULL, NULL},
+  {"a landlord's settled deposit accounts", DEPOSITS, REL_LANDLORD, "settled", false, NULL, NULL},
+  {"a curator's deposit accounts", DEPOSITS, REL_CURATOR, NULL, false, NULL, NULL},
+  {"a curator's not_paid deposit accounts", DEPOSITS, REL_CURATOR, "not_paid", false, NULL, NULL},
+  {"overdue deposit accounts", DEPOSITS, REL_NONE, "overdue", false, NULL, NULL},
+  {"outstanding deposit accounts", DEPOSITS, REL_NONE, "outstanding", false, NULL, NULL},
+  {"a landlord's outstanding deposit accounts", DEPOSITS, REL_LANDLORD, "outstanding", false, NULL, NULL},
+  {"a curator's overdue deposit accounts", DEPOSITS, REL_CURATOR, "overdue", false, NULL, NULL},
+  {"deposit accounts with a penalty unpaid", DEPOSITS, REL_NONE, "penalty_unpaid", false, NULL, NULL},
+  {"penalties unpaid of a landlord", DEPOSITS, REL_NONE, "penalty_unpaid", true, NULL, NULL},
+  {"a landlord's penalties unpaid", DEPOSITS, REL_LANDLORD, "penalty_unpaid", false, NULL, NULL},
+  {"a curator's penalties unpaid", DEPOSITS, REL_CURATOR, "penalty_unpaid", false, NULL, NULL},
 };
 
 static struct commission build(struct db *db, const char *name, int people) {
@@ -222,7 +233,7 @@ static long run_case(struct db *db, const struct list_case *k, const struct comm
     s = db_deposit_account_list(db, c->id, &a, k->filter, k->landlord_filter ? c->landlord : NULL, NULL, PAGE, &res);
     break;
   case UNITS: {
-    struct unit_filters f = {.status = k->filter, .town = k->town,
+    struct unit_filters f = {.status = k->filter, .kind = k->kind, .town = k->town,
                              .landlord_org_id = k->landlord_filter ? c->landlord : NULL};
     s = db_unit_list(db, c->id, access_scope_param(&a), org, &f, (const char *const[3]){NULL, NULL, NULL}, PAGE,
                      &res);

@@ -302,17 +302,23 @@ def run_cases(suite, d, db, org, tok, t, coord):
             items, _ = list_all(d, UNITS, coord, query=query, limit=1)
             got = {u["id"] for u in items}
             check(got == {units[k]["id"] for k in want}, "?%s gave %s" % (query, sorted(u["label"] for u in items)))
-        # ?town= has a statement of its own for each walk (all units, vacant ones; the commission, a landlord asked
-        # for, a landlord's own): each town's pages of one are the unfiltered list's units of that town, in order.
+        # ?town= and ?kind= have statements of their own for each walk (all units, vacant ones; the commission, a
+        # landlord asked for, a landlord's own): the pages of one for a town, a kind, or both, are the unfiltered
+        # list's units of that town and kind, in order.
         for token, query in [(coord, ""), (coord, "status=vacant"), (coord, "landlord_org_id=" + org["l1"]),
                              (coord, "status=vacant&landlord_org_id=" + org["l1"]), (t["l1"], ""),
                              (t["l1"], "status=vacant")]:
             unfiltered, _ = list_all(d, UNITS, token, query=query)
-            for town in sorted({u["town"] for u in unfiltered}) + ["Nowhere"]:
-                filtered, _ = list_all(d, UNITS, token, query=(query + "&" if query else "") + "town=" +
-                                       urllib.parse.quote(town), limit=1)
-                check([u["id"] for u in filtered] == [u["id"] for u in unfiltered if u["town"] == town],
-                      "?%s&town=%s gave %s" % (query, town, [u["label"] for u in filtered]))
+            towns = sorted({u["town"] for u in unfiltered}) + ["Nowhere", None]
+            for town, kind in [(town, kind) for town in towns
+                               for kind in ["hlm_apartment", "foyer_place", "residence_place", None]]:
+                extra = [k + "=" + urllib.parse.quote(v) for k, v in (("town", town), ("kind", kind)) if v]
+                if not extra:
+                    continue
+                filtered, _ = list_all(d, UNITS, token, query="&".join(([query] if query else []) + extra), limit=1)
+                want = [u["id"] for u in unfiltered if town in (None, u["town"]) and kind in (None, u["kind"])]
+                check([u["id"] for u in filtered] == want,
+                      "?%s&%s gave %s" % (query, "&".join(extra), [u["label"] for u in filtered]))
         for query, field in [("foo=1", "query:foo"), ("status=demolished", "query:status"),
                              ("kind=castle", "query:kind"), ("landlord_org_id=nope", "query:landlord_org_id"),
                              ("town=", "query:town"), ("limit=0", "query:limit"), ("limit=abc", "query:limit"),
