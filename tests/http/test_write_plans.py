@@ -217,7 +217,10 @@ READS = ("/v1/reports/assembly?year={year}", "/v1/reports/activity?from={year}-0
          "/v1/incidents?status=open&limit=50", "/v1/incidents?status=acknowledged&limit=50",
          "/v1/incidents?status=closed&limit=50", "/v1/applications?status=waiting&limit=50",
          "/v1/placements?active=true&limit=50", "/v1/reviews?status=due&limit=50",
-         "/v1/deposits?status=held&limit=50", "/v1/units?status=vacant&limit=50", "/v1/units?limit=50")
+         "/v1/deposits?status=held&limit=50", "/v1/units?status=vacant&limit=50", "/v1/units?limit=50",
+         # one unit in 15 is a transitional place; Wattrelos is the last of the eight towns in the units' order
+         "/v1/units?kind=transitional_place&limit=50", "/v1/units?town=Wattrelos&limit=50",
+         "/v1/units?status=vacant&kind=foyer_place&limit=50")
 
 
 def unit_rows(plans, most=150):
