@@ -683,11 +683,20 @@ enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, co
 /* status.c. One row: what a curator checks about a person, read from the person (p) and the person's status row
  * (ps, migration 0022: the latest application, its last decision and session, the latest placement and its unit,
  * the last rent report, the next review, the open incidents and arrears plans, kept by the writes), with the
- * placement's deposit (dep: balance, entries paid; da: its account, due date and penalty). What depends on the
- * date (whether the placement runs: its rent, review, sliding step, rent-arrears incidents and plans; a plan's
- * state) and on the reader (a curator sees no hospitalisation) is decided here; a part the person has none of is
- * NULL. SCOPE: access to RES_PERSON. */
+ * placement's deposit totals (t, kept by the ledger: 0023) and, once an exit date is set, its provision (dp) and
+ * exit inspection (pl): the account's columns computed as deposit_accounts computes them (0023), each read by
+ * primary key (migrations/0048). What depends on the date (whether the placement runs: its rent, review, sliding
+ * step; the account's status) is decided here; the open incidents and arrears plans are the kept arrays as they
+ * are, with placement_runs, for the daemon to filter (src/api/status.c). A part the person has none of is NULL.
+ * SCOPE: access to RES_PERSON. */
 #define SQL_STATUS_RUNS(col) "CASE WHEN " SQL_PLACEMENT_RUNS("ps") " THEN " col " END"
+#define SQL_STATUS_EXITED(col) "CASE WHEN ps.exit_date IS NOT NULL THEN " col " END"
+#define SQL_STATUS_BALANCE "coalesce(t.balance_cents, 0)"
+#define SQL_STATUS_PROVISION "coalesce(dp.amount_cents, 0)"
+#define SQL_STATUS_REFUND_DUE                                                                                   \
+  "(ps.exit_date + CASE WHEN pl.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' END)::date"
+#define SQL_STATUS_PROVISION_DUE "(dp.accounts_approved_on + interval '1 month')::date"
+#define SQL_STATUS_SETTLED_ON "greatest(t.last_moved_on, ps.exit_date)"
 #define PERSON_STATUS_ROW(FIRST, NEXT)                                                                        \
   FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
   NEXT(protection, "p.protection") NEXT(application_id, "ps.application_id")                                  \
@@ -695,34 +704,36 @@ enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, co
   NEXT(outcome, "ps.outcome") NEXT(refusal_reason, "ps.refusal_reason") NEXT(decided_at, SQL_TS("ps.decided_at")) \
   NEXT(session_date, "ps.session_date") NEXT(placement_id, "ps.placement_id") NEXT(move_in_date, "ps.move_in_date") \
   NEXT(lease, "ps.lease") NEXT(exit_date, "ps.exit_date") NEXT(unit_label, "ps.unit_label")                   \
-  NEXT(unit_town, "ps.unit_town") NEXT(deposit_balance, "dep.balance")                                        \
+  NEXT(unit_town, "ps.unit_town") NEXT(deposit_balance, SQL_STATUS_BALANCE)                                   \
   NEXT(deposit_status, "CASE WHEN ps.placement_id IS NULL THEN NULL WHEN " SQL_PLACEMENT_RUNS("ps") " THEN CASE " \
-                       "WHEN dep.balance > 0 THEN 'held' WHEN dep.paid > 0 THEN 'settled' ELSE 'not_paid' END "     \
-                       "WHEN dep.balance = 0 THEN 'settled' WHEN da.status = 'overdue' THEN 'overdue' "            \
-                       "ELSE 'outstanding' END")                                                               \
-  NEXT(deposit_refund_due_on, "da.refund_due_on") NEXT(deposit_settled_on, "da.settled_on")                  \
-  NEXT(unit_rent_cents, "ps.unit_rent_cents") NEXT(penalty_received_cents, "da.penalty_received_cents")        \
-  NEXT(penalty_waived_cents, "da.penalty_waived_cents")                                                        \
-  NEXT(deposit_provision_cents, "da.provision_cents") NEXT(deposit_provision_due_on, "da.provision_due_on")    \
-  NEXT(deposit_first_part_until, "da.first_part_until")                                                        \
+                       "WHEN " SQL_STATUS_BALANCE " > 0 THEN 'held' WHEN coalesce(t.paid_cents, 0) > 0 THEN 'settled' " \
+                       "ELSE 'not_paid' END WHEN " SQL_STATUS_BALANCE " = 0 THEN 'settled' "                   \
+                       "WHEN " SQL_STATUS_BALANCE " > " SQL_STATUS_PROVISION " AND current_date > "            \
+                       SQL_STATUS_REFUND_DUE " THEN 'overdue' WHEN current_date > " SQL_STATUS_PROVISION_DUE    \
+                       " THEN 'overdue' ELSE 'outstanding' END")                                               \
+  NEXT(deposit_refund_due_on, SQL_STATUS_REFUND_DUE)                                                          \
+  NEXT(deposit_settled_on, "CASE WHEN ps.exit_date IS NOT NULL AND " SQL_STATUS_BALANCE " = 0 THEN "          \
+                           SQL_STATUS_SETTLED_ON " END")                                                       \
+  NEXT(unit_rent_cents, "ps.unit_rent_cents")                                                                 \
+  NEXT(penalty_received_cents, SQL_STATUS_EXITED("coalesce(t.penalty_received_cents, 0)"))                    \
+  NEXT(penalty_waived_cents, SQL_STATUS_EXITED("coalesce(t.penalty_waived_cents, 0)"))                        \
+  NEXT(deposit_provision_cents, SQL_STATUS_EXITED(SQL_STATUS_PROVISION))                                      \
+  NEXT(deposit_provision_due_on, SQL_STATUS_EXITED(SQL_STATUS_PROVISION_DUE))                                 \
+  NEXT(deposit_first_part_until, "CASE WHEN ps.exit_date IS NULL THEN NULL WHEN " SQL_STATUS_PROVISION " = 0 "  \
+                                 "THEN CASE WHEN " SQL_STATUS_BALANCE " = 0 THEN " SQL_STATUS_SETTLED_ON        \
+                                 " ELSE current_date END WHEN " SQL_STATUS_BALANCE " > " SQL_STATUS_PROVISION   \
+                                 " THEN current_date ELSE deposit_first_part_until(ps.commission_id, "        \
+                                 "ps.placement_id, ps.exit_date, " SQL_STATUS_PROVISION ") END")               \
   NEXT(rent_status, SQL_STATUS_RUNS("ps.rent_status")) NEXT(arrears_cents, SQL_STATUS_RUNS("ps.arrears_cents"))   \
   NEXT(rent_as_of, SQL_STATUS_RUNS("ps.rent_as_of")) NEXT(next_review_on, SQL_STATUS_RUNS("ps.next_review_on"))  \
-  NEXT(open_incidents, "(SELECT coalesce(json_agg(x.e ORDER BY x.o), '[]') FROM json_array_elements("            \
-                       "ps.open_incidents) WITH ORDINALITY x(e, o) WHERE (:scope <> 'curator' OR x.e->>'kind' <> " \
-                       "'hospitalisation') AND (x.e->>'kind' <> 'rent_arrears' OR " SQL_PLACEMENT_RUNS("ps") "))") \
+  NEXT(placement_runs, SQL_PLACEMENT_RUNS("ps")) NEXT(open_incidents, "ps.open_incidents")                    \
   NEXT(refund_to_association, "ps.refund_to_association") NEXT(sliding_start_date, "ps.sliding_start_date")    \
   NEXT(planned_slide_on, "ps.planned_slide_on") NEXT(slid_on, "ps.slid_on")                                    \
   NEXT(last_tripartite_on, SQL_STATUS_RUNS("ps.last_tripartite_on"))                                            \
   NEXT(tripartite_review_on, SQL_STATUS_RUNS("ps.tripartite_review_on"))                                        \
   NEXT(prefect_notice_due_on, SQL_STATUS_RUNS("ps.prefect_notice_due_on"))                                      \
   NEXT(prefect_notice_sent_on, SQL_STATUS_RUNS("ps.prefect_notice_sent_on"))                                    \
-  NEXT(arrears_plans, "(SELECT coalesce(json_agg(json_build_object('incident_id', x.e->'incident_id', 'state', "  \
-                      "CASE WHEN (x.e->>'paid_cents')::bigint >= (x.e->>'total_cents')::bigint THEN 'paid_off' "    \
-                      "WHEN (x.e->>'next_due_on')::date < current_date THEN 'late' ELSE 'on_track' END, "          \
-                      "'total_cents', x.e->'total_cents', 'paid_cents', x.e->'paid_cents', 'next_due_on', "        \
-                      "x.e->'next_due_on', 'next_due_cents', x.e->'next_due_cents') ORDER BY x.o), '[]') FROM "    \
-                      "json_array_elements(ps.arrears_plans) WITH ORDINALITY x(e, o) WHERE "                        \
-                      SQL_PLACEMENT_RUNS("ps") ")")
+  NEXT(arrears_plans, "ps.arrears_plans")
 DB_ROW_STRUCT(person_status_row, PERSON_STATUS_ROW);
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
                                 const struct access *scope, PGresult **res);

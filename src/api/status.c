@@ -14,20 +14,87 @@
 #include "queries.h"
 #include "write.h"
 
-/* A json column's array TEXT (NULL: empty) as jansson would print it: "[]" as is, any other parsed then written
- * compactly (the database's text has spaces); false when it does not parse. */
-static bool write_json_array(struct jw *w, const char *key, const char *text) {
-  jw_key(w, key);
-  if (text == NULL || strcmp(text, "[]") == 0) {
-    jw_array_begin(w);
-    jw_array_end(w);
-    return true;
+/* TEXT, a JSON array kept by the writes (person_status: "[]" when empty), parsed; NULL when it does not parse. */
+static json_t *kept_array(const char *text) {
+  json_t *v = json_loads(text != NULL ? text : "[]", 0, NULL);
+  if (v != NULL && !json_is_array(v)) {
+    json_decref(v);
+    v = NULL;
   }
-  json_t *v = json_loads(text, 0, NULL);
-  if (v == NULL)
-    return false;
-  jw_value(w, v);
-  json_decref(v);
+  return v;
+}
+
+static bool member_is(const json_t *o, const char *key, const char *text) {
+  const char *v = json_string_value(json_object_get(o, key));
+  return v != NULL && strcmp(v, text) == 0;
+}
+
+/* The open incidents of status row R as READER may see them, into W: a curator sees no hospitalisation, and a rent
+ * arrears incident is shown while its placement runs. */
+static bool write_open_incidents(struct jw *w, const struct person_status_row *r, enum role reader) {
+  jw_key(w, "open_incidents");
+  jw_array_begin(w);
+  if (r->open_incidents != NULL && strcmp(r->open_incidents, "[]") != 0) {
+    json_t *list = kept_array(r->open_incidents);
+    if (list == NULL)
+      return false;
+    bool runs = r->placement_runs != NULL && strcmp(r->placement_runs, "t") == 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+      if ((reader == ROLE_CURATOR && member_is(e, "kind", "hospitalisation")) ||
+          (!runs && member_is(e, "kind", "rent_arrears")))
+        continue;
+      jw_value(w, e);
+    }
+    json_decref(list);
+  }
+  jw_array_end(w);
+  return true;
+}
+
+/* A kept plan's member KEY into W (null when absent). */
+static void write_plan_member(struct jw *w, const json_t *plan, const char *key) {
+  jw_key(w, key);
+  const json_t *v = json_object_get(plan, key);
+  if (v != NULL)
+    jw_value(w, v);
+  else
+    jw_null(w);
+}
+
+/* The arrears plans of status row R while its placement runs, each with its state as of TODAY (paid_off once
+ * paid in full, late past an instalment's due date, else on_track), into W. */
+static bool write_arrears_plans(struct jw *w, const struct person_status_row *r, struct date today) {
+  jw_key(w, "arrears_plans");
+  jw_array_begin(w);
+  bool runs = r->placement_runs != NULL && strcmp(r->placement_runs, "t") == 0;
+  if (runs && r->arrears_plans != NULL && strcmp(r->arrears_plans, "[]") != 0) {
+    json_t *list = kept_array(r->arrears_plans);
+    if (list == NULL)
+      return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+      struct date due;
+      const char *state = "on_track";
+      if (json_integer_value(json_object_get(e, "paid_cents")) >= json_integer_value(json_object_get(e, "total_cents")))
+        state = "paid_off";
+      else if (date_parse(json_string_value(json_object_get(e, "next_due_on")), &due) &&
+               date_compare(due, today) < 0)
+        state = "late";
+      jw_object_begin(w);
+      write_plan_member(w, e, "incident_id");
+      jw_key_string(w, "state", state);
+      write_plan_member(w, e, "total_cents");
+      write_plan_member(w, e, "paid_cents");
+      write_plan_member(w, e, "next_due_on");
+      write_plan_member(w, e, "next_due_cents");
+      jw_object_end(w);
+    }
+    json_decref(list);
+  }
+  jw_array_end(w);
   return true;
 }
 
@@ -78,7 +145,6 @@ static void write_placement_and_deposit(struct jw *w, const struct person_status
 
 /* Row I of RES (the status row) as the API's PersonStatus, written into W. */
 static bool status_write(const PGresult *res, int i, enum role reader, struct jw *w, long *version) {
-  (void)reader;
   (void)version;
   struct person_status_row r;
   if (!db_row(res, i, &r))
@@ -131,10 +197,10 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_key_string(w, "as_of", r.rent_as_of);
     jw_object_end(w);
   }
-  if (!write_json_array(w, "open_incidents", r.open_incidents))
+  if (!write_open_incidents(w, &r, reader))
     return false;
   jw_key_string(w, "next_review_on", r.next_review_on);
-  if (!write_json_array(w, "arrears_plans", r.arrears_plans))
+  if (!write_arrears_plans(w, &r, date_today()))
     return false;
   jw_object_end(w);
   return true;

@@ -1,8 +1,8 @@
 /* The curator's status check: the person's row and its status row (person_status, kept by the writes: migration
  * 0022) read by primary key, with the placement's deposit totals (deposit_totals, kept by the ledger: 0023) and,
- * after an exit, its account (PERSON_STATUS_ROW; person_status_account(), migrations/0028, so that the account's
- * plan starts only for a placement that ended): no aggregate over the ledger. The deposit's status is the account's
- * own (a payment reversed is no payment). */
+ * once the placement has an exit date, its provision and exit inspection, each by primary key (PERSON_STATUS_ROW
+ * computes the account's columns from them: migrations/0048): no aggregate, no function per call. The deposit's
+ * status is the account's own (a payment reversed is no payment). */
 #include "queries.h"
 
 #define PERSON_STATUS(P) P(commission_id) P(person_id) P(scope) P(org)
@@ -10,9 +10,11 @@ DB_STATEMENT(status, {
   "person_status",
   "SELECT " DB_COLUMNS(PERSON_STATUS_ROW) " FROM people p "
   "LEFT JOIN person_status ps ON ps.commission_id = p.commission_id AND ps.person_id = p.id "
-  "LEFT JOIN LATERAL (SELECT coalesce(sum(t.balance_cents), 0) AS balance, coalesce(sum(t.paid_cents), 0) AS paid "
-  "FROM deposit_totals t WHERE t.commission_id = ps.commission_id AND t.placement_id = ps.placement_id) dep ON true "
-  "LEFT JOIN LATERAL person_status_account(ps.commission_id, ps.placement_id, ps.exit_date) da ON true "
+  "LEFT JOIN deposit_totals t ON t.commission_id = ps.commission_id AND t.placement_id = ps.placement_id "
+  "LEFT JOIN placements pl ON ps.exit_date IS NOT NULL AND pl.commission_id = ps.commission_id "
+  "AND pl.id = ps.placement_id "
+  "LEFT JOIN deposit_provisions dp ON ps.exit_date IS NOT NULL AND dp.commission_id = ps.commission_id "
+  "AND dp.placement_id = ps.placement_id "
   "WHERE p.commission_id = :commission_id AND p.id = :person_id AND " SQL_PERSON_SCOPE("p", ":scope", ":org"),
   DB_PARAMS(PERSON_STATUS)
 });

@@ -143,7 +143,8 @@ def case_provision(suite, w):
               and provisions[0]["accounts_approved_on"] == approved.isoformat(),
               "the right of access holds the provision: %r" % provisions)
 
-    with suite.case("provision: the rest refunded late adds its own months; the provision within its month adds none"):
+    with suite.case("provision: the rest refunded late adds its own months; the provision within its month adds none; "
+                    "the curator's status says so"):
         pid = w.placed(w.unit(co_owned=True), -400)["id"]
         expect_status(w.entry(pid, "paid", DEPOSIT, entry_date=day(-399)), 201)
         exit_day = parse(day(-200))
@@ -162,6 +163,10 @@ def case_provision(suite, w):
               and b["provision_due_on"] == add_months(approved, 1).isoformat() and b["months_late"] == first
               and b["penalty_cents"] == RENT * first // 10,
               "only the first part's %d months: %r" % (first, b))
+        st = w.ok(200, "GET", "/v1/people/%s/status" % w.placements[pid]["person"], "curator").body["deposit"]
+        check(st["status"] == "settled" and st["refund_due_on"] == due.isoformat() and st["months_late"] == first
+              and st["penalty_cents"] == RENT * first // 10 and st["penalty_unpaid_cents"] == RENT * first // 10,
+              "the curator's status counts the first part's months from the ledger too: %r" % st)
 
 
 def case_refund_clause(suite, w):

@@ -6,7 +6,8 @@ A seeded PRNG (printed; replay with PERSON_STATUS_SEED=N, length PERSON_STATUS_S
 real API: people, applications, sessions and decisions (approve, refuse, defer), session date changes, move-ins
 under each lease, deposit entries (paid, refunded, deducted, reversal), reviews with rent reports and their rent
 part changed, incidents (hospitalisation and rent arrears included) acknowledged and closed, arrears plans and
-payments, exits (past, today, and moved to the future in SQL), unit edits (places and status too), prefect
+payments, exits (past, today, and moved to the future in SQL; the inspection matching or not), provisions of a
+co-owned building (migrations/0014) with their accounts approved or not, unit edits (places and status too), prefect
 notices, slides and the deposit clause; a refused write is part of the sequence too. After each write, for every
 person of the commission:
 
@@ -15,7 +16,8 @@ person of the commission:
   statement before 0022 gives (kept below as person_status_reference(), created in the test's database only,
   from the ledger itself: a payment that was reversed counts as none, as the deposit account shows it),
   member by member; the members computed from others in C (lease holder, the sliding lease's next step, the
-  deposit's penalty) are only checked to be present;
+  deposit's penalty) are checked to be present, and the penalty (months late, penalty, unpaid) to be the one the
+  placement's own account shows (GET /v1/placements/{id}/deposit, read from deposit_accounts);
 and for every unit, its kept vacancy periods (unit_vacancies, migration 0035) give the free places counted from its
 stays today, yesterday and around every move-in and exit to come, and the vacant units' list answers the
 coordinator and a landlord the units with a free place today, in the list's order.
@@ -231,6 +233,10 @@ class Random(World):
         self.db.sql(AGENDA_REFERENCE)
         self.sessions, self.apps, self.placed, self.incidents, self.plans = [], [], [], [], []
         self.unit_ids = [self.unit(places=12), self.unit(places=8, landlord="ll2"), self.unit(places=1)]
+        # a unit of a co-owned building: its ended placements may hold a provision (w_provision)
+        self.co_owned = self.unit(places=6)
+        self.etag_patch("/v1/units/%s" % self.co_owned, {"co_owned": True})
+        self.unit_ids.append(self.co_owned)
         self.log = []
 
     def pick(self, items):
@@ -408,11 +414,40 @@ class Random(World):
         if pl is None:
             return None
         offset = self.rng.randint(pl["move_in"], 0)
-        r = self.exit(pl["id"], day(offset), reason=self.pick(["other_housing", "lease_transferred"]))
+        r = self.exit(pl["id"], day(offset), matches=self.rng.random() < 0.5,
+                      reason=self.pick(["other_housing", "lease_transferred"]))
         if r.status == 200 and self.rng.random() < 0.4:  # an exit announced for later: the placement still runs
             self.db.sql("UPDATE placements SET exit_date = current_date + 3 WHERE id = '%s'" % pl["id"])
             return "exit %s in 3 days (SQL)" % pl["id"]
         return "exit %s on %s -> %d" % (pl["id"], day(offset), r.status)
+
+    def w_provision(self):
+        """A provision kept back on an ended placement in the co-owned building (up to 20 % of the deposit paid;
+        the deposit paid first when none was), its accounts approved or not yet, by its landlord."""
+        ended = self.db.sql("SELECT string_agg(p.id || ':' || p.move_in_date || ':' || coalesce(t.paid_cents, 0), ' ') "
+                            "FROM placements p LEFT JOIN deposit_totals t ON t.placement_id = p.id WHERE p.unit_id = "
+                            "'%s' AND p.exit_date <= current_date" % self.co_owned).split()
+        chosen = self.pick(ended)
+        if chosen is None:
+            return None
+        pid, move_in, paid = chosen.split(":")
+        done = ""
+        if int(paid) < 5:
+            r = self.entry(pid, "paid", DEPOSIT, entry_date=move_in)
+            done, paid = "paid %d -> %d, " % (DEPOSIT, r.status), DEPOSIT if r.status == 201 else 5
+        body = {"amount_cents": self.rng.randint(1, int(paid) // 5), "justification": "Charges"}
+        if self.rng.random() < 0.6:
+            body["accounts_approved_on"] = day(self.rng.randint(-90, 0))
+        r = self.call("PUT", "/v1/placements/%s/deposit/provision" % pid, "landlord", body=body)
+        done += "%s -> %d" % (body, r.status)
+        if r.status == 200 and self.rng.random() < 0.6:  # the rest refunded, the provision kept back
+            rest = int(self.db.sql("SELECT balance_cents FROM deposit_totals WHERE placement_id = '%s'" % pid))
+            rest -= body["amount_cents"]
+            if rest > 0:
+                exit_on = self.db.sql("SELECT current_date - exit_date FROM placements WHERE id = '%s'" % pid)
+                r = self.entry(pid, "refunded", rest, entry_date=day(-self.rng.randint(0, int(exit_on))))
+                done += ", the rest refunded (%d) -> %d" % (rest, r.status)
+        return "provision on %s: %s" % (pid, done)
 
     def w_unit(self):
         uid = self.pick(self.unit_ids)
@@ -496,7 +531,7 @@ class Random(World):
     WRITES = (("w_person", 2), ("w_person_edit", 2), ("w_agenda_edit", 2), ("w_correct", 1), ("w_application", 4),
               ("w_decide", 3), ("w_session_date", 1), ("w_move_in", 5), ("w_deposit", 3), ("w_review", 3),
               ("w_review_rent", 1), ("w_incident", 3), ("w_incident_handle", 2), ("w_plan", 2), ("w_payment", 2),
-              ("w_exit", 2), ("w_unit", 1), ("w_sliding", 2))
+              ("w_exit", 2), ("w_unit", 1), ("w_sliding", 2), ("w_provision", 2))
 
     def step(self):
         names = [n for n, weight in self.WRITES for _ in range(weight)]
@@ -599,6 +634,21 @@ class Random(World):
                 diff = json_differences(without_derived(r.body), expected_status(ref))
                 if diff:
                     found.append("%s as %s:\n    %s" % (person, who, "\n    ".join(diff)))
+                if who == "coordinator" and ref["placement_id"] is not None:
+                    found += self.penalty_mismatches(person, ref["placement_id"], r.body.get("deposit") or {})
+        return found
+
+    def penalty_mismatches(self, person, placement, deposit):
+        """The status's late-refund penalty (computed in C from the account's dates the status statement gives)
+        against the placement's own account (GET /v1/placements/{id}/deposit, read from deposit_accounts)."""
+        r = self.call("GET", "/v1/placements/%s/deposit" % placement)
+        if r.status != 200:
+            return ["%s: the account of %s answers %d" % (person, placement, r.status)]
+        found = []
+        for key in ("months_late", "penalty_cents", "penalty_unpaid_cents"):
+            if deposit.get(key) != r.body.get(key):
+                found.append("%s: the status's deposit %s is %r, its account's %r" % (person, key, deposit.get(key),
+                                                                                   r.body.get(key)))
         return found
 
 
