@@ -394,8 +394,13 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
                                  const char *after_id, const char *limit, PGresult **res);
 
 /* placements.c. A row of the API's Placement (the person and the unit joined, and a running sliding lease's
- * schedule: the sliding_schedule view of migrations/0014); SCOPE decides which placements a token sees
+ * schedule, SQL_SLIDING_RUNS); SCOPE decides which placements a token sees
  * (SQL_PLACEMENT_SCOPE). */
+/* A placement's sliding-lease schedule, as the sliding_schedule view (migrations/0014) computes it, from the last
+ * tripartite review its placement keeps (0049): COL while its sliding lease runs and has not slid, else NULL. */
+#define SQL_SLIDING_RUNS(col)                                                                                   \
+  "CASE WHEN pl.lease = 'sliding_lease' AND pl.slid_on IS NULL AND " SQL_PLACEMENT_RUNS("pl") " THEN " col " END"
+#define SQL_TRIPARTITE_REVIEW_ON "(coalesce(pl.last_tripartite_on, pl.sliding_start_date) + interval '6 months')::date"
 #define PLACEMENT_ROW(FIRST, NEXT)                                                                            \
   FIRST(id, "pl.id") NEXT(application_id, "pl.application_id") NEXT(person_id, "pl.person_id")                \
   NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(birth_date, "p.birth_date")       \
@@ -407,8 +412,12 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
   NEXT(created_at, SQL_TS("pl.created_at")) NEXT(updated_at, SQL_TS("pl.updated_at"))                         \
   NEXT(refund_to_association, "pl.refund_to_association") NEXT(sliding_start_date, "pl.sliding_start_date")    \
   NEXT(planned_slide_on, "pl.planned_slide_on") NEXT(slid_on, "pl.slid_on")                                    \
-  NEXT(last_tripartite_on, "ss.last_tripartite_on") NEXT(tripartite_review_on, "ss.tripartite_review_on")      \
-  NEXT(prefect_notice_due_on, "ss.prefect_notice_due_on") NEXT(prefect_notice_sent_on, "ss.prefect_notice_sent_on")
+  NEXT(last_tripartite_on, SQL_SLIDING_RUNS("pl.last_tripartite_on"))                                          \
+  NEXT(tripartite_review_on, SQL_SLIDING_RUNS(SQL_TRIPARTITE_REVIEW_ON))                                        \
+  NEXT(prefect_notice_due_on, SQL_SLIDING_RUNS("(" SQL_TRIPARTITE_REVIEW_ON " - interval '2 months')::date"))    \
+  NEXT(prefect_notice_sent_on, SQL_SLIDING_RUNS("(SELECT n.sent_on FROM prefect_notices n WHERE n.commission_id " \
+                                                "= pl.commission_id AND n.placement_id = pl.id AND n.period_end = " \
+                                                SQL_TRIPARTITE_REVIEW_ON ")"))
 DB_ROW_STRUCT(placement_row, PLACEMENT_ROW);
 /* What starts a placement (the person comes from the application, the deciding session from its approval). */
 struct placement_fields {

@@ -7,9 +7,7 @@
 
 #define PLACEMENT_FROM                                                                                           \
   " FROM placements pl JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "            \
-  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "                                  \
-  "LEFT JOIN LATERAL (SELECT * FROM sliding_schedule x WHERE x.commission_id = pl.commission_id "              \
-  "AND x.placement_id = pl.id OFFSET 0) ss ON true "
+  "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
 
 /* The application a placement starts from, locked until the placement is recorded: its status and the UTC day
  * of its decision. */
@@ -90,9 +88,7 @@ DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
 #define PLACEMENT_NEXT "(w.move_in_date, w.id)"
 #define PLACEMENT_LIST_SQL(WALK, PAGE)                                                                           \
   WALK "SELECT " DB_COLUMNS(PLACEMENT_ROW) " FROM " PAGE " pl" SQL_PAGE_JOIN("people", "p", "pl", "person_id")   \
-  SQL_PAGE_JOIN("units", "u", "pl", "unit_id")                                                                  \
-  "LEFT JOIN LATERAL (SELECT * FROM sliding_schedule x WHERE x.commission_id = pl.commission_id "              \
-  "AND x.placement_id = pl.id OFFSET 0) ss ON true WHERE " PLACEMENT_FILTERS " AND "                            \
+  SQL_PAGE_JOIN("units", "u", "pl", "unit_id") " WHERE " PLACEMENT_FILTERS " AND "                            \
   SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.move_in_date, pl.id"
 #define PLACEMENT_LIST_ONE(COND)                                                                                 \
   PLACEMENT_LIST_SQL(SQL_KEYSET_WALK(PLACEMENT_STEP(COND, PLACEMENT_FIRST), PLACEMENT_STEP(COND, PLACEMENT_NEXT)), \

@@ -18,9 +18,11 @@ person of the commission:
   member by member; the members computed from others in C (lease holder, the sliding lease's next step, the
   deposit's penalty) are checked to be present, and the penalty (months late, penalty, unpaid) to be the one the
   placement's own account shows (GET /v1/placements/{id}/deposit, read from deposit_accounts);
-and for every unit, its kept vacancy periods (unit_vacancies, migration 0035) give the free places counted from its
-stays today, yesterday and around every move-in and exit to come, and the vacant units' list answers the
-coordinator and a landlord the units with a free place today, in the list's order.
+every placement's sliding schedule in the placements' list (from the last tripartite review the placement keeps,
+migrations/0049) is the sliding_schedule view's; and for every unit, its kept vacancy periods (unit_vacancies,
+migration 0035) give the free places counted from its stays today, yesterday and around every move-in and exit to
+come, and the vacant units' list answers the coordinator and a landlord the units with a free place today, in the
+list's order.
 
 The comparison can fail: with the triggers off (person_status_triggers(false)) a write leaves a stale row that it
 finds, and person_status_rebuild() (what a bulk load calls) puts every row right.
@@ -612,6 +614,32 @@ class Random(World):
                 found.append("the vacant units %s sees: %s, expected %s" % (who, got, want))
         return found
 
+    SLIDING_KEYS = ("last_tripartite_review_on", "tripartite_review_on", "prefect_notice_due_on",
+                    "prefect_notice_sent_on")
+
+    def sliding_mismatches(self):
+        """Every placement's sliding schedule as its read shows it (from the last tripartite review the placement
+        keeps, migrations/0049) against the sliding_schedule view (computed from the reviews and notices)."""
+        want = json.loads(self.db.sql(
+            "SELECT coalesce(json_object_agg(placement_id, json_build_object('last_tripartite_review_on', "
+            "last_tripartite_on, 'tripartite_review_on', tripartite_review_on, 'prefect_notice_due_on', "
+            "prefect_notice_due_on, 'prefect_notice_sent_on', prefect_notice_sent_on)), '{}') FROM sliding_schedule "
+            "WHERE commission_id = '%s'" % self.commission))
+        found, cursor = [], None
+        while True:
+            r = self.call("GET", "/v1/placements?limit=100" + ("&cursor=" + cursor if cursor else ""))
+            if r.status != 200:
+                return ["the placements' list answers %d" % r.status]
+            for p in r.body["items"]:
+                s = p.get("sliding") or {}
+                got = {k: s.get(k) for k in self.SLIDING_KEYS}
+                expected = want.get(p["id"], {k: None for k in self.SLIDING_KEYS})
+                if got != expected:
+                    found.append("placement %s's sliding schedule: %s, computed %s" % (p["id"], got, expected))
+            cursor = r.body.get("next_cursor")
+            if not cursor:
+                return found
+
     def mismatches(self):
         found = ["stored row of %s differs from the tables:\n  stored   %s\n  computed %s"
                  % (x["key"], x["stored"], x["computed"])
@@ -620,6 +648,7 @@ class Random(World):
                   % (x["key"], x["stored"], x["computed"])
                   for x in self.stale("agenda_line_source", "agenda_lines", "item_id")]
         found += self.vacancy_mismatches()
+        found += self.sliding_mismatches()
         for person, refs in self.references().items():
             for who in ("coordinator", "curator"):
                 r = self.call("GET", "/v1/people/%s/status" % person, who)
