@@ -22,10 +22,14 @@ its candidates (a step that sorts reads every row after the cursor, at each of t
 incidents did, migrations/0033), and a page of units, vacant or not, reads about its own rows of units (a vacant
 page read every unit of the commission, migrations/0035).
 
-Last, 20 of each hot write on one connection under PostgreSQL's own plan choice, with pg_stat_statements counting
+Then 20 of each hot write on one connection under PostgreSQL's own plan choice, with pg_stat_statements counting
 each statement's plannings, nested ones included: none is planned at more than half of its calls (a LANGUAGE sql
 function with a subquery, or a look-up whose generic plan costs more than its custom one, was planned at every
 call: migrations/0038).
+
+Last, keyed writes with the idempotency keys analyzed empty: each response is recorded in its key's row by a TID
+scan of the claim's ctid (recorded by (token, key), the generic plan on an empty table's statistics was a
+sequential scan, read again at every write as the table grew).
 
 Exit 0: all passed; 1: a failure; 77: skipped.
 """
@@ -112,6 +116,7 @@ def body(suite):
             read_plans(suite, db, token)
             day_of_move_ins(suite, db, commission, token)
             planned_once(suite, db, commission, token)
+            fresh_keys(suite, db, commission, token)
 
 
 def move_in_pairs(db, commission, today, count):
@@ -391,6 +396,34 @@ def planned_once(suite, db, commission, token, count=20):
         again = ["planned %s times in %s calls: %s" % tuple(r.split(" ", 2)) for r in rows
                  if 2 * int(r.split()[0]) > int(r.split()[1])]
         check(not again, "statements planned again at every call:\n" + "\n".join(sorted(again)))
+
+
+def fresh_keys(suite, db, commission, token, count=30):
+    with suite.case("%d keyed deposit entries on one connection, the idempotency keys analyzed empty (a fresh "
+                    "install, a quiet day's purge): each response is recorded without a sequential scan of the keys "
+                    "(generic plans), and a key sent again replays it" % count):
+        db.sql("DELETE FROM idempotency_keys")
+        db.sql("ANALYZE idempotency_keys")
+        explain_settings(db, analyze=False)
+        log = ServerLog(db)
+        (placement,) = running_placements(db, commission, 1)
+        path = "/v1/placements/%s/deposit/entries" % placement
+        body = {"kind": "paid", "amount_cents": 100, "entry_date": day(0)}
+        with Daemon(db, threads=1) as d:
+            keys = [uuid.uuid4().hex for _ in range(count)]
+            first = [expect_status(d.call("POST", path, token=token, body=body, headers={"Idempotency-Key": k}),
+                                   201).body for k in keys]
+            again = d.call("POST", path, token=token, body=body, headers={"Idempotency-Key": keys[-1]})
+            check(expect_status(again, 201).body == first[-1], "the last key sent again replays its response", again)
+            d.stop()
+        plans = log.plans()
+        records = [p for p in plans if p.get("Query Text", "").startswith("UPDATE idempotency_keys")]
+        check(len(records) >= count, "auto_explain logged each record's plan (%d)" % len(records))
+        scans = sorted({n["Node Type"] for p in records for n in nodes(p["Plan"]) if "Scan" in n["Node Type"]})
+        check(scans == ["Tid Scan"], "the record finds its row by the claim's ctid: %s" % scans)
+        seq = {p.get("Query Text", "")[:120] for p in plans for n in nodes(p["Plan"])
+               if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "idempotency_keys"}
+        check(not seq, "sequential scans of the keys: %s" % sorted(seq))
 
 
 if __name__ == "__main__":
