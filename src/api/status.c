@@ -14,9 +14,9 @@
 #include "queries.h"
 #include "write.h"
 
-/* TEXT, a JSON array kept by the writes (person_status: "[]" when empty), parsed; NULL when it does not parse. */
+/* TEXT, a JSON array kept by the writes (person_status), parsed; NULL when it does not parse. */
 static json_t *kept_array(const char *text) {
-  json_t *v = json_loads(text != NULL ? text : "[]", 0, NULL);
+  json_t *v = json_loads(text, 0, NULL);
   if (v != NULL && !json_is_array(v)) {
     json_decref(v);
     v = NULL;
@@ -30,15 +30,14 @@ static bool member_is(const json_t *o, const char *key, const char *text) {
 }
 
 /* The open incidents of status row R as READER may see them, into W: a curator sees no hospitalisation, and a rent
- * arrears incident is shown while its placement runs. */
-static bool write_open_incidents(struct jw *w, const struct person_status_row *r, enum role reader) {
+ * arrears incident is shown while its placement RUNS. */
+static bool write_open_incidents(struct jw *w, const struct person_status_row *r, enum role reader, bool runs) {
   jw_key(w, "open_incidents");
   jw_array_begin(w);
   if (r->open_incidents != NULL && strcmp(r->open_incidents, "[]") != 0) {
     json_t *list = kept_array(r->open_incidents);
     if (list == NULL)
       return false;
-    bool runs = r->placement_runs != NULL && strcmp(r->placement_runs, "t") == 0;
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e) {
@@ -63,12 +62,11 @@ static void write_plan_member(struct jw *w, const json_t *plan, const char *key)
     jw_null(w);
 }
 
-/* The arrears plans of status row R while its placement runs, each with its state as of TODAY (paid_off once
+/* The arrears plans of status row R while its placement RUNS, each with its state as of TODAY (paid_off once
  * paid in full, late past an instalment's due date, else on_track), into W. */
-static bool write_arrears_plans(struct jw *w, const struct person_status_row *r, struct date today) {
+static bool write_arrears_plans(struct jw *w, const struct person_status_row *r, bool runs, struct date today) {
   jw_key(w, "arrears_plans");
   jw_array_begin(w);
-  bool runs = r->placement_runs != NULL && strcmp(r->placement_runs, "t") == 0;
   if (runs && r->arrears_plans != NULL && strcmp(r->arrears_plans, "[]") != 0) {
     json_t *list = kept_array(r->arrears_plans);
     if (list == NULL)
@@ -197,10 +195,12 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_key_string(w, "as_of", r.rent_as_of);
     jw_object_end(w);
   }
-  if (!write_open_incidents(w, &r, reader))
+  /* whether the placement runs today, as the statement decided it (SQL_PLACEMENT_RUNS) */
+  bool runs = r.placement_runs != NULL && strcmp(r.placement_runs, "t") == 0;
+  if (!write_open_incidents(w, &r, reader, runs))
     return false;
   jw_key_string(w, "next_review_on", r.next_review_on);
-  if (!write_arrears_plans(w, &r, date_today()))
+  if (!write_arrears_plans(w, &r, runs, date_today()))
     return false;
   jw_object_end(w);
   return true;
