@@ -31,9 +31,6 @@ struct db_statement {
   bool generic_plan;
 };
 
-/* The text of a row's ctid, "(block,item)", with its terminating NUL. */
-#define DB_CTID_SIZE 32
-
 /* Every statement of the program, for tools and tests (tests/db prepares each on a migrated schema): DB_STATEMENT
  * defines one and registers its address in the linker section "commissiond_statements". */
 #define DB_STATEMENT(var, ...)                                                                                   \

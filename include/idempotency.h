@@ -9,7 +9,6 @@
 struct idempotency {
   const char *key;    /* NULL when the client sent none */
   char hash_hex[65];  /* of method, path and canonical body */
-  char row[DB_CTID_SIZE]; /* the claimed key's row (its ctid), which the record fills */
   bool replay;        /* the key was used before with this request: reply with the stored response */
   bool mismatch;      /* the key was used before with another request */
   unsigned int status;

@@ -162,14 +162,16 @@ long token_used_flush(struct db *db);
 /* Frees the set, once no thread notes or flushes any more. */
 void token_used_shutdown(void);
 
-/* idempotency.c: claims KEY for TOKEN in the open transaction (DB_ROW: new, its row's ctid in ROW). DB_NO_ROW: it
- * existed; *PREV then has request hash (hex), status, location, body. */
+/* idempotency.c: claims KEY for TOKEN in the open transaction (DB_ROW: new). DB_NO_ROW: it existed; *PREV then
+ * has request hash (hex), status, location, body. */
 enum db_status db_idempotency_claim(struct db *db, const char *token_id, const char *key, const char *commission_id,
-                                    const char *hash_hex, char row[DB_CTID_SIZE], PGresult **prev);
-/* Records the response of KEY's request in the row its claim inserted (ROW, its ctid: the row cannot move while
- * the transaction that inserted it is open), sent with the transaction's COMMIT (db_exec_at_commit()). */
-enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *row,
-                                     const char *status, const char *location, const char *body);
+                                    const char *hash_hex, PGresult **prev);
+/* Records the response of KEY's request in the row its claim inserted (found by the key's unique index, whatever
+ * the table's statistics; COMMISSION_ID and HASH_HEX as claimed), sent with the transaction's COMMIT
+ * (db_exec_at_commit()). */
+enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *commission_id,
+                                     const char *hash_hex, const char *status, const char *location,
+                                     const char *body);
 
 /* organisations.c. A row of the API's Organisation. */
 #define ORGANISATION_ROW(FIRST, NEXT)                                                                         \

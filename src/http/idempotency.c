@@ -46,7 +46,7 @@ enum db_status idempotency_claim(struct request *rq, struct idempotency *idem) {
     return DB_ROW;
   PGresult *prev;
   enum db_status s = db_idempotency_claim(rq->db, rq->principal.token_id, idem->key, rq->principal.commission_id,
-                                          idem->hash_hex, idem->row, &prev);
+                                          idem->hash_hex, &prev);
   if (s != DB_NO_ROW)
     return s;
   if (strcmp(PQgetvalue(prev, 0, 0), idem->hash_hex) != 0) {
@@ -69,7 +69,8 @@ enum db_status idempotency_record_text(struct request *rq, struct idempotency *i
     return DB_ROW;
   char status_text[8];
   snprintf(status_text, sizeof status_text, "%u", status);
-  return db_idempotency_record(rq->db, rq->principal.token_id, idem->key, idem->row, status_text, location, text);
+  return db_idempotency_record(rq->db, rq->principal.token_id, idem->key, rq->principal.commission_id, idem->hash_hex,
+                               status_text, location, text);
 }
 
 enum db_status idempotency_record(struct request *rq, struct idempotency *idem, unsigned int status,
