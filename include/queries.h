@@ -693,62 +693,42 @@ enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, co
 /* The placement ALIAS runs today (moved in or not, not yet left). */
 #define SQL_PLACEMENT_RUNS(alias) "(" alias ".exit_date IS NULL OR " alias ".exit_date > current_date)"
 /* status.c. One row: what a curator checks about a person, read from the person (p) and the person's status row
- * (ps, migration 0022: the latest application, its last decision and session, the latest placement and its unit,
- * the last rent report, the next review, the open incidents and arrears plans, kept by the writes), with the
- * placement's deposit totals (t, kept by the ledger: 0023) and, once an exit date is set, its provision (dp) and
- * exit inspection (pl): the account's columns computed as deposit_accounts computes them (0023), each read by
- * primary key (migrations/0048). What depends on the date (whether the placement runs: its rent, review, sliding
- * step; the account's status) is decided here; the open incidents and arrears plans are the kept arrays as they
- * are, with placement_runs, for the daemon to filter (src/api/status.c). A part the person has none of is NULL.
+ * (ps, migration 0022: the latest application, its last decision and session, the latest placement, its unit, exit
+ * inspection and provision (0050), the last rent report, the next review, the open incidents and arrears plans,
+ * kept by the writes), with the placement's deposit totals (t, kept by the ledger: 0023), each read by primary key
+ * and returned as stored: what depends on the date (whether the placement runs: its rent, review, sliding step and
+ * rent-arrears incidents show; the account's status and due dates, as deposit_accounts computes them) and on the
+ * reader is decided by the daemon (src/api/status.c). FIRST_PART: the day the balance fell to a co-owned
+ * building's provision, which only an ended account down to its provision needs (a walk of its ledger: the
+ * statement with it is run for that account alone; the other says NULL). A part the person has none of is NULL.
  * SCOPE: access to RES_PERSON. */
-#define SQL_STATUS_RUNS(col) "CASE WHEN " SQL_PLACEMENT_RUNS("ps") " THEN " col " END"
-#define SQL_STATUS_EXITED(col) "CASE WHEN ps.exit_date IS NOT NULL THEN " col " END"
-#define SQL_STATUS_BALANCE "coalesce(t.balance_cents, 0)"
-#define SQL_STATUS_PROVISION "coalesce(dp.amount_cents, 0)"
-#define SQL_STATUS_REFUND_DUE                                                                                   \
-  "(ps.exit_date + CASE WHEN pl.exit_inspection_matches THEN interval '1 month' ELSE interval '2 months' END)::date"
-#define SQL_STATUS_PROVISION_DUE "(dp.accounts_approved_on + interval '1 month')::date"
-#define SQL_STATUS_SETTLED_ON "greatest(t.last_moved_on, ps.exit_date)"
-#define PERSON_STATUS_ROW(FIRST, NEXT)                                                                        \
+#define PERSON_STATUS_COLUMNS(FIRST, NEXT, FIRST_PART)                                                        \
   FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
   NEXT(protection, "p.protection") NEXT(application_id, "ps.application_id")                                  \
   NEXT(application_status, "ps.application_status") NEXT(submitted_at, SQL_TS("ps.submitted_at"))             \
   NEXT(outcome, "ps.outcome") NEXT(refusal_reason, "ps.refusal_reason") NEXT(decided_at, SQL_TS("ps.decided_at")) \
   NEXT(session_date, "ps.session_date") NEXT(placement_id, "ps.placement_id") NEXT(move_in_date, "ps.move_in_date") \
   NEXT(lease, "ps.lease") NEXT(exit_date, "ps.exit_date") NEXT(unit_label, "ps.unit_label")                   \
-  NEXT(unit_town, "ps.unit_town") NEXT(deposit_balance, SQL_STATUS_BALANCE)                                   \
-  NEXT(deposit_status, "CASE WHEN ps.placement_id IS NULL THEN NULL WHEN " SQL_PLACEMENT_RUNS("ps") " THEN CASE " \
-                       "WHEN " SQL_STATUS_BALANCE " > 0 THEN 'held' WHEN coalesce(t.paid_cents, 0) > 0 THEN 'settled' " \
-                       "ELSE 'not_paid' END WHEN " SQL_STATUS_BALANCE " = 0 THEN 'settled' "                   \
-                       "WHEN " SQL_STATUS_BALANCE " > " SQL_STATUS_PROVISION " AND current_date > "            \
-                       SQL_STATUS_REFUND_DUE " THEN 'overdue' WHEN current_date > " SQL_STATUS_PROVISION_DUE    \
-                       " THEN 'overdue' ELSE 'outstanding' END")                                               \
-  NEXT(deposit_refund_due_on, SQL_STATUS_REFUND_DUE)                                                          \
-  NEXT(deposit_settled_on, "CASE WHEN ps.exit_date IS NOT NULL AND " SQL_STATUS_BALANCE " = 0 THEN "          \
-                           SQL_STATUS_SETTLED_ON " END")                                                       \
-  NEXT(unit_rent_cents, "ps.unit_rent_cents")                                                                 \
-  NEXT(penalty_received_cents, SQL_STATUS_EXITED("coalesce(t.penalty_received_cents, 0)"))                    \
-  NEXT(penalty_waived_cents, SQL_STATUS_EXITED("coalesce(t.penalty_waived_cents, 0)"))                        \
-  NEXT(deposit_provision_cents, SQL_STATUS_EXITED(SQL_STATUS_PROVISION))                                      \
-  NEXT(deposit_provision_due_on, SQL_STATUS_EXITED(SQL_STATUS_PROVISION_DUE))                                 \
-  NEXT(deposit_first_part_until, "CASE WHEN ps.exit_date IS NULL THEN NULL WHEN " SQL_STATUS_PROVISION " = 0 "  \
-                                 "THEN CASE WHEN " SQL_STATUS_BALANCE " = 0 THEN " SQL_STATUS_SETTLED_ON        \
-                                 " ELSE current_date END WHEN " SQL_STATUS_BALANCE " > " SQL_STATUS_PROVISION   \
-                                 " THEN current_date ELSE deposit_first_part_until(ps.commission_id, "        \
-                                 "ps.placement_id, ps.exit_date, " SQL_STATUS_PROVISION ") END")               \
-  NEXT(rent_status, SQL_STATUS_RUNS("ps.rent_status")) NEXT(arrears_cents, SQL_STATUS_RUNS("ps.arrears_cents"))   \
-  NEXT(rent_as_of, SQL_STATUS_RUNS("ps.rent_as_of")) NEXT(next_review_on, SQL_STATUS_RUNS("ps.next_review_on"))  \
-  NEXT(placement_runs, SQL_PLACEMENT_RUNS("ps")) NEXT(open_incidents, "ps.open_incidents")                    \
-  NEXT(refund_to_association, "ps.refund_to_association") NEXT(sliding_start_date, "ps.sliding_start_date")    \
-  NEXT(planned_slide_on, "ps.planned_slide_on") NEXT(slid_on, "ps.slid_on")                                    \
-  NEXT(last_tripartite_on, SQL_STATUS_RUNS("ps.last_tripartite_on"))                                            \
-  NEXT(tripartite_review_on, SQL_STATUS_RUNS("ps.tripartite_review_on"))                                        \
-  NEXT(prefect_notice_due_on, SQL_STATUS_RUNS("ps.prefect_notice_due_on"))                                      \
-  NEXT(prefect_notice_sent_on, SQL_STATUS_RUNS("ps.prefect_notice_sent_on"))                                    \
-  NEXT(arrears_plans, "ps.arrears_plans")
+  NEXT(unit_town, "ps.unit_town") NEXT(balance_cents, "t.balance_cents") NEXT(paid_cents, "t.paid_cents")     \
+  NEXT(last_moved_on, "t.last_moved_on") NEXT(penalty_received_cents, "t.penalty_received_cents")             \
+  NEXT(penalty_waived_cents, "t.penalty_waived_cents")                                                        \
+  NEXT(exit_inspection_matches, "ps.exit_inspection_matches") NEXT(provision_cents, "ps.provision_cents")     \
+  NEXT(accounts_approved_on, "ps.accounts_approved_on") NEXT(first_part_until, FIRST_PART)                    \
+  NEXT(unit_rent_cents, "ps.unit_rent_cents") NEXT(rent_status, "ps.rent_status")                             \
+  NEXT(arrears_cents, "ps.arrears_cents") NEXT(rent_as_of, "ps.rent_as_of") NEXT(next_review_on, "ps.next_review_on") \
+  NEXT(open_incidents, "ps.open_incidents") NEXT(refund_to_association, "ps.refund_to_association")           \
+  NEXT(sliding_start_date, "ps.sliding_start_date") NEXT(planned_slide_on, "ps.planned_slide_on")             \
+  NEXT(slid_on, "ps.slid_on") NEXT(last_tripartite_on, "ps.last_tripartite_on")                               \
+  NEXT(tripartite_review_on, "ps.tripartite_review_on") NEXT(prefect_notice_due_on, "ps.prefect_notice_due_on") \
+  NEXT(prefect_notice_sent_on, "ps.prefect_notice_sent_on") NEXT(arrears_plans, "ps.arrears_plans")
+#define PERSON_STATUS_ROW(FIRST, NEXT) PERSON_STATUS_COLUMNS(FIRST, NEXT, "NULL::date")
+#define PERSON_STATUS_ROW_FIRST_PART(FIRST, NEXT)                                                             \
+  PERSON_STATUS_COLUMNS(FIRST, NEXT, "deposit_first_part_until(ps.commission_id, ps.placement_id, ps.exit_date, " \
+                                     "ps.provision_cents)")
 DB_ROW_STRUCT(person_status_row, PERSON_STATUS_ROW);
+/* FIRST_PART: with the day the balance fell to the provision (PERSON_STATUS_ROW_FIRST_PART's column). */
 enum db_status db_person_status(struct db *db, const char *commission_id, const char *person_id,
-                                const struct access *scope, PGresult **res);
+                                const struct access *scope, bool first_part, PGresult **res);
 
 /* reports.c: aggregate figures, never a person. FROM, TO, TODAY and DATE are YYYY-MM-DD (UTC days). */
 /* The activity of a period: applications received, standing decisions by outcome, the average waiting days

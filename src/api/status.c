@@ -1,6 +1,7 @@
 /* GET /v1/people/{id}/status: in one call, what a curator checks — the person's application state, last
  * decision, placement, deposit balance, rent arrears, open incidents and next review date. Nothing
  * care-confidential: no situation text, care notes or care follow-up; a curator sees no hospitalisation. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,8 +97,73 @@ static bool write_arrears_plans(struct jw *w, const struct person_status_row *r,
   return true;
 }
 
-/* The placement of status row R and its deposit account, into W. */
-static void write_placement_and_deposit(struct jw *w, const struct person_status_row *r) {
+static int64_t cents_of(const char *text) { return text != NULL ? strtoll(text, NULL, 10) : 0; }
+
+/* The deposit account of status row R as deposit_accounts computes it (migrations/0023), on TODAY, and whether
+ * the placement runs (moved in or not, not yet left). Dates as YYYY-MM-DD, empty when none. */
+struct status_account {
+  bool exited, runs;
+  int64_t balance, provision, received, waived;
+  const char *status; /* held, settled, not_paid, outstanding, overdue */
+  char refund_due_on[11], settled_on[11], provision_due_on[11], first_part_until[11];
+};
+
+/* Whether the account of status row R needs the day its balance fell to the provision, which only the ledger says
+ * (PERSON_STATUS_ROW_FIRST_PART): an ended account of a co-owned building down to its provision. */
+static bool status_needs_first_part(const struct person_status_row *r) {
+  int64_t provision = cents_of(r->provision_cents);
+  return r->exit_date != NULL && provision > 0 && cents_of(r->balance_cents) <= provision;
+}
+
+static void status_account(const struct person_status_row *r, struct date today, struct status_account *a) {
+  memset(a, 0, sizeof *a);
+  struct date exit, due = {0, 0, 0}, approved, moved;
+  a->exited = r->exit_date != NULL && date_parse(r->exit_date, &exit);
+  a->runs = !a->exited || date_compare(exit, today) > 0;
+  a->balance = cents_of(r->balance_cents);
+  int64_t paid = cents_of(r->paid_cents);
+  bool provision_due = false;
+  if (a->exited) {
+    /* the refund's due date (art. 22: one month after the exit when the inspections match, else two), the
+     * provision's (a month after the accounts are approved), and the day the balance reached 0 */
+    a->provision = cents_of(r->provision_cents);
+    a->received = cents_of(r->penalty_received_cents);
+    a->waived = cents_of(r->penalty_waived_cents);
+    due = deposit_refund_due(exit, r->exit_inspection_matches != NULL && strcmp(r->exit_inspection_matches, "t") == 0);
+    date_format(due, a->refund_due_on, sizeof a->refund_due_on);
+    provision_due = r->accounts_approved_on != NULL && date_parse(r->accounts_approved_on, &approved);
+    if (provision_due) {
+      approved = deposit_provision_due(approved);
+      date_format(approved, a->provision_due_on, sizeof a->provision_due_on);
+    }
+    if (a->balance == 0) {
+      bool later = r->last_moved_on != NULL && date_parse(r->last_moved_on, &moved) && date_compare(moved, exit) > 0;
+      date_format(later ? moved : exit, a->settled_on, sizeof a->settled_on);
+    }
+    /* the money beyond the provision is late until the balance fell to it */
+    if (a->provision == 0 && a->balance == 0)
+      memcpy(a->first_part_until, a->settled_on, sizeof a->settled_on);
+    else if (a->provision == 0 || a->balance > a->provision)
+      date_format(today, a->first_part_until, sizeof a->first_part_until);
+    else if (r->first_part_until != NULL)
+      snprintf(a->first_part_until, sizeof a->first_part_until, "%s", r->first_part_until);
+  }
+  if (a->runs)
+    a->status = a->balance > 0 ? "held" : paid > 0 ? "settled" : "not_paid";
+  else if (a->balance == 0)
+    a->status = "settled";
+  else if ((a->balance > a->provision && date_compare(today, due) > 0) ||
+           (provision_due && date_compare(today, approved) > 0))
+    a->status = "overdue";
+  else
+    a->status = "outstanding";
+}
+
+static const char *or_null(const char *text) { return text[0] != '\0' ? text : NULL; }
+
+/* The placement of status row R and its deposit account A, into W. */
+static void write_placement_and_deposit(struct jw *w, const struct person_status_row *r,
+                                        const struct status_account *a, struct date today) {
   /* the lease as signed, and a running sliding lease's next step (include/lease.h) */
   jw_key(w, "placement");
   jw_object_begin(w);
@@ -118,26 +184,25 @@ static void write_placement_and_deposit(struct jw *w, const struct person_status
   write_sliding(w, &d);
   jw_object_end(w);
   /* the deposit's due date and its late-refund penalty, as the account shows them (src/domain/deposit.c) */
-  struct deposit_penalty_texts t = {r->unit_rent_cents,         r->deposit_refund_due_on,
-                                    r->deposit_first_part_until, r->deposit_provision_cents,
-                                    r->deposit_provision_due_on, r->deposit_settled_on};
-  struct deposit_penalty pen = deposit_penalty_of_texts(&t, date_today());
-  int64_t received = r->penalty_received_cents ? strtoll(r->penalty_received_cents, NULL, 10) : 0;
-  int64_t waived = r->penalty_waived_cents ? strtoll(r->penalty_waived_cents, NULL, 10) : 0;
-  int64_t provision = r->deposit_provision_cents ? strtoll(r->deposit_provision_cents, NULL, 10) : 0;
-  int64_t unpaid = pen.penalty_cents - received - waived;
+  char provision[24];
+  snprintf(provision, sizeof provision, "%lld", (long long)a->provision);
+  struct deposit_penalty_texts t = {r->unit_rent_cents,         or_null(a->refund_due_on),
+                                    or_null(a->first_part_until), a->exited ? provision : NULL,
+                                    or_null(a->provision_due_on), or_null(a->settled_on)};
+  struct deposit_penalty pen = deposit_penalty_of_texts(&t, today);
+  int64_t unpaid = pen.penalty_cents - a->received - a->waived;
   jw_key(w, "deposit");
   jw_object_begin(w);
-  jw_key_int(w, "balance_cents", r->deposit_balance);
+  jw_key_integer(w, "balance_cents", a->balance);
   jw_key_string(w, "currency", "EUR");
-  jw_key_string(w, "status", r->deposit_status);
-  jw_key_string(w, "refund_due_on", r->deposit_refund_due_on);
+  jw_key_string(w, "status", a->status);
+  jw_key_string(w, "refund_due_on", or_null(a->refund_due_on));
   jw_key_integer(w, "months_late", pen.months_late);
   jw_key_integer(w, "penalty_cents", pen.penalty_cents);
   jw_key_integer(w, "penalty_unpaid_cents", unpaid > 0 ? unpaid : 0);
   /* the second due date of a co-owned building's provision, once the accounts are approved */
-  jw_key_integer(w, "provision_cents", provision);
-  jw_key_string(w, "provision_due_on", provision > 0 ? r->deposit_provision_due_on : NULL);
+  jw_key_integer(w, "provision_cents", a->provision);
+  jw_key_string(w, "provision_due_on", a->provision > 0 ? or_null(a->provision_due_on) : NULL);
   jw_object_end(w);
 }
 
@@ -147,6 +212,12 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
   struct person_status_row r;
   if (!db_row(res, i, &r))
     return false;
+  struct date today = date_today();
+  struct status_account account;
+  status_account(&r, today, &account);
+  if (!account.runs) /* an ended placement's rent, review and sliding step no longer show */
+    r.rent_status = r.arrears_cents = r.rent_as_of = r.next_review_on = r.last_tripartite_on =
+        r.tripartite_review_on = r.prefect_notice_due_on = r.prefect_notice_sent_on = NULL;
   jw_object_begin(w);
   jw_key(w, "person");
   jw_object_begin(w);
@@ -177,7 +248,7 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_object_end(w);
   }
   if (r.placement_id != NULL) {
-    write_placement_and_deposit(w, &r);
+    write_placement_and_deposit(w, &r, &account, today);
   } else {
     jw_key(w, "placement");
     jw_null(w);
@@ -195,12 +266,10 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_key_string(w, "as_of", r.rent_as_of);
     jw_object_end(w);
   }
-  /* whether the placement runs today, as the statement decided it (SQL_PLACEMENT_RUNS) */
-  bool runs = r.placement_runs != NULL && strcmp(r.placement_runs, "t") == 0;
-  if (!write_open_incidents(w, &r, reader, runs))
+  if (!write_open_incidents(w, &r, reader, account.runs))
     return false;
   jw_key_string(w, "next_review_on", r.next_review_on);
-  if (!write_arrears_plans(w, &r, runs, date_today()))
+  if (!write_arrears_plans(w, &r, account.runs, today))
     return false;
   jw_object_end(w);
   return true;
@@ -208,6 +277,11 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
 
 enum MHD_Result api_people_status(struct request *rq) {
   PGresult *res;
-  enum db_status s = db_person_status(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, &res);
+  enum db_status s = db_person_status(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, false, &res);
+  struct person_status_row r;
+  if (s == DB_ROW && db_row(res, 0, &r) && status_needs_first_part(&r)) {
+    PQclear(res);
+    s = db_person_status(rq->db, rq->principal.commission_id, rq->args[0], &rq->access, true, &res);
+  }
   return reply_read_of(rq, s, res, "No such person.", status_write);
 }

@@ -282,7 +282,7 @@ static void check_generic_plans(struct db *app, struct db *db, const struct comm
   for (int i = 0; i < 10; i++) {
     PGresult *res = NULL;
     CHECK(db_use_commission(app, c->id) == DB_ROW);
-    CHECK(db_person_status(app, c->id, person, &curator, &res) == DB_ROW);
+    CHECK(db_person_status(app, c->id, person, &curator, false, &res) == DB_ROW);
     PQclear(res);
     res = NULL;
     CHECK(db_placement_get(app, c->id, placement, &landlord, false, &res) == DB_ROW);
