@@ -400,7 +400,8 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
  * schedule, SQL_SLIDING_RUNS); SCOPE decides which placements a token sees
  * (SQL_PLACEMENT_SCOPE). */
 /* A placement's sliding-lease schedule, as the sliding_schedule view (migrations/0014) computes it, from the last
- * tripartite review its placement keeps (0049): COL while its sliding lease runs and has not slid, else NULL. */
+ * tripartite review and the current period's notice to the prefect its placement keeps (0049, 0051): COL while
+ * its sliding lease runs and has not slid, else NULL. */
 #define SQL_SLIDING_RUNS(col)                                                                                   \
   "CASE WHEN pl.lease = 'sliding_lease' AND pl.slid_on IS NULL AND " SQL_PLACEMENT_RUNS("pl") " THEN " col " END"
 #define SQL_TRIPARTITE_REVIEW_ON "(coalesce(pl.last_tripartite_on, pl.sliding_start_date) + interval '6 months')::date"
@@ -418,9 +419,7 @@ enum db_status db_agreement_list(struct db *db, const char *commission_id, const
   NEXT(last_tripartite_on, SQL_SLIDING_RUNS("pl.last_tripartite_on"))                                          \
   NEXT(tripartite_review_on, SQL_SLIDING_RUNS(SQL_TRIPARTITE_REVIEW_ON))                                        \
   NEXT(prefect_notice_due_on, SQL_SLIDING_RUNS("(" SQL_TRIPARTITE_REVIEW_ON " - interval '2 months')::date"))    \
-  NEXT(prefect_notice_sent_on, SQL_SLIDING_RUNS("(SELECT n.sent_on FROM prefect_notices n WHERE n.commission_id " \
-                                                "= pl.commission_id AND n.placement_id = pl.id AND n.period_end = " \
-                                                SQL_TRIPARTITE_REVIEW_ON ")"))
+  NEXT(prefect_notice_sent_on, SQL_SLIDING_RUNS("pl.prefect_notice_sent_on"))
 DB_ROW_STRUCT(placement_row, PLACEMENT_ROW);
 /* What starts a placement (the person comes from the application, the deciding session from its approval). */
 struct placement_fields {

@@ -2,6 +2,6 @@
 #ifndef COMMISSIOND_SCHEMA_H
 #define COMMISSIOND_SCHEMA_H
 
-#define SCHEMA_VERSION 50
+#define SCHEMA_VERSION 51
 
 #endif
