@@ -117,7 +117,7 @@ static bool status_needs_first_part(const struct person_status_row *r) {
 
 static void status_account(const struct person_status_row *r, struct date today, struct status_account *a) {
   memset(a, 0, sizeof *a);
-  struct date exit, due = {0, 0, 0}, approved, moved;
+  struct date exit, due = {0, 0, 0}, approved, provision_due_day = {0, 0, 0}, moved;
   a->exited = r->exit_date != NULL && date_parse(r->exit_date, &exit);
   a->runs = !a->exited || date_compare(exit, today) > 0;
   a->balance = cents_of(r->balance_cents);
@@ -133,8 +133,8 @@ static void status_account(const struct person_status_row *r, struct date today,
     date_format(due, a->refund_due_on, sizeof a->refund_due_on);
     provision_due = r->accounts_approved_on != NULL && date_parse(r->accounts_approved_on, &approved);
     if (provision_due) {
-      approved = deposit_provision_due(approved);
-      date_format(approved, a->provision_due_on, sizeof a->provision_due_on);
+      provision_due_day = deposit_provision_due(approved);
+      date_format(provision_due_day, a->provision_due_on, sizeof a->provision_due_on);
     }
     if (a->balance == 0) {
       bool later = r->last_moved_on != NULL && date_parse(r->last_moved_on, &moved) && date_compare(moved, exit) > 0;
@@ -153,7 +153,7 @@ static void status_account(const struct person_status_row *r, struct date today,
   else if (a->balance == 0)
     a->status = "settled";
   else if ((a->balance > a->provision && date_compare(today, due) > 0) ||
-           (provision_due && date_compare(today, approved) > 0))
+           (provision_due && date_compare(today, provision_due_day) > 0))
     a->status = "overdue";
   else
     a->status = "outstanding";
