@@ -77,16 +77,35 @@ void jw_array_end(struct jw *w) {
   w->first = false;
 }
 
+/* Whether one of the eight bytes of V needs an escape: a control character (below 0x20), the quote or the
+ * backslash. Each test is exact for "some byte" (bytes from 0x80, UTF-8's, never match). */
+#define BYTES_OF(b) (UINT64_C(0x0101010101010101) * (b))
+static bool word_needs_escape(uint64_t v) {
+  uint64_t quote = v ^ BYTES_OF(0x22), backslash = v ^ BYTES_OF(0x5c);
+  uint64_t control = (v - BYTES_OF(0x20)) & ~v;
+  uint64_t zero = ((quote - BYTES_OF(0x01)) & ~quote) | ((backslash - BYTES_OF(0x01)) & ~backslash);
+  return ((control | zero) & BYTES_OF(0x80)) != 0;
+}
+
 /* TEXT quoted and escaped as jansson does by default: the quote, the backslash and control characters escaped;
- * everything else (UTF-8 included) as it is. */
+ * everything else (UTF-8 included) as it is. Read eight bytes at a time while none needs an escape (a 300-line
+ * agenda is 190 KB of text, its situations' free text most of it: byte by byte, a quarter of the daemon's time). */
 static void quoted(struct jw *w, const char *text) {
   put_char(w, '"');
-  const char *run = text;
-  for (const char *p = text; *p != '\0'; p++) {
-    unsigned char c = (unsigned char)*p;
+  const char *run = text, *end = text + strlen(text);
+  for (const char *p = text; p < end;) {
+    uint64_t v;
+    if (end - p >= 8) {
+      memcpy(&v, p, sizeof v);
+      if (!word_needs_escape(v)) {
+        p += 8;
+        continue;
+      }
+    }
+    unsigned char c = (unsigned char)*p++;
     if (c >= 0x20 && c != '"' && c != '\\')
       continue;
-    put(w, run, (size_t)(p - run));
+    put(w, run, (size_t)(p - 1 - run));
     char seq[8];
     switch (c) {
     case '"': put(w, "\\\"", 2); break;
@@ -100,9 +119,9 @@ static void quoted(struct jw *w, const char *text) {
       snprintf(seq, sizeof seq, "\\u%04X", c);
       put(w, seq, 6);
     }
-    run = p + 1;
+    run = p;
   }
-  put(w, run, strlen(run));
+  put(w, run, (size_t)(end - run));
   put_char(w, '"');
 }
 
