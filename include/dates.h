@@ -9,7 +9,7 @@ struct date {
   int year, month, day;
 };
 
-/* Parses YYYY-MM-DD (as valid_date() accepts); false when malformed. */
+/* Parses YYYY-MM-DD (as valid_date() accepts); false when NULL (an SQL NULL column) or malformed. */
 bool date_parse(const char *text, struct date *out);
 /* Writes YYYY-MM-DD into OUT (at least 11 bytes). */
 void date_format(struct date d, char *out, size_t n);

@@ -118,7 +118,7 @@ static bool status_needs_first_part(const struct person_status_row *r) {
 static void status_account(const struct person_status_row *r, struct date today, struct status_account *a) {
   memset(a, 0, sizeof *a);
   struct date exit, due = {0, 0, 0}, approved, provision_due_day = {0, 0, 0}, moved;
-  a->exited = r->exit_date != NULL && date_parse(r->exit_date, &exit);
+  a->exited = date_parse(r->exit_date, &exit);
   a->runs = !a->exited || date_compare(exit, today) > 0;
   a->balance = cents_of(r->balance_cents);
   int64_t paid = cents_of(r->paid_cents);
@@ -131,13 +131,13 @@ static void status_account(const struct person_status_row *r, struct date today,
     a->waived = cents_of(r->penalty_waived_cents);
     due = deposit_refund_due(exit, r->exit_inspection_matches != NULL && strcmp(r->exit_inspection_matches, "t") == 0);
     date_format(due, a->refund_due_on, sizeof a->refund_due_on);
-    provision_due = r->accounts_approved_on != NULL && date_parse(r->accounts_approved_on, &approved);
+    provision_due = date_parse(r->accounts_approved_on, &approved);
     if (provision_due) {
       provision_due_day = deposit_provision_due(approved);
       date_format(provision_due_day, a->provision_due_on, sizeof a->provision_due_on);
     }
     if (a->balance == 0) {
-      bool later = r->last_moved_on != NULL && date_parse(r->last_moved_on, &moved) && date_compare(moved, exit) > 0;
+      bool later = date_parse(r->last_moved_on, &moved) && date_compare(moved, exit) > 0;
       date_format(later ? moved : exit, a->settled_on, sizeof a->settled_on);
     }
     /* the money beyond the provision is late until the balance fell to it */

@@ -87,19 +87,26 @@ static bool word_needs_escape(uint64_t v) {
   return ((control | zero) & BYTES_OF(0x80)) != 0;
 }
 
+static bool byte_needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+/* The first byte from P on (before END) that needs an escape, or END: eight bytes at a time while none does. */
+static const char *next_escape(const char *p, const char *end) {
+  uint64_t v;
+  while (end - p >= 8 && (memcpy(&v, p, sizeof v), !word_needs_escape(v)))
+    p += 8;
+  while (p < end && !byte_needs_escape((unsigned char)*p))
+    p++;
+  return p;
+}
+
 /* TEXT quoted and escaped as jansson does by default: the quote, the backslash and control characters escaped;
  * everything else (UTF-8 included) as it is. Read eight bytes at a time while none needs an escape (a 300-line
  * agenda is 190 KB of text, its situations' free text most of it: byte by byte, a quarter of the daemon's time);
  * a string with nothing to escape, as most are, is copied at once. */
 static void quoted(struct jw *w, const char *text) {
   size_t n = strlen(text);
-  const char *run = text, *end = text + n, *p = text;
-  uint64_t v;
-  while (end - p >= 8 && (memcpy(&v, p, sizeof v), !word_needs_escape(v)))
-    p += 8;
-  while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
-    p++;
-  if (p == end) { /* nothing to escape (most strings): quoted and copied at once */
+  const char *end = text + n, *p = next_escape(text, end);
+  if (p == end) {
     if (reserve(w, n + 2)) {
       w->buf[w->len++] = '"';
       memcpy(w->buf + w->len, text, n);
@@ -109,18 +116,10 @@ static void quoted(struct jw *w, const char *text) {
     return;
   }
   put_char(w, '"');
-  for (; p < end;) { /* from the first byte that needs an escape */
-    if (end - p >= 8) {
-      memcpy(&v, p, sizeof v);
-      if (!word_needs_escape(v)) {
-        p += 8;
-        continue;
-      }
-    }
-    unsigned char c = (unsigned char)*p++;
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    put(w, run, (size_t)(p - 1 - run));
+  const char *run = text;
+  for (; p < end; p = next_escape(p, end)) {
+    unsigned char c = (unsigned char)*p;
+    put(w, run, (size_t)(p - run));
     char seq[8];
     switch (c) {
     case '"': put(w, "\\\"", 2); break;
@@ -134,7 +133,7 @@ static void quoted(struct jw *w, const char *text) {
       snprintf(seq, sizeof seq, "\\u%04X", c);
       put(w, seq, 6);
     }
-    run = p;
+    run = ++p;
   }
   put(w, run, (size_t)(end - run));
   put_char(w, '"');

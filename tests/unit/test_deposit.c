@@ -30,6 +30,7 @@ static void test_dates(void) {
   CHECK(date_compare(d("2026-01-02"), d("2026-01-02")) == 0);
   struct date bad;
   CHECK(!date_parse("2026-02-30", &bad));
+  CHECK(!date_parse(NULL, &bad)); /* an SQL NULL column: no date */
 }
 
 static void test_refund_due(void) {
