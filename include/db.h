@@ -22,10 +22,11 @@ struct db_statement {
   const char *sql;
   int nparams;
   const char *const *params; /* NULL, or NPARAMS names */
-  /* Run with its generic plan from the first call (plan_cache_mode = force_generic_plan around it), and without
-   * bitmap scans (enable_bitmapscan = off), for a list's keyset walk: its plan does not depend on its parameters'
-   * values, but PostgreSQL kept choosing custom plans, paying the planning at every call, and may prefer a bitmap
-   * scan and a sort of every matching row to a step's one index descent (src/db/conn.c, queue_plan_mode()).
+  /* Run with its generic plan from the first call (plan_cache_mode = force_generic_plan around it), without
+   * bitmap scans and without sorts (enable_bitmapscan, enable_sort = off), for a list's keyset page: its plan does
+   * not depend on its parameters' values, but PostgreSQL kept choosing custom plans, paying the planning at every
+   * call, and may prefer a bitmap scan and a sort of every matching row to one range of the list's ordered index
+   * (src/db/conn.c, queue_plan_mode()).
    * db_exec() queues the settings in the same round trip when the session's differ, and the statements without
    * this flag run under the session's defaults again. */
   bool generic_plan;

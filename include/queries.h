@@ -17,27 +17,25 @@
 #define DB_FIRST_ID "00000000-0000-0000-0000-000000000000"
 #define DB_FIRST_TEXT "" /* below any text of length 1 or more, in every collation */
 
-/* A list's page as a keyset walk: FIRST is the statement of the first row after the cursor, NEXT of the row after
- * the previous one (its columns as w.*); each ends ORDER BY the list's key LIMIT 1. The page is then
- * SQL_WALK_PAGE: its LIMIT rows, each found by one descent of the list's index, so that a page costs
- * O(limit · log n) by construction: a LIMIT 1 never lets a plan, generic or not, prefer sorting every matching row
- * (a generic plan guesses a tenth of the rows for a LIMIT given as a parameter, and the row-level security
- * predicate and the cursor's comparison shrink its estimates further, so a plain ORDER BY ... LIMIT :limit was
- * planned as a bitmap scan and a sort of the whole commission's matching rows). */
-#define SQL_WALK(name, FIRST, NEXT)                                                                           \
-  name " AS ((" FIRST ") UNION ALL (SELECT n.* FROM " name " w CROSS JOIN LATERAL (" NEXT ") n))"
-#define SQL_KEYSET_WALK(FIRST, NEXT) "WITH RECURSIVE " SQL_WALK("walk", FIRST, NEXT) " "
-#define SQL_WALK_PAGE "(SELECT * FROM walk LIMIT :limit::integer)"
-/* Two walks merged (the rows of two partial indexes in one order): SQL_WALKS_PAGE(KEY) is the first LIMIT rows of
- * both in the order KEY (of m.*). */
-#define SQL_KEYSET_WALKS(FIRST, NEXT, FIRST2, NEXT2)                                                          \
-  "WITH RECURSIVE " SQL_WALK("walk", FIRST, NEXT) ", " SQL_WALK("walk2", FIRST2, NEXT2) " "
-#define SQL_WALKS_PAGE(KEY)                                                                                   \
-  "(SELECT * FROM ((SELECT * FROM walk LIMIT :limit::integer) UNION ALL (SELECT * FROM walk2 LIMIT "         \
-  ":limit::integer)) m ORDER BY " KEY " LIMIT :limit::integer)"
-/* A condition the planner estimates as keeping (nearly) every row: for a walk's step's filters on parameters
+/* A list's page: ROWS is the statement of the rows after the cursor in the list's order (ORDER BY its key: the
+ * columns of an index after its leading equalities); the page is its first LIMIT rows, one descent of that index
+ * and a scan the LIMIT stops, so that a page costs O(limit + log n). A list's statement runs its generic plan
+ * without bitmap scans and without sorts (struct db_statement.generic_plan): a generic plan guesses a tenth of the
+ * rows for a LIMIT given as a parameter, and the row-level security predicate and the cursor's comparison shrink
+ * its estimates further, so that, left free, it planned a bitmap scan and a sort of the whole commission's
+ * matching rows; without them the ordered index scan is the plan. One person's, unit's or placement's rows (a
+ * few) are listed under the session's defaults, which may sort them. */
+#define SQL_KEYSET_PAGE(ROWS) "(" ROWS " LIMIT :limit::integer)"
+/* A page and a few rows merged: the first LIMIT rows, in the order KEY (of m.*), of ROWS' page and of FEW (a
+ * statement of a few rows after the cursor, in no order, read through an index of their own condition: the
+ * placements whose exit date is ahead, which no index keeps in the list's order; sorting these few and the page
+ * is the statement's one sort). */
+#define SQL_KEYSET_PAGE_AND(ROWS, FEW, KEY)                                                                   \
+  "(SELECT * FROM (" SQL_KEYSET_PAGE(ROWS) " UNION ALL (" FEW " OFFSET 0)) m ORDER BY " KEY                   \
+  " LIMIT :limit::integer)"
+/* A condition the planner estimates as keeping (nearly) every row: for a list's filters on parameters
  * ("status = ANY ($n)", a scope), whose generic estimates are so small that a plan would rather sort every
- * matching row than walk the ordered index; the condition itself is unchanged (true exactly when COND is). */
+ * matching row than read the ordered index; the condition itself is unchanged (true exactly when COND is). */
 #define SQL_UNESTIMATED(cond) "(((" cond ") OR NULL) IS NOT NULL)"
 
 /* A list's join to the row TABLE (as ALIAS) of id COLUMN of its page's row: a look-up by key per page row (a

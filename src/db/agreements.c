@@ -65,19 +65,17 @@ DB_STATEMENT(renew, {"agreement_renew",
                      DB_PARAMS(AGREEMENT_RENEW)});
 DB_PARAMS_STRUCT(agreement_renew_params, AGREEMENT_RENEW);
 
-/* Agreements by end date: a keyset walk (SQL_KEYSET_WALK) by a statement of its shape: its leading filter (COND:
+/* Agreements by end date: a keyset page (SQL_KEYSET_PAGE) by a statement of its shape: its leading filter (COND:
  * the whole commission's, one landlord's, the caller's own) and "expiring within" written out as a range of that
- * index (the walk stops at its end even when fewer than LIMIT agreements expire); every filter is checked again
+ * index (the page stops at its end even when fewer than LIMIT agreements expire); every filter is checked again
  * on the page (each statement names every parameter). The cursor is always given (the first page's is the lowest
  * key). */
 #define AGREEMENT_LIST(P) P(commission_id) P(scope) P(org) P(org_id) P(within_days) P(after_end) P(after_id) P(limit)
-#define AGREEMENT_STEP(COND, AFTER)                                                                              \
-  "SELECT a.* FROM agreements a WHERE a.commission_id = :commission_id " COND "AND (a.end_date, a.id) > " AFTER  \
-  " ORDER BY a.end_date, a.id LIMIT 1"
+#define AGREEMENT_ROWS(COND)                                                                                     \
+  "SELECT a.* FROM agreements a WHERE a.commission_id = :commission_id " COND                                    \
+  "AND (a.end_date, a.id) > (:after_end::date, :after_id::uuid) ORDER BY a.end_date, a.id"
 #define AGREEMENT_LIST_SQL(COND)                                                                                 \
-  SQL_KEYSET_WALK(AGREEMENT_STEP(COND, "(:after_end::date, :after_id::uuid)"),                                   \
-                  AGREEMENT_STEP(COND, "(w.end_date, w.id)"))                                                    \
-  "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM " SQL_WALK_PAGE " a WHERE "                                         \
+  "SELECT " DB_COLUMNS(AGREEMENT_ROW) " FROM " SQL_KEYSET_PAGE(AGREEMENT_ROWS(COND)) " a WHERE "                 \
   SQL_LANDLORD_SCOPE("a.org_id", ":scope", ":org") " AND (:org_id::uuid IS NULL OR a.org_id = :org_id::uuid) "   \
   "AND (:within_days::integer IS NULL OR a.end_date <= " SQL_TODAY " + :within_days::integer) "                  \
   "ORDER BY a.end_date, a.id"

@@ -40,8 +40,8 @@ DB_STATEMENT(get_for_update, {
 DB_PARAMS_STRUCT(app_get_params, APP_GET);
 
 /* The waiting list: oldest submission first. STATUSES is an array literal; REFERENT a part of the referent's name
- * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). The page is a keyset walk
- * (SQL_KEYSET_WALK) of the applications alone, by a statement of its shape: its leading filter (COND:
+ * (any case); UNIT_KIND one of the kinds wished; TOWN one of the towns wished (any case). The page is a keyset page
+ * (SQL_KEYSET_PAGE) of the applications alone, by a statement of its shape: its leading filter (COND:
  * the whole commission, or the caller's care team or curator, read from the application's own copy of its
  * person's, migrations/0024) and its statuses written out, so that even a generic plan sees the list's index and no
  * "parameter IS NULL OR" guess hides it; when every status asked is an open one (the waiting list and the agenda's
@@ -62,21 +62,20 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
   "AND (:town::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.wished_towns) w(town) "                            \
   "WHERE lower(w.town) = lower(:town))) AND (:scope = 'all' OR (:scope = 'care_team' AND a.care_team_id = "       \
   ":org::uuid) OR (:scope = 'curator' AND a.curator_org_id = :org::uuid))"
-#define APP_STEP(COND, AFTER)                                                                                    \
+#define APP_ROWS(COND)                                                                                           \
   "SELECT a.* FROM applications a WHERE a.commission_id = :commission_id " COND                                  \
-  " AND (a.queued_at, a.id) > " AFTER " ORDER BY a.queued_at, a.id LIMIT 1"
+  " AND (a.queued_at, a.id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid) "                      \
+  "ORDER BY a.queued_at, a.id"
 #define APP_LIST_SQL(COND)                                                                                       \
-  SQL_KEYSET_WALK(APP_STEP(COND, "(:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid)"),                 \
-                  APP_STEP(COND, "(w.queued_at, w.id)"))                              \
-  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM " SQL_WALK_PAGE " a" SQL_PAGE_JOIN("people", "p", "a", "person_id") \
-  "WHERE " APP_FILTERS " AND " SQL_PERSON_SCOPE("p", ":scope", ":org")                                           \
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM " SQL_KEYSET_PAGE(APP_ROWS(COND)) " a"                            \
+  SQL_PAGE_JOIN("people", "p", "a", "person_id") "WHERE " APP_FILTERS " AND " SQL_PERSON_SCOPE("p", ":scope", ":org") \
   " ORDER BY a.queued_at, a.id"
 #define APP_STATUSES "AND " SQL_UNESTIMATED("a.status = ANY (:statuses::text[])") " "
 #define APP_OPEN "AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "
 #define APP_WAITING "AND a.status IN ('submitted', 'deferred') "
 /* A leading filter's four statements: VAR (any status), VAR_statuses, VAR_open (statuses all open) and
  * VAR_waiting (statuses all waiting: the waiting list's own index, migrations/0026, which skips no approved or
- * scheduled application). Each runs its generic plan from the first call: its walk is the same whatever the
+ * scheduled application). Each runs its generic plan from the first call: its scan is the same whatever the
  * parameters, but on a database of many commissions PostgreSQL estimated its custom plans a little cheaper and
  * kept planning the statement at every call (bench/run --scale large: 1.6 ms of planning for a 0.8 ms page). */
 #define APP_LIST_STATEMENTS(var, name, COND)                                                                     \

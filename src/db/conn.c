@@ -72,10 +72,13 @@ void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms, unsign
 }
 
 /* The settings every session starts with, in one round trip: dates and "today" are UTC everywhere, whatever the
- * server's or the role's default time zone; a worker's statements and lock waits are bounded (--statement-timeout,
- * --lock-timeout: 0 leaves the server's setting), so that a stuck database answers a prompt 503, never a hang. */
+ * server's or the role's default time zone; no statement is compiled to machine code (jit: each is a short
+ * transaction, and a compilation costs hundreds of milliseconds; a list's page, planned without sorts, carries a
+ * sort's disabled cost over jit_above_cost: 275 ms of compilation for a page of 0.3 ms); a worker's statements and
+ * lock waits are bounded (--statement-timeout, --lock-timeout: 0 leaves the server's setting), so that a stuck
+ * database answers a prompt 503, never a hang. */
 static bool session_setup(struct db *db) {
-  char sql[160] = "SET TIME ZONE 'UTC'";
+  char sql[160] = "SET TIME ZONE 'UTC'; SET jit = off";
   size_t n = strlen(sql);
   if (db->worker && statement_timeout_ms > 0)
     n += (size_t)snprintf(sql + n, sizeof sql - n, "; SET statement_timeout = %u", statement_timeout_ms);
@@ -537,18 +540,19 @@ enum db_status db_exec(struct db *db, const struct db_statement *st, const char 
   return s;
 }
 
-/* Queues the settings of PLAN: a statement flagged generic_plan (a list's keyset walk) runs its generic plan, and
- * without bitmap scans, so that each step of its walk is one descent of its ordered index. A bitmap scan reads every
- * row its index conditions match and sorts them for the step's LIMIT 1: under row-level security the policy's
- * filter shrinks the step's estimate to one row, the two plans then cost about the same, and the heap's order
- * decided (the review schedule's step read the 300 placements of the next 30 days at every row of the page on the
- * bench's large set: 10 356 buffers and 20 ms a page, 1 042 and 2 ms by index). The other statements run under the
- * session's defaults. */
+/* Queues the settings of PLAN: a statement flagged generic_plan (a list's keyset page) runs its generic plan,
+ * without bitmap scans and without sorts, so that its page is one range of its ordered index that the LIMIT stops.
+ * A bitmap scan reads every row its index conditions match and must sort them: under row-level security the
+ * policy's filter shrinks the estimates to a few rows, the plans then cost about the same, and the heap's order
+ * decided (the review schedule read the 300 placements of the next 30 days at every row of the page on the bench's
+ * large set: 10 356 buffers and 20 ms a page, 1 042 and 2 ms by index); a sort of another index's rows likewise.
+ * The other statements run under the session's defaults. */
 static bool queue_plan_mode(struct db *db, enum plan_mode plan) {
   if (plan == PLAN_GENERIC)
     return queue_command(db, "SET plan_cache_mode = force_generic_plan") &&
-           queue_command(db, "SET enable_bitmapscan = off");
-  return queue_command(db, "RESET plan_cache_mode") && queue_command(db, "RESET enable_bitmapscan");
+           queue_command(db, "SET enable_bitmapscan = off") && queue_command(db, "SET enable_sort = off");
+  return queue_command(db, "RESET plan_cache_mode") && queue_command(db, "RESET enable_bitmapscan") &&
+         queue_command(db, "RESET enable_sort");
 }
 
 static enum db_status db_exec_once(struct db *db, const struct db_statement *st, const char *const *params,

@@ -34,13 +34,13 @@ DB_STATEMENT(get_for_update, {
 });
 DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
 
-/* Incidents by report time. The page is a keyset walk (SQL_KEYSET_WALK) of incidents alone, by a statement of its
+/* Incidents by report time. The page is a keyset page (SQL_KEYSET_PAGE) of incidents alone, by a statement of its
  * shape: its leading filter (COND: the whole commission, or the caller's care team, curator or
  * landlord, read from the incident's own copies of its placement's, migrations/0024, with what that scope may not
  * see left out; or one placement's incidents, with every other filter) and its status written out (the whole
- * commission's of one status read the index of that status, migrations/0033; a step that also said "not closed"
+ * commission's of one status read the index of that status, migrations/0033; a page that also said "not closed"
  * let PostgreSQL prefer the partial index of incidents not closed, migrations/0003, dropped by 0036, and sort the
- * commission's open incidents at each step), so that each step descends the list's index. The page is then
+ * commission's open incidents), so that the page is a range of the list's index. The page is then
  * joined, row by row, to its placement, person and unit, where every filter is checked again
  * (each statement names every parameter). The cursor is always given (the first page's is the lowest key). */
 #define INCIDENT_LIST(P) P(commission_id) P(scope) P(org) P(status) P(placement_id) P(after_at) P(after_id) P(limit)
@@ -50,13 +50,12 @@ DB_PARAMS_STRUCT(incident_get_params, INCIDENT_GET);
   "AND i.landlord_org_id = :org::uuid AND i.reported_by_role = 'landlord')) "                                   \
   "AND (:status::text IS NULL OR i.status = :status) "                                                          \
   "AND (:placement_id::uuid IS NULL OR i.placement_id = :placement_id::uuid)"
-#define INCIDENT_STEP(COND, AFTER)                                                                               \
-  "SELECT i.* FROM incidents i WHERE i.commission_id = :commission_id " COND "AND (i.created_at, i.id) > " AFTER  \
-  " ORDER BY i.created_at, i.id LIMIT 1"
+#define INCIDENT_ROWS(COND)                                                                                      \
+  "SELECT i.* FROM incidents i WHERE i.commission_id = :commission_id " COND                                     \
+  "AND (i.created_at, i.id) > (:after_at::timestamp AT TIME ZONE 'UTC', :after_id::uuid) "                       \
+  "ORDER BY i.created_at, i.id"
 #define INCIDENT_LIST_SQL(COND)                                                                                  \
-  SQL_KEYSET_WALK(INCIDENT_STEP(COND, "(:after_at::timestamp AT TIME ZONE 'UTC', :after_id::uuid)"),             \
-                  INCIDENT_STEP(COND, "(w.created_at, w.id)"))                                                   \
-  "SELECT " DB_COLUMNS(INCIDENT_ROW) " FROM " SQL_WALK_PAGE " i"                                                \
+  "SELECT " DB_COLUMNS(INCIDENT_ROW) " FROM " SQL_KEYSET_PAGE(INCIDENT_ROWS(COND)) " i"                         \
   SQL_PAGE_JOIN("placements", "pl", "i", "placement_id")                                                        \
   SQL_PAGE_JOIN("people", "p", "pl", "person_id") SQL_PAGE_JOIN("units", "u", "pl", "unit_id")                   \
   "WHERE " INCIDENT_FILTERS " AND " SQL_INCIDENT_SCOPE("i", "p", "u", ":scope", ":org") " ORDER BY i.created_at, i.id"

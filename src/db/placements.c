@@ -61,11 +61,11 @@ DB_STATEMENT(get_for_update, {
 });
 DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
 
-/* A page of placements, oldest move-in first: a keyset walk (SQL_KEYSET_WALK) of placements alone, by a statement
+/* A page of placements, oldest move-in first: a keyset page (SQL_KEYSET_PAGE) of placements alone, by a statement
  * of its shape: its leading filter (COND: the whole commission, a landlord, the caller's own landlord, care team or
  * curator, read from the placement's own copies of its person's and unit's, migrations/0024; or one person's or
  * one unit's placements, with every other filter) and, but for one person or unit, the active filter (any,
- * running, ended) written out, so that each step descends the list's index and no "parameter IS NULL OR" guess
+ * running, ended) written out, so that the page is a range of the list's index and no "parameter IS NULL OR" guess
  * hides it. Running placements (exit_date IS NULL, partial indexes) are merged with the few whose exit date is
  * still ahead. The page is then joined, row by row, to its people and units, where every filter is checked again
  * (each statement names every parameter). The cursor is always given (the first page's is the lowest key). */
@@ -80,26 +80,21 @@ DB_PARAMS_STRUCT(placement_get_params, PLACEMENT_GET);
   ":active::boolean) AND (:unit_id::uuid IS NULL OR pl.unit_id = :unit_id::uuid) "                              \
   "AND (:person_id::uuid IS NULL OR pl.person_id = :person_id::uuid) "                                          \
   "AND (:landlord_org_id::uuid IS NULL OR pl.landlord_org_id = :landlord_org_id::uuid)"
-/* A walk's step: the next placement of COND after AFTER. */
-#define PLACEMENT_STEP(COND, AFTER)                                                                              \
+/* The placements of COND after the cursor; PLACEMENT_ROWS in the list's order. */
+#define PLACEMENT_AFTER(COND)                                                                                    \
   "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " COND                                 \
-  " AND (pl.move_in_date, pl.id) > " AFTER " ORDER BY pl.move_in_date, pl.id LIMIT 1"
-#define PLACEMENT_FIRST "(:after_date::date, :after_id::uuid)"
-#define PLACEMENT_NEXT "(w.move_in_date, w.id)"
-#define PLACEMENT_LIST_SQL(WALK, PAGE)                                                                           \
-  WALK "SELECT " DB_COLUMNS(PLACEMENT_ROW) " FROM " PAGE " pl" SQL_PAGE_JOIN("people", "p", "pl", "person_id")   \
+  " AND (pl.move_in_date, pl.id) > (:after_date::date, :after_id::uuid)"
+#define PLACEMENT_ROWS(COND) PLACEMENT_AFTER(COND) " ORDER BY pl.move_in_date, pl.id"
+#define PLACEMENT_LIST_SQL(PAGE)                                                                                 \
+  "SELECT " DB_COLUMNS(PLACEMENT_ROW) " FROM " PAGE " pl" SQL_PAGE_JOIN("people", "p", "pl", "person_id")        \
   SQL_PAGE_JOIN("units", "u", "pl", "unit_id") " WHERE " PLACEMENT_FILTERS " AND "                            \
   SQL_PLACEMENT_SCOPE("p", "u", ":scope", ":org") " ORDER BY pl.move_in_date, pl.id"
-#define PLACEMENT_LIST_ONE(COND)                                                                                 \
-  PLACEMENT_LIST_SQL(SQL_KEYSET_WALK(PLACEMENT_STEP(COND, PLACEMENT_FIRST), PLACEMENT_STEP(COND, PLACEMENT_NEXT)), \
-                     SQL_WALK_PAGE)
+#define PLACEMENT_LIST_ONE(COND) PLACEMENT_LIST_SQL(SQL_KEYSET_PAGE(PLACEMENT_ROWS(COND)))
 /* Running placements: those without an exit date (partial indexes) and the few whose exit date is ahead. */
 #define PLACEMENT_LIST_RUNNING(COND)                                                                             \
-  PLACEMENT_LIST_SQL(SQL_KEYSET_WALKS(PLACEMENT_STEP(COND " AND pl.exit_date IS NULL", PLACEMENT_FIRST),          \
-                                      PLACEMENT_STEP(COND " AND pl.exit_date IS NULL", PLACEMENT_NEXT),           \
-                                      PLACEMENT_STEP(COND " AND pl.exit_date > current_date", PLACEMENT_FIRST),   \
-                                      PLACEMENT_STEP(COND " AND pl.exit_date > current_date", PLACEMENT_NEXT)),   \
-                     SQL_WALKS_PAGE("m.move_in_date, m.id"))
+  PLACEMENT_LIST_SQL(SQL_KEYSET_PAGE_AND(PLACEMENT_ROWS(COND " AND pl.exit_date IS NULL"),                       \
+                                         PLACEMENT_AFTER(COND " AND pl.exit_date > current_date"),               \
+                                         "m.move_in_date, m.id"))
 /* A leading filter's three statements: VAR (any), VAR_active (active=true) and VAR_ended (active=false). */
 #define PLACEMENT_LIST_STATEMENTS(var, name, COND)                                                               \
   DB_STATEMENT(var, {name, PLACEMENT_LIST_ONE(COND), DB_PARAMS(PLACEMENT_LIST), .generic_plan = true});       \

@@ -74,33 +74,30 @@ DB_STATEMENT(update, {
 });
 DB_PARAMS_STRUCT(review_update_params, REVIEW_UPDATE);
 
-/* The review schedule, soonest first. The page is a keyset walk (SQL_KEYSET_WALK) of placements alone, by the next
+/* The review schedule, soonest first. The page is a keyset page (SQL_KEYSET_PAGE_AND) of placements alone, by the next
  * review's date each placement carries (kept by the review and placement writes,
  * migrations/0024), by a statement of its shape: its leading filter (COND: the whole commission, or the caller's
  * care team, curator or landlord, read from the placement's own copies) and the range of dates STATUS asks written
- * out, so that each step descends the list's index within that range; the running placements (exit_date IS
+ * out, so that the page is a range of the list's index; the running placements (exit_date IS
  * NULL, partial indexes) merged with the few whose exit date is still ahead. Each of its rows is then joined to
  * its schedule row (last review, tripartite date), person and unit, where every filter
  * is checked again (each statement names every parameter). The cursor is always given (the first page's is the
  * lowest key). */
 #define REVIEW_SCHEDULE(P) P(commission_id) P(scope) P(org) P(status) P(after_date) P(after_id) P(limit)
-/* A walk's step: the next placement of COND after AFTER. */
-#define REVIEW_STEP(COND, AFTER)                                                                                 \
+/* The placements of COND after the cursor; REVIEW_ROWS in the schedule's order. */
+#define REVIEW_AFTER(COND)                                                                                       \
   "SELECT pl.* FROM placements pl WHERE pl.commission_id = :commission_id " COND                                 \
-  "AND (pl.next_review_on, pl.id) > " AFTER " ORDER BY pl.next_review_on, pl.id LIMIT 1"
-#define REVIEW_FIRST "(:after_date::date, :after_id::uuid)"
-#define REVIEW_NEXT "(w.next_review_on, w.id)"
+  "AND (pl.next_review_on, pl.id) > (:after_date::date, :after_id::uuid)"
+#define REVIEW_ROWS(COND) REVIEW_AFTER(COND) " ORDER BY pl.next_review_on, pl.id"
 #define REVIEW_FILTERS                                                                                           \
   "(:scope = 'all' OR (:scope = 'care_team' AND pl.care_team_id = :org::uuid) OR (:scope = 'curator' AND "       \
   "pl.curator_org_id = :org::uuid) OR (:scope = 'landlord' AND pl.landlord_org_id = :org::uuid)) "              \
   "AND (:status::text IS NULL OR (:status = 'overdue' AND pl.next_review_on < current_date) OR (:status = 'due' " \
   "AND pl.next_review_on >= current_date AND pl.next_review_on <= current_date + 30))"
 #define REVIEW_SCHEDULE_SQL(COND)                                                                                \
-  SQL_KEYSET_WALKS(REVIEW_STEP(COND "AND pl.exit_date IS NULL ", REVIEW_FIRST),                                  \
-                   REVIEW_STEP(COND "AND pl.exit_date IS NULL ", REVIEW_NEXT),                                   \
-                   REVIEW_STEP(COND "AND pl.exit_date > current_date ", REVIEW_FIRST),                           \
-                   REVIEW_STEP(COND "AND pl.exit_date > current_date ", REVIEW_NEXT))                            \
-  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " FROM " SQL_WALKS_PAGE("m.next_review_on, m.id") " pl "             \
+  "SELECT " DB_COLUMNS(REVIEW_SCHEDULE_ROW) " FROM "                                                            \
+  SQL_KEYSET_PAGE_AND(REVIEW_ROWS(COND "AND pl.exit_date IS NULL "),                                            \
+                      REVIEW_AFTER(COND "AND pl.exit_date > current_date "), "m.next_review_on, m.id") " pl "   \
   "JOIN LATERAL (SELECT * FROM review_schedule x WHERE x.commission_id = pl.commission_id "                     \
   "AND x.placement_id = pl.id OFFSET 0) rs ON true" SQL_PAGE_JOIN("people", "p", "pl", "person_id")             \
   SQL_PAGE_JOIN("units", "u", "pl", "unit_id") "WHERE " REVIEW_FILTERS " AND "                                  \

@@ -53,15 +53,15 @@ DB_STATEMENT(status_change, {"unit_status_change_insert",
                              DB_PARAMS(UNIT_STATUS_CHANGE)});
 DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
 
-/* A page of units in the order (town, label, id) as a keyset walk (SQL_KEYSET_WALK), by a statement of its shape:
+/* A page of units in the order (town, label, id) as a keyset page (SQL_KEYSET_PAGE), by a statement of its shape:
  * its leading filter (the commission, or one landlord's units: the caller's own when it is a landlord, else the
  * landlord asked for), whether it asks for one kind and for one town (equalities on the index's columns after the
  * lead, migrations/0047 for the kind: the walk reads that kind's and town's units alone, where a filter on the rows
  * would read every unit of the other kinds and towns ahead of them in the order) and whether it lists the vacant
  * units, which walk the periods kept by migrations/0035 (unit_vacancies: the units in service with a free place,
- * with the list's columns) instead of counting every unit's stays of today. A step's other filters (status,
+ * with the list's columns) instead of counting every unit's stays of today. A page's other filters (status,
  * scope) are tested on the rows of its index;
- * a vacant step also skips the periods that do not hold today (a period ahead, or one ended since). The cursor is
+ * a vacant page also skips the periods that do not hold today (a period ahead, or one ended since). The cursor is
  * always given (the first page's is the lowest key). The page is then joined, row by row, to its units. */
 #define UNIT_LIST(P)                                                                                           \
   P(commission_id) P(scope) P(org) P(status) P(kind) P(town) P(landlord_org_id) P(after_town) P(after_label)  \
@@ -72,16 +72,15 @@ DB_PARAMS_STRUCT(unit_status_change_params, UNIT_STATUS_CHANGE);
 #define UNIT_TOWN(T) "AND " T ".town = :town "
 #define UNIT_KIND(T) "AND " T ".kind = :kind "
 #define UNIT_KIND_TOWN(T) UNIT_KIND(T) UNIT_TOWN(T)
-#define UNIT_STEP(FROM, T, ID, LEAD, COND, AFTER)                                                              \
+#define UNIT_ROWS(FROM, T, ID, LEAD, COND)                                                                     \
   "SELECT " T ".* FROM " FROM " " T " WHERE " T ".commission_id = :commission_id " LEAD COND                    \
   " AND " SQL_UNESTIMATED(SQL_LANDLORD_SCOPE(T ".landlord_org_id", ":scope", ":org") " AND (:kind::text IS NULL " \
   "OR " T ".kind = :kind) AND (:town::text IS NULL OR " T ".town = :town) AND (:landlord_org_id::uuid IS NULL " \
-  "OR " T ".landlord_org_id = :landlord_org_id::uuid)") " AND (" T ".town, " T ".label, " T "." ID ") > " AFTER   \
-  " ORDER BY " T ".town, " T ".label, " T "." ID " LIMIT 1"
+  "OR " T ".landlord_org_id = :landlord_org_id::uuid)") " AND (" T ".town, " T ".label, " T "." ID ") > "       \
+  "(:after_town, :after_label, :after_id::uuid) ORDER BY " T ".town, " T ".label, " T "." ID
 #define UNIT_WALK_SQL(FROM, T, ID, LEAD, COND)                                                                 \
-  SQL_KEYSET_WALK(UNIT_STEP(FROM, T, ID, LEAD, COND, "(:after_town, :after_label, :after_id::uuid)"),          \
-                  UNIT_STEP(FROM, T, ID, LEAD, COND, "(w.town, w.label, w.unit_id)"))                           \
-  "SELECT " DB_COLUMNS(UNIT_ROW) " FROM " SQL_WALK_PAGE " w" SQL_PAGE_JOIN("units", "u", "w", "unit_id")       \
+  "SELECT " DB_COLUMNS(UNIT_ROW) " FROM " SQL_KEYSET_PAGE(UNIT_ROWS(FROM, T, ID, LEAD, COND)) " w"              \
+  SQL_PAGE_JOIN("units", "u", "w", "unit_id")                                                                  \
   "ORDER BY u.town, u.label, u.id"
 /* The units' own walk names its key unit_id too, as the periods' does. */
 #define UNIT_LIST_SQL(LEAD, FILTER)                                                                            \

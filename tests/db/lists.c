@@ -241,11 +241,13 @@ static long run_case(struct db *db, const struct list_case *k, const struct comm
   }
   }
   char *after = value(db, tuples_read);
-  /* A list's walk ran without bitmap scans (src/db/conn.c, queue_plan_mode()): each step one index descent, never
-   * every matching row read and sorted for its LIMIT 1, whatever the estimates. */
-  char *bitmap = value(db, "SELECT current_setting('enable_bitmapscan')");
-  if (s == DB_ROW && strcmp(bitmap, "off") != 0) {
-    fprintf(stderr, "%s: ran with enable_bitmapscan %s\n", k->label, bitmap);
+  /* A list's page ran without bitmap scans and sorts (src/db/conn.c, queue_plan_mode()): one range of its ordered
+   * index, never every matching row read and sorted for its LIMIT, whatever the estimates; and without JIT, which
+   * the sorts' disabled cost would otherwise bring in (session_setup()). */
+  char *bitmap = value(db, "SELECT current_setting('enable_bitmapscan') || ' ' || current_setting('enable_sort') "
+                           "|| ' ' || current_setting('jit')");
+  if (s == DB_ROW && strcmp(bitmap, "off off off") != 0) {
+    fprintf(stderr, "%s: ran with enable_bitmapscan, enable_sort, jit %s\n", k->label, bitmap);
     CHECK(false);
   }
   free(bitmap);
@@ -307,9 +309,9 @@ static void check_generic_plans(struct db *app, struct db *db, const struct comm
    * O(limit) under generic plans run their generic plan from the first call: PostgreSQL's custom plans, chosen per
    * call, were planned at every call on the bench's large set and some read another index), and after the runs
    * of check_growth() under plan_cache_mode auto none was ever planned for its parameters' values; the plan
-   * settings they changed (plan_cache_mode, enable_bitmapscan) are back to the session's. */
+   * settings they changed (plan_cache_mode, enable_bitmapscan, enable_sort) are back to the session's. */
   r = PQexec(db_pgconn(app), "SELECT name, generic_plans, custom_plans, current_setting('plan_cache_mode') "
-                             "|| ' ' || current_setting('enable_bitmapscan') "
+                             "|| ' ' || current_setting('enable_bitmapscan') || ' ' || current_setting('enable_sort') "
                              "FROM pg_prepared_statements "
                              "WHERE name LIKE '%\\_list%' OR name LIKE 'review\\_schedule%' ORDER BY name");
   CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 20);
@@ -322,7 +324,7 @@ static void check_generic_plans(struct db *app, struct db *db, const struct comm
       if (strcmp(all[k]->name, name) == 0)
         flagged = all[k]->generic_plan;
     long generic = atol(PQgetvalue(r, i, 1)), custom = atol(PQgetvalue(r, i, 2));
-    if (!flagged || custom > 0 || generic == 0 || strcmp(PQgetvalue(r, i, 3), "auto on") != 0) {
+    if (!flagged || custom > 0 || generic == 0 || strcmp(PQgetvalue(r, i, 3), "auto on on") != 0) {
       fprintf(stderr, "%s: %s, %ld generic plans, %ld custom ones, session setting %s\n", name,
               flagged ? "flagged generic_plan" : "not flagged generic_plan", generic, custom, PQgetvalue(r, i, 3));
       CHECK(false);
