@@ -34,11 +34,17 @@ void jw_bool(struct jw *w, const char *text);
 void jw_raw_json(struct jw *w, const char *text);
 void jw_null(struct jw *w);
 void jw_value(struct jw *w, const json_t *value);
+/* A timestamp column as PostgreSQL writes a timestamptz in the daemon's sessions (DateStyle ISO, TimeZone UTC:
+ * src/db/conn.c; "YYYY-MM-DD HH:MM:SS[.f]+00", one to six digits of fraction, SQL_TS_RAW in include/queries.h), as
+ * the API writes every timestamp: RFC 3339 in UTC with milliseconds, "YYYY-MM-DDTHH:MM:SS.mmmZ", the fraction cut
+ * to milliseconds, the text SQL_TS gives; NULL as null; a text of any other form as it is. */
+void jw_timestamp(struct jw *w, const char *pg);
 /* A member KEY with its value, as jw_key() then the value's call. */
 void jw_key_string(struct jw *w, const char *key, const char *text);
 void jw_key_int(struct jw *w, const char *key, const char *text);
 void jw_key_bool(struct jw *w, const char *key, const char *text);
 void jw_key_raw_json(struct jw *w, const char *key, const char *text);
+void jw_key_timestamp(struct jw *w, const char *key, const char *pg);
 void jw_key_integer(struct jw *w, const char *key, long long value);
 /* The text written (the caller frees it) and its length; NULL when an allocation failed. The writer is left empty. */
 char *jw_finish(struct jw *w, size_t *len);

@@ -138,14 +138,14 @@ static bool application_write(const PGresult *res, int i, enum role reader, stru
   jw_key_string(w, "urgency", r.urgency);
   jw_key_string(w, "referent_name", r.referent_name);
   jw_key_string(w, "status", r.status);
-  jw_key_string(w, "submitted_at", r.submitted_at);
-  jw_key_string(w, "decided_at", r.decided_at);
+  jw_key_timestamp(w, "submitted_at", r.submitted_at);
+  jw_key_timestamp(w, "decided_at", r.decided_at);
   jw_key_string(w, "decided_on", r.decided_on);
   jw_key_int(w, "waiting_days", r.waiting_days);
   jw_key_string(w, "created_by_role", r.created_by_role);
   jw_key_int(w, "version", r.version);
-  jw_key_string(w, "created_at", r.created_at);
-  jw_key_string(w, "updated_at", r.updated_at);
+  jw_key_timestamp(w, "created_at", r.created_at);
+  jw_key_timestamp(w, "updated_at", r.updated_at);
   if (may_see_situation(reader))
     jw_key_string(w, "situation", r.situation);
   jw_object_end(w);

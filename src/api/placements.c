@@ -146,8 +146,8 @@ static bool placement_write(const PGresult *res, int i, enum role reader, struct
     jw_key_string(w, "exit_reason", health && !care_view ? "confidential" : reason);
     jw_key_string(w, "exit_comment", care_view ? r.exit_comment : NULL);
     jw_key_bool(w, "exit_inspection_matches", r.exit_inspection_matches);
-    jw_key_string(w, "created_at", r.created_at);
-    jw_key_string(w, "updated_at", r.updated_at);
+    jw_key_timestamp(w, "created_at", r.created_at);
+    jw_key_timestamp(w, "updated_at", r.updated_at);
   }
   jw_object_end(w);
   *version = long_of_text(r.version);

@@ -1,6 +1,7 @@
 /* JSON text written into one buffer (include/json_writer.h). */
 #include "json_writer.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,39 @@ void jw_string(struct jw *w, const char *text) {
   quoted(w, text);
 }
 
+/* PG (see jw_timestamp()) as RFC 3339 with milliseconds into OUT; false when PG is not of that form. */
+static bool rfc3339_of_timestamptz(const char *pg, char out[25]) {
+  static const char shape[] = "dddd-dd-dd dd:dd:dd";
+  size_t n = strlen(pg);
+  if (n < sizeof shape - 1 + 3 || strcmp(pg + n - 3, "+00") != 0)
+    return false;
+  for (size_t i = 0; i < sizeof shape - 1; i++)
+    if (shape[i] == 'd' ? !isdigit((unsigned char)pg[i]) : pg[i] != shape[i])
+      return false;
+  const char *fraction = pg + sizeof shape - 1, *end = pg + n - 3;
+  if (fraction < end) {
+    if (*fraction != '.' || end - fraction < 2 || end - fraction > 7)
+      return false;
+    for (const char *c = fraction + 1; c < end; c++)
+      if (!isdigit((unsigned char)*c))
+        return false;
+    fraction++;
+  }
+  memcpy(out, pg, 19);
+  out[10] = 'T';
+  out[19] = '.';
+  for (int i = 0; i < 3; i++)
+    out[20 + i] = fraction + i < end ? fraction[i] : '0';
+  out[23] = 'Z';
+  out[24] = '\0';
+  return true;
+}
+
+void jw_timestamp(struct jw *w, const char *pg) {
+  char rfc3339[25];
+  jw_string(w, pg != NULL && rfc3339_of_timestamptz(pg, rfc3339) ? rfc3339 : pg);
+}
+
 static void integer(struct jw *w, long long value) {
   separate(w);
   char digits[32];
@@ -208,6 +242,11 @@ void jw_value(struct jw *w, const json_t *value) {
 void jw_key_string(struct jw *w, const char *key, const char *text) {
   jw_key(w, key);
   jw_string(w, text);
+}
+
+void jw_key_timestamp(struct jw *w, const char *key, const char *pg) {
+  jw_key(w, key);
+  jw_timestamp(w, pg);
 }
 
 void jw_key_int(struct jw *w, const char *key, const char *text) {

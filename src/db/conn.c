@@ -72,13 +72,14 @@ void db_request_timeouts(unsigned int statement_ms, unsigned int lock_ms, unsign
 }
 
 /* The settings every session starts with, in one round trip: dates and "today" are UTC everywhere, whatever the
- * server's or the role's default time zone; no statement is compiled to machine code (jit: each is a short
+ * server's or the role's default time zone, and dates and timestamps are written in the ISO style (SQL_TS_RAW,
+ * jw_timestamp()) whatever the server's DateStyle; no statement is compiled to machine code (jit: each is a short
  * transaction, and a compilation costs hundreds of milliseconds; a list's page, planned without sorts, carries a
  * sort's disabled cost over jit_above_cost: 275 ms of compilation for a page of 0.3 ms); a worker's statements and
  * lock waits are bounded (--statement-timeout, --lock-timeout: 0 leaves the server's setting), so that a stuck
  * database answers a prompt 503, never a hang. */
 static bool session_setup(struct db *db) {
-  char sql[160] = "SET TIME ZONE 'UTC'; SET jit = off";
+  char sql[192] = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET jit = off";
   size_t n = strlen(sql);
   if (db->worker && statement_timeout_ms > 0)
     n += (size_t)snprintf(sql + n, sizeof sql - n, "; SET statement_timeout = %u", statement_timeout_ms);

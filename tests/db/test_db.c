@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "db.h"
 #include "deposit.h"
+#include "json_writer.h"
 #include "queries.h"
 #include "schema.h"
 #include "check.h"
@@ -600,6 +601,54 @@ static void test_penalty_months_agree(void) {
   PQclear(r);
 }
 
+/* A timestamp read as it is stored (SQL_TS_RAW) and written by the JSON writer is the text to_char() gives (SQL_TS)
+ * for the same value: fractions of every length, whole seconds, the turn of a year, on a session reconnected
+ * after its database's DateStyle was set to another style (the daemon's sessions set ISO themselves). */
+static void test_timestamps_written_as_to_char(void) {
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return;
+  char sql[160];
+  snprintf(sql, sizeof sql, "ALTER DATABASE %s SET DateStyle = 'SQL, DMY'", dbname);
+  admin_exec(sql);
+  char *pid = value(db, "SELECT pg_backend_pid()");
+  snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid);
+  free(pid);
+  admin_exec(sql);
+  usleep(100 * 1000);
+  PGresult *res;
+  CHECK(db_exec(db, &select_one, (const char *const[]){"1"}, &res) == DB_ROW); /* reconnected: a new session */
+  PQclear(res);
+  res = PQexec(db_pgconn(db),
+               "SELECT t, " SQL_TS("t") ", current_setting('DateStyle') FROM (SELECT timestamptz "
+               "'2026-12-31 23:59:58+00' + g * interval '123457 microseconds' AS t FROM generate_series(0, 4000) g "
+               "UNION ALL SELECT timestamptz '1999-12-31 23:59:59.999999+00' + g * interval '1 second' "
+               "FROM generate_series(0, 3) g UNION ALL SELECT timestamptz '2026-07-26 11:00:00.1+00' "
+               "+ g * interval '10 milliseconds' FROM generate_series(0, 200) g) x");
+  CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 4206);
+  int wrong = 0;
+  for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+    struct jw w;
+    jw_init(&w, 32);
+    jw_timestamp(&w, PQgetvalue(res, i, 0));
+    size_t len;
+    char *got = jw_finish(&w, &len);
+    char want[64];
+    snprintf(want, sizeof want, "\"%s\"", PQgetvalue(res, i, 1));
+    if (got == NULL || strcmp(got, want) != 0) {
+      if (wrong++ < 5)
+        fprintf(stderr, "timestamp %s (DateStyle %s) written %s, to_char gives %s\n", PQgetvalue(res, i, 0),
+                PQgetvalue(res, i, 2), got ? got : "(null)", want);
+    }
+    free(got);
+  }
+  CHECK(wrong == 0);
+  PQclear(res);
+  snprintf(sql, sizeof sql, "ALTER DATABASE %s RESET DateStyle", dbname);
+  admin_exec(sql);
+}
+
 int main(void) {
   /* Run outside tests/run (no cluster, no binaries): skipped, which tests/run counts and CI refuses. */
   if (getenv("PGHOST") == NULL || getenv("COMMISSIONCTL_BIN") == NULL) {
@@ -618,6 +667,7 @@ int main(void) {
   CHECK(test_import_lookups_fresh() == 0); /* first: on tables never analysed */
   test_connection_class_failures();
   test_reprepare_after_lost_connection();
+  test_timestamps_written_as_to_char();
   test_transaction_retries();
   test_idempotency_records();
   test_constraints();

@@ -98,6 +98,29 @@ int main(void) {
       "ok", 0, "towns", "none", "n", "ok", "towns", "none", "empty", "nothing", "value", "a", 1, "b", "x");
   CHECK(same_as(&w, expected));
 
+  /* timestamps as PostgreSQL writes them (ISO, UTC) become RFC 3339 with milliseconds, the fraction cut (as
+   * to_char's MS); NULL is null; any other text stays as it is (tests/db compares with to_char itself) */
+  static const char *const stamps[][2] = {
+    {"2026-07-26 11:00:00+00", "2026-07-26T11:00:00.000Z"}, {"2026-07-26 11:00:00.5+00", "2026-07-26T11:00:00.500Z"},
+    {"2026-07-26 11:00:00.05+00", "2026-07-26T11:00:00.050Z"},
+    {"2026-07-26 11:00:00.123+00", "2026-07-26T11:00:00.123Z"},
+    {"2026-07-26 11:00:00.1239+00", "2026-07-26T11:00:00.123Z"},
+    {"1999-12-31 23:59:59.999999+00", "1999-12-31T23:59:59.999Z"},
+    {"2026-07-26 11:00:00+02", "2026-07-26 11:00:00+02"}, {"2026-07-26 11:00:00.+00", "2026-07-26 11:00:00.+00"},
+    {"2026-07-26 11:00:00.1234567+00", "2026-07-26 11:00:00.1234567+00"},
+    {"26/07/2026 11:00:00 UTC", "26/07/2026 11:00:00 UTC"}, {"infinity", "infinity"}, {"", ""},
+    {"12026-07-26 11:00:00+00", "12026-07-26 11:00:00+00"}, {"2026-07-26T11:00:00+00", "2026-07-26T11:00:00+00"}};
+  for (size_t i = 0; i < sizeof stamps / sizeof *stamps; i++) {
+    jw_init(&w, 1);
+    jw_object_begin(&w);
+    jw_key_timestamp(&w, "at", stamps[i][0]);
+    jw_object_end(&w);
+    CHECK(same_as(&w, json_pack("{s:s}", "at", stamps[i][1])));
+  }
+  jw_init(&w, 1);
+  jw_timestamp(&w, NULL);
+  CHECK(same_as(&w, json_null()));
+
   /* a failed writer gives no text, and every later call is harmless */
   jw_init(&w, 8);
   w.failed = true;
