@@ -6,6 +6,8 @@
 #include <jansson.h>
 
 json_t *json_of_text(const char *text);
+/* A timestamp column read as stored (SQL_TS_RAW), as the API writes it (jw_timestamp()). */
+json_t *json_of_timestamp(const char *pg);
 /* An integer column (bigint, integer). */
 json_t *json_of_int(const char *text);
 /* A boolean column ("t"/"f"). */

@@ -39,12 +39,20 @@ void jw_value(struct jw *w, const json_t *value);
  * the API writes every timestamp: RFC 3339 in UTC with milliseconds, "YYYY-MM-DDTHH:MM:SS.mmmZ", the fraction cut
  * to milliseconds, the text SQL_TS gives; NULL as null; a text of any other form as it is. */
 void jw_timestamp(struct jw *w, const char *pg);
+/* The text jw_timestamp() writes for PG (not NULL), into OUT; false, OUT untouched, when PG is not of that form. */
+bool jw_timestamp_text(const char *pg, char out[25]);
+/* A one-dimensional text[] column as PostgreSQL writes it ("{a,\"b c\",NULL}": an element quoted, its quotes and
+ * backslashes escaped, when it is empty, NULL or holds a space, a comma, a brace, a quote or a backslash) as the
+ * JSON array to_json() gives (strings, null for a NULL element); NULL as null. A text of another form (another
+ * lower bound, more dimensions) fails the writer. */
+void jw_text_array(struct jw *w, const char *pg);
 /* A member KEY with its value, as jw_key() then the value's call. */
 void jw_key_string(struct jw *w, const char *key, const char *text);
 void jw_key_int(struct jw *w, const char *key, const char *text);
 void jw_key_bool(struct jw *w, const char *key, const char *text);
 void jw_key_raw_json(struct jw *w, const char *key, const char *text);
 void jw_key_timestamp(struct jw *w, const char *key, const char *pg);
+void jw_key_text_array(struct jw *w, const char *key, const char *pg);
 void jw_key_integer(struct jw *w, const char *key, long long value);
 /* The text written (the caller frees it) and its length; NULL when an allocation failed. The writer is left empty. */
 char *jw_finish(struct jw *w, size_t *len);

@@ -10,7 +10,7 @@
 /* RFC 3339 UTC text of a timestamptz column, as the API writes timestamps. */
 #define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 /* A timestamptz column as PostgreSQL writes it in the daemon's sessions (ISO, UTC: src/db/conn.c), for a row the
- * daemon writes with jw_key_timestamp(), which gives SQL_TS's text: the rows of lists (applications, placements),
+ * daemon writes with jw_key_timestamp(), which gives SQL_TS's text: applications, placements, agenda lines,
  * where to_char() at every row was a fifth of the backend's samples during pages of the waiting list. */
 #define SQL_TS_RAW(col) col
 
@@ -205,7 +205,7 @@ enum db_status db_organisation_list(struct db *db, const char *commission_id, co
  * people's applications are seen. */
 #define APPLICATION_ROW(FIRST, NEXT)                                                                          \
   FIRST(id, "a.id") NEXT(person_id, "a.person_id") NEXT(situation, "a.situation")                              \
-  NEXT(wished_unit_kinds, "to_json(a.wished_unit_kinds)") NEXT(wished_towns, "to_json(a.wished_towns)")        \
+  NEXT(wished_unit_kinds, "a.wished_unit_kinds") NEXT(wished_towns, "a.wished_towns")                          \
   NEXT(urgency, "a.urgency") NEXT(referent_name, "a.referent_name") NEXT(status, "a.status")                    \
   NEXT(submitted_at, SQL_TS_RAW("a.submitted_at")) NEXT(decided_at, SQL_TS_RAW("a.decided_at"))                \
   NEXT(waiting_days, "CASE WHEN a.submitted_at IS NULL THEN NULL "                                              \
@@ -246,7 +246,7 @@ struct application_filters {
 enum db_status db_application_list(struct db *db, const char *commission_id, const struct access *scope,
                                    const struct application_filters *f, const char *after_key,
                                    const char *after_id, const char *limit, PGresult **res);
-/* Writes F's situation, wishes, urgency and referent. */
+/* Writes F's situation, wishes (each a JSON array, or NULL to keep the stored one), urgency and referent. */
 enum db_status db_application_update(struct db *db, const char *commission_id, const char *id,
                                      const struct application_fields *f);
 /* DB_NO_ROW when the application was no longer in FROM. */

@@ -38,7 +38,7 @@ DB_ROW_STRUCT(attendee_row, ATTENDEE_ROW);
   FIRST(item_id, "l.item_id") NEXT(position, "l.position") NEXT(kind, "l.kind") NEXT(note, "l.note")             \
   NEXT(application_id, "l.application_id") NEXT(application_status, "l.application_status")                      \
   NEXT(urgency, "l.urgency") NEXT(wished_unit_kinds, "l.wished_unit_kinds") NEXT(wished_towns, "l.wished_towns")  \
-  NEXT(submitted_at, SQL_TS("l.submitted_at"))                                                                  \
+  NEXT(submitted_at, SQL_TS_RAW("l.submitted_at"))                                                              \
   NEXT(waiting_days, "CASE WHEN l.submitted_at IS NULL THEN NULL "                                              \
                      "ELSE current_date - (l.submitted_at AT TIME ZONE 'UTC')::date END")                       \
   NEXT(person_id, "l.person_id") NEXT(family_name, "l.family_name") NEXT(given_names, "l.given_names")           \
@@ -46,7 +46,7 @@ DB_ROW_STRUCT(attendee_row, ATTENDEE_ROW);
   NEXT(person_visible, SQL_PERSON_SCOPE("l", ":person_scope", ":person_org"))                                   \
   NEXT(situation, "l.situation") NEXT(decision_id, "l.decision_id") NEXT(outcome, "l.outcome")                  \
   NEXT(unit_id, "l.unit_id") NEXT(refusal_reason, "l.refusal_reason") NEXT(comment, "l.comment")                \
-  NEXT(decided_on, "l.decided_on") NEXT(recorded_at, SQL_TS("l.decided_at"))                                    \
+  NEXT(decided_on, "l.decided_on") NEXT(recorded_at, SQL_TS_RAW("l.decided_at"))                                \
   NEXT(corrects_decision_id, "l.corrects_decision_id") NEXT(unit_label, "l.unit_label")                         \
   NEXT(unit_town, "l.unit_town") NEXT(placement_id, "l.placement_id")                                           \
   NEXT(placement_unit_label, "l.placement_unit_label") NEXT(placement_unit_town, "l.placement_unit_town")       \

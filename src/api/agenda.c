@@ -70,7 +70,7 @@ static void agenda_item_write(struct jw *w, const struct agenda_row *r, bool sho
     jw_raw_json(w, r->wished_unit_kinds);
     jw_key(w, "wished_towns");
     jw_raw_json(w, r->wished_towns);
-    member(w, "submitted_at", r->submitted_at);
+    jw_key_timestamp(w, "submitted_at", r->submitted_at);
     jw_key(w, "waiting_days");
     jw_int(w, r->waiting_days);
     jw_key(w, "person");
@@ -92,7 +92,7 @@ static void agenda_item_write(struct jw *w, const struct agenda_row *r, bool sho
     member(w, "refusal_reason", r->refusal_reason);
     member_if(w, "comment", visible, r->comment);
     member(w, "decided_on", r->decided_on);
-    member(w, "recorded_at", r->recorded_at);
+    jw_key_timestamp(w, "recorded_at", r->recorded_at);
     member_if(w, "corrects_decision_id", visible, r->corrects_decision_id);
     jw_object_end(w);
   }

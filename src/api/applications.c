@@ -132,9 +132,9 @@ static bool application_write(const PGresult *res, int i, enum role reader, stru
   jw_key_string(w, "birth_date", r.birth_date);
   jw_object_end(w);
   if (r.wished_unit_kinds != NULL)
-    jw_key_raw_json(w, "wished_unit_kinds", r.wished_unit_kinds);
+    jw_key_text_array(w, "wished_unit_kinds", r.wished_unit_kinds);
   if (r.wished_towns != NULL)
-    jw_key_raw_json(w, "wished_towns", r.wished_towns);
+    jw_key_text_array(w, "wished_towns", r.wished_towns);
   jw_key_string(w, "urgency", r.urgency);
   jw_key_string(w, "referent_name", r.referent_name);
   jw_key_string(w, "status", r.status);
@@ -348,8 +348,7 @@ static enum db_status update_write(struct db *db, struct request *rq, void *cls,
     return refuse_state(out, cur.status, "Only draft, submitted or deferred applications can be edited.");
   const struct field_value *v = u->v;
   struct application_fields f = {.situation = patch_pick(&v[F_SITUATION], cur.situation),
-                                 .wished_unit_kinds = u->kinds ? u->kinds : cur.wished_unit_kinds,
-                                 .wished_towns = u->towns ? u->towns : cur.wished_towns,
+                                 .wished_unit_kinds = u->kinds, .wished_towns = u->towns, /* NULL: as they are */
                                  .urgency = patch_pick(&v[F_URGENCY], cur.urgency),
                                  .referent_name = patch_pick(&v[F_REFERENT], cur.referent_name)};
   enum db_status s = db_application_update(db, rq->principal.commission_id, rq->args[0], &f);

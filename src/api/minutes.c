@@ -45,7 +45,7 @@ static json_t *model_line(const struct agenda_row *r, int n) {
                   "outcome", json_of_text(r->outcome), "unit_id", json_of_text(r->unit_id), "unit_label", json_of_text(r->unit_label), "unit_town",
                   json_of_text(r->unit_town), "refusal_reason", json_of_text(r->refusal_reason), "comment",
                   json_of_text(r->comment), "decided_on", json_of_text(r->decided_on), "recorded_at",
-                  json_of_text(r->recorded_at), "corrects_decision_id", json_of_text(r->corrects_decision_id));
+                  json_of_timestamp(r->recorded_at), "corrects_decision_id", json_of_text(r->corrects_decision_id));
   json_t *placement = r->placement_id == NULL
                         ? json_null()
                         : json_pack("{s:o, s:o}", "unit_label", json_of_text(r->placement_unit_label), "unit_town",

@@ -2,8 +2,14 @@
 #include <stdlib.h>
 
 #include "json_text.h"
+#include "json_writer.h"
 
 json_t *json_of_text(const char *text) { return text == NULL ? json_null() : json_string(text); }
+
+json_t *json_of_timestamp(const char *pg) {
+  char text[25];
+  return pg == NULL ? json_null() : json_string(jw_timestamp_text(pg, text) ? text : pg);
+}
 
 json_t *json_of_int(const char *text) {
   return text == NULL ? json_null() : json_integer(strtoll(text, NULL, 10));

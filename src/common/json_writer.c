@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void jw_init(struct jw *w, size_t initial) {
   *w = (struct jw){.first = true};
@@ -161,8 +162,7 @@ void jw_string(struct jw *w, const char *text) {
   quoted(w, text);
 }
 
-/* PG (see jw_timestamp()) as RFC 3339 with milliseconds into OUT; false when PG is not of that form. */
-static bool rfc3339_of_timestamptz(const char *pg, char out[25]) {
+bool jw_timestamp_text(const char *pg, char out[25]) {
   static const char shape[] = "dddd-dd-dd dd:dd:dd";
   size_t n = strlen(pg);
   if (n < sizeof shape - 1 + 3 || strcmp(pg + n - 3, "+00") != 0)
@@ -191,7 +191,66 @@ static bool rfc3339_of_timestamptz(const char *pg, char out[25]) {
 
 void jw_timestamp(struct jw *w, const char *pg) {
   char rfc3339[25];
-  jw_string(w, pg != NULL && rfc3339_of_timestamptz(pg, rfc3339) ? rfc3339 : pg);
+  jw_string(w, pg != NULL && jw_timestamp_text(pg, rfc3339) ? rfc3339 : pg);
+}
+
+/* The next element of a text[] output at *P (after '{' or ','), unescaped into OUT (at least strlen(*P) + 1
+ * bytes); *P then at the ',' or '}' after it. False when malformed; *IS_NULL for an unquoted NULL. */
+static bool array_element(const char **p, char *out, bool *is_null) {
+  const char *s = *p;
+  size_t n = 0;
+  *is_null = false;
+  if (*s == '"') {
+    for (s++; *s != '"'; s++) {
+      if (*s == '\\')
+        s++;
+      if (*s == '\0')
+        return false;
+      out[n++] = *s;
+    }
+    s++;
+  } else {
+    for (; *s != ',' && *s != '}'; s++) {
+      if (*s == '\0' || *s == '"' || *s == '{' || *s == '\\')
+        return false;
+      out[n++] = *s;
+    }
+    if (n == 0)
+      return false;
+    *is_null = n == 4 && strncasecmp(out, "NULL", 4) == 0;
+  }
+  out[n] = '\0';
+  *p = s;
+  return *s == ',' || *s == '}';
+}
+
+void jw_text_array(struct jw *w, const char *pg) {
+  if (pg == NULL) {
+    jw_null(w);
+    return;
+  }
+  if (w->failed)
+    return;
+  char small[256], *element = strlen(pg) < sizeof small ? small : malloc(strlen(pg) + 1);
+  bool ok = element != NULL && *pg == '{';
+  jw_array_begin(w);
+  const char *p = pg + 1;
+  if (ok && *p == '}')
+    p++;
+  else
+    while (ok) {
+      bool is_null;
+      ok = array_element(&p, element, &is_null);
+      if (ok)
+        jw_string(w, is_null ? NULL : element);
+      if (ok && *p++ == '}')
+        break;
+    }
+  jw_array_end(w);
+  if (!ok || *p != '\0')
+    w->failed = true;
+  if (element != small)
+    free(element);
 }
 
 static void integer(struct jw *w, long long value) {
@@ -242,6 +301,11 @@ void jw_value(struct jw *w, const json_t *value) {
 void jw_key_string(struct jw *w, const char *key, const char *text) {
   jw_key(w, key);
   jw_string(w, text);
+}
+
+void jw_key_text_array(struct jw *w, const char *key, const char *pg) {
+  jw_key(w, key);
+  jw_text_array(w, pg);
 }
 
 void jw_key_timestamp(struct jw *w, const char *key, const char *pg) {

@@ -131,8 +131,10 @@ static enum statuses_kind statuses_kind(const char *statuses) {
 DB_STATEMENT(update, {
   "application_update",
   "UPDATE applications SET situation = :situation, "
-  "wished_unit_kinds = ARRAY(SELECT jsonb_array_elements_text(:wished_unit_kinds::jsonb)), "
-  "wished_towns = ARRAY(SELECT jsonb_array_elements_text(:wished_towns::jsonb)), urgency = :urgency, "
+  "wished_unit_kinds = CASE WHEN :wished_unit_kinds::jsonb IS NULL THEN wished_unit_kinds "
+  "ELSE ARRAY(SELECT jsonb_array_elements_text(:wished_unit_kinds::jsonb)) END, "
+  "wished_towns = CASE WHEN :wished_towns::jsonb IS NULL THEN wished_towns "
+  "ELSE ARRAY(SELECT jsonb_array_elements_text(:wished_towns::jsonb)) END, urgency = :urgency, "
   "referent_name = :referent_name, version = version + 1, updated_at = now() "
   "WHERE commission_id = :commission_id AND id = :id",
   DB_PARAMS(APP_UPDATE)

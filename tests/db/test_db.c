@@ -601,6 +601,15 @@ static void test_penalty_months_agree(void) {
   PQclear(r);
 }
 
+/* What the JSON writer's WRITE makes of the column text TEXT (the caller frees it; NULL when it failed). */
+static char *written(void (*write)(struct jw *, const char *), const char *text) {
+  struct jw w;
+  jw_init(&w, 32);
+  write(&w, text);
+  size_t len;
+  return jw_finish(&w, &len);
+}
+
 /* A timestamp read as it is stored (SQL_TS_RAW) and written by the JSON writer is the text to_char() gives (SQL_TS)
  * for the same value: fractions of every length, whole seconds, the turn of a year, on a session reconnected
  * after its database's DateStyle was set to another style (the daemon's sessions set ISO themselves). */
@@ -629,11 +638,7 @@ static void test_timestamps_written_as_to_char(void) {
   CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 4206);
   int wrong = 0;
   for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
-    struct jw w;
-    jw_init(&w, 32);
-    jw_timestamp(&w, PQgetvalue(res, i, 0));
-    size_t len;
-    char *got = jw_finish(&w, &len);
+    char *got = written(jw_timestamp, PQgetvalue(res, i, 0));
     char want[64];
     snprintf(want, sizeof want, "\"%s\"", PQgetvalue(res, i, 1));
     if (got == NULL || strcmp(got, want) != 0) {
@@ -647,6 +652,32 @@ static void test_timestamps_written_as_to_char(void) {
   PQclear(res);
   snprintf(sql, sizeof sql, "ALTER DATABASE %s RESET DateStyle", dbname);
   admin_exec(sql);
+}
+
+/* A text[] read as stored and written by the JSON writer is the JSON to_json() gives: elements PostgreSQL quotes
+ * (spaces, commas, braces, quotes, backslashes, empty, the word NULL), NULL elements, accents, a long element. */
+static void test_text_arrays_written_as_to_json(void) {
+  struct db *db = db_thread();
+  CHECK(db != NULL);
+  if (db == NULL)
+    return;
+  PGresult *res = PQexec(
+      db_pgconn(db),
+      "SELECT a, to_json(a) FROM (VALUES ('{}'::text[]), (ARRAY['hlm_apartment']), (ARRAY['Lille', 'Roubaix']), "
+      "(ARRAY['Marcq-en-Barœul', 'Villeneuve d''Ascq', 'a,b', '{x}', 'say \"hi\"', 'back\\slash', '']), "
+      "(ARRAY['NULL', 'null', 'Null', NULL, 'tab\there', ' lead', 'trail ']), (ARRAY[repeat('é', 300), 'x']), "
+      "(ARRAY[NULL::text]), (ARRAY['\\\"', '\"\\'])) v(a)");
+  CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 8);
+  for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+    char *got = written(jw_text_array, PQgetvalue(res, i, 0));
+    if (got == NULL || strcmp(got, PQgetvalue(res, i, 1)) != 0) {
+      fprintf(stderr, "array %s written %s, to_json gives %s\n", PQgetvalue(res, i, 0), got ? got : "(failed)",
+              PQgetvalue(res, i, 1));
+      CHECK(false);
+    }
+    free(got);
+  }
+  PQclear(res);
 }
 
 int main(void) {
@@ -668,6 +699,7 @@ int main(void) {
   test_connection_class_failures();
   test_reprepare_after_lost_connection();
   test_timestamps_written_as_to_char();
+  test_text_arrays_written_as_to_json();
   test_transaction_retries();
   test_idempotency_records();
   test_constraints();

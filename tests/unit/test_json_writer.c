@@ -121,6 +121,37 @@ int main(void) {
   jw_timestamp(&w, NULL);
   CHECK(same_as(&w, json_null()));
 
+  /* text[] as PostgreSQL writes it (tests/db compares with to_json itself); a malformed one fails the writer */
+  static const char *const arrays[][2] = {
+    {"{}", "[]"}, {"{a}", "[\"a\"]"}, {"{Lille,Roubaix}", "[\"Lille\",\"Roubaix\"]"},
+    {"{\"a b\",\"c\\\"d\",\"e\\\\f\",\"\"}", "[\"a b\",\"c\\\"d\",\"e\\\\f\",\"\"]"},
+    {"{NULL,\"NULL\",null}", "[null,\"NULL\",null]"}, {"{Éloïse}", "[\"Éloïse\"]"}};
+  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
+    jw_init(&w, 1);
+    jw_text_array(&w, arrays[i][0]);
+    size_t n;
+    char *got = jw_finish(&w, &n);
+    CHECK(got != NULL && strcmp(got, arrays[i][1]) == 0);
+    if (got == NULL || strcmp(got, arrays[i][1]) != 0)
+      fprintf(stderr, "array %s: %s, want %s\n", arrays[i][0], got ? got : "(failed)", arrays[i][1]);
+    free(got);
+  }
+  static const char *const malformed[] = {"", "a", "{", "{a", "{a,", "{\"a}", "{a}x", "[0:1]={a,b}", "{{a},{b}}",
+                                          "{,}", "{a,,b}", "{\"a\"b}"};
+  for (size_t i = 0; i < sizeof malformed / sizeof *malformed; i++) {
+    jw_init(&w, 1);
+    jw_text_array(&w, malformed[i]);
+    size_t n;
+    char *got = jw_finish(&w, &n);
+    CHECK(got == NULL);
+    if (got != NULL)
+      fprintf(stderr, "malformed array %s written %s\n", malformed[i], got);
+    free(got);
+  }
+  jw_init(&w, 1);
+  jw_text_array(&w, NULL);
+  CHECK(same_as(&w, json_null()));
+
   /* a failed writer gives no text, and every later call is harmless */
   jw_init(&w, 8);
   w.failed = true;
