@@ -10,8 +10,9 @@
 /* RFC 3339 UTC text of a timestamptz column, as the API writes timestamps. */
 #define SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 /* A timestamptz column as PostgreSQL writes it in the daemon's sessions (ISO, UTC: src/db/conn.c), for a row the
- * daemon writes with jw_key_timestamp(), which gives SQL_TS's text: applications, placements, agenda lines,
- * where to_char() at every row was a fifth of the backend's samples during pages of the waiting list. */
+ * daemon writes with jw_key_timestamp(), which gives SQL_TS's text: applications, placements, incidents, units,
+ * agenda lines, where to_char() at every row was a fifth of the backend's samples during pages of the waiting
+ * list. */
 #define SQL_TS_RAW(col) col
 
 /* The cursor of a list's first page: a key below every row's, so that a list's statement always starts its walk
@@ -315,8 +316,8 @@ enum db_status db_unit_status(struct db *db, const char *commission_id, const ch
   FIRST(id, "u.id") NEXT(kind, "u.kind") NEXT(label, "u.label") NEXT(address, "u.address") NEXT(town, "u.town") \
   NEXT(landlord_org_id, "u.landlord_org_id") NEXT(places, "u.places") NEXT(rent_cents, "u.rent_cents")         \
   NEXT(charges_cents, "u.charges_cents") NEXT(deposit_cents, "u.deposit_cents") NEXT(currency, "u.currency")   \
-  NEXT(status, "u.status") NEXT(version, "u.version") NEXT(created_at, SQL_TS("u.created_at"))                \
-  NEXT(updated_at, SQL_TS("u.updated_at")) NEXT(occupied, UNIT_OCCUPIED) NEXT(co_owned, "u.co_owned")
+  NEXT(status, "u.status") NEXT(version, "u.version") NEXT(created_at, SQL_TS_RAW("u.created_at"))            \
+  NEXT(updated_at, SQL_TS_RAW("u.updated_at")) NEXT(occupied, UNIT_OCCUPIED) NEXT(co_owned, "u.co_owned")
 DB_ROW_STRUCT(unit_row, UNIT_ROW);
 /* A status change of the history; every column NULL for a unit without any change. */
 #define UNIT_CHANGE_ROW(FIRST, NEXT) \
@@ -623,9 +624,9 @@ enum db_status db_review_schedule(struct db *db, const char *commission_id, cons
 #define INCIDENT_ROW(FIRST, NEXT)                                                                             \
   FIRST(id, "i.id") NEXT(placement_id, "i.placement_id") NEXT(kind, "i.kind") NEXT(description, "i.description") \
   NEXT(arrears_cents, "i.arrears_cents") NEXT(occurred_on, "i.occurred_on") NEXT(status, "i.status")           \
-  NEXT(reported_by_role, "i.reported_by_role") NEXT(acknowledged_at, SQL_TS("i.acknowledged_at"))              \
-  NEXT(closed_at, SQL_TS("i.closed_at")) NEXT(closing_note, "i.closing_note") NEXT(version, "i.version")       \
-  NEXT(created_at, SQL_TS("i.created_at")) NEXT(updated_at, SQL_TS("i.updated_at"))                            \
+  NEXT(reported_by_role, "i.reported_by_role") NEXT(acknowledged_at, SQL_TS_RAW("i.acknowledged_at"))          \
+  NEXT(closed_at, SQL_TS_RAW("i.closed_at")) NEXT(closing_note, "i.closing_note") NEXT(version, "i.version")   \
+  NEXT(created_at, SQL_TS_RAW("i.created_at")) NEXT(updated_at, SQL_TS_RAW("i.updated_at"))                    \
   NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names") NEXT(unit_label, "u.label")            \
   NEXT(unit_town, "u.town")                                                                                    \
   NEXT(cursor_at, "to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")

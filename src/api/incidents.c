@@ -40,12 +40,12 @@ static bool incident_write(const PGresult *res, int i, enum role reader, struct 
   jw_key_string(w, "occurred_on", r.occurred_on);
   jw_key_string(w, "status", r.status);
   jw_key_string(w, "reported_by_role", r.reported_by_role);
-  jw_key_string(w, "acknowledged_at", r.acknowledged_at);
-  jw_key_string(w, "closed_at", r.closed_at);
+  jw_key_timestamp(w, "acknowledged_at", r.acknowledged_at);
+  jw_key_timestamp(w, "closed_at", r.closed_at);
   jw_key_string(w, "closing_note", r.closing_note);
   jw_key_int(w, "version", r.version);
-  jw_key_string(w, "created_at", r.created_at);
-  jw_key_string(w, "updated_at", r.updated_at);
+  jw_key_timestamp(w, "created_at", r.created_at);
+  jw_key_timestamp(w, "updated_at", r.updated_at);
   jw_object_end(w);
   *version = long_of_text(r.version);
   return true;

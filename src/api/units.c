@@ -88,8 +88,8 @@ static bool unit_write(const PGresult *res, int i, enum role reader, struct jw *
   jw_key_string(w, "currency", r.currency);
   jw_key_string(w, "status", r.status);
   jw_key_int(w, "version", r.version);
-  jw_key_string(w, "created_at", r.created_at);
-  jw_key_string(w, "updated_at", r.updated_at);
+  jw_key_timestamp(w, "created_at", r.created_at);
+  jw_key_timestamp(w, "updated_at", r.updated_at);
   jw_key_integer(w, "occupied_places", occupied);
   jw_key_bool(w, "co_owned", r.co_owned);
   jw_key_integer(w, "vacant_places", places > occupied ? places - occupied : 0);

@@ -40,7 +40,7 @@ import sys
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import (Daemon, Database, Suite, check, clean_env, json_differences, poll,  # noqa: E402
+from harness import (CommandFailed, Daemon, Database, Suite, check, clean_env, json_differences, poll,  # noqa: E402
                      psql_path)
 from test_placements import DEPOSIT, World, day  # noqa: E402
 
@@ -419,8 +419,13 @@ class Random(World):
         r = self.exit(pl["id"], day(offset), matches=self.rng.random() < 0.5,
                       reason=self.pick(["other_housing", "lease_transferred"]))
         if r.status == 200 and self.rng.random() < 0.4:  # an exit announced for later: the placement still runs
-            self.db.sql("UPDATE placements SET exit_date = current_date + 3 WHERE id = '%s'" % pl["id"])
-            return "exit %s in 3 days (SQL)" % pl["id"]
+            try:
+                self.db.sql("UPDATE placements SET exit_date = current_date + 3 WHERE id = '%s'" % pl["id"])
+                return "exit %s in 3 days (SQL)" % pl["id"]
+            except CommandFailed as e:  # someone moves into the unit before then: refused, the exit stands
+                if "is full" not in str(e):
+                    raise
+                return "exit %s on %s, not later: the unit is full by then" % (pl["id"], day(offset))
         return "exit %s on %s -> %d" % (pl["id"], day(offset), r.status)
 
     def w_provision(self):
