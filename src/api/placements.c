@@ -27,16 +27,15 @@ const char *lease_holder(const char *lease, const char *slid_on) {
 }
 
 /* TEXT as a date into *D: false when NULL or malformed. */
-static bool date_of(const char *text, struct date *d) { return text != NULL && date_parse(text, d); }
-
 /* The next step of a running sliding lease D (include/lease.h) as of today: false when the lease has slid or its
  * review and notice dates are not known (then no step and no review status). */
 static bool sliding_next(const struct sliding_dates *d, struct lease_step *step, char due[11],
                          const char **review_status) {
   struct date today = date_today(), review, notice, planned;
-  if (d->slid_on != NULL || !date_of(d->tripartite_review_on, &review) || !date_of(d->prefect_notice_due_on, &notice))
+  if (d->slid_on != NULL || !date_parse(d->tripartite_review_on, &review) ||
+      !date_parse(d->prefect_notice_due_on, &notice))
     return false;
-  bool has_planned = date_of(d->planned_slide_on, &planned);
+  bool has_planned = date_parse(d->planned_slide_on, &planned);
   *step = lease_next_step(notice, d->prefect_notice_sent_on != NULL, review, has_planned ? &planned : NULL, today);
   date_format(step->due_on, due, 11);
   *review_status = lease_due_status(review, today);

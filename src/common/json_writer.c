@@ -231,7 +231,8 @@ void jw_text_array(struct jw *w, const char *pg) {
   }
   if (w->failed)
     return;
-  char small[256], *element = strlen(pg) < sizeof small ? small : malloc(strlen(pg) + 1);
+  size_t n = strlen(pg);
+  char small[256], *element = n < sizeof small ? small : malloc(n + 1);
   bool ok = element != NULL && *pg == '{';
   jw_array_begin(w);
   const char *p = pg + 1;

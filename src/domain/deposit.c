@@ -122,12 +122,12 @@ bool deposit_penalty_entry_allowed(enum deposit_entry_kind kind, int64_t amount_
 
 struct deposit_penalty deposit_penalty_of_texts(const struct deposit_penalty_texts *t, struct date today) {
   struct date due, first, provision_due, settled;
-  if (t->refund_due_on == NULL || !date_parse(t->refund_due_on, &due))
+  if (!date_parse(t->refund_due_on, &due))
     return (struct deposit_penalty){0, 0};
-  bool has_first = t->first_part_until != NULL && date_parse(t->first_part_until, &first);
+  bool has_first = date_parse(t->first_part_until, &first);
   bool has_provision = t->provision_cents != NULL && strtoll(t->provision_cents, NULL, 10) > 0 &&
-                       t->provision_due_on != NULL && date_parse(t->provision_due_on, &provision_due);
-  bool is_settled = t->settled_on != NULL && date_parse(t->settled_on, &settled);
+                       date_parse(t->provision_due_on, &provision_due);
+  bool is_settled = date_parse(t->settled_on, &settled);
   return deposit_penalty_two_parts(t->rent_cents != NULL ? strtoll(t->rent_cents, NULL, 10) : 0, due,
                                    has_first ? &first : NULL, has_provision ? &provision_due : NULL,
                                    is_settled ? &settled : NULL, today);
