@@ -58,10 +58,14 @@ void audit_chainer_stop(void);
 /* Chains every pending entry now on DB (used by the chainer and commissionctl). Returns how many were chained, or
  * -1 on error. */
 long audit_chain_pending(struct db *db);
+/* The first entry of a batch: the id and chain position it was given (0 when the transaction did not get that far). */
+struct audit_first {
+  int64_t id, pos;
+};
 /* Inserts the N queued entries of BATCH (in order of time) on DB already chained, after chaining what writes
- * recorded unchained; one transaction. Returns how many were inserted, or -1 on error; *FIRST_ID is the id given
- * to BATCH[0] when the transaction got that far (0 otherwise), to tell later whether a failed COMMIT took place. */
-long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id);
+ * recorded unchained; one transaction. Returns how many were inserted, or -1 on error; *FIRST is BATCH[0]'s id and
+ * position, to tell later whether a failed COMMIT took place. */
+long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, struct audit_first *first);
 /* Creates the audit thread's staging table (a temporary table of DB's session) if it is missing: the statements
  * of audit_chain_write() name it, so a session preparing them first needs it. */
 enum db_status audit_stage_ensure(struct db *db);

@@ -88,6 +88,13 @@
   "WHEN 'deposit_entries' THEN (SELECT pl.person_id FROM deposit_entries e JOIN placements pl "                    \
   "ON pl.id = e.placement_id WHERE e.id = " o " AND e.commission_id = " c " AND pl.commission_id = " c ") END"
 
+/* The entries of the audit trail (alias A) about object or person ID: those naming it as their person, and those
+ * naming it as their object and someone else (or no one) as their person. The same entries as "object or person
+ * is ID", written so that the object index, which leaves out the entries whose object is their person (migrations/
+ * 0052), serves the second half. */
+#define SQL_AUDIT_ABOUT(a, id)                                                                                    \
+  "(" a ".person_id = " id " OR (" a ".object_id = " id " AND " a ".person_id IS DISTINCT FROM " a ".object_id))"
+
 /* schema.c: highest applied migration; 0 when none (or no versions table). */
 enum db_status db_schema_version(struct db *db, int *version);
 

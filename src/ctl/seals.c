@@ -24,7 +24,8 @@ static const char *const SEALS_SQL =
   "SELECT 'annex', x.commission_id, x.session_id, x.number, x.model, x.document, x.hash, 'minutes_annexes', "
   "x.decision_id FROM minutes_annexes x WHERE $1::uuid IS NULL OR x.session_id = $1::uuid) d "
   "LEFT JOIN LATERAL (SELECT a.* FROM audit_log a WHERE a.commission_id = d.commission_id AND a.object_id = "
-  "d.object_id AND a.object_type = d.object_type AND a.document_hash IS NOT NULL ORDER BY a.id LIMIT 1) e ON true "
+  "d.object_id AND a.person_id IS DISTINCT FROM a.object_id AND a.object_type = d.object_type "
+  "AND a.document_hash IS NOT NULL ORDER BY a.id LIMIT 1) e ON true "
   "ORDER BY d.session_id, d.number";
 
 /* The seals the chain recorded whose document is gone (of one session, or all with $1 NULL). */

@@ -19,7 +19,7 @@ DB_STATEMENT(insert_if_written, {
 DB_STATEMENT(list, {
   "audit_list",
   "SELECT " DB_COLUMNS(AUDIT_ENTRY_ROW) " FROM audit_log e WHERE e.commission_id = :commission_id "
-  "AND (:object_id::uuid IS NULL OR e.object_id = :object_id::uuid OR e.person_id = :object_id::uuid) "
+  "AND (:object_id::uuid IS NULL OR " SQL_AUDIT_ABOUT("e", ":object_id::uuid") ") "
   "AND (:token_id::uuid IS NULL OR e.token_id = :token_id::uuid) AND (:from::date IS NULL OR e.at >= :from::date) "
   "AND (:to::date IS NULL OR e.at < :to::date + 1) "
   "AND (:before_at::text IS NULL OR (e.at, e.id) < (:before_at::timestamp AT TIME ZONE 'UTC', :before_id::bigint)) "

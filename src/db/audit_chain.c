@@ -42,7 +42,7 @@ DB_STATEMENT(chain_store, {
   "audit_chain_store",
   "UPDATE audit_log a SET chain_pos = c.pos, prev_hash = decode(c.prev, 'hex'), "
   "hash = decode(c.hash, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS c(id, pos, prev, hash) "
-  "WHERE a.id = c.id",
+  "WHERE a.id = c.id AND a.chain_pos IS NULL", /* audit_log_unchained_idx */
   .nparams = 4
 });
 
@@ -136,18 +136,27 @@ static enum db_status chain_read_tail(struct db *db, struct chain *c) {
   return s;
 }
 
-/* Links the entry whose canonical text (audit_entry_text) is TEXT after the chain's end. */
-static bool chain_link(struct chain *c, const char *text) {
+/* Moves the chain's end past the entry whose canonical text (audit_entry_text) is TEXT: C's position and hash
+ * become the entry's, PREV the hash before it (false when the entry is the first of the chain). */
+static bool chain_step(struct chain *c, const char *text, unsigned char prev[AUDIT_HASH_BYTES]) {
+  bool had_prev = c->has_prev;
   unsigned char hash[AUDIT_HASH_BYTES];
-  char hex[2 * AUDIT_HASH_BYTES + 1], prev_hex[2 * AUDIT_HASH_BYTES + 1] = "", number[24];
   c->pos++;
-  audit_hash(c->has_prev ? c->prev : NULL, c->pos, text, hash);
-  if (c->has_prev)
-    sodium_bin2hex(prev_hex, sizeof prev_hex, c->prev, sizeof c->prev);
-  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-  snprintf(number, sizeof number, "%lld", (long long)c->pos);
+  audit_hash(had_prev ? c->prev : NULL, c->pos, text, hash);
+  memcpy(prev, c->prev, AUDIT_HASH_BYTES);
   memcpy(c->prev, hash, sizeof c->prev);
   c->has_prev = true;
+  return had_prev;
+}
+
+/* Links the entry whose canonical text is TEXT after the chain's end, as elements of C's arrays. */
+static bool chain_link(struct chain *c, const char *text) {
+  unsigned char prev[AUDIT_HASH_BYTES];
+  char hex[2 * AUDIT_HASH_BYTES + 1], prev_hex[2 * AUDIT_HASH_BYTES + 1] = "", number[24];
+  if (chain_step(c, text, prev))
+    sodium_bin2hex(prev_hex, sizeof prev_hex, prev, sizeof prev);
+  sodium_bin2hex(hex, sizeof hex, c->prev, sizeof c->prev);
+  snprintf(number, sizeof number, "%lld", (long long)c->pos);
   return array_add(&c->positions, number) && array_add(&c->prevs, prev_hex) && array_add(&c->hashes, hex);
 }
 
@@ -220,7 +229,9 @@ long audit_chain_pending(struct db *db) {
 /* The queued entries reach the database by COPY (binary) into a temporary table of the audit thread's session,
  * emptied at each commit: no text to parse, no arrays to unnest (COPY FROM is refused on audit_log itself, which
  * has row-level security). Then one statement gives each entry its id, its person and its canonical text, in the
- * queue's order (the text inlined: migrations/0025; the person a CASE, SQL_AUDIT_PERSON_CASE); the chain is computed here; one insert moves the staged rows to audit_log with their links. */
+ * queue's order (the text inlined: migrations/0025; the person a CASE, SQL_AUDIT_PERSON_CASE); the chain is
+ * computed here and its links copied likewise (binary) into a second temporary table; one insert moves the staged
+ * rows to audit_log with their links. */
 #define STAGE_NAMES                                                                                              \
   "at, commission_id, token_id, role, action, method, route, object_type, object_id, request_id, status, "       \
   "client_address"
@@ -229,7 +240,9 @@ long audit_chain_pending(struct db *db) {
   "BEGIN; CREATE TEMPORARY TABLE IF NOT EXISTS audit_stage (ord integer NOT NULL, at timestamptz NOT NULL, "     \
   "commission_id uuid NOT NULL, token_id uuid, role text NOT NULL, action text NOT NULL, method text NOT NULL, "   \
   "route text NOT NULL, object_type text, object_id uuid, request_id text, status integer, client_address inet) " \
-  "ON COMMIT DELETE ROWS"
+  "ON COMMIT DELETE ROWS; CREATE TEMPORARY TABLE IF NOT EXISTS audit_links (ord integer NOT NULL, id bigint "       \
+  "NOT NULL, person_id uuid, chain_pos bigint NOT NULL, prev_hash bytea, hash bytea NOT NULL) ON COMMIT DELETE ROWS"
+#define LINK_FIELDS 6 /* the columns of audit_links */
 
 enum db_status audit_stage_ensure(struct db *db) {
   enum db_status s = db_simple(db, STAGE_BEGIN);
@@ -253,10 +266,9 @@ DB_STATEMENT(queued_resolve, {
 DB_STATEMENT(queued_insert, {
   "audit_queued_insert",
   "INSERT INTO audit_log (" STAGE_NAMES ", id, person_id, chain_pos, prev_hash, hash) SELECT " STAGE_NAMES ", "
-  "x.id, x.person_id, x.pos, decode(x.prev, 'hex'), decode(x.hash, 'hex') FROM pg_temp.audit_stage s "
-  "JOIN unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY "
-  "AS x(id, person_id, pos, prev, hash, ord) ON x.ord = s.ord",
-  .nparams = 5
+  "l.id, l.person_id, l.chain_pos, l.prev_hash, l.hash FROM pg_temp.audit_stage s "
+  "JOIN pg_temp.audit_links l ON l.ord = s.ord",
+  .nparams = 0
 });
 
 /* COPY's binary format (PostgreSQL's "Binary Format" of COPY): a header, then each row as its number of fields
@@ -299,6 +311,24 @@ static void copy_int4(struct copy_buf *b, int32_t v) {
   copy_be(b, 4, 4);
   copy_be(b, (uint32_t)v, 4);
 }
+
+static void copy_int8(struct copy_buf *b, int64_t v) {
+  copy_be(b, 8, 4);
+  copy_be(b, (uint64_t)v, 8);
+}
+
+static void copy_bytea(struct copy_buf *b, const unsigned char *bytes, size_t n) {
+  copy_be(b, n, 4);
+  copy_put(b, bytes, n);
+}
+
+/* The binary format's header (signature, flags, no extension) and trailer (a field count of -1). */
+static void copy_header(struct copy_buf *b) {
+  static const unsigned char header[] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  copy_put(b, header, sizeof header);
+}
+
+static void copy_trailer(struct copy_buf *b) { copy_be(b, 0xffff, 2); }
 
 /* TEXT ("" for NULL). */
 static void copy_text(struct copy_buf *b, const char *text) {
@@ -351,8 +381,7 @@ static void copy_inet(struct copy_buf *b, const char *text) {
 
 /* The N entries of BATCH as COPY's binary input of audit_stage, ord 1 to N. */
 static bool queued_copy(const struct audit_queued *batch, size_t n, struct copy_buf *b) {
-  static const unsigned char header[] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  copy_put(b, header, sizeof header);
+  copy_header(b);
   for (size_t i = 0; i < n && !b->failed; i++) {
     const struct audit_queued *e = &batch[i];
     copy_be(b, STAGE_FIELDS, 2);
@@ -374,15 +403,44 @@ static bool queued_copy(const struct audit_queued *batch, size_t n, struct copy_
       copy_null(b);
     copy_inet(b, e->client_address);
   }
-  copy_be(b, 0xffff, 2);
+  copy_trailer(b);
   return !b->failed;
 }
 
-long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, int64_t *first_id) {
+/* The links of the entries RESOLVED gave ids, persons and texts to (audit_queued_resolve, ord 1 to N), chained
+ * after C's end, as COPY's binary input of audit_links; *FIRST is the first entry's id and position. */
+static bool links_copy(PGresult *resolved, struct chain *c, struct copy_buf *b, struct audit_first *first) {
+  copy_header(b);
+  int count = PQntuples(resolved);
+  for (int i = 0; i < count && !b->failed; i++) {
+    char *end;
+    const char *id_text = PQgetvalue(resolved, i, 0);
+    long long id = strtoll(id_text, &end, 10);
+    if (end == id_text || *end != '\0' || id <= 0)
+      return false;
+    unsigned char prev[AUDIT_HASH_BYTES];
+    bool has_prev = chain_step(c, PQgetvalue(resolved, i, 2), prev);
+    if (i == 0)
+      *first = (struct audit_first){.id = id, .pos = c->pos};
+    copy_be(b, LINK_FIELDS, 2);
+    copy_int4(b, (int32_t)(i + 1));
+    copy_int8(b, id);
+    copy_uuid(b, PQgetvalue(resolved, i, 1)); /* a NULL person reads "": NULL again */
+    copy_int8(b, c->pos);
+    if (has_prev)
+      copy_bytea(b, prev, sizeof prev);
+    else
+      copy_null(b);
+    copy_bytea(b, c->prev, sizeof c->prev);
+  }
+  copy_trailer(b);
+  return !b->failed;
+}
+
+long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n, struct audit_first *first) {
   struct chain c = {0};
-  struct copy_buf rows = {0};
-  struct pg_array ids = {0}, people = {0};
-  *first_id = 0;
+  struct copy_buf rows = {0}, links = {0};
+  *first = (struct audit_first){0};
   long inserted = -1, written;
   PGresult *res = NULL;
   if (!queued_copy(batch, n, &rows))
@@ -402,23 +460,19 @@ long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n
   if (s >= 0)
     s = db_exec(db, &queued_resolve, NULL, &res);
   if (s >= 0) {
-    int count = PQntuples(res);
-    bool ok = (size_t)count == n;
-    if (ok && count > 0)
-      *first_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    for (int i = 0; ok && i < count; i++)
-      ok = array_add(&ids, PQgetvalue(res, i, 0)) && array_add(&people, PQgetvalue(res, i, 1)) &&
-           chain_link(&c, PQgetvalue(res, i, 2)); /* a NULL person reads "": NULL again */
-    ok = ok && array_close(&ids) && array_close(&people) && chain_close_links(&c);
+    bool ok = (size_t)PQntuples(res) == n && links_copy(res, &c, &links, first);
     PQclear(res);
     res = NULL;
-    s = DB_HARD_ERROR;
-    if (ok) {
-      const char *params[] = {ids.text, people.text, c.positions.text, c.prevs.text, c.hashes.text};
-      s = db_exec(db, &queued_insert, params, &res);
-      if (s >= 0)
-        inserted = strtol(PQcmdTuples(res), NULL, 10);
-    }
+    s = ok ? db_copy_in(db, "COPY pg_temp.audit_links FROM STDIN (FORMAT binary)", (const char *)links.data,
+                        links.len)
+           : DB_HARD_ERROR;
+  }
+  if (s >= 0) {
+    s = db_exec(db, &queued_insert, NULL, &res);
+    if (s >= 0)
+      inserted = strtol(PQcmdTuples(res), NULL, 10);
+    if (inserted != (long)n) /* every staged entry has its link: anything else is a fault here */
+      inserted = -1;
   }
   PQclear(res);
   if (s < 0 || inserted < 0)
@@ -427,8 +481,7 @@ long audit_chain_write(struct db *db, const struct audit_queued *batch, size_t n
     inserted = -1;
 out:
   free(rows.data);
-  free(ids.text);
-  free(people.text);
+  free(links.data);
   chain_reset_links(&c);
   return inserted;
 }

@@ -41,10 +41,10 @@ static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static bool wake_now;
 static atomic_bool writing = true; /* the last flush succeeded: waiting for the next one is worth it */
-/* The first id of the last batch whose write failed, if it got that far: its COMMIT may have succeeded with the
- * answer lost (the connection dropped), in which case the entries are in the database and must not be written
+/* The first entry of the last batch whose write failed, if it got that far: its COMMIT may have succeeded with
+ * the answer lost (the connection dropped), in which case the entries are in the database and must not be written
  * twice. Only the audit thread reads and writes it. */
-static int64_t uncertain_first_id;
+static struct audit_first uncertain_first;
 /* The longest time an entry waited between its answer and the commit that wrote it (microseconds), for /metrics. */
 static atomic_llong lag_max_us;
 
@@ -242,19 +242,21 @@ static void uncertain_settle(bool committed) {
   pthread_mutex_unlock(&queues_lock);
 }
 
+/* By its chain position (a unique index), and its id: another instance may have chained a different entry there. */
 DB_STATEMENT(entry_exists, {
-  "audit_entry_exists", "SELECT 1 FROM audit_log WHERE id = $1::bigint", .nparams = 1});
+  "audit_entry_exists", "SELECT 1 FROM audit_log WHERE chain_pos = $1::bigint AND id = $2::bigint", .nparams = 2});
 
 long audit_queue_flush(struct db *db) {
   if (db == NULL) { /* no connection: the entries stay queued, and workers stop waiting for a flush */
     atomic_store(&writing, false);
     return -1;
   }
-  if (uncertain_first_id > 0) {
-    /* Did the last failed write commit after all? Its first entry's id says. */
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)uncertain_first_id);
-    const char *params[] = {id};
+  if (uncertain_first.id > 0) {
+    /* Did the last failed write commit after all? Its first entry says. */
+    char pos[24], id[24];
+    snprintf(pos, sizeof pos, "%lld", (long long)uncertain_first.pos);
+    snprintf(id, sizeof id, "%lld", (long long)uncertain_first.id);
+    const char *params[] = {pos, id};
     PGresult *res;
     enum db_status s = db_exec(db, &entry_exists, params, &res);
     PQclear(res);
@@ -262,7 +264,7 @@ long audit_queue_flush(struct db *db) {
       atomic_store(&writing, false);
       return -1;
     }
-    uncertain_first_id = 0;
+    uncertain_first = (struct audit_first){0};
     if (s == DB_ROW)
       log_event(LOG_WARN, "audit entries were written by a commit whose answer was lost: not written again", NULL);
     uncertain_settle(s == DB_ROW);
@@ -275,8 +277,8 @@ long audit_queue_flush(struct db *db) {
     free(batch);
     return ok ? 0 : -1;
   }
-  int64_t first_id = 0;
-  long written = audit_chain_write(db, batch, n, &first_id);
+  struct audit_first first;
+  long written = audit_chain_write(db, batch, n, &first);
   atomic_store(&writing, written >= 0);
   if (written >= 0) {
     struct timespec ts;
@@ -286,9 +288,9 @@ long audit_queue_flush(struct db *db) {
       atomic_store_explicit(&lag_max_us, lag, memory_order_relaxed);
     flush_done(FLUSH_WRITTEN);
   } else {
-    uncertain_first_id = first_id;
+    uncertain_first = first;
     log_event(LOG_WARN, "audit entries not written yet: kept for the next attempt", ",\"entries\":%zu", n);
-    flush_done(first_id > 0 ? FLUSH_UNCERTAIN : FLUSH_FAILED);
+    flush_done(first.id > 0 ? FLUSH_UNCERTAIN : FLUSH_FAILED);
   }
   free(batch);
   return written;

@@ -47,10 +47,11 @@
   "'audit', coalesce((SELECT json_agg(json_build_object('at', " J_TS("l.at") ", 'token_id', l.token_id, 'role', "  \
   "l.role, 'action', l.action, 'method', l.method, 'route', l.route, 'object_type', l.object_type, 'object_id', "  \
   "l.object_id, 'request_id', l.request_id, 'status', l.status) ORDER BY l.at, l.id) FROM audit_log l "  \
-  "WHERE l.commission_id = :commission_id AND (l.person_id = :person_id::uuid OR l.object_id = :person_id::uuid "  \
+  "WHERE l.commission_id = :commission_id AND (" SQL_AUDIT_ABOUT("l", ":person_id::uuid") " "  \
   "OR l.person_id IN (SELECT m.merged_id FROM person_merges m WHERE m.commission_id = :commission_id "  \
-  "AND m.into_id = :person_id::uuid) OR l.object_id IN (SELECT m.merged_id FROM person_merges m "  \
-  "WHERE m.commission_id = :commission_id AND m.into_id = :person_id::uuid))), '[]'), "  \
+  "AND m.into_id = :person_id::uuid) OR (l.object_id IN (SELECT m.merged_id FROM person_merges m "  \
+  "WHERE m.commission_id = :commission_id AND m.into_id = :person_id::uuid) "  \
+  "AND l.person_id IS DISTINCT FROM l.object_id))), '[]'), "  \
   "'information', (SELECT to_jsonb(i) - 'commission_id' - 'recorded_by_token_id' FROM person_information i "  \
   "WHERE i.commission_id = :commission_id AND i.person_id = :person_id::uuid), "  \
   "'exported_at', " J_TS("now()") ") "
