@@ -2,6 +2,6 @@
 #ifndef COMMISSIOND_SCHEMA_H
 #define COMMISSIOND_SCHEMA_H
 
-#define SCHEMA_VERSION 52
+#define SCHEMA_VERSION 53
 
 #endif

@@ -76,6 +76,9 @@ SELECT agenda_line_triggers(true);
 -- Every unit's vacancy periods, then their triggers on again.
 SELECT unit_vacancy_rebuild();
 SELECT unit_vacancy_triggers(true);
+-- Every application's wish rows, then their triggers on again.
+SELECT application_wishes_rebuild();
+SELECT application_wishes_triggers(true);
 
 COMMIT;
 

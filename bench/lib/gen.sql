@@ -68,6 +68,9 @@ SELECT unit_vacancy_triggers(false);
 -- The agendas' kept lines (migrations/0046) likewise: off for the load; each gen-load.sql inserts its commissions'
 -- lines from agenda_line_source, and gen-finish.sql checks there is one per agenda item before they are on again.
 SELECT agenda_line_triggers(false);
+-- The applications' wish rows (migrations/0053) likewise: off for the load, rebuilt by gen-finish.sql
+-- (application_wishes_rebuild(), the migration's backfill).
+SELECT application_wishes_triggers(false);
 
 SELECT greatest(5, :npeople / 500) AS nland, 5 AS nres, greatest(4, :npeople / 1250) AS ncur,
        greatest(4, :npeople / 1000) AS ncare, 5 AS npart, :npeople / 5 AS nunits \gset

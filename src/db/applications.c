@@ -46,9 +46,10 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
  * person's, migrations/0024) and its statuses written out, so that even a generic plan sees the list's index and no
  * "parameter IS NULL OR" guess hides it; when every status asked is an open one (the waiting list and the agenda's
  * candidates), the literal IN lets it use a partial index of open applications (migrations/0020, 0024), whose size
- * does not grow with the commission's history. One person's applications, and searches by referent, wished kind
- * or town, take the statement that tests every filter on the rows of its leading index (the person's, or the
- * commission's: a search reads the applications it skips). The page is then joined, row by row, to its people,
+ * does not grow with the commission's history. A search by wished kind or town reads the wish rows of that kind or
+ * town (below). One person's applications, and a search by referent alone, take the statement that tests every
+ * filter on the rows of its leading index (the person's, or the commission's: a search by referent reads the
+ * applications it skips). The page is then joined, row by row, to its people,
  * where every filter is checked again (each statement names every parameter). The cursor is always
  * given (the first page's is the lowest key). */
 #define APP_LIST(P)                                                                                              \
@@ -66,10 +67,11 @@ DB_PARAMS_STRUCT(app_get_params, APP_GET);
   "SELECT a.* FROM applications a WHERE a.commission_id = :commission_id " COND                                  \
   " AND (a.queued_at, a.id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid) "                      \
   "ORDER BY a.queued_at, a.id"
-#define APP_LIST_SQL(COND)                                                                                       \
-  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM " SQL_KEYSET_PAGE(APP_ROWS(COND)) " a"                            \
+#define APP_PAGE_SQL(ROWS)                                                                                       \
+  "SELECT " DB_COLUMNS(APPLICATION_ROW) " FROM " SQL_KEYSET_PAGE(ROWS) " a"                                      \
   SQL_PAGE_JOIN("people", "p", "a", "person_id") "WHERE " APP_FILTERS " AND " SQL_PERSON_SCOPE("p", ":scope", ":org") \
   " ORDER BY a.queued_at, a.id"
+#define APP_LIST_SQL(COND) APP_PAGE_SQL(APP_ROWS(COND))
 #define APP_STATUSES "AND " SQL_UNESTIMATED("a.status = ANY (:statuses::text[])") " "
 #define APP_OPEN "AND a.status IN ('submitted', 'scheduled', 'deferred', 'approved') "
 #define APP_WAITING "AND a.status IN ('submitted', 'deferred') "
@@ -95,6 +97,37 @@ DB_STATEMENT(list_person, {"application_list_person",
 DB_STATEMENT(list_search, {"application_list_search", APP_LIST_SQL("AND " APP_FILTERED), DB_PARAMS(APP_LIST)});
 DB_STATEMENT(list_search_open, {"application_list_search_open", APP_LIST_SQL(APP_OPEN "AND " APP_FILTERED),
                                 DB_PARAMS(APP_LIST)});
+/* A search by a wished unit kind or town: a range of the application's wish rows (migrations/0053) for that wish,
+ * under the leading filter LEAD (on w: the commission, or a care team's or a curator's) and, for OPEN, the open
+ * applications' partial index, in the list's order; each application joined by key and every filter tested on it
+ * (a page skips only applications of that wish that other filters leave out). With both a kind and a town, the
+ * town leads. */
+#define APP_WISH_ROWS(LEAD, WISH, VALUE)                                                                        \
+  "SELECT a.* FROM application_wishes w" SQL_PAGE_JOIN("applications", "a", "w", "application_id")              \
+  "WHERE w.commission_id = :commission_id AND w.wish = '" WISH "' AND w.value = " VALUE " " LEAD                 \
+  "AND (w.queued_at, w.application_id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid) AND "      \
+  APP_FILTERED " ORDER BY w.queued_at, w.application_id"
+#define APP_WISH_OPEN "AND w.open "
+#define APP_WISH_STATEMENTS(var, name, LEAD)                                                                    \
+  DB_STATEMENT(var##_kind, {name "_kind", APP_PAGE_SQL(APP_WISH_ROWS(LEAD, "unit_kind", ":unit_kind")),          \
+                            DB_PARAMS(APP_LIST), .generic_plan = true});                                        \
+  DB_STATEMENT(var##_kind_open, {name "_kind_open",                                                             \
+                                 APP_PAGE_SQL(APP_WISH_ROWS(LEAD APP_WISH_OPEN, "unit_kind", ":unit_kind")),     \
+                                 DB_PARAMS(APP_LIST), .generic_plan = true});                                   \
+  DB_STATEMENT(var##_town, {name "_town", APP_PAGE_SQL(APP_WISH_ROWS(LEAD, "town", "lower(:town)")),            \
+                            DB_PARAMS(APP_LIST), .generic_plan = true});                                        \
+  DB_STATEMENT(var##_town_open, {name "_town_open",                                                             \
+                                 APP_PAGE_SQL(APP_WISH_ROWS(LEAD APP_WISH_OPEN, "town", "lower(:town)")),        \
+                                 DB_PARAMS(APP_LIST), .generic_plan = true})
+APP_WISH_STATEMENTS(wishes, "application_list_wish", "");
+APP_WISH_STATEMENTS(wishes_care_team, "application_list_care_team_wish", "AND w.care_team_id = :org::uuid ");
+APP_WISH_STATEMENTS(wishes_curator, "application_list_curator_wish", "AND w.curator_org_id = :org::uuid ");
+/* [lead: all, care team, curator][wish: kind, town][open] */
+static const struct db_statement *const wish_lists[3][2][2] = {
+  {{&wishes_kind, &wishes_kind_open}, {&wishes_town, &wishes_town_open}},
+  {{&wishes_care_team_kind, &wishes_care_team_kind_open}, {&wishes_care_team_town, &wishes_care_team_town_open}},
+  {{&wishes_curator_kind, &wishes_curator_kind_open}, {&wishes_curator_town, &wishes_curator_town_open}},
+};
 /* [lead: all, care team, curator][statuses: enum statuses_kind] */
 static const struct db_statement *const lists[3][4] = {
   {&list, &list_statuses, &list_open, &list_waiting},
@@ -224,7 +257,9 @@ enum db_status db_application_list(struct db *db, const char *commission_id, con
     return db_run(db, &list_person, &p, res);
   const char *org = p.org != NULL ? p.scope : "";
   int lead = strcmp(p.scope, "all") == 0 ? 0 : strcmp(org, "care_team") == 0 ? 1 : strcmp(org, "curator") == 0 ? 2 : -1;
-  if (lead < 0 || f->referent != NULL || f->unit_kind != NULL || f->town != NULL)
+  if (lead >= 0 && (f->unit_kind != NULL || f->town != NULL))
+    return db_run(db, wish_lists[lead][f->town != NULL][open], &p, res);
+  if (lead < 0 || f->referent != NULL)
     return db_run(db, open ? &list_search_open : &list_search, &p, res);
   return db_run(db, lists[lead][kind], &p, res);
 }

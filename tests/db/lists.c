@@ -47,9 +47,14 @@ static const char *const generate =
   "END, 'U' || x.i, 'rue ' || x.i, 'Ville ' || x.i %% 10, "
   "l.id, 1, 40000, 5000, 40000 FROM nums x JOIN organisations l ON l.commission_id = c "
   "AND l.name = 'landlord ' || x.org; "
-  "INSERT INTO applications (commission_id, person_id, situation, status, submitted_at, created_by_role) "
+  "INSERT INTO applications (commission_id, person_id, situation, status, submitted_at, created_by_role, "
+  "wished_unit_kinds, wished_towns) "
   "SELECT c, p.id, 's', CASE WHEN x.i > n - n / 20 THEN 'approved' WHEN x.i %% 10 < 3 THEN 'submitted' "
-  "WHEN x.i %% 10 < 9 THEN 'placed' ELSE 'refused' END, now() - x.i * interval '1 minute', 'coordinator' "
+  "WHEN x.i %% 10 < 9 THEN 'placed' ELSE 'refused' END, now() - x.i * interval '1 minute', 'coordinator', "
+  /* wishes: a kind and a town most wish; a rare kind and a rare town only the 40 and 30 newest (the last in the
+   * list's order, oldest first) */
+  "ARRAY[CASE WHEN x.i <= 40 THEN 'transitional_place' ELSE 'hlm_apartment' END], "
+  "ARRAY['Ville ' || x.i %% 10] || CASE WHEN x.i <= 30 THEN ARRAY['Hameau'] ELSE '{}'::text[] END "
   "FROM nums x JOIN people p ON p.commission_id = c AND p.family_name = 'P' || x.i; "
   "INSERT INTO placements (commission_id, application_id, person_id, unit_id, move_in_date, lease, exit_date, "
   "exit_reason, exit_inspection_matches) SELECT c, a.id, p.id, u.id, date '2015-01-01' + x.i %% 3000, "
@@ -119,6 +124,16 @@ static const struct list_case cases[] = {
   {"waiting list (submitted, deferred)", APPLICATIONS, REL_NONE, "{submitted,deferred}", false, NULL, NULL},
   {"open applications", APPLICATIONS, REL_NONE, "{submitted,scheduled,deferred,approved}", false, NULL, NULL},
   {"a curator's applications", APPLICATIONS, REL_CURATOR, NULL, false, NULL, NULL},
+  /* ?town= (any case), ?unit_kind=: wished only by the newest, the last in the list's order */
+  {"applications wishing a town", APPLICATIONS, REL_NONE, NULL, false, "HAMEAU", NULL},
+  {"waiting list wishing a town", APPLICATIONS, REL_NONE, "{submitted,deferred}", false, "hameau", NULL},
+  {"a care team's applications wishing a town", APPLICATIONS, REL_CARE_TEAM, NULL, false, "Hameau", NULL},
+  {"a curator's waiting list wishing a town", APPLICATIONS, REL_CURATOR, "{submitted}", false, "Hameau", NULL},
+  {"applications wishing a kind", APPLICATIONS, REL_NONE, NULL, false, NULL, "transitional_place"},
+  {"open applications wishing a kind", APPLICATIONS, REL_NONE, "{submitted,scheduled,deferred,approved}", false,
+   NULL, "transitional_place"},
+  {"a curator's applications wishing a kind", APPLICATIONS, REL_CURATOR, NULL, false, NULL, "transitional_place"},
+  {"applications wishing a kind and a town", APPLICATIONS, REL_NONE, NULL, false, "Hameau", "transitional_place"},
   {"incidents", INCIDENTS, REL_NONE, NULL, false, NULL, NULL},
   {"open incidents", INCIDENTS, REL_NONE, "open", false, NULL, NULL},
   {"a care team's incidents", INCIDENTS, REL_CARE_TEAM, NULL, false, NULL, NULL},
@@ -171,7 +186,7 @@ static const struct list_case cases[] = {
 
 static struct commission build(struct db *db, const char *name, int people) {
   struct commission c;
-  char sql[4096];
+  char sql[8192];
   snprintf(sql, sizeof sql, "INSERT INTO commissions (name) VALUES ('%s') RETURNING id", name);
   c.id = value(db, sql);
   snprintf(sql, sizeof sql, generate, c.id, people, people);
@@ -216,7 +231,7 @@ static long run_case(struct db *db, const struct list_case *k, const struct comm
                           PAGE, &res);
     break;
   case APPLICATIONS: {
-    struct application_filters f = {.statuses = k->filter};
+    struct application_filters f = {.statuses = k->filter, .town = k->town, .unit_kind = k->kind};
     s = db_application_list(db, c->id, &a, &f, NULL, NULL, PAGE, &res);
     break;
   }
@@ -479,6 +494,14 @@ int test_lists_do_not_grow(void) {
 
 /* Rows whose copies differ from a computation from scratch, over every list table; and the deposit accounts that
  * owe a penalty today but are not among the candidates the penalty lists walk (migrations/0040). */
+#define WISHES_WANTED                                                                                            \
+  "SELECT a.commission_id, a.id, x.wish, x.value, a.queued_at, a.status IN ('submitted', 'scheduled', "     \
+  "'deferred', 'approved'), a.care_team_id, a.curator_org_id "      \
+  "FROM applications a CROSS JOIN LATERAL (SELECT 'unit_kind' AS wish, k AS value FROM unnest(a.wished_unit_kinds) " \
+  "k WHERE k IS NOT NULL UNION SELECT 'town', lower(t) FROM unnest(a.wished_towns) t WHERE t IS NOT NULL) x"
+#define WISHES_KEPT                                                                                              \
+  "SELECT commission_id, application_id, wish, value, queued_at, open, care_team_id, curator_org_id "          \
+  "FROM application_wishes"
 static const char *const stale =
   "SELECT (SELECT count(*) FROM applications a JOIN people p ON p.id = a.person_id "
   "WHERE (a.care_team_id, a.curator_org_id) IS DISTINCT FROM (p.care_team_id, p.curator_org_id)) "
@@ -495,7 +518,10 @@ static const char *const stale =
   "(pl.curator_org_id, pl.landlord_org_id, pl.exit_date, pl.exit_date IS NOT NULL, EXISTS (SELECT 1 FROM "
   "deposit_provisions dp WHERE dp.commission_id = pl.commission_id AND dp.placement_id = pl.id))) "
   "+ (SELECT count(*) FROM deposit_accounts da JOIN deposit_totals t ON t.commission_id = da.commission_id "
-  "AND t.placement_id = da.placement_id WHERE da.penalty_unpaid_cents > 0 AND NOT t.penalty_candidate)";
+  "AND t.placement_id = da.placement_id WHERE da.penalty_unpaid_cents > 0 AND NOT t.penalty_candidate) "
+  /* the applications' wish rows (migrations/0053) against their wishes: missing, left over, or stale copies */
+  "+ (SELECT count(*) FROM (SELECT * FROM (" WISHES_WANTED " EXCEPT " WISHES_KEPT ") m UNION ALL "
+  "SELECT * FROM (" WISHES_KEPT " EXCEPT " WISHES_WANTED ") l) d)";
 
 int test_list_columns_follow(void) {
   int failures = check_failures;
@@ -554,6 +580,19 @@ int test_list_columns_follow(void) {
     "accounts_approved_on) SELECT commission_id, id, 1000, 'charges', 'coordinator', exit_date - 60 "
     "FROM placements WHERE commission_id = " C " AND exit_date IS NOT NULL",
     "UPDATE deposit_provisions SET amount_cents = 2000 WHERE commission_id = " C,
+    /* wishes changed (a town added in another case, a kind replaced, the towns emptied), an application decided,
+     * submitted later, deleted */
+    "UPDATE applications SET wished_towns = wished_towns || ARRAY['VILLE 3'] WHERE commission_id = " C " "
+    "AND status = 'submitted'",
+    "UPDATE applications SET wished_unit_kinds = ARRAY['residence_place', 'residence_place'] "
+    "WHERE commission_id = " C " AND status = 'refused'",
+    "UPDATE applications SET wished_towns = '{}' WHERE commission_id = " C " AND status = 'approved'",
+    "UPDATE applications SET status = 'scheduled' WHERE commission_id = " C " AND status = 'submitted' "
+    "AND person_id IN (SELECT id FROM people WHERE family_name ~ '1$')",
+    "UPDATE applications SET submitted_at = submitted_at - interval '1 day' WHERE commission_id = " C " "
+    "AND status = 'scheduled'",
+    "DELETE FROM applications WHERE commission_id = " C " AND status = 'refused' AND id NOT IN "
+    "(SELECT application_id FROM placements) AND id NOT IN (SELECT application_id FROM agenda_items)",
     /* an incident reported */
     "INSERT INTO incidents (commission_id, placement_id, kind, description, occurred_on, reported_by_role) "
     "SELECT commission_id, id, 'damage', 'd', current_date, 'coordinator' FROM placements "
@@ -570,6 +609,18 @@ int test_list_columns_follow(void) {
     CHECK(strcmp(n, "0") == 0);
     free(n);
   }
+  /* A bulk load's path: the wish rows' triggers off, a write leaves them stale (which the check above finds), the
+   * rebuild puts every row right. */
+  CHECK(db_simple(db, "DO $$ BEGIN PERFORM application_wishes_triggers(false); END $$") >= 0);
+  CHECK(db_simple(db, "UPDATE applications SET wished_towns = ARRAY['Ailleurs'] WHERE commission_id = " C) >= 0);
+  n = value(db, stale);
+  CHECK(strcmp(n, "0") != 0 && n[0] != '\0');
+  free(n);
+  CHECK(db_simple(db, "DO $$ BEGIN PERFORM application_wishes_rebuild(); END $$") >= 0);
+  CHECK(db_simple(db, "DO $$ BEGIN PERFORM application_wishes_triggers(true); END $$") >= 0);
+  n = value(db, stale);
+  CHECK(strcmp(n, "0") == 0);
+  free(n);
 #undef C
   commission_free(&c);
   return check_failures - failures;

@@ -178,6 +178,22 @@ def filter_cases(suite, d, org, tok, coord, post, person):
                          ("referent=" + "x" * 201, "query:referent"), ("town=%s" % ("x" * 101), "query:town")):
             expect_problem(d.call("GET", APPS + "?" + q, token=coord), 400, "invalid-query", field=field)
 
+    with suite.case("a search by town or kind follows the application's changes, within the reader's scope"):
+        expect_list("town=LILLE&status=waiting", ["s1", "d1"], token=tok["care1"])
+        expect_list("unit_kind=hlm_apartment", ["s1", "r1"], token=tok["care1"])
+        r = d.call("GET", "%s/%s" % (APPS, apps["s2"]), token=coord)
+        expect_status(r, 200)
+        r = d.call("PATCH", "%s/%s" % (APPS, apps["s2"]), token=coord, headers={"If-Match": r.headers["etag"]},
+                   body={"wished_towns": ["Lille", "LILLE"], "wished_unit_kinds": ["residence_place"]})
+        expect_status(r, 200)
+        expect_list("town=lille", ["s1", "s2", "d1", "dr"])
+        expect_list("town=Roubaix&status=waiting", ["d1"])
+        expect_list("unit_kind=hlm_apartment", ["s1", "r1"])
+        expect_list("unit_kind=residence_place&status=waiting", ["s2", "d1"])
+        post("%s/%s/transitions" % (APPS, apps["s2"]), {"to": "withdrawn", "force": True, "reason": "Test"})
+        expect_list("unit_kind=residence_place&status=waiting", ["d1"])
+        expect_list("unit_kind=residence_place&status=withdrawn", ["s2"])
+
 
 
 def free_places_cases(suite, d, org, tok, coord, post, person):
