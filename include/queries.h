@@ -714,8 +714,8 @@ enum db_status db_arrears_plan_list(struct db *db, const char *commission_id, co
 #define PERSON_STATUS_COLUMNS(FIRST, NEXT, FIRST_PART)                                                        \
   FIRST(id, "p.id") NEXT(family_name, "p.family_name") NEXT(given_names, "p.given_names")                      \
   NEXT(protection, "p.protection") NEXT(application_id, "ps.application_id")                                  \
-  NEXT(application_status, "ps.application_status") NEXT(submitted_at, SQL_TS("ps.submitted_at"))             \
-  NEXT(outcome, "ps.outcome") NEXT(refusal_reason, "ps.refusal_reason") NEXT(decided_at, SQL_TS("ps.decided_at")) \
+  NEXT(application_status, "ps.application_status") NEXT(submitted_at, SQL_TS_RAW("ps.submitted_at"))             \
+  NEXT(outcome, "ps.outcome") NEXT(refusal_reason, "ps.refusal_reason") NEXT(decided_at, SQL_TS_RAW("ps.decided_at")) \
   NEXT(session_date, "ps.session_date") NEXT(placement_id, "ps.placement_id") NEXT(move_in_date, "ps.move_in_date") \
   NEXT(lease, "ps.lease") NEXT(exit_date, "ps.exit_date") NEXT(unit_label, "ps.unit_label")                   \
   NEXT(unit_town, "ps.unit_town") NEXT(balance_cents, "t.balance_cents") NEXT(paid_cents, "t.paid_cents")     \

@@ -233,7 +233,7 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_object_begin(w);
     jw_key_string(w, "id", r.application_id);
     jw_key_string(w, "status", r.application_status);
-    jw_key_string(w, "submitted_at", r.submitted_at);
+    jw_key_timestamp(w, "submitted_at", r.submitted_at);
     jw_object_end(w);
   }
   jw_key(w, "last_decision");
@@ -243,7 +243,7 @@ static bool status_write(const PGresult *res, int i, enum role reader, struct jw
     jw_object_begin(w);
     jw_key_string(w, "outcome", r.outcome);
     jw_key_string(w, "refusal_reason", r.refusal_reason);
-    jw_key_string(w, "decided_at", r.decided_at);
+    jw_key_timestamp(w, "decided_at", r.decided_at);
     jw_key_string(w, "session_date", r.session_date);
     jw_object_end(w);
   }
