@@ -1,73 +1,93 @@
 -- Applications searched by a wished unit kind or town in O(limit · log n) (issue 15: every list page, whatever the
 -- filter). `GET /v1/applications?unit_kind=` or `?town=` walked the commission's applications in the list's order
 -- and kept those wishing it: a page read every application it skipped, all of them when few or none wish it
--- (tests/db: 4 002 rows read for a page of a town nobody wishes at 1 000 people, 16 002 at 4 000).
+-- (tests/db: 2 020 rows read for a page of a town only the newest applications wish at 1 000 people, 8 020 at
+-- 4 000).
 --
 -- Each application's wishes are kept as rows, one per wished kind and per wished town (lower case: the search
--- ignores case), with the application's list key, whether it is open (submitted, scheduled, deferred, approved:
--- the statuses a decision moves between, so a decision leaves the rows alone) and its scope columns (its person's
--- care team and curator, 0024), so that a search is one range of an index that starts with the wish, in the list's order: the
--- commission's, a care team's, a curator's, each also for the open applications alone (the waiting list and the
--- agenda's candidates, whose size does not grow with the commission's history). Kept by a row trigger in the
--- transaction of the write that changes any of them.
+-- ignores case), with the application's list key and scope columns (its person's care team and curator, 0024), so
+-- that a search is one range of an index that starts with the wish, in the list's order: the commission's, a care
+-- team's, a curator's. The open applications' wishes (submitted, scheduled, deferred, approved: the waiting list's
+-- and the agenda's candidates) are kept a second time, in a table of their own whose size does not grow with the
+-- commission's history: an application that closes (placed, refused, withdrawn, lapsed) leaves it by a delete, and
+-- the decisions between open statuses touch neither table. Kept by row triggers in the transaction of the write
+-- that changes them.
 CREATE TABLE application_wishes (
   commission_id uuid NOT NULL,
   application_id uuid NOT NULL,
   wish text NOT NULL CHECK (wish IN ('unit_kind', 'town')),
   value text NOT NULL,
-  -- copies of the application's columns, for the list's order and filters
+  -- copies of the application's columns, for the list's order and scopes
   queued_at timestamptz NOT NULL,
-  open boolean NOT NULL,
   care_team_id uuid,
   curator_org_id uuid,
   PRIMARY KEY (commission_id, application_id, wish, value),
   FOREIGN KEY (commission_id, application_id) REFERENCES applications (commission_id, id) ON DELETE CASCADE
 );
+CREATE TABLE open_application_wishes (LIKE application_wishes INCLUDING CONSTRAINTS,
+  PRIMARY KEY (commission_id, application_id, wish, value),
+  FOREIGN KEY (commission_id, application_id) REFERENCES applications (commission_id, id) ON DELETE CASCADE);
 CREATE INDEX application_wishes_order_idx ON application_wishes (commission_id, wish, value, queued_at, application_id);
-CREATE INDEX application_wishes_open_idx ON application_wishes (commission_id, wish, value, queued_at, application_id)
-  WHERE open;
 CREATE INDEX application_wishes_care_team_idx
   ON application_wishes (commission_id, care_team_id, wish, value, queued_at, application_id);
-CREATE INDEX application_wishes_care_team_open_idx
-  ON application_wishes (commission_id, care_team_id, wish, value, queued_at, application_id)
-  WHERE open;
 CREATE INDEX application_wishes_curator_idx
   ON application_wishes (commission_id, curator_org_id, wish, value, queued_at, application_id);
-CREATE INDEX application_wishes_curator_open_idx
-  ON application_wishes (commission_id, curator_org_id, wish, value, queued_at, application_id)
-  WHERE open;
+CREATE INDEX open_application_wishes_order_idx
+  ON open_application_wishes (commission_id, wish, value, queued_at, application_id);
+CREATE INDEX open_application_wishes_care_team_idx
+  ON open_application_wishes (commission_id, care_team_id, wish, value, queued_at, application_id);
+CREATE INDEX open_application_wishes_curator_idx
+  ON open_application_wishes (commission_id, curator_org_id, wish, value, queued_at, application_id);
 ALTER TABLE application_wishes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE application_wishes FORCE ROW LEVEL SECURITY;
 CREATE POLICY commission_isolation ON application_wishes USING (commission_id =
   nullif(current_setting('commissiond.commission', true), '')::uuid
   OR current_setting('commissiond.scope', true) = 'all');
+ALTER TABLE open_application_wishes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE open_application_wishes FORCE ROW LEVEL SECURITY;
+CREATE POLICY commission_isolation ON open_application_wishes USING (commission_id =
+  nullif(current_setting('commissiond.commission', true), '')::uuid
+  OR current_setting('commissiond.scope', true) = 'all');
 
--- Whether an application of status P_STATUS is open (the waiting list's and the agenda's candidates: the open
--- lists' statuses, 0020).
+-- Whether an application of status P_STATUS is open (the open lists' statuses, 0020).
 CREATE FUNCTION application_is_open(p_status text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
   SELECT p_status IN ('submitted', 'scheduled', 'deferred', 'approved')
 $$;
 
--- The wish rows of application NEW, from scratch: its kinds, its towns in lower case (each once: UNION).
+-- The wish rows of application NEW: its kinds, its towns in lower case (each once: UNION), in both tables while it
+-- is open. An update that changes only whether it is open moves its rows in or out of the open ones.
 CREATE FUNCTION application_wishes_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  was_open boolean := TG_OP = 'UPDATE' AND application_is_open(OLD.status);
+  is_open boolean := application_is_open(NEW.status);
 BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF NEW.wished_unit_kinds IS NOT DISTINCT FROM OLD.wished_unit_kinds
-       AND NEW.wished_towns IS NOT DISTINCT FROM OLD.wished_towns THEN
-      -- the same wishes: their copies of the application's columns follow it
-      UPDATE application_wishes w SET queued_at = NEW.queued_at, open = application_is_open(NEW.status),
-          care_team_id = NEW.care_team_id, curator_org_id = NEW.curator_org_id
+  IF TG_OP = 'UPDATE' AND (NEW.wished_unit_kinds, NEW.wished_towns, NEW.queued_at, NEW.care_team_id,
+                           NEW.curator_org_id) IS NOT DISTINCT FROM
+                          (OLD.wished_unit_kinds, OLD.wished_towns, OLD.queued_at, OLD.care_team_id,
+                           OLD.curator_org_id) THEN
+    IF was_open AND NOT is_open THEN
+      DELETE FROM open_application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
+    ELSIF is_open AND NOT was_open THEN
+      INSERT INTO open_application_wishes SELECT * FROM application_wishes w
         WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
-      RETURN NULL;
     END IF;
-    DELETE FROM application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
+    RETURN NULL;
   END IF;
-  INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, open, care_team_id,
+  IF TG_OP = 'UPDATE' THEN
+    DELETE FROM application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
+    IF was_open THEN
+      DELETE FROM open_application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
+    END IF;
+  END IF;
+  INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, care_team_id,
                                   curator_org_id)
-  SELECT NEW.commission_id, NEW.id, x.wish, x.value, NEW.queued_at, application_is_open(NEW.status),
-         NEW.care_team_id, NEW.curator_org_id
+  SELECT NEW.commission_id, NEW.id, x.wish, x.value, NEW.queued_at, NEW.care_team_id, NEW.curator_org_id
   FROM (SELECT 'unit_kind' AS wish, k AS value FROM unnest(NEW.wished_unit_kinds) k WHERE k IS NOT NULL
         UNION SELECT 'town', lower(t) FROM unnest(NEW.wished_towns) t WHERE t IS NOT NULL) x;
+  IF is_open THEN
+    INSERT INTO open_application_wishes SELECT * FROM application_wishes w
+      WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
+  END IF;
   RETURN NULL;
 END
 $$;
@@ -75,7 +95,7 @@ $$;
 CREATE TRIGGER application_wishes_insert AFTER INSERT ON applications
   FOR EACH ROW EXECUTE FUNCTION application_wishes_keep();
 -- Any update (no column list: the scope columns also change by the BEFORE trigger that follows a person, which an
--- UPDATE OF list does not see) whose copied columns differ.
+-- UPDATE OF list does not see) whose copied columns, or whether it is open, differ.
 CREATE TRIGGER application_wishes_update AFTER UPDATE ON applications FOR EACH ROW
   WHEN ((OLD.wished_unit_kinds, OLD.wished_towns, OLD.queued_at, application_is_open(OLD.status), OLD.care_team_id,
          OLD.curator_org_id)
@@ -86,25 +106,27 @@ CREATE TRIGGER application_wishes_update AFTER UPDATE ON applications FOR EACH R
 
 -- Every application's wish rows from scratch: the backfill, and a bulk load's (with the triggers off).
 CREATE FUNCTION application_wishes_rebuild() RETURNS void LANGUAGE sql AS $$
+  DELETE FROM open_application_wishes;
   DELETE FROM application_wishes;
-  INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, open, care_team_id,
+  INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, care_team_id,
                                   curator_org_id)
-  SELECT a.commission_id, a.id, x.wish, x.value, a.queued_at, application_is_open(a.status), a.care_team_id,
-         a.curator_org_id
+  SELECT a.commission_id, a.id, x.wish, x.value, a.queued_at, a.care_team_id, a.curator_org_id
   FROM applications a
   CROSS JOIN LATERAL (SELECT 'unit_kind' AS wish, k AS value FROM unnest(a.wished_unit_kinds) k
                       WHERE k IS NOT NULL
                       UNION SELECT 'town', lower(t) FROM unnest(a.wished_towns) t WHERE t IS NOT NULL) x;
+  INSERT INTO open_application_wishes SELECT w.* FROM application_wishes w JOIN applications a
+    ON a.commission_id = w.commission_id AND a.id = w.application_id WHERE application_is_open(a.status);
 $$;
 
 -- The two triggers off (P_ENABLED false) or on again, for a bulk load that calls application_wishes_rebuild()
 -- before it commits.
 CREATE FUNCTION application_wishes_triggers(p_enabled boolean) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  EXECUTE format('ALTER TABLE applications %1$s TRIGGER application_wishes_insert, %1$s TRIGGER application_wishes_update',
-                 CASE WHEN p_enabled THEN 'ENABLE' ELSE 'DISABLE' END);
+  EXECUTE format('ALTER TABLE applications %1$s TRIGGER application_wishes_insert, '
+                 '%1$s TRIGGER application_wishes_update', CASE WHEN p_enabled THEN 'ENABLE' ELSE 'DISABLE' END);
 END
 $$;
 
 SELECT application_wishes_rebuild();
-ANALYZE application_wishes;
+ANALYZE application_wishes, open_application_wishes;

@@ -98,27 +98,24 @@ DB_STATEMENT(list_search, {"application_list_search", APP_LIST_SQL("AND " APP_FI
 DB_STATEMENT(list_search_open, {"application_list_search_open", APP_LIST_SQL(APP_OPEN "AND " APP_FILTERED),
                                 DB_PARAMS(APP_LIST)});
 /* A search by a wished unit kind or town: a range of the application's wish rows (migrations/0053) for that wish,
- * under the leading filter LEAD (on w: the commission, or a care team's or a curator's) and, for OPEN, the open
- * applications' partial index, in the list's order; each application joined by key and every filter tested on it
- * (a page skips only applications of that wish that other filters leave out). With both a kind and a town, the
- * town leads. */
-#define APP_WISH_ROWS(LEAD, WISH, VALUE)                                                                        \
-  "SELECT a.* FROM application_wishes w" SQL_PAGE_JOIN("applications", "a", "w", "application_id")              \
+ * under the leading filter LEAD (on w: the commission, or a care team's or a curator's), in the list's order, from
+ * TABLE: every application's wishes, or the open applications' alone (the statuses asked all open); each
+ * application joined by key and every filter tested on it (a page skips only applications of that wish that other
+ * filters leave out). With both a kind and a town, the town leads. */
+#define APP_WISH_ROWS(TABLE, LEAD, WISH, VALUE)                                                                 \
+  "SELECT a.* FROM " TABLE " w" SQL_PAGE_JOIN("applications", "a", "w", "application_id")                       \
   "WHERE w.commission_id = :commission_id AND w.wish = '" WISH "' AND w.value = " VALUE " " LEAD                 \
   "AND (w.queued_at, w.application_id) > (:after_key::timestamp AT TIME ZONE 'UTC', :after_id::uuid) AND "      \
   APP_FILTERED " ORDER BY w.queued_at, w.application_id"
-#define APP_WISH_OPEN "AND w.open "
+#define APP_WISH_STATEMENT(var, name, TABLE, LEAD, WISH, VALUE)                                                 \
+  DB_STATEMENT(var, {name, APP_PAGE_SQL(APP_WISH_ROWS(TABLE, LEAD, WISH, VALUE)), DB_PARAMS(APP_LIST),           \
+                     .generic_plan = true})
 #define APP_WISH_STATEMENTS(var, name, LEAD)                                                                    \
-  DB_STATEMENT(var##_kind, {name "_kind", APP_PAGE_SQL(APP_WISH_ROWS(LEAD, "unit_kind", ":unit_kind")),          \
-                            DB_PARAMS(APP_LIST), .generic_plan = true});                                        \
-  DB_STATEMENT(var##_kind_open, {name "_kind_open",                                                             \
-                                 APP_PAGE_SQL(APP_WISH_ROWS(LEAD APP_WISH_OPEN, "unit_kind", ":unit_kind")),     \
-                                 DB_PARAMS(APP_LIST), .generic_plan = true});                                   \
-  DB_STATEMENT(var##_town, {name "_town", APP_PAGE_SQL(APP_WISH_ROWS(LEAD, "town", "lower(:town)")),            \
-                            DB_PARAMS(APP_LIST), .generic_plan = true});                                        \
-  DB_STATEMENT(var##_town_open, {name "_town_open",                                                             \
-                                 APP_PAGE_SQL(APP_WISH_ROWS(LEAD APP_WISH_OPEN, "town", "lower(:town)")),        \
-                                 DB_PARAMS(APP_LIST), .generic_plan = true})
+  APP_WISH_STATEMENT(var##_kind, name "_kind", "application_wishes", LEAD, "unit_kind", ":unit_kind");          \
+  APP_WISH_STATEMENT(var##_kind_open, name "_kind_open", "open_application_wishes", LEAD, "unit_kind",          \
+                     ":unit_kind");                                                                              \
+  APP_WISH_STATEMENT(var##_town, name "_town", "application_wishes", LEAD, "town", "lower(:town)");             \
+  APP_WISH_STATEMENT(var##_town_open, name "_town_open", "open_application_wishes", LEAD, "town", "lower(:town)")
 APP_WISH_STATEMENTS(wishes, "application_list_wish", "");
 APP_WISH_STATEMENTS(wishes_care_team, "application_list_care_team_wish", "AND w.care_team_id = :org::uuid ");
 APP_WISH_STATEMENTS(wishes_curator, "application_list_curator_wish", "AND w.curator_org_id = :org::uuid ");

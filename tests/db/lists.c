@@ -494,14 +494,20 @@ int test_lists_do_not_grow(void) {
 
 /* Rows whose copies differ from a computation from scratch, over every list table; and the deposit accounts that
  * owe a penalty today but are not among the candidates the penalty lists walk (migrations/0040). */
+/* The wish rows (migrations/0053) each application should have, with whether it is open; those kept, where. */
 #define WISHES_WANTED                                                                                            \
-  "SELECT a.commission_id, a.id, x.wish, x.value, a.queued_at, a.status IN ('submitted', 'scheduled', "     \
-  "'deferred', 'approved'), a.care_team_id, a.curator_org_id "      \
-  "FROM applications a CROSS JOIN LATERAL (SELECT 'unit_kind' AS wish, k AS value FROM unnest(a.wished_unit_kinds) " \
-  "k WHERE k IS NOT NULL UNION SELECT 'town', lower(t) FROM unnest(a.wished_towns) t WHERE t IS NOT NULL) x"
+  "SELECT a.commission_id, a.id, x.wish, x.value, a.queued_at, a.care_team_id, a.curator_org_id, "              \
+  "a.status IN ('submitted', 'scheduled', 'deferred', 'approved') FROM applications a CROSS JOIN LATERAL "       \
+  "(SELECT 'unit_kind' AS wish, k AS value FROM unnest(a.wished_unit_kinds) k WHERE k IS NOT NULL "              \
+  "UNION SELECT 'town', lower(t) FROM unnest(a.wished_towns) t WHERE t IS NOT NULL) x"
+#define WISHES_SAME(a, b)                                                                                        \
+  "(" a ".commission_id, " a ".application_id, " a ".wish, " a ".value, " a ".queued_at) = (" b ".commission_id, " \
+  b ".application_id, " b ".wish, " b ".value, " b ".queued_at) AND (" a ".care_team_id, " a ".curator_org_id) "    \
+  "IS NOT DISTINCT FROM (" b ".care_team_id, " b ".curator_org_id)"
 #define WISHES_KEPT                                                                                              \
-  "SELECT commission_id, application_id, wish, value, queued_at, open, care_team_id, curator_org_id "          \
-  "FROM application_wishes"
+  "SELECT w.*, EXISTS (SELECT 1 FROM open_application_wishes o WHERE " WISHES_SAME("o", "w") ") "               \
+  "FROM application_wishes w UNION ALL SELECT o.*, NULL FROM open_application_wishes o "                        \
+  "WHERE NOT EXISTS (SELECT 1 FROM application_wishes w WHERE " WISHES_SAME("w", "o") ")"
 static const char *const stale =
   "SELECT (SELECT count(*) FROM applications a JOIN people p ON p.id = a.person_id "
   "WHERE (a.care_team_id, a.curator_org_id) IS DISTINCT FROM (p.care_team_id, p.curator_org_id)) "
@@ -591,6 +597,11 @@ int test_list_columns_follow(void) {
     "AND person_id IN (SELECT id FROM people WHERE family_name ~ '1$')",
     "UPDATE applications SET submitted_at = submitted_at - interval '1 day' WHERE commission_id = " C " "
     "AND status = 'scheduled'",
+    /* applications closed (placed, withdrawn), one reopened, with nothing else changed */
+    "UPDATE applications SET status = CASE WHEN status = 'approved' THEN 'placed' ELSE 'withdrawn' END "
+    "WHERE commission_id = " C " AND status IN ('approved', 'scheduled')",
+    "UPDATE applications SET status = 'submitted' WHERE commission_id = " C " AND status = 'withdrawn' "
+    "AND person_id IN (SELECT id FROM people WHERE family_name ~ '21$')",
     "DELETE FROM applications WHERE commission_id = " C " AND status = 'refused' AND id NOT IN "
     "(SELECT application_id FROM placements) AND id NOT IN (SELECT application_id FROM agenda_items)",
     /* an incident reported */
