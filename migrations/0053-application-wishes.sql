@@ -54,37 +54,37 @@ CREATE FUNCTION application_is_open(p_status text) RETURNS boolean LANGUAGE sql 
   SELECT p_status IN ('submitted', 'scheduled', 'deferred', 'approved')
 $$;
 
--- The wish rows of application NEW: its kinds, its towns in lower case (each once: UNION), in both tables while it
--- is open. An update that changes only whether it is open moves its rows in or out of the open ones.
+-- The wishes of an application wishing kinds P_KINDS and towns P_TOWNS: each kind, each town in lower case, once.
+CREATE FUNCTION application_wish_values(p_kinds text[], p_towns text[])
+RETURNS TABLE (wish text, value text) LANGUAGE sql IMMUTABLE AS $$
+  SELECT 'unit_kind', k FROM unnest(p_kinds) k WHERE k IS NOT NULL
+  UNION SELECT 'town', lower(t) FROM unnest(p_towns) t WHERE t IS NOT NULL
+$$;
+
+-- The wish rows of application NEW, in both tables while it is open. An update that changes only whether it is
+-- open moves its rows in or out of the open ones.
 CREATE FUNCTION application_wishes_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   was_open boolean := TG_OP = 'UPDATE' AND application_is_open(OLD.status);
   is_open boolean := application_is_open(NEW.status);
+  same_rows boolean := TG_OP = 'UPDATE' AND
+    (NEW.wished_unit_kinds, NEW.wished_towns, NEW.queued_at, NEW.care_team_id, NEW.curator_org_id)
+    IS NOT DISTINCT FROM (OLD.wished_unit_kinds, OLD.wished_towns, OLD.queued_at, OLD.care_team_id,
+                          OLD.curator_org_id);
 BEGIN
-  IF TG_OP = 'UPDATE' AND (NEW.wished_unit_kinds, NEW.wished_towns, NEW.queued_at, NEW.care_team_id,
-                           NEW.curator_org_id) IS NOT DISTINCT FROM
-                          (OLD.wished_unit_kinds, OLD.wished_towns, OLD.queued_at, OLD.care_team_id,
-                           OLD.curator_org_id) THEN
-    IF was_open AND NOT is_open THEN
-      DELETE FROM open_application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
-    ELSIF is_open AND NOT was_open THEN
-      INSERT INTO open_application_wishes SELECT * FROM application_wishes w
-        WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
-    END IF;
-    RETURN NULL;
+  IF was_open AND NOT (is_open AND same_rows) THEN
+    DELETE FROM open_application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
   END IF;
-  IF TG_OP = 'UPDATE' THEN
-    DELETE FROM application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
-    IF was_open THEN
-      DELETE FROM open_application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
+  IF NOT same_rows THEN
+    IF TG_OP = 'UPDATE' THEN
+      DELETE FROM application_wishes w WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
     END IF;
+    INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, care_team_id,
+                                    curator_org_id)
+    SELECT NEW.commission_id, NEW.id, v.wish, v.value, NEW.queued_at, NEW.care_team_id, NEW.curator_org_id
+    FROM application_wish_values(NEW.wished_unit_kinds, NEW.wished_towns) v;
   END IF;
-  INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, care_team_id,
-                                  curator_org_id)
-  SELECT NEW.commission_id, NEW.id, x.wish, x.value, NEW.queued_at, NEW.care_team_id, NEW.curator_org_id
-  FROM (SELECT 'unit_kind' AS wish, k AS value FROM unnest(NEW.wished_unit_kinds) k WHERE k IS NOT NULL
-        UNION SELECT 'town', lower(t) FROM unnest(NEW.wished_towns) t WHERE t IS NOT NULL) x;
-  IF is_open THEN
+  IF is_open AND NOT (was_open AND same_rows) THEN
     INSERT INTO open_application_wishes SELECT * FROM application_wishes w
       WHERE w.commission_id = NEW.commission_id AND w.application_id = NEW.id;
   END IF;
@@ -110,11 +110,8 @@ CREATE FUNCTION application_wishes_rebuild() RETURNS void LANGUAGE sql AS $$
   DELETE FROM application_wishes;
   INSERT INTO application_wishes (commission_id, application_id, wish, value, queued_at, care_team_id,
                                   curator_org_id)
-  SELECT a.commission_id, a.id, x.wish, x.value, a.queued_at, a.care_team_id, a.curator_org_id
-  FROM applications a
-  CROSS JOIN LATERAL (SELECT 'unit_kind' AS wish, k AS value FROM unnest(a.wished_unit_kinds) k
-                      WHERE k IS NOT NULL
-                      UNION SELECT 'town', lower(t) FROM unnest(a.wished_towns) t WHERE t IS NOT NULL) x;
+  SELECT a.commission_id, a.id, v.wish, v.value, a.queued_at, a.care_team_id, a.curator_org_id
+  FROM applications a CROSS JOIN LATERAL application_wish_values(a.wished_unit_kinds, a.wished_towns) v;
   INSERT INTO open_application_wishes SELECT w.* FROM application_wishes w JOIN applications a
     ON a.commission_id = w.commission_id AND a.id = w.application_id WHERE application_is_open(a.status);
 $$;

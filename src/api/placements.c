@@ -26,7 +26,6 @@ const char *lease_holder(const char *lease, const char *slid_on) {
   return lease != NULL && strcmp(lease, "sliding_lease") == 0 && slid_on != NULL ? "tenant" : "association";
 }
 
-/* TEXT as a date into *D: false when NULL or malformed. */
 /* The next step of a running sliding lease D (include/lease.h) as of today: false when the lease has slid or its
  * review and notice dates are not known (then no step and no review status). */
 static bool sliding_next(const struct sliding_dates *d, struct lease_step *step, char due[11],
