@@ -76,6 +76,10 @@ const struct db_statement *const *db_statements(size_t *count);
 #define db_run_text(db, st, p, out, n)                                                                           \
   db_exec_text((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])), (out), (n))
 
+/* db_exec_ahead() of a statement with named parameters: its status into *DONE once read. */
+#define db_run_ahead(db, st, p, done)                                                                            \
+  db_exec_ahead((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])), (done))
+
 /* db_run() for a statement whose result is not needed (an UPDATE, a DELETE): its status only. */
 #define db_run_discard(db, st, p)                                                                                \
   db_exec_discard((db), (st), (p)->values_, (int)(sizeof((p)->values_) / sizeof((p)->values_[0])))
@@ -151,6 +155,15 @@ char *db_statement_sql(const struct db_statement *st, const char **bad);
  * them if it committed, an error otherwise. Outside a transaction, ST runs at once. */
 enum db_status db_exec_at_commit(struct db *db, const struct db_statement *st, const char *const *params,
                                  int nparams, enum db_status *done);
+/* In db_transaction(): sends ST with PARAMS (NPARAMS values) ahead of the transaction's next statement, in the
+ * same round trip (pipeline mode), without waiting for its result; the next statement does not run when ST
+ * fails. *DONE gets ST's status (as db_exec() reports it) once that round trip is read, or at
+ * db_read_ahead(). DB_ROW when sent. Outside a transaction, ST runs at once. */
+enum db_status db_exec_ahead(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
+                             enum db_status *done);
+/* Reads what db_exec_ahead() sent when no statement has followed it yet (one round trip then, none otherwise);
+ * the transaction goes on. */
+enum db_status db_read_ahead(struct db *db);
 /* Round trips to the database made by this thread so far (a request's count is the difference over its handling,
  * in its log line). */
 uint64_t db_round_trips_here(void);

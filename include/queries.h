@@ -176,6 +176,10 @@ void token_used_shutdown(void);
  * has request hash (hex), status, location, body. */
 enum db_status db_idempotency_claim(struct db *db, const char *token_id, const char *key, const char *commission_id,
                                     const char *hash_hex, PGresult **prev);
+/* The same claim sent ahead of the transaction's next statement (db_exec_ahead()): *CLAIMED gets DB_ROW (new) or
+ * DB_NO_ROW (it existed: nothing is read of it) once that statement's round trip is read. */
+enum db_status db_idempotency_claim_ahead(struct db *db, const char *token_id, const char *key,
+                                          const char *commission_id, const char *hash_hex, enum db_status *claimed);
 /* Records the response of KEY's request in the row its claim inserted (found by the key's unique index, whatever
  * the table's statistics; COMMISSION_ID and HASH_HEX as claimed), sent with the transaction's COMMIT
  * (db_exec_at_commit()). */
@@ -261,6 +265,11 @@ enum db_status db_application_update(struct db *db, const char *commission_id, c
 enum db_status db_application_move(struct db *db, const char *commission_id, const char *id, const char *from,
                                    const char *to, const char *reason, bool forced, const char *session_id,
                                    const char *token_id, const char *role);
+/* The same move sent ahead of the next statement (db_exec_ahead()): *MOVED is DB_NO_ROW when the application was
+ * no longer in FROM. */
+enum db_status db_application_move_ahead(struct db *db, const char *commission_id, const char *id, const char *from,
+                                         const char *to, const char *reason, bool forced, const char *session_id,
+                                         const char *token_id, const char *role, enum db_status *moved);
 /* Rows: APPLICATION_EVENT_ROW, oldest first. */
 enum db_status db_application_events(struct db *db, const char *commission_id, const char *id, PGresult **res);
 enum db_status db_applications_lapse(struct db *db, const char *commission_id);
@@ -442,16 +451,15 @@ struct placement_exit_fields {
   const char *exit_date, *exit_reason, *exit_comment, *inspection_matches;
 };
 /* The application a placement starts from, locked: its STATUS and the UTC day it was decided on (DECIDED_ON, ""
- * when never). DB_NO_ROW when it is not an application of the commission. */
+ * when never), with UNIT_STATUS, the status of UNIT_ID, the unit it would be in ("" when not a unit of the
+ * commission): one look-up. DB_NO_ROW when it is not an application of the commission. */
 enum db_status db_placement_application(struct db *db, const char *commission_id, const char *application_id,
-                                        char status[16], char decided_on[11]);
-/* The status of the unit a placement would be in ("" and DB_NO_ROW when it is not a unit of the commission). */
-enum db_status db_placement_unit_status(struct db *db, const char *commission_id, const char *unit_id,
-                                        char status[32]);
-/* The new placement's id into ID. No row when the application does not exist. Capacity and overlap violations:
- * SQLSTATE 23P01. */
-enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
-                                   char id[UUID_STR_LEN]);
+                                        const char *unit_id, char status[16], char decided_on[11],
+                                        char unit_status[32]);
+/* Inserts placement ID (a new random UUID), sent ahead of the next statement (db_exec_ahead()): *INSERTED is
+ * DB_NO_ROW when the application does not exist; capacity and overlap violations fail it with SQLSTATE 23P01. */
+enum db_status db_placement_insert_ahead(struct db *db, const char *commission_id, const char *id,
+                                         const struct placement_fields *f, enum db_status *inserted);
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                                 bool for_update, PGresult **res);
 /* ACTIVE ("t"/"f"), UNIT_ID, PERSON_ID, LANDLORD_ORG_ID (the unit's landlord) and the keyset position may be

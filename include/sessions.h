@@ -137,9 +137,10 @@ enum db_status db_agenda_update(struct db *db, const char *commission_id, const 
 enum db_status db_agenda(struct db *db, const char *commission_id, const char *session_id,
                          const struct access *person_scope, const struct access *placement_scope,
                          const struct access *incident_scope, PGresult **res);
-/* Records a decision; its id into ID. A second decision on one item: SQLSTATE 23505. */
-enum db_status db_decision_insert(struct db *db, const char *commission_id, const struct decision_fields *f,
-                                  char id[UUID_STR_LEN]);
+/* Records decision ID (a new random UUID), sent ahead of the next statement (db_exec_ahead()): *INSERTED is
+ * DB_ROW once recorded; a second decision on one item fails it with SQLSTATE 23505. */
+enum db_status db_decision_insert_ahead(struct db *db, const char *commission_id, const char *id,
+                                        const struct decision_fields *f, enum db_status *inserted);
 /* Locks the application: DECISION_ROW. */
 enum db_status db_decision_get(struct db *db, const char *commission_id, const char *session_id,
                                const char *decision_id, PGresult **res);

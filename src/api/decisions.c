@@ -12,6 +12,7 @@
 #include "minutes.h"
 #include "params.h"
 #include "sessions.h"
+#include "uuid.h"
 #include "write.h"
 
 static const char *const outcomes[] = {"approve", "refuse", "defer", NULL};
@@ -56,10 +57,16 @@ static enum db_status check_unit(struct db *db, struct request *rq, struct write
   return DB_ROW;
 }
 
-/* Records the decision on ITEM_ID and moves APP_ID from FROM to where the outcome leads; CORRECTS: the decision
- * it corrects (a forced move), or NULL. */
+/* What record_decision() sent: the insert's and the move's status once read. */
+struct recorded {
+  enum db_status inserted, moved;
+};
+
+/* Sends the decision on ITEM_ID and the move of APP_ID from FROM to where the outcome leads (CORRECTS: the
+ * decision it corrects, a forced move, or NULL) ahead of the transaction's next statement (the agenda read
+ * back): their outcome is decision_recorded()'s. */
 static enum db_status record_decision(struct db *db, struct request *rq, const char *item_id, const char *app_id,
-                                      const char *from, const char *corrects, struct write_out *out) {
+                                      const char *from, const char *corrects, struct recorded *rec) {
   const struct principal *p = &rq->principal;
   const struct field_value *v = rq->fields;
   struct decision_fields f = {.session_id = rq->args[0], .agenda_item_id = item_id, .application_id = app_id,
@@ -68,10 +75,8 @@ static enum db_status record_decision(struct db *db, struct request *rq, const c
                               .comment = patch_pick(&v[D_COMMENT], NULL), .corrects = corrects,
                               .token_id = p->token_id};
   char id[UUID_STR_LEN];
-  enum db_status s = db_decision_insert(db, p->commission_id, &f, id);
-  if (s < 0 && strcmp(db_sqlstate(db), "23505") == 0) /* another coordinator decided this item first */
-    return write_refuse_with(out, ERR_CONFLICT, "This agenda item is already decided.",
-                             json_pack("{s:s}", "application_status", "decided"));
+  uuid_random(id);
+  enum db_status s = db_decision_insert_ahead(db, p->commission_id, id, &f, &rec->inserted);
   if (s < 0)
     return s;
   audit_created(rq, "decisions", id);
@@ -80,9 +85,24 @@ static enum db_status record_decision(struct db *db, struct request *rq, const c
     snprintf(reason, sizeof reason, "correction of decision %s", corrects);
   else
     snprintf(reason, sizeof reason, "decision of the session");
-  s = db_application_move(db, p->commission_id, app_id, from, app_status_name(app_status_after_decision(f.outcome)),
-                          reason, corrects != NULL, rq->args[0], p->token_id, role_name(p->role));
-  return s == DB_NO_ROW ? DB_SOFT_ERROR : s;
+  return db_application_move_ahead(db, p->commission_id, app_id, from,
+                                   app_status_name(app_status_after_decision(f.outcome)), reason, corrects != NULL,
+                                   rq->args[0], p->token_id, role_name(p->role), &rec->moved);
+}
+
+/* S, the status of what followed record_decision() (its outcome read), made the decision's: a second decision on
+ * the item refused (409), an application no longer where it was retried. A statement not yet prepared on this
+ * session sends what went ahead of it first: the insert's failure may then be S. */
+static enum db_status decision_recorded(struct db *db, enum db_status s, const struct recorded *rec,
+                                        struct write_out *out) {
+  if (rec->inserted < 0 && strcmp(db_sqlstate(db), "23505") == 0) /* another coordinator decided this item first */
+    return write_refuse_with(out, ERR_CONFLICT, "This agenda item is already decided.",
+                             json_pack("{s:s}", "application_status", "decided"));
+  if (rec->inserted <= 0)
+    return rec->inserted < 0 ? rec->inserted : DB_HARD_ERROR;
+  if (rec->moved <= 0)
+    return rec->moved < 0 ? rec->moved : DB_SOFT_ERROR;
+  return s;
 }
 
 /* A decision's write: the members of the body must agree (decision_members_check()), then BODY runs; 201 with
@@ -113,9 +133,14 @@ static enum db_status decide_body(struct db *db, struct request *rq, void *cls, 
                           json_pack("{s:s}", "current_status", app_status));
   if (s == DB_ROW)
     s = check_unit(db, rq, out);
-  if (s == DB_ROW)
-    s = record_decision(db, rq, item_id, app_id, "scheduled", NULL, out);
-  return agenda_written(db, rq, s, row, out);
+  if (s != DB_ROW)
+    return agenda_written(db, rq, s, row, out);
+  /* The decision, the application's move and the agenda read back: one round trip (the agenda is not read when
+   * either fails). */
+  struct recorded rec = {DB_HARD_ERROR, DB_HARD_ERROR};
+  s = record_decision(db, rq, item_id, app_id, "scheduled", NULL, &rec);
+  s = agenda_written(db, rq, s, row, out);
+  return decision_recorded(db, s, &rec, out);
 }
 
 /* POST /v1/sessions/{id}/decisions: one decision per agenda item, while the session is open. */
@@ -158,8 +183,11 @@ static enum db_status correct_body(struct db *db, struct request *rq, void *cls,
   json_t *before = NULL, *flags = NULL;
   if (closed)
     s = minutes_model(db, rq, &session, &before, &flags);
-  if (s == DB_ROW)
-    s = record_decision(db, rq, item, app, current, rq->args[1], out);
+  struct recorded rec = {DB_HARD_ERROR, DB_HARD_ERROR};
+  if (s == DB_ROW) { /* read at once: the annex below reads the minutes with the correction */
+    s = record_decision(db, rq, item, app, current, rq->args[1], &rec);
+    s = decision_recorded(db, s >= 0 ? db_read_ahead(db) : s, &rec, out);
+  }
   if (s == DB_ROW && closed)
     s = minutes_annex_seal(db, rq, &session, before, item, rq->audit_object);
   json_decref(before);

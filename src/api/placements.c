@@ -17,6 +17,7 @@
 #include "params.h"
 #include "placements.h"
 #include "queries.h"
+#include "uuid.h"
 #include "validate.h"
 #include "write.h"
 
@@ -281,7 +282,8 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
   const struct principal *p = &rq->principal;
   const struct field_value *v = rq->fields;
   char current[16], decided[11], unit[32];
-  enum db_status s = db_placement_application(db, p->commission_id, v[F_APPLICATION].s, current, decided);
+  enum db_status s =
+    db_placement_application(db, p->commission_id, v[F_APPLICATION].s, v[F_UNIT].s, current, decided, unit);
   if (s == DB_NO_ROW)
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/application_id",
                               "is not an application of this commission");
@@ -293,10 +295,7 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
   if (strcmp(v[F_MOVE_IN].s, decided) < 0)
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/move_in_date",
                               "must not be before the date of the session that approved it");
-  s = db_placement_unit_status(db, p->commission_id, v[F_UNIT].s, unit);
-  if (s < 0)
-    return s;
-  if (s != DB_ROW || (strcmp(unit, "available") != 0 && strcmp(unit, "occupied") != 0))
+  if (strcmp(unit, "available") != 0 && strcmp(unit, "occupied") != 0)
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/unit_id",
                               "is not a unit of this commission in service (available or occupied)");
   struct placement_fields f = {.application_id = v[F_APPLICATION].s, .unit_id = v[F_UNIT].s,
@@ -304,22 +303,36 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
                                .refund_to_association = patch_pick_bool(&v[F_REFUND_CLAUSE], NULL),
                                .sliding_start_date = patch_pick(&v[F_SLIDING_START], NULL),
                                .planned_slide_on = patch_pick(&v[F_PLANNED_SLIDE], NULL)};
+  /* The insert, the application's move and the placement read back: one round trip (the read does not run when
+   * the insert or the move fails), or two with a deposit to pay in between. A statement not yet prepared on this
+   * session sends what went ahead of it first: the insert's failure may then be the move's sending's. */
   char id[UUID_STR_LEN];
-  s = db_placement_insert(db, p->commission_id, &f, id);
-  if (s < 0 && strcmp(db_sqlstate(db), "23P01") == 0)
+  uuid_random(id);
+  enum db_status inserted = DB_HARD_ERROR, moved = DB_HARD_ERROR;
+  PGresult *res = NULL;
+  s = db_placement_insert_ahead(db, p->commission_id, id, &f, &inserted);
+  if (s >= 0)
+    s = db_application_move_ahead(db, p->commission_id, v[F_APPLICATION].s, "approved", "placed",
+                                  "placement started", false, NULL, p->token_id, role_name(p->role), &moved);
+  if (s >= 0)
+    s = *pay == 0 ? db_placement_get(db, p->commission_id, id, &rq->access, false, &res) : db_read_ahead(db);
+  if (inserted < 0 && strcmp(db_sqlstate(db), "23P01") == 0) {
+    PQclear(res);
     return write_refuse(out, ERR_CONFLICT, strcmp(db_constraint(db), "placements_unit_capacity") == 0
                                                ? "The unit has no free place on that date."
                                                : "The person already lives in another placement on that date.");
-  if (s <= 0)
-    return s < 0 ? s : DB_HARD_ERROR;
-  s = db_application_move(db, p->commission_id, v[F_APPLICATION].s, "approved", "placed", "placement started",
-                          false, NULL, p->token_id, role_name(p->role));
-  if (s <= 0)
-    return s < 0 ? s : DB_SOFT_ERROR;
-  if (*pay != 0 && (s = pay_deposit(db, rq, id, *pay, out)) != DB_ROW)
-    return s;
-  PGresult *res;
-  s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
+  }
+  if (inserted <= 0 || moved <= 0 || s < 0) {
+    PQclear(res);
+    return inserted <= 0 ? (inserted < 0 ? inserted : DB_HARD_ERROR)
+           : moved <= 0  ? (moved < 0 ? moved : DB_SOFT_ERROR)
+                         : s;
+  }
+  if (*pay != 0) {
+    if ((s = pay_deposit(db, rq, id, *pay, out)) != DB_ROW)
+      return s;
+    s = db_placement_get(db, p->commission_id, id, &rq->access, false, &res);
+  }
   bool ok = s == DB_ROW && placement_out(res, 0, out);
   PQclear(res);
   if (!ok)

@@ -284,6 +284,15 @@ enum db_status db_application_move(struct db *db, const char *commission_id, con
   return s;
 }
 
+enum db_status db_application_move_ahead(struct db *db, const char *commission_id, const char *id, const char *from,
+                                         const char *to, const char *reason, bool forced, const char *session_id,
+                                         const char *token_id, const char *role, enum db_status *moved) {
+  struct app_move_params p = {.commission_id = commission_id, .id = id, .to = to, .from = from, .reason = reason,
+                              .forced = forced ? "t" : "f", .session_id = session_id, .token_id = token_id,
+                              .role = role};
+  return db_run_ahead(db, &move, &p, moved);
+}
+
 enum db_status db_application_events(struct db *db, const char *commission_id, const char *id, PGresult **res) {
   struct app_events_params p = {.commission_id = commission_id, .id = id};
   return db_run(db, &events, &p, res);

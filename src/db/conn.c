@@ -43,6 +43,7 @@ struct db {
   struct queued queued[QUEUED_MAX];
   int noutcomes;
   enum db_status *outcomes[OUTCOMES_MAX]; /* the deferred statements' status slots, failed if the COMMIT is not */
+  int nahead; /* statements sent ahead of the next one (db_exec_ahead()) whose results are not read yet */
   struct timespec last_attempt;
   struct db *next_thread_db; /* list of per-thread connections, for shutdown */
 };
@@ -114,7 +115,7 @@ static bool db_connect(struct db *db, const char *conninfo) {
   memset(db->prepared, 0, sizeof db->prepared);
   db->commission[0] = '\0';
   db->lost = false;
-  db->nqueued = 0;
+  db->nqueued = db->nahead = 0;
   db->begin_pending = db->begin_queued = false;
   atomic_fetch_add_explicit(&metric_connections, 1, memory_order_relaxed);
   return true;
@@ -387,7 +388,7 @@ static enum db_status pipeline_broken(struct db *db, const char *what) {
 static enum db_status pipeline_sync(struct db *db, PGresult **last) {
   int n = db->nqueued;
   bool began = db->begin_queued;
-  db->nqueued = 0;
+  db->nqueued = db->nahead = 0;
   db->begin_queued = false;
   if (last != NULL)
     *last = NULL;
@@ -583,6 +584,18 @@ static enum db_status db_exec_once(struct db *db, const struct db_statement *st,
   return db_fail(db, r, st->name);
 }
 
+/* Sends ST in the transaction's pipeline (BEGIN first when not sent yet), its status to go to *DONE once read. */
+static enum db_status queue_statement(struct db *db, const struct db_statement *st, const char *const *params,
+                                      enum db_status *done) {
+  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
+  enum db_status s = db_prepare(db, st);
+  if (s < 0)
+    return s;
+  if (!queue_begin(db) || !queue_prepared(db, st, params, done))
+    return pipeline_broken(db, st->name);
+  return DB_ROW;
+}
+
 enum db_status db_exec_at_commit(struct db *db, const struct db_statement *st, const char *const *params,
                                  int nparams, enum db_status *done) {
   if (done != NULL)
@@ -599,16 +612,28 @@ enum db_status db_exec_at_commit(struct db *db, const struct db_statement *st, c
     }
     return s < 0 ? s : DB_ROW;
   }
-  db->sqlstate[0] = db->constraint[0] = db->detail[0] = '\0';
-  enum db_status s = db_prepare(db, st);
-  if (s < 0)
-    return s;
-  if (!queue_begin(db) || !queue_prepared(db, st, params, done))
-    return pipeline_broken(db, st->name);
-  if (done != NULL)
+  enum db_status s = queue_statement(db, st, params, done);
+  if (s >= 0 && done != NULL)
     db->outcomes[db->noutcomes++] = done;
-  return DB_ROW;
+  return s;
 }
+
+enum db_status db_exec_ahead(struct db *db, const struct db_statement *st, const char *const *params, int nparams,
+                             enum db_status *done) {
+  *done = DB_HARD_ERROR;
+  if (nparams != st->nparams || !db->in_transaction || db->nqueued + 3 > QUEUED_MAX) {
+    PGresult *res; /* outside a transaction, or no room left in the pipeline: at once */
+    *done = db_exec_checked(db, st, params, nparams, &res);
+    PQclear(res);
+    return *done < 0 ? *done : DB_ROW;
+  }
+  enum db_status s = queue_statement(db, st, params, done);
+  if (s >= 0)
+    db->nahead++;
+  return s;
+}
+
+enum db_status db_read_ahead(struct db *db) { return db->nahead > 0 ? pipeline_flush(db) : DB_ROW; }
 
 static enum db_status db_simple_once(struct db *db, const char *sql) {
   enum db_status s = pipeline_flush(db);

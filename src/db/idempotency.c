@@ -55,6 +55,12 @@ enum db_status db_idempotency_claim(struct db *db, const char *token_id, const c
   return s == DB_ROW ? DB_NO_ROW : s;
 }
 
+enum db_status db_idempotency_claim_ahead(struct db *db, const char *token_id, const char *key,
+                                          const char *commission_id, const char *hash_hex, enum db_status *claimed) {
+  const char *params[] = {token_id, key, commission_id, hash_hex};
+  return db_exec_ahead(db, &claim, params, 4, claimed);
+}
+
 enum db_status db_idempotency_record(struct db *db, const char *token_id, const char *key, const char *commission_id,
                                      const char *hash_hex, const char *status, const char *location,
                                      const char *body) {

@@ -11,37 +11,35 @@
 
 /* The application a placement starts from, locked until the placement is recorded: its status and the UTC day
  * of its decision. */
+/* The application a placement starts from (locked) and, in the same look-up, the status of the unit it would be in
+ * (NULL when not a unit of the commission). */
 #define PLACEMENT_APPLICATION_ROW(FIRST, NEXT)                                                                 \
-  FIRST(status, "a.status") NEXT(decided_on, "to_char(coalesce(a.decided_on, (a.decided_at AT TIME ZONE 'UTC')::date), 'YYYY-MM-DD')")
+  FIRST(status, "a.status") NEXT(decided_on, "to_char(coalesce(a.decided_on, (a.decided_at AT TIME ZONE 'UTC')::date), 'YYYY-MM-DD')") \
+  NEXT(unit_status, "(SELECT u.status FROM units u WHERE u.commission_id = :commission_id AND u.id = :unit_id)")
 DB_ROW_STRUCT(placement_application_row, PLACEMENT_APPLICATION_ROW);
-#define PLACEMENT_APPLICATION(P) P(commission_id) P(id)
+#define PLACEMENT_APPLICATION(P) P(commission_id) P(id) P(unit_id)
 DB_STATEMENT(application, {"placement_application",
                            "SELECT " DB_COLUMNS(PLACEMENT_APPLICATION_ROW) " FROM applications a "
                            "WHERE a.commission_id = :commission_id AND a.id = :id FOR UPDATE OF a",
                            DB_PARAMS(PLACEMENT_APPLICATION)});
 DB_PARAMS_STRUCT(placement_application_params, PLACEMENT_APPLICATION);
 
-#define PLACEMENT_UNIT(P) P(commission_id) P(id)
-DB_STATEMENT(unit_status, {"placement_unit_status",
-                           "SELECT status FROM units WHERE commission_id = :commission_id AND id = :id",
-                           DB_PARAMS(PLACEMENT_UNIT)});
-DB_PARAMS_STRUCT(placement_unit_params, PLACEMENT_UNIT);
-
 /* The person comes from the application; the deciding session from its latest approval. */
 /* A sliding lease starts with the move-in unless told otherwise. */
+/* The id is the daemon's (a random UUID), so that the statements which follow need not wait for the insert. */
 #define PLACEMENT_INSERT(P)                                                                                      \
-  P(commission_id) P(application_id) P(unit_id) P(move_in_date) P(lease) P(refund_to_association)               \
+  P(id) P(commission_id) P(application_id) P(unit_id) P(move_in_date) P(lease) P(refund_to_association)         \
   P(sliding_start_date) P(planned_slide_on)
 DB_STATEMENT(insert, {
   "placement_insert",
-  "INSERT INTO placements (commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease, "
+  "INSERT INTO placements (id, commission_id, application_id, person_id, unit_id, session_id, move_in_date, lease, "
   "refund_to_association, sliding_start_date, planned_slide_on) "
-  "SELECT :commission_id, a.id, a.person_id, :unit_id, (SELECT d.session_id FROM decisions d "
+  "SELECT :id::uuid, :commission_id, a.id, a.person_id, :unit_id, (SELECT d.session_id FROM decisions d "
   "WHERE d.commission_id = a.commission_id AND d.application_id = a.id AND d.outcome = 'approve' "
   "ORDER BY d.decided_at DESC LIMIT 1), :move_in_date, :lease, :refund_to_association::boolean, "
   "CASE WHEN :lease = 'sliding_lease' THEN coalesce(:sliding_start_date::date, :move_in_date::date) END, "
   ":planned_slide_on::date "
-  "FROM applications a WHERE a.commission_id = :commission_id AND a.id = :application_id RETURNING id",
+  "FROM applications a WHERE a.commission_id = :commission_id AND a.id = :application_id",
   DB_PARAMS(PLACEMENT_INSERT)
 });
 DB_PARAMS_STRUCT(placement_insert_params, PLACEMENT_INSERT);
@@ -138,10 +136,11 @@ DB_STATEMENT(exit_placement, {
 DB_PARAMS_STRUCT(placement_exit_params, PLACEMENT_EXIT);
 
 enum db_status db_placement_application(struct db *db, const char *commission_id, const char *application_id,
-                                        char status[16], char decided_on[11]) {
-  struct placement_application_params p = {.commission_id = commission_id, .id = application_id};
+                                        const char *unit_id, char status[16], char decided_on[11],
+                                        char unit_status[32]) {
+  struct placement_application_params p = {.commission_id = commission_id, .id = application_id, .unit_id = unit_id};
   PGresult *res;
-  status[0] = decided_on[0] = '\0';
+  status[0] = decided_on[0] = unit_status[0] = '\0';
   enum db_status s = db_run(db, &application, &p, &res);
   struct placement_application_row row;
   if (s == DB_ROW && (!db_row(res, 0, &row) || row.status == NULL))
@@ -149,25 +148,20 @@ enum db_status db_placement_application(struct db *db, const char *commission_id
   if (s == DB_ROW) {
     snprintf(status, 16, "%s", row.status);
     snprintf(decided_on, 11, "%s", row.decided_on != NULL ? row.decided_on : "");
+    snprintf(unit_status, 32, "%s", row.unit_status != NULL ? row.unit_status : "");
   }
   PQclear(res);
   return s;
 }
 
-enum db_status db_placement_unit_status(struct db *db, const char *commission_id, const char *unit_id,
-                                        char status[32]) {
-  struct placement_unit_params p = {.commission_id = commission_id, .id = unit_id};
-  return db_run_text(db, &unit_status, &p, status, 32);
-}
-
-enum db_status db_placement_insert(struct db *db, const char *commission_id, const struct placement_fields *f,
-                                   char id[UUID_STR_LEN]) {
-  struct placement_insert_params p = {.commission_id = commission_id, .application_id = f->application_id,
+enum db_status db_placement_insert_ahead(struct db *db, const char *commission_id, const char *id,
+                                         const struct placement_fields *f, enum db_status *inserted) {
+  struct placement_insert_params p = {.id = id, .commission_id = commission_id, .application_id = f->application_id,
                                       .unit_id = f->unit_id, .move_in_date = f->move_in_date, .lease = f->lease,
                                       .refund_to_association = f->refund_to_association,
                                       .sliding_start_date = f->sliding_start_date,
                                       .planned_slide_on = f->planned_slide_on};
-  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
+  return db_run_ahead(db, &insert, &p, inserted);
 }
 
 enum db_status db_placement_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,

@@ -188,18 +188,16 @@ DB_STATEMENT(agenda, {
   DB_PARAMS(AGENDA)});
 DB_PARAMS_STRUCT(agenda_params, AGENDA);
 
-#define DECISION_INSERTED_ROW(FIRST, NEXT) FIRST(id, "id")
-DB_ROW_STRUCT(decision_inserted_row, DECISION_INSERTED_ROW);
+/* The id is the daemon's (a random UUID): the statements that follow are sent with the insert. */
 #define DECISION_INSERT(P)                                                                                       \
-  P(commission_id) P(session_id) P(agenda_item_id) P(application_id) P(outcome) P(unit_id) P(refusal_reason)     \
-  P(comment) P(corrects) P(token_id)
+  P(id) P(commission_id) P(session_id) P(agenda_item_id) P(application_id) P(outcome) P(unit_id)                 \
+  P(refusal_reason) P(comment) P(corrects) P(token_id)
 DB_STATEMENT(decision_insert, {
   "decision_insert",
-  "INSERT INTO decisions (commission_id, session_id, agenda_item_id, application_id, outcome, unit_id, "
-  "refusal_reason, comment, corrects_decision_id, token_id, decided_on) SELECT :commission_id, :session_id, "
-  ":agenda_item_id, :application_id, :outcome, :unit_id, :refusal_reason, :comment, :corrects, :token_id, "
-  "s.session_date FROM sessions s WHERE s.commission_id = :commission_id AND s.id = :session_id "
-  "RETURNING " DB_COLUMNS(DECISION_INSERTED_ROW),
+  "INSERT INTO decisions (id, commission_id, session_id, agenda_item_id, application_id, outcome, unit_id, "
+  "refusal_reason, comment, corrects_decision_id, token_id, decided_on) SELECT :id::uuid, :commission_id, "
+  ":session_id, :agenda_item_id, :application_id, :outcome, :unit_id, :refusal_reason, :comment, :corrects, "
+  ":token_id, s.session_date FROM sessions s WHERE s.commission_id = :commission_id AND s.id = :session_id",
   DB_PARAMS(DECISION_INSERT)});
 DB_PARAMS_STRUCT(decision_insert_params, DECISION_INSERT);
 
@@ -375,22 +373,14 @@ enum db_status db_agenda(struct db *db, const char *commission_id, const char *s
   return db_run(db, &agenda, &p, res);
 }
 
-enum db_status db_decision_insert(struct db *db, const char *commission_id, const struct decision_fields *f,
-                                  char id[UUID_STR_LEN]) {
-  struct decision_insert_params p = {.commission_id = commission_id, .session_id = f->session_id,
+enum db_status db_decision_insert_ahead(struct db *db, const char *commission_id, const char *id,
+                                        const struct decision_fields *f, enum db_status *inserted) {
+  struct decision_insert_params p = {.id = id, .commission_id = commission_id, .session_id = f->session_id,
                                      .agenda_item_id = f->agenda_item_id, .application_id = f->application_id,
                                      .outcome = f->outcome, .unit_id = f->unit_id,
                                      .refusal_reason = f->refusal_reason, .comment = f->comment,
                                      .corrects = f->corrects, .token_id = f->token_id};
-  PGresult *res;
-  enum db_status s = db_run(db, &decision_insert, &p, &res);
-  struct decision_inserted_row row;
-  if (s == DB_ROW && (!db_row(res, 0, &row) || row.id == NULL))
-    s = DB_HARD_ERROR;
-  else if (s == DB_ROW)
-    snprintf(id, UUID_STR_LEN, "%s", row.id);
-  PQclear(res);
-  return s;
+  return db_run_ahead(db, &decision_insert, &p, inserted);
 }
 
 enum db_status db_decision_get(struct db *db, const char *commission_id, const char *session_id,

@@ -63,6 +63,24 @@ enum db_status idempotency_claim(struct request *rq, struct idempotency *idem) {
   return DB_ROW;
 }
 
+enum db_status idempotency_claim_ahead(struct request *rq, struct idempotency *idem) {
+  idem->claimed = DB_ROW;
+  if (idem->taken || idem->key == NULL)
+    return idempotency_claim(rq, idem);
+  idem->replay = idem->mismatch = false;
+  return db_idempotency_claim_ahead(rq->db, rq->principal.token_id, idem->key, rq->principal.commission_id,
+                                    idem->hash_hex, &idem->claimed);
+}
+
+enum db_status idempotency_claimed(struct request *rq, struct idempotency *idem) {
+  enum db_status s = db_read_ahead(rq->db);
+  if (idem->claimed == DB_NO_ROW) {
+    idem->taken = true;
+    return DB_SOFT_ERROR;
+  }
+  return idem->claimed < 0 ? idem->claimed : s;
+}
+
 enum db_status idempotency_record_text(struct request *rq, struct idempotency *idem, unsigned int status,
                                        const char *location, const char *text) {
   if (idem->key == NULL)

@@ -102,10 +102,16 @@ static enum db_status creation_body(struct db *db, void *cls) {
   enum db_status s;
   if (c->check != NULL && (s = c->check(db, c->rq, c->cls, &c->out)) < 0)
     return s;
-  s = idempotency_claim(c->rq, &c->idem);
+  /* The key's claim goes with the body's first statement. When the key was taken (a retry of a creation made, a
+   * key reused, a concurrent request with the key that committed first), whatever the body did or refused is
+   * rolled back, and the transaction made again with the claim alone, which reads the stored answer. */
+  s = idempotency_claim_ahead(c->rq, &c->idem);
   if (s < 0 || c->idem.replay || c->idem.mismatch)
     return s;
   s = c->body(db, c->rq, c->cls, &c->out);
+  enum db_status claimed = idempotency_claimed(c->rq, &c->idem);
+  if (claimed < 0)
+    return claimed;
   if (s < 0)
     return s;
   const char *location = c->out.location[0] ? c->out.location : NULL;

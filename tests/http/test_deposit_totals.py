@@ -11,11 +11,12 @@
 - No statement of the deposit write (the entry, its triggers, the account read back, idempotency, audit) reads a
   ledger table by a sequential scan on a realistic commission (bench/lib/gen.sql, analyzed): auto_explain logs
   every plan of the daemon's sessions, nested statements included.
-- A deposit entry costs three round trips to the database, counted by the daemon in the request's log line
-  (db_round_trips): BEGIN goes with the Idempotency-Key's claim, the entry is one call, and the audit entry and the
+- A deposit entry costs two round trips to the database, counted by the daemon in the request's log line
+  (db_round_trips): BEGIN, the Idempotency-Key's claim and the entry go together, and the audit entry and the
   key's response go with the COMMIT (libpq pipeline mode). What goes with the COMMIT is there after it (the trail,
-  the key's replay); a refusal leaves no key and is recorded after the rollback. A one-record read is one round
-  trip.
+  the key's replay); a refusal leaves no key and is recorded after the rollback. A key already used replays its
+  first answer even where the entry, made again, would now be refused (the claim sent with the entry is read
+  before the entry's refusal counts). A one-record read is one round trip.
 - A page of GET /v1/deposits (each status, and none; one landlord's; a landlord's and a curator's own, the one with
   the fewest accounts: a share that shrinks as the commission grows) reads about as many rows at 4N accounts as at
   N, under generic plans (plan_cache_mode = force_generic_plan), counted in the plans auto_explain logs with their
@@ -33,7 +34,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from harness import Daemon, Database, Suite, check, env, expect_status, poll, run, psql_path  # noqa: E402
+from harness import Daemon, Database, Suite, check, env, expect_problem, expect_status, poll, run, psql_path  # noqa: E402
 from test_placements import DEPOSIT, RENT, World, day, list_all  # noqa: E402
 
 GEN_SQL = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "bench", "lib", "gen.sql")
@@ -411,7 +412,7 @@ def round_trips(d, r):
 
 def case_round_trips(suite, db):
     # One worker: every request on the same connection, whose statements the first writes prepared.
-    with suite.case("round trips: a deposit entry costs three (BEGIN with the Idempotency-Key's claim; the entry; "
+    with suite.case("round trips: a deposit entry costs two (BEGIN, the Idempotency-Key's claim and the entry; "
                     "the audit entry and the key's response with COMMIT), and each stays in the trail and the key"):
         with Daemon(db, threads=1) as d:
             w = World(db, d, "Allers-retours")
@@ -422,7 +423,7 @@ def case_round_trips(suite, db):
             r = w.entry(q, "refunded", 200, key=key)
             expect_status(r, 201)
             trips = round_trips(d, r)
-            check(trips == 3, "the entry took %d round trips, expected 3" % trips)
+            check(trips == 2, "the entry took %d round trips, expected 2" % trips)
             rid = r.headers.get("x-request-id")
             check(db.sql("SELECT count(*) FROM audit_log WHERE request_id = '%s' AND action = 'create' AND "
                          "status = 201" % rid) == "1", "the write's audit entry is not in the trail")
@@ -430,6 +431,22 @@ def case_round_trips(suite, db):
             expect_status(again, 201)
             check(again.headers.get("idempotent-replayed") == "true" and again.body == r.body,
                   "the key's response was not recorded with the COMMIT", again)
+            # a key whose entry emptied the account: made again, the entry would be refused (409); the key
+            # replays its first answer instead, and the ledger keeps one entry
+            balance = w.call("GET", "/v1/placements/%s/deposit" % q).json["balance_cents"]
+            key = uuid.uuid4().hex
+            emptied = w.entry(q, "refunded", balance, key=key)
+            expect_status(emptied, 201)
+            entries = len(emptied.json["entries"])
+            again = w.entry(q, "refunded", balance, key=key)
+            expect_status(again, 201)
+            check(again.headers.get("idempotent-replayed") == "true" and again.body == emptied.body,
+                  "a key whose entry would now be refused did not replay its first answer", again)
+            check(len(w.call("GET", "/v1/placements/%s/deposit" % q).json["entries"]) == entries,
+                  "the replay added an entry")
+            expect_problem(w.entry(q, "refunded", 100, key=key), 409, "idempotency-key-reused",
+                           field="header:Idempotency-Key")
+            expect_status(w.entry(q, "paid", balance), 201)
             # a refusal in the transaction (the balance would go negative): nothing of it stays
             before = db.sql("SELECT count(*) FROM idempotency_keys")
             refused = w.entry(q, "refunded", 10 ** 7)
@@ -439,12 +456,61 @@ def case_round_trips(suite, db):
             recorded, _ = poll(lambda: db.sql("SELECT count(*) FROM audit_log WHERE request_id = '%s' AND status = 409"
                                               % rid) == "1", 10)  # by the audit thread, within about 100 ms
             check(recorded, "the refusal is not in the trail (recorded after the rollback)")
+            # a move-in: BEGIN, the key's claim and the application with its unit's status; the insert, the
+            # application's move and the placement read back; the audit entry and the key's response with COMMIT
+            u = w.unit()
+            w.place(u)  # prepares every statement of the move-in
+            (app,) = w.approve([w.person()])
+            r = w.start(app, w.unit(), day(0))
+            expect_status(r, 201)
+            trips = round_trips(d, r)
+            check(trips == 3, "the move-in took %d round trips, expected 3" % trips)
+            check(db.sql("SELECT count(*) FROM placements WHERE id = '%s' AND application_id = '%s'"
+                         % (r.body["id"], app)) == "1", "the move-in's placement is not stored", r)
+            check(w.call("GET", "/v1/applications/%s" % app).json["status"] == "placed",
+                  "the move-in's application is not placed")
+            # the insert refused (the unit is full) in the same round trip: 409, nothing of it stays
+            (app2,) = w.approve([w.person()])
+            placements = db.sql("SELECT count(*) FROM placements")
+            full = w.start(app2, u, day(0))
+            expect_problem(full, 409, "conflict")
+            check("no free place" in json.dumps(full.json), "a full unit's refusal does not say so", full)
+            check(db.sql("SELECT count(*) FROM placements") == placements and
+                  w.call("GET", "/v1/applications/%s" % app2).json["status"] == "approved",
+                  "a refused move-in left a placement or moved its application")
             # a one-record read: the placement as its landlord sees it (the first read looks the token up)
             for _ in range(2):
                 r = w.call("GET", "/v1/placements/%s" % q, "landlord")
                 expect_status(r, 200)
             trips = round_trips(d, r)
             check(trips == 1, "a placement read took %d round trips, expected 1" % trips)
+            (app3,) = w.approve([w.person()])
+            # a decision: BEGIN with the session's lock; the item's lock; the decision, the application's move and
+            # the agenda read back; the audit entry with COMMIT
+            apps = [w.application(w.person()) for _ in range(2)]
+            s = w.ok(201, "POST", "/v1/sessions", body={"session_date": day(0), "town": "Lille",
+                                                         "chair_name": "M. le maire"}).body["id"]
+            w.ok(200, "POST", "/v1/sessions/%s/agenda/build" % s)
+            w.ok(200, "POST", "/v1/sessions/%s/open" % s)
+            items = {i["application"]["id"]: i["id"] for i in w.ok(200, "GET", "/v1/sessions/%s/agenda" % s)
+                     .body["items"] if i.get("application")}
+            for a in apps:
+                r = w.ok(201, "POST", "/v1/sessions/%s/decisions" % s, body={"agenda_item_id": items[a],
+                                                                             "outcome": "approve"})
+            trips = round_trips(d, r)
+            check(trips == 4, "the decision took %d round trips, expected 4" % trips)
+            decided = [i for i in r.body["items"] if i.get("application") and i["application"]["id"] == apps[1]]
+            check(len(decided) == 1 and (decided[0].get("decision") or {}).get("outcome") == "approve" and
+                  decided[0]["application"]["status"] == "approved",
+                  "the decision's answer does not show its agenda item decided", r)
+            d.stop()
+        # a session that has not prepared the move-in's statements (its first request) sends the insert on its own
+        # before preparing the next one: the refusal of a full unit is still a 409, not a database error
+        with Daemon(db, threads=1) as d:
+            w.d = d
+            full = w.start(app3, u, day(0))
+            expect_problem(full, 409, "conflict")
+            check("no free place" in json.dumps(full.json), "a full unit's refusal does not say so", full)
             d.stop()
 
 

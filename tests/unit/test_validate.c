@@ -12,9 +12,23 @@
 #include "schema.h"
 #include "token.h"
 #include "utf8.h"
+#include "uuid.h"
 #include "http_internal.h"
 #include "validate.h"
 #include "check.h"
+
+/* The daemon's own ids: canonical, version 4 with the RFC's variant, lower case, and not twice the same. */
+static void test_uuid_random(void) {
+  char a[UUID_STR_LEN], b[UUID_STR_LEN];
+  for (int i = 0; i < 1000; i++) {
+    uuid_random(a);
+    uuid_random(b);
+    CHECK(valid_uuid(a) && valid_uuid(b));
+    CHECK(a[14] == '4' && strchr("89ab", a[19]) != NULL);
+    CHECK(strspn(a, "0123456789abcdef-") == 36);
+    CHECK(strcmp(a, b) != 0);
+  }
+}
 
 static void test_uuid_and_dates(void) {
   CHECK(valid_uuid("2d5f5229-4b86-43bd-b1c2-ef356140183c"));
@@ -261,6 +275,7 @@ int main(void) {
   if (sodium_init() < 0)
     return 1;
   test_uuid_and_dates();
+  test_uuid_random();
   test_text();
   test_tokens();
   test_roles_and_access();
