@@ -619,16 +619,19 @@ struct review_parts {
   const char *outcome_set, *outcome;
   const char *tripartite; /* "t"/"f": the sliding lease's tripartite examination or not; NULL: unchanged */
 };
-/* The new review's id into ID. */
-enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *review_date, char id[UUID_STR_LEN]);
+/* Inserts review ID (a new random UUID), sent ahead of the next statement (db_exec_ahead()): *INSERTED is DB_ROW
+ * once inserted. */
+enum db_status db_review_insert_ahead(struct db *db, const char *commission_id, const char *placement_id,
+                                      const char *review_date, const char *id, enum db_status *inserted);
 enum db_status db_review_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
                              bool for_update, PGresult **res);
 enum db_status db_review_list(struct db *db, const char *commission_id, const char *placement_id,
                               const struct access *scope, PGresult **res);
-/* Writes the PARTS flagged, each recording TOKEN_ID and ROLE. */
-enum db_status db_review_update(struct db *db, const char *commission_id, const char *id,
-                                const struct review_parts *parts, const char *token_id, const char *role);
+/* Writes the PARTS flagged, each recording TOKEN_ID and ROLE, sent ahead of the next statement (db_exec_ahead()):
+ * its status into *UPDATED once read. */
+enum db_status db_review_update_ahead(struct db *db, const char *commission_id, const char *id,
+                                      const struct review_parts *parts, const char *token_id, const char *role,
+                                      enum db_status *updated);
 /* REVIEW_SCHEDULE_ROW of the active placements. STATUS filters (NULL: all). */
 enum db_status db_review_schedule(struct db *db, const char *commission_id, const struct access *scope,
                                   const char *status, const char *after_date, const char *after_id,

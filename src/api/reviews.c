@@ -14,6 +14,7 @@
 #include "placements.h"
 #include "queries.h"
 #include "review.h"
+#include "uuid.h"
 #include "write.h"
 
 /* Adds the part NAME to O: its VALUES (an object, stolen) with the role that wrote it (BY) and when (AT). */
@@ -188,6 +189,19 @@ struct review_create {
   struct review_write w;
 };
 
+/* Writes W's parts on review ID and reads it back into OUT: one round trip (the read does not run when the write
+ * fails; a statement not yet prepared on the session sends the write first, whose failure then comes back as S). */
+static enum db_status parts_written(struct db *db, struct request *rq, const char *id, const struct review_write *w,
+                                    struct write_out *out) {
+  const struct principal *p = &rq->principal;
+  enum db_status updated = DB_HARD_ERROR;
+  enum db_status s = db_review_update_ahead(db, p->commission_id, id, &w->parts, p->token_id, role_name(p->role),
+                                            &updated);
+  if (s >= 0)
+    s = review_read(db, rq, id, out);
+  return updated < 0 ? updated : s;
+}
+
 static enum db_status create_body(struct db *db, struct request *rq, void *cls, struct write_out *out) {
   struct review_create *c = cls;
   const struct principal *p = &rq->principal;
@@ -204,16 +218,20 @@ static enum db_status create_body(struct db *db, struct request *rq, void *cls, 
     return s;
   if (before)
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/review_date", "must not be before the move-in date");
+  /* The insert, the parts and the read back: one round trip. */
   char id[UUID_STR_LEN];
-  s = db_review_insert(db, p->commission_id, rq->args[0], c->review_date, id);
-  if (s <= 0)
-    return s < 0 ? s : DB_HARD_ERROR;
-  s = db_review_update(db, p->commission_id, id, &c->w.parts, p->token_id, role_name(p->role));
+  uuid_random(id);
+  enum db_status inserted = DB_HARD_ERROR;
+  s = db_review_insert_ahead(db, p->commission_id, rq->args[0], c->review_date, id, &inserted);
+  if (s >= 0)
+    s = parts_written(db, rq, id, &c->w, out);
+  if (inserted <= 0)
+    return inserted < 0 ? inserted : DB_HARD_ERROR;
   if (s < 0)
     return s;
   snprintf(out->location, sizeof out->location, "/v1/reviews/%s", id);
   audit_created(rq, "reviews", id);
-  return review_read(db, rq, id, out);
+  return DB_ROW;
 }
 
 /* POST /v1/placements/{id}/reviews: a review of the placement, with the parts the caller's role writes. */
@@ -249,12 +267,7 @@ static enum db_status update_lock(struct db *db, struct request *rq, void *cls, 
 }
 
 static enum db_status update_write(struct db *db, struct request *rq, void *cls, struct write_out *out) {
-  const struct review_write *w = cls;
-  const struct principal *p = &rq->principal;
-  enum db_status s = db_review_update(db, p->commission_id, rq->args[0], &w->parts, p->token_id, role_name(p->role));
-  if (s < 0)
-    return s;
-  return review_read(db, rq, rq->args[0], out);
+  return parts_written(db, rq, rq->args[0], cls, out);
 }
 
 /* PATCH /v1/reviews/{id} (If-Match): writes the parts the caller's role writes. */

@@ -8,11 +8,12 @@
   "JOIN people p ON p.commission_id = pl.commission_id AND p.id = pl.person_id "                               \
   "JOIN units u ON u.commission_id = pl.commission_id AND u.id = pl.unit_id "
 
-/* Version 0: writing the creation's parts right after brings it to 1, as every new record. */
-#define REVIEW_INSERT(P) P(commission_id) P(placement_id) P(review_date)
+/* Version 0: writing the creation's parts right after brings it to 1, as every new record. The id is the daemon's
+ * (a random UUID): the parts' write and the read back are sent with the insert. */
+#define REVIEW_INSERT(P) P(id) P(commission_id) P(placement_id) P(review_date)
 DB_STATEMENT(insert, {"review_insert",
-                      "INSERT INTO reviews (commission_id, placement_id, review_date, version) "
-                      "VALUES (:commission_id, :placement_id, :review_date, 0) RETURNING id",
+                      "INSERT INTO reviews (id, commission_id, placement_id, review_date, version) "
+                      "VALUES (:id::uuid, :commission_id, :placement_id, :review_date, 0)",
                       DB_PARAMS(REVIEW_INSERT)});
 DB_PARAMS_STRUCT(review_insert_params, REVIEW_INSERT);
 
@@ -125,11 +126,11 @@ static const struct db_statement *const schedules[4][3] = {
 };
 DB_PARAMS_STRUCT(review_schedule_params, REVIEW_SCHEDULE);
 
-enum db_status db_review_insert(struct db *db, const char *commission_id, const char *placement_id,
-                                const char *review_date, char id[UUID_STR_LEN]) {
-  struct review_insert_params p = {.commission_id = commission_id, .placement_id = placement_id,
+enum db_status db_review_insert_ahead(struct db *db, const char *commission_id, const char *placement_id,
+                                      const char *review_date, const char *id, enum db_status *inserted) {
+  struct review_insert_params p = {.id = id, .commission_id = commission_id, .placement_id = placement_id,
                                    .review_date = review_date};
-  return db_run_text(db, &insert, &p, id, UUID_STR_LEN);
+  return db_run_ahead(db, &insert, &p, inserted);
 }
 
 enum db_status db_review_get(struct db *db, const char *commission_id, const char *id, const struct access *scope,
@@ -146,18 +147,16 @@ enum db_status db_review_list(struct db *db, const char *commission_id, const ch
   return db_run(db, &list, &p, res);
 }
 
-enum db_status db_review_update(struct db *db, const char *commission_id, const char *id,
-                                const struct review_parts *parts, const char *token_id, const char *role) {
+enum db_status db_review_update_ahead(struct db *db, const char *commission_id, const char *id,
+                                      const struct review_parts *parts, const char *token_id, const char *role,
+                                      enum db_status *updated) {
   struct review_update_params p = {
     .commission_id = commission_id, .id = id, .care_set = parts->care_set, .care_followup = parts->care_followup,
     .rent_set = parts->rent_set, .rent_status = parts->rent_status, .arrears_cents = parts->arrears_cents,
     .housing_set = parts->housing_set, .housing = parts->housing, .autonomy_set = parts->autonomy_set,
     .autonomy = parts->autonomy, .outcome_set = parts->outcome_set, .outcome = parts->outcome, .role = role,
     .token_id = token_id, .tripartite = parts->tripartite};
-  PGresult *res;
-  enum db_status s = db_run(db, &update, &p, &res);
-  PQclear(res);
-  return s;
+  return db_run_ahead(db, &update, &p, updated);
 }
 
 enum db_status db_review_schedule(struct db *db, const char *commission_id, const struct access *scope,

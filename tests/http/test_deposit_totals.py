@@ -16,7 +16,9 @@
   key's response go with the COMMIT (libpq pipeline mode). What goes with the COMMIT is there after it (the trail,
   the key's replay); a refusal leaves no key and is recorded after the rollback. A key already used replays its
   first answer even where the entry, made again, would now be refused (the claim sent with the entry is read
-  before the entry's refusal counts). A one-record read is one round trip.
+  before the entry's refusal counts). A move-in is three (its insert, the application's move and the placement's
+  read sent together; a full unit's 409 also on a session that had not prepared them), a decision four, a review
+  three and its PATCH three. A one-record read is one round trip.
 - A page of GET /v1/deposits (each status, and none; one landlord's; a landlord's and a curator's own, the one with
   the fewest accounts: a share that shrinks as the commission grows) reads about as many rows at 4N accounts as at
   N, under generic plans (plan_cache_mode = force_generic_plan), counted in the plans auto_explain logs with their
@@ -484,6 +486,28 @@ def case_round_trips(suite, db):
                 expect_status(r, 200)
             trips = round_trips(d, r)
             check(trips == 1, "a placement read took %d round trips, expected 1" % trips)
+            # a review: BEGIN, the key's claim and the placement's lock; the insert, its parts and the review read
+            # back; COMMIT. A PATCH of a part: BEGIN with the review's lock; the part and the read back; COMMIT.
+            pl = w.place(w.unit())["id"]
+            parts = {"care_followup": "Suivi mensuel", "rent_status": "up_to_date", "housing": "Entretenu",
+                     "autonomy": "Autonome", "outcome": "continue"}
+            for _ in range(2):  # the first prepares the statements
+                r = w.call("POST", "/v1/placements/%s/reviews" % pl, body=dict(parts, review_date=day(0)),
+                           headers={"Idempotency-Key": uuid.uuid4().hex})
+                expect_status(r, 201)
+            trips = round_trips(d, r)
+            check(trips == 3, "the review took %d round trips, expected 3" % trips)
+            review = r.json
+            check(review["care_followup"]["text"] == "Suivi mensuel" and review["outcome"]["value"] == "continue"
+                  and review["version"] == 1, "the review's answer does not show its parts written", r)
+            for text in ("Suivi hebdomadaire", "Suivi bimensuel"):
+                r = w.call("PATCH", "/v1/reviews/%s" % review["id"], body={"care_followup": text},
+                           headers={"If-Match": r.headers["etag"]})
+                expect_status(r, 200)
+            trips = round_trips(d, r)
+            check(trips == 3, "the review's PATCH took %d round trips, expected 3" % trips)
+            check(r.json["care_followup"]["text"] == "Suivi bimensuel" and r.json["version"] == 3,
+                  "the PATCH's answer is not the review as written", r)
             (app3,) = w.approve([w.person()])
             # a decision: BEGIN with the session's lock; the item's lock; the decision, the application's move and
             # the agenda read back; the audit entry with COMMIT
