@@ -17,6 +17,7 @@
 #include "params.h"
 #include "placements.h"
 #include "queries.h"
+#include "session_rules.h"
 #include "uuid.h"
 #include "validate.h"
 #include "write.h"
@@ -295,7 +296,7 @@ static enum db_status start_body(struct db *db, struct request *rq, void *cls, s
   if (strcmp(v[F_MOVE_IN].s, decided) < 0)
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/move_in_date",
                               "must not be before the date of the session that approved it");
-  if (strcmp(unit, "available") != 0 && strcmp(unit, "occupied") != 0)
+  if (!unit_in_service(unit))
     return write_refuse_field(out, ERR_VALIDATION_FAILED, "/unit_id",
                               "is not a unit of this commission in service (available or occupied)");
   struct placement_fields f = {.application_id = v[F_APPLICATION].s, .unit_id = v[F_UNIT].s,

@@ -272,12 +272,19 @@ enum db_status db_application_update(struct db *db, const char *commission_id, c
   return s;
 }
 
+/* The parameters of a move, made at once or sent ahead. */
+static struct app_move_params move_params(const char *commission_id, const char *id, const char *from,
+                                          const char *to, const char *reason, bool forced, const char *session_id,
+                                          const char *token_id, const char *role) {
+  return (struct app_move_params){.commission_id = commission_id, .id = id, .to = to, .from = from,
+                                  .reason = reason, .forced = forced ? "t" : "f", .session_id = session_id,
+                                  .token_id = token_id, .role = role};
+}
+
 enum db_status db_application_move(struct db *db, const char *commission_id, const char *id, const char *from,
                                    const char *to, const char *reason, bool forced, const char *session_id,
                                    const char *token_id, const char *role) {
-  struct app_move_params p = {.commission_id = commission_id, .id = id, .to = to, .from = from, .reason = reason,
-                              .forced = forced ? "t" : "f", .session_id = session_id, .token_id = token_id,
-                              .role = role};
+  struct app_move_params p = move_params(commission_id, id, from, to, reason, forced, session_id, token_id, role);
   PGresult *res;
   enum db_status s = db_run(db, &move, &p, &res);
   PQclear(res);
@@ -287,9 +294,7 @@ enum db_status db_application_move(struct db *db, const char *commission_id, con
 enum db_status db_application_move_ahead(struct db *db, const char *commission_id, const char *id, const char *from,
                                          const char *to, const char *reason, bool forced, const char *session_id,
                                          const char *token_id, const char *role, enum db_status *moved) {
-  struct app_move_params p = {.commission_id = commission_id, .id = id, .to = to, .from = from, .reason = reason,
-                              .forced = forced ? "t" : "f", .session_id = session_id, .token_id = token_id,
-                              .role = role};
+  struct app_move_params p = move_params(commission_id, id, from, to, reason, forced, session_id, token_id, role);
   return db_run_ahead(db, &move, &p, moved);
 }
 
